@@ -1,1 +1,503 @@
-//! placeholder
+//! Inter-process exclusive and shared locks on a path, through a sidecar lock file.
+//!
+//! [`FileLock::new("todo.sdn")`](FileLock::new) locks `todo.sdn.lock`, never `todo.sdn`
+//! itself: data files are replaced by rename on every save, so a lock on their inode would
+//! protect nothing. The sidecar is created on first use and never deleted or renamed.
+//!
+//! # Guarantees
+//!
+//! - **One writer at a time**, across processes *and* across threads of one process: an
+//!   [`Exclusive`](Mode::Exclusive) lock excludes every other lock on the same sidecar;
+//!   [`Shared`](Mode::Shared) locks coexist with each other and exclude writers.
+//! - **Waits hand off at once.** A waiting caller blocks in the kernel's own lock call (or,
+//!   between threads of one process, on a condition variable); it is woken the moment the
+//!   holder releases. Nothing polls or sleeps.
+//! - **Deadlines are met**: [`Wait::Until`] returns [`Error::Timeout`] no earlier than the
+//!   deadline and normally within a millisecond of it.
+//! - **No stale locks.** The locks are kernel locks that die with the process holding them:
+//!   a holder killed with `SIGKILL` frees the lock immediately. Nothing is inferred from
+//!   PIDs or file contents.
+//! - **Two handles in one process behave like two processes.** An in-process table keyed by
+//!   the sidecar's device and inode makes threads queue instead of silently sharing a lock or
+//!   deadlocking; a thread that asks again for a lock it holds gets
+//!   [`Error::AlreadyHeldByThisThread`] instead of waiting for itself forever.
+//! - **Downgrade without a gap** (Linux): [`LockGuard::downgrade`] turns an exclusive lock
+//!   into a shared one in one kernel operation; no writer can get in between.
+//! - **Diagnostics**: the holder writes its PID, host, acquire time and mode into the
+//!   sidecar; [`Error::WouldBlock`] and [`Error::Timeout`] name the path, the mode and that
+//!   holder, and [`read_holder`] reads it.
+//!
+//! # How
+//!
+//! On Linux the kernel locks are open-file-description locks (`F_OFD_SETLK`/`F_OFD_SETLKW`)
+//! on the whole sidecar; on other Unix systems, `flock`. Both belong to the open file
+//! description, not to the process, so each lock call opens the sidecar afresh and the
+//! guard owns that description. A wait with a deadline runs the blocking kernel call on a
+//! short-lived helper thread and waits for its answer with a timeout.
+//!
+//! # Limitations
+//!
+//! - **Windows** is not supported yet (a `LockFileEx` backend cannot be built or tested
+//!   here); the crate does not compile on non-Unix targets.
+//! - **Network file systems**: locks are only as good as the file system's lock support.
+//!   NFS maps them to its own byte-range locks (NFSv4 or NLM), which work between clients
+//!   but may be lost or revoked when the server or network fails; some FUSE and SMB mounts
+//!   ignore them entirely. Keep lock files on local storage where it matters.
+//! - **An abandoned deadline wait lingers**: when [`Wait::Until`] times out, its helper
+//!   thread stays blocked in the kernel until the lock is next free, then takes it and drops
+//!   it at once (a brief blip before the next waiter gets it). Nothing else is affected,
+//!   but many timed-out waits on a lock that is held for a long time leave as many idle
+//!   threads (64 KiB of stack each).
+//! - **Lock files are never deleted.** Deleting a sidecar while somebody waits on it would
+//!   break mutual exclusion; each locked path leaves one small `.lock` file behind.
+//! - **Other Unix systems**: `flock` does not promise an atomic downgrade; on the BSDs and
+//!   macOS a waiting writer may get in during [`LockGuard::downgrade`].
+//! - **`fork`**: a child forked while a guard is alive shares the guard's open file
+//!   description, so the lock stays held until the child also closes it or exits (the
+//!   descriptor is close-on-exec, so `exec`ing children do not keep it).
+//! - **Shared holders' diagnostics**: all shared holders write the same record; it names
+//!   the last one that took (or downgraded to) the lock.
+//! - **Same-thread detection follows the acquiring thread**; see [`LockGuard`] for what
+//!   happens when a guard moves to another thread.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use file_lock::{Error, FileLock};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let data = dir.path().join("todo.sdn");
+//! let lock = FileLock::new(&data);
+//! assert_eq!(lock.sidecar_path(), dir.path().join("todo.sdn.lock"));
+//!
+//! let guard = lock.exclusive()?; // waits as long as it takes
+//! // ... read, modify and write `todo.sdn` here ...
+//!
+//! // Any other handle — in another process, or another thread here — has to wait.
+//! let other = FileLock::new(&data);
+//! let waited = std::thread::spawn(move || other.exclusive_timeout(Duration::from_millis(20)));
+//! match waited.join().unwrap() {
+//!     Err(Error::Timeout { holder: Some(holder), .. }) => {
+//!         assert_eq!(holder.pid, std::process::id())
+//!     }
+//!     other => panic!("expected a timeout, got {other:?}"),
+//! }
+//!
+//! guard.unlock()?; // or just drop the guard
+//! assert!(lock.try_exclusive().is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod deadline;
+mod error;
+mod holder;
+mod in_process;
+mod sys;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant, SystemTime};
+
+pub use error::Error;
+pub use holder::{Holder, read_holder};
+
+use in_process::{Key, Refusal};
+use sys::Attempt;
+
+/// How a lock is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// One holder at a time; excludes every other lock. For writers.
+    Exclusive,
+    /// Any number of holders at once; excludes exclusive locks.
+    Shared,
+}
+
+impl Mode {
+    /// The word used in messages and in the sidecar record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Exclusive => "exclusive",
+            Mode::Shared => "shared",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<Mode> {
+        match word {
+            "exclusive" => Some(Mode::Exclusive),
+            "shared" => Some(Mode::Shared),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How long [`FileLock::lock`] waits for a conflicting holder to let go.
+#[derive(Clone, Copy, Debug)]
+pub enum Wait {
+    /// Do not wait: fail with [`Error::WouldBlock`] if the lock is held.
+    Try,
+    /// Wait as long as it takes.
+    Forever,
+    /// Wait until this instant, then fail with [`Error::Timeout`]. A deadline already
+    /// passed still makes one attempt.
+    Until(Instant),
+}
+
+impl Wait {
+    /// Waits at most `timeout` from now ([`Wait::Forever`] if the deadline would overflow).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// assert!(matches!(file_lock::Wait::timeout(Duration::from_secs(1)), file_lock::Wait::Until(_)));
+    /// ```
+    pub fn timeout(timeout: Duration) -> Wait {
+        Instant::now()
+            .checked_add(timeout)
+            .map_or(Wait::Forever, Wait::Until)
+    }
+}
+
+#[derive(Debug)]
+struct Paths {
+    path: PathBuf,
+    sidecar: PathBuf,
+}
+
+/// A handle on the lock for one path. Creating it does no I/O; each lock call opens the
+/// sidecar `<path>.lock` (creating it if needed) and returns a [`LockGuard`].
+///
+/// Handles are cheap to clone; every handle on the same sidecar (through any path or hard
+/// link, in any thread or process) competes for the same lock.
+#[derive(Clone, Debug)]
+pub struct FileLock {
+    paths: Arc<Paths>,
+}
+
+/// The sidecar of `path`: `.lock` appended to its file name.
+fn sidecar_path_for(path: &Path) -> PathBuf {
+    let mut sidecar = OsString::from(path.as_os_str());
+    sidecar.push(".lock");
+    PathBuf::from(sidecar)
+}
+
+impl FileLock {
+    /// A handle on the lock for `path` (`path` itself need not exist; it is never opened).
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref().to_path_buf();
+        let sidecar = sidecar_path_for(&path);
+        FileLock {
+            paths: Arc::new(Paths { path, sidecar }),
+        }
+    }
+
+    /// The path this lock protects, as given to [`FileLock::new`].
+    pub fn path(&self) -> &Path {
+        &self.paths.path
+    }
+
+    /// The sidecar file the kernel lock is taken on: [`path`](Self::path) + `.lock`.
+    pub fn sidecar_path(&self) -> &Path {
+        &self.paths.sidecar
+    }
+
+    /// Takes the lock in `mode`, waiting as `wait` says.
+    ///
+    /// Fails with [`Error::WouldBlock`] ([`Wait::Try`]) or [`Error::Timeout`]
+    /// ([`Wait::Until`]) while another handle holds a conflicting lock,
+    /// [`Error::AlreadyHeldByThisThread`] if the calling thread already holds a lock on
+    /// this sidecar (whatever `wait` is), and [`Error::Io`] if the sidecar cannot be opened,
+    /// locked or written.
+    ///
+    /// ```
+    /// use file_lock::{FileLock, Mode, Wait};
+    /// let dir = tempfile::tempdir()?;
+    /// let lock = FileLock::new(dir.path().join("catalogue.sdn"));
+    /// let reader = lock.lock(Mode::Shared, Wait::timeout(std::time::Duration::from_secs(5)))?;
+    /// assert_eq!(reader.mode(), Mode::Shared);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lock(&self, mode: Mode, wait: Wait) -> Result<LockGuard, Error> {
+        let started = Instant::now();
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&self.paths.sidecar)
+            .map_err(self.io_error("open lock file"))?;
+        let metadata = file
+            .metadata()
+            .map_err(self.io_error("inspect lock file"))?;
+        let key = Key {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+        };
+        let thread = thread::current().id();
+
+        let (deadline, try_only) = match wait {
+            Wait::Try => (None, true),
+            Wait::Forever => (None, false),
+            Wait::Until(deadline) => (Some(deadline), false),
+        };
+        in_process::acquire(key, mode, thread, deadline, try_only).map_err(
+            |refusal| match refusal {
+                Refusal::AlreadyHeldByThisThread => Error::AlreadyHeldByThisThread {
+                    path: self.paths.path.clone(),
+                    mode,
+                },
+                Refusal::WouldBlock => self.would_block(mode, Holder::read_from(&file)),
+                Refusal::Timeout => self.timed_out(mode, started, Holder::read_from(&file)),
+            },
+        )?;
+        // From here on, dropping `registration` (on any error) withdraws us from the table.
+        let registration = Registration { key, mode, thread };
+
+        let file = match sys::try_lock(&file, mode).map_err(self.io_error("lock"))? {
+            Attempt::Acquired => file,
+            Attempt::Contended => match wait {
+                Wait::Try => return Err(self.would_block(mode, Holder::read_from(&file))),
+                Wait::Forever => {
+                    sys::lock_blocking(&file, mode).map_err(self.io_error("wait for lock on"))?;
+                    file
+                }
+                Wait::Until(deadline) if deadline <= Instant::now() => {
+                    return Err(self.timed_out(mode, started, Holder::read_from(&file)));
+                }
+                Wait::Until(deadline) => {
+                    match deadline::lock_until(file, mode, deadline)
+                        .map_err(self.io_error("wait for lock on"))?
+                    {
+                        deadline::Outcome::Acquired(file) => file,
+                        deadline::Outcome::TimedOut => {
+                            // A fresh description to read through: closing it afterwards
+                            // cannot disturb anybody's OFD or flock lock.
+                            let holder = File::open(&self.paths.sidecar)
+                                .ok()
+                                .and_then(|file| Holder::read_from(&file));
+                            return Err(self.timed_out(mode, started, holder));
+                        }
+                    }
+                }
+            },
+        };
+
+        let acquired_at = SystemTime::now();
+        let me = Holder {
+            since: acquired_at,
+            ..Holder::this_process(mode)
+        };
+        me.write_to(&file, metadata.len())
+            .map_err(self.io_error("record holder in lock file"))?;
+        Ok(LockGuard {
+            file: Some(file),
+            registration,
+            acquired_at,
+            paths: Arc::clone(&self.paths),
+        })
+    }
+
+    /// Takes the exclusive lock, waiting as long as it takes.
+    pub fn exclusive(&self) -> Result<LockGuard, Error> {
+        self.lock(Mode::Exclusive, Wait::Forever)
+    }
+
+    /// Takes the exclusive lock if nobody holds a lock now, else fails with
+    /// [`Error::WouldBlock`].
+    pub fn try_exclusive(&self) -> Result<LockGuard, Error> {
+        self.lock(Mode::Exclusive, Wait::Try)
+    }
+
+    /// Takes the exclusive lock, waiting at most `timeout`, else fails with
+    /// [`Error::Timeout`].
+    pub fn exclusive_timeout(&self, timeout: Duration) -> Result<LockGuard, Error> {
+        self.lock(Mode::Exclusive, Wait::timeout(timeout))
+    }
+
+    /// Takes a shared lock, waiting as long as it takes.
+    pub fn shared(&self) -> Result<LockGuard, Error> {
+        self.lock(Mode::Shared, Wait::Forever)
+    }
+
+    /// Takes a shared lock if nobody holds the exclusive lock now, else fails with
+    /// [`Error::WouldBlock`].
+    pub fn try_shared(&self) -> Result<LockGuard, Error> {
+        self.lock(Mode::Shared, Wait::Try)
+    }
+
+    /// Takes a shared lock, waiting at most `timeout`, else fails with [`Error::Timeout`].
+    pub fn shared_timeout(&self, timeout: Duration) -> Result<LockGuard, Error> {
+        self.lock(Mode::Shared, Wait::timeout(timeout))
+    }
+
+    /// What the most recent holder wrote into the sidecar; see [`read_holder`].
+    pub fn holder(&self) -> Result<Option<Holder>, Error> {
+        read_holder(&self.paths.path)
+    }
+
+    fn io_error(&self, operation: &'static str) -> impl FnOnce(io::Error) -> Error + '_ {
+        move |source| Error::Io {
+            operation,
+            path: self.paths.sidecar.clone(),
+            source,
+        }
+    }
+
+    fn would_block(&self, mode: Mode, holder: Option<Holder>) -> Error {
+        Error::WouldBlock {
+            path: self.paths.path.clone(),
+            mode,
+            holder,
+        }
+    }
+
+    fn timed_out(&self, mode: Mode, started: Instant, holder: Option<Holder>) -> Error {
+        Error::Timeout {
+            path: self.paths.path.clone(),
+            mode,
+            waited: started.elapsed(),
+            holder,
+        }
+    }
+}
+
+/// This process's entry in the in-process table; withdrawn on drop.
+#[derive(Debug)]
+struct Registration {
+    key: Key,
+    mode: Mode,
+    /// The thread that acquired the lock (or took it over with `transfer_to_current_thread`).
+    thread: ThreadId,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        in_process::release(self.key, self.mode, self.thread);
+    }
+}
+
+/// A held lock. Dropping it releases the lock (errors on that path are ignored; use
+/// [`unlock`](Self::unlock) to see them).
+///
+/// The guard is `Send` and `Sync`: it may be moved to, and released from, another thread.
+/// The same-thread check ([`Error::AlreadyHeldByThisThread`]) remembers the thread that
+/// *acquired* the guard, not the one that has it now. After a move, the acquiring thread
+/// still gets that error if it asks for the lock again (rather than waiting for a guard it
+/// gave away), while the receiving thread is treated as any other thread: asking again
+/// with [`Wait::Forever`] from there would wait for itself. Call
+/// [`transfer_to_current_thread`](Self::transfer_to_current_thread) from the receiving
+/// thread to move the check along with the guard.
+#[derive(Debug)]
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard {
+    // Declared before `registration`: the kernel lock is released (the description closed)
+    // before the table wakes this process's waiting threads.
+    file: Option<File>,
+    registration: Registration,
+    acquired_at: SystemTime,
+    paths: Arc<Paths>,
+}
+
+impl LockGuard {
+    /// The mode the lock is held in now.
+    pub fn mode(&self) -> Mode {
+        self.registration.mode
+    }
+
+    /// The path this lock protects, as given to [`FileLock::new`].
+    pub fn path(&self) -> &Path {
+        &self.paths.path
+    }
+
+    /// The sidecar file the kernel lock is held on.
+    pub fn sidecar_path(&self) -> &Path {
+        &self.paths.sidecar
+    }
+
+    /// Releases the lock now, reporting a failure of the kernel unlock call. The lock is
+    /// released in any case when the guard's file description is closed, which this does too.
+    pub fn unlock(mut self) -> Result<(), Error> {
+        let result = match self.file.take() {
+            Some(file) => sys::unlock(&file),
+            None => Ok(()),
+        };
+        result.map_err(|source| self.io_error("unlock", source))
+    }
+
+    /// Turns an exclusive lock into a shared one; a no-op on a shared lock.
+    ///
+    /// On Linux this is one kernel operation: readers may enter at once, writers never get in
+    /// between. (With `flock` on other Unix systems the kernel does not promise that.)
+    /// Threads of this process waiting for a shared lock are woken.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let lock = file_lock::FileLock::new(dir.path().join("tasks.sdn"));
+    /// let mut guard = lock.exclusive()?;
+    /// guard.downgrade()?;
+    /// let reader = std::thread::spawn(move || lock.try_shared().map(drop)).join().unwrap();
+    /// assert!(reader.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn downgrade(&mut self) -> Result<(), Error> {
+        if self.registration.mode == Mode::Shared {
+            return Ok(());
+        }
+        let Some(file) = self.file.as_ref() else {
+            return Ok(());
+        };
+        sys::downgrade(file).map_err(|source| self.io_error("downgrade lock on", source))?;
+        in_process::downgrade(self.registration.key, self.registration.thread);
+        self.registration.mode = Mode::Shared;
+        let me = Holder {
+            since: self.acquired_at,
+            ..Holder::this_process(Mode::Shared)
+        };
+        me.write_to(file, 0)
+            .map_err(|source| self.io_error("record holder in", source))
+    }
+
+    /// Makes the calling thread the one the same-thread check associates with this guard
+    /// (see the type's documentation). Fails with [`Error::AlreadyHeldByThisThread`] if the
+    /// calling thread already holds another guard on the same lock.
+    pub fn transfer_to_current_thread(&mut self) -> Result<(), Error> {
+        let current = thread::current().id();
+        let registration = &mut self.registration;
+        if in_process::transfer(
+            registration.key,
+            registration.mode,
+            registration.thread,
+            current,
+        ) {
+            registration.thread = current;
+            Ok(())
+        } else {
+            Err(Error::AlreadyHeldByThisThread {
+                path: self.paths.path.clone(),
+                mode: registration.mode,
+            })
+        }
+    }
+
+    fn io_error(&self, operation: &'static str, source: io::Error) -> Error {
+        Error::Io {
+            operation,
+            path: self.paths.sidecar.clone(),
+            source,
+        }
+    }
+}
