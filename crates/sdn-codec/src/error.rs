@@ -1,0 +1,318 @@
+//! Errors: what went wrong ([`ErrorKind`], matchable), where (1-based line and column,
+//! the offending line's text, optionally the file path) and a human message.
+//!
+//! `Display` renders a compiler-style report with a caret under the column:
+//!
+//! ```text
+//! error: unterminated quoted string (opened here) at line 2, column 7
+//!  --> config.sdn
+//!   |
+//! 2 | name: "Alice
+//!   |       ^
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::value::ColumnType;
+
+/// Which limit of [`crate::Limits`] was exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// Nesting depth of blocks and inline brackets.
+    Depth,
+    /// Input size in bytes.
+    Size,
+    /// Length of one string in bytes.
+    StringLength,
+    /// Total number of table cells.
+    Cells,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::Depth => "nesting depth",
+            Limit::Size => "document size",
+            Limit::StringLength => "string length",
+            Limit::Cells => "table cell count",
+        })
+    }
+}
+
+/// What went wrong; match on this in programs, show [`Error`]'s `Display` to people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not UTF-8 (the position is that of the first bad byte).
+    InvalidUtf8,
+    /// A `"` string with no closing quote; the position is the opening quote.
+    UnterminatedQuote,
+    /// An inline `[`, `{` or `(` with no matching close; the position is the opener.
+    UnterminatedBracket {
+        /// The opening bracket.
+        open: char,
+    },
+    /// A closing bracket that does not match the open one, or with none open.
+    UnexpectedCloseBracket {
+        /// The bracket found.
+        found: char,
+    },
+    /// An integer literal outside the signed 64-bit range.
+    IntegerOutOfRange,
+    /// A float literal too large to be finite (`1e999`), or a non-finite float given to
+    /// the writer.
+    NonFiniteFloat,
+    /// A bad `\u{...}` escape (not hex, empty, or not a Unicode scalar value).
+    InvalidEscape,
+    /// A key written twice in one dict.
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// Line of the first occurrence.
+        first_line: usize,
+    },
+    /// A table row with the wrong number of cells.
+    WrongCellCount {
+        /// Number of columns.
+        expected: usize,
+        /// Number of cells in the row.
+        found: usize,
+    },
+    /// A dedent to a column that no open block starts at.
+    BadDedent,
+    /// A top-level line that is indented.
+    IndentedTopLevel,
+    /// An INI/TOML section header such as `[section]`.
+    SectionHeader,
+    /// An SDL-like block such as `name {`.
+    SdlBlock,
+    /// A YAML block scalar (`key: |` or `key: >`).
+    BlockScalar,
+    /// A line in a dict block that is not an entry (e.g. `name Alice`, no colon).
+    NotAnEntry,
+    /// A `key: value` line inside a list block (whose first line is not an entry).
+    MixedBlock,
+    /// A line indented deeper than its block when the line above opens no block.
+    UnexpectedIndent,
+    /// A key that is empty or contains a character keys may not contain.
+    InvalidKey,
+    /// A malformed table header (`name |a, b|`, `table{...}`).
+    BadTableHeader,
+    /// A typed-table column type that is not `i64`, `f64`, `str` or `bool`.
+    UnknownColumnType {
+        /// The type name as written.
+        name: String,
+    },
+    /// A cell or value of the wrong type (typed tables; serde).
+    TypeMismatch {
+        /// The expected type.
+        expected: Option<ColumnType>,
+    },
+    /// Text after a complete value (`"a" b`, `[1] x`).
+    TrailingCharacters,
+    /// Something else in the syntax; the message says what.
+    Syntax,
+    /// A limit of [`crate::Limits`] was exceeded.
+    LimitExceeded {
+        /// Which limit.
+        which: Limit,
+    },
+    /// A value the writer cannot express (e.g. a table row of the wrong length).
+    Unwritable,
+    /// Document edits: a path, row or column that does not exist.
+    NotFound,
+    /// Document edits: the value at a path is not of the kind the operation needs (a
+    /// row operation on something that is not a table, a key below a scalar).
+    WrongKind {
+        /// What the operation needs: `dict`, `table`, ...
+        expected: &'static str,
+        /// What is there ([`crate::Value::kind_name`]).
+        found: &'static str,
+    },
+    /// Document edits: a row selected by key matches more than one row.
+    AmbiguousRow,
+    /// Document edits: a path that cannot be read (`a..b`, an unterminated quote).
+    InvalidPath,
+    /// An I/O error (reading a file).
+    Io(std::io::ErrorKind),
+    /// A message from outside the codec (e.g. serde's `custom`).
+    Custom,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    line: usize,
+    column: usize,
+    line_text: Option<String>,
+    path: Option<PathBuf>,
+}
+
+/// An SDN error: kind, message, position (1-based line and column; 0 when the error has
+/// no position, e.g. a writer error), the offending line, and optionally a path.
+///
+/// ```
+/// use sdn_codec::ErrorKind;
+/// let err = sdn_codec::parse("a: 1\nb: \"open\n").unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::UnterminatedQuote);
+/// assert_eq!((err.line(), err.column()), (2, 4));
+/// assert_eq!(err.line_text(), Some("b: \"open"));
+/// let err = err.with_path("config.sdn");
+/// assert!(err.to_string().contains("config.sdn"));
+/// ```
+pub struct Error(Box<Inner>);
+
+impl Error {
+    /// An error with no position.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            message: message.into(),
+            line: 0,
+            column: 0,
+            line_text: None,
+            path: None,
+        }))
+    }
+
+    /// An error at a 1-based `line` and `column` (columns count characters).
+    pub fn at(kind: ErrorKind, message: impl Into<String>, line: usize, column: usize) -> Self {
+        let mut e = Error::new(kind, message);
+        e.0.line = line;
+        e.0.column = column;
+        e
+    }
+
+    /// An error carrying only a message (kind [`ErrorKind::Custom`]).
+    pub fn custom(message: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::Custom, message.to_string())
+    }
+
+    /// An I/O error while handling `path`.
+    pub fn io(err: &std::io::Error, path: impl Into<PathBuf>) -> Self {
+        Error::new(ErrorKind::Io(err.kind()), err.to_string()).with_path(path)
+    }
+
+    /// Attaches the path of the file the input came from.
+    pub fn with_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.0.path = Some(path.into());
+        self
+    }
+
+    /// Attaches the text of the offending line (shown under the message with a caret).
+    pub fn with_line_text(mut self, text: impl Into<String>) -> Self {
+        self.0.line_text = Some(text.into());
+        self
+    }
+
+    /// Sets the position (1-based) if the error has none yet.
+    pub fn with_position_if_missing(mut self, line: usize, column: usize) -> Self {
+        if self.0.line == 0 {
+            self.0.line = line;
+            self.0.column = column;
+        }
+        self
+    }
+
+    /// Fills in the line text from the whole `input` when missing (used by parsers that
+    /// know only positions while working).
+    pub fn with_source(mut self, input: &str) -> Self {
+        if self.0.line_text.is_none() && self.0.line > 0 {
+            self.0.line_text = input
+                .split('\n')
+                .nth(self.0.line - 1)
+                .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned());
+        }
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// The message without position.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// 1-based line, 0 when the error has no position.
+    pub fn line(&self) -> usize {
+        self.0.line
+    }
+
+    /// 1-based column in characters (a tab counts as one character here), 0 when
+    /// the error has no position.
+    pub fn column(&self) -> usize {
+        self.0.column
+    }
+
+    /// The text of the offending line, without its line end.
+    pub fn line_text(&self) -> Option<&str> {
+        self.0.line_text.as_deref()
+    }
+
+    /// The file the input came from, if the caller attached it.
+    pub fn path(&self) -> Option<&Path> {
+        self.0.path.as_deref()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("line", &self.0.line)
+            .field("column", &self.0.column)
+            .field("line_text", &self.0.line_text)
+            .field("path", &self.0.path)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.0;
+        write!(f, "error: {}", e.message)?;
+        if e.line > 0 {
+            write!(f, " at line {}, column {}", e.line, e.column)?;
+        }
+        if let Some(path) = &e.path {
+            write!(f, "\n --> {}", path.display())?;
+            if e.line > 0 {
+                write!(f, ":{}:{}", e.line, e.column)?;
+            }
+        }
+        if let (Some(text), true) = (&e.line_text, e.line > 0) {
+            let number = e.line.to_string();
+            let pad = " ".repeat(number.len());
+            // The caret goes under the column; tabs in the prefix are echoed so it lines
+            // up whatever the terminal's tab width.
+            let prefix: String = text
+                .chars()
+                .take(e.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            // Control characters (a stray CR, say) are shown as their visible symbols
+            // so the line prints on one line and the caret still lines up.
+            let shown: String = text
+                .chars()
+                .map(|c| match c {
+                    '\t' => c,
+                    c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+                    '\u{7f}' => '\u{2421}',
+                    c => c,
+                })
+                .collect();
+            write!(f, "\n{pad} |\n{number} | {shown}\n{pad} | {prefix}^")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
