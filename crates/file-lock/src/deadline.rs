@@ -1,7 +1,7 @@
 //! Waiting for a kernel lock with a deadline, without polling.
 //!
 //! The kernel offers a blocking lock call with no timeout. A helper thread makes that call
-//! on the caller's freshly opened sidecar description and hands the description back over a
+//! on the caller's sidecar description and hands the description back over a
 //! channel, so the caller can `recv_timeout` until its deadline: the kernel grants the lock
 //! the moment the holder lets go, and the deadline is met to within the channel's wake-up
 //! latency. On timeout the caller marks the request abandoned; the helper, once the kernel

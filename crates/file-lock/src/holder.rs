@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::{Error, Mode, sidecar_path_for};
 
 /// Length every record is padded to; far more than pid, a 64-byte host name and a time need.
-const RECORD_LEN: usize = 256;
+pub(crate) const RECORD_LEN: usize = 256;
 /// Reading stops here: a sidecar somebody filled with other data cannot make us read it all.
 const READ_LIMIT: usize = 4096;
 const HEADER: &str = "file-lock holder";
@@ -37,36 +37,13 @@ pub struct Holder {
 }
 
 impl Holder {
-    /// Describes the calling process as a holder in `mode`, as of now.
-    pub(crate) fn this_process(mode: Mode) -> Self {
-        Holder {
-            pid: std::process::id(),
-            host: this_host().to_owned(),
-            since: SystemTime::now(),
-            mode,
-        }
-    }
-
     /// The sidecar record: `key: value` lines, space-padded to [`RECORD_LEN`].
+    #[cfg(test)]
     pub(crate) fn to_record(&self) -> Vec<u8> {
-        let since = self
-            .since
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO);
-        let mut record = format!(
-            "{HEADER}\npid: {}\nhost: {}\nmode: {}\nsince: {}.{:09}\n",
-            self.pid,
-            self.host,
-            self.mode,
-            since.as_secs(),
-            since.subsec_nanos()
-        )
-        .into_bytes();
-        if record.len() < RECORD_LEN {
-            record.resize(RECORD_LEN - 1, b' ');
-            record.push(b'\n');
-        }
-        record
+        let mut record = Vec::with_capacity(RECORD_LEN);
+        // Writing into a `Vec` cannot fail.
+        let _ = write_fields(&mut record, self.pid, &self.host, self.mode, self.since);
+        pad(record)
     }
 
     /// Parses a record; `None` when a field is missing or malformed, as it is in an empty
@@ -93,17 +70,6 @@ impl Holder {
             since: since?,
             mode: mode?,
         })
-    }
-
-    /// Overwrites the sidecar's record in place. The sidecar is never renamed or deleted:
-    /// other processes may be waiting on this very inode.
-    pub(crate) fn write_to(&self, sidecar: &File, current_len: u64) -> io::Result<()> {
-        let record = self.to_record();
-        sidecar.write_all_at(&record, 0)?;
-        if current_len > record.len() as u64 {
-            sidecar.set_len(record.len() as u64)?;
-        }
-        Ok(())
     }
 
     /// Reads the record from an open sidecar; an unreadable or malformed record reads as `None`
@@ -166,6 +132,65 @@ pub fn read_holder(path: impl AsRef<Path>) -> Result<Option<Holder>, Error> {
         source,
     })?;
     Ok(Holder::from_record(&buffer[..len]))
+}
+
+/// Records process `pid` as holding the lock in `mode` since `since`: overwrites the record
+/// at the start of the sidecar in place with one `pwrite` (no truncation, no `fsync`: the
+/// record is only a diagnostic, and the file is never renamed or deleted because other
+/// processes may be waiting on this very inode). `trim` also cuts off anything after the
+/// record, for a sidecar that was found longer than one.
+pub(crate) fn write_record(
+    sidecar: &File,
+    pid: u32,
+    mode: Mode,
+    since: SystemTime,
+    trim: bool,
+) -> io::Result<()> {
+    let mut buffer = [b' '; RECORD_LEN];
+    let mut unwritten = &mut buffer[..RECORD_LEN - 1];
+    let len = if write_fields(&mut unwritten, pid, this_host(), mode, since).is_ok() {
+        buffer[RECORD_LEN - 1] = b'\n';
+        sidecar.write_all_at(&buffer, 0)?;
+        RECORD_LEN
+    } else {
+        // A host name too long for the fixed record (not possible on Linux, whose limit is
+        // 64 bytes): write it unpadded.
+        let mut record = Vec::with_capacity(2 * RECORD_LEN);
+        write_fields(&mut record, pid, this_host(), mode, since)?;
+        let record = pad(record);
+        sidecar.write_all_at(&record, 0)?;
+        record.len()
+    };
+    if trim {
+        sidecar.set_len(len as u64)?;
+    }
+    Ok(())
+}
+
+/// Writes the record's `key: value` lines, unpadded.
+fn write_fields(
+    out: &mut impl io::Write,
+    pid: u32,
+    host: &str,
+    mode: Mode,
+    since: SystemTime,
+) -> io::Result<()> {
+    let since = since.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    write!(
+        out,
+        "{HEADER}\npid: {pid}\nhost: {host}\nmode: {mode}\nsince: {}.{:09}\n",
+        since.as_secs(),
+        since.subsec_nanos()
+    )
+}
+
+/// Pads a record with spaces and a final newline to [`RECORD_LEN`], if it is shorter.
+fn pad(mut record: Vec<u8>) -> Vec<u8> {
+    if record.len() < RECORD_LEN {
+        record.resize(RECORD_LEN - 1, b' ');
+        record.push(b'\n');
+    }
+    record
 }
 
 /// This machine's node name, asked once per process.
@@ -250,6 +275,30 @@ mod tests {
         let record = sample().to_record();
         assert_eq!(record.len(), RECORD_LEN);
         assert_eq!(Holder::from_record(&record), Some(sample()));
+    }
+
+    #[test]
+    fn written_record_matches_the_format_and_trims_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        std::fs::write(&path, vec![b'#'; 3 * RECORD_LEN]).unwrap();
+        let file = File::options().read(true).write(true).open(&path).unwrap();
+        let mine = Holder {
+            pid: 4242,
+            host: this_host().to_owned(),
+            ..sample()
+        };
+        write_record(&file, mine.pid, mine.mode, mine.since, false).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(
+            bytes.len(),
+            3 * RECORD_LEN,
+            "an untrimmed write must not truncate"
+        );
+        assert_eq!(&bytes[..RECORD_LEN], mine.to_record().as_slice());
+        write_record(&file, mine.pid, mine.mode, mine.since, true).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), mine.to_record());
+        assert_eq!(Holder::read_from(&file), Some(mine));
     }
 
     #[test]
