@@ -1,0 +1,1246 @@
+//! serde deserialization: SDN text or a [`Value`] into any `Deserialize` type.
+//!
+//! # Mapping
+//!
+//! | SDN | Rust |
+//! |---|---|
+//! | dict | struct (fields by name), map (string, integer or bool keys), one-entry dict `{Variant: content}` for a data-carrying enum variant |
+//! | named table | `Vec`/sequence of records: each row is a map from column name to cell, so columns are matched **by name, in any order** |
+//! | array | sequence or tuple |
+//! | plain word | unit enum variant (`status: open`) |
+//! | any scalar into `String` | its text **exactly as written**: `007`, `1.10`, `2.1.0`, `1e3`, `true` stay as written; a quoted string gives its content |
+//! | integer | any integer type, range-checked (out of range is an error, never wrapped); also floats |
+//! | float | `f32`/`f64` |
+//! | `true`/`false` | `bool` (nothing else is a bool) |
+//! | `null`/`nil`/`key:` | `None`, `()`; an error for a plain `String` or number |
+//! | empty **unquoted** table cell | `None` for `Option<T>`, `""` for `String`; a quoted `""` cell is `Some("")` |
+//!
+//! A column the record type lacks is ignored, or rejected with an error naming it when
+//! [`DeOptions::deny_unknown_columns`] is set. A column the table lacks takes the
+//! field's serde default (`Option` fields become `None`, `#[serde(default)]` fields their
+//! default; other fields are a "missing field" error).
+//!
+//! A top-level sequence (`from_str::<Vec<T>>`) reads the document's only root entry
+//! when that is a table or array, or the entry named by [`DeOptions::root_table`].
+//!
+//! Every data error names the failing value's path in its message (`at `todos[3].line`:
+//! invalid value: integer `300`, expected u8`). Syntax errors always carry line and
+//! column (from the parser). Data errors carry them too when the document has the shape
+//! of a record file — root `key: scalar` entries and named tables of scalar cells —
+//! which [`from_str`] reads straight from the text (borrowing cells, allocating only the
+//! `String`s the target owns); for other shapes (nested blocks, inline arrays or dicts,
+//! multi-line strings, typed tables) it parses to a [`Value`] first, and a `Value` holds
+//! no positions, so those data errors have the path only. The two routes give identical
+//! results; tests compare them on the corpus and on generated tables.
+
+use std::fmt;
+
+use serde::de::Deserializer as _;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
+};
+use serde::forward_to_deserialize_any;
+
+use crate::error::{Error, ErrorKind};
+use crate::value::{Map, Scalar, ScalarKind, Table, Value};
+
+mod rows;
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error::custom(msg)
+    }
+}
+
+/// Options for [`from_str_with`] and [`from_value_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeOptions {
+    /// Reject a table column that the row type has no field for (the error names the
+    /// column). Default `false`: extra columns are ignored.
+    pub deny_unknown_columns: bool,
+    /// For a top-level sequence (`Vec<T>`): the root entry to read. Default `None`: the
+    /// document must have exactly one root entry.
+    pub root_table: Option<String>,
+}
+
+impl DeOptions {
+    /// Default options: extra columns ignored, a top-level `Vec` reads the only entry.
+    pub fn new() -> Self {
+        DeOptions::default()
+    }
+
+    /// Sets [`DeOptions::deny_unknown_columns`].
+    pub fn deny_unknown_columns(mut self, deny: bool) -> Self {
+        self.deny_unknown_columns = deny;
+        self
+    }
+
+    /// Sets [`DeOptions::root_table`].
+    pub fn root_table(mut self, name: impl Into<String>) -> Self {
+        self.root_table = Some(name.into());
+        self
+    }
+}
+
+static DEFAULT_OPTIONS: DeOptions = DeOptions {
+    deny_unknown_columns: false,
+    root_table: None,
+};
+
+/// Deserializes a `T` from SDN text.
+///
+/// ```
+/// #[derive(serde::Deserialize, Debug, PartialEq)]
+/// struct Db { version: String, todos: Vec<Todo> }
+/// #[derive(serde::Deserialize, Debug, PartialEq)]
+/// struct Todo { id: u32, status: Status, issue: Option<String> }
+/// #[derive(serde::Deserialize, Debug, PartialEq)]
+/// #[serde(rename_all = "snake_case")]
+/// enum Status { Open, Done }
+///
+/// let db: Db = sdn_codec::from_str("\
+/// version: 2.1.0
+/// todos |status, id, issue|
+///     open, 1, \"#12\"
+///     done, 2,
+/// ")?;
+/// assert_eq!(db.version, "2.1.0");
+/// assert_eq!(db.todos[0], Todo { id: 1, status: Status::Open, issue: Some("#12".into()) });
+/// assert_eq!(db.todos[1].issue, None);
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    from_str_with(text, &DEFAULT_OPTIONS)
+}
+
+/// [`from_str`] with options.
+///
+/// ```
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Row { id: u32 }
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Db { rows: Vec<Row> }
+/// let text = "rows |id, extra|\n    1, x\n";
+/// assert!(sdn_codec::from_str::<Db>(text).is_ok());
+/// let strict = sdn_codec::DeOptions::new().deny_unknown_columns(true);
+/// let err = sdn_codec::from_str_with::<Db>(text, &strict).unwrap_err();
+/// assert!(err.message().contains("`extra`"));
+/// assert_eq!(err.line(), 2);
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+pub fn from_str_with<T: DeserializeOwned>(text: &str, options: &DeOptions) -> Result<T, Error> {
+    if let Some(result) = rows::try_from_str(text, options) {
+        return result;
+    }
+    from_str_via_value(text, options)
+}
+
+/// The general path: parse to a [`Value`], then deserialize from it. Public to the crate
+/// so tests can check that the direct path agrees with it.
+pub(crate) fn from_str_via_value<T: DeserializeOwned>(
+    text: &str,
+    options: &DeOptions,
+) -> Result<T, Error> {
+    let value = crate::parse(text)?;
+    from_value_with(value, options)
+}
+
+/// Deserializes a `T` from UTF-8 bytes of SDN text (re-exported at the crate root as
+/// `from_bytes`, because `sdn_codec::from_slice` parses bytes into a [`Value`]).
+///
+/// ```
+/// #[derive(Debug, serde::Deserialize)]
+/// struct C { port: u16 }
+/// let c: C = sdn_codec::from_bytes(b"port: 8080\n")?;
+/// assert_eq!(c.port, 8080);
+/// let err = sdn_codec::de::from_slice::<C>(b"port: \xff\n").unwrap_err();
+/// assert_eq!((err.line(), err.column()), (1, 7));
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    from_slice_with(bytes, &DEFAULT_OPTIONS)
+}
+
+/// [`from_slice`] with options.
+pub fn from_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &DeOptions) -> Result<T, Error> {
+    from_str_with(crate::parse::utf8(bytes)?, options)
+}
+
+/// Deserializes a `T` from a [`Value`] (for example one built in code or parsed once
+/// and read several ways).
+///
+/// ```
+/// let v = sdn_codec::parse("name: api\nport: 8080\n")?;
+/// #[derive(serde::Deserialize)]
+/// struct C { name: String, port: u16 }
+/// let c: C = sdn_codec::from_value(v)?;
+/// assert_eq!((c.name.as_str(), c.port), ("api", 8080));
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+    from_value_with(value, &DEFAULT_OPTIONS)
+}
+
+/// [`from_value`] with options.
+pub fn from_value_with<T: DeserializeOwned>(value: Value, options: &DeOptions) -> Result<T, Error> {
+    T::deserialize(RootDeserializer { value, options })
+}
+
+// ---------------------------------------------------------------------------------------
+// Error context
+
+/// Prefixes `err`'s message with the path segment `segment` (`todos`, `[3]`, `line`),
+/// merging with a path already there: `at `todos[3].line`: ...`.
+pub(crate) fn in_context(err: Error, segment: &dyn fmt::Display) -> Error {
+    let message = err.message();
+    let (path, rest) = match message
+        .strip_prefix("at `")
+        .and_then(|m| m.split_once("`: "))
+    {
+        Some((path, rest)) => (path, rest),
+        None => ("", message),
+    };
+    let segment = segment.to_string();
+    let joined = if path.is_empty() {
+        segment
+    } else if path.starts_with('[') {
+        format!("{segment}{path}")
+    } else {
+        format!("{segment}.{path}")
+    };
+    let mut out = Error::new(err.kind().clone(), format!("at `{joined}`: {rest}"));
+    if err.line() > 0 {
+        out = out.with_position_if_missing(err.line(), err.column());
+    }
+    if let Some(text) = err.line_text() {
+        out = out.with_line_text(text);
+    }
+    if let Some(path) = err.path() {
+        out = out.with_path(path);
+    }
+    out
+}
+
+struct Index(usize);
+
+impl fmt::Display for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]", self.0)
+    }
+}
+
+pub(crate) fn unknown_column(column: &str, fields: &'static [&'static str]) -> Error {
+    Error::new(
+        ErrorKind::Custom,
+        format!(
+            "unknown column `{column}` (the record type has: {})",
+            fields.join(", ")
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Root
+
+/// Deserializes the document root: like [`ValueDeserializer`], except that a request
+/// for a sequence picks one root entry (see [`DeOptions::root_table`]).
+struct RootDeserializer<'o> {
+    value: Value,
+    options: &'o DeOptions,
+}
+
+impl RootDeserializer<'_> {
+    fn into_inner(self) -> Value {
+        self.value
+    }
+
+    fn root_sequence(self) -> Result<(String, Value), Error> {
+        let map = match self.value {
+            Value::Dict(map) => map,
+            other => return Ok((String::new(), other)),
+        };
+        match &self.options.root_table {
+            Some(name) => {
+                let mut map = map;
+                match map.remove(name) {
+                    Some(v) => Ok((name.clone(), v)),
+                    None => Err(Error::new(
+                        ErrorKind::Custom,
+                        format!("the document has no root entry `{name}`"),
+                    )),
+                }
+            }
+            None if map.len() == 1 => Ok(map.into_iter().next().unwrap_or_default()),
+            None => Err(Error::new(
+                ErrorKind::Custom,
+                format!(
+                    "a sequence was requested but the document has {} root entries; \
+                     name one with DeOptions::root_table",
+                    map.len()
+                ),
+            )),
+        }
+    }
+}
+
+macro_rules! root_forward {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let options = self.options;
+            ValueDeserializer::new(self.into_inner(), options).$method(visitor)
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for RootDeserializer<'_> {
+    type Error = Error;
+
+    root_forward!(
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any
+    );
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let options = self.options;
+        let (name, value) = self.root_sequence()?;
+        ValueDeserializer::new(value, options)
+            .deserialize_seq(visitor)
+            .map_err(|e| {
+                if name.is_empty() {
+                    e
+                } else {
+                    in_context(e, &name)
+                }
+            })
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        ValueDeserializer::new(self.value, self.options).deserialize_unit_struct(name, visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        ValueDeserializer::new(self.value, self.options).deserialize_struct(name, fields, visitor)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        ValueDeserializer::new(self.value, self.options).deserialize_enum(name, variants, visitor)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Value deserializer
+
+/// Deserializes from an owned [`Value`] with options.
+pub(crate) struct ValueDeserializer<'o> {
+    value: Value,
+    options: &'o DeOptions,
+}
+
+impl<'o> ValueDeserializer<'o> {
+    pub(crate) fn new(value: Value, options: &'o DeOptions) -> Self {
+        ValueDeserializer { value, options }
+    }
+
+    fn invalid_type<E: de::Expected>(&self, expected: &E) -> Error {
+        de::Error::invalid_type(unexpected(&self.value), expected)
+    }
+}
+
+fn unexpected(value: &Value) -> de::Unexpected<'_> {
+    match value {
+        Value::Scalar(s) => match s.kind() {
+            ScalarKind::Null => de::Unexpected::Unit,
+            ScalarKind::Bool(b) => de::Unexpected::Bool(*b),
+            ScalarKind::Int(i) => de::Unexpected::Signed(*i),
+            ScalarKind::Float(f) => de::Unexpected::Float(*f),
+            ScalarKind::String(s) => de::Unexpected::Str(s),
+        },
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Dict(_) => de::Unexpected::Map,
+        Value::Table(_) => de::Unexpected::Other("table"),
+    }
+}
+
+/// True for a scalar that reads as "nothing" for an `Option`: null, or an empty string
+/// that was written unquoted (an empty table cell).
+pub(crate) fn is_absent(scalar: &Scalar) -> bool {
+    match scalar.kind() {
+        ScalarKind::Null => true,
+        ScalarKind::String(s) => s.is_empty() && scalar.source_text() == Some(""),
+        _ => false,
+    }
+}
+
+/// The text a `String` field gets from a scalar (a string's content, or the exact
+/// source text of a number or bool), or `None` for null.
+fn scalar_into_text(scalar: Scalar) -> Option<String> {
+    match scalar.kind() {
+        ScalarKind::Null => None,
+        ScalarKind::String(_) => match scalar.into_kind() {
+            ScalarKind::String(s) => Some(s),
+            _ => None,
+        },
+        _ => Some(scalar.text().into_owned()),
+    }
+}
+
+impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Scalar(s) => match s.into_kind() {
+                ScalarKind::Null => visitor.visit_unit(),
+                ScalarKind::Bool(b) => visitor.visit_bool(b),
+                ScalarKind::Int(i) => visitor.visit_i64(i),
+                ScalarKind::Float(f) => visitor.visit_f64(f),
+                ScalarKind::String(s) => visitor.visit_string(s),
+            },
+            Value::Array(items) => visit_array(items, self.options, visitor),
+            Value::Dict(map) => visitor.visit_map(DictAccess::new(map, self.options)),
+            Value::Table(table) => visit_table(table, self.options, visitor),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value.scalar_kind() {
+            Some(ScalarKind::Bool(b)) => visitor.visit_bool(*b),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value.scalar_kind() {
+            // serde's integer visitors check the range (`300` into `u8` is an error).
+            Some(ScalarKind::Int(i)) => visitor.visit_i64(*i),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_i64(visitor)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value.as_scalar() {
+            Some(s) => match s.kind() {
+                // Parse the text straight to f32 when possible (no double rounding).
+                ScalarKind::Float(f) => match s.source_text().and_then(|t| t.parse::<f32>().ok()) {
+                    Some(exact) => visitor.visit_f32(exact),
+                    None => visitor.visit_f64(*f),
+                },
+                ScalarKind::Int(i) => visitor.visit_i64(*i),
+                _ => Err(self.invalid_type(&visitor)),
+            },
+            None => Err(self.invalid_type(&visitor)),
+        }
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value.scalar_kind() {
+            Some(ScalarKind::Float(f)) => visitor.visit_f64(*f),
+            Some(ScalarKind::Int(i)) => visitor.visit_i64(*i),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Scalar(s) => match scalar_into_text(s) {
+                Some(text) => visitor.visit_string(text),
+                None => Err(de::Error::invalid_type(de::Unexpected::Unit, &visitor)),
+            },
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_byte_buf(visitor)
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Scalar(s) => match s.into_kind() {
+                ScalarKind::String(s) => visitor.visit_byte_buf(s.into_bytes()),
+                other => Err(de::Error::invalid_type(
+                    unexpected(&Value::scalar(other)),
+                    &visitor,
+                )),
+            },
+            other => ValueDeserializer::new(other, self.options).deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match &self.value {
+            Value::Scalar(s) if is_absent(s) => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match &self.value {
+            Value::Scalar(s) if is_absent(s) => visitor.visit_unit(),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Array(items) => visit_array(items, self.options, visitor),
+            Value::Table(table) => visit_table(table, self.options, visitor),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Dict(map) => visitor.visit_map(DictAccess::new(map, self.options)),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let options = self.options;
+        match self.value {
+            Value::Scalar(s) => match s.into_kind() {
+                ScalarKind::String(variant) => visitor.visit_enum(ValueEnum {
+                    variant,
+                    content: None,
+                    options,
+                }),
+                other => Err(de::Error::invalid_type(
+                    unexpected(&Value::scalar(other)),
+                    &"a unit variant name or a one-entry dict",
+                )),
+            },
+            Value::Dict(map) if map.len() == 1 => {
+                let (variant, content) = map.into_iter().next().unwrap_or_default();
+                visitor
+                    .visit_enum(ValueEnum {
+                        variant: variant.clone(),
+                        content: Some(content),
+                        options,
+                    })
+                    .map_err(|e| in_context(e, &variant))
+            }
+            other => Err(de::Error::invalid_type(
+                unexpected(&other),
+                &"a unit variant name or a one-entry dict",
+            )),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+}
+
+fn visit_array<'de, V: Visitor<'de>>(
+    items: Vec<Value>,
+    options: &DeOptions,
+    visitor: V,
+) -> Result<V::Value, Error> {
+    let len = items.len();
+    let mut access = ArrayAccess {
+        items: items.into_iter(),
+        index: 0,
+        options,
+    };
+    let value = visitor.visit_seq(&mut access)?;
+    if access.items.len() == 0 {
+        Ok(value)
+    } else {
+        Err(de::Error::invalid_length(
+            len,
+            &"fewer elements in the array",
+        ))
+    }
+}
+
+struct ArrayAccess<'o> {
+    items: std::vec::IntoIter<Value>,
+    index: usize,
+    options: &'o DeOptions,
+}
+
+impl<'de> SeqAccess<'de> for ArrayAccess<'_> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        match self.items.next() {
+            Some(item) => {
+                let index = self.index;
+                self.index += 1;
+                seed.deserialize(ValueDeserializer::new(item, self.options))
+                    .map(Some)
+                    .map_err(|e| in_context(e, &Index(index)))
+            }
+            None => Ok(None),
+        }
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct DictAccess<'o> {
+    entries: std::vec::IntoIter<(String, Value)>,
+    pending: Option<(String, Value)>,
+    options: &'o DeOptions,
+}
+
+impl<'o> DictAccess<'o> {
+    fn new(map: Map, options: &'o DeOptions) -> Self {
+        DictAccess {
+            entries: map.into_iter().collect::<Vec<_>>().into_iter(),
+            pending: None,
+            options,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for DictAccess<'_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        match self.entries.next() {
+            Some((key, value)) => {
+                let k = seed
+                    .deserialize(KeyDeserializer { key: &key })
+                    .map_err(|e| in_context(e, &key))?;
+                self.pending = Some((key, value));
+                Ok(Some(k))
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
+        let (key, value) = self
+            .pending
+            .take()
+            .ok_or_else(|| Error::custom("next_value called before next_key"))?;
+        seed.deserialize(ValueDeserializer::new(value, self.options))
+            .map_err(|e| in_context(e, &key))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+fn visit_table<'de, V: Visitor<'de>>(
+    table: Table,
+    options: &DeOptions,
+    visitor: V,
+) -> Result<V::Value, Error> {
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string()))
+        .collect();
+    let mut access = TableAccess {
+        columns,
+        rows: table.rows.into_iter(),
+        index: 0,
+        options,
+    };
+    visitor.visit_seq(&mut access)
+}
+
+struct TableAccess<'o> {
+    columns: Vec<String>,
+    rows: std::vec::IntoIter<Vec<Value>>,
+    index: usize,
+    options: &'o DeOptions,
+}
+
+impl<'de> SeqAccess<'de> for TableAccess<'_> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        match self.rows.next() {
+            Some(cells) => {
+                let index = self.index;
+                self.index += 1;
+                seed.deserialize(RowDeserializer {
+                    columns: &self.columns,
+                    cells,
+                    options: self.options,
+                })
+                .map(Some)
+                .map_err(|e| in_context(e, &Index(index)))
+            }
+            None => Ok(None),
+        }
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.rows.len())
+    }
+}
+
+/// One table row: a map from column name to cell (or a sequence of cells, for tuples).
+struct RowDeserializer<'a> {
+    columns: &'a [String],
+    cells: Vec<Value>,
+    options: &'a DeOptions,
+}
+
+impl<'de> de::Deserializer<'de> for RowDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_map(RowAccess {
+            columns: self.columns.iter(),
+            cells: self.cells.into_iter(),
+            pending: None,
+            options: self.options,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        if self.options.deny_unknown_columns
+            && let Some(column) = self.columns.iter().find(|c| !fields.contains(&c.as_str()))
+        {
+            return Err(unknown_column(column, fields));
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visit_array(self.cells, self.options, visitor)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_some(self)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct map enum identifier ignored_any
+    }
+}
+
+struct RowAccess<'a> {
+    columns: std::slice::Iter<'a, String>,
+    cells: std::vec::IntoIter<Value>,
+    pending: Option<(&'a str, Value)>,
+    options: &'a DeOptions,
+}
+
+impl<'de> MapAccess<'de> for RowAccess<'_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        match (self.columns.next(), self.cells.next()) {
+            (Some(column), Some(cell)) => {
+                let key = seed.deserialize(KeyDeserializer { key: column })?;
+                self.pending = Some((column, cell));
+                Ok(Some(key))
+            }
+            _ => Ok(None),
+        }
+    }
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
+        let (column, cell) = self
+            .pending
+            .take()
+            .ok_or_else(|| Error::custom("next_value called before next_key"))?;
+        seed.deserialize(ValueDeserializer::new(cell, self.options))
+            .map_err(|e| in_context(e, &column))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.cells.len())
+    }
+}
+
+/// A dict key or column name. Besides strings it reads as an integer or bool when the
+/// target asks for one (`HashMap<u32, T>`), and as a unit variant for enum keys.
+pub(crate) struct KeyDeserializer<'a> {
+    pub(crate) key: &'a str,
+}
+
+macro_rules! key_parse {
+    ($($method:ident => $visit:ident: $t:ty),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.key.parse::<$t>() {
+                Ok(v) => visitor.$visit(v),
+                Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(self.key), &visitor)),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for KeyDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_str(self.key)
+    }
+
+    key_parse!(
+        deserialize_bool => visit_bool: bool,
+        deserialize_i8 => visit_i8: i8, deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32, deserialize_i64 => visit_i64: i64,
+        deserialize_i128 => visit_i128: i128,
+        deserialize_u8 => visit_u8: u8, deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32, deserialize_u64 => visit_u64: u64,
+        deserialize_u128 => visit_u128: u128
+    );
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_enum(de::value::StrDeserializer::<Error>::new(self.key))
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_some(self)
+    }
+
+    forward_to_deserialize_any! {
+        f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+struct ValueEnum<'o> {
+    variant: String,
+    content: Option<Value>,
+    options: &'o DeOptions,
+}
+
+impl<'de, 'o> EnumAccess<'de> for ValueEnum<'o> {
+    type Error = Error;
+    type Variant = VariantContent<'o>;
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Error> {
+        let variant = seed.deserialize(KeyDeserializer { key: &self.variant })?;
+        Ok((
+            variant,
+            VariantContent {
+                content: self.content,
+                options: self.options,
+            },
+        ))
+    }
+}
+
+struct VariantContent<'o> {
+    content: Option<Value>,
+    options: &'o DeOptions,
+}
+
+impl<'de> VariantAccess<'de> for VariantContent<'_> {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        match self.content {
+            None => Ok(()),
+            Some(Value::Scalar(s)) if is_absent(&s) => Ok(()),
+            Some(other) => Err(de::Error::invalid_type(unexpected(&other), &"unit variant")),
+        }
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        match self.content {
+            Some(value) => seed.deserialize(ValueDeserializer::new(value, self.options)),
+            None => Err(de::Error::invalid_type(
+                de::Unexpected::UnitVariant,
+                &"newtype variant",
+            )),
+        }
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        match self.content {
+            Some(value) => ValueDeserializer::new(value, self.options).deserialize_seq(visitor),
+            None => Err(de::Error::invalid_type(
+                de::Unexpected::UnitVariant,
+                &"tuple variant",
+            )),
+        }
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.content {
+            Some(value) => ValueDeserializer::new(value, self.options).deserialize_map(visitor),
+            None => Err(de::Error::invalid_type(
+                de::Unexpected::UnitVariant,
+                &"struct variant",
+            )),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Public Deserializer / Deserialize impls for Value
+
+macro_rules! value_forward {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            ValueDeserializer::new(self, &DEFAULT_OPTIONS).$method(visitor)
+        }
+    )*};
+}
+
+/// A [`Value`] is a serde `Deserializer` with the mapping of the [module docs](self)
+/// and default [`DeOptions`].
+///
+/// ```
+/// use serde::Deserialize;
+/// let v = sdn_codec::parse("ports: [80, 443]\n")?;
+/// let ports = Vec::<u16>::deserialize(v["ports"].clone())?;
+/// assert_eq!(ports, [80, 443]);
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+impl<'de> de::Deserializer<'de> for Value {
+    type Error = Error;
+
+    value_forward!(
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any
+    );
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        ValueDeserializer::new(self, &DEFAULT_OPTIONS).deserialize_unit_struct(name, visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        ValueDeserializer::new(self, &DEFAULT_OPTIONS).deserialize_struct(name, fields, visitor)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        ValueDeserializer::new(self, &DEFAULT_OPTIONS).deserialize_enum(name, variants, visitor)
+    }
+}
+
+impl IntoDeserializer<'_, Error> for Value {
+    type Deserializer = Value;
+    fn into_deserializer(self) -> Value {
+        self
+    }
+}
+
+/// Builds a [`Value`] from any self-describing format (JSON, say). A sequence of flat
+/// records with the same keys becomes a [`Table`], so JSON arrays of objects turn into
+/// SDN tables; an unsigned integer beyond the signed 64-bit range is an error.
+///
+/// ```
+/// let v: sdn_codec::Value = serde_json::from_str(r#"{"todos": [{"id": 1}, {"id": 2}]}"#).unwrap();
+/// assert_eq!(sdn_codec::to_canonical_string(&v)?, "todos |id|\n    1\n    2\n");
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+impl<'de> de::Deserialize<'de> for Value {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any SDN value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        if v.is_finite() {
+            Ok(Value::from(v))
+        } else {
+            Err(E::custom(format!(
+                "{v} is not an SDN float (floats are finite)"
+            )))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Array(v.iter().map(|&b| Value::from(b)).collect()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::null())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        de::Deserialize::deserialize(d)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::null())
+    }
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        de::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(crate::ser::seq_to_value(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            let value = access.next_value::<Value>()?;
+            map.insert(key, value);
+        }
+        Ok(Value::Dict(map))
+    }
+}

@@ -1,0 +1,1017 @@
+//! The direct path for serialization: writing canonical text straight from a root
+//! struct or map, without building a [`Value`](crate::Value) first.
+//!
+//! It writes the entries that are the bulk of record files — scalars and tables of
+//! scalar cells — itself, with the canonical writer's own helpers
+//! ([`format_key`], [`format_float`], and the quoting rule of `is_plain_string_safe`
+//! and `quote_string`, checked against them by tests); every other entry (a
+//! nested dict, an array, an empty sequence, a table with inline array/dict cells,
+//! records with differing keys) is converted to a `Value` and written by the canonical
+//! writer, one entry at a time. Root entries are written independently of each other,
+//! so the result is the same bytes as `to_canonical_string(&to_value(x)?)`; tests check
+//! that on every serialized type, including generated ones.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+use super::{KeySerializer, ValueSerializer, float_value, out_of_range};
+use crate::error::{Error, ErrorKind};
+use crate::value::Map;
+use crate::write::{format_float, format_key, map_to_canonical_string};
+
+macro_rules! entry_ints {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            self.scalar_line(|out| { push_int(out, i64::from(v)); Ok(()) })
+        }
+    )*};
+}
+
+macro_rules! wide_int {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            let i = i64::try_from(v).map_err(|_| out_of_range(v))?;
+            self.scalar_line(|out| { push_int(out, i); Ok(()) })
+        }
+    )*};
+}
+
+macro_rules! decline_all {
+    ($($method:ident($t:ty))*) => {$(
+        fn $method(self, _v: $t) -> Result<Self::Ok, Error> {
+            Err(decline(self.declined))
+        }
+    )*};
+}
+
+macro_rules! fall_back {
+    ($($method:ident($t:ty))*) => {$(
+        fn $method(self, _v: $t) -> Result<Self::Ok, Error> {
+            Err(decline(self.fallback))
+        }
+    )*};
+}
+
+macro_rules! row_fall_back {
+    ($($method:ident($t:ty))*) => {$(
+        fn $method(self, _v: $t) -> Result<Self::Ok, Error> {
+            Err(decline(self.table.fallback))
+        }
+    )*};
+}
+
+macro_rules! cell_ints {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            push_int(self.out, i64::from(v));
+            Ok(())
+        }
+    )*};
+}
+
+macro_rules! cell_wide_int {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            let i = i64::try_from(v).map_err(|_| out_of_range(v))?;
+            push_int(self.out, i);
+            Ok(())
+        }
+    )*};
+}
+
+/// Writes `value` (a struct or map) as a canonical document, or returns `None` when
+/// its root is something else (the caller takes the general path).
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Option<Result<String, Error>> {
+    let mut out = String::new();
+    let mut declined = false;
+    let result = value.serialize(RootSerializer {
+        out: &mut out,
+        declined: &mut declined,
+    });
+    if declined {
+        return None;
+    }
+    Some(result.map(|()| out))
+}
+
+/// The error that unwinds when a serializer declines; never shown to callers.
+fn decline(flag: &mut bool) -> Error {
+    *flag = true;
+    Error::new(ErrorKind::Unwritable, "direct path: declined")
+}
+
+/// Bytes allowed after the first in a plain string: ASCII letters, digits, `_./#-`.
+static PLAIN_TAIL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'#' | b'-');
+        b += 1;
+    }
+    table
+};
+
+/// True when `s` can be written plain: the rule of `write::is_plain_string_safe` (ASCII
+/// letter or `_`, then ASCII letters, digits and `_./#-`; not a keyword), on bytes.
+fn plain_safe(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    match bytes.first() {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => {}
+        _ => return false,
+    }
+    bytes[1..].iter().all(|&b| PLAIN_TAIL[usize::from(b)])
+        && !(matches!(bytes[0], b't' | b'f' | b'n')
+            && matches!(s, "true" | "false" | "null" | "nil" | "table"))
+}
+
+/// Bytes that may start something `quote_string` escapes: `\\`, `"`, ASCII control
+/// characters, and `0xC2` (the lead byte of the C1 controls U+0080..U+009F).
+static MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'\\' as usize] = true;
+    table[b'"' as usize] = true;
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table
+};
+
+/// True when `quote_string` would escape something in `bytes`. Skips eight bytes at a
+/// time while none of them can need it (word tests that never miss a byte; a possible
+/// hit is then checked byte by byte).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has = |word: u64, byte: u8| {
+        let y = word ^ (ONES * u64::from(byte));
+        y.wrapping_sub(ONES) & !y & HIGHS
+    };
+    let mut start = 0;
+    while let Some(chunk) = bytes.get(start..start + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(chunk);
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        if below_space | has(word, b'"') | has(word, b'\\') | has(word, 0x7f) | has(word, 0xc2) != 0
+        {
+            break;
+        }
+        start += 8;
+    }
+    (start..bytes.len()).any(|i| {
+        let b = bytes[i];
+        MAY_ESCAPE[usize::from(b)] && (b != 0xc2 || matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
+    })
+}
+
+/// Appends `s` as the canonical writer writes a string: plain when safe, else quoted
+/// with the escapes of `write::quote_string`.
+fn push_string(out: &mut String, s: &str) {
+    if plain_safe(s) {
+        out.push_str(s);
+        return;
+    }
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '\\' => "\\\\",
+            '"' => "\\\"",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{{{:X}}}", c as u32);
+        } else {
+            out.push_str(escape);
+        }
+        run = i + c.len_utf8();
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+fn push_int(out: &mut String, i: i64) {
+    let mut digits = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+fn push_float(out: &mut String, f: f64) -> Result<(), Error> {
+    float_value(f)?;
+    if let Some(text) = format_float(f) {
+        out.push_str(&text);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Root
+
+struct RootSerializer<'o> {
+    out: &'o mut String,
+    declined: &'o mut bool,
+}
+
+impl<'o> ser::Serializer for RootSerializer<'o> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = RootEntries<'o>;
+    type SerializeStruct = RootEntries<'o>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<RootEntries<'o>, Error> {
+        Ok(RootEntries {
+            out: self.out,
+            declined: self.declined,
+            keys: Vec::new(),
+            key: None,
+        })
+    }
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<RootEntries<'o>, Error> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    decline_all! {
+        serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
+        serialize_i64(i64) serialize_i128(i128) serialize_u8(u8) serialize_u16(u16)
+        serialize_u32(u32) serialize_u64(u64) serialize_u128(u128) serialize_f32(f32)
+        serialize_f64(f64) serialize_char(char) serialize_str(&str) serialize_bytes(&[u8])
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+    ) -> Result<(), Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(decline(self.declined))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(decline(self.declined))
+    }
+}
+
+/// The entries of the root dict.
+struct RootEntries<'o> {
+    out: &'o mut String,
+    declined: &'o mut bool,
+    keys: Vec<String>,
+    key: Option<String>,
+}
+
+impl RootEntries<'_> {
+    fn entry<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), Error> {
+        if self.keys.contains(&key) {
+            // The general path reports it (with its message); don't duplicate that here.
+            return Err(decline(self.declined));
+        }
+        let start = self.out.len();
+        let mut fallback = false;
+        let written = value.serialize(EntrySerializer {
+            out: self.out,
+            key: &key,
+            fallback: &mut fallback,
+        });
+        if fallback {
+            // Write this entry through a `Value`, as the general path would.
+            self.out.truncate(start);
+            let value = value.serialize(ValueSerializer)?;
+            let mut one = Map::with_capacity(1);
+            one.insert(key.clone(), value);
+            self.out.push_str(&map_to_canonical_string(&one)?);
+        } else {
+            written?;
+        }
+        self.keys.push(key);
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for RootEntries<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.entry(key.to_owned(), value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for RootEntries<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.key = Some(key.serialize(KeySerializer)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))?;
+        self.entry(key, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// One root entry: a scalar line or a table; anything else falls back
+
+struct EntrySerializer<'e> {
+    out: &'e mut String,
+    key: &'e str,
+    fallback: &'e mut bool,
+}
+
+impl EntrySerializer<'_> {
+    fn scalar_line(
+        self,
+        write: impl FnOnce(&mut String) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.out.push_str(&format_key(self.key));
+        self.out.push_str(": ");
+        write(self.out)?;
+        self.out.push('\n');
+        Ok(())
+    }
+}
+
+impl<'e> ser::Serializer for EntrySerializer<'e> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = TableWriter<'e>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Impossible<(), Error>;
+    type SerializeStruct = Impossible<(), Error>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.scalar_line(|out| {
+            out.push_str(if v { "true" } else { "false" });
+            Ok(())
+        })
+    }
+    entry_ints!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32)
+    );
+    wide_int!(
+        serialize_i128(i128),
+        serialize_u64(u64),
+        serialize_u128(u128)
+    );
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        float_value(v)?;
+        self.scalar_line(|out| push_float(out, v))
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.scalar_line(|out| {
+            push_string(out, v);
+            Ok(())
+        })
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.scalar_line(|out| {
+            out.push_str("null");
+            Ok(())
+        })
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<TableWriter<'e>, Error> {
+        let start = self.out.len();
+        Ok(TableWriter {
+            out: self.out,
+            key: self.key,
+            fallback: self.fallback,
+            columns: Vec::new(),
+            rows: 0,
+            start,
+        })
+    }
+
+    fall_back! { serialize_bytes(&[u8]) }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(decline(self.fallback))
+    }
+}
+
+/// Writes a sequence of flat records as a named table; falls back on anything else.
+struct TableWriter<'e> {
+    out: &'e mut String,
+    key: &'e str,
+    fallback: &'e mut bool,
+    /// Column names, from the first record, with the address of the name as given
+    /// (struct field names are `'static`: later records pass the same address, which
+    /// spares a string comparison per cell).
+    columns: Vec<(String, usize)>,
+    rows: usize,
+    /// Where the table starts in `out`: the header goes there once the first record
+    /// has named the columns.
+    start: usize,
+}
+
+impl ser::SerializeSeq for TableWriter<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.out.push_str("    ");
+        let first = self.rows == 0;
+        value.serialize(RowSerializer { table: self, first })?;
+        self.out.push('\n');
+        self.rows += 1;
+        if first {
+            let mut header = format_key(self.key);
+            header.push_str(" |");
+            for (i, (column, _)) in self.columns.iter().enumerate() {
+                if i > 0 {
+                    header.push_str(", ");
+                }
+                header.push_str(&format_key(column));
+            }
+            header.push_str("|\n");
+            self.out.insert_str(self.start, &header);
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), Error> {
+        if self.rows == 0 {
+            // `key: []`: the general path writes it.
+            return Err(decline(self.fallback));
+        }
+        Ok(())
+    }
+}
+
+/// One record of a table: a struct or map of scalars with the table's columns.
+struct RowSerializer<'t, 'e> {
+    table: &'t mut TableWriter<'e>,
+    first: bool,
+}
+
+impl<'t, 'e> ser::Serializer for RowSerializer<'t, 'e> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = RowFields<'t, 'e>;
+    type SerializeStruct = RowFields<'t, 'e>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<RowFields<'t, 'e>, Error> {
+        Ok(RowFields {
+            table: self.table,
+            first: self.first,
+            next: 0,
+            key: None,
+        })
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<RowFields<'t, 'e>, Error> {
+        self.serialize_struct("", 0)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    row_fall_back! {
+        serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
+        serialize_i64(i64) serialize_i128(i128) serialize_u8(u8) serialize_u16(u16)
+        serialize_u32(u32) serialize_u64(u64) serialize_u128(u128) serialize_f32(f32)
+        serialize_f64(f64) serialize_char(char) serialize_str(&str) serialize_bytes(&[u8])
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+    ) -> Result<(), Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(decline(self.table.fallback))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(decline(self.table.fallback))
+    }
+}
+
+/// The fields of one record, written as cells.
+struct RowFields<'t, 'e> {
+    table: &'t mut TableWriter<'e>,
+    first: bool,
+    next: usize,
+    key: Option<String>,
+}
+
+impl RowFields<'_, '_> {
+    fn cell<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        let table = &mut *self.table;
+        let address = key.as_ptr() as usize;
+        if self.first {
+            if table.columns.iter().any(|(c, _)| c == key) {
+                // A repeated key: the general path reports it.
+                return Err(decline(table.fallback));
+            }
+            table.columns.push((key.to_owned(), address));
+        } else {
+            let same = match table.columns.get(self.next) {
+                Some((name, at)) => (*at == address && name.len() == key.len()) || name == key,
+                None => false,
+            };
+            if !same {
+                // Records with differing keys are an array, not a table.
+                return Err(decline(table.fallback));
+            }
+        }
+        if self.next > 0 {
+            table.out.push_str(", ");
+        }
+        self.next += 1;
+        value.serialize(CellSerializer {
+            out: table.out,
+            fallback: table.fallback,
+        })
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        let table = self.table;
+        if self.next == 0 || self.next != table.columns.len() {
+            // No fields (not a table), or fewer keys than the first record.
+            return Err(decline(table.fallback));
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for RowFields<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.cell(key, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeMap for RowFields<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.key = Some(key.serialize(KeySerializer)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))?;
+        self.cell(&key, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+/// One cell: a scalar written in place; anything else falls back.
+struct CellSerializer<'c> {
+    out: &'c mut String,
+    fallback: &'c mut bool,
+}
+
+impl ser::Serializer for CellSerializer<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Impossible<(), Error>;
+    type SerializeStruct = Impossible<(), Error>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+    cell_ints!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32)
+    );
+    cell_wide_int!(
+        serialize_i128(i128),
+        serialize_u64(u64),
+        serialize_u128(u128)
+    );
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        push_float(self.out, v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        push_string(self.out, v);
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.out.push_str("null");
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fall_back! { serialize_bytes(&[u8]) }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(decline(self.fallback))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(decline(self.fallback))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ScalarKind;
+
+    fn canonical(kind: &ScalarKind) -> String {
+        crate::write::format_scalar(kind).unwrap_or_default()
+    }
+
+    #[test]
+    fn strings_are_spelled_like_the_canonical_writer() {
+        for s in [
+            "",
+            "plain",
+            "a b",
+            "007",
+            "true",
+            "table",
+            "\"q\"",
+            "a\\b",
+            "line\nbreak",
+            "\t",
+            "\r",
+            "\u{7}",
+            "\u{1b}[0m",
+            "é✓😀",
+            "doc/a.md#x",
+            "-x",
+            "_x",
+            "x,y",
+            "\u{85}",
+            "\u{9f}",
+            "\u{a0}",
+            "\u{7f}",
+            "nil",
+            "null",
+            "Table",
+            "a\u{85}b",
+            "\u{2028}",
+            "x\u{0}",
+        ] {
+            let mut out = String::new();
+            push_string(&mut out, s);
+            assert_eq!(out, canonical(&ScalarKind::String(s.to_owned())), "{s:?}");
+            assert_eq!(
+                plain_safe(s),
+                crate::write::is_plain_string_safe(s),
+                "{s:?}"
+            );
+        }
+        // Every byte position of longer strings (the word-at-a-time skip).
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "§", "é", "x"] {
+            for at in 0..20 {
+                let s = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
+                let mut out = String::new();
+                push_string(&mut out, &s);
+                assert_eq!(out, canonical(&ScalarKind::String(s.clone())), "{s:?}");
+            }
+        }
+        for f in [0.0, -0.0, 1.0, 0.1, 1e300, 1e-300, 123456789.125] {
+            let mut out = String::new();
+            push_float(&mut out, f).unwrap();
+            assert_eq!(out, canonical(&ScalarKind::Float(f)));
+        }
+        for i in [0, 7, -1, 10, -10, 1234567890, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            push_int(&mut out, i);
+            assert_eq!(out, canonical(&ScalarKind::Int(i)));
+        }
+    }
+}

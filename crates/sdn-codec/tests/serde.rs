@@ -1,0 +1,1100 @@
+//! serde support: round trips for every mapping rule, snapshots of the serialized
+//! output, property tests, and the real tracking databases of the corpus.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use proptest::prelude::*;
+use sdn_codec::{DeOptions, ErrorKind, SerOptions, Value};
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------
+// Record types with the real column sets
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    Open,
+    InProgress,
+    Done,
+    Complete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Todo {
+    id: u64,
+    keyword: String,
+    area: String,
+    priority: String,
+    description: String,
+    file: String,
+    line: u32,
+    issue: Option<String>,
+    blocked: Option<String>,
+    status: Status,
+    valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct TodoDb {
+    todos: Vec<Todo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Mode {
+    Supported,
+    Partial,
+    Unsupported,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Feature {
+    id: String,
+    category: String,
+    name: String,
+    description: String,
+    spec: String,
+    mode_interpreter: Mode,
+    mode_jit: Mode,
+    mode_smf_cranelift: Mode,
+    mode_smf_llvm: Mode,
+    platforms: Option<String>,
+    status: Status,
+    valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FeatureDb {
+    features: Vec<Feature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Task {
+    id: String,
+    category: String,
+    name: String,
+    description: String,
+    priority: String,
+    status: Status,
+    valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct TaskDb {
+    tasks: Vec<Task>,
+}
+
+fn todo(id: u64, description: &str) -> Todo {
+    Todo {
+        id,
+        keyword: "TODO".into(),
+        area: "parser".into(),
+        priority: "P2".into(),
+        description: description.into(),
+        file: "src/compiler/a.spl".into(),
+        line: 492,
+        issue: None,
+        blocked: None,
+        status: Status::Open,
+        valid: false,
+    }
+}
+
+/// Serializes, deserializes, checks equality and returns the text.
+fn round_trip<T>(value: &T) -> String
+where
+    T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let text = sdn_codec::to_string(value).expect("serialize");
+    let back: T = sdn_codec::from_str(&text).unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
+    assert_eq!(&back, value, "text was:\n{text}");
+    // The Value route gives the same text and the same data.
+    let via_value = sdn_codec::to_value(value).expect("to_value");
+    assert_eq!(
+        sdn_codec::to_canonical_string(&via_value).expect("write"),
+        text
+    );
+    assert_eq!(
+        &sdn_codec::from_value::<T>(via_value).expect("from_value"),
+        value
+    );
+    text
+}
+
+// ---------------------------------------------------------------------------------------
+// Mapping rules
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Server {
+    host: String,
+    port: u16,
+    tls: bool,
+    ratio: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Config {
+    name: String,
+    server: Server,
+    tags: Vec<String>,
+    limits: BTreeMap<String, i64>,
+}
+
+#[test]
+fn struct_and_nested_struct_round_trip() {
+    let config = Config {
+        name: "api gateway".into(),
+        server: Server {
+            host: "localhost".into(),
+            port: 8080,
+            tls: true,
+            ratio: 0.5,
+        },
+        tags: vec!["a".into(), "b c".into()],
+        limits: [("cpu".to_owned(), 4), ("mem".to_owned(), -1)].into(),
+    };
+    let text = round_trip(&config);
+    assert!(text.contains("server:\n    host: localhost\n"), "{text}");
+}
+
+#[test]
+fn vec_of_flat_structs_is_a_named_table() {
+    let db = TodoDb {
+        todos: vec![todo(0, "first"), todo(1, "second, with a comma")],
+    };
+    let text = round_trip(&db);
+    assert!(
+        text.starts_with(
+            "todos |id, keyword, area, priority, description, file, line, issue, blocked, status, valid|\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
+
+#[test]
+fn columns_are_matched_by_name_in_any_order() {
+    let text = "\
+todos |valid, status, blocked, issue, line, file, description, priority, area, keyword, id|
+    true, done, , \"#7\", 12, src/a.spl, Fix it, P1, gpu, FIXME, 3
+";
+    let db: TodoDb = sdn_codec::from_str(text).unwrap();
+    let t = &db.todos[0];
+    assert_eq!(t.id, 3);
+    assert_eq!(t.keyword, "FIXME");
+    assert_eq!(t.issue.as_deref(), Some("#7"));
+    assert_eq!(t.blocked, None);
+    assert_eq!(t.status, Status::Done);
+    assert!(t.valid);
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct WithDefaults {
+    id: u32,
+    #[serde(default)]
+    note: String,
+    #[serde(default = "default_weight")]
+    weight: i64,
+    owner: Option<String>,
+}
+
+fn default_weight() -> i64 {
+    10
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct WithDefaultsDb {
+    rows: Vec<WithDefaults>,
+}
+
+#[test]
+fn missing_columns_take_serde_defaults() {
+    let db: WithDefaultsDb = sdn_codec::from_str("rows |id|\n    1\n    2\n").unwrap();
+    assert_eq!(
+        db.rows[1],
+        WithDefaults {
+            id: 2,
+            note: String::new(),
+            weight: 10,
+            owner: None
+        }
+    );
+}
+
+#[derive(Debug, Deserialize)]
+struct RequiredDb {
+    #[allow(dead_code)]
+    rows: Vec<Server>,
+}
+
+#[test]
+fn missing_required_column_is_an_error() {
+    let err =
+        sdn_codec::from_str::<RequiredDb>("rows |host, port, tls|\n    a, 1, true\n").unwrap_err();
+    assert!(err.message().contains("ratio"), "{err}");
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Narrow {
+    id: u32,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct NarrowDb {
+    rows: Vec<Narrow>,
+}
+
+#[test]
+fn extra_columns_are_ignored_by_default_and_rejected_on_request() {
+    let text = "rows |id, surplus|\n    1, x\n    2, y\n";
+    let db: NarrowDb = sdn_codec::from_str(text).unwrap();
+    assert_eq!(db.rows, [Narrow { id: 1 }, Narrow { id: 2 }]);
+
+    let strict = DeOptions::new().deny_unknown_columns(true);
+    let err = sdn_codec::from_str_with::<NarrowDb>(text, &strict).unwrap_err();
+    assert!(err.message().contains("unknown column `surplus`"), "{err}");
+    assert_eq!(err.line(), 2, "{err:?}");
+    // The Value route rejects it too (without a position: a Value has none).
+    let value = sdn_codec::parse(text).unwrap();
+    let err = sdn_codec::from_value_with::<NarrowDb>(value, &strict).unwrap_err();
+    assert!(err.message().contains("`surplus`"), "{err}");
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Opt {
+    id: u32,
+    note: Option<String>,
+    count: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct OptDb {
+    rows: Vec<Opt>,
+    single: Option<String>,
+    empty: Option<String>,
+}
+
+#[test]
+fn option_none_and_some_empty_stay_distinct() {
+    let db = OptDb {
+        rows: vec![
+            Opt {
+                id: 1,
+                note: None,
+                count: None,
+            },
+            Opt {
+                id: 2,
+                note: Some(String::new()),
+                count: Some(0),
+            },
+            Opt {
+                id: 3,
+                note: Some("null".into()),
+                count: Some(-5),
+            },
+        ],
+        single: None,
+        empty: Some(String::new()),
+    };
+    let text = round_trip(&db);
+    assert_eq!(
+        text,
+        "rows |id, note, count|\n    1, null, null\n    2, \"\", 0\n    3, \"null\", -5\nsingle: null\nempty: \"\"\n"
+    );
+}
+
+#[test]
+fn empty_cell_reads_as_none_or_empty_string() {
+    #[derive(Deserialize)]
+    struct Row {
+        a: Option<String>,
+        b: String,
+        c: Option<u32>,
+    }
+    #[derive(Deserialize)]
+    struct Db {
+        rows: Vec<Row>,
+    }
+    let db: Db = sdn_codec::from_str("rows |a, b, c|\n    , , \n    \"\", \"\", 4\n").unwrap();
+    assert_eq!(db.rows[0].a, None);
+    assert_eq!(db.rows[0].b, "");
+    assert_eq!(db.rows[0].c, None);
+    assert_eq!(db.rows[1].a.as_deref(), Some(""));
+    assert_eq!(db.rows[1].b, "");
+    assert_eq!(db.rows[1].c, Some(4));
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Shape {
+    Dot,
+    Circle(f64),
+    Rect { w: u32, h: u32 },
+    Pair(i32, i32),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Shapes {
+    status: Status,
+    shapes: Vec<Shape>,
+}
+
+#[test]
+fn enums_unit_variants_are_plain_words() {
+    let shapes = Shapes {
+        status: Status::InProgress,
+        shapes: vec![
+            Shape::Dot,
+            Shape::Circle(1.5),
+            Shape::Rect { w: 2, h: 3 },
+            Shape::Pair(-1, 1),
+        ],
+    };
+    let text = round_trip(&shapes);
+    assert!(text.starts_with("status: in_progress\n"), "{text}");
+    let err = sdn_codec::from_str::<Shapes>("status: closed\nshapes: []\n").unwrap_err();
+    assert!(err.message().contains("closed"), "{err}");
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Event {
+    name: String,
+    at: DateTime<Utc>,
+    local: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Events {
+    events: Vec<Event>,
+}
+
+#[test]
+fn chrono_timestamps_round_trip_as_rfc3339() {
+    let at = DateTime::parse_from_rfc3339("2026-01-23T12:16:12.5Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let local = DateTime::parse_from_rfc3339("2026-01-23T12:16:12+02:00").unwrap();
+    let events = Events {
+        events: vec![Event {
+            name: "release".into(),
+            at,
+            local,
+        }],
+    };
+    let text = round_trip(&events);
+    assert!(text.contains("\"2026-01-23T12:16:12.500Z\""), "{text}");
+    assert!(text.contains("\"2026-01-23T12:16:12+02:00\""), "{text}");
+    // Hand-written files use plain cells.
+    let hand =
+        "events |name, at, local|\n    x, 2026-01-23T12:16:12+00:00, 2026-01-23T12:16:12-05:00\n";
+    let parsed: Events = sdn_codec::from_str(hand).unwrap();
+    assert_eq!(parsed.events[0].at.timestamp(), 1_769_170_572);
+    assert_eq!(parsed.events[0].local.offset().local_minus_utc(), -5 * 3600);
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Versions {
+    a: String,
+    b: String,
+    c: String,
+    d: String,
+    e: String,
+    f: String,
+}
+
+#[test]
+fn string_fields_receive_numeric_looking_text_exactly() {
+    let text = "a: 007\nb: 1.10\nc: 2.1.0\nd: 1e3\ne: -0\nf: true\n";
+    let v: Versions = sdn_codec::from_str(text).unwrap();
+    assert_eq!(
+        [&v.a, &v.b, &v.c, &v.d, &v.e, &v.f],
+        ["007", "1.10", "2.1.0", "1e3", "-0", "true"]
+    );
+    // Also in table cells, and through a parsed Value.
+    #[derive(Deserialize)]
+    struct Row {
+        version: String,
+    }
+    #[derive(Deserialize)]
+    struct Db {
+        rows: Vec<Row>,
+    }
+    let table = "rows |version|\n    007\n    1.10\n    2.1.0\n    1_000\n";
+    for db in [
+        sdn_codec::from_str::<Db>(table).unwrap(),
+        sdn_codec::from_value::<Db>(sdn_codec::parse(table).unwrap()).unwrap(),
+    ] {
+        let got: Vec<&str> = db.rows.iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(got, ["007", "1.10", "2.1.0", "1_000"]);
+    }
+    // Writing quotes them so they read back as strings.
+    round_trip(&v);
+}
+
+#[test]
+fn newtypes_are_transparent_and_maps_are_dicts() {
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Id(u64);
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Doc {
+        id: Id,
+        owners: BTreeMap<String, String>,
+        by_number: BTreeMap<u32, bool>,
+    }
+    let doc = Doc {
+        id: Id(42),
+        owners: [("lib.crypto".to_owned(), "alice".to_owned())].into(),
+        by_number: [(7, true)].into(),
+    };
+    let text = round_trip(&doc);
+    assert!(text.starts_with("id: 42\n"), "{text}");
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Small {
+    rows: Vec<SmallRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct SmallRow {
+    id: u8,
+    ok: bool,
+    ratio: f64,
+}
+
+#[test]
+fn integer_out_of_range_is_an_error_with_position() {
+    // Out of range for the field type: never wrapped.
+    let err = sdn_codec::from_str::<Small>(
+        "rows |id, ok, ratio|\n    1, true, 0.5\n    300, false, 1.0\n",
+    )
+    .unwrap_err();
+    assert!(err.message().contains("300"), "{err}");
+    assert!(err.message().contains("rows[1].id"), "{err}");
+    assert_eq!((err.line(), err.column()), (3, 5), "{err:?}");
+
+    // Out of the signed 64-bit range of SDN itself: a parse error.
+    let err =
+        sdn_codec::from_str::<Small>("rows |id, ok, ratio|\n    99999999999999999999, true, 0.5\n")
+            .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::IntegerOutOfRange);
+    assert_eq!(err.line(), 2);
+
+    // Negative into unsigned.
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct U {
+        n: u64,
+    }
+    let err = sdn_codec::from_str::<U>("n: -1\n").unwrap_err();
+    assert!(err.message().contains("-1"), "{err}");
+    assert_eq!(err.line(), 1);
+
+    // Writing a u64 beyond i64::MAX is refused rather than wrapped.
+    #[derive(Serialize)]
+    struct Big {
+        n: u64,
+    }
+    let err = sdn_codec::to_string(&Big { n: u64::MAX }).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::IntegerOutOfRange);
+}
+
+#[test]
+fn bool_and_float_parse_errors() {
+    let err = sdn_codec::from_str::<Small>("rows |id, ok, ratio|\n    1, yes, 0.5\n").unwrap_err();
+    assert!(err.message().contains("yes"), "{err}");
+    assert!(err.message().contains("rows[0].ok"), "{err}");
+    assert_eq!((err.line(), err.column()), (2, 8), "{err:?}");
+
+    let err =
+        sdn_codec::from_str::<Small>("rows |id, ok, ratio|\n    1, true, 0.5x\n").unwrap_err();
+    assert!(err.message().contains("0.5x"), "{err}");
+    assert_eq!(err.line(), 2);
+
+    // Integers are accepted for floats; floats are never truncated into integers.
+    #[derive(Deserialize)]
+    struct F {
+        x: f64,
+    }
+    assert_eq!(sdn_codec::from_str::<F>("x: 3\n").unwrap().x, 3.0);
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct I {
+        x: i64,
+    }
+    assert!(sdn_codec::from_str::<I>("x: 3.0\n").is_err());
+
+    // Non-finite floats cannot be written.
+    #[derive(Serialize)]
+    struct Nan {
+        x: f64,
+    }
+    let err = sdn_codec::to_string(&Nan { x: f64::NAN }).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NonFiniteFloat);
+}
+
+#[test]
+fn null_is_not_a_string() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct S {
+        s: String,
+    }
+    assert!(sdn_codec::from_str::<S>("s: null\n").is_err());
+    #[derive(Debug, Deserialize)]
+    struct O {
+        s: Option<String>,
+    }
+    assert_eq!(sdn_codec::from_str::<O>("s: nil\n").unwrap().s, None);
+    assert_eq!(sdn_codec::from_str::<O>("s:\n").unwrap().s, None);
+}
+
+#[test]
+fn top_level_vec_needs_a_name_to_write_and_reads_the_only_entry() {
+    let todos = vec![todo(1, "a"), todo(2, "b")];
+    let err = sdn_codec::to_string(&todos).unwrap_err();
+    assert!(err.message().contains("root_table_name"), "{err}");
+    let text =
+        sdn_codec::to_string_with(&todos, &SerOptions::new().root_table_name("todos")).unwrap();
+    assert!(text.starts_with("todos |id, keyword"), "{text}");
+    let back: Vec<Todo> = sdn_codec::from_str(&text).unwrap();
+    assert_eq!(back, todos);
+
+    let two = format!("{text}other: 1\n");
+    assert!(sdn_codec::from_str::<Vec<Todo>>(&two).is_err());
+    let opts = DeOptions::new().root_table("todos");
+    assert_eq!(
+        sdn_codec::from_str_with::<Vec<Todo>>(&two, &opts).unwrap(),
+        todos
+    );
+}
+
+#[test]
+fn empty_vec_round_trips() {
+    let db = TodoDb { todos: vec![] };
+    let text = round_trip(&db);
+    assert_eq!(text, "todos: []\n");
+    // An empty table (header, no rows) reads as an empty Vec too.
+    let db: TodoDb =
+        sdn_codec::from_str("todos |id, keyword, area, priority, description, file, line, issue, blocked, status, valid|\n")
+            .unwrap();
+    assert!(db.todos.is_empty());
+}
+
+#[test]
+fn value_serde_impls_round_trip_through_json() {
+    let text = "name: x\nrows |id, v|\n    1, \"a, b\"\n    2, 007\nlist: [1, 2.5, true]\n";
+    let value = sdn_codec::parse(text).unwrap();
+    let json = serde_json::to_value(&value).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"name": "x", "rows": [{"id": 1, "v": "a, b"}, {"id": 2, "v": 7}], "list": [1, 2.5, true]})
+    );
+    // JSON text keeps the order; the array of flat objects becomes a table again.
+    let back: Value = serde_json::from_str(&serde_json::to_string(&value).unwrap()).unwrap();
+    assert_eq!(back, value);
+    // Value → Value through serde.
+    assert_eq!(sdn_codec::to_value(&value).unwrap(), value);
+    assert_eq!(
+        sdn_codec::from_value::<Value>(value.clone()).unwrap(),
+        value
+    );
+}
+
+#[test]
+fn from_slice_rejects_invalid_utf8_with_position() {
+    let err = sdn_codec::from_bytes::<Value>(b"a: 1\nb: x\xffy\n").unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidUtf8);
+    assert_eq!((err.line(), err.column()), (2, 5));
+}
+
+#[test]
+fn to_writer_writes_the_same_bytes_as_to_string() {
+    let db = TodoDb {
+        todos: vec![todo(5, "x")],
+    };
+    let mut out = Vec::new();
+    sdn_codec::to_writer(&mut out, &db).unwrap();
+    assert_eq!(out, sdn_codec::to_string(&db).unwrap().into_bytes());
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshots of serialized output
+
+fn sample_todos() -> TodoDb {
+    TodoDb {
+        todos: vec![
+            Todo {
+                issue: Some("#12".into()),
+                ..todo(0, "Add support for generic type aliases")
+            },
+            Todo {
+                keyword: "FIXME".into(),
+                area: "gpu".into(),
+                priority: "P1".into(),
+                file: "./src/lib/compositor/rasterizer.spl".into(),
+                line: 8,
+                blocked: Some(String::new()),
+                status: Status::InProgress,
+                valid: true,
+                ..todo(
+                    1,
+                    "Integrate with std.gpu 2D rendering — \"fast\" path, then\tmeasure",
+                )
+            },
+            todo(2, "007"),
+        ],
+    }
+}
+
+#[test]
+fn snapshot_todo_table() {
+    insta::assert_snapshot!(round_trip(&sample_todos()));
+}
+
+#[test]
+fn snapshot_feature_table() {
+    let db = FeatureDb {
+        features: vec![
+            Feature {
+                id: "100".into(),
+                category: "Codegen".into(),
+                name: "Cranelift Backend".into(),
+                description: "Cranelift-based code generation backend for AOT and JIT compilation."
+                    .into(),
+                spec: "doc/codegen_technical.md".into(),
+                mode_interpreter: Mode::Supported,
+                mode_jit: Mode::Supported,
+                mode_smf_cranelift: Mode::Partial,
+                mode_smf_llvm: Mode::Unsupported,
+                platforms: None,
+                status: Status::Complete,
+                valid: false,
+            },
+            Feature {
+                id: "FEAT-47".into(),
+                category: "Concurrency".into(),
+                name: "Promise Type".into(),
+                description: "The `Promise[T]` type, async by default".into(),
+                spec: "doc/spec/async_default.md#promise-type".into(),
+                mode_interpreter: Mode::Supported,
+                mode_jit: Mode::Supported,
+                mode_smf_cranelift: Mode::Supported,
+                mode_smf_llvm: Mode::Supported,
+                platforms: Some("linux, macos".into()),
+                status: Status::InProgress,
+                valid: true,
+            },
+        ],
+    };
+    insta::assert_snapshot!(round_trip(&db));
+}
+
+#[test]
+fn snapshot_task_table() {
+    let db = TaskDb {
+        tasks: vec![Task {
+            id: "TRACK-001".into(),
+            category: "tracking".into(),
+            name: "Refactor core tracking".into(),
+            description:
+                "Normalize bug, feature, test, task, and todo tracking around SDN/text databases"
+                    .into(),
+            priority: "high".into(),
+            status: Status::InProgress,
+            valid: true,
+        }],
+    };
+    insta::assert_snapshot!(round_trip(&db));
+}
+
+#[test]
+fn snapshot_nested_config() {
+    let config = Config {
+        name: "api".into(),
+        server: Server {
+            host: "0.0.0.0".into(),
+            port: 443,
+            tls: true,
+            ratio: 3.0,
+        },
+        tags: vec!["edge".into(), "v2.1.0".into(), "".into()],
+        limits: [("cpu".to_owned(), 4)].into(),
+    };
+    insta::assert_snapshot!(round_trip(&config));
+}
+
+// ---------------------------------------------------------------------------------------
+// Property tests
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        // Anything, including quotes, commas, backslashes, newlines and unicode.
+        any::<String>(),
+        // Numeric-looking and keyword-looking text.
+        prop::sample::select(vec![
+            "007",
+            "1.10",
+            "2.1.0",
+            "1e3",
+            "-0",
+            "+5",
+            "0x1F",
+            "true",
+            "null",
+            "nil",
+            "",
+            " ",
+            " padded ",
+            "a, b",
+            "\"q\"",
+            "#x",
+            "a #b",
+            "\\n",
+            "-",
+            "- item",
+            "[x]",
+            "{y}",
+            "a|b",
+            "é✓😀",
+        ])
+        .prop_map(str::to_owned),
+        "[ -~]{0,12}",
+    ]
+}
+
+fn todo_strategy() -> impl Strategy<Value = Todo> {
+    (
+        (
+            any::<u64>().prop_map(|n| n >> 1),
+            text_strategy(),
+            text_strategy(),
+            text_strategy(),
+        ),
+        (text_strategy(), text_strategy(), any::<u32>()),
+        (
+            prop::option::of(text_strategy()),
+            prop::option::of(text_strategy()),
+            prop::sample::select(vec![Status::Open, Status::InProgress, Status::Done]),
+            any::<bool>(),
+        ),
+    )
+        .prop_map(
+            |(
+                (id, keyword, area, priority),
+                (description, file, line),
+                (issue, blocked, status, valid),
+            )| Todo {
+                id,
+                keyword,
+                area,
+                priority,
+                description,
+                file,
+                line,
+                issue,
+                blocked,
+                status,
+                valid,
+            },
+        )
+}
+
+fn proptest_cases() -> u32 {
+    std::env::var("SDN_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(proptest_cases()))]
+
+    #[test]
+    fn any_todo_list_round_trips(todos in prop::collection::vec(todo_strategy(), 0..8)) {
+        let db = TodoDb { todos };
+        let text = sdn_codec::to_string(&db).unwrap();
+        // The direct writer and the Value route give the same bytes.
+        let via_value = sdn_codec::to_canonical_string(&sdn_codec::to_value(&db).unwrap()).unwrap();
+        prop_assert_eq!(&text, &via_value);
+        let back: TodoDb = sdn_codec::from_str(&text)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&back, &db);
+        let via_value: TodoDb = sdn_codec::from_value(sdn_codec::parse(&text).unwrap()).unwrap();
+        prop_assert_eq!(via_value, db);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Corpus
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("SDN_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real")
+        });
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn corpus_todo_db_reads_into_typed_records() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("SKIPPED: corpus_todo_db_reads_into_typed_records: corpus not found");
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("doc__todo__todo_db.sdn")).unwrap();
+    let db: TodoDb = sdn_codec::from_str(&text).unwrap();
+    assert_eq!(db.todos.len(), 63);
+    let first = &db.todos[0];
+    assert_eq!(first.id, 0);
+    assert_eq!(first.description, "Add support for generic type aliases");
+    assert_eq!(
+        first.file,
+        "src/compiler_rust/lib/std/src/core/array_ops.spl"
+    );
+    assert_eq!(first.line, 492);
+    // `""` in the file is a quoted empty string: Some(""), not None.
+    assert_eq!(first.issue.as_deref(), Some(""));
+    assert_eq!(first.status, Status::Open);
+    assert!(!first.valid);
+    let last = &db.todos[62];
+    assert_eq!(last.id, 62);
+    assert_eq!(last.file, "./tests/app/ui.web/live_smoke_test.spl");
+    assert_eq!(last.priority, "P1");
+    assert!(last.valid);
+    // The typed records write back and read again unchanged.
+    let again: TodoDb = sdn_codec::from_str(
+        &sdn_codec::to_string(&TodoDb {
+            todos: db.todos.clone(),
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again.todos, db.todos);
+}
+
+#[test]
+fn corpus_feature_and_task_dbs_read_into_typed_records() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("SKIPPED: corpus_feature_and_task_dbs_read_into_typed_records: corpus not found");
+        return;
+    };
+    #[derive(Debug, Deserialize)]
+    struct FeatureFile {
+        strings: Vec<BTreeMap<String, String>>,
+        features: Vec<Feature>,
+    }
+    let text = std::fs::read_to_string(dir.join("doc__feature__feature_db.sdn")).unwrap();
+    let db: FeatureFile = sdn_codec::from_str(&text).unwrap();
+    assert!(db.strings.is_empty());
+    assert_eq!(db.features.len(), 20);
+    assert_eq!(db.features[0].id, "100");
+    assert_eq!(db.features[0].name, "Cranelift Backend");
+    assert_eq!(db.features[0].platforms, None);
+    let promise = db.features.iter().find(|f| f.id == "47").unwrap();
+    assert_eq!(promise.spec, "doc/spec/async_default.md#promise-type");
+
+    let text = std::fs::read_to_string(dir.join("doc__08_tracking__task__task_db.sdn")).unwrap();
+    let db: TaskDb = sdn_codec::from_str(&text).unwrap();
+    assert_eq!(db.tasks.len(), 1);
+    assert_eq!(
+        db.tasks[0].description,
+        "Normalize bug, feature, test, task, and todo tracking around SDN/text databases"
+    );
+    assert_eq!(db.tasks[0].status, Status::InProgress);
+}
+
+// ---------------------------------------------------------------------------------------
+// The direct text path and the general path (parse to a Value, then deserialize) agree
+
+/// Deserializes `text` both ways; both succeed with equal results or both fail.
+fn assert_paths_agree<T>(text: &str) -> Result<(), TestCaseError>
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let direct = sdn_codec::from_str::<T>(text);
+    let general = sdn_codec::parse(text).and_then(sdn_codec::from_value::<T>);
+    match (&direct, &general) {
+        (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "text:\n{}", text),
+        (Err(_), Err(_)) => {}
+        _ => prop_assert!(
+            false,
+            "paths disagree on\n{}\ndirect: {:?}\ngeneral: {:?}",
+            text,
+            direct,
+            general
+        ),
+    }
+    Ok(())
+}
+
+/// What `deserialize_any` produced, so the comparison sees types as well as text.
+type AnyRows = BTreeMap<String, Vec<BTreeMap<String, serde_json::Value>>>;
+type TextRows = BTreeMap<String, Vec<BTreeMap<String, String>>>;
+type OptionRows = BTreeMap<String, Vec<BTreeMap<String, Option<String>>>>;
+
+fn check_all_targets(text: &str) -> Result<(), TestCaseError> {
+    assert_paths_agree::<AnyRows>(text)?;
+    assert_paths_agree::<TextRows>(text)?;
+    assert_paths_agree::<OptionRows>(text)?;
+    assert_paths_agree::<BTreeMap<String, Vec<(String, String)>>>(text)?;
+    assert_paths_agree::<BTreeMap<String, Vec<BTreeMap<String, i64>>>>(text)?;
+    assert_paths_agree::<BTreeMap<String, Vec<BTreeMap<String, bool>>>>(text)?;
+    assert_paths_agree::<BTreeMap<String, Vec<BTreeMap<String, f32>>>>(text)?;
+    assert_paths_agree::<Value>(text)?;
+    Ok(())
+}
+
+#[test]
+fn direct_and_general_paths_agree_on_the_corpus_tracking_dbs() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!(
+            "SKIPPED: direct_and_general_paths_agree_on_the_corpus_tracking_dbs: corpus not found"
+        );
+        return;
+    };
+    for name in [
+        "doc__todo__todo_db.sdn",
+        "doc__feature__feature_db.sdn",
+        "doc__08_tracking__task__task_db.sdn",
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        check_all_targets(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let text = std::fs::read_to_string(dir.join("doc__todo__todo_db.sdn")).unwrap();
+    assert_paths_agree::<TodoDb>(&text).unwrap();
+    let text = std::fs::read_to_string(dir.join("doc__08_tracking__task__task_db.sdn")).unwrap();
+    assert_paths_agree::<TaskDb>(&text).unwrap();
+}
+
+#[test]
+fn direct_and_general_paths_agree_on_tricky_documents() {
+    let docs = [
+        "t |a, b|\n    1, 2 # comment\n    # a comment line\n\n    3, 4\nx: 1\n",
+        "t |a, b|\n    1, #x\n",
+        "t |a, b|\n    1,#x\n",
+        "t |a, b|\n    \"q\" , \"r\\\"s\"\n",
+        "t |a, b|\n    \"q\" x, y\n",
+        "t |a, b|\n    [1], 2\n",
+        "t |a, b|\n    a [1], {2\n",
+        "t |a, b|\n    1, 2, 3\n",
+        "t |a, b|\n    99999999999999999999, 1\n",
+        "t |a, b|\n    1e999, 1\n",
+        "t |a, b|\r\n    1, 2\r\n",
+        "t |a, b|\n    1, 2\rx\n",
+        "\u{feff}t |a, b|\n    1, 2\n",
+        "t |a, b| 1, 2\n",
+        "t |a, a|\n    1, 2\n",
+        "t |a b, c|\n    1, 2\n",
+        "t |\"a\", b|\n    1, 2\n",
+        "t|a, b|\n    1, 2\n",
+        "t: table{i64, str}\n    1, a\n",
+        "t |a, b|\n\t1, 2\n",
+        "t |a, b|\n  1, 2\n      3, 4\n",
+        "t |a, b|\n    \"multi\nline\", 2\n",
+        "t |a, b|\n    \"\\u{41}\\d\", \"\\u{zz}\"\n",
+        "t |a, b|\n    nil, null\n    true, false\n    -0, 1_000\n    1.5e3, 007\n",
+        "t |a, b|\n    , \n    \"\", \"\"\n",
+        "t |a, b|\n    é ✓, 😀\n    x\u{a0}, \u{a0}y\n",
+        "t |a, b|\n    1, 2\nt: 3\n",
+        "t |a, b|\n    1, 2\n  x: 1\n",
+        "x: a # c\ny: \"q\" # c\nz: 1, 2, 3\n",
+        "x: \"a\" b\n",
+        "x: [1, 2]\n",
+        "x:\n    y: 1\n",
+        "x: |\n",
+        "x = 1\n",
+        "x : 1\n",
+        "x:1\n",
+        "-x: 1\n",
+        "    x: 1\n",
+        "x: 1\n    y: 2\n",
+        "x: 1\nx: 2\n",
+        "",
+        "# only a comment\n",
+    ];
+    for doc in docs {
+        check_all_targets(doc).unwrap_or_else(|e| panic!("{doc:?}: {e}"));
+    }
+}
+
+fn cell_text_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z0-9 ._#\\-]{0,8}",
+        "[0-9_.eE+\\-]{1,6}",
+        prop::sample::select(vec![
+            "",
+            " ",
+            "true",
+            "false",
+            "null",
+            "nil",
+            "007",
+            "1.10",
+            "-1",
+            "1e3",
+            "#x",
+            " #x",
+            "a#b",
+            "[x]",
+            "{y}",
+            "x]",
+            "é✓",
+            "\u{a0}",
+            "a\"b",
+            "\"\"",
+            "\"a,b\"",
+            "\"\\n\\u{41}\"",
+            "\"\\q\"",
+            "\"unterminated",
+            "99999999999999999999",
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
+fn table_text_strategy() -> impl Strategy<Value = String> {
+    (1usize..4).prop_flat_map(|columns| {
+        let row = prop::collection::vec(cell_text_strategy(), columns..=columns + 1)
+            .prop_map(|cells| cells.join(","));
+        (
+            Just(columns),
+            prop::collection::vec(row, 0..5),
+            prop::sample::select(vec!["", "\n", "# note\n", "x: 5\n", "  y: 1\n"]),
+        )
+            .prop_map(|(columns, rows, tail)| {
+                let names: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
+                let mut text = format!("t |{}|\n", names.join(", "));
+                for row in rows {
+                    text.push_str("    ");
+                    text.push_str(&row);
+                    text.push('\n');
+                }
+                text.push_str(tail);
+                text
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(proptest_cases() * 2))]
+
+    #[test]
+    fn direct_and_general_paths_agree_on_generated_tables(text in table_text_strategy()) {
+        check_all_targets(&text)?;
+    }
+
+    #[test]
+    fn direct_and_general_paths_agree_on_generated_todo_files(
+        todos in prop::collection::vec(todo_strategy(), 0..6)
+    ) {
+        let text = sdn_codec::to_string(&TodoDb { todos }).unwrap();
+        assert_paths_agree::<TodoDb>(&text)?;
+        check_all_targets(&text)?;
+    }
+}
