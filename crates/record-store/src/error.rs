@@ -1,0 +1,184 @@
+//! The error type: every variant says what failed, on which file, and (for format errors)
+//! where in it. Unless a variant says otherwise, the file was **not** changed.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading, creating, renaming or flushing a file failed.
+    #[error("cannot {operation} {}: {source}", .path.display())]
+    Io {
+        /// What was being done, e.g. "read".
+        operation: &'static str,
+        /// The file or directory it was done to.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not valid SDN. A transaction never overwrites a file it could not read.
+    #[error(
+        "{} is not valid SDN at line {line}, column {column}: {message} (the file was not changed)",
+        .path.display()
+    )]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What the parser saw.
+        message: String,
+        /// The parser's error.
+        #[source]
+        source: sdn_codec::Error,
+    },
+    /// A row could not be read as the record type, or a record could not be written as a
+    /// row.
+    #[error("table `{table}` in {}{}: {message}", .path.display(), line_text(*.line))]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// The table.
+        table: String,
+        /// 1-based line of the row, when known.
+        line: Option<usize>,
+        /// What went wrong.
+        message: String,
+    },
+    /// The file names an entry with the record's table name, but it is not a table.
+    #[error("`{table}` in {} is a {found}, not a table", .path.display())]
+    NotATable {
+        /// The file.
+        path: PathBuf,
+        /// The entry's name.
+        table: String,
+        /// What the entry is.
+        found: &'static str,
+    },
+    /// Two rows of a table in the file have the same key: the store cannot tell which one
+    /// a change is meant for, so it refuses to guess.
+    #[error("table `{table}` in {} has key {key} twice (rows {first_row} and {second_row})", .path.display())]
+    DuplicateKeyInFile {
+        /// The file.
+        path: PathBuf,
+        /// The table.
+        table: String,
+        /// The repeated key.
+        key: String,
+        /// 1-based position of the first row in the table.
+        first_row: usize,
+        /// 1-based position of the second row in the table.
+        second_row: usize,
+    },
+    /// [`Table::insert`](crate::Table::insert) found a record with the same key.
+    #[error("table `{table}` already has a record with key {key}")]
+    KeyExists {
+        /// The table.
+        table: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// A record reached through [`Table::get_mut`](crate::Table::get_mut) changed its key.
+    #[error(
+        "record {key} of table `{table}` changed its key to {new_key}; remove and insert instead"
+    )]
+    KeyChanged {
+        /// The table.
+        table: &'static str,
+        /// The key it was stored under.
+        key: String,
+        /// The key it has now.
+        new_key: String,
+    },
+    /// Two record types with the same table name were used in one transaction.
+    #[error("table `{table}` was opened as both {first} and {second} in one transaction")]
+    TableTypeConflict {
+        /// The table.
+        table: &'static str,
+        /// The type it was first opened as.
+        first: &'static str,
+        /// The other type.
+        second: &'static str,
+    },
+    /// The writer lock could not be taken.
+    #[error("cannot lock {}: {source}", .path.display())]
+    Lock {
+        /// The data file.
+        path: PathBuf,
+        /// The lock's error (it names the holder when known).
+        #[source]
+        source: file_lock::Error,
+    },
+    /// Replacing the file failed; [`atomic_io::Error::target_changed`] tells whether the
+    /// new content reached the file.
+    #[error("cannot commit {}: {source}", .path.display())]
+    Commit {
+        /// The data file.
+        path: PathBuf,
+        /// The write's error.
+        #[source]
+        source: atomic_io::Error,
+    },
+    /// A multi-file commit journal or its side files are inconsistent beyond what
+    /// recovery may decide alone.
+    #[error("commit journal {}: {message}", .path.display())]
+    Journal {
+        /// The journal or side file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A [`StoreSet`](crate::StoreSet) transaction named a file that is not in the set.
+    #[error("{} is not a member of this store set", .path.display())]
+    NotInSet {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// The transaction's closure gave up; nothing was written.
+    #[error("transaction aborted: {0}")]
+    Aborted(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn line_text(line: Option<usize>) -> String {
+    line.map(|line| format!(" (line {line})"))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// An [`Error::Aborted`] carrying `reason`: return it from a transaction's closure to
+    /// abandon the transaction.
+    ///
+    /// ```
+    /// let err = record_store::Error::aborted("nothing to do");
+    /// assert_eq!(err.to_string(), "transaction aborted: nothing to do");
+    /// ```
+    pub fn aborted(reason: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::Aborted(reason.into())
+    }
+
+    pub(crate) fn io(operation: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            operation,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn malformed(path: impl Into<PathBuf>, source: sdn_codec::Error) -> Self {
+        Error::Malformed {
+            path: path.into(),
+            line: source.line(),
+            column: source.column(),
+            message: source.message().to_owned(),
+            source,
+        }
+    }
+}
+
+/// `Result<T, record_store::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

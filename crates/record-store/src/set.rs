@@ -1,0 +1,238 @@
+//! [`StoreSet`]: transactions over several files that commit all together or not at all.
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::{Path, PathBuf};
+
+use file_lock::{FileLock, LockGuard};
+
+use crate::error::{Error, Result};
+use crate::journal;
+use crate::locks::lock_sorted;
+use crate::snapshot::Snapshot;
+use crate::store::{Store, absolute_path, current_identity};
+use crate::tx::Transaction;
+
+/// Several store files changed together: after any crash, a transaction's changes are in
+/// every file or in none (see [`journal`](crate::journal) for the protocol).
+///
+/// ```
+/// use record_store::{Record, StoreSet};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Clone, Serialize, Deserialize)]
+/// struct Account { name: String, balance: i64 }
+/// impl Record for Account {
+///     const TABLE: &'static str = "accounts";
+///     type Key = String;
+///     fn key(&self) -> String { self.name.clone() }
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// let (a, b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
+/// let set = StoreSet::open([&a, &b])?;
+/// set.update(|tx| {
+///     tx.file(&a)?.table::<Account>()?.upsert(Account { name: "alice".into(), balance: -5 });
+///     tx.file(&b)?.table::<Account>()?.upsert(Account { name: "bob".into(), balance: 5 });
+///     Ok::<_, record_store::Error>(())
+/// })?;
+/// let snapshots = set.read()?;
+/// assert_eq!(snapshots[0].get::<Account>(&"alice".to_string())?.unwrap().balance, -5);
+/// assert_eq!(snapshots[1].get::<Account>(&"bob".to_string())?.unwrap().balance, 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct StoreSet {
+    /// Sorted by path, without duplicates: the lock order.
+    stores: Vec<Store>,
+}
+
+/// The files of a [`StoreSet`] inside one transaction.
+#[derive(Debug)]
+pub struct SetTransaction {
+    files: Vec<Transaction>,
+}
+
+impl SetTransaction {
+    /// The transaction on the member file at `path` (as given to [`StoreSet::open`], or
+    /// any spelling of the same file).
+    pub fn file(&mut self, path: impl AsRef<Path>) -> Result<&mut Transaction> {
+        let wanted = absolute_path(path.as_ref())?;
+        self.files
+            .iter_mut()
+            .find(|tx| tx.path() == wanted)
+            .ok_or(Error::NotInSet { path: wanted })
+    }
+
+    /// All member transactions, in path order.
+    pub fn files(&mut self) -> &mut [Transaction] {
+        &mut self.files
+    }
+}
+
+impl StoreSet {
+    /// Opens the files at `paths` as one set (each as [`Store::open`] would).
+    pub fn open<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<StoreSet> {
+        let mut stores = paths
+            .into_iter()
+            .map(|path| Store::open(path.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        stores.sort_by(|a, b| a.path().cmp(b.path()));
+        stores.dedup_by(|a, b| a.path() == b.path());
+        Ok(StoreSet { stores })
+    }
+
+    /// The member stores, in path order.
+    pub fn stores(&self) -> &[Store] {
+        &self.stores
+    }
+
+    /// The member store for `path`.
+    pub fn store(&self, path: impl AsRef<Path>) -> Option<&Store> {
+        let wanted = absolute_path(path.as_ref()).ok()?;
+        self.stores.iter().find(|store| store.path() == wanted)
+    }
+
+    fn paths(&self) -> Vec<PathBuf> {
+        self.stores
+            .iter()
+            .map(|store| store.path().to_path_buf())
+            .collect()
+    }
+
+    /// Takes a lock on every member in path order, after finishing any interrupted
+    /// multi-file commit; retries if a crash left a new one meanwhile.
+    fn lock_all(&self, take: impl Fn() -> Result<Vec<LockGuard>>) -> Result<Vec<LockGuard>> {
+        loop {
+            self.recover_pending()?;
+            let guards = take()?;
+            if self
+                .stores
+                .iter()
+                .all(|store| !journal::has_pending(store.path()))
+            {
+                return Ok(guards);
+            }
+        }
+    }
+
+    /// One snapshot per member (in path order), consistent **across** the files: never
+    /// a state where a multi-file commit is applied to some members and not others.
+    ///
+    /// Lock-free in the common case: read every member, then check that no commit was
+    /// in flight (no side files) and that no member was replaced meanwhile (each
+    /// snapshot pins its inode, so an unchanged identity means the same file); retry
+    /// otherwise. After repeated interference it falls back to shared locks on every
+    /// member, so it cannot starve. Crash leftovers are recovered first.
+    pub fn read(&self) -> Result<Vec<Snapshot>> {
+        const OPTIMISTIC_ATTEMPTS: u32 = 64;
+        for attempt in 0..OPTIMISTIC_ATTEMPTS {
+            if self.any_pending() {
+                if attempt < OPTIMISTIC_ATTEMPTS / 2 {
+                    // Most likely a live commit: it finishes within milliseconds.
+                    std::thread::sleep(std::time::Duration::from_micros(500));
+                } else {
+                    // Persistent: a crash left it; recovery takes the locks.
+                    self.recover_pending()?;
+                }
+                continue;
+            }
+            let snapshots = self
+                .stores
+                .iter()
+                .map(Store::read)
+                .collect::<Result<Vec<_>>>()?;
+            if self.any_pending() {
+                continue;
+            }
+            let mut unchanged = true;
+            for (store, snapshot) in self.stores.iter().zip(&snapshots) {
+                unchanged &= current_identity(store.path())? == snapshot.identity();
+            }
+            if unchanged {
+                return Ok(snapshots);
+            }
+        }
+        self.read_locked()
+    }
+
+    fn any_pending(&self) -> bool {
+        self.stores
+            .iter()
+            .any(|store| journal::has_pending(store.path()))
+    }
+
+    fn recover_pending(&self) -> Result<()> {
+        for store in &self.stores {
+            if journal::has_pending(store.path()) {
+                journal::recover(store.path())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`read`](StoreSet::read) under shared locks on every member.
+    fn read_locked(&self) -> Result<Vec<Snapshot>> {
+        let paths = self.paths();
+        let _guards = self.lock_all(|| {
+            paths
+                .iter()
+                .map(|path| {
+                    FileLock::new(path).shared().map_err(|source| Error::Lock {
+                        path: path.clone(),
+                        source,
+                    })
+                })
+                .collect()
+        })?;
+        self.stores.iter().map(Store::read).collect()
+    }
+
+    /// Runs `change` over every member under all their writer locks, then commits every
+    /// changed file together: a single changed file is replaced atomically; several go
+    /// through the commit journal. Errors and panics write nothing, as in
+    /// [`Store::update`].
+    pub fn update<R, E>(
+        &self,
+        change: impl FnOnce(&mut SetTransaction) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<Error>,
+    {
+        let paths = self.paths();
+        let guards = self.lock_all(|| lock_sorted(&paths))?;
+        let mut tx = SetTransaction {
+            files: self
+                .stores
+                .iter()
+                .map(Store::begin_locked)
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let value = match catch_unwind(AssertUnwindSafe(|| change(&mut tx))) {
+            Ok(Ok(value)) => value,
+            Ok(Err(err)) => return Err(err),
+            Err(panic) => {
+                drop(guards);
+                resume_unwind(panic)
+            }
+        };
+        let mut changed = Vec::new();
+        for (store, file) in self.stores.iter().zip(&tx.files) {
+            if let Some(text) = file.render()? {
+                changed.push((store, text));
+            }
+        }
+        match changed.as_slice() {
+            [] => {}
+            [(store, text)] => store.commit_locked(text.clone())?,
+            _ => {
+                let changes: Vec<(PathBuf, Vec<u8>)> = changed
+                    .into_iter()
+                    .map(|(store, text)| (store.path().to_path_buf(), text.into_bytes()))
+                    .collect();
+                journal::commit(&changes)?;
+            }
+        }
+        drop(guards);
+        Ok(value)
+    }
+}

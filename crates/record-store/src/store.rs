@@ -1,0 +1,411 @@
+//! [`Store`]: one SDN file, lock-free snapshots and locked transactions.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{OnceLock, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use file_lock::{FileLock, LockGuard, Mode, Wait};
+use sdn_codec::{Document, Value};
+
+use crate::cache::SnapshotCache;
+use crate::error::{Error, Result};
+use crate::identity::FileIdentity;
+use crate::journal;
+use crate::snapshot::Snapshot;
+use crate::sync::Arc;
+use crate::tx::Transaction;
+
+/// What the cache knows about the file a snapshot was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CacheKey {
+    /// `None`: the file did not exist.
+    identity: Option<FileIdentity>,
+    /// Whether metadata alone proves the file unchanged (see [`crate::identity`]).
+    trusted: bool,
+}
+
+/// A handle on one SDN file holding one or more tables. Cheap to clone; `Send + Sync`.
+///
+/// Any number of handles, threads and processes may use the same file at once:
+/// [`read`](Store::read) never blocks and never sees a partial write, and
+/// [`update`](Store::update) transactions are serialised by an inter-process lock on the
+/// sidecar `<file>.lock`.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    lock: FileLock,
+    lock_timeout: Option<Duration>,
+    durability: atomic_io::Durability,
+    cache: std::sync::Arc<Cache>,
+}
+
+type Cache = SnapshotCache<CacheKey, Snapshot>;
+
+/// The snapshot cache of the file at `path`, shared by every handle of this process.
+fn shared_cache(path: &Path) -> std::sync::Arc<Cache> {
+    type Registry = parking_lot::Mutex<HashMap<PathBuf, Weak<Cache>>>;
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    let mut registry = REGISTRY.get_or_init(Registry::default).lock();
+    if let Some(cache) = registry.get(path).and_then(Weak::upgrade) {
+        return cache;
+    }
+    registry.retain(|_, cache| cache.strong_count() > 0);
+    let cache = std::sync::Arc::new(Cache::new());
+    registry.insert(path.to_path_buf(), std::sync::Arc::downgrade(&cache));
+    cache
+}
+
+/// Makes `path` absolute without requiring the file to exist: the directory is
+/// canonicalised when it exists, so every handle names the file the same way (the
+/// commit journal records these names).
+pub(crate) fn absolute_path(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path).map_err(|err| Error::io("resolve", path, err))?;
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => match dir.canonicalize() {
+            Ok(dir) => Ok(dir.join(name)),
+            Err(_) => Ok(absolute),
+        },
+        _ => Err(Error::io(
+            "open store at",
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
+        )),
+    }
+}
+
+/// A file as just read.
+pub(crate) struct FileRead {
+    bytes: Vec<u8>,
+    /// Keeps the inode pinned while a snapshot of it is cached.
+    file: File,
+    identity: FileIdentity,
+    read_at: SystemTime,
+}
+
+/// The file's current bytes and identity; `None` when it does not exist.
+pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Error::io("open", path, err)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|err| Error::io("stat", path, err))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|err| Error::io("read", path, err))?;
+    Ok(Some(FileRead {
+        bytes,
+        file,
+        identity: FileIdentity::of(&meta),
+        read_at: SystemTime::now(),
+    }))
+}
+
+/// The identity of the file at `path` now (`None`: it does not exist).
+pub(crate) fn current_identity(path: &Path) -> Result<Option<FileIdentity>> {
+    match std::fs::metadata(path) {
+        Ok(meta) => Ok(Some(FileIdentity::of(&meta))),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Error::io("stat", path, err)),
+    }
+}
+
+/// Parses `bytes` as SDN, naming `path` in errors.
+pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<(String, Value)> {
+    let text = String::from_utf8(bytes.to_vec()).map_err(|err| Error::Io {
+        operation: "decode UTF-8 of",
+        path: path.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidData, err),
+    })?;
+    let root = sdn_codec::parse(&text).map_err(|err| Error::malformed(path, err))?;
+    Ok((text, root))
+}
+
+impl Store {
+    /// Opens the store in the file at `path`. A missing file is an empty store, created
+    /// on the first commit that changes something.
+    ///
+    /// Opening finishes or discards a multi-file commit that a crash interrupted (see
+    /// [`StoreSet`](crate::StoreSet)) and removes temporary files whose writer is gone.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = absolute_path(path.as_ref())?;
+        if journal::has_pending(&path) {
+            journal::recover(&path)?;
+        }
+        if let Some(dir) = path.parent()
+            && dir.is_dir()
+        {
+            // Best effort: a directory we may not list must not stop reads.
+            let _ = atomic_io::cleanup_stale(dir);
+        }
+        Ok(Store {
+            inner: Arc::new(Inner {
+                lock: FileLock::new(&path),
+                cache: shared_cache(&path),
+                path,
+                lock_timeout: None,
+                durability: atomic_io::Durability::default(),
+            }),
+        })
+    }
+
+    /// This handle with a limit on how long [`update`](Store::update) waits for the
+    /// writer lock (default: wait as long as it takes). A timeout error names the holder.
+    pub fn with_lock_timeout(self, timeout: Duration) -> Store {
+        self.reconfigure(|inner| inner.lock_timeout = Some(timeout))
+    }
+
+    /// This handle with another durability for commits (default: durable, both the file
+    /// and its directory flushed before `update` returns).
+    pub fn with_durability(self, durability: atomic_io::Durability) -> Store {
+        self.reconfigure(|inner| inner.durability = durability)
+    }
+
+    fn reconfigure(self, change: impl FnOnce(&mut Inner)) -> Store {
+        let mut inner = Inner {
+            path: self.inner.path.clone(),
+            lock: FileLock::new(&self.inner.path),
+            lock_timeout: self.inner.lock_timeout,
+            durability: self.inner.durability,
+            cache: std::sync::Arc::clone(&self.inner.cache),
+        };
+        change(&mut inner);
+        Store {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The file's absolute path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// A consistent snapshot of the file, without taking any lock.
+    ///
+    /// The file is only ever replaced whole, so the snapshot is one complete committed
+    /// version. It is served from the cache when the file provably did not change (see
+    /// [`identity`](crate::identity) for the exact check), else read and parsed again.
+    pub fn read(&self) -> Result<Snapshot> {
+        let inner = &*self.inner;
+        let ticket = inner.cache.ticket();
+        let cached = inner.cache.current();
+        if let Some((key, snapshot)) = &cached
+            && key.trusted
+            && current_identity(&inner.path)? == key.identity
+        {
+            return Ok(Snapshot::clone(snapshot));
+        }
+        let Some(FileRead {
+            bytes,
+            file,
+            identity,
+            read_at,
+        }) = read_file(&inner.path)?
+        else {
+            if let Some((key, snapshot)) = &cached
+                && key.identity.is_none()
+            {
+                return Ok(Snapshot::clone(snapshot));
+            }
+            let snapshot = Snapshot::new(
+                &inner.path,
+                Vec::new(),
+                Value::Dict(Default::default()),
+                None,
+            );
+            let key = CacheKey {
+                identity: None,
+                trusted: true,
+            };
+            inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
+            return Ok(snapshot);
+        };
+        let key = CacheKey {
+            identity: Some(identity),
+            trusted: identity.settled_at(read_at),
+        };
+        if let Some((cached_key, snapshot)) = &cached
+            && cached_key.identity == key.identity
+            && snapshot.bytes() == bytes.as_slice()
+        {
+            if key.trusted && !cached_key.trusted {
+                inner.cache.publish(ticket, key, Arc::clone(snapshot));
+            }
+            return Ok(Snapshot::clone(snapshot));
+        }
+        let (_, root) = parse(&inner.path, &bytes)?;
+        let snapshot = Snapshot::new(&inner.path, bytes, root, Some((file, identity)));
+        inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
+        Ok(snapshot)
+    }
+
+    /// Runs `change` as one transaction under the exclusive writer lock and commits
+    /// what it changed, atomically and durably.
+    ///
+    /// The lock is held from reading the file to committing it, so no other writer
+    /// (thread or process) can slip an update in between: no lost updates. If `change`
+    /// returns an error, nothing is written and the error is returned; if it panics,
+    /// nothing is written, the lock is released and the panic continues. A transaction
+    /// that changes nothing writes nothing. Only changed rows are rewritten; everything
+    /// else in the file stays byte-identical.
+    ///
+    /// A file that cannot be parsed is never overwritten: the transaction fails with
+    /// [`Error::Malformed`] before `change` runs.
+    ///
+    /// ```
+    /// use record_store::{Error, Record, Store};
+    /// # #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+    /// # struct Counter { id: u32, value: u64 }
+    /// # impl Record for Counter {
+    /// #     const TABLE: &'static str = "counters";
+    /// #     type Key = u32;
+    /// #     fn key(&self) -> u32 { self.id }
+    /// # }
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("counters.sdn");
+    /// std::fs::write(&path, "counters |id, value|\n    1, 41\n")?;
+    /// let store = Store::open(&path)?;
+    ///
+    /// // Read, modify and write as one locked transaction: no lost update.
+    /// let value = store.update(|tx| {
+    ///     let counter = tx.table::<Counter>()?.get_mut(&1).ok_or(Error::aborted("no counter"))?;
+    ///     counter.value += 1;
+    ///     Ok::<_, Error>(counter.value)
+    /// })?;
+    /// assert_eq!(value, 42);
+    ///
+    /// // An error from the closure writes nothing.
+    /// let failed: Result<(), Error> = store.update(|tx| {
+    ///     tx.table::<Counter>()?.upsert(Counter { id: 1, value: 0 });
+    ///     Err(Error::aborted("changed my mind"))
+    /// });
+    /// assert!(failed.is_err());
+    /// assert_eq!(std::fs::read_to_string(&path)?, "counters |id, value|\n    1, 42\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update<R, E>(
+        &self,
+        change: impl FnOnce(&mut Transaction) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<Error>,
+    {
+        let guard = self.lock()?;
+        let mut tx = self.begin_locked()?;
+        let outcome = catch_unwind(AssertUnwindSafe(|| change(&mut tx)));
+        let value = match outcome {
+            Ok(Ok(value)) => value,
+            Ok(Err(err)) => return Err(err),
+            Err(panic) => {
+                drop(guard);
+                resume_unwind(panic)
+            }
+        };
+        if let Some(text) = tx.render()? {
+            self.commit_locked(text)?;
+        }
+        drop(guard);
+        Ok(value)
+    }
+
+    /// Takes the writer lock, first finishing any interrupted multi-file commit.
+    pub(crate) fn lock(&self) -> Result<LockGuard> {
+        let inner = &*self.inner;
+        let deadline = inner.lock_timeout.map(|timeout| Instant::now() + timeout);
+        loop {
+            let wait = match deadline {
+                Some(deadline) => Wait::Until(deadline),
+                None => Wait::Forever,
+            };
+            let guard = inner
+                .lock
+                .lock(Mode::Exclusive, wait)
+                .map_err(|source| Error::Lock {
+                    path: inner.path.clone(),
+                    source,
+                })?;
+            if !journal::has_pending(&inner.path) {
+                return Ok(guard);
+            }
+            drop(guard);
+            journal::recover(&inner.path)?;
+        }
+    }
+
+    /// Reads the current file for a transaction; the caller holds the writer lock.
+    pub(crate) fn begin_locked(&self) -> Result<Transaction> {
+        let inner = &*self.inner;
+        let ticket = inner.cache.ticket();
+        let Some(FileRead {
+            bytes,
+            file,
+            identity,
+            read_at,
+        }) = read_file(&inner.path)?
+        else {
+            return Ok(Transaction::new(
+                &inner.path,
+                String::new(),
+                Value::Dict(Default::default()),
+            ));
+        };
+        if let Some((key, snapshot)) = inner.cache.current()
+            && key.identity == Some(identity)
+            && snapshot.bytes() == bytes.as_slice()
+            && let Ok(text) = std::str::from_utf8(&bytes)
+        {
+            return Ok(Transaction::new(
+                &inner.path,
+                text.to_owned(),
+                snapshot.document().clone(),
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|err| Error::Io {
+            operation: "decode UTF-8 of",
+            path: inner.path.clone(),
+            source: io::Error::new(io::ErrorKind::InvalidData, err),
+        })?;
+        let doc = Document::parse(&text).map_err(|err| Error::malformed(&inner.path, err))?;
+        let key = CacheKey {
+            identity: Some(identity),
+            trusted: identity.settled_at(read_at),
+        };
+        let snapshot = Snapshot::new(
+            &inner.path,
+            text.into_bytes(),
+            doc.value().clone(),
+            Some((file, identity)),
+        );
+        inner.cache.publish(ticket, key, Arc::new(snapshot));
+        Ok(Transaction::from_document(&inner.path, doc))
+    }
+
+    /// Replaces the file with `text`; the caller holds the writer lock.
+    pub(crate) fn commit_locked(&self, text: String) -> Result<()> {
+        let inner = &*self.inner;
+        atomic_io::Options::new()
+            .durability(inner.durability)
+            .write(&inner.path, text.as_bytes())
+            .map_err(|source| Error::Commit {
+                path: inner.path.clone(),
+                source,
+            })?;
+        Ok(())
+    }
+}
+
+// A panic can never leave the cache half-updated (publishing is one assignment under the
+// mutex), so a handle stays usable after a caught panic.
+impl std::panic::UnwindSafe for Store {}
+impl std::panic::RefUnwindSafe for Store {}

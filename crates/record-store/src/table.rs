@@ -1,0 +1,373 @@
+//! Typed tables: decoding rows into records, and the bookkeeping that turns a
+//! transaction's changes into row edits.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::collections::btree_map;
+use std::path::{Path, PathBuf};
+
+use sdn_codec::{Map, Value};
+
+use crate::edit::TableEdit;
+use crate::error::{Error, Result};
+use crate::record::Record;
+
+/// A table's rows decoded as `T`, with each key's original row.
+pub(crate) struct Decoded<T: Record> {
+    pub(crate) records: BTreeMap<T::Key, T>,
+    /// Each key's row position in the file.
+    pub(crate) original: BTreeMap<T::Key, usize>,
+    pub(crate) row_count: usize,
+    pub(crate) columns: Option<Vec<String>>,
+}
+
+fn record_error(path: &Path, table: &str, message: impl Into<String>) -> Error {
+    Error::Record {
+        path: path.to_path_buf(),
+        table: table.to_owned(),
+        line: None,
+        message: message.into(),
+    }
+}
+
+/// Encodes `record` as a map from column name to cell.
+pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
+    match sdn_codec::to_value(record) {
+        Ok(Value::Dict(map)) => Ok(map),
+        Ok(other) => Err(record_error(
+            path,
+            T::TABLE,
+            format!(
+                "a record must serialize to a flat struct, not a {}",
+                other.kind_name()
+            ),
+        )),
+        Err(err) => Err(record_error(
+            path,
+            T::TABLE,
+            format!("cannot encode record: {err}"),
+        )),
+    }
+}
+
+/// Decodes table `T::TABLE` of `root`; a missing table is empty.
+pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>> {
+    let mut decoded = Decoded {
+        records: BTreeMap::new(),
+        original: BTreeMap::new(),
+        row_count: 0,
+        columns: None,
+    };
+    let Some(entry) = root.get(T::TABLE) else {
+        return Ok(decoded);
+    };
+    let Some(table) = entry.as_table() else {
+        return Err(Error::NotATable {
+            path: path.to_path_buf(),
+            table: T::TABLE.to_owned(),
+            found: entry.kind_name(),
+        });
+    };
+    decoded.row_count = table.rows.len();
+    decoded.columns = Some(
+        table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string()))
+            .collect(),
+    );
+    for row in 0..table.rows.len() {
+        let Some(cells) = table.row_map(row) else {
+            continue;
+        };
+        let record: T = sdn_codec::from_value(Value::Dict(cells)).map_err(|err| {
+            record_error(
+                path,
+                T::TABLE,
+                format!("row {} does not read as the record type: {err}", row + 1),
+            )
+        })?;
+        let key = record.key();
+        if let Some(first) = decoded.original.get(&key) {
+            return Err(Error::DuplicateKeyInFile {
+                path: path.to_path_buf(),
+                table: T::TABLE.to_owned(),
+                key: key.to_string(),
+                first_row: first + 1,
+                second_row: row + 1,
+            });
+        }
+        decoded.original.insert(key.clone(), row);
+        decoded.records.insert(key, record);
+    }
+    Ok(decoded)
+}
+
+/// One table inside a transaction: read it, change it; the changes are written when the
+/// transaction commits.
+///
+/// Records are kept in key order. Only rows whose record really changed are rewritten;
+/// columns the record type does not know keep their cells.
+pub struct Table<T: Record> {
+    path: PathBuf,
+    records: BTreeMap<T::Key, T>,
+    /// Each key's row position in the file as read.
+    original: BTreeMap<T::Key, usize>,
+    /// What each record of the file that this transaction could have changed encoded to
+    /// before it was first handed out mutably: only these are compared at commit.
+    touched: BTreeMap<T::Key, Map>,
+    row_count: usize,
+    columns: Option<Vec<String>>,
+    /// Keys that were not in the file, in order of first insertion (new rows are appended
+    /// in this order).
+    inserted: Vec<T::Key>,
+}
+
+impl<T: Record> std::fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("table", &T::TABLE)
+            .field("path", &self.path)
+            .field("len", &self.records.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Record> Table<T> {
+    pub(crate) fn new(path: &Path, decoded: Decoded<T>) -> Self {
+        Table {
+            path: path.to_path_buf(),
+            records: decoded.records,
+            original: decoded.original,
+            touched: BTreeMap::new(),
+            row_count: decoded.row_count,
+            columns: decoded.columns,
+            inserted: Vec::new(),
+        }
+    }
+
+    /// The record with `key`.
+    pub fn get(&self, key: &T::Key) -> Option<&T> {
+        self.records.get(key)
+    }
+
+    /// The record with `key`, to change in place (its key must stay the same).
+    pub fn get_mut(&mut self, key: &T::Key) -> Option<&mut T> {
+        self.touch(key);
+        self.records.get_mut(key)
+    }
+
+    /// Whether a record with `key` exists.
+    pub fn contains_key(&self, key: &T::Key) -> bool {
+        self.records.contains_key(key)
+    }
+
+    /// Adds `record`; fails with [`Error::KeyExists`] when its key is taken.
+    pub fn insert(&mut self, record: T) -> Result<()> {
+        let key = record.key();
+        match self.records.entry(key.clone()) {
+            btree_map::Entry::Occupied(_) => Err(Error::KeyExists {
+                table: T::TABLE,
+                key: key.to_string(),
+            }),
+            btree_map::Entry::Vacant(slot) => {
+                slot.insert(record);
+                self.note_inserted(key);
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds or replaces `record`; returns the record it replaced.
+    pub fn upsert(&mut self, record: T) -> Option<T> {
+        let key = record.key();
+        self.touch(&key);
+        let previous = self.records.insert(key.clone(), record);
+        if previous.is_none() {
+            self.note_inserted(key);
+        }
+        previous
+    }
+
+    /// Removes and returns the record with `key`.
+    pub fn remove(&mut self, key: &T::Key) -> Option<T> {
+        self.touch(key);
+        self.records.remove(key)
+    }
+
+    /// Keeps only the records for which `keep` returns true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let dropped: Vec<T::Key> = self
+            .records
+            .iter()
+            .filter(|(_, record)| !keep(record))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in dropped {
+            self.remove(&key);
+        }
+    }
+
+    /// Remembers how a record of the file encoded before this transaction could change
+    /// it (a record removed and inserted again is compared with its original too).
+    fn touch(&mut self, key: &T::Key) {
+        if self.original.contains_key(key)
+            && !self.touched.contains_key(key)
+            && let Some(record) = self.records.get(key)
+            && let Ok(encoded) = encode(&self.path, record)
+        {
+            self.touched.insert(key.clone(), encoded);
+        }
+    }
+
+    /// All records, in key order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &T> + DoubleEndedIterator {
+        self.records.values()
+    }
+
+    /// All keys, in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &T::Key> + DoubleEndedIterator {
+        self.records.keys()
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The largest key, handy for allocating the next id.
+    pub fn last_key(&self) -> Option<&T::Key> {
+        self.records.keys().next_back()
+    }
+
+    fn note_inserted(&mut self, key: T::Key) {
+        if !self.original.contains_key(&key) && !self.inserted.contains(&key) {
+            self.inserted.push(key);
+        }
+    }
+
+    /// The row edits that turn the file's table into this one; `None` when nothing
+    /// changed.
+    fn edit(&self) -> Result<Option<TableEdit>> {
+        let mut edit = TableEdit::new(T::TABLE);
+        let mut changed_rows: BTreeMap<usize, Map> = BTreeMap::new();
+        let mut new_column_names: Vec<String> = Vec::new();
+        let known_column = |name: &str, new: &[String]| {
+            self.columns
+                .as_ref()
+                .is_some_and(|columns| columns.iter().any(|c| c == name))
+                || new.iter().any(|c| c == name)
+        };
+        for (key, &row) in &self.original {
+            let Some(record) = self.records.get(key) else {
+                edit.removed_rows.push(row);
+                continue;
+            };
+            let Some(before) = self.touched.get(key) else {
+                continue;
+            };
+            self.check_key(key, record)?;
+            let encoded = encode(&self.path, record)?;
+            if encoded == *before {
+                continue;
+            }
+            let mut cells = Map::new();
+            for (name, value) in encoded.iter() {
+                if before.get(name) != Some(value) {
+                    if !known_column(name, &new_column_names) {
+                        new_column_names.push(name.to_owned());
+                    }
+                    cells.insert(name, value.clone());
+                }
+            }
+            changed_rows.insert(row, cells);
+        }
+        let mut appended = Vec::new();
+        for key in &self.inserted {
+            let Some(record) = self.records.get(key) else {
+                continue;
+            };
+            self.check_key(key, record)?;
+            let encoded = encode(&self.path, record)?;
+            for (name, _) in encoded.iter() {
+                if !known_column(name, &new_column_names) {
+                    new_column_names.push(name.to_owned());
+                }
+            }
+            appended.push(encoded);
+        }
+        if edit.removed_rows.is_empty() && changed_rows.is_empty() && appended.is_empty() {
+            return Ok(None);
+        }
+        if self.columns.is_none() {
+            edit.create_columns = Some(new_column_names);
+        } else if !new_column_names.is_empty() {
+            // Existing rows get their own record's value for a new column, so adding the
+            // column does not change what any row reads as.
+            let mut by_row: BTreeMap<usize, Map> = BTreeMap::new();
+            for (key, &row) in &self.original {
+                let encoded = match (self.touched.get(key), self.records.get(key)) {
+                    (Some(before), _) => before.clone(),
+                    (None, Some(record)) => encode(&self.path, record)?,
+                    (None, None) => continue,
+                };
+                by_row.insert(row, encoded);
+            }
+            for name in new_column_names {
+                let cells = (0..self.row_count)
+                    .map(|row| {
+                        by_row
+                            .get(&row)
+                            .and_then(|encoded| encoded.get(&name))
+                            .cloned()
+                            .unwrap_or_else(|| Value::from(""))
+                    })
+                    .collect();
+                edit.new_columns.push((name, cells));
+            }
+        }
+        edit.updated_rows = changed_rows.into_iter().collect();
+        edit.appended_rows = appended;
+        Ok(Some(edit))
+    }
+
+    fn check_key(&self, key: &T::Key, record: &T) -> Result<()> {
+        let actual = record.key();
+        if &actual == key {
+            Ok(())
+        } else {
+            Err(Error::KeyChanged {
+                table: T::TABLE,
+                key: key.to_string(),
+                new_key: actual.to_string(),
+            })
+        }
+    }
+}
+
+/// A typed table held by a transaction, with its type erased.
+pub(crate) trait AnyTable: Send {
+    fn edit(&self) -> Result<Option<TableEdit>>;
+    fn type_name(&self) -> &'static str;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Record> AnyTable for Table<T> {
+    fn edit(&self) -> Result<Option<TableEdit>> {
+        Table::edit(self)
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}

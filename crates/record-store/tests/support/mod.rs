@@ -1,0 +1,201 @@
+//! Record types and helpers shared by the record-store integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use record_store::Record;
+use serde::{Deserialize, Serialize};
+
+/// A row of the baseline's TODO database (`doc/todo/todo_db.sdn`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Todo {
+    pub id: u32,
+    pub keyword: String,
+    pub area: String,
+    pub priority: String,
+    pub description: String,
+    pub file: String,
+    pub line: Option<u32>,
+    #[serde(default)]
+    pub issue: String,
+    #[serde(default)]
+    pub blocked: String,
+    pub status: String,
+    pub valid: bool,
+}
+
+impl Record for Todo {
+    const TABLE: &'static str = "todos";
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+/// A row of the feature database (`doc/feature/feature_db.sdn`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    pub id: u32,
+    pub category: String,
+    pub name: String,
+    pub description: String,
+    pub spec: String,
+    pub mode_interpreter: String,
+    pub mode_jit: String,
+    pub mode_smf_cranelift: String,
+    pub mode_smf_llvm: String,
+    #[serde(default)]
+    pub platforms: String,
+    pub status: String,
+    pub valid: bool,
+}
+
+impl Record for Feature {
+    const TABLE: &'static str = "features";
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+/// A row of the task database (`doc/08_tracking/task/task_db.sdn`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub category: String,
+    pub name: String,
+    pub description: String,
+    pub priority: String,
+    pub status: String,
+    pub valid: bool,
+}
+
+impl Record for Task {
+    const TABLE: &'static str = "tasks";
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// Stress-test counters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counter {
+    pub id: u32,
+    pub value: u64,
+}
+
+impl Record for Counter {
+    const TABLE: &'static str = "counters";
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+/// Stress-test items, inserted and removed by workers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    pub owner: u32,
+}
+
+impl Record for Item {
+    const TABLE: &'static str = "items";
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// Stress-test invariants: `total` = sum of counters, `items` = number of items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub id: String,
+    pub total: u64,
+    pub items: u64,
+}
+
+impl Record for Meta {
+    const TABLE: &'static str = "meta";
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+pub const COUNTERS: u32 = 8;
+
+/// The real SDN corpus, outside the repository; `None` (and a visible skip) when absent.
+pub fn corpus_dir(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("RECORD_STORE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real")
+        });
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {test}: real corpus not found at {}",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Lines that differ between two texts of equal line count; `None` if the counts differ.
+pub fn changed_lines(before: &str, after: &str) -> Option<Vec<usize>> {
+    let (a, b): (Vec<&str>, Vec<&str>) =
+        (before.split('\n').collect(), after.split('\n').collect());
+    (a.len() == b.len()).then(|| {
+        a.iter()
+            .zip(&b)
+            .enumerate()
+            .filter(|(_, (x, y))| x != y)
+            .map(|(i, _)| i + 1)
+            .collect()
+    })
+}
+
+/// Checks the stress invariants of one parsed version; returns (total, items).
+pub fn check_invariants(root: &sdn_codec::Value) -> Result<(u64, u64), String> {
+    let decode = |name: &str| {
+        root.get(name)
+            .and_then(|v| v.as_table())
+            .ok_or_else(|| format!("table {name} missing"))
+    };
+    let counters = decode("counters")?;
+    let items = decode("items")?;
+    let meta = decode("meta")?;
+    let col = |t: &sdn_codec::Table, row: usize, name: &str| {
+        t.cell(row, name)
+            .and_then(|v| v.as_i64())
+            .ok_or_else(|| format!("bad cell {name} in row {row}"))
+    };
+    let sum: i64 = (0..counters.rows.len())
+        .map(|row| col(counters, row, "value"))
+        .sum::<Result<i64, String>>()?;
+    let total = col(meta, 0, "total")?;
+    let item_count = col(meta, 0, "items")?;
+    if sum != total {
+        return Err(format!("sum of counters {sum} != meta.total {total}"));
+    }
+    if items.rows.len() as i64 != item_count {
+        return Err(format!(
+            "{} item rows != meta.items {item_count}",
+            items.rows.len()
+        ));
+    }
+    Ok((total as u64, item_count as u64))
+}
+
+/// Initial content of a stress store.
+pub fn stress_seed() -> String {
+    let mut text = String::from("# stress store\ncounters |id, value|\n");
+    for id in 0..COUNTERS {
+        text.push_str(&format!("    {id}, 0\n"));
+    }
+    text.push_str("items |id, owner|\nmeta |id, total, items|\n    meta, 0, 0\n");
+    text
+}
