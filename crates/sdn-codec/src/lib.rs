@@ -1,1 +1,66 @@
-//! placeholder
+//! SDN ("Simple Data Notation") for Rust: a value model that keeps source text, a
+//! parser with line/column errors and limits, and a canonical writer.
+//!
+//! The dialect is the one fixed in the project's `SPEC.md`: YAML-like indentation for
+//! nesting, a compact table syntax for record lists, quoted and plain scalars.
+//!
+//! # Guarantees
+//!
+//! - **No silent data change.** Every byte of a value survives parsing, or parsing fails
+//!   with an [`Error`] naming line and column (and showing the line with a caret).
+//!   Integer overflow, unterminated quotes/brackets, duplicate keys, wrong cell counts,
+//!   INI/TOML sections, SDL blocks and YAML block scalars are errors.
+//! - **Source text is kept.** Every scalar remembers the exact text it was read from
+//!   ([`Value::source_text`]), so `007` can still be read as `007`.
+//! - **Canonical output round-trips.** [`to_canonical_string`] produces deterministic
+//!   bytes that [`parse`] reads back to an equal [`Value`].
+//! - **Bounded on untrusted input.** Nesting depth, size, string length and cell count
+//!   are limited by [`Limits`]; deep input is an error, never a stack overflow.
+//!
+//! # Limitations
+//!
+//! - Equality of values is semantic: the source text of scalars is ignored.
+//! - The canonical writer normalizes layout and number spelling; to edit a file while
+//!   keeping its formatting, use the format-preserving document instead.
+//!
+//! # Example
+//!
+//! ```
+//! let text = "\
+//! title: Unified SCV, Git, and DevHub
+//! todos |id, area, file|
+//!     1, parser, ./src/a.spl
+//!     2, gpu, /dev/ttyUSB0
+//! ";
+//! let doc = sdn_codec::parse(text)?;
+//! assert_eq!(doc["title"].as_str(), Some("Unified SCV, Git, and DevHub"));
+//! let todos = doc["todos"].as_table().unwrap();
+//! assert_eq!(todos.cell(0, "file").and_then(|v| v.as_str()), Some("./src/a.spl"));
+//!
+//! let canonical = sdn_codec::to_canonical_string(&doc)?;
+//! assert_eq!(sdn_codec::parse(&canonical)?, doc);
+//! # Ok::<(), sdn_codec::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod de;
+pub mod document;
+pub mod error;
+pub mod parse;
+pub mod ser;
+pub mod value;
+pub mod write;
+
+pub use document::{Document, KeyPath, TableMut};
+pub use error::{Error, ErrorKind, Limit, Result};
+pub use parse::{
+    EntrySpan, Limits, ParseOptions, Spanned, from_path, from_slice, from_slice_with, parse,
+    parse_map_with, parse_spanned, parse_value_text, parse_with,
+};
+pub use value::{Column, ColumnType, Map, Scalar, ScalarKind, Table, Value, ValueIndex};
+pub use write::{map_to_canonical_string, to_canonical_string};
+pub use de::{
+    DeOptions, from_slice as from_bytes, from_slice_with as from_bytes_with, from_str,
+    from_str_with, from_value, from_value_with,
+};
+pub use ser::{SerOptions, to_string, to_string_with, to_value, to_writer, to_writer_with};

@@ -130,7 +130,9 @@ pub fn format_string(s: &str) -> String {
 /// A key as the canonical writer writes it: plain when it is a valid plain key, else
 /// quoted.
 pub fn format_key(key: &str) -> String {
-    if is_valid_plain_key(key) {
+    // A plain key starting with U+FEFF would read as a byte-order mark at the start of
+    // a file (found by fuzzing): quote it.
+    if is_valid_plain_key(key) && !key.starts_with('\u{feff}') {
         key.to_owned()
     } else {
         quote_string(key)

@@ -1,0 +1,558 @@
+//! Row and column edits of one table of a [`Document`].
+
+use std::ops::Range;
+
+use super::layout::Scanner;
+use super::{Document, Splice, not_found, parent_dict, table_at};
+use crate::error::{Error, ErrorKind};
+use crate::parse::{EntrySpan, ParseOptions};
+use crate::value::{Column, ColumnType, Map, ScalarKind, Table, Value};
+use crate::write::{format_inline, format_key, format_row, quote_string};
+
+/// Row and column edits of the table at one path of a [`Document`]
+/// (from [`Document::table_mut`]).
+///
+/// Rows are addressed by position or by the text of a key column: a cell matches a key
+/// when its text ([`Value::text`]: a string's content, or a number as written) equals
+/// the key, so `update_row_where("id", "42", ..)` finds the row whose `id` cell is `42`.
+///
+/// ```
+/// let text = "# todo\ntodos |id, title, status|\n    1, \"Write docs\", open\n    2, Test, open  # urgent\n";
+/// let mut doc = sdn_codec::Document::parse(text)?;
+/// let mut todos = doc.table_mut("todos")?;
+/// assert!(todos.update_row_where("id", "2", |row| { row.insert("status", "done"); })?);
+/// todos.push_row(vec![3.into(), "Ship".into(), "open".into()])?;
+/// assert_eq!(
+///     doc.as_str(),
+///     "# todo\ntodos |id, title, status|\n    1, \"Write docs\", open\n    2, Test, done  # urgent\n    3, Ship, open\n"
+/// );
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+pub struct TableMut<'d> {
+    doc: &'d mut Document,
+    keys: Vec<String>,
+}
+
+enum RowEdit {
+    Update(usize, Vec<Value>),
+    Insert(usize, Vec<Value>),
+    Remove(usize),
+    AddColumn(String, Value),
+}
+
+static EMPTY_TABLE: Table = Table {
+    columns: Vec::new(),
+    rows: Vec::new(),
+};
+
+impl<'d> TableMut<'d> {
+    pub(super) fn new(doc: &'d mut Document, keys: Vec<String>) -> Self {
+        TableMut { doc, keys }
+    }
+
+    /// The table as it is now.
+    pub fn table(&self) -> &Table {
+        table_at(self.doc.root(), &self.keys).unwrap_or(&EMPTY_TABLE)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.table().rows.len()
+    }
+
+    /// True when the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.table().rows.is_empty()
+    }
+
+    /// The cells of row `index`.
+    pub fn row(&self, index: usize) -> Option<&[Value]> {
+        self.table().rows.get(index).map(Vec::as_slice)
+    }
+
+    /// The position of the row whose `column` cell reads as `key`; `Ok(None)` when no
+    /// row does, [`ErrorKind::AmbiguousRow`] when several do, [`ErrorKind::NotFound`]
+    /// when there is no such column.
+    pub fn find_row(&self, column: &str, key: &str) -> Result<Option<usize>, Error> {
+        let table = self.table();
+        let col = column_index(table, column)?;
+        let mut found = None;
+        for (i, row) in table.rows.iter().enumerate() {
+            if row.get(col).and_then(Value::text).is_some_and(|t| t == key) {
+                if let Some(first) = found {
+                    return Err(Error::new(
+                        ErrorKind::AmbiguousRow,
+                        format!(
+                            "rows {} and {} both have `{column}` = `{key}`",
+                            first + 1,
+                            i + 1
+                        ),
+                    ));
+                }
+                found = Some(i);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Replaces the cells of row `index` (one per column, in column order). Only the
+    /// cells that change are rewritten.
+    pub fn update_row(&mut self, index: usize, cells: Vec<Value>) -> Result<(), Error> {
+        self.edit(RowEdit::Update(index, cells))
+    }
+
+    /// Edits row `index` as a map from column name to cell (unnamed typed columns are
+    /// keyed `"0"`, `"1"`, ...). The map must keep exactly the table's columns.
+    pub fn update_row_with(&mut self, index: usize, f: impl FnOnce(&mut Map)) -> Result<(), Error> {
+        let table = self.table();
+        let mut map = table
+            .row_map(index)
+            .ok_or_else(|| row_not_found(index, table))?;
+        f(&mut map);
+        let cells = cells_from_map(table, map, false)?;
+        self.update_row(index, cells)
+    }
+
+    /// Edits the row whose `column` reads as `key` (see [`TableMut::find_row`]);
+    /// `Ok(false)` when no row has that key. A record store updates one record this way
+    /// and the file changes by exactly that row's line.
+    pub fn update_row_where(
+        &mut self,
+        column: &str,
+        key: &str,
+        f: impl FnOnce(&mut Map),
+    ) -> Result<bool, Error> {
+        match self.find_row(column, key)? {
+            Some(index) => self.update_row_with(index, f).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Sets one cell.
+    pub fn set_cell(
+        &mut self,
+        index: usize,
+        column: &str,
+        value: impl Into<Value>,
+    ) -> Result<(), Error> {
+        let table = self.table();
+        let col = column_index(table, column)?;
+        let mut cells = table
+            .rows
+            .get(index)
+            .ok_or_else(|| row_not_found(index, table))?
+            .clone();
+        cells[col] = value.into();
+        self.update_row(index, cells)
+    }
+
+    /// Inserts a row before row `index` (`index == len` appends).
+    pub fn insert_row(&mut self, index: usize, cells: Vec<Value>) -> Result<(), Error> {
+        self.edit(RowEdit::Insert(index, cells))
+    }
+
+    /// Appends a row.
+    pub fn push_row(&mut self, cells: Vec<Value>) -> Result<(), Error> {
+        let len = self.len();
+        self.insert_row(len, cells)
+    }
+
+    /// Appends a row given as a map from column name to cell; columns missing from the
+    /// map get the empty string (written `""`), keys that are not columns are an
+    /// [`ErrorKind::NotFound`] error.
+    pub fn push_row_map(&mut self, row: &Map) -> Result<(), Error> {
+        let cells = cells_from_map(self.table(), row.clone(), true)?;
+        self.push_row(cells)
+    }
+
+    /// Removes row `index` and returns its cells.
+    pub fn remove_row(&mut self, index: usize) -> Result<Vec<Value>, Error> {
+        let table = self.table();
+        let cells = table
+            .rows
+            .get(index)
+            .ok_or_else(|| row_not_found(index, table))?
+            .clone();
+        self.edit(RowEdit::Remove(index))?;
+        Ok(cells)
+    }
+
+    /// Removes the row whose `column` reads as `key`; `Ok(None)` when there is none.
+    pub fn remove_row_where(
+        &mut self,
+        column: &str,
+        key: &str,
+    ) -> Result<Option<Vec<Value>>, Error> {
+        match self.find_row(column, key)? {
+            Some(index) => self.remove_row(index).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds a column named `name` after the last one, with `default` in every row.
+    ///
+    /// This rewrites the header line and **every row line of this table** (each row
+    /// needs its new cell, appended after its last cell); nothing outside the table
+    /// changes. Named tables only.
+    pub fn add_column(&mut self, name: &str, default: impl Into<Value>) -> Result<(), Error> {
+        self.edit(RowEdit::AddColumn(name.to_owned(), default.into()))
+    }
+
+    fn edit(&mut self, edit: RowEdit) -> Result<(), Error> {
+        let doc = &*self.doc;
+        let old = table_at(doc.root(), &self.keys)?;
+        let mut new = old.clone();
+        let edit = apply_to_table(&mut new, edit)?;
+        let mut expected = doc.root().clone();
+        let last = self.keys.last().ok_or_else(|| not_found(&self.keys))?;
+        parent_dict(&mut expected, &self.keys, false)?
+            .insert(last.clone(), Value::Table(new.clone()));
+
+        let chain = doc.span_chain(&self.keys);
+        let span = match chain.last() {
+            Some(span) if chain.len() == self.keys.len() => *span,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Unwritable,
+                    "table has no line spans (internal)",
+                ));
+            }
+        };
+        let options = doc.options.clone();
+        let splices = match doc.row_splices(span, old, &edit, &options)? {
+            Some(splices) => splices,
+            None => doc.entry_value_splices(span, &Value::Table(new))?,
+        };
+        self.doc.apply(splices, expected)
+    }
+}
+
+impl std::fmt::Debug for TableMut<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableMut")
+            .field("path", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+fn column_index(table: &Table, column: &str) -> Result<usize, Error> {
+    table
+        .column_index(column)
+        .or_else(|| {
+            column
+                .parse::<usize>()
+                .ok()
+                .filter(|&i| i < table.columns.len() && table.columns[i].name.is_none())
+        })
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("the table has no column `{column}`"),
+            )
+        })
+}
+
+fn row_not_found(index: usize, table: &Table) -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "no row {index}: the table has {} rows (rows count from 0)",
+            table.rows.len()
+        ),
+    )
+}
+
+fn column_key(table: &Table, i: usize) -> String {
+    table.columns[i]
+        .name
+        .clone()
+        .unwrap_or_else(|| i.to_string())
+}
+
+/// Cells in column order from a map keyed by column; `fill` gives missing columns the
+/// empty string instead of failing.
+fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>, Error> {
+    let mut cells = Vec::with_capacity(table.columns.len());
+    for i in 0..table.columns.len() {
+        let key = column_key(table, i);
+        match map.remove(&key) {
+            Some(v) => cells.push(v),
+            None if fill => cells.push(Value::from("")),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!("the row has no cell for column `{key}`"),
+                ));
+            }
+        }
+    }
+    if let Some(extra) = map.keys().next() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("the table has no column `{extra}`"),
+        ));
+    }
+    Ok(cells)
+}
+
+/// Checks a row against the columns (count, types); integers in `f64` columns become
+/// floats, as the parser reads them.
+fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Value>, Error> {
+    for (cell, column) in cells.iter_mut().zip(&table.columns) {
+        if column.ty == Some(ColumnType::F64)
+            && let Some(ScalarKind::Int(i)) = cell.scalar_kind()
+        {
+            *cell = Value::from(*i as f64);
+        }
+    }
+    format_row(table, &cells)?;
+    Ok(cells)
+}
+
+/// Applies the edit to the table value, checking it; returns it with checked cells.
+fn apply_to_table(table: &mut Table, edit: RowEdit) -> Result<RowEdit, Error> {
+    Ok(match edit {
+        RowEdit::Update(index, cells) => {
+            if index >= table.rows.len() {
+                return Err(row_not_found(index, table));
+            }
+            let cells = check_row(table, cells)?;
+            table.rows[index] = cells.clone();
+            RowEdit::Update(index, cells)
+        }
+        RowEdit::Insert(index, cells) => {
+            if index > table.rows.len() {
+                return Err(row_not_found(index, table));
+            }
+            let cells = check_row(table, cells)?;
+            table.rows.insert(index, cells.clone());
+            RowEdit::Insert(index, cells)
+        }
+        RowEdit::Remove(index) => {
+            if index >= table.rows.len() {
+                return Err(row_not_found(index, table));
+            }
+            table.rows.remove(index);
+            RowEdit::Remove(index)
+        }
+        RowEdit::AddColumn(name, default) => {
+            if table.is_typed() {
+                return Err(Error::new(
+                    ErrorKind::Unwritable,
+                    format!("cannot add the named column `{name}` to a typed table"),
+                ));
+            }
+            if table.column_index(&name).is_some() {
+                return Err(Error::new(
+                    ErrorKind::BadTableHeader,
+                    format!("the table already has a column `{name}`"),
+                ));
+            }
+            if matches!(default, Value::Table(_)) {
+                return Err(Error::new(
+                    ErrorKind::Unwritable,
+                    "a table cannot be a cell",
+                ));
+            }
+            table.columns.push(Column::named(name.clone()));
+            for row in &mut table.rows {
+                row.push(default.clone());
+            }
+            RowEdit::AddColumn(name, default)
+        }
+    })
+}
+
+/// How a neighbouring row is written, for new rows to look the same.
+struct RowStyle {
+    indent: String,
+    separator: String,
+    quoted: Vec<bool>,
+}
+
+/// The text of a cell: a string stays quoted where the file quotes it; anything else
+/// as the canonical writer writes cells.
+fn cell_text(value: &Value, quoted: bool) -> Result<String, Error> {
+    match value.scalar_kind() {
+        Some(ScalarKind::String(s)) if quoted => Ok(quote_string(s)),
+        _ => format_inline(value),
+    }
+}
+
+impl Document {
+    /// Writes `text` over a cell's span. An empty last cell's span sits right at a
+    /// comment (`1, # note`); new text there keeps a blank before the `#`, or the `#`
+    /// would stop starting a comment.
+    fn cell_splice(&self, range: Range<usize>, text: String) -> Splice {
+        let at_comment = range.is_empty() && self.body().as_bytes().get(range.end) == Some(&b'#');
+        let text = if at_comment && !text.is_empty() {
+            format!("{text} ")
+        } else {
+            text
+        };
+        Splice { range, text }
+    }
+
+    /// Where row `row` (a line range of `span.rows`) starts its cells.
+    fn row_cell_spans(
+        &self,
+        scanner: &mut Scanner<'_>,
+        span: &EntrySpan,
+        row: &Range<usize>,
+        columns: usize,
+    ) -> Result<Vec<Range<usize>>, Error> {
+        let start = if row.start == span.lines.start {
+            match scanner.named_header(&self.lines, span.lines.start)? {
+                Some(header) => header.after,
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Unwritable,
+                        "inline row on a typed header (internal)",
+                    ));
+                }
+            }
+        } else {
+            scanner.first_non_blank(&self.lines, row.start)
+        };
+        let cells = scanner.cell_spans(start)?;
+        if cells.len() != columns {
+            return Err(Error::new(
+                ErrorKind::Unwritable,
+                "row layout does not match the table (internal)",
+            ));
+        }
+        Ok(cells)
+    }
+
+    fn row_style(
+        &self,
+        scanner: &mut Scanner<'_>,
+        span: &EntrySpan,
+        table: &Table,
+        template: Option<usize>,
+    ) -> Result<RowStyle, Error> {
+        let body = self.body();
+        let header_indent = self.indentation(span.lines.start).to_owned();
+        let default_indent = format!("{header_indent}{}", self.indent_unit());
+        let Some(index) = template else {
+            let separator = scanner
+                .named_header(&self.lines, span.lines.start)?
+                .map_or_else(|| ", ".to_owned(), |h| h.separator);
+            return Ok(RowStyle {
+                indent: default_indent,
+                separator,
+                quoted: vec![false; table.columns.len()],
+            });
+        };
+        let row = &span.rows[index];
+        let cells = self.row_cell_spans(scanner, span, row, table.columns.len())?;
+        let indent = if row.start == span.lines.start {
+            default_indent
+        } else {
+            self.indentation(row.start).to_owned()
+        };
+        let separator = match (cells.first(), cells.get(1)) {
+            (Some(a), Some(b)) => body[a.end..b.start].to_owned(),
+            _ => ", ".to_owned(),
+        };
+        let quoted = cells
+            .iter()
+            .zip(&table.rows[index])
+            .map(|(r, v)| body[r.clone()].starts_with('"') && v.as_str().is_some())
+            .collect();
+        Ok(RowStyle {
+            indent,
+            separator,
+            quoted,
+        })
+    }
+
+    /// Line-level splices for a row edit, or `None` when the table's layout needs a
+    /// whole-table rewrite (tuple rows, a row on the header line).
+    fn row_splices(
+        &self,
+        span: &EntrySpan,
+        old: &Table,
+        edit: &RowEdit,
+        options: &ParseOptions,
+    ) -> Result<Option<Vec<Splice>>, Error> {
+        let mut scanner = self.scanner(options)?;
+        if span.rows.len() != old.rows.len()
+            || scanner.is_tuple_table(&self.lines, span.lines.start)?
+        {
+            return Ok(None);
+        }
+        let body = self.body();
+        let columns = old.columns.len();
+        let header_row = span
+            .rows
+            .first()
+            .is_some_and(|r| r.start == span.lines.start);
+        let splices = match edit {
+            RowEdit::Update(index, cells) => {
+                let spans = self.row_cell_spans(&mut scanner, span, &span.rows[*index], columns)?;
+                let mut splices = Vec::new();
+                for ((range, old_cell), new_cell) in
+                    spans.into_iter().zip(&old.rows[*index]).zip(cells)
+                {
+                    if old_cell == new_cell {
+                        continue;
+                    }
+                    let quoted =
+                        body[range.clone()].starts_with('"') && old_cell.as_str().is_some();
+                    let text = cell_text(new_cell, quoted)?;
+                    splices.push(self.cell_splice(range, text));
+                }
+                splices
+            }
+            RowEdit::Insert(index, cells) => {
+                if *index == 0 && header_row {
+                    return Ok(None);
+                }
+                let template = if *index < old.rows.len() {
+                    Some(*index)
+                } else {
+                    old.rows.len().checked_sub(1)
+                };
+                let style = self.row_style(&mut scanner, span, old, template)?;
+                let mut line = style.indent.clone();
+                for (i, (cell, quoted)) in cells.iter().zip(&style.quoted).enumerate() {
+                    if i > 0 {
+                        line.push_str(&style.separator);
+                    }
+                    line.push_str(&cell_text(cell, *quoted)?);
+                }
+                line.push_str(self.eol());
+                let at = span.rows.get(*index).map_or(span.lines.end, |r| r.start);
+                vec![self.insert_lines(at, line)]
+            }
+            RowEdit::Remove(index) => {
+                if *index == 0 && header_row {
+                    return Ok(None);
+                }
+                vec![self.remove_lines(&span.rows[*index])]
+            }
+            RowEdit::AddColumn(name, default) => {
+                let Some(header) = scanner.named_header(&self.lines, span.lines.start)? else {
+                    return Ok(None);
+                };
+                let mut splices = vec![Splice {
+                    range: header.names_end..header.names_end,
+                    text: format!("{}{}", header.separator, format_key(name)),
+                }];
+                let cell = cell_text(default, false)?;
+                for row in &span.rows {
+                    let spans = self.row_cell_spans(&mut scanner, span, row, columns)?;
+                    let separator = match (spans.first(), spans.get(1)) {
+                        (Some(a), Some(b)) => body[a.end..b.start].to_owned(),
+                        _ => header.separator.clone(),
+                    };
+                    let end = spans.last().map_or(0, |r| r.end);
+                    splices.push(self.cell_splice(end..end, format!("{separator}{cell}")));
+                }
+                splices
+            }
+        };
+        Ok(Some(splices))
+    }
+}

@@ -1,0 +1,216 @@
+//! Properties of the format-preserving document over generated inputs: random values
+//! written canonically, then re-formatted the ways hand-written files differ (indent
+//! width, tabs, CRLF, byte-order mark, comments, blank lines, trailing whitespace, no
+//! final newline).
+//!
+//! Case count: proptest's default (256), or `PROPTEST_CASES`.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use sdn_codec::{Document, Map, ScalarKind, Table, Value};
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-zA-Z_][a-zA-Z0-9_.-]{0,8}",
+        1 => "[ -~é]{0,6}",
+    ]
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::null()),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        "[a-zA-Z_][a-zA-Z0-9_./-]{0,10}".prop_map(Value::from),
+        "[a-zA-Z0-9 _.,:#\"\\\\/\\[\\]{}|()=é😀\n\t-]{0,14}".prop_map(Value::from),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::Array),
+            vec((key(), inner), 0..4)
+                .prop_map(|entries| Value::Dict(entries.into_iter().collect())),
+        ]
+    })
+}
+
+fn cell() -> impl Strategy<Value = Value> {
+    prop_oneof![4 => scalar(), 1 => vec(scalar(), 0..3).prop_map(Value::Array)]
+}
+
+fn table() -> impl Strategy<Value = Table> {
+    (1usize..5)
+        .prop_flat_map(|n| (vec(key(), n), vec(vec(cell(), n), 0..6)))
+        .prop_map(|(names, rows)| {
+            let mut unique: Vec<String> = Vec::new();
+            for (i, name) in names.into_iter().enumerate() {
+                unique.push(if unique.contains(&name) {
+                    format!("{name}_{i}")
+                } else {
+                    name
+                });
+            }
+            let mut t = Table::with_columns(unique);
+            t.rows = rows;
+            t
+        })
+}
+
+fn document() -> impl Strategy<Value = Map> {
+    vec(
+        (
+            key(),
+            prop_oneof![3 => value(), 1 => table().prop_map(Value::Table)],
+        ),
+        0..6,
+    )
+    .prop_map(|entries| entries.into_iter().collect())
+}
+
+/// How to re-format canonical text; every choice keeps the data.
+#[derive(Debug, Clone)]
+struct Style {
+    /// Indentation per level: spaces (1..=8) or a tab (0).
+    indent: usize,
+    crlf: bool,
+    bom: bool,
+    final_newline: bool,
+    /// Per-line decorations, cycled: 0 none, 1 comment line before, 2 blank line before,
+    /// 3 trailing blanks, 4 end-of-line comment, 5 indented comment line before.
+    ops: Vec<u8>,
+}
+
+fn style() -> impl Strategy<Value = Style> {
+    (
+        prop_oneof![Just(0usize), 1usize..=8],
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        vec(0u8..6, 1..40),
+    )
+        .prop_map(|(indent, crlf, bom, final_newline, ops)| Style {
+            indent,
+            crlf,
+            bom,
+            final_newline,
+            ops,
+        })
+}
+
+fn restyle(canonical: &str, style: &Style) -> String {
+    let unit = if style.indent == 0 {
+        "\t".to_owned()
+    } else {
+        " ".repeat(style.indent)
+    };
+    let eol = if style.crlf { "\r\n" } else { "\n" };
+    let mut out = String::new();
+    if style.bom {
+        out.push('\u{feff}');
+    }
+    for (i, line) in canonical.lines().enumerate() {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        let indent = format!("{}{}", unit.repeat(spaces / 4), " ".repeat(spaces % 4));
+        let op = style.ops[i % style.ops.len()];
+        match op {
+            1 => out.push_str(&format!("# comment {i}{eol}")),
+            2 => out.push_str(eol),
+            5 => out.push_str(&format!("{indent}{unit}# indented {i}{eol}")),
+            _ => {}
+        }
+        out.push_str(&indent);
+        out.push_str(&line[spaces..]);
+        match op {
+            3 => out.push_str(" \t "),
+            4 => out.push_str("   # eol comment"),
+            _ => {}
+        }
+        out.push_str(eol);
+    }
+    if !style.final_newline && out.ends_with(eol) {
+        out.truncate(out.len() - eol.len());
+    }
+    out
+}
+
+fn changed_lines(before: &str, after: &str) -> usize {
+    let b: Vec<&str> = before.split('\n').collect();
+    let a: Vec<&str> = after.split('\n').collect();
+    assert_eq!(a.len(), b.len(), "the edit changed the number of lines");
+    (0..b.len()).filter(|&i| a[i] != b[i]).count()
+}
+
+fn different(cell: &Value) -> Value {
+    match cell.scalar_kind() {
+        Some(ScalarKind::String(s)) => Value::from(format!("{s}, edited")),
+        Some(ScalarKind::Int(i)) => Value::from(i.wrapping_add(1)),
+        Some(ScalarKind::Float(_)) => Value::from("was a float"),
+        Some(ScalarKind::Bool(b)) => Value::from(!b),
+        _ => Value::from(vec![1, 2]),
+    }
+}
+
+proptest! {
+    /// Canonical text re-styled still parses to the same value, and a document of it
+    /// written back with no edit is byte-identical.
+    #[test]
+    fn no_edit_round_trip_is_byte_identical(map in document(), style in style()) {
+        let value = Value::Dict(map);
+        let canonical = sdn_codec::to_canonical_string(&value).unwrap();
+        let text = restyle(&canonical, &style);
+        let parsed = sdn_codec::parse(&text).unwrap_or_else(|e| panic!("{e}\n--- text:\n{text}"));
+        prop_assert_eq!(&parsed, &value);
+        let doc = Document::parse(&text).unwrap();
+        prop_assert_eq!(doc.as_str(), text.as_str());
+        prop_assert_eq!(doc.to_string(), text.clone());
+        prop_assert_eq!(doc.value(), &value);
+    }
+
+    /// Updating one cell of one row of any table changes exactly one line, and the file
+    /// reads back with only that cell changed.
+    #[test]
+    fn one_cell_update_changes_one_line(map in document(), style in style(), pick in any::<prop::sample::Index>(), col in any::<prop::sample::Index>()) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let doc = Document::parse(&text).unwrap();
+        for (key, v) in doc.root().iter() {
+            let Value::Table(table) = v else { continue };
+            if table.rows.is_empty() {
+                continue;
+            }
+            let row = pick.index(table.rows.len());
+            let c = col.index(table.columns.len());
+            let new = different(&table.rows[row][c]);
+            let mut copy = doc.clone();
+            copy.table_mut([key]).unwrap().set_cell(row, table.columns[c].name.as_deref().unwrap(), new.clone()).unwrap();
+            prop_assert_eq!(changed_lines(&text, copy.as_str()), 1);
+            let mut expected = value.clone();
+            expected.get_mut(key).and_then(Value::as_table_mut).unwrap().rows[row][c] = new;
+            prop_assert_eq!(copy.value(), &expected);
+        }
+    }
+
+    /// Setting a new root key adds lines and changes none of the existing ones.
+    #[test]
+    fn adding_a_key_keeps_every_existing_line(map in document(), style in style(), new in value()) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let mut doc = Document::parse(&text).unwrap();
+        let key = "zz_new_key";
+        prop_assume!(doc.get([key]).is_none());
+        doc.set([key], new.clone()).unwrap();
+        let body = text.trim_start_matches('\u{feff}');
+        let new_body = doc.as_str().trim_start_matches('\u{feff}');
+        // Every old line is still there, in order (new lines are only inserted).
+        let mut new_lines = new_body.split('\n').map(|l| l.trim_end_matches('\r'));
+        for old in body.split('\n').map(|l| l.trim_end_matches('\r')) {
+            prop_assert!(new_lines.any(|l| l == old), "line {:?} lost", old);
+        }
+        prop_assert_eq!(doc.get([key]), Some(&new));
+    }
+}
