@@ -1,1 +1,144 @@
-fn main() {}
+//! Maintainer automation behind `cargo xtask` (see the workspace README).
+//!
+//! `demo` shows lost updates and torn reads the naive way and with our crates; `test`
+//! runs every test, the phase checklists, a short stress and crash run; `phase N`,
+//! `stress`, `crash` and `bench` run one of those in full.
+
+mod bench;
+mod conformance;
+mod crash;
+mod demo;
+mod phase;
+mod report;
+mod stress;
+mod svg;
+mod test_all;
+mod util;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Maintainer automation for the record-files workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// N processes increment a shared counter file: the naive way, then with file-lock +
+    /// atomic-io; prints lost updates and torn reads for each.
+    Demo {
+        /// Worker processes.
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+        /// Increments per worker.
+        #[arg(long, default_value_t = 500)]
+        iters: u64,
+    },
+    /// Every test: cargo test (all targets and doctests), phase checklists, a short
+    /// stress and crash run. Ends with `xtask: N passed, M failed`.
+    Test,
+    /// Phase N's checklist, item by item, with PASS / FAIL / SKIP.
+    Phase {
+        /// The phase number.
+        number: u32,
+    },
+    /// Heavy multi-process check: N processes x M locked increments, plus atomic-io's
+    /// unlocked-writers torn-file test scaled up.
+    Stress {
+        /// Worker processes.
+        #[arg(long, default_value_t = 8)]
+        procs: usize,
+        /// Increments per process.
+        #[arg(long, default_value_t = 1000)]
+        iters: u64,
+        /// Iterations of atomic-io's unlocked-writers test (ATOMIC_IO_STRESS_ITERS).
+        #[arg(long, default_value_t = 20_000)]
+        torn_iters: u64,
+    },
+    /// Heavy crash run: SIGKILL writers at random points and check the target each time.
+    Crash {
+        /// SIGKILLs to deliver.
+        #[arg(long, default_value_t = 1000)]
+        kills: u64,
+    },
+    /// sdn-codec over the real SDN corpus, each file against its expected outcome.
+    Conformance {
+        /// The corpus directory (default: the shared corpus beside the repository).
+        dir: Option<PathBuf>,
+        /// Also write the per-file table as Markdown to this file (e.g.
+        /// docs/sdn-conformance.md).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
+    /// Criterion benches and multi-process measurements; rewrites docs/benchmarks.md.
+    Bench {
+        /// Which benchmarks.
+        #[arg(value_enum, default_value = "all")]
+        which: bench::Which,
+    },
+    /// A worker process of demo, stress and bench (internal).
+    #[command(hide = true)]
+    Worker {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { workers, iters } => demo::run(workers, iters),
+        Command::Test => {
+            let tally = test_all::run();
+            println!();
+            if tally.skipped > 0 {
+                println!("xtask: {} checks skipped (printed SKIPPED)", tally.skipped);
+            }
+            for failure in &tally.failures {
+                println!("xtask: FAILED: {failure}");
+            }
+            println!("xtask: {} passed, {} failed", tally.passed, tally.failed);
+            Ok(tally.failed == 0)
+        }
+        Command::Phase { number } => phase::run(number).map(|verdicts| {
+            verdicts
+                .iter()
+                .all(|(_, verdict)| !matches!(verdict, phase::Verdict::Fail(_)))
+        }),
+        Command::Stress {
+            procs,
+            iters,
+            torn_iters,
+        } => stress::run(procs, iters, torn_iters),
+        Command::Crash { kills } => crash::run(kills),
+        Command::Conformance { dir, markdown } => run_conformance(dir, markdown),
+        Command::Bench { which } => bench::run(which),
+        Command::Worker { args } => bench_suite::workers::run(&args).map(|()| true),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("xtask: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_conformance(dir: Option<PathBuf>, markdown: Option<PathBuf>) -> Result<bool, String> {
+    let ok = conformance::run(dir.clone())?;
+    if let Some(file) = markdown {
+        let report = conformance::markdown_report(dir)?;
+        std::fs::write(&file, report).map_err(|e| format!("write {}: {e}", file.display()))?;
+        println!("conformance: wrote {}", file.display());
+    }
+    Ok(ok)
+}

@@ -1,0 +1,21 @@
+//! Benchmarks and multi-process measurements for the workspace, run by `cargo xtask bench`
+//! (and, for the counter workers, by `cargo xtask demo` and `cargo xtask stress`).
+//!
+//! Not published. The criterion benches live in `benches/`; this library holds what the
+//! multi-process measurements share: a self-checking counter record ([`counter`]), worker
+//! processes ([`workers`], started through the `bench-worker` binary or `xtask worker`),
+//! their coordinators ([`coord`]), a cross-process clock ([`clock`]), percentiles ([`stats`]) and an
+//! interleaved durable-replace measurement ([`replace`]).
+//!
+//! ```
+//! let record = bench_suite::counter::encode(41, std::process::id(), 4096);
+//! assert_eq!(bench_suite::counter::decode(&record), Some(41));
+//! ```
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod coord;
+pub mod counter;
+pub mod replace;
+pub mod stats;
+pub mod workers;

@@ -1,0 +1,334 @@
+//! `cargo xtask bench`: criterion benches of `crates/bench-suite` plus the multi-process
+//! measurements (lock hand-off latency, read-modify-write under contention), then
+//! `docs/benchmarks.md` and its plots.
+//!
+//! Multi-process figures are kept in `<target>/xtask-bench/results.json` so that a partial
+//! run (`bench io`) still writes a complete report from the latest figures of each kind;
+//! criterion keeps its own under `<target>/criterion`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use bench_suite::coord::{Spawner, run_contention, run_handoff, run_replace};
+use bench_suite::workers::Design;
+use serde::{Deserialize, Serialize};
+
+use crate::{report, util};
+
+/// Which benchmarks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Which {
+    /// Durable replace: atomic-io vs bare syscalls vs fs::write vs baseline phase 1.
+    Io,
+    /// Uncontended lock+unlock, and cross-process hand-off latency.
+    Lock,
+    /// Read-modify-durable-write by 1, 2, 4, 8 processes: ours vs baseline phase 2.
+    Contention,
+    /// The SDN codec benches.
+    Sdn,
+    /// The record-store benches (once `benches/store.rs` exists).
+    Store,
+    /// Everything.
+    All,
+    /// Nothing new: rewrite docs/benchmarks.md from the latest stored figures.
+    Report,
+}
+
+/// Criterion settings that keep a full run within minutes on 2 cores.
+const CRITERION_ARGS: &[&str] = &["--warm-up-time", "1", "--measurement-time", "3", "--noplot"];
+/// Process counts of the contention measurement.
+pub const CONTENTION_PROCS: &[usize] = &[1, 2, 4, 8];
+/// Seconds per contention point.
+const CONTENTION_SECONDS: f64 = 3.0;
+/// The contended file's size.
+pub const CONTENTION_SIZE: usize = 40 * 1024;
+/// Hand-off rounds per lock design.
+const HANDOFF_ROUNDS: usize = 400;
+/// Rounds of the interleaved durable-replace measurement, per size.
+const REPLACE_ROUNDS: usize = 200;
+/// File sizes of the durable-replace measurements.
+pub const REPLACE_SIZES: &[usize] = &[4 * 1024, 40 * 1024];
+
+/// One hand-off measurement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandoffRow {
+    /// `ours` (file-lock) or `baseline` (lock-file polling).
+    pub design: String,
+    /// Rounds measured.
+    pub rounds: usize,
+    /// Percentiles in microseconds.
+    pub p50_us: f64,
+    /// 95th percentile, µs.
+    pub p95_us: f64,
+    /// 99th percentile, µs.
+    pub p99_us: f64,
+    /// Largest, µs.
+    pub max_us: f64,
+}
+
+/// One contention point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContentionRow {
+    /// `ours`, `ours-atomic-only` or `baseline`.
+    pub design: String,
+    /// Worker processes.
+    pub procs: usize,
+    /// Measured seconds.
+    pub seconds: f64,
+    /// Successful read-modify-writes.
+    pub ops: u64,
+    /// Failed read-modify-writes.
+    pub errors: u64,
+    /// Final counter value (increments that survived).
+    pub kept: u64,
+    /// Successful increments overwritten by another process.
+    pub lost: u64,
+    /// Successful operations per second.
+    pub ops_per_s: f64,
+    /// Surviving increments per second.
+    pub kept_per_s: f64,
+    /// Latency percentiles in milliseconds.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Largest, ms.
+    pub max_ms: f64,
+}
+
+/// One interleaved durable-replace measurement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReplaceRow {
+    /// File size in bytes.
+    pub size: usize,
+    /// Rounds (each method once per round).
+    pub rounds: usize,
+    /// atomic-io median, µs.
+    pub ours_p50_us: f64,
+    /// atomic-io mean, µs.
+    pub ours_mean_us: f64,
+    /// atomic-io 99th percentile, µs.
+    pub ours_p99_us: f64,
+    /// Bare sequence median, µs.
+    pub bare_p50_us: f64,
+    /// Bare sequence mean, µs.
+    pub bare_mean_us: f64,
+    /// Bare sequence 99th percentile, µs.
+    pub bare_p99_us: f64,
+}
+
+/// Figures measured outside criterion, kept between runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stored {
+    /// Interleaved durable-replace rows.
+    #[serde(default)]
+    pub replace: Vec<ReplaceRow>,
+    /// Hand-off latency rows.
+    pub handoff: Vec<HandoffRow>,
+    /// Contention rows.
+    pub contention: Vec<ContentionRow>,
+}
+
+fn stored_path() -> PathBuf {
+    util::target_dir().join("xtask-bench").join("results.json")
+}
+
+fn load_stored() -> Stored {
+    fs::read(stored_path())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+fn save_stored(stored: &Stored) -> Result<(), String> {
+    let path = stored_path();
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("create {}: {e}", parent.display()))?;
+    }
+    let json = serde_json::to_vec_pretty(stored).map_err(|e| e.to_string())?;
+    fs::write(&path, json).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// Runs the chosen benchmarks and rewrites the report; Ok(false) if a bench failed.
+pub fn run(which: Which) -> Result<bool, String> {
+    let wants = |kind: Which| which == kind || which == Which::All;
+    let mut ok = true;
+    if wants(Which::Io) {
+        ok &= criterion_bench("io")?;
+    }
+    if wants(Which::Lock) {
+        ok &= criterion_bench("lock")?;
+    }
+    if wants(Which::Sdn) {
+        if util::exists("crates/bench-suite/benches/sdn.rs") {
+            ok &= criterion_bench("sdn")?;
+        } else {
+            println!("bench: crates/bench-suite/benches/sdn.rs does not exist yet; sdn skipped");
+        }
+    }
+    if wants(Which::Store) {
+        if util::exists("crates/bench-suite/benches/store.rs") {
+            ok &= criterion_bench("store")?;
+        } else {
+            println!(
+                "bench: crates/bench-suite/benches/store.rs does not exist yet; store skipped"
+            );
+        }
+    }
+    let mut stored = load_stored();
+    if wants(Which::Io) || wants(Which::Lock) || wants(Which::Contention) {
+        let spawner = build_worker()?;
+        let dir = util::scratch_dir("bench")?;
+        if wants(Which::Io) {
+            stored.replace = measure_replace(&spawner, &dir)?;
+        }
+        if wants(Which::Lock) {
+            stored.handoff = measure_handoff(&spawner, &dir)?;
+        }
+        if wants(Which::Contention) {
+            stored.contention = measure_contention(&spawner, &dir)?;
+        }
+        save_stored(&stored)?;
+    }
+    let criterion = report::read_criterion(&util::target_dir().join("criterion"));
+    let docs = util::workspace_root().join("docs");
+    report::write(&docs, &criterion, &stored)?;
+    println!("bench: wrote {}", docs.join("benchmarks.md").display());
+    Ok(ok)
+}
+
+fn criterion_bench(name: &str) -> Result<bool, String> {
+    println!("\n==== bench {name}");
+    let mut args = vec!["bench", "-p", "bench-suite", "--bench", name, "--"];
+    args.extend_from_slice(CRITERION_ARGS);
+    util::run_plain(util::cargo(args))
+}
+
+/// Builds the `bench-worker` binary in release mode and returns how to start it.
+fn build_worker() -> Result<Spawner, String> {
+    println!("\n==== build bench-worker (release)");
+    let built = util::run_plain(util::cargo([
+        "build",
+        "--release",
+        "-p",
+        "bench-suite",
+        "--bin",
+        "bench-worker",
+    ]))?;
+    if !built {
+        return Err("building bench-worker failed".to_string());
+    }
+    let exe = util::target_dir().join("release").join("bench-worker");
+    if !exe.exists() {
+        return Err(format!("{} missing after the build", exe.display()));
+    }
+    Ok(Spawner::new(exe, &[]))
+}
+
+fn measure_replace(spawner: &Spawner, dir: &Path) -> Result<Vec<ReplaceRow>, String> {
+    println!(
+        "\n==== durable replace, atomic-io and bare sequence interleaved ({REPLACE_ROUNDS} rounds)"
+    );
+    let mut rows = Vec::new();
+    for &size in REPLACE_SIZES {
+        let report = run_replace(spawner, dir, size, REPLACE_ROUNDS)?;
+        let us = |ns: u64| ns as f64 / 1e3;
+        let row = ReplaceRow {
+            size,
+            rounds: report.atomic_io.count,
+            ours_p50_us: us(report.atomic_io.p50_ns),
+            ours_mean_us: us(report.atomic_io.mean_ns),
+            ours_p99_us: us(report.atomic_io.p99_ns),
+            bare_p50_us: us(report.bare.p50_ns),
+            bare_mean_us: us(report.bare.mean_ns),
+            bare_p99_us: us(report.bare.p99_ns),
+        };
+        println!(
+            "{:>6} B: atomic-io p50 {:.0} µs mean {:.0} µs | bare p50 {:.0} µs mean {:.0} µs | ratio of medians {:.2}",
+            size,
+            row.ours_p50_us,
+            row.ours_mean_us,
+            row.bare_p50_us,
+            row.bare_mean_us,
+            row.ours_p50_us / row.bare_p50_us
+        );
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn measure_handoff(spawner: &Spawner, dir: &Path) -> Result<Vec<HandoffRow>, String> {
+    println!("\n==== lock hand-off between two processes ({HANDOFF_ROUNDS} rounds each)");
+    let mut rows = Vec::new();
+    for design in [Design::Ours, Design::Baseline] {
+        let report = run_handoff(spawner, design, dir, HANDOFF_ROUNDS)?;
+        let us = |ns: u64| ns as f64 / 1e3;
+        let row = HandoffRow {
+            design: design.name().to_string(),
+            rounds: report.latency.count,
+            p50_us: us(report.latency.p50_ns),
+            p95_us: us(report.latency.p95_ns),
+            p99_us: us(report.latency.p99_ns),
+            max_us: us(report.latency.max_ns),
+        };
+        println!(
+            "{:<9} p50 {:>9.1} µs  p95 {:>9.1} µs  p99 {:>9.1} µs  max {:>9.1} µs",
+            row.design, row.p50_us, row.p95_us, row.p99_us, row.max_us
+        );
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn measure_contention(spawner: &Spawner, dir: &Path) -> Result<Vec<ContentionRow>, String> {
+    println!(
+        "\n==== read-modify-write of a {} KiB file, {CONTENTION_SECONDS} s per point",
+        CONTENTION_SIZE / 1024
+    );
+    let mut rows = Vec::new();
+    for design in [Design::Ours, Design::OursAtomicOnly, Design::Baseline] {
+        for &procs in CONTENTION_PROCS {
+            let report = run_contention(
+                spawner,
+                design,
+                dir,
+                procs,
+                CONTENTION_SECONDS,
+                CONTENTION_SIZE,
+            )?;
+            let ms = |ns: u64| ns as f64 / 1e6;
+            let row = ContentionRow {
+                design: design.name().to_string(),
+                procs,
+                seconds: report.seconds,
+                ops: report.ops,
+                errors: report.errors,
+                kept: report.final_value,
+                lost: report.lost,
+                ops_per_s: report.throughput(),
+                kept_per_s: report.kept_per_second(),
+                p50_ms: ms(report.latency.p50_ns),
+                p95_ms: ms(report.latency.p95_ns),
+                p99_ms: ms(report.latency.p99_ns),
+                max_ms: ms(report.latency.max_ns),
+            };
+            println!(
+                "{:<16} {procs} procs: {:>8.1} ops/s, kept {:>8.1}/s, lost {:>6}, errors {}, p50 {:.2} ms p95 {:.2} ms p99 {:.2} ms",
+                row.design,
+                row.ops_per_s,
+                row.kept_per_s,
+                row.lost,
+                row.errors,
+                row.p50_ms,
+                row.p95_ms,
+                row.p99_ms
+            );
+            if let Some(err) = &report.last_error {
+                println!("          last error: {err}");
+            }
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}

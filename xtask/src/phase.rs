@@ -1,0 +1,454 @@
+//! `cargo xtask phase N`: each phase's checklist, item by item, with PASS / FAIL / SKIP.
+//!
+//! A phase is one entry in [`PHASES`]: its checklist items (the text of the issue that
+//! defined the phase) and, for each, the tests that prove it. Adding a phase is adding one
+//! entry.
+
+use std::collections::HashMap;
+
+use crate::util::{self, TestStatus};
+
+/// How one checklist item is proved.
+pub enum Check {
+    /// Tests of one test target; the item passes when all of them pass.
+    Tests {
+        /// Cargo package.
+        package: &'static str,
+        /// Integration test target (`tests/<target>.rs`).
+        target: &'static str,
+        /// Test function names (exact; a name inside a module may be given without it).
+        names: &'static [&'static str],
+    },
+    /// A package's heavy crash run (as in `cargo xtask crash`) with this many kills.
+    Crash {
+        /// The package whose crash suite runs.
+        package: &'static str,
+        /// SIGKILLs to deliver.
+        kills: u64,
+    },
+}
+
+/// One checklist item.
+pub struct Item {
+    /// The item as the issue states it.
+    pub text: &'static str,
+    /// What proves it.
+    pub check: Check,
+}
+
+/// One phase: its number, what it guarantees, its checklist.
+pub struct Phase {
+    /// Phase number.
+    pub number: u32,
+    /// The crate and guarantee.
+    pub title: &'static str,
+    /// Checklist items.
+    pub items: &'static [Item],
+}
+
+const fn tests(
+    package: &'static str,
+    target: &'static str,
+    names: &'static [&'static str],
+) -> Check {
+    Check::Tests {
+        package,
+        target,
+        names,
+    }
+}
+
+const fn p1(names: &'static [&'static str]) -> Check {
+    tests("atomic-io", "phase1", names)
+}
+
+const fn p2(names: &'static [&'static str]) -> Check {
+    tests("file-lock", "phase2", names)
+}
+
+const fn p3(names: &'static [&'static str]) -> Check {
+    tests("record-store", "phase3", names)
+}
+
+/// Every phase with a checklist, in order.
+pub const PHASES: &[Phase] = &[
+    Phase {
+        number: 1,
+        title: "atomic-io: a file is always the complete old or the complete new content",
+        items: &[
+            Item {
+                text: "normal save creates the target",
+                check: p1(&["p1_save_creates_target_with_exact_bytes_and_leaves_no_temp"]),
+            },
+            Item {
+                text: "no temp remains after commit",
+                check: p1(&[
+                    "p1_save_creates_target_with_exact_bytes_and_leaves_no_temp",
+                    "p1_dropped_writer_leaves_target_untouched_and_no_temp",
+                ]),
+            },
+            Item {
+                text: "killed writer leaves its temp and cleanup removes it, keeping a live writer's temp and an unrelated x.tmp",
+                check: p1(&[
+                    "p1_killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelated_tmp",
+                    "p1_cleanup_in_the_writers_own_process_keeps_its_live_temp",
+                ]),
+            },
+            Item {
+                text: "readable and complete after every save",
+                check: p1(&["p1_file_is_readable_and_complete_after_every_save"]),
+            },
+            Item {
+                text: "failed write keeps old content (writer error; full disk)",
+                check: p1(&[
+                    "p1_failed_write_keeps_old_content_on_writer_error",
+                    "p1_full_disk_keeps_old_content_and_leaves_no_temp",
+                ]),
+            },
+            Item {
+                text: "two unlocked writers never tear",
+                check: p1(&["p1_two_processes_racing_never_tear_or_mix_contents"]),
+            },
+            Item {
+                text: ">= 1,000 SIGKILLs never leave the target incomplete (run via crash)",
+                check: Check::Crash {
+                    package: "atomic-io",
+                    kills: 1000,
+                },
+            },
+            Item {
+                text: "power loss with a broken variant caught",
+                check: p1(&[
+                    "p1_power_loss_never_loses_an_acknowledged_durable_write",
+                    "p1_power_loss_harness_catches_a_skipped_file_flush",
+                    "p1_power_loss_harness_catches_a_skipped_dir_flush",
+                ]),
+            },
+        ],
+    },
+    Phase {
+        number: 2,
+        title: "file-lock: one writer at a time across processes and threads",
+        items: &[
+            Item {
+                text: "single acquire",
+                check: p2(&["p2_single_acquire_records_pid_and_host_in_sidecar"]),
+            },
+            Item {
+                text: "second process waits then gets it",
+                check: p2(&["p2_second_process_waits_and_gets_lock_only_after_release"]),
+            },
+            Item {
+                text: "timeout accuracy",
+                check: p2(&["p2_timeout_meets_deadline_and_names_path_mode_and_holder"]),
+            },
+            Item {
+                text: "release on drop",
+                check: p2(&["p2_release_on_drop_lets_another_process_try_lock"]),
+            },
+            Item {
+                text: "SIGKILLed holder frees at once",
+                check: p2(&["p2_sigkilled_holder_frees_lock_at_once"]),
+            },
+            Item {
+                text: "shared locks coexist and exclude writers",
+                check: p2(&[
+                    "p2_shared_locks_coexist_across_processes_and_exclude_writers",
+                    "p2_downgrade_admits_shared_but_not_exclusive",
+                ]),
+            },
+            Item {
+                text: "two handles in one process",
+                check: p2(&[
+                    "p2_threads_with_separate_handles_queue_and_never_share",
+                    "p2_threads_in_one_process_exclude_each_other_and_hand_off",
+                    "p2_same_thread_locking_twice_is_an_error_not_a_hang",
+                    "p2_guard_moves_between_threads_and_releases_there",
+                ]),
+            },
+            Item {
+                text: "2/4/8 processes x 1,000 increments exact",
+                check: p2(&[
+                    "p2_counter_2_processes_no_lost_updates",
+                    "p2_counter_4_processes_no_lost_updates",
+                    "p2_counter_8_processes_no_lost_updates",
+                ]),
+            },
+        ],
+    },
+    Phase {
+        number: 3,
+        title: "record-store: read-modify-write is one locked transaction; readers never see a partial state",
+        items: &[
+            Item {
+                text: "the real databases load and a one-record update is a one-line diff",
+                check: p3(&[
+                    "p3_real_todo_db_loads_and_one_record_update_is_one_line_diff",
+                    "p3_real_feature_db_loads_and_one_record_update_is_one_line_diff",
+                    "p3_real_task_db_loads_and_one_record_update_is_one_line_diff",
+                    "p3_real_databases_save_unchanged_records_writes_nothing",
+                ]),
+            },
+            Item {
+                text: "files written by the baseline writer still load",
+                check: p3(&["p3_files_written_by_baseline_writer_still_load"]),
+            },
+            Item {
+                text: "unknown columns and tables survive a save",
+                check: p3(&["p3_unknown_columns_and_tables_are_kept_and_new_columns_appended"]),
+            },
+            Item {
+                text: "a new record type takes a few lines",
+                check: p3(&["p3_new_record_type_in_a_few_lines"]),
+            },
+            Item {
+                text: "lock-free reads are cached and see every change",
+                check: p3(&["p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits"]),
+            },
+            Item {
+                text: "no lost update across threads and processes",
+                check: p3(&[
+                    "p3_threads_sharing_handles_lose_no_update",
+                    "p3_processes_lose_no_update_and_duplicate_no_record",
+                ]),
+            },
+            Item {
+                text: "readers see only committed states while writers commit",
+                check: p3(&["p3_readers_see_only_committed_states_while_writers_commit"]),
+            },
+            Item {
+                text: "SIGKILLed writers never leave a torn file or a stuck lock",
+                check: p3(&["p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock"]),
+            },
+            Item {
+                text: "several files commit together or not at all, at every crash point",
+                check: p3(&[
+                    "p3_sigkill_of_store_set_writers_never_half_applies",
+                    "p3_store_set_crash_at_every_commit_step_is_all_or_nothing",
+                ]),
+            },
+            Item {
+                text: "a failed or panicking transaction writes nothing and releases the lock",
+                check: p3(&[
+                    "p3_closure_error_writes_nothing_and_releases_lock",
+                    "p3_panic_in_transaction_writes_nothing_and_releases_lock",
+                ]),
+            },
+            Item {
+                text: "errors are reported cleanly and never damage the file (malformed, unwritable, full disk, conflicts)",
+                check: p3(&[
+                    "p3_malformed_file_is_reported_with_position_and_never_overwritten",
+                    "p3_unwritable_directory_fails_cleanly",
+                    "p3_full_disk_fails_cleanly_and_keeps_old_content",
+                    "p3_insert_existing_key_and_table_type_conflict_are_errors",
+                ]),
+            },
+        ],
+    },
+];
+
+/// The outcome of one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every test passed.
+    Pass,
+    /// A test failed, was missing, or the run did not complete.
+    Fail(String),
+    /// A test skipped itself (printed `SKIPPED`), none failed.
+    Skip(String),
+}
+
+/// Runs phase `number`'s checklist and prints each item; returns the verdicts.
+pub fn run(number: u32) -> Result<Vec<(&'static str, Verdict)>, String> {
+    let phase = PHASES
+        .iter()
+        .find(|phase| phase.number == number)
+        .ok_or_else(|| {
+            let known: Vec<String> = PHASES.iter().map(|p| p.number.to_string()).collect();
+            format!(
+                "no checklist for phase {number} (known: {})",
+                known.join(", ")
+            )
+        })?;
+    println!("== phase {}: {}", phase.number, phase.title);
+
+    // One cargo run per test target, then each item reads its tests' results.
+    let mut runs: HashMap<(&str, &str), TargetRun> = HashMap::new();
+    for item in phase.items {
+        if let Check::Tests {
+            package, target, ..
+        } = item.check
+            && let std::collections::hash_map::Entry::Vacant(slot) = runs.entry((package, target))
+        {
+            slot.insert(TargetRun::execute(package, target)?);
+        }
+    }
+
+    let mut verdicts = Vec::new();
+    for item in phase.items {
+        let verdict = match &item.check {
+            Check::Tests {
+                package,
+                target,
+                names,
+            } => runs[&(*package, *target)].verdict(names),
+            Check::Crash { package, kills } => match crate::crash::run_package(package, *kills) {
+                Ok(true) => Verdict::Pass,
+                Ok(false) => Verdict::Fail("crash run found violations".to_string()),
+                Err(err) => Verdict::Fail(err),
+            },
+        };
+        verdicts.push((item.text, verdict));
+    }
+
+    println!("\n== phase {} checklist", phase.number);
+    for (text, verdict) in &verdicts {
+        match verdict {
+            Verdict::Pass => println!("PASS  {text}"),
+            Verdict::Fail(why) => println!("FAIL  {text}  ({why})"),
+            Verdict::Skip(why) => println!("SKIP  {text}  ({why})"),
+        }
+    }
+    Ok(verdicts)
+}
+
+struct TargetRun {
+    package: &'static str,
+    target: &'static str,
+    completed: bool,
+    results: Vec<(String, TestStatus)>,
+    skipped: Vec<String>,
+}
+
+impl TargetRun {
+    fn execute(package: &'static str, target: &'static str) -> Result<TargetRun, String> {
+        let test_file = format!("crates/{package}/tests/{target}.rs");
+        if !util::exists(&test_file) {
+            return Ok(TargetRun {
+                package,
+                target,
+                completed: false,
+                results: Vec::new(),
+                skipped: Vec::new(),
+            });
+        }
+        let command = util::cargo([
+            "test",
+            "-p",
+            package,
+            "--test",
+            target,
+            "--",
+            "--show-output",
+        ]);
+        let run = util::run_streaming(command, false)?;
+        let results = util::parse_test_lines(&run.stdout);
+        Ok(TargetRun {
+            package,
+            target,
+            // A build failure or a crashed harness prints no result line.
+            completed: !results.is_empty(),
+            skipped: util::skipped_tests(&run.stdout),
+            results,
+        })
+    }
+
+    fn status_of(&self, name: &str) -> Option<TestStatus> {
+        let suffix = format!("::{name}");
+        self.results
+            .iter()
+            .find(|(test, _)| test == name || test.ends_with(&suffix))
+            .map(|(_, status)| *status)
+    }
+
+    fn verdict(&self, names: &[&str]) -> Verdict {
+        if !self.completed {
+            return Verdict::Fail(format!(
+                "{} --test {} did not run (missing or did not build)",
+                self.package, self.target
+            ));
+        }
+        let mut skipped = Vec::new();
+        for name in names {
+            match self.status_of(name) {
+                Some(TestStatus::Ok) => {
+                    if self.skipped.iter().any(|s| s == name || s.ends_with(name)) {
+                        skipped.push(*name);
+                    }
+                }
+                Some(TestStatus::Failed) => return Verdict::Fail(format!("{name} failed")),
+                Some(TestStatus::Ignored) => return Verdict::Fail(format!("{name} is ignored")),
+                None => {
+                    return Verdict::Fail(format!("no test {name} in {}", self.target));
+                }
+            }
+        }
+        if skipped.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Skip(format!("{} printed SKIPPED", skipped.join(", ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every test a checklist names exists in its test file, so a renamed test fails here
+    /// instead of turning an item into a FAIL at run time.
+    #[test]
+    fn every_named_test_exists_in_its_file() {
+        for phase in PHASES {
+            for item in phase.items {
+                let Check::Tests {
+                    package,
+                    target,
+                    names,
+                } = item.check
+                else {
+                    continue;
+                };
+                let file =
+                    util::workspace_root().join(format!("crates/{package}/tests/{target}.rs"));
+                let source = std::fs::read_to_string(&file)
+                    .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                for name in names {
+                    assert!(
+                        source.contains(&format!("fn {name}(")),
+                        "phase {}: {name} not found in {}",
+                        phase.number,
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn phase_numbers_are_unique_and_every_phase_has_items() {
+        for (index, phase) in PHASES.iter().enumerate() {
+            assert!(!phase.items.is_empty(), "phase {}", phase.number);
+            assert!(PHASES[index + 1..].iter().all(|p| p.number != phase.number));
+        }
+    }
+
+    #[test]
+    fn verdict_combines_results_and_skips() {
+        let run = TargetRun {
+            package: "p",
+            target: "t",
+            completed: true,
+            results: vec![
+                ("a".to_string(), TestStatus::Ok),
+                ("m::b".to_string(), TestStatus::Ok),
+                ("c".to_string(), TestStatus::Failed),
+            ],
+            skipped: vec!["m::b".to_string()],
+        };
+        assert_eq!(run.verdict(&["a"]), Verdict::Pass);
+        assert!(matches!(run.verdict(&["a", "b"]), Verdict::Skip(_)));
+        assert!(matches!(run.verdict(&["a", "c"]), Verdict::Fail(_)));
+        assert!(matches!(run.verdict(&["missing"]), Verdict::Fail(_)));
+    }
+}

@@ -1,0 +1,91 @@
+//! `cargo xtask test`: every test in the workspace, then what plain `cargo test` cannot
+//! do alone (phase checklists, conformance, a short stress and crash run), ending with
+//! the line `xtask: N passed, M failed`.
+
+use crate::phase::{self, PHASES, Verdict};
+use crate::util::{self, Tally};
+
+/// Short settings for the stress and crash steps (the phase 1 checklist runs the full
+/// 1,000-kill crash run itself).
+const STRESS_PROCS: usize = 4;
+const STRESS_ITERS: u64 = 100;
+const STRESS_TORN_ITERS: u64 = 2_000;
+const CRASH_KILLS: u64 = 200;
+
+/// Runs everything; returns the tally (the caller prints it and sets the exit code).
+pub fn run() -> Tally {
+    let mut tally = Tally::default();
+
+    for (name, args) in [
+        (
+            "cargo test --workspace --all-targets",
+            &["test", "--workspace", "--all-targets"][..],
+        ),
+        (
+            "cargo test --workspace --doc",
+            &["test", "--workspace", "--doc"][..],
+        ),
+    ] {
+        println!("\n==== {name}");
+        match util::run_streaming(util::cargo(args), false) {
+            Ok(output) => {
+                let (passed, failed) = util::sum_results(&output.stdout);
+                tally.add_counts(name, output.success, passed, failed);
+            }
+            Err(err) => {
+                println!("{err}");
+                tally.record(name, false);
+            }
+        }
+    }
+
+    for phase in PHASES {
+        println!("\n==== phase {}", phase.number);
+        match phase::run(phase.number) {
+            Ok(verdicts) => {
+                for (text, verdict) in verdicts {
+                    let name = format!("phase {}: {text}", phase.number);
+                    match verdict {
+                        Verdict::Pass => tally.record(&name, true),
+                        Verdict::Fail(_) => tally.record(&name, false),
+                        Verdict::Skip(_) => tally.skipped += 1,
+                    }
+                }
+            }
+            Err(err) => {
+                println!("{err}");
+                tally.record(&format!("phase {}", phase.number), false);
+            }
+        }
+    }
+
+    conformance_step(&mut tally);
+
+    println!("\n==== stress (short)");
+    let stress = crate::stress::run(STRESS_PROCS, STRESS_ITERS, STRESS_TORN_ITERS);
+    record_result(&mut tally, "stress", stress);
+
+    println!("\n==== crash (short)");
+    let crash = crate::crash::run(CRASH_KILLS);
+    record_result(&mut tally, "crash", crash);
+
+    tally
+}
+
+fn record_result(tally: &mut Tally, name: &str, result: Result<bool, String>) {
+    match result {
+        Ok(ok) => tally.record(name, ok),
+        Err(err) => {
+            println!("{name}: {err}");
+            tally.record(name, false);
+        }
+    }
+}
+
+/// The SDN conformance run over the real corpus (it prints SKIPPED and passes when the
+/// corpus is not beside the repository).
+fn conformance_step(tally: &mut Tally) {
+    println!("\n==== conformance");
+    let result = crate::conformance::run(None);
+    record_result(tally, "conformance", result);
+}

@@ -1,0 +1,294 @@
+//! Running cargo and tests, finding the workspace, counting results.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The target directory cargo uses for this workspace.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// A scratch directory on the same (real) disk as the target dir, emptied first.
+pub fn scratch_dir(name: &str) -> Result<PathBuf, String> {
+    let dir = target_dir().join("xtask-scratch").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("clear {}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// `cargo` (the one that runs us, if known) in the workspace root.
+pub fn cargo<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(program);
+    command.current_dir(workspace_root()).args(args);
+    command
+}
+
+/// Does the workspace-relative path exist?
+pub fn exists(relative: &str) -> bool {
+    workspace_root().join(relative).exists()
+}
+
+/// What a streamed command did.
+pub struct Streamed {
+    /// Whether it exited with status 0.
+    pub success: bool,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+/// Runs `command`, echoing its stdout and stderr line by line (stdout only unless
+/// `quiet`) while keeping a copy of both.
+pub fn run_streaming(mut command: Command, quiet: bool) -> Result<Streamed, String> {
+    let shown = describe(&command);
+    println!("$ {shown}");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("start {shown}: {e}"))?;
+    let stderr_pipe = child.stderr.take();
+    let stderr_thread = std::thread::spawn(move || {
+        let mut kept = String::new();
+        if let Some(pipe) = stderr_pipe {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+        }
+        kept
+    });
+    let mut stdout = String::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line.map_err(|e| format!("read output of {shown}: {e}"))?;
+            if !quiet {
+                println!("{line}");
+            }
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| format!("wait for {shown}: {e}"))?;
+    let stderr = stderr_thread.join().unwrap_or_default();
+    Ok(Streamed {
+        success: status.success(),
+        stdout,
+        stderr,
+    })
+}
+
+/// Runs `command` with inherited output; true when it exits with status 0.
+pub fn run_plain(mut command: Command) -> Result<bool, String> {
+    let shown = describe(&command);
+    println!("$ {shown}");
+    let status = command
+        .status()
+        .map_err(|e| format!("start {shown}: {e}"))?;
+    Ok(status.success())
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = String::new();
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            text.push_str(&format!(
+                "{}={} ",
+                key.to_string_lossy(),
+                value.to_string_lossy()
+            ));
+        }
+    }
+    text.push_str(&command.get_program().to_string_lossy());
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// One libtest result line: `test NAME ... ok|FAILED|ignored`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStatus {
+    /// Passed.
+    Ok,
+    /// Failed.
+    Failed,
+    /// Marked ignored.
+    Ignored,
+}
+
+/// Parses libtest's `test NAME ... STATUS` lines from `stdout`.
+pub fn parse_test_lines(stdout: &str) -> Vec<(String, TestStatus)> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("test ")?;
+            let (name, status) = rest.rsplit_once(" ... ")?;
+            let status = match status.trim() {
+                "ok" => TestStatus::Ok,
+                "FAILED" => TestStatus::Failed,
+                s if s.starts_with("ignored") => TestStatus::Ignored,
+                _ => return None,
+            };
+            Some((name.trim().to_string(), status))
+        })
+        .collect()
+}
+
+/// Names of tests whose captured output (shown with `--show-output` or on failure)
+/// contains `SKIPPED`.
+pub fn skipped_tests(stdout: &str) -> Vec<String> {
+    let mut skipped = Vec::new();
+    let mut current: Option<&str> = None;
+    for line in stdout.lines() {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|rest| rest.strip_suffix(" stdout ----"))
+        {
+            current = Some(name);
+        } else if line == "successes:" || line == "failures:" {
+            current = None;
+        } else if line.contains("SKIPPED")
+            && let Some(name) = current
+            && !skipped.iter().any(|s: &String| s == name)
+        {
+            skipped.push(name.to_string());
+        }
+    }
+    skipped
+}
+
+/// Sums libtest's `test result: ok. X passed; Y failed; ...` lines.
+pub fn sum_results(stdout: &str) -> (u64, u64) {
+    let mut passed = 0;
+    let mut failed = 0;
+    for line in stdout.lines() {
+        let Some(rest) = line.strip_prefix("test result: ") else {
+            continue;
+        };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(label), Some(count)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let count: u64 = count.parse().unwrap_or(0);
+            match label {
+                "passed" => passed += count,
+                "failed" => failed += count,
+                _ => {}
+            }
+        }
+    }
+    (passed, failed)
+}
+
+/// Passed and failed checks over a whole run.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Checks that passed.
+    pub passed: u64,
+    /// Checks that failed.
+    pub failed: u64,
+    /// Checks that were skipped (counted as neither).
+    pub skipped: u64,
+    /// What failed, for the closing summary.
+    pub failures: Vec<String>,
+}
+
+impl Tally {
+    /// Records one check.
+    pub fn record(&mut self, name: &str, ok: bool) {
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            self.failures.push(name.to_string());
+        }
+    }
+
+    /// Adds counted results of a step; a step that failed without a failing test (a
+    /// build error) counts as one failure.
+    pub fn add_counts(&mut self, name: &str, success: bool, passed: u64, failed: u64) {
+        self.passed += passed;
+        self.failed += failed;
+        if failed > 0 {
+            self.failures.push(format!("{name} ({failed} failed)"));
+        } else if !success {
+            self.failed += 1;
+            self.failures.push(format!("{name} (did not complete)"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+running 3 tests
+test p1_a ... ok
+test tests::p1_b ... FAILED
+test p1_c ... ignored, needs root
+test p1_d ... ok
+
+successes:
+
+---- p1_d stdout ----
+SKIPPED: p1_d: needs a loop device
+
+---- p1_a stdout ----
+all fine
+
+successes:
+    p1_a
+    p1_d
+
+test result: FAILED. 2 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s
+test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+";
+
+    #[test]
+    fn parses_test_lines_and_skips() {
+        let lines = parse_test_lines(SAMPLE);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[1], ("tests::p1_b".to_string(), TestStatus::Failed));
+        assert_eq!(lines[2].1, TestStatus::Ignored);
+        assert_eq!(skipped_tests(SAMPLE), vec!["p1_d".to_string()]);
+    }
+
+    #[test]
+    fn sums_result_lines() {
+        assert_eq!(sum_results(SAMPLE), (12, 1));
+    }
+
+    #[test]
+    fn a_step_that_did_not_complete_counts_as_a_failure() {
+        let mut tally = Tally::default();
+        tally.add_counts("build", false, 0, 0);
+        tally.add_counts("tests", true, 5, 0);
+        assert_eq!((tally.passed, tally.failed), (5, 1));
+    }
+}
