@@ -78,6 +78,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
     },
+    /// Loom model checks of the in-process coordination (record-store's snapshot cache),
+    /// built with `--cfg loom` in a target directory of their own.
+    Loom,
     /// Criterion benches and multi-process measurements; rewrites docs/benchmarks.md.
     Bench {
         /// Which benchmarks.
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
         } => stress::run(procs, iters, torn_iters),
         Command::Crash { kills } => crash::run(kills),
         Command::Conformance { dir, markdown } => run_conformance(dir, markdown),
+        Command::Loom => test_all::loom(),
         Command::Bench { which } => bench::run(which),
         Command::Worker { args } => bench_suite::workers::run(&args).map(|()| true),
     };

@@ -25,6 +25,19 @@ pub fn run() -> Tally {
             "cargo test --workspace --doc",
             &["test", "--workspace", "--doc"][..],
         ),
+        // The `sdn` binary is behind a feature that a workspace-wide run does not enable.
+        (
+            "cargo test -p sdn-codec --features cli --test cli",
+            &[
+                "test",
+                "-p",
+                "sdn-codec",
+                "--features",
+                "cli",
+                "--test",
+                "cli",
+            ][..],
+        ),
     ] {
         println!("\n==== {name}");
         match util::run_streaming(util::cargo(args), false) {
@@ -61,6 +74,9 @@ pub fn run() -> Tally {
 
     conformance_step(&mut tally);
 
+    println!("\n==== loom");
+    record_result(&mut tally, "loom", loom());
+
     println!("\n==== stress (short)");
     let stress = crate::stress::run(STRESS_PROCS, STRESS_ITERS, STRESS_TORN_ITERS);
     record_result(&mut tally, "stress", stress);
@@ -88,4 +104,22 @@ fn conformance_step(tally: &mut Tally) {
     println!("\n==== conformance");
     let result = crate::conformance::run(None);
     record_result(tally, "conformance", result);
+}
+
+/// Where the loom build lives: `--cfg loom` changes every crate's flags, so sharing the
+/// normal target directory would rebuild the whole workspace twice per run.
+const LOOM_TARGET_DIR: &str = "target/loom";
+
+/// Runs the loom models (`cargo xtask loom`). Each model explores every interleaving of
+/// its threads, so a pass is a proof for that model, not a sample.
+pub fn loom() -> Result<bool, String> {
+    let mut command = util::cargo(["test", "--release", "-p", "record-store", "--test", "loom"]);
+    command.env("RUSTFLAGS", "--cfg loom").env(
+        "CARGO_TARGET_DIR",
+        util::workspace_root().join(LOOM_TARGET_DIR),
+    );
+    let output = util::run_streaming(command, false)?;
+    let (passed, failed) = util::sum_results(&output.stdout);
+    // A loom build that ran no model would be a silent pass: insist on at least one.
+    Ok(output.success && failed == 0 && passed > 0)
 }
