@@ -45,7 +45,122 @@ use serde::forward_to_deserialize_any;
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Scalar, ScalarKind, Table, Value};
 
+/// Implements the listed `deserialize_*` methods as `self.$target(visitor)`, ignoring
+/// the name, length or fields serde passes.
+macro_rules! forward_to_method {
+    ($target:ident: $($method:ident)*) => {$( forward_to_method!(@ $method $target); )*};
+    (@ deserialize_tuple $target:ident) => {
+        fn deserialize_tuple<V: Visitor<'de>>(
+            self,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    };
+    (@ deserialize_tuple_struct $target:ident) => {
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    };
+    (@ deserialize_unit_struct $target:ident) => {
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    };
+    (@ deserialize_struct $target:ident) => {
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    };
+    (@ $method:ident $target:ident) => {
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    };
+}
+
+/// Implements `deserialize_option` (always `Some`) and/or `deserialize_newtype_struct`
+/// as wrappers around `self`.
+macro_rules! transparent {
+    ($($method:ident)*) => {$( transparent!(@ $method); )*};
+    (@ deserialize_option) => {
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_some(self)
+        }
+    };
+    (@ deserialize_newtype_struct) => {
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_newtype_struct(self)
+        }
+    };
+}
+
+/// Implements every `deserialize_*` method that does not need the outer type as
+/// `$convert(self).method(...)` on a [`ValueDeserializer`] (plus the listed extras).
+macro_rules! forward_to_value_deserializer {
+    ($convert:path; $($extra:ident)*) => {
+        forward_to_value_deserializer!(@ $convert;
+            deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+            deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
+            deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+            deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+            deserialize_option deserialize_unit deserialize_map deserialize_identifier
+            deserialize_ignored_any $($extra)*);
+
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            $convert(self).deserialize_unit_struct(name, visitor)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            $convert(self).deserialize_struct(name, fields, visitor)
+        }
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            $convert(self).deserialize_enum(name, variants, visitor)
+        }
+    };
+    (@ $convert:path; $($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            $convert(self).$method(visitor)
+        }
+    )*};
+}
+
 mod rows;
+mod scalar;
+
+use scalar::{ENUM_EXPECTED, Typed};
 
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
@@ -251,9 +366,9 @@ struct RootDeserializer<'o> {
     options: &'o DeOptions,
 }
 
-impl RootDeserializer<'_> {
-    fn into_inner(self) -> Value {
-        self.value
+impl<'o> RootDeserializer<'o> {
+    fn into_value_deserializer(self) -> ValueDeserializer<'o> {
+        ValueDeserializer::new(self.value, self.options)
     }
 
     fn root_sequence(self) -> Result<(String, Value), Error> {
@@ -285,44 +400,12 @@ impl RootDeserializer<'_> {
     }
 }
 
-macro_rules! root_forward {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            let options = self.options;
-            ValueDeserializer::new(self.into_inner(), options).$method(visitor)
-        }
-    )*};
-}
-
 impl<'de> de::Deserializer<'de> for RootDeserializer<'_> {
     type Error = Error;
 
-    root_forward!(
-        deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_unit,
-        deserialize_map,
-        deserialize_identifier,
-        deserialize_ignored_any
-    );
+    forward_to_value_deserializer!(RootDeserializer::into_value_deserializer;);
+    forward_to_method!(deserialize_seq: deserialize_tuple deserialize_tuple_struct);
+    transparent!(deserialize_newtype_struct);
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let options = self.options;
@@ -336,51 +419,6 @@ impl<'de> de::Deserializer<'de> for RootDeserializer<'_> {
                     in_context(e, &name)
                 }
             })
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        ValueDeserializer::new(self.value, self.options).deserialize_unit_struct(name, visitor)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        ValueDeserializer::new(self.value, self.options).deserialize_struct(name, fields, visitor)
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        ValueDeserializer::new(self.value, self.options).deserialize_enum(name, variants, visitor)
     }
 }
 
@@ -446,13 +484,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
-            Value::Scalar(s) => match s.into_kind() {
-                ScalarKind::Null => visitor.visit_unit(),
-                ScalarKind::Bool(b) => visitor.visit_bool(b),
-                ScalarKind::Int(i) => visitor.visit_i64(i),
-                ScalarKind::Float(f) => visitor.visit_f64(f),
-                ScalarKind::String(s) => visitor.visit_string(s),
-            },
+            Value::Scalar(s) => Typed::owned(s.into_kind()).visit_any(visitor),
             Value::Array(items) => visit_array(items, self.options, visitor),
             Value::Dict(map) => visitor.visit_map(DictAccess::new(map, self.options)),
             Value::Table(table) => visit_table(table, self.options, visitor),
@@ -460,96 +492,49 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value.scalar_kind() {
-            Some(ScalarKind::Bool(b)) => visitor.visit_bool(*b),
+        match &self.value {
+            Value::Scalar(s) => Typed::of(s.kind()).visit_bool(visitor),
             _ => Err(self.invalid_type(&visitor)),
         }
     }
 
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value.scalar_kind() {
-            // serde's integer visitors check the range (`300` into `u8` is an error).
-            Some(ScalarKind::Int(i)) => visitor.visit_i64(*i),
+        match &self.value {
+            Value::Scalar(s) => Typed::of(s.kind()).visit_integer(visitor),
             _ => Err(self.invalid_type(&visitor)),
         }
     }
-    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
+    forward_to_method!(deserialize_i64:
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i128 deserialize_u8
+        deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128);
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value.as_scalar() {
-            Some(s) => match s.kind() {
-                // Parse the text straight to f32 when possible (no double rounding).
-                ScalarKind::Float(f) => match s.source_text().and_then(|t| t.parse::<f32>().ok()) {
-                    Some(exact) => visitor.visit_f32(exact),
-                    None => visitor.visit_f64(*f),
-                },
-                ScalarKind::Int(i) => visitor.visit_i64(*i),
-                _ => Err(self.invalid_type(&visitor)),
-            },
-            None => Err(self.invalid_type(&visitor)),
+        match &self.value {
+            Value::Scalar(s) => Typed::of(s.kind()).visit_f32(s.source_text(), visitor),
+            _ => Err(self.invalid_type(&visitor)),
         }
     }
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value.scalar_kind() {
-            Some(ScalarKind::Float(f)) => visitor.visit_f64(*f),
-            Some(ScalarKind::Int(i)) => visitor.visit_i64(*i),
+        match &self.value {
+            Value::Scalar(s) => Typed::of(s.kind()).visit_f64(visitor),
             _ => Err(self.invalid_type(&visitor)),
         }
     }
 
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
+    forward_to_method!(deserialize_string: deserialize_char deserialize_str deserialize_identifier);
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
             Value::Scalar(s) => match scalar_into_text(s) {
                 Some(text) => visitor.visit_string(text),
-                None => Err(de::Error::invalid_type(de::Unexpected::Unit, &visitor)),
+                None => Err(Typed::Null.invalid_type(&visitor)),
             },
             _ => Err(self.invalid_type(&visitor)),
         }
     }
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_byte_buf(visitor)
-    }
+    forward_to_method!(deserialize_byte_buf: deserialize_bytes);
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
-            Value::Scalar(s) => match s.into_kind() {
-                ScalarKind::String(s) => visitor.visit_byte_buf(s.into_bytes()),
-                other => Err(de::Error::invalid_type(
-                    unexpected(&Value::scalar(other)),
-                    &visitor,
-                )),
-            },
+            Value::Scalar(s) => Typed::owned(s.into_kind()).visit_byte_buf(visitor),
             other => ValueDeserializer::new(other, self.options).deserialize_any(visitor),
         }
     }
@@ -566,20 +551,8 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
             _ => Err(self.invalid_type(&visitor)),
         }
     }
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_unit(visitor)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    forward_to_method!(deserialize_unit: deserialize_unit_struct);
+    transparent!(deserialize_newtype_struct);
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
@@ -588,21 +561,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
             _ => Err(self.invalid_type(&visitor)),
         }
     }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
+    forward_to_method!(deserialize_seq: deserialize_tuple deserialize_tuple_struct);
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
@@ -610,14 +569,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
             _ => Err(self.invalid_type(&visitor)),
         }
     }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
-    }
+    forward_to_method!(deserialize_map: deserialize_struct);
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -633,10 +585,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
                     content: None,
                     options,
                 }),
-                other => Err(de::Error::invalid_type(
-                    unexpected(&Value::scalar(other)),
-                    &"a unit variant name or a one-entry dict",
-                )),
+                other => Err(Typed::owned(other).invalid_type(&ENUM_EXPECTED)),
             },
             Value::Dict(map) if map.len() == 1 => {
                 let (variant, content) = map.into_iter().next().unwrap_or_default();
@@ -648,16 +597,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'_> {
                     })
                     .map_err(|e| in_context(e, &variant))
             }
-            other => Err(de::Error::invalid_type(
-                unexpected(&other),
-                &"a unit variant name or a one-entry dict",
-            )),
+            other => Err(de::Error::invalid_type(unexpected(&other), &ENUM_EXPECTED)),
         }
     }
 
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_unit()
     }
@@ -848,31 +791,8 @@ impl<'de> de::Deserializer<'de> for RowDeserializer<'_> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         visit_array(self.cells, self.options, visitor)
     }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    forward_to_method!(deserialize_seq: deserialize_tuple deserialize_tuple_struct);
+    transparent!(deserialize_option deserialize_newtype_struct);
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
@@ -949,13 +869,6 @@ impl<'de> de::Deserializer<'de> for KeyDeserializer<'_> {
         deserialize_u128 => visit_u128: u128
     );
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -964,9 +877,7 @@ impl<'de> de::Deserializer<'de> for KeyDeserializer<'_> {
     ) -> Result<V::Value, Error> {
         visitor.visit_enum(de::value::StrDeserializer::<Error>::new(self.key))
     }
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
+    transparent!(deserialize_option deserialize_newtype_struct);
 
     forward_to_deserialize_any! {
         f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
@@ -1048,14 +959,6 @@ impl<'de> VariantAccess<'de> for VariantContent<'_> {
 // ---------------------------------------------------------------------------------------
 // Public Deserializer / Deserialize impls for Value
 
-macro_rules! value_forward {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            ValueDeserializer::new(self, &DEFAULT_OPTIONS).$method(visitor)
-        }
-    )*};
-}
-
 /// A [`Value`] is a serde `Deserializer` with the mapping of the [module docs](self)
 /// and default [`DeOptions`].
 ///
@@ -1069,79 +972,13 @@ macro_rules! value_forward {
 impl<'de> de::Deserializer<'de> for Value {
     type Error = Error;
 
-    value_forward!(
-        deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
-        deserialize_identifier,
-        deserialize_ignored_any
-    );
+    forward_to_value_deserializer!(with_default_options; deserialize_seq);
+    forward_to_method!(deserialize_seq: deserialize_tuple deserialize_tuple_struct);
+    transparent!(deserialize_newtype_struct);
+}
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        ValueDeserializer::new(self, &DEFAULT_OPTIONS).deserialize_unit_struct(name, visitor)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        ValueDeserializer::new(self, &DEFAULT_OPTIONS).deserialize_struct(name, fields, visitor)
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        ValueDeserializer::new(self, &DEFAULT_OPTIONS).deserialize_enum(name, variants, visitor)
-    }
+fn with_default_options(value: Value) -> ValueDeserializer<'static> {
+    ValueDeserializer::new(value, &DEFAULT_OPTIONS)
 }
 
 impl IntoDeserializer<'_, Error> for Value {
@@ -1168,6 +1005,13 @@ impl<'de> de::Deserialize<'de> for Value {
 
 struct ValueVisitor;
 
+/// An integer another format gives that may lie outside the signed 64-bit range.
+fn wide_int<E: de::Error>(v: impl TryInto<i64> + fmt::Display + Copy) -> Result<Value, E> {
+    v.try_into()
+        .map(Value::from)
+        .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+}
+
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value;
 
@@ -1181,19 +1025,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::from(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        i64::try_from(v)
-            .map(Value::from)
-            .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+        wide_int(v)
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
-        i64::try_from(v)
-            .map(Value::from)
-            .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+        wide_int(v)
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
-        i64::try_from(v)
-            .map(Value::from)
-            .map_err(|_| E::custom(format!("integer {v} is outside the signed 64-bit range")))
+        wide_int(v)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         if v.is_finite() {

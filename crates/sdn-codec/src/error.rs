@@ -161,6 +161,8 @@ struct Inner {
 /// let err = err.with_path("config.sdn");
 /// assert!(err.to_string().contains("config.sdn"));
 /// ```
+#[derive(thiserror::Error)]
+#[error("error: {0}")]
 pub struct Error(Box<Inner>);
 
 impl Error {
@@ -272,10 +274,12 @@ impl fmt::Debug for Error {
     }
 }
 
-impl fmt::Display for Error {
+/// The report after `error: `: the message, the position, the path, and the offending
+/// line with a caret under the column.
+impl fmt::Display for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = &self.0;
-        write!(f, "error: {}", e.message)?;
+        let e = self;
+        f.write_str(&e.message)?;
         if e.line > 0 {
             write!(f, " at line {}, column {}", e.line, e.column)?;
         }
@@ -311,8 +315,6 @@ impl fmt::Display for Error {
         Ok(())
     }
 }
-
-impl std::error::Error for Error {}
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

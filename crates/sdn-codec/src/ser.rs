@@ -220,11 +220,21 @@ fn table_columns(items: &[Value]) -> Option<Vec<String>> {
     Some(first.keys().map(str::to_owned).collect())
 }
 
-fn out_of_range(what: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::IntegerOutOfRange,
-        format!("integer {what} is outside the signed 64-bit range SDN integers have"),
-    )
+/// The SDN integer for `v`, or an error when it is outside the signed 64-bit range:
+/// the rule of both the `Value` route and the direct text route.
+fn sdn_int<T: TryInto<i64> + Copy + std::fmt::Display>(v: T) -> Result<i64, Error> {
+    v.try_into().map_err(|_| {
+        Error::new(
+            ErrorKind::IntegerOutOfRange,
+            format!("integer {v} is outside the signed 64-bit range SDN integers have"),
+        )
+    })
+}
+
+/// The key of the entry `serialize_value` is writing (`SerializeMap` passes them apart).
+fn take_key(key: &mut Option<String>) -> Result<String, Error> {
+    key.take()
+        .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))
 }
 
 fn float_value(f: f64) -> Result<Value, Error> {
@@ -236,6 +246,14 @@ fn float_value(f: f64) -> Result<Value, Error> {
             format!("{f} cannot be written: SDN floats are finite"),
         ))
     }
+}
+
+macro_rules! value_ints {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<Value, Error> {
+            sdn_int(v).map(Value::from)
+        }
+    )*};
 }
 
 /// The serde `Serializer` that builds a [`Value`]; used by [`to_value`].
@@ -256,42 +274,18 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_bool(self, v: bool) -> Result<Value, Error> {
         Ok(Value::from(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i128(self, v: i128) -> Result<Value, Error> {
-        i64::try_from(v)
-            .map(Value::from)
-            .map_err(|_| out_of_range(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, Error> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, Error> {
-        i64::try_from(v)
-            .map(Value::from)
-            .map_err(|_| out_of_range(v))
-    }
-    fn serialize_u128(self, v: u128) -> Result<Value, Error> {
-        i64::try_from(v)
-            .map(Value::from)
-            .map_err(|_| out_of_range(v))
-    }
+    value_ints!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128)
+    );
     fn serialize_f32(self, v: f32) -> Result<Value, Error> {
         float_value(f64::from(v))
     }
@@ -462,10 +456,7 @@ impl ser::SerializeMap for MapBuilder {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))?;
+        let key = take_key(&mut self.key)?;
         let value = value.serialize(ValueSerializer)?;
         self.insert(key, value)
     }

@@ -25,6 +25,7 @@ use serde::de::{
 };
 use serde::forward_to_deserialize_any;
 
+use super::scalar::{ENUM_EXPECTED, Typed};
 use super::{DeOptions, Index, KeyDeserializer, in_context, unknown_column};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{decode_quoted, parse_scalar_text};
@@ -489,15 +490,6 @@ struct Scalar<'a> {
     offset: usize,
 }
 
-/// A scalar's typed data, borrowing the text where it can.
-enum Typed<'a> {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(Cow<'a, str>),
-}
-
 impl<'a> Scalar<'a> {
     /// The typed data, with the parser's typing; `Err` (after marking the direct path as
     /// given up) for literals the parser rejects (out-of-range integers, bad escapes).
@@ -602,16 +594,6 @@ fn decode_simple_escapes(content: &str) -> Option<String> {
     Some(out)
 }
 
-fn unexpected<'b>(typed: &'b Typed<'_>) -> de::Unexpected<'b> {
-    match typed {
-        Typed::Null => de::Unexpected::Unit,
-        Typed::Bool(b) => de::Unexpected::Bool(*b),
-        Typed::Int(i) => de::Unexpected::Signed(*i),
-        Typed::Float(f) => de::Unexpected::Float(*f),
-        Typed::Str(s) => de::Unexpected::Str(s),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Root
 
@@ -631,17 +613,8 @@ impl<'de> de::Deserializer<'de> for RootDe<'_, '_> {
         })
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    transparent!(deserialize_option deserialize_newtype_struct);
+    forward_to_method!(deserialize_seq: deserialize_tuple deserialize_tuple_struct);
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         // Only a document that is exactly one table (the one asked for, if named).
@@ -664,22 +637,6 @@ impl<'de> de::Deserializer<'de> for RootDe<'_, '_> {
         }
         Ok(value)
     }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-
     fn deserialize_bool<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
         Err(self.doc.bail())
     }
@@ -809,40 +766,10 @@ impl<'de> de::Deserializer<'de> for TableDe<'_, '_, '_> {
         self.consumed = true;
         visit_table(self.doc, self.header, self.options, visitor)
     }
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_any(visitor)
-    }
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    forward_to_method!(deserialize_any:
+        deserialize_seq deserialize_tuple deserialize_tuple_struct deserialize_bytes
+        deserialize_byte_buf);
+    transparent!(deserialize_option deserialize_newtype_struct);
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         // The caller checks the rows it skips.
         visitor.visit_unit()
@@ -868,7 +795,7 @@ impl<'de> de::Deserializer<'de> for TableDe<'_, '_, '_> {
         _variants: &'static [&'static str],
         _visitor: V,
     ) -> Result<V::Value, Error> {
-        Err(self.invalid_type(&"a unit variant name or a one-entry dict"))
+        Err(self.invalid_type(&ENUM_EXPECTED))
     }
 
     table_invalid! {
@@ -974,31 +901,8 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
             ))
         }
     }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    forward_to_method!(deserialize_seq: deserialize_tuple deserialize_tuple_struct);
+    transparent!(deserialize_option deserialize_newtype_struct);
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
@@ -1095,87 +999,31 @@ impl<'de> de::Deserializer<'de> for ScalarDe<'_, '_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.typed()? {
-            Typed::Null => visitor.visit_unit(),
-            Typed::Bool(b) => visitor.visit_bool(b),
-            Typed::Int(i) => visitor.visit_i64(i),
-            Typed::Float(f) => visitor.visit_f64(f),
-            Typed::Str(Cow::Borrowed(s)) => visitor.visit_str(s),
-            Typed::Str(Cow::Owned(s)) => visitor.visit_string(s),
-        }
+        self.typed()?.visit_any(visitor)
     }
-
     fn deserialize_bool<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.typed()? {
-            Typed::Bool(b) => visitor.visit_bool(b),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
-        }
+        self.typed()?.visit_bool(visitor)
     }
-
     fn deserialize_i64<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.typed()? {
-            Typed::Int(i) => visitor.visit_i64(i),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
-        }
+        self.typed()?.visit_integer(visitor)
     }
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-
+    forward_to_method!(deserialize_i64:
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i128 deserialize_u8
+        deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128);
     fn deserialize_f32<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.typed()? {
-            Typed::Float(f) => match self.scalar.text.parse::<f32>() {
-                Ok(exact) => visitor.visit_f32(exact),
-                Err(_) => visitor.visit_f64(f),
-            },
-            Typed::Int(i) => visitor.visit_i64(i),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
-        }
+        self.typed()?.visit_f32(Some(self.scalar.text), visitor)
     }
     fn deserialize_f64<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.typed()? {
-            Typed::Float(f) => visitor.visit_f64(f),
-            Typed::Int(i) => visitor.visit_i64(i),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
-        }
+        self.typed()?.visit_f64(visitor)
     }
 
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
+    forward_to_method!(deserialize_string: deserialize_char deserialize_str deserialize_identifier);
     fn deserialize_string<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
         if self.scalar.quoted {
             return match self.typed()? {
                 Typed::Str(Cow::Borrowed(s)) => visitor.visit_str(s),
                 Typed::Str(Cow::Owned(s)) => visitor.visit_string(s),
-                other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
+                other => Err(other.invalid_type(&visitor)),
             };
         }
         // Plain: the exact text, whatever it looks like; only null is not a string.
@@ -1185,18 +1033,13 @@ impl<'de> de::Deserializer<'de> for ScalarDe<'_, '_> {
             return visitor.visit_str(t);
         }
         match self.typed()? {
-            Typed::Null => Err(de::Error::invalid_type(de::Unexpected::Unit, &visitor)),
+            Typed::Null => Err(Typed::Null.invalid_type(&visitor)),
             _ => visitor.visit_str(self.scalar.text),
         }
     }
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_byte_buf(visitor)
-    }
+    forward_to_method!(deserialize_byte_buf: deserialize_bytes);
     fn deserialize_byte_buf<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.typed()? {
-            Typed::Str(s) => visitor.visit_byte_buf(s.into_owned().into_bytes()),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
-        }
+        self.typed()?.visit_byte_buf(visitor)
     }
 
     fn deserialize_option<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
@@ -1213,54 +1056,18 @@ impl<'de> de::Deserializer<'de> for ScalarDe<'_, '_> {
             visitor.visit_unit()
         } else {
             let typed = self.typed()?;
-            Err(de::Error::invalid_type(unexpected(&typed), &visitor))
+            Err(typed.invalid_type(&visitor))
         }
     }
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_unit(visitor)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    forward_to_method!(deserialize_unit: deserialize_unit_struct);
+    transparent!(deserialize_newtype_struct);
 
     fn deserialize_seq<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
         let typed = self.typed()?;
-        Err(de::Error::invalid_type(unexpected(&typed), &visitor))
+        Err(typed.invalid_type(&visitor))
     }
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
-    }
+    forward_to_method!(deserialize_seq:
+        deserialize_tuple deserialize_tuple_struct deserialize_map deserialize_struct);
 
     fn deserialize_enum<V: Visitor<'de>>(
         mut self,
@@ -1270,16 +1077,10 @@ impl<'de> de::Deserializer<'de> for ScalarDe<'_, '_> {
     ) -> Result<V::Value, Error> {
         match self.typed()? {
             Typed::Str(variant) => visitor.visit_enum(UnitEnum { variant }),
-            other => Err(de::Error::invalid_type(
-                unexpected(&other),
-                &"a unit variant name or a one-entry dict",
-            )),
+            other => Err(other.invalid_type(&ENUM_EXPECTED)),
         }
     }
 
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
     fn deserialize_ignored_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
         self.typed()?;
         visitor.visit_unit()

@@ -131,6 +131,21 @@ impl Parser<'_> {
         )
     }
 
+    /// The next line of the block whose lines start at column `col` (not consumed), `None`
+    /// at its end (a dedent), or the error for a line indented deeper.
+    fn next_block_line(
+        &mut self,
+        col: usize,
+        last_child: Option<usize>,
+        is_root: bool,
+    ) -> Result<Option<LineView>, Error> {
+        match self.peek() {
+            Some(v) if v.indent > col => Err(self.indent_error(v, last_child, is_root)),
+            Some(v) if v.indent == col => Ok(Some(v)),
+            _ => Ok(None),
+        }
+    }
+
     /// Parses the entries of a dict block whose lines start at column `col`.
     fn parse_dict_block(
         &mut self,
@@ -141,13 +156,7 @@ impl Parser<'_> {
         let mut key_lines = Vec::new();
         let mut spans = Vec::new();
         let mut last_child = None;
-        while let Some(v) = self.peek() {
-            if v.indent < col {
-                break;
-            }
-            if v.indent > col {
-                return Err(self.indent_error(v, last_child, is_root));
-            }
+        while let Some(v) = self.next_block_line(col, last_child, is_root)? {
             let Some(head) = self.entry_head(v.start) else {
                 return Err(self.not_an_entry(v));
             };
@@ -322,13 +331,7 @@ impl Parser<'_> {
         let mut items = Vec::new();
         let mut spans = Vec::new();
         let mut last_child = None;
-        while let Some(v) = self.peek() {
-            if v.indent < col {
-                break;
-            }
-            if v.indent > col {
-                return Err(self.indent_error(v, last_child, false));
-            }
+        while let Some(v) = self.next_block_line(col, last_child, false)? {
             last_child = None;
             let item = if self.is_dash(v.start) {
                 self.consume(v);

@@ -213,15 +213,7 @@ pub fn parse_value_text(text: &str) -> Result<Value, Error> {
     }
     let (value, end) = parser.parse_value_at(start, scan::Context::Statement)?;
     parser.expect_line_rest_blank(end)?;
-    let end_line = parser.line_of(end);
-    if let Some(next) = (end_line + 1..parser.lines.len()).find(|&l| parser.view_of(l).is_some()) {
-        let at = parser.view_of(next).map_or(0, |v| v.start);
-        return Err(parser.error(
-            at,
-            ErrorKind::TrailingCharacters,
-            "unexpected text after the value",
-        ));
-    }
+    parser.expect_no_more_lines(end, "unexpected text after the value")?;
     Ok(value)
 }
 
@@ -240,15 +232,7 @@ pub fn split_cells(row: &str) -> Result<Vec<Value>, Error> {
     let mut parser = Parser::new(row, &options, false)?;
     let start = parser.skip_blank(0);
     let (cells, end) = parser.parse_row_cells(start)?;
-    let end_line = parser.line_of(end);
-    if let Some(next) = (end_line + 1..parser.lines.len()).find(|&l| parser.view_of(l).is_some()) {
-        let at = parser.view_of(next).map_or(0, |v| v.start);
-        return Err(parser.error(
-            at,
-            ErrorKind::TrailingCharacters,
-            "unexpected text after the row",
-        ));
-    }
+    parser.expect_no_more_lines(end, "unexpected text after the row")?;
     Ok(cells)
 }
 
@@ -478,6 +462,16 @@ impl<'a> Parser<'a> {
         self.next_line = line + 1;
         self.last_line = line;
         Ok(())
+    }
+
+    /// An error (`message`, at the first meaningful line after the one holding `end`)
+    /// when the input goes on after a single value or row.
+    fn expect_no_more_lines(&self, end: usize, message: &str) -> Result<(), Error> {
+        let end_line = self.line_of(end);
+        match (end_line + 1..self.lines.len()).find_map(|l| self.view_of(l)) {
+            Some(next) => Err(self.error(next.start, ErrorKind::TrailingCharacters, message)),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn expect_line_rest_blank(&self, pos: usize) -> Result<(), Error> {

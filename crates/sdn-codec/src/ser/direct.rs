@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use super::{KeySerializer, ValueSerializer, float_value, out_of_range};
+use super::{KeySerializer, ValueSerializer, float_value, sdn_int, take_key};
 use crate::error::{Error, ErrorKind};
 use crate::value::Map;
 use crate::write::{format_float, format_key, map_to_canonical_string};
@@ -24,40 +24,8 @@ use crate::write::{format_float, format_key, map_to_canonical_string};
 macro_rules! entry_ints {
     ($($method:ident($t:ty)),*) => {$(
         fn $method(self, v: $t) -> Result<(), Error> {
-            self.scalar_line(|out| { push_int(out, i64::from(v)); Ok(()) })
-        }
-    )*};
-}
-
-macro_rules! wide_int {
-    ($($method:ident($t:ty)),*) => {$(
-        fn $method(self, v: $t) -> Result<(), Error> {
-            let i = i64::try_from(v).map_err(|_| out_of_range(v))?;
+            let i = sdn_int(v)?;
             self.scalar_line(|out| { push_int(out, i); Ok(()) })
-        }
-    )*};
-}
-
-macro_rules! decline_all {
-    ($($method:ident($t:ty))*) => {$(
-        fn $method(self, _v: $t) -> Result<Self::Ok, Error> {
-            Err(decline(self.declined))
-        }
-    )*};
-}
-
-macro_rules! fall_back {
-    ($($method:ident($t:ty))*) => {$(
-        fn $method(self, _v: $t) -> Result<Self::Ok, Error> {
-            Err(decline(self.fallback))
-        }
-    )*};
-}
-
-macro_rules! row_fall_back {
-    ($($method:ident($t:ty))*) => {$(
-        fn $method(self, _v: $t) -> Result<Self::Ok, Error> {
-            Err(decline(self.table.fallback))
         }
     )*};
 }
@@ -65,20 +33,112 @@ macro_rules! row_fall_back {
 macro_rules! cell_ints {
     ($($method:ident($t:ty)),*) => {$(
         fn $method(self, v: $t) -> Result<(), Error> {
-            push_int(self.out, i64::from(v));
+            push_int(self.out, sdn_int(v)?);
             Ok(())
         }
     )*};
 }
 
-macro_rules! cell_wide_int {
-    ($($method:ident($t:ty)),*) => {$(
-        fn $method(self, v: $t) -> Result<(), Error> {
-            let i = i64::try_from(v).map_err(|_| out_of_range(v))?;
-            push_int(self.out, i);
-            Ok(())
+/// Implements the listed `Serializer` methods as "decline": `self.give_up()` raises the
+/// serializer's flag, and the value is written by the general path instead.
+macro_rules! give_up {
+    ($($method:ident $(($t:ty))?)*) => {$( give_up!(@ $method $(($t))?); )*};
+    (@ serialize_none) => {
+        fn serialize_none(self) -> Result<(), Error> {
+            Err(self.give_up())
         }
-    )*};
+    };
+    (@ serialize_unit) => {
+        fn serialize_unit(self) -> Result<(), Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_unit_struct) => {
+        fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_unit_variant) => {
+        fn serialize_unit_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+        ) -> Result<(), Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_newtype_variant) => {
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _value: &T,
+        ) -> Result<(), Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_seq) => {
+        fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_tuple) => {
+        fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_tuple_struct) => {
+        fn serialize_tuple_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleStruct, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_tuple_variant) => {
+        fn serialize_tuple_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleVariant, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_map) => {
+        fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_struct) => {
+        fn serialize_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStruct, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ serialize_struct_variant) => {
+        fn serialize_struct_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStructVariant, Error> {
+            Err(self.give_up())
+        }
+    };
+    (@ $method:ident($t:ty)) => {
+        fn $method(self, _v: $t) -> Result<(), Error> {
+            Err(self.give_up())
+        }
+    };
 }
 
 /// Writes `value` (a struct or map) as a canonical document, or returns `None` when
@@ -279,68 +339,20 @@ impl<'o> ser::Serializer for RootSerializer<'o> {
         value.serialize(self)
     }
 
-    decline_all! {
+    give_up! {
         serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
         serialize_i64(i64) serialize_i128(i128) serialize_u8(u8) serialize_u16(u16)
         serialize_u32(u32) serialize_u64(u64) serialize_u128(u128) serialize_f32(f32)
         serialize_f64(f64) serialize_char(char) serialize_str(&str) serialize_bytes(&[u8])
+        serialize_none serialize_unit serialize_unit_struct serialize_unit_variant
+        serialize_newtype_variant serialize_seq serialize_tuple serialize_tuple_struct
+        serialize_tuple_variant serialize_struct_variant
     }
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-    ) -> Result<(), Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(decline(self.declined))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(decline(self.declined))
+}
+
+impl RootSerializer<'_> {
+    fn give_up(self) -> Error {
+        decline(self.declined)
     }
 }
 
@@ -403,10 +415,7 @@ impl ser::SerializeMap for RootEntries<'_> {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))?;
+        let key = take_key(&mut self.key)?;
         self.entry(key, value)
     }
     fn end(self) -> Result<(), Error> {
@@ -424,6 +433,10 @@ struct EntrySerializer<'e> {
 }
 
 impl EntrySerializer<'_> {
+    fn give_up(self) -> Error {
+        decline(self.fallback)
+    }
+
     fn scalar_line(
         self,
         write: impl FnOnce(&mut String) -> Result<(), Error>,
@@ -460,9 +473,7 @@ impl<'e> ser::Serializer for EntrySerializer<'e> {
         serialize_i64(i64),
         serialize_u8(u8),
         serialize_u16(u16),
-        serialize_u32(u32)
-    );
-    wide_int!(
+        serialize_u32(u32),
         serialize_i128(i128),
         serialize_u64(u64),
         serialize_u128(u128)
@@ -525,53 +536,10 @@ impl<'e> ser::Serializer for EntrySerializer<'e> {
         })
     }
 
-    fall_back! { serialize_bytes(&[u8]) }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(decline(self.fallback))
+    give_up! {
+        serialize_bytes(&[u8]) serialize_newtype_variant serialize_tuple
+        serialize_tuple_struct serialize_tuple_variant serialize_map serialize_struct
+        serialize_struct_variant
     }
 }
 
@@ -667,68 +635,20 @@ impl<'t, 'e> ser::Serializer for RowSerializer<'t, 'e> {
         value.serialize(self)
     }
 
-    row_fall_back! {
+    give_up! {
         serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
         serialize_i64(i64) serialize_i128(i128) serialize_u8(u8) serialize_u16(u16)
         serialize_u32(u32) serialize_u64(u64) serialize_u128(u128) serialize_f32(f32)
         serialize_f64(f64) serialize_char(char) serialize_str(&str) serialize_bytes(&[u8])
+        serialize_none serialize_unit serialize_unit_struct serialize_unit_variant
+        serialize_newtype_variant serialize_seq serialize_tuple serialize_tuple_struct
+        serialize_tuple_variant serialize_struct_variant
     }
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-    ) -> Result<(), Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(decline(self.table.fallback))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(decline(self.table.fallback))
+}
+
+impl RowSerializer<'_, '_> {
+    fn give_up(self) -> Error {
+        decline(self.table.fallback)
     }
 }
 
@@ -803,10 +723,7 @@ impl ser::SerializeMap for RowFields<'_, '_> {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))?;
+        let key = take_key(&mut self.key)?;
         self.cell(&key, value)
     }
     fn end(self) -> Result<(), Error> {
@@ -818,6 +735,12 @@ impl ser::SerializeMap for RowFields<'_, '_> {
 struct CellSerializer<'c> {
     out: &'c mut String,
     fallback: &'c mut bool,
+}
+
+impl CellSerializer<'_> {
+    fn give_up(self) -> Error {
+        decline(self.fallback)
+    }
 }
 
 impl ser::Serializer for CellSerializer<'_> {
@@ -842,9 +765,7 @@ impl ser::Serializer for CellSerializer<'_> {
         serialize_i64(i64),
         serialize_u8(u8),
         serialize_u16(u16),
-        serialize_u32(u32)
-    );
-    cell_wide_int!(
+        serialize_u32(u32),
         serialize_i128(i128),
         serialize_u64(u64),
         serialize_u128(u128)
@@ -891,56 +812,10 @@ impl ser::Serializer for CellSerializer<'_> {
         value.serialize(self)
     }
 
-    fall_back! { serialize_bytes(&[u8]) }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, Error> {
-        Err(decline(self.fallback))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(decline(self.fallback))
+    give_up! {
+        serialize_bytes(&[u8]) serialize_newtype_variant serialize_seq serialize_tuple
+        serialize_tuple_struct serialize_tuple_variant serialize_map serialize_struct
+        serialize_struct_variant
     }
 }
 
