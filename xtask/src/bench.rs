@@ -4,7 +4,9 @@
 //!
 //! Multi-process figures are kept in `<target>/xtask-bench/results.json` so that a partial
 //! run (`bench io`) still writes a complete report from the latest figures of each kind;
-//! criterion keeps its own under `<target>/criterion`.
+//! criterion keeps its own under `<target>/criterion`. The `sdn` and `store` benches store
+//! what they measure outside criterion (interleaved runs, peak memory, contention between
+//! processes) in `sdn.json` and `store.json` next to it (`BENCH_RESULTS_DIR`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ pub enum Which {
     Contention,
     /// The SDN codec benches.
     Sdn,
-    /// The record-store benches (once `benches/store.rs` exists).
+    /// The record-store benches: record-store, baseline, SQLite, rustbreak; contention.
     Store,
     /// Everything.
     All,
@@ -130,8 +132,164 @@ pub struct Stored {
     pub contention: Vec<ContentionRow>,
 }
 
+/// `store.json`, written by `crates/bench-suite/benches/store.rs`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StoreResults {
+    /// The one-record update of the todo database, the designs taking turns.
+    #[serde(default)]
+    pub update_interleaved: Option<UpdateInterleaved>,
+    /// Read-modify-write of the todo database by 1, 2, 4, 8 processes.
+    #[serde(default)]
+    pub contention: Option<StoreContention>,
+}
+
+/// The interleaved one-record update.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UpdateInterleaved {
+    /// Records in the database.
+    pub records: usize,
+    /// Rounds (each design once per round).
+    pub rounds: usize,
+    /// One row per design.
+    pub designs: Vec<UpdateRow>,
+}
+
+/// One design's interleaved update times.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UpdateRow {
+    /// `record_store`, `baseline`, `sqlite` or `rustbreak`.
+    pub design: String,
+    /// Median, ms.
+    pub p50_ms: f64,
+    /// Mean, ms.
+    pub mean_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+}
+
+/// The store contention measurement.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreContention {
+    /// Records in the database.
+    pub records: usize,
+    /// Seconds per point.
+    pub seconds: f64,
+    /// One row per design and process count.
+    pub rows: Vec<StoreContentionRow>,
+}
+
+/// One design at one process count.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreContentionRow {
+    /// `record_store`, `baseline`, `sqlite` or `rustbreak`.
+    pub design: String,
+    /// Worker processes.
+    pub procs: usize,
+    /// Successful read-modify-writes.
+    pub ops: u64,
+    /// Failed read-modify-writes.
+    pub errors: u64,
+    /// The last failure's message.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// The final counter (increments that survived), if the file was readable.
+    #[serde(default)]
+    pub kept: Option<u64>,
+    /// Why the final file could not be read.
+    #[serde(default)]
+    pub final_error: Option<String>,
+    /// Successful increments overwritten by another process, if known.
+    #[serde(default)]
+    pub lost: Option<u64>,
+    /// Successful operations per second.
+    pub ops_per_s: f64,
+    /// Median latency, ms.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Largest, ms.
+    pub max_ms: f64,
+}
+
+/// `sdn.json`, written by `crates/bench-suite/benches/sdn.rs`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SdnResults {
+    /// Records in the typed benchmarks.
+    pub records: usize,
+    /// Size of their SDN text.
+    pub sdn_bytes: usize,
+    /// Size of their JSON text.
+    pub json_bytes: usize,
+    /// SDN and serde_json alternating run by run.
+    pub interleaved: SdnInterleaved,
+    /// Peak memory of parsing about 10 MB.
+    pub peak_memory: Vec<PeakRow>,
+}
+
+/// The alternating runs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SdnInterleaved {
+    /// Runs of each.
+    pub rounds: usize,
+    /// `deserialize` and `serialize`.
+    pub rows: Vec<SdnInterleavedRow>,
+}
+
+/// One operation's alternating runs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SdnInterleavedRow {
+    /// `deserialize` or `serialize`.
+    pub operation: String,
+    /// Fastest SDN run, ms.
+    pub sdn_fastest_ms: f64,
+    /// Median SDN run, ms.
+    pub sdn_median_ms: f64,
+    /// Fastest serde_json run, ms.
+    pub json_fastest_ms: f64,
+    /// Median serde_json run, ms.
+    pub json_median_ms: f64,
+}
+
+/// Peak memory of one parse, measured in a child process.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PeakRow {
+    /// `sdn-value`, `sdn-typed` or `json-value`.
+    pub kind: String,
+    /// Input size.
+    pub input_bytes: usize,
+    /// Growth of the peak resident set while parsing, if measurable.
+    pub peak_growth_bytes: Option<u64>,
+}
+
+/// What the `sdn` and `store` benches stored, if they ran.
+#[derive(Debug, Clone, Default)]
+pub struct BenchFiles {
+    /// `store.json`.
+    pub store: Option<StoreResults>,
+    /// `sdn.json`.
+    pub sdn: Option<SdnResults>,
+}
+
+fn results_dir() -> PathBuf {
+    util::target_dir().join("xtask-bench")
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    let path = results_dir().join(name);
+    let bytes = fs::read(&path).ok()?;
+    match serde_json::from_slice(&bytes) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            println!("bench: ignoring {}: {e}", path.display());
+            None
+        }
+    }
+}
+
 fn stored_path() -> PathBuf {
-    util::target_dir().join("xtask-bench").join("results.json")
+    results_dir().join("results.json")
 }
 
 fn load_stored() -> Stored {
@@ -193,7 +351,11 @@ pub fn run(which: Which) -> Result<bool, String> {
     }
     let criterion = report::read_criterion(&util::target_dir().join("criterion"));
     let docs = util::workspace_root().join("docs");
-    report::write(&docs, &criterion, &stored)?;
+    let files = BenchFiles {
+        store: read_json("store.json"),
+        sdn: read_json("sdn.json"),
+    };
+    report::write(&docs, &criterion, &stored, &files)?;
     println!("bench: wrote {}", docs.join("benchmarks.md").display());
     Ok(ok)
 }
@@ -202,7 +364,9 @@ fn criterion_bench(name: &str) -> Result<bool, String> {
     println!("\n==== bench {name}");
     let mut args = vec!["bench", "-p", "bench-suite", "--bench", name, "--"];
     args.extend_from_slice(CRITERION_ARGS);
-    util::run_plain(util::cargo(args))
+    let mut command = util::cargo(args);
+    command.env("BENCH_RESULTS_DIR", results_dir());
+    util::run_plain(command)
 }
 
 /// Builds the `bench-worker` binary in release mode and returns how to start it.

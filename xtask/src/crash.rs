@@ -27,6 +27,12 @@ const SUITES: &[Suite] = &[
         test: "p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock",
         kills_env: "RECORD_STORE_CRASH_KILLS",
     },
+    Suite {
+        package: "record-store",
+        target: "phase3",
+        test: "p3_sigkill_of_store_set_writers_never_half_applies",
+        kills_env: "RECORD_STORE_CRASH_KILLS",
+    },
 ];
 
 /// Runs every crash suite whose test file exists with `kills` kills; true when all pass.

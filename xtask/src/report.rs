@@ -6,7 +6,8 @@ use std::fs;
 use std::path::Path;
 
 use crate::bench::{
-    CONTENTION_PROCS, CONTENTION_SIZE, ContentionRow, HandoffRow, ReplaceRow, Stored,
+    BenchFiles, CONTENTION_PROCS, CONTENTION_SIZE, ContentionRow, HandoffRow, ReplaceRow,
+    SdnResults, StoreContention, StoreResults, Stored, UpdateInterleaved,
 };
 use crate::svg;
 
@@ -103,7 +104,12 @@ fn goal(met: bool) -> &'static str {
 }
 
 /// Writes `benchmarks.md` and the SVG plots into `docs`.
-pub fn write(docs: &Path, criterion: &[CriterionResult], stored: &Stored) -> Result<(), String> {
+pub fn write(
+    docs: &Path,
+    criterion: &[CriterionResult],
+    stored: &Stored,
+    files: &BenchFiles,
+) -> Result<(), String> {
     fs::create_dir_all(docs).map_err(|e| format!("create {}: {e}", docs.display()))?;
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
@@ -120,6 +126,12 @@ pub fn write(docs: &Path, criterion: &[CriterionResult], stored: &Stored) -> Res
     io_section(&mut md, criterion, &stored.replace);
     lock_section(&mut md, criterion, &stored.handoff);
     contention_section(&mut md, &stored.contention);
+    sdn_section(&mut md, criterion, files.sdn.as_ref());
+    store_section(
+        &mut md,
+        criterion,
+        files.store.as_ref().unwrap_or(&StoreResults::default()),
+    );
     other_section(&mut md, criterion);
 
     if !stored.contention.is_empty() {
@@ -129,6 +141,10 @@ pub fn write(docs: &Path, criterion: &[CriterionResult], stored: &Stored) -> Res
     if !stored.handoff.is_empty() {
         let svg = svg::handoff_chart(&stored.handoff);
         write_file(&docs.join("benchmarks-handoff.svg"), &svg)?;
+    }
+    if let Some(contention) = files.store.as_ref().and_then(|s| s.contention.as_ref()) {
+        let svg = store_contention_chart(contention);
+        write_file(&docs.join("benchmarks-store-contention.svg"), &svg)?;
     }
     write_file(&docs.join("benchmarks.md"), &md)
 }
@@ -531,6 +547,713 @@ fn contention_section(md: &mut String, rows: &[ContentionRow]) {
     );
 }
 
+/// Speed ratio serde_json time / SDN time (≥ 1.0: SDN at least as fast), with the goal.
+fn speed_ratio(sdn_ns: f64, json_ns: f64) -> String {
+    let ratio = json_ns / sdn_ns.max(f64::MIN_POSITIVE);
+    format!("**{ratio:.2}x** ({})", goal(ratio >= 1.0))
+}
+
+/// The criterion result of `group` whose function is `prefix/<bytes>`, preferring `bytes`
+/// (older runs with other input sizes may still be on disk); returns it with its size.
+fn sized<'a>(
+    criterion: &'a [CriterionResult],
+    group: &str,
+    prefix: &str,
+    bytes: Option<usize>,
+) -> Option<(&'a CriterionResult, usize)> {
+    let candidates: Vec<(&CriterionResult, usize)> = criterion
+        .iter()
+        .filter(|r| r.group == group)
+        .filter_map(|r| {
+            let size = r.function.strip_prefix(prefix)?.strip_prefix('/')?;
+            Some((r, size.parse().ok()?))
+        })
+        .collect();
+    match bytes {
+        Some(bytes) => candidates.into_iter().find(|(_, size)| *size == bytes),
+        None => candidates.into_iter().next(),
+    }
+}
+
+fn mb(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1e6)
+}
+
+fn sdn_section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnResults>) {
+    let _ = writeln!(md, "## 4. SDN codec against serde_json (bench `sdn`)\n");
+    let results: Vec<&CriterionResult> = criterion
+        .iter()
+        .filter(|r| r.group.starts_with("sdn_vs_json/"))
+        .collect();
+    if results.is_empty() {
+        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench sdn`.\n");
+        return;
+    }
+    match sdn {
+        Some(sdn) => {
+            let _ = writeln!(
+                md,
+                "{} generated TODO-like records (11 columns: integers, prose with commas and \
+                 quotes, paths, optional fields, an enum, a boolean), as one SDN table of {} \
+                 and as the equivalent JSON of {}, deserialized into `Vec<Todo>` and \
+                 serialized back. *Speed ratio* = serde_json time / SDN time: 1.0 or more \
+                 means SDN is at least as fast (the goal).\n",
+                sdn.records,
+                mb(sdn.sdn_bytes as f64),
+                mb(sdn.json_bytes as f64)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "*Speed ratio* = serde_json time / SDN time: 1.0 or more means SDN is at least \
+                 as fast (the goal). (`sdn.json` is missing: the interleaved check and the \
+                 peak memory appear after `cargo xtask bench sdn`.)\n"
+            );
+        }
+    }
+    let operations = [
+        (
+            "deserialize",
+            "deserialize into `Vec<Todo>`",
+            "sdn_vs_json/deserialize_10k_todos",
+            "sdn_from_str",
+            "serde_json_from_str",
+        ),
+        (
+            "serialize",
+            "serialize `Vec<Todo>`",
+            "sdn_vs_json/serialize_10k_todos",
+            "sdn_to_string",
+            "serde_json_to_string",
+        ),
+    ];
+    let interleaved = sdn.map(|s| &s.interleaved);
+    let _ = writeln!(
+        md,
+        "| operation | SDN (criterion median) | serde_json (criterion median) | speed ratio, criterion | SDN (interleaved median) | serde_json (interleaved median) | speed ratio, interleaved |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+    for (key, label, group, sdn_fn, json_fn) in operations {
+        let (mut c_sdn, mut c_json, mut c_ratio) =
+            ("–".to_string(), "–".to_string(), "–".to_string());
+        if let (Some(s), Some(j)) = (
+            find(criterion, group, sdn_fn),
+            find(criterion, group, json_fn),
+        ) {
+            c_sdn = duration(s.median_ns);
+            c_json = duration(j.median_ns);
+            c_ratio = speed_ratio(s.median_ns, j.median_ns);
+        }
+        let (mut i_sdn, mut i_json, mut i_ratio) =
+            ("–".to_string(), "–".to_string(), "–".to_string());
+        if let Some(row) = interleaved.and_then(|i| i.rows.iter().find(|r| r.operation == key)) {
+            i_sdn = duration(row.sdn_median_ms * 1e6);
+            i_json = duration(row.json_median_ms * 1e6);
+            i_ratio = speed_ratio(row.sdn_median_ms, row.json_median_ms);
+        }
+        let _ = writeln!(
+            md,
+            "| {label} | {c_sdn} | {c_json} | {c_ratio} | {i_sdn} | {i_json} | {i_ratio} |"
+        );
+    }
+    if let Some(interleaved) = interleaved {
+        let _ = writeln!(
+            md,
+            "\nCriterion measures SDN, then serde_json; on a shared machine a change of load \
+             between the two skews its ratio. The *interleaved* columns alternate SDN and \
+             serde_json run by run ({} runs each, one process), so both see the same load. \
+             Fastest runs: {}.\n",
+            interleaved.rounds,
+            interleaved
+                .rows
+                .iter()
+                .map(|r| format!(
+                    "{} SDN {} vs serde_json {} (speed ratio {:.2}x)",
+                    r.operation,
+                    duration(r.sdn_fastest_ms * 1e6),
+                    duration(r.json_fastest_ms * 1e6),
+                    r.json_fastest_ms / r.sdn_fastest_ms.max(f64::MIN_POSITIVE)
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    } else {
+        let _ = writeln!(md);
+    }
+
+    let group = "sdn_vs_json/parse_to_value";
+    let parses = [
+        (
+            "SDN text → `sdn_codec::Value`",
+            sized(criterion, group, "sdn_parse", sdn.map(|s| s.sdn_bytes)),
+        ),
+        (
+            "JSON text → `serde_json::Value`",
+            sized(
+                criterion,
+                group,
+                "serde_json_value",
+                sdn.map(|s| s.json_bytes),
+            ),
+        ),
+    ];
+    if parses.iter().any(|(_, p)| p.is_some()) {
+        let _ = writeln!(
+            md,
+            "### Parse to a dynamic value\n\nThroughput over each format's own text of the \
+             same records (criterion median; 1 MB = 10^6 bytes).\n"
+        );
+        let _ = writeln!(
+            md,
+            "| parse | input | median | throughput |\n|---|---:|---:|---:|"
+        );
+        for (label, parse) in parses {
+            if let Some((r, bytes)) = parse {
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} | {} | **{:.0} MB/s** |",
+                    mb(bytes as f64),
+                    duration(r.median_ns),
+                    bytes as f64 / (r.median_ns / 1e9) / 1e6
+                );
+            }
+        }
+        let _ = writeln!(md);
+    }
+
+    if let Some(sdn) = sdn.filter(|s| !s.peak_memory.is_empty()) {
+        let _ = writeln!(
+            md,
+            "### Peak memory, 10 MB file\n\nEach parse runs in a fresh child process that \
+             reads the file, resets its peak resident set (`/proc/self/clear_refs`), parses, \
+             and reports the growth of `VmHWM`: memory used by parsing on top of the loaded \
+             text.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| parse | input | peak growth while parsing | × input |\n|---|---:|---:|---:|"
+        );
+        for row in &sdn.peak_memory {
+            let label = match row.kind.as_str() {
+                "sdn-value" => "SDN → `sdn_codec::Value`",
+                "sdn-typed" => "SDN → `Vec<Todo>` (serde)",
+                "json-value" => "JSON → `serde_json::Value`",
+                other => other,
+            };
+            let (growth, factor) = match row.peak_growth_bytes {
+                Some(bytes) => (
+                    mb(bytes as f64),
+                    format!("{:.2}x", bytes as f64 / row.input_bytes.max(1) as f64),
+                ),
+                None => ("not measurable here".to_string(), "–".to_string()),
+            };
+            let _ = writeln!(
+                md,
+                "| {label} | {} | {growth} | {factor} |",
+                mb(row.input_bytes as f64)
+            );
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(
+        md,
+        "<details><summary>All criterion rows of this bench</summary>\n"
+    );
+    group_table(md, &results, "cargo xtask bench sdn");
+    let _ = writeln!(md, "</details>\n");
+}
+
+/// A design of the store bench: key in `store.json`, criterion function ids for load and
+/// for save / full cycle, label.
+struct StoreDesign {
+    key: &'static str,
+    load: &'static str,
+    save: &'static str,
+    label: &'static str,
+}
+
+const STORE_DESIGNS: &[StoreDesign] = &[
+    StoreDesign {
+        key: "record_store",
+        load: "record_store",
+        save: "record_store_durable",
+        label: "record-store (durable)",
+    },
+    StoreDesign {
+        key: "baseline",
+        load: "baseline",
+        save: "baseline_not_durable",
+        label: "baseline as planned (no flush)",
+    },
+    StoreDesign {
+        key: "sqlite",
+        load: "sqlite",
+        save: "sqlite_wal_full",
+        label: "SQLite (WAL, synchronous=FULL)",
+    },
+    StoreDesign {
+        key: "rustbreak",
+        load: "rustbreak",
+        save: "rustbreak_in_place_fsync",
+        label: "rustbreak (rewrite in place + fsync)",
+    },
+];
+
+fn store_label(key: &str) -> &str {
+    STORE_DESIGNS
+        .iter()
+        .find(|d| d.key == key)
+        .map_or(key, |d| d.label)
+}
+
+/// The baseline's own estimates (BASELINE.md, "The baseline's own performance
+/// estimates"): never measured, quoted for comparison. Columns: no sync, phase 1..4.
+const BASELINE_ESTIMATES: &[(&str, &str)] = &[
+    ("load", "0.4 / 0.4 / 0.5 / 0.4 / 0.45 ms"),
+    ("save", "1.5 / 1.7 / 2.0 / 1.5 / 1.8 ms"),
+    ("cycle", "3.8 / 4.2 / 5.2 / 3.8 / 4.5 ms"),
+    ("throughput", "263 / 238 / 192 / 263 / 222 per s"),
+];
+
+/// The version of `name` in the workspace's Cargo.lock.
+fn locked_version(name: &str) -> Option<String> {
+    let lock = fs::read_to_string(crate::util::workspace_root().join("Cargo.lock")).ok()?;
+    let needle = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    lines.find(|line| line.trim() == needle)?;
+    let version = lines.next()?.trim().strip_prefix("version = ")?;
+    Some(version.trim_matches('"').to_string())
+}
+
+fn store_section(md: &mut String, criterion: &[CriterionResult], store: &StoreResults) {
+    let _ = writeln!(
+        md,
+        "## 5. Record store against the baseline, SQLite and rustbreak (bench `store`)\n"
+    );
+    let results: Vec<&CriterionResult> = criterion
+        .iter()
+        .filter(|r| r.group.starts_with("store_"))
+        .collect();
+    if results.is_empty() && store.contention.is_none() {
+        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench store`.\n");
+        return;
+    }
+    let has_rustbreak = results.iter().any(|r| r.function.starts_with("rustbreak"));
+    let designs: Vec<&StoreDesign> = STORE_DESIGNS
+        .iter()
+        .filter(|d| d.key != "rustbreak" || has_rustbreak)
+        .collect();
+    let _ = writeln!(
+        md,
+        "The baseline's three databases, generated with the real files' columns: todo (150 \
+         records), feature (40), task (5), in SDN for record-store and the baseline, in \
+         SQLite and in rustbreak's RON file. *Load* opens and reads the whole table; *save* \
+         is one one-record update (record-store: `Store::update`, locked, format-preserving, \
+         atomic, durable; baseline: phase-3 `Database::save` with the phase-2 lock file and \
+         the phase-1 write, never flushed; SQLite: one `UPDATE` in WAL mode with \
+         `synchronous=FULL`; rustbreak: `FileDatabase::save`, which truncates the file, \
+         rewrites it and calls `fsync`: durable once it returns, but a crash mid-write \
+         leaves a partial file, and nothing locks it between processes). *Full cycle*: \
+         open, change one record and save, for each of the three databases. Criterion \
+         means on this run's disk.\n"
+    );
+    match locked_version("rustbreak") {
+        Some(version) if has_rustbreak => {
+            let _ = writeln!(
+                md,
+                "rustbreak {version} (`FileDatabase<Vec<T>, Ron>`, feature `ron_enc`) still \
+                 builds on this toolchain and is measured as a fourth design.\n"
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                md,
+                "rustbreak is not in this run's results (not a dependency of bench-suite, or \
+                 `cargo xtask bench store` has not run since it was added).\n"
+            );
+        }
+    }
+
+    // The baseline's own table, measured.
+    let _ = writeln!(md, "### The baseline's table, measured\n");
+    let header: Vec<&str> = designs.iter().map(|d| d.label).collect();
+    let _ = writeln!(
+        md,
+        "| operation | {} | baseline's estimates (no sync / phase 1 / 2 / 3 / 4) |",
+        header.join(" | ")
+    );
+    let _ = writeln!(md, "|---|{}---|", "---:|".repeat(designs.len()));
+    let cells = |group: &str, pick: fn(&StoreDesign) -> &'static str| -> Vec<Option<f64>> {
+        designs
+            .iter()
+            .map(|d| find(criterion, group, pick(d)).map(|r| r.mean_ns))
+            .collect()
+    };
+    let show = |values: &[Option<f64>], format: fn(f64) -> String| -> String {
+        values
+            .iter()
+            .map(|v| v.map_or("–".to_string(), format))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let estimate = |key: &str| {
+        BASELINE_ESTIMATES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| *v)
+    };
+    let load = cells("store_load_todo", |d| d.load);
+    let save = cells("store_save_one_record_todo", |d| d.save);
+    let cycle = cells("store_full_cycle_all_three", |d| d.save);
+    let throughput: Vec<Option<f64>> = cycle.iter().map(|c| c.map(|ns| 1e9 / ns)).collect();
+    let _ = writeln!(
+        md,
+        "| load todo_db | {} | {} |",
+        show(&load, duration),
+        estimate("load")
+    );
+    let _ = writeln!(
+        md,
+        "| save todo_db (one-record update) | {} | {} |",
+        show(&save, duration),
+        estimate("save")
+    );
+    let _ = writeln!(
+        md,
+        "| full cycle, all three | {} | {} |",
+        show(&cycle, duration),
+        estimate("cycle")
+    );
+    let _ = writeln!(
+        md,
+        "| throughput (full cycles per second) | {} | {} |",
+        show(&throughput, |v| format!("{v:.0}/s")),
+        estimate("throughput")
+    );
+    let _ = writeln!(
+        md,
+        "\nThe estimates are the baseline's own (never measured) figures, quoted from its \
+         design; its \"throughput\" is one full cycle's reciprocal, computed the same way \
+         here.\n"
+    );
+
+    let _ = writeln!(md, "### All three databases\n");
+    let _ = writeln!(md, "| database | operation | {} |", header.join(" | "));
+    let _ = writeln!(md, "|---|---|{}", "---:|".repeat(designs.len()));
+    for (name, records) in [("todo", 150), ("feature", 40), ("task", 5)] {
+        let load = cells(&format!("store_load_{name}"), |d| d.load);
+        let save = cells(&format!("store_save_one_record_{name}"), |d| d.save);
+        let _ = writeln!(
+            md,
+            "| {name} ({records}) | load | {} |",
+            show(&load, duration)
+        );
+        let _ = writeln!(
+            md,
+            "| {name} ({records}) | one-record update | {} |",
+            show(&save, duration)
+        );
+    }
+    let _ = writeln!(md);
+
+    // Goal 1: the durable one-record update against SQLite's.
+    let _ = writeln!(md, "### One durable one-record update, todo_db\n");
+    if let Some(update) = &store.update_interleaved {
+        update_table(md, update);
+    }
+    let criterion_ratio = match (
+        find(
+            criterion,
+            "store_save_one_record_todo",
+            "record_store_durable",
+        ),
+        find(criterion, "store_save_one_record_todo", "sqlite_wal_full"),
+    ) {
+        (Some(ours), Some(sqlite)) => Some(ours.median_ns / sqlite.median_ns),
+        _ => None,
+    };
+    let interleaved_ratio = store.update_interleaved.as_ref().and_then(|u| {
+        let ours = u.designs.iter().find(|d| d.design == "record_store")?;
+        let sqlite = u.designs.iter().find(|d| d.design == "sqlite")?;
+        Some(ours.p50_ms / sqlite.p50_ms)
+    });
+    let update_goal = interleaved_ratio.or(criterion_ratio);
+
+    // Goals 2 and 3: contention.
+    let mut scaling = None;
+    let mut lost_ours = None;
+    if let Some(contention) = &store.contention {
+        let _ = writeln!(md, "### Contention\n");
+        contention_table(md, contention);
+        let point = |design: &str, procs: usize| {
+            contention
+                .rows
+                .iter()
+                .find(|r| r.design == design && r.procs == procs)
+        };
+        let max_procs = contention.rows.iter().map(|r| r.procs).max().unwrap_or(8);
+        if let (Some(one), Some(many)) =
+            (point("record_store", 1), point("record_store", max_procs))
+        {
+            scaling = Some((
+                max_procs,
+                many.ops_per_s / one.ops_per_s.max(f64::MIN_POSITIVE),
+            ));
+        }
+        let ours: Vec<_> = contention
+            .rows
+            .iter()
+            .filter(|r| r.design == "record_store")
+            .collect();
+        if !ours.is_empty() {
+            lost_ours = Some(ours.iter().map(|r| r.lost.unwrap_or(r.ops)).sum::<u64>());
+        }
+        for design in ["baseline", "sqlite", "rustbreak"] {
+            let rows: Vec<_> = contention
+                .rows
+                .iter()
+                .filter(|r| r.design == design)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let lost: u64 = rows.iter().filter_map(|r| r.lost).sum();
+            let ops: u64 = rows.iter().map(|r| r.ops).sum();
+            let errors: u64 = rows.iter().map(|r| r.errors).sum();
+            let unreadable = rows.iter().filter(|r| r.kept.is_none()).count();
+            let mut line = format!(
+                "- {}: **{lost}** lost updates of {ops} successful operations over all points \
+                 ({:.0}%), {errors} failed operations",
+                store_label(design),
+                100.0 * lost as f64 / ops.max(1) as f64
+            );
+            if unreadable > 0 {
+                let _ = write!(
+                    line,
+                    ", final file unreadable after {unreadable} of {} points",
+                    rows.len()
+                );
+                if let Some(error) = rows.iter().find_map(|r| r.final_error.as_deref()) {
+                    let _ = write!(line, " (`{}`)", error.replace('`', "'"));
+                }
+            }
+            if let Some(error) = rows.iter().rev().find_map(|r| r.last_error.as_deref()) {
+                let _ = write!(line, " (last error: `{}`)", error.replace('`', "'"));
+            }
+            let _ = writeln!(md, "{line}.");
+        }
+        let estimates: Vec<String> = [(2, "70–80"), (4, "40–50"), (8, "10–15")]
+            .iter()
+            .filter_map(|(procs, estimate)| {
+                let row = point("baseline", *procs)?;
+                Some(format!(
+                    "{procs} processes: estimated {estimate} ops/s, measured {:.0} ops/s \
+                     (p50 {}, p99 {})",
+                    row.ops_per_s,
+                    duration(row.p50_ms * 1e6),
+                    duration(row.p99_ms * 1e6)
+                ))
+            })
+            .collect();
+        if !estimates.is_empty() {
+            let _ = writeln!(
+                md,
+                "- the baseline's own (never measured) contention estimates against this \
+                 run: {}.",
+                estimates.join("; ")
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\n![store contention throughput](benchmarks-store-contention.svg)\n"
+        );
+    }
+
+    let _ = writeln!(md, "### Goals\n");
+    match update_goal {
+        Some(ratio) => {
+            let source = if interleaved_ratio.is_some() {
+                "interleaved medians"
+            } else {
+                "criterion medians"
+            };
+            let mut line = format!(
+                "- one durable one-record update of the 150-record todo database: record-store \
+                 / SQLite = **{ratio:.2}x** by {source} (goal ≤ 1.5x: {})",
+                goal(ratio <= 1.5)
+            );
+            if let (Some(c), Some(_)) = (criterion_ratio, interleaved_ratio) {
+                let _ = write!(line, "; criterion medians give {c:.2}x");
+            }
+            let _ = writeln!(md, "{line}.");
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "- one durable one-record update within 1.5x of SQLite's: not measured yet."
+            );
+        }
+    }
+    match scaling {
+        Some((procs, kept)) => {
+            let _ = writeln!(
+                md,
+                "- record-store at {procs} processes keeps **{:.0}%** of its 1-process \
+                 throughput (goal ≥ 70%: {}).",
+                kept * 100.0,
+                goal(kept >= 0.7)
+            );
+        }
+        None => {
+            let _ = writeln!(md, "- throughput at 8 processes: not measured yet.");
+        }
+    }
+    match lost_ours {
+        Some(lost) => {
+            let _ = writeln!(
+                md,
+                "- lost updates of record-store over all contention points: **{lost}** (goal \
+                 0: {}).",
+                goal(lost == 0)
+            );
+        }
+        None => {
+            let _ = writeln!(md, "- lost updates: not measured yet.");
+        }
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "<details><summary>All criterion rows of this bench</summary>\n"
+    );
+    group_table(md, &results, "cargo xtask bench store");
+    let _ = writeln!(md, "</details>\n");
+}
+
+fn update_table(md: &mut String, update: &UpdateInterleaved) {
+    let _ = writeln!(
+        md,
+        "The four designs take turns, round by round ({} rounds, one process), each \
+         changing one record of the {}-record todo database, so a burst of background I/O \
+         hits all of them alike.\n",
+        update.rounds, update.records
+    );
+    let sqlite = update
+        .designs
+        .iter()
+        .find(|d| d.design == "sqlite")
+        .map(|d| d.p50_ms);
+    let _ = writeln!(
+        md,
+        "| design | p50 | mean | p99 | p50 / SQLite's |\n|---|---:|---:|---:|---:|"
+    );
+    for row in &update.designs {
+        let ratio = sqlite.map_or("–".to_string(), |s| {
+            format!("{:.2}x", row.p50_ms / s.max(f64::MIN_POSITIVE))
+        });
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {ratio} |",
+            store_label(&row.design),
+            duration(row.p50_ms * 1e6),
+            duration(row.mean_ms * 1e6),
+            duration(row.p99_ms * 1e6)
+        );
+    }
+    let _ = writeln!(md);
+}
+
+fn contention_table(md: &mut String, contention: &StoreContention) {
+    let _ = writeln!(
+        md,
+        "1, 2, 4 and 8 processes each repeatedly read record 0 of the {}-record todo \
+         database, increment a field and write it back, for {:.0} s per point, through each \
+         design's own API (record-store: `Store::update`; baseline: `Database::load`, \
+         change, `save`; SQLite: `BEGIN IMMEDIATE`, `SELECT`, `UPDATE`, `COMMIT`; rustbreak: \
+         `load`, `write`, `save`). *Kept* is the final value (increments that survived); \
+         *lost* = successful operations − kept; *errors* are failed operations.\n",
+        contention.records, contention.seconds
+    );
+    let _ = writeln!(
+        md,
+        "| design | procs | ops/s | kept/s | lost | errors | p50 | p95 | p99 | max |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &contention.rows {
+        let ms = |v: f64| duration(v * 1e6);
+        let kept = row.kept.map_or("unreadable".to_string(), |k| {
+            format!("{:.1}", k as f64 / contention.seconds)
+        });
+        let lost = row.lost.map_or("unknown".to_string(), |l| l.to_string());
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1} | {kept} | {lost} | {} | {} | {} | {} | {} |",
+            store_label(&row.design),
+            row.procs,
+            row.ops_per_s,
+            row.errors,
+            ms(row.p50_ms),
+            ms(row.p95_ms),
+            ms(row.p99_ms),
+            ms(row.max_ms)
+        );
+    }
+    let _ = writeln!(md);
+}
+
+fn store_contention_chart(contention: &StoreContention) -> String {
+    let mut series = Vec::new();
+    for (color, design) in STORE_DESIGNS.iter().enumerate() {
+        let rows: Vec<_> = contention
+            .rows
+            .iter()
+            .filter(|r| r.design == design.key)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        series.push(svg::Series {
+            label: design
+                .label
+                .split(" (")
+                .next()
+                .unwrap_or(design.label)
+                .to_string(),
+            points: rows.iter().map(|r| (r.procs, r.ops_per_s)).collect(),
+            dashed: false,
+            color,
+        });
+        if rows
+            .iter()
+            .any(|r| r.lost.unwrap_or(0) > 0 || r.kept.is_none())
+        {
+            series.push(svg::Series {
+                label: format!(
+                    "{} kept/s",
+                    design.label.split(" (").next().unwrap_or(design.label)
+                ),
+                points: rows
+                    .iter()
+                    .map(|r| (r.procs, r.kept.unwrap_or(0) as f64 / contention.seconds))
+                    .collect(),
+                dashed: true,
+                color,
+            });
+        }
+    }
+    svg::line_chart(
+        &format!(
+            "Read-modify-write of one record of todo_db ({} records)",
+            contention.records
+        ),
+        "operations per second (log)",
+        &series,
+    )
+}
+
+/// Criterion groups of benches without a section of their own (or of removed benches
+/// whose results are still on disk).
 fn other_section(md: &mut String, criterion: &[CriterionResult]) {
     let known = [
         "durable_replace_4KiB",
@@ -539,18 +1262,17 @@ fn other_section(md: &mut String, criterion: &[CriterionResult]) {
     ];
     let others: Vec<&CriterionResult> = criterion
         .iter()
-        .filter(|r| !known.contains(&r.group.as_str()))
+        .filter(|r| {
+            !known.contains(&r.group.as_str())
+                && !r.group.starts_with("store_")
+                && !r.group.starts_with("sdn_vs_json/")
+        })
         .collect();
-    let (store, sdn): (Vec<&CriterionResult>, Vec<&CriterionResult>) = others
-        .into_iter()
-        .partition(|r| r.group.starts_with("store"));
-    let _ = writeln!(md, "## 4. SDN codec (bench `sdn`)\n");
-    group_table(md, &sdn, "cargo xtask bench sdn");
-    let _ = writeln!(
-        md,
-        "## 5. Record store (bench `store`, from `crates/bench-suite/benches/store.rs`)\n"
-    );
-    group_table(md, &store, "cargo xtask bench store");
+    if others.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## Other criterion results\n");
+    group_table(md, &others, "cargo xtask bench");
 }
 
 fn group_table(md: &mut String, results: &[&CriterionResult], command: &str) {

@@ -51,23 +51,69 @@ fn compact(value: f64) -> String {
     }
 }
 
-const COLORS: &[&str] = &["#1f77b4", "#2ca02c", "#d62728", "#ff7f0e"];
+const COLORS: &[&str] = &[
+    "#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b",
+];
+
+/// One line of a [`line_chart`]: values by process count.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend text.
+    pub label: String,
+    /// `(processes, value)`; values ≤ 0 are drawn at the bottom of the axis.
+    pub points: Vec<(usize, f64)>,
+    /// Drawn dashed (a derived figure, such as increments kept).
+    pub dashed: bool,
+    /// Index into the palette, so related series share a colour.
+    pub color: usize,
+}
 
 /// Throughput against process count: ours, baseline operations, baseline kept increments.
 pub fn contention_chart(rows: &[ContentionRow]) -> String {
-    let mut procs: Vec<usize> = rows.iter().map(|r| r.procs).collect();
+    type Pick = fn(&ContentionRow) -> f64;
+    let series: [(&str, &str, Pick, bool, usize); 4] = [
+        ("ours, durable", "ours", |r| r.ops_per_s, false, 0),
+        (
+            "ours, atomic only",
+            "ours-atomic-only",
+            |r| r.ops_per_s,
+            false,
+            1,
+        ),
+        ("baseline ops/s", "baseline", |r| r.ops_per_s, true, 2),
+        ("baseline kept/s", "baseline", |r| r.kept_per_s, false, 3),
+    ];
+    let series: Vec<Series> = series
+        .iter()
+        .map(|(label, design, pick, dashed, color)| Series {
+            label: label.to_string(),
+            points: rows
+                .iter()
+                .filter(|r| r.design == *design)
+                .map(|r| (r.procs, pick(r)))
+                .collect(),
+            dashed: *dashed,
+            color: *color,
+        })
+        .collect();
+    line_chart(
+        "Read-modify-write of a 40 KiB file: increments per second",
+        "operations per second (log)",
+        &series,
+    )
+}
+
+/// Values against process count, one polyline per series, log-scale value axis.
+pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> String {
+    let mut procs: Vec<usize> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|(p, _)| *p))
+        .collect();
     procs.sort_unstable();
     procs.dedup();
-    type Pick = fn(&ContentionRow) -> f64;
-    let series: [(&str, &str, Pick); 4] = [
-        ("ours, durable", "ours", |r| r.ops_per_s),
-        ("ours, atomic only", "ours-atomic-only", |r| r.ops_per_s),
-        ("baseline ops/s", "baseline", |r| r.ops_per_s),
-        ("baseline kept/s", "baseline", |r| r.kept_per_s),
-    ];
-    let values: Vec<f64> = rows
+    let values: Vec<f64> = series
         .iter()
-        .flat_map(|r| [r.ops_per_s, r.kept_per_s])
+        .flat_map(|s| s.points.iter().map(|(_, v)| *v))
         .filter(|v| *v > 0.0)
         .collect();
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -82,11 +128,8 @@ pub fn contention_chart(rows: &[ContentionRow]) -> String {
     };
 
     let mut out = String::new();
-    header(
-        &mut out,
-        "Read-modify-write of a 40 KiB file: increments per second",
-    );
-    axes(&mut out, low, high, "operations per second (log)", &y_of);
+    header(&mut out, title);
+    axes(&mut out, low, high, y_label, &y_of);
     for (index, p) in procs.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -101,22 +144,21 @@ pub fn contention_chart(rows: &[ContentionRow]) -> String {
         LEFT + plot_w / 2.0,
         HEIGHT - 18.0
     );
-    for (series_index, (label, design, pick)) in series.iter().enumerate() {
-        let color = COLORS[series_index % COLORS.len()];
-        let points: Vec<(f64, f64, f64)> = procs
+    for (series_index, line) in series.iter().enumerate() {
+        let color = COLORS[line.color % COLORS.len()];
+        let points: Vec<(f64, f64, f64)> = line
+            .points
             .iter()
-            .enumerate()
-            .filter_map(|(index, p)| {
-                let row = rows.iter().find(|r| r.design == *design && r.procs == *p)?;
-                let value = pick(row);
-                Some((x_of(index), y_of(value), value))
+            .filter_map(|(p, value)| {
+                let index = procs.iter().position(|q| q == p)?;
+                Some((x_of(index), y_of(*value), *value))
             })
             .collect();
         let path: Vec<String> = points
             .iter()
             .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
             .collect();
-        let dash = if series_index == 2 {
+        let dash = if line.dashed {
             r#" stroke-dasharray="6 4""#
         } else {
             ""
@@ -135,7 +177,7 @@ pub fn contention_chart(rows: &[ContentionRow]) -> String {
                 compact(*value)
             );
         }
-        legend(&mut out, series_index, label, color);
+        legend(&mut out, series_index, &line.label, color, line.dashed);
     }
     out.push_str("</svg>\n");
     out
@@ -254,10 +296,10 @@ fn axes(out: &mut String, low: f64, high: f64, label: &str, y_of: &dyn Fn(f64) -
     );
 }
 
-fn legend(out: &mut String, index: usize, label: &str, color: &str) {
+fn legend(out: &mut String, index: usize, label: &str, color: &str, dashed: bool) {
     let x = WIDTH - RIGHT + 20.0;
     let y = TOP + 20.0 + 22.0 * index as f64;
-    let dash = if index == 2 {
+    let dash = if dashed {
         r#" stroke-dasharray="6 4""#
     } else {
         ""

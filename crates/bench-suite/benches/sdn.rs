@@ -14,6 +14,10 @@
 //! and the same ratios from runs that alternate SDN and serde_json (criterion measures
 //! one after the other, so on a shared machine a load change between them skews its
 //! ratio; the alternating runs see the same load).
+//!
+//! The alternating runs, the text sizes and the peak-memory figures are also stored in
+//! `sdn.json` under `BENCH_RESULTS_DIR` (default `<target>/xtask-bench`), which
+//! `cargo xtask bench` renders into `docs/benchmarks.md` next to criterion's estimates.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -128,6 +132,33 @@ fn criterion_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/criterion"))
 }
 
+/// Where the figures measured outside criterion go: `$BENCH_RESULTS_DIR`, else
+/// `<target>/xtask-bench`.
+fn results_dir() -> PathBuf {
+    std::env::var_os("BENCH_RESULTS_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            Some(exe.parent()?.parent()?.parent()?.join("xtask-bench"))
+        })
+        .unwrap_or_else(|| PathBuf::from("target/xtask-bench"))
+}
+
+fn store_results(results: &serde_json::Value) {
+    let dir = results_dir();
+    let path = dir.join("sdn.json");
+    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(results).expect("serialize results"),
+        )
+    });
+    match written {
+        Ok(()) => println!("\nresults stored in {}", path.display()),
+        Err(e) => eprintln!("could not store results in {}: {e}", path.display()),
+    }
+}
+
 fn bench_records(c: &mut Criterion, db: &TodoDb, sdn: &str, json: &str) {
     let mut group = c.benchmark_group("sdn_vs_json/deserialize_10k_todos");
     group.throughput(Throughput::Elements(RECORDS as u64));
@@ -220,7 +251,7 @@ fn print_ratios(dir: &Path, sdn_len: usize, json_len: usize) {
 
 /// Alternates SDN and serde_json run by run, so both see the same machine load (this
 /// machine is shared); prints the fastest and the median run of each and their ratio.
-fn interleaved(db: &TodoDb, sdn: &str, json: &str) {
+fn interleaved(db: &TodoDb, sdn: &str, json: &str) -> serde_json::Value {
     const ROUNDS: usize = 30;
     let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
@@ -246,6 +277,7 @@ fn interleaved(db: &TodoDb, sdn: &str, json: &str) {
         r.sort_by(f64::total_cmp);
     }
     println!("\n== Interleaved check ({ROUNDS} alternating runs each; fastest / median, ms) ==");
+    let mut rows = Vec::new();
     for (what, s, j) in [
         ("deserialize", &runs[0], &runs[1]),
         ("serialize", &runs[2], &runs[3]),
@@ -259,7 +291,15 @@ fn interleaved(db: &TodoDb, sdn: &str, json: &str) {
             s[0] / j[0],
             s[ROUNDS / 2] / j[ROUNDS / 2]
         );
+        rows.push(serde_json::json!({
+            "operation": what,
+            "sdn_fastest_ms": s[0],
+            "sdn_median_ms": s[ROUNDS / 2],
+            "json_fastest_ms": j[0],
+            "json_median_ms": j[ROUNDS / 2],
+        }));
     }
+    serde_json::json!({ "rounds": ROUNDS, "rows": rows })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -299,7 +339,7 @@ fn peak_child(kind: &str, path: &str) {
     println!("{} {} {} {}", before, peak, u8::from(reset), size);
 }
 
-fn peak_memory(db_for_10mb: &TodoDb) {
+fn peak_memory(db_for_10mb: &TodoDb) -> Vec<serde_json::Value> {
     let sdn = sdn_codec::to_string(db_for_10mb).expect("sdn");
     let json = serde_json::to_string(db_for_10mb).expect("json");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -308,13 +348,14 @@ fn peak_memory(db_for_10mb: &TodoDb) {
     std::fs::write(&sdn_path, &sdn).expect("write");
     std::fs::write(&json_path, &json).expect("write");
     println!("\n== Peak memory (child process, growth of peak RSS over the loaded input) ==");
+    let mut rows = Vec::new();
     for (kind, path, len) in [
         ("sdn-value", &sdn_path, sdn.len()),
         ("sdn-typed", &sdn_path, sdn.len()),
         ("json-value", &json_path, json.len()),
     ] {
         let Ok(exe) = std::env::current_exe() else {
-            return;
+            break;
         };
         let out = std::process::Command::new(exe)
             .env(PEAK_CHILD_ENV, format!("{kind}:{}", path.display()))
@@ -331,17 +372,33 @@ fn peak_memory(db_for_10mb: &TodoDb) {
             .split_whitespace()
             .filter_map(|f| f.parse().ok())
             .collect();
-        match fields.as_slice() {
-            [before, peak, 1, _] => println!(
-                "{kind}: input {:.1} MB, peak RSS growth while parsing {:.1} MB ({:.2}x the input)",
-                len as f64 / 1e6,
-                peak.saturating_sub(*before) as f64 * 1024.0 / 1e6,
-                peak.saturating_sub(*before) as f64 * 1024.0 / len as f64
-            ),
-            [_, _, 0, _] => println!("{kind}: /proc/self/clear_refs not writable; no measurement"),
-            _ => println!("{kind}: unexpected child output {stdout:?}"),
-        }
+        let growth_bytes = match fields.as_slice() {
+            [before, peak, 1, _] => {
+                let growth = peak.saturating_sub(*before) * 1024;
+                println!(
+                    "{kind}: input {:.1} MB, peak RSS growth while parsing {:.1} MB ({:.2}x the input)",
+                    len as f64 / 1e6,
+                    growth as f64 / 1e6,
+                    growth as f64 / len as f64
+                );
+                Some(growth)
+            }
+            [_, _, 0, _] => {
+                println!("{kind}: /proc/self/clear_refs not writable; no measurement");
+                None
+            }
+            _ => {
+                println!("{kind}: unexpected child output {stdout:?}");
+                None
+            }
+        };
+        rows.push(serde_json::json!({
+            "kind": kind,
+            "input_bytes": len,
+            "peak_growth_bytes": growth_bytes,
+        }));
     }
+    rows
 }
 
 fn main() {
@@ -373,9 +430,16 @@ fn main() {
     bench_records(&mut c, &db, &sdn, &json);
     c.final_summary();
     print_ratios(&dir, sdn.len(), json.len());
-    interleaved(&db, &sdn, &json);
+    let interleaved = interleaved(&db, &sdn, &json);
 
     // About 10 MB of SDN.
     let per_record = sdn.len() / RECORDS;
-    peak_memory(&generate(10_000_000 / per_record.max(1)));
+    let peak = peak_memory(&generate(10_000_000 / per_record.max(1)));
+    store_results(&serde_json::json!({
+        "records": RECORDS,
+        "sdn_bytes": sdn.len(),
+        "json_bytes": json.len(),
+        "interleaved": interleaved,
+        "peak_memory": peak,
+    }));
 }
