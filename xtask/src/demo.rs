@@ -1,14 +1,18 @@
-//! `cargo xtask demo`: lost updates and torn reads, the naive way and ours.
+//! `cargo xtask demo`: the problem and the fix, in two parts.
 //!
-//! N worker processes (this binary, re-run as `xtask worker increment ...`) increment a
-//! shared counter file M times each while a reader thread reads it continuously. The
-//! counter is a multi-KiB record with a checksum, so a read of a half-written file is
-//! caught. First the naive way (read, `fs::write`, no lock), then with file-lock held
-//! across the read-modify-write and an atomic-io durable write.
+//! Part 1: N worker processes (this binary, re-run as `xtask worker increment ...`)
+//! increment a shared counter file M times each while a reader thread reads it
+//! continuously. The counter is a multi-KiB record with a checksum, so a read of a
+//! half-written file is caught. First the naive way (read, `fs::write`, no lock), then with
+//! file-lock held across the read-modify-write and an atomic-io durable write.
+//!
+//! Part 2 ([`crate::demo_todo`]): the product itself on a TODO database in SDN, edited
+//! concurrently through the baseline design and through record-store.
 
 use bench_suite::coord::{IncrementReport, Spawner, run_increments};
-use bench_suite::workers::Design;
+use bench_suite::workers::{Design, TodoDesign};
 
+use crate::demo_todo::{self, EditReport, OneEdit, RECORDS, UNKNOWN_COLUMN};
 use crate::util;
 
 /// The size of the demo's counter record: several pages, so tearing is visible.
@@ -20,7 +24,7 @@ pub fn self_spawner() -> Result<Spawner, String> {
     Ok(Spawner::new(exe, &["worker"]))
 }
 
-/// Prints one run's figures.
+/// Prints one counter run's figures (used by `cargo xtask stress`).
 pub fn print_report(label: &str, report: &IncrementReport) {
     println!("{label}");
     println!(
@@ -38,37 +42,197 @@ pub fn print_report(label: &str, report: &IncrementReport) {
     println!("  time                   {:.2} s", report.seconds);
 }
 
-/// Runs the demo; Ok(false) when our design lost an update or tore a read.
-pub fn run(workers: usize, iters: u64) -> Result<bool, String> {
+/// Prints a table: a header row (unless every heading is empty), then rows of a label and
+/// cells; labels are left-aligned, cells right-aligned under their column heading.
+fn print_table(headings: &[&str], rows: &[(&str, Vec<String>)]) {
+    let label_width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = headings
+        .iter()
+        .enumerate()
+        .map(|(column, heading)| {
+            rows.iter()
+                .filter_map(|(_, cells)| cells.get(column).map(String::len))
+                .chain([heading.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |label: &str, cells: &mut dyn Iterator<Item = &str>| {
+        let mut text = format!("  {label:<label_width$}");
+        for (cell, width) in cells.zip(&widths) {
+            text.push_str(&format!("   {cell:>width$}"));
+        }
+        println!("{}", text.trim_end());
+    };
+    if headings.iter().any(|heading| !heading.is_empty()) {
+        line("", &mut headings.iter().copied());
+    }
+    for (label, cells) in rows {
+        line(label, &mut cells.iter().map(String::as_str));
+    }
+}
+
+fn yes_no(kept: bool) -> String {
+    if kept { "yes" } else { "NO" }.to_string()
+}
+
+/// Runs part 1; Ok(false) when our design lost an update or tore a read.
+fn counter_part(workers: usize, iters: u64) -> Result<bool, String> {
     let dir = util::scratch_dir("demo")?;
     let spawner = self_spawner()?;
+    println!("Part 1: a shared counter file");
     println!(
-        "demo: {workers} processes each increment a shared {} KiB counter file {iters} times\n",
+        "{workers} processes each add 1 to a {} KiB counter file {iters} times while this process keeps reading it.\n",
         RECORD_SIZE / 1024
     );
     let naive = run_increments(&spawner, Design::Naive, &dir, workers, iters, RECORD_SIZE)?;
-    print_report("naive: read, fs::write, no lock", &naive);
-    println!();
     let ours = run_increments(&spawner, Design::Ours, &dir, workers, iters, RECORD_SIZE)?;
-    print_report(
-        "ours: file-lock across read-modify-write + atomic-io durable write",
-        &ours,
+    let both = |cell: &dyn Fn(&IncrementReport) -> String| vec![cell(&naive), cell(&ours)];
+    print_table(
+        &["naive", "ours"],
+        &[
+            ("expected final value", both(&|r| r.expected.to_string())),
+            ("actual final value", both(&|r| r.final_value.to_string())),
+            ("lost updates", both(&|r| r.lost.to_string())),
+            (
+                "torn reads (this process)",
+                both(&|r| format!("{} of {}", r.torn_reads, r.reads)),
+            ),
+            (
+                "torn reads (workers)",
+                both(&|r| r.worker_torn_reads.to_string()),
+            ),
+            ("time", both(&|r| format!("{:.2} s", r.seconds))),
+        ],
     );
-    println!();
+    println!("  naive: read, fs::write, no lock");
+    println!("  ours:  file-lock held across read-modify-write + atomic-io durable write\n");
     let ok = ours.lost == 0 && ours.torn_reads == 0 && ours.worker_torn_reads == 0;
     if ok {
         println!(
-            "demo: naive lost {} of {} updates and tore {} reads; ours lost none and tore none",
+            "Part 1: naive lost {} of {} updates and tore {} reads; ours lost none and tore none\n",
             naive.lost,
             naive.expected,
             naive.torn_reads + naive.worker_torn_reads
         );
     } else {
         println!(
-            "demo: FAILED: ours lost {} updates and tore {} reads",
+            "Part 1: FAILED: ours lost {} updates and tore {} reads\n",
             ours.lost,
             ours.torn_reads + ours.worker_torn_reads
         );
     }
     Ok(ok)
+}
+
+fn print_todo_table(report: &EditReport, one: &OneEdit) {
+    let after = &report.after;
+    print_table(
+        &[""],
+        &[
+            (
+                "edits made",
+                vec![format!("{} x {}", report.workers, report.edits)],
+            ),
+            (
+                "expected sum of `line`",
+                vec![report.expected().to_string()],
+            ),
+            ("actual sum of `line`", vec![after.line_sum.to_string()]),
+            ("lost updates", vec![report.lost().to_string()]),
+            (
+                "records in the file",
+                vec![format!("{} of {RECORDS}", after.records)],
+            ),
+            ("`owner` column kept", vec![yes_no(after.owner_kept)]),
+            ("comment line kept", vec![yes_no(after.comment_kept)]),
+            (
+                "lines changed by one edit",
+                vec![format!("{} of {}", one.changed(), one.lines)],
+            ),
+            ("time", vec![format!("{:.2} s", report.seconds)]),
+        ],
+    );
+    println!();
+}
+
+/// Runs part 2; Ok(false) when record-store lost an edit, a record, the unknown column or
+/// the comment, or rewrote more than one line for one edit.
+fn todo_part(workers: usize, edits: u64) -> Result<bool, String> {
+    let dir = util::scratch_dir("demo-todo")?;
+    println!("Part 2: a TODO database (the product)");
+    println!(
+        "todo_db.sdn: {RECORDS} TODOs with the real columns, a comment line and an `{UNKNOWN_COLUMN}` column the program does not know."
+    );
+    println!(
+        "{workers} processes each make {edits} edits: \"add 1 to the `line` of a random TODO\".\n"
+    );
+
+    println!(
+        "Part 2a: baseline (Database<T>: lock file around load, again around save; rows by position)"
+    );
+    println!(
+        "Another process can save between our load and our save, and unknown columns are dropped.\n"
+    );
+    let baseline = demo_todo::run_edits(&dir, TodoDesign::Baseline, workers, edits)?;
+    let baseline_one = demo_todo::one_edit(&dir, TodoDesign::Baseline)?;
+    print_todo_table(&baseline, &baseline_one);
+
+    println!(
+        "Part 2b: record-store (Store::update: one locked, format-preserving, durable transaction)"
+    );
+    println!("The lock is held from read to commit, and only the changed row is rewritten.\n");
+    let store = demo_todo::run_edits(&dir, TodoDesign::RecordStore, workers, edits)?;
+    let store_one = demo_todo::one_edit(&dir, TodoDesign::RecordStore)?;
+    print_todo_table(&store, &store_one);
+
+    let after = &store.after;
+    let mut problems = Vec::new();
+    if store.lost() > 0 {
+        problems.push(format!("lost {} edits", store.lost()));
+    }
+    if after.line_sum > store.expected() {
+        problems.push(format!(
+            "sum of `line` {} above the expected {}",
+            after.line_sum,
+            store.expected()
+        ));
+    }
+    if after.records != RECORDS as usize {
+        problems.push(format!("{} of {RECORDS} records left", after.records));
+    }
+    if !after.owner_kept {
+        problems.push(format!("dropped the `{UNKNOWN_COLUMN}` column"));
+    }
+    if !after.comment_kept {
+        problems.push("dropped the comment".to_string());
+    }
+    if store_one.changed() != 1 {
+        problems.push(format!(
+            "rewrote {} lines for one edit",
+            store_one.changed()
+        ));
+    }
+    if problems.is_empty() {
+        println!(
+            "Part 2: baseline lost {} of {} edits and dropped the `{UNKNOWN_COLUMN}` column{}; record-store lost none and kept everything",
+            baseline.lost(),
+            workers as u64 * edits,
+            if baseline.after.comment_kept {
+                ""
+            } else {
+                " and the comment"
+            },
+        );
+    } else {
+        println!("Part 2: FAILED: record-store {}", problems.join(", "));
+    }
+    Ok(problems.is_empty())
+}
+
+/// Runs the demo; Ok(false) when our design lost or tore anything.
+pub fn run(workers: usize, iters: u64, edits: u64) -> Result<bool, String> {
+    let counter_ok = counter_part(workers, iters)?;
+    let todo_ok = todo_part(workers, edits)?;
+    Ok(counter_ok && todo_ok)
 }

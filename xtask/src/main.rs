@@ -8,6 +8,7 @@ mod bench;
 mod conformance;
 mod crash;
 mod demo;
+mod demo_todo;
 mod phase;
 mod report;
 mod stress;
@@ -32,8 +33,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// N processes increment a shared counter file: the naive way, then with file-lock +
-    /// atomic-io; prints lost updates and torn reads for each.
+    /// N processes increment a shared counter file (naive, then file-lock + atomic-io),
+    /// then edit a TODO database (baseline, then record-store); prints what each lost.
     Demo {
         /// Worker processes.
         #[arg(long, default_value_t = 4)]
@@ -41,6 +42,9 @@ enum Command {
         /// Increments per worker.
         #[arg(long, default_value_t = 500)]
         iters: u64,
+        /// TODO database edits per worker.
+        #[arg(long, default_value_t = 50)]
+        edits: u64,
     },
     /// Every test: cargo test (all targets and doctests), phase checklists, a short
     /// stress and crash run. Ends with `xtask: N passed, M failed`.
@@ -98,7 +102,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { workers, iters } => demo::run(workers, iters),
+        Command::Demo {
+            workers,
+            iters,
+            edits,
+        } => demo::run(workers, iters, edits),
         Command::Test => {
             let tally = test_all::run();
             println!();

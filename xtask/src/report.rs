@@ -575,6 +575,19 @@ fn sized<'a>(
     }
 }
 
+/// `10000` → `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn mb(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1e6)
 }
@@ -598,7 +611,7 @@ fn sdn_section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
                  and as the equivalent JSON of {}, deserialized into `Vec<Todo>` and \
                  serialized back. *Speed ratio* = serde_json time / SDN time: 1.0 or more \
                  means SDN is at least as fast (the goal).\n",
-                sdn.records,
+                thousands(sdn.records),
                 mb(sdn.sdn_bytes as f64),
                 mb(sdn.json_bytes as f64)
             );
@@ -655,6 +668,53 @@ fn sdn_section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
         let _ = writeln!(
             md,
             "| {label} | {c_sdn} | {c_json} | {c_ratio} | {i_sdn} | {i_json} | {i_ratio} |"
+        );
+    }
+    let verdict = |ratios: Vec<Option<f64>>| -> Option<(f64, bool)> {
+        let ratios: Option<Vec<f64>> = ratios.into_iter().collect();
+        let worst = ratios?.into_iter().fold(f64::INFINITY, f64::min);
+        worst.is_finite().then_some((worst, worst >= 1.0))
+    };
+    let by_criterion = verdict(
+        operations
+            .iter()
+            .map(|(_, _, group, sdn_fn, json_fn)| {
+                let s = find(criterion, group, sdn_fn)?;
+                let j = find(criterion, group, json_fn)?;
+                Some(j.median_ns / s.median_ns)
+            })
+            .collect(),
+    );
+    let by_interleaved = interleaved.and_then(|i| {
+        verdict(
+            operations
+                .iter()
+                .map(|(key, ..)| {
+                    let r = i.rows.iter().find(|r| r.operation == *key)?;
+                    Some(r.json_median_ms / r.sdn_median_ms)
+                })
+                .collect(),
+        )
+    });
+    let mut summary = Vec::new();
+    if let Some((worst, met)) = by_interleaved {
+        summary.push(format!(
+            "by interleaved medians the lower speed ratio is **{worst:.2}x** ({})",
+            goal(met)
+        ));
+    }
+    if let Some((worst, met)) = by_criterion {
+        summary.push(format!(
+            "by criterion medians **{worst:.2}x** ({})",
+            goal(met)
+        ));
+    }
+    if !summary.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nGoal, SDN at least as fast as serde_json in both directions (speed ratio ≥ \
+             1.0): {}.",
+            summary.join("; ")
         );
     }
     if let Some(interleaved) = interleaved {
@@ -1024,7 +1084,7 @@ fn store_section(md: &mut String, criterion: &[CriterionResult], store: &StoreRe
             let unreadable = rows.iter().filter(|r| r.kept.is_none()).count();
             let mut line = format!(
                 "- {}: **{lost}** lost updates of {ops} successful operations over all points \
-                 ({:.0}%), {errors} failed operations",
+                 ({:.0}%), {errors} failed attempts",
                 store_label(design),
                 100.0 * lost as f64 / ops.max(1) as f64
             );
@@ -1172,7 +1232,9 @@ fn contention_table(md: &mut String, contention: &StoreContention) {
          design's own API (record-store: `Store::update`; baseline: `Database::load`, \
          change, `save`; SQLite: `BEGIN IMMEDIATE`, `SELECT`, `UPDATE`, `COMMIT`; rustbreak: \
          `load`, `write`, `save`). *Kept* is the final value (increments that survived); \
-         *lost* = successful operations − kept; *errors* are failed operations.\n",
+         *lost* = successful operations − kept; *errors* are failed attempts (a worker \
+         retries at once, so a design whose reads fail on a half-written file piles them \
+         up).\n",
         contention.records, contention.seconds
     );
     let _ = writeln!(
@@ -1311,6 +1373,107 @@ mod tests {
         assert_eq!(duration(850.0), "850 ns");
         assert_eq!(duration(4_200.0), "4.2 µs");
         assert_eq!(duration(3_450_000.0), "3.45 ms");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(150), "150");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    fn criterion_row(group: &str, function: &str, ns: f64) -> CriterionResult {
+        CriterionResult {
+            group: group.to_string(),
+            function: function.to_string(),
+            mean_ns: ns,
+            median_ns: ns,
+        }
+    }
+
+    #[test]
+    fn store_goals_are_computed_from_the_numbers() {
+        let criterion = vec![
+            criterion_row("store_save_one_record_todo", "record_store_durable", 4e6),
+            criterion_row("store_save_one_record_todo", "sqlite_wal_full", 2e6),
+            criterion_row("store_full_cycle_all_three", "record_store_durable", 10e6),
+        ];
+        let row = |design: &str, procs: usize, ops_per_s: f64, lost: u64| {
+            crate::bench::StoreContentionRow {
+                design: design.to_string(),
+                procs,
+                ops: (ops_per_s * 2.0) as u64,
+                errors: 0,
+                last_error: None,
+                kept: Some((ops_per_s * 2.0) as u64 - lost),
+                final_error: None,
+                lost: Some(lost),
+                ops_per_s,
+                p50_ms: 1.0,
+                p95_ms: 2.0,
+                p99_ms: 3.0,
+                max_ms: 4.0,
+            }
+        };
+        let store = StoreResults {
+            update_interleaved: None,
+            contention: Some(StoreContention {
+                records: 150,
+                seconds: 2.0,
+                rows: vec![
+                    row("record_store", 1, 100.0, 0),
+                    row("record_store", 8, 60.0, 0),
+                    row("baseline", 8, 500.0, 300),
+                ],
+            }),
+        };
+        let mut md = String::new();
+        store_section(&mut md, &criterion, &store);
+        assert!(
+            md.contains("**2.00x** by criterion medians (goal ≤ 1.5x: **not met**)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("keeps **60%** of its 1-process throughput (goal ≥ 70%: **not met**)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("record-store over all contention points: **0** (goal 0: **met**)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| throughput (full cycles per second) | 100/s |"),
+            "{md}"
+        );
+        assert!(md.contains("**300** lost updates"), "{md}");
+    }
+
+    #[test]
+    fn sdn_ratios_are_serde_json_time_over_sdn_time() {
+        let criterion = vec![
+            criterion_row("sdn_vs_json/deserialize_10k_todos", "sdn_from_str", 5e6),
+            criterion_row(
+                "sdn_vs_json/deserialize_10k_todos",
+                "serde_json_from_str",
+                6e6,
+            ),
+            criterion_row("sdn_vs_json/serialize_10k_todos", "sdn_to_string", 4e6),
+            criterion_row(
+                "sdn_vs_json/serialize_10k_todos",
+                "serde_json_to_string",
+                2e6,
+            ),
+            criterion_row("sdn_vs_json/parse_to_value", "sdn_parse/2000000", 20e6),
+        ];
+        let mut md = String::new();
+        sdn_section(&mut md, &criterion, None);
+        assert!(md.contains("**1.20x** (**met**)"), "{md}");
+        assert!(md.contains("**0.50x** (**not met**)"), "{md}");
+        assert!(
+            md.contains("by criterion medians **0.50x** (**not met**)"),
+            "{md}"
+        );
+        assert!(md.contains("**100 MB/s**"), "{md}");
     }
 
     #[test]

@@ -353,6 +353,35 @@ mod tests {
     }
 
     #[test]
+    fn line_chart_places_points_by_process_count() {
+        let series = vec![
+            Series {
+                label: "a".into(),
+                points: vec![(1, 10.0), (8, 1000.0)],
+                dashed: false,
+                color: 0,
+            },
+            Series {
+                label: "b kept".into(),
+                points: vec![(2, 5.0)],
+                dashed: true,
+                color: 0,
+            },
+        ];
+        let svg = line_chart("t", "y", &series);
+        assert_eq!(svg.matches("<circle").count(), 3);
+        // Process counts 1, 2 and 8 label the x axis.
+        for p in ["1", "2", "8"] {
+            assert!(
+                svg.contains(&format!(r#"text-anchor="middle">{p}</text>"#)),
+                "{p}"
+            );
+        }
+        // Dashed: the series' line and its legend.
+        assert_eq!(svg.matches("stroke-dasharray").count(), 2);
+    }
+
+    #[test]
     fn handoff_chart_has_three_bars_per_lock() {
         let rows = vec![
             HandoffRow {

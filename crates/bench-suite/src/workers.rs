@@ -10,6 +10,10 @@ use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use baseline::phase3::{BaselineRecord, Database};
+use record_store::{Record, Store};
+use serde::{Deserialize, Serialize};
+
 use crate::clock::{monotonic_ns, sleep_until_ns};
 use crate::counter;
 
@@ -124,17 +128,19 @@ pub fn increment_once(
 /// Runs the worker named by `args[0]` with `--key value` options after it.
 ///
 /// Kinds: `increment`, `contention`, `handoff` (see the coordinator functions in
-/// [`crate::coord`]) and `replace` ([`crate::replace::measure`]).
+/// [`crate::coord`]), `replace` ([`crate::replace::measure`]) and `todo-edit` (edits of a
+/// TODO database, [`todo_edit_once`]).
 pub fn run(args: &[String]) -> Result<(), String> {
     let (kind, rest) = args
         .split_first()
-        .ok_or("worker kind missing (increment, contention, handoff)")?;
+        .ok_or("worker kind missing (increment, contention, handoff, replace, todo-edit)")?;
     let options = Options::parse(rest)?;
     match kind.as_str() {
         "increment" => increment_worker(&options),
         "contention" => contention_worker(&options),
         "handoff" => handoff_worker(&options),
         "replace" => replace_worker(&options),
+        "todo-edit" => todo_edit_worker(&options),
         other => Err(format!("unknown worker kind {other:?}")),
     }
 }
@@ -315,6 +321,273 @@ impl Held {
         match self {
             Held::Ours(guard) => guard.unlock().map_err(|e| e.to_string()),
             Held::Baseline(lock) => lock.release().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// A row of the baseline's TODO database (`doc/todo/todo_db.sdn`, table `todos`), usable
+/// by both designs: serde for record-store, positional cells for the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Todo {
+    /// The key.
+    pub id: u32,
+    /// `TODO`, `FIXME`, ...
+    pub keyword: String,
+    /// The subsystem.
+    pub area: String,
+    /// `P0` to `P3`.
+    pub priority: String,
+    /// Free text (often with commas, hence quoted).
+    pub description: String,
+    /// The source file the TODO is in.
+    pub file: String,
+    /// The line in that file; the demo's edits add 1 to it.
+    pub line: Option<u32>,
+    /// An issue reference, often empty.
+    #[serde(default)]
+    pub issue: String,
+    /// What blocks it, often empty.
+    #[serde(default)]
+    pub blocked: String,
+    /// `open`, `done`, ...
+    pub status: String,
+    /// Whether the TODO still matches the source.
+    pub valid: bool,
+}
+
+impl Record for Todo {
+    const TABLE: &'static str = "todos";
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+impl BaselineRecord for Todo {
+    const TABLE: &'static str = "todos";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "keyword",
+        "area",
+        "priority",
+        "description",
+        "file",
+        "line",
+        "issue",
+        "blocked",
+        "status",
+        "valid",
+    ];
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+    fn to_row(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.keyword.clone(),
+            self.area.clone(),
+            self.priority.clone(),
+            self.description.clone(),
+            self.file.clone(),
+            self.line.map(|line| line.to_string()).unwrap_or_default(),
+            self.issue.clone(),
+            self.blocked.clone(),
+            self.status.clone(),
+            self.valid.to_string(),
+        ]
+    }
+    fn from_row(row: &[String]) -> Option<Self> {
+        // By position, whatever the header says: the baseline's defining defect.
+        let line = match row.get(6)?.as_str() {
+            "" => None,
+            text => Some(text.parse().ok()?),
+        };
+        Some(Todo {
+            id: row.first()?.parse().ok()?,
+            keyword: row.get(1)?.clone(),
+            area: row.get(2)?.clone(),
+            priority: row.get(3)?.clone(),
+            description: row.get(4)?.clone(),
+            file: row.get(5)?.clone(),
+            line,
+            issue: row.get(7)?.clone(),
+            blocked: row.get(8)?.clone(),
+            status: row.get(9)?.clone(),
+            valid: row.get(10)?.parse().ok()?,
+        })
+    }
+}
+
+/// How an edit of the TODO database is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TodoDesign {
+    /// The baseline's phase-3 `Database<T>`: load under the phase-2 lock file, change,
+    /// save under the lock file again (not one transaction), rows by position.
+    Baseline,
+    /// `record_store::Store::update`: one locked, format-preserving, durable transaction.
+    RecordStore,
+}
+
+impl TodoDesign {
+    /// The name used on command lines and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TodoDesign::Baseline => "baseline",
+            TodoDesign::RecordStore => "record-store",
+        }
+    }
+}
+
+impl FromStr for TodoDesign {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "baseline" => Ok(TodoDesign::Baseline),
+            "record-store" => Ok(TodoDesign::RecordStore),
+            other => Err(format!(
+                "unknown TODO design {other:?} (baseline, record-store)"
+            )),
+        }
+    }
+}
+
+/// An open TODO database, the `design`'s way.
+pub enum TodoDb {
+    /// The baseline keeps only the path: every edit loads and saves the whole file.
+    Baseline(PathBuf),
+    /// A record-store handle, opened once.
+    RecordStore(Store),
+}
+
+impl TodoDb {
+    /// Opens the database in `path`.
+    pub fn open(design: TodoDesign, path: &Path) -> Result<TodoDb, String> {
+        match design {
+            TodoDesign::Baseline => Ok(TodoDb::Baseline(path.to_path_buf())),
+            TodoDesign::RecordStore => Store::open(path)
+                .map(TodoDb::RecordStore)
+                .map_err(|e| format!("open {}: {e}", path.display())),
+        }
+    }
+
+    /// Adds 1 to the `line` of TODO `id` (a missing line counts as 0): one read-modify-write.
+    pub fn bump_line(&self, id: u32) -> Result<(), String> {
+        match self {
+            TodoDb::Baseline(path) => {
+                let mut db = Database::<Todo>::load(path)
+                    .map_err(|e| format!("load {}: {e}", path.display()))?;
+                let mut todo = db
+                    .get(&id.to_string())
+                    .cloned()
+                    .ok_or_else(|| format!("no TODO {id} in {}", path.display()))?;
+                todo.line = Some(todo.line.unwrap_or(0) + 1);
+                db.insert(todo);
+                db.save()
+                    .map_err(|e| format!("save {}: {e}", path.display()))
+            }
+            TodoDb::RecordStore(store) => store
+                .update(|tx| {
+                    let todo = tx
+                        .table::<Todo>()?
+                        .get_mut(&id)
+                        .ok_or_else(|| record_store::Error::aborted(format!("no TODO {id}")))?;
+                    todo.line = Some(todo.line.unwrap_or(0) + 1);
+                    Ok::<_, record_store::Error>(())
+                })
+                .map_err(|e| format!("update {}: {e}", store.path().display())),
+        }
+    }
+}
+
+/// `todo-edit --design D --file P --records R --edits M --seed S --start-ns T`: M edits,
+/// each adding 1 to the `line` of a random TODO among ids `1..=R`, then `ops=M`.
+fn todo_edit_worker(options: &Options) -> Result<(), String> {
+    let design: TodoDesign = options.get("design")?;
+    let path: PathBuf = options.get("file")?;
+    let records: u32 = options.get("records")?;
+    let edits: u64 = options.get("edits")?;
+    let mut random = XorShift::new(options.get::<u64>("seed")? ^ u64::from(std::process::id()));
+    if records == 0 {
+        return Err("--records must be at least 1".to_string());
+    }
+    let db = TodoDb::open(design, &path)?;
+    sleep_until_ns(options.get("start-ns")?);
+    for _ in 0..edits {
+        let id = 1 + (random.next() % u64::from(records)) as u32;
+        db.bump_line(id)?;
+    }
+    println!("ops={edits}");
+    Ok(())
+}
+
+/// A tiny xorshift generator: the workers need cheap, varied picks, not good randomness.
+struct XorShift(u64);
+
+impl XorShift {
+    fn new(seed: u64) -> XorShift {
+        // Zero is xorshift's one fixed point.
+        XorShift(seed.max(1))
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(line: Option<u32>) -> Todo {
+        Todo {
+            id: 7,
+            keyword: "TODO".into(),
+            area: "parser".into(),
+            priority: "P1".into(),
+            description: "Handle case 7, with a test".into(),
+            file: "src/parser/module_7.rs".into(),
+            line,
+            issue: String::new(),
+            blocked: "waiting on parser".into(),
+            status: "open".into(),
+            valid: true,
+        }
+    }
+
+    #[test]
+    fn baseline_rows_round_trip_and_read_by_position() {
+        for todo in [sample(Some(52)), sample(None)] {
+            let row = BaselineRecord::to_row(&todo);
+            assert_eq!(row.len(), <Todo as BaselineRecord>::COLUMNS.len());
+            assert_eq!(Todo::from_row(&row), Some(todo.clone()));
+            // An extra trailing cell (a column the type does not know) is ignored.
+            let mut longer = row.clone();
+            longer.push("ann".into());
+            assert_eq!(Todo::from_row(&longer), Some(todo));
+        }
+        assert_eq!(Todo::from_row(&["7".to_string()]), None);
+    }
+
+    #[test]
+    fn both_designs_add_one_to_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for design in [TodoDesign::Baseline, TodoDesign::RecordStore] {
+            let path = dir.path().join(format!("{}.sdn", design.name()));
+            let rows = vec![BaselineRecord::to_row(&sample(Some(52)))];
+            let columns = <Todo as BaselineRecord>::COLUMNS;
+            fs::write(&path, baseline::table::write_table("todos", columns, &rows)).unwrap();
+            let db = TodoDb::open(design, &path).unwrap();
+            db.bump_line(7).unwrap();
+            db.bump_line(7).unwrap();
+            assert!(db.bump_line(8).is_err(), "{}", design.name());
+            let loaded = Database::<Todo>::load(&path).unwrap();
+            assert_eq!(loaded.get("7").unwrap().line, Some(54), "{}", design.name());
+            assert_eq!(design.name().parse::<TodoDesign>(), Ok(design));
         }
     }
 }
