@@ -6,77 +6,10 @@ use std::path::{Path, PathBuf};
 use record_store::Record;
 use serde::{Deserialize, Serialize};
 
-/// A row of the baseline's TODO database (`doc/todo/todo_db.sdn`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Todo {
-    pub id: u32,
-    pub keyword: String,
-    pub area: String,
-    pub priority: String,
-    pub description: String,
-    pub file: String,
-    pub line: Option<u32>,
-    #[serde(default)]
-    pub issue: String,
-    #[serde(default)]
-    pub blocked: String,
-    pub status: String,
-    pub valid: bool,
-}
-
-impl Record for Todo {
-    const TABLE: &'static str = "todos";
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
-
-/// A row of the feature database (`doc/feature/feature_db.sdn`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Feature {
-    pub id: u32,
-    pub category: String,
-    pub name: String,
-    pub description: String,
-    pub spec: String,
-    pub mode_interpreter: String,
-    pub mode_jit: String,
-    pub mode_smf_cranelift: String,
-    pub mode_smf_llvm: String,
-    #[serde(default)]
-    pub platforms: String,
-    pub status: String,
-    pub valid: bool,
-}
-
-impl Record for Feature {
-    const TABLE: &'static str = "features";
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
-
-/// A row of the task database (`doc/08_tracking/task/task_db.sdn`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    pub id: String,
-    pub category: String,
-    pub name: String,
-    pub description: String,
-    pub priority: String,
-    pub status: String,
-    pub valid: bool,
-}
-
-impl Record for Task {
-    const TABLE: &'static str = "tasks";
-    type Key = String;
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+// The tracking record types are defined once, in the `tracking` example.
+#[path = "../../examples/tracking/records.rs"]
+mod records;
+pub use records::{Feature, Task, Todo};
 
 /// Stress-test counters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

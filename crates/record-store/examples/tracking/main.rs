@@ -8,82 +8,13 @@
 //! Prints how many records each file holds and, with `--close-todo <id>`, marks a TODO
 //! done in one durable transaction (a one-line diff of the file).
 
+mod records;
+
 use std::path::PathBuf;
 
 use record_store::{Record, Store};
-use serde::{Deserialize, Serialize};
 
-/// `doc/todo/todo_db.sdn`, table `todos`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Todo {
-    pub id: u32,
-    pub keyword: String,
-    pub area: String,
-    pub priority: String,
-    pub description: String,
-    pub file: String,
-    pub line: Option<u32>,
-    #[serde(default)]
-    pub issue: String,
-    #[serde(default)]
-    pub blocked: String,
-    pub status: String,
-    pub valid: bool,
-}
-
-impl Record for Todo {
-    const TABLE: &'static str = "todos";
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
-
-/// `doc/feature/feature_db.sdn`, table `features`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Feature {
-    pub id: u32,
-    pub category: String,
-    pub name: String,
-    pub description: String,
-    pub spec: String,
-    pub mode_interpreter: String,
-    pub mode_jit: String,
-    pub mode_smf_cranelift: String,
-    pub mode_smf_llvm: String,
-    #[serde(default)]
-    pub platforms: String,
-    pub status: String,
-    pub valid: bool,
-}
-
-impl Record for Feature {
-    const TABLE: &'static str = "features";
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
-
-/// `doc/08_tracking/task/task_db.sdn`, table `tasks`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    pub id: String,
-    pub category: String,
-    pub name: String,
-    pub description: String,
-    pub priority: String,
-    pub status: String,
-    pub valid: bool,
-}
-
-impl Record for Task {
-    const TABLE: &'static str = "tasks";
-    type Key = String;
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+pub use records::{Feature, Task, Todo};
 
 fn count<T: Record>(path: &PathBuf) -> Result<usize, record_store::Error> {
     Ok(Store::open(path)?.read()?.table::<T>()?.len())
