@@ -43,6 +43,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bytescan;
 pub mod de;
 pub mod document;
 pub mod error;

@@ -53,6 +53,11 @@ impl ScalarKind {
     }
 }
 
+/// The longest source text kept inside the scalar rather than on the heap: enough for
+/// every `i64`, `true`, `null` and most floats, so a parsed number costs no allocation
+/// (and the variant keeps `Source` no larger than with `Text` alone).
+const INLINE_SOURCE: usize = 22;
+
 /// Where a scalar's text came from.
 #[derive(Clone, PartialEq)]
 enum Source {
@@ -60,8 +65,35 @@ enum Source {
     None,
     /// A plain (unquoted) string: its source text is the string itself.
     PlainString,
+    /// A short exact text, in place: `bytes[..len]` (whole UTF-8 text, copied from a
+    /// `&str`).
+    Inline { len: u8, bytes: [u8; INLINE_SOURCE] },
     /// The exact text (for quoted strings: including the quotes and escapes as written).
     Text(Box<str>),
+}
+
+impl Source {
+    /// The exact text `source`, kept in place when it is short.
+    fn text(source: &str) -> Source {
+        match u8::try_from(source.len()) {
+            Ok(len) if source.len() <= INLINE_SOURCE => {
+                let mut bytes = [0; INLINE_SOURCE];
+                bytes[..source.len()].copy_from_slice(source.as_bytes());
+                Source::Inline { len, bytes }
+            }
+            _ => Source::Text(source.into()),
+        }
+    }
+
+    /// The exact text, when it is stored here (`None`, `PlainString`: not).
+    fn as_text(&self) -> Option<&str> {
+        match self {
+            Source::None | Source::PlainString => None,
+            // Always valid: a copy of a whole `&str`.
+            Source::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).ok(),
+            Source::Text(t) => Some(t),
+        }
+    }
 }
 
 /// One scalar: its data ([`ScalarKind`]) and, when it was read from text, the exact
@@ -107,9 +139,18 @@ impl Scalar {
     pub fn with_source(kind: ScalarKind, source: &str) -> Self {
         let source = match &kind {
             ScalarKind::String(s) if s == source => Source::PlainString,
-            _ => Source::Text(source.into()),
+            _ => Source::text(source),
         };
         Scalar { kind, source }
+    }
+
+    /// A plain (unquoted) string read from text, whose source text is the string
+    /// itself (what [`Scalar::with_source`] finds by comparing).
+    pub(crate) fn plain_string(s: String) -> Self {
+        Scalar {
+            kind: ScalarKind::String(s),
+            source: Source::PlainString,
+        }
     }
 
     /// The data.
@@ -135,29 +176,25 @@ impl Scalar {
     /// `nil`, `2.1.0`).
     pub fn source_text(&self) -> Option<&str> {
         match (&self.source, &self.kind) {
-            (Source::None, _) => None,
             (Source::PlainString, ScalarKind::String(s)) => Some(s),
-            (Source::PlainString, _) => None,
-            (Source::Text(t), _) => Some(t),
+            (source, _) => source.as_text(),
         }
     }
 
     /// True when this is a string that was written in double quotes.
     pub fn is_quoted(&self) -> bool {
-        matches!(
-            (&self.source, &self.kind),
-            (Source::Text(t), ScalarKind::String(_)) if t.starts_with('"')
-        )
+        matches!(self.kind, ScalarKind::String(_))
+            && self.source.as_text().is_some_and(|t| t.starts_with('"'))
     }
 
     /// The text a consumer that wants a string gets: a string's content; otherwise the
     /// exact source text when there is one (`007`, `1.10`, `nil`), else the canonical
     /// spelling (`7`, `1.1`, `null`).
     pub fn text(&self) -> Cow<'_, str> {
-        match (&self.kind, &self.source) {
+        match (&self.kind, self.source.as_text()) {
             (ScalarKind::String(s), _) => Cow::Borrowed(s),
-            (_, Source::Text(t)) => Cow::Borrowed(t),
-            (kind, _) => Cow::Owned(canonical_scalar_spelling(kind)),
+            (_, Some(t)) => Cow::Borrowed(t),
+            (kind, None) => Cow::Owned(canonical_scalar_spelling(kind)),
         }
     }
 }
@@ -182,7 +219,7 @@ impl PartialEq for Scalar {
 impl fmt::Debug for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.kind.fmt(f)?;
-        if let Source::Text(t) = &self.source {
+        if let Some(t) = self.source.as_text() {
             write!(f, " from {t:?}")?;
         }
         Ok(())
@@ -547,8 +584,18 @@ impl<T: Into<Value>> FromIterator<T> for Value {
 #[derive(Clone, Default)]
 pub struct Map {
     entries: Vec<(String, Value)>,
-    index: HashMap<String, usize>,
+    /// Key → position, built only once the map has more than [`SMALL_MAP`] entries:
+    /// below that a scan of the keys is as fast and costs no memory (most dicts are
+    /// small, and a boxed index keeps `Map`, hence every [`Value`], small).
+    #[allow(
+        clippy::box_collection,
+        reason = "boxed, the absent index costs 8 bytes in every map rather than 48"
+    )]
+    index: Option<Box<HashMap<String, usize>>>,
 }
+
+/// The most entries a [`Map`] looks up by scanning its keys.
+const SMALL_MAP: usize = 8;
 
 impl Map {
     /// An empty map.
@@ -560,7 +607,7 @@ impl Map {
     pub fn with_capacity(n: usize) -> Self {
         Map {
             entries: Vec::with_capacity(n),
-            index: HashMap::with_capacity(n),
+            index: None,
         }
     }
 
@@ -576,23 +623,26 @@ impl Map {
 
     /// The value for `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.index.get(key).map(|&i| &self.entries[i].1)
+        self.position(key).map(|i| &self.entries[i].1)
     }
 
     /// The value for `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        let i = *self.index.get(key)?;
+        let i = self.position(key)?;
         Some(&mut self.entries[i].1)
     }
 
     /// True when `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.index.contains_key(key)
+        self.position(key).is_some()
     }
 
     /// Position of `key` in insertion order.
     pub fn position(&self, key: &str) -> Option<usize> {
-        self.index.get(key).copied()
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
     }
 
     /// The entry at `position`.
@@ -604,11 +654,14 @@ impl Map {
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
         let key = key.into();
         let value = value.into();
-        match self.index.get(&key) {
-            Some(&i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+        match self.position(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
-                self.index.insert(key.clone(), self.entries.len());
+                if let Some(index) = &mut self.index {
+                    index.insert(key.clone(), self.entries.len());
+                }
                 self.entries.push((key, value));
+                self.index_if_large();
                 None
             }
         }
@@ -623,29 +676,50 @@ impl Map {
         value: impl Into<Value>,
     ) -> Option<Value> {
         let key = key.into();
-        if self.index.contains_key(&key) {
+        if self.contains_key(&key) {
             return self.insert(key, value);
         }
         let position = position.min(self.entries.len());
         self.entries.insert(position, (key, value.into()));
         self.reindex_from(position);
+        self.index_if_large();
         None
     }
 
     /// Removes `key`, keeping the order of the rest.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let i = self.index.remove(key)?;
+        let i = self.position(key)?;
         let (_, value) = self.entries.remove(i);
+        if let Some(index) = &mut self.index {
+            index.remove(key);
+        }
         self.reindex_from(i);
         Some(value)
     }
 
+    /// Builds the index once the map outgrows scanning.
+    fn index_if_large(&mut self) {
+        if self.index.is_none() && self.entries.len() > SMALL_MAP {
+            let index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            self.index = Some(Box::new(index));
+        }
+    }
+
+    /// Updates the index for the entries from `start` on (after they moved).
     fn reindex_from(&mut self, start: usize) {
+        let Some(index) = &mut self.index else {
+            return;
+        };
         for (i, (k, _)) in self.entries.iter().enumerate().skip(start) {
-            if let Some(slot) = self.index.get_mut(k) {
+            if let Some(slot) = index.get_mut(k) {
                 *slot = i;
             } else {
-                self.index.insert(k.clone(), i);
+                index.insert(k.clone(), i);
             }
         }
     }
@@ -874,5 +948,91 @@ impl Table {
                 .map(|((i, c), v)| (c.name.clone().unwrap_or_else(|| i.to_string()), v.clone()))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_text_is_exact_whether_kept_inline_or_on_the_heap() {
+        // 21, 22 and 23 bytes: around the inline limit.
+        let texts = [
+            "007",
+            "-0",
+            "1.10",
+            "nil",
+            "true",
+            "\"\"",
+            "\"é✓ \\t\"",
+            "1.0000000000000000001",
+            "1.00000000000000000001",
+            "1.000000000000000000001",
+            "\"a quoted string longer than the inline room\"",
+            "-9223372036854775808",
+        ];
+        for text in texts {
+            let doc = crate::parse(&format!("v: {text}\n")).expect("parses");
+            let scalar = doc["v"].as_scalar().expect("scalar");
+            assert_eq!(scalar.source_text(), Some(text), "{text}");
+            assert_eq!(scalar.is_quoted(), text.starts_with('"'), "{text}");
+            if !matches!(scalar.kind(), ScalarKind::String(_)) {
+                assert_eq!(scalar.text(), text, "{text}");
+            }
+        }
+        let cloned = crate::parse("v: 42\n").expect("parses")["v"].clone();
+        assert_eq!(cloned.source_text(), Some("42"));
+        let mut scalar = Scalar::with_source(ScalarKind::Int(5), "0005");
+        scalar.kind_mut();
+        assert_eq!(scalar.source_text(), None);
+    }
+
+    /// Insertions, positional insertions and removals across the size where the map
+    /// starts to keep an index, checked against a plain list of entries.
+    #[test]
+    fn map_lookups_match_a_list_model_across_the_index_threshold() {
+        let mut map = Map::new();
+        let mut model: Vec<(String, i64)> = Vec::new();
+        let check = |map: &Map, model: &[(String, i64)]| {
+            assert_eq!(map.len(), model.len());
+            for (i, (k, v)) in model.iter().enumerate() {
+                assert_eq!(map.position(k), Some(i), "{k}");
+                assert_eq!(map.get(k).and_then(Value::as_i64), Some(*v), "{k}");
+                assert_eq!(map.get_index(i).map(|(k, _)| k), Some(k.as_str()));
+            }
+            assert!(!map.contains_key("absent"));
+        };
+        for i in 0..(SMALL_MAP as i64 * 3) {
+            let key = format!("k{i}");
+            assert!(map.insert(key.clone(), i).is_none());
+            model.push((key, i));
+            check(&map, &model);
+        }
+        // Replacing keeps the position.
+        assert_eq!(map.insert("k3", 100).and_then(|v| v.as_i64()), Some(3));
+        model[3].1 = 100;
+        check(&map, &model);
+        for key in ["k0", "k10", "k23", "k5"] {
+            let at = model.iter().position(|(k, _)| k == key).expect("present");
+            let (_, value) = model.remove(at);
+            assert_eq!(map.remove(key).and_then(|v| v.as_i64()), Some(value));
+            assert!(map.remove(key).is_none());
+            check(&map, &model);
+        }
+        map.insert_at(2, "new", -1);
+        model.insert(2, ("new".to_owned(), -1));
+        check(&map, &model);
+        // Small maps (no index) behave the same.
+        let mut small = Map::new();
+        let mut small_model = Vec::new();
+        for (i, key) in ["b", "a", "c"].into_iter().enumerate() {
+            small.insert_at(0, key, i as i64);
+            small_model.insert(0, (key.to_owned(), i as i64));
+            check(&small, &small_model);
+        }
+        small.remove("a");
+        small_model.retain(|(k, _)| k != "a");
+        check(&small, &small_model);
     }
 }

@@ -27,6 +27,7 @@ use serde::forward_to_deserialize_any;
 
 use super::scalar::{ENUM_EXPECTED, Typed};
 use super::{DeOptions, Index, KeyDeserializer, in_context, unknown_column};
+use crate::bytescan::{contains_byte, skip_to_any};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{decode_quoted, parse_scalar_text};
 use crate::value::ScalarKind;
@@ -58,7 +59,7 @@ pub(crate) fn try_from_str<T: DeserializeOwned>(
 ) -> Option<Result<T, Error>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     // A CR that is not part of a CRLF is a parse error: leave it to the parser.
-    if body.contains('\r')
+    if contains_byte(body.as_bytes(), b'\r')
         && body
             .match_indices('\r')
             .any(|(i, _)| body.as_bytes().get(i + 1) != Some(&b'\n'))
@@ -120,7 +121,7 @@ struct Doc<'a> {
 
 /// What a root statement holds.
 enum Statement<'a> {
-    Scalar(Scalar<'a>),
+    Scalar(Scalar<'a>, LineRef<'a>),
     Table(Header<'a>),
 }
 
@@ -197,8 +198,8 @@ impl<'a> Doc<'a> {
                     _ => return Err(self.bail()),
                 }
                 let start = skip_blank(line, after_key + 1);
-                let scalar = statement_scalar(line, start, index).ok_or_else(|| self.bail())?;
-                Statement::Scalar(scalar)
+                let scalar = statement_scalar(line, start).ok_or_else(|| self.bail())?;
+                Statement::Scalar(scalar, LineRef { index, text: line })
             }
             Some(b'|') => {
                 let columns = header_columns(line, after_key).ok_or_else(|| self.bail())?;
@@ -243,13 +244,17 @@ impl<'a> Doc<'a> {
             }
             cells.clear();
             let index = self.line;
-            let end = match split_row(rest, start, index, cells) {
+            let end = match split_row(rest, start, cells) {
                 Some(end) if cells.len() == columns => end,
                 _ => return Err(self.bail()),
             };
-            let next = rest[end..]
-                .find('\n')
-                .map_or(text.len(), |i| self.pos + end + i + 1);
+            // A row usually ends at its line end; after a comment, find it.
+            let next = match rest.as_bytes().get(end) {
+                Some(b'\n') => self.pos + end + 1,
+                _ => rest[end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| self.pos + end + i + 1),
+            };
             self.advance(next);
             return Ok(Some((index, rest, start)));
         }
@@ -270,39 +275,12 @@ impl<'a> Doc<'a> {
     fn skip_rest(&mut self) -> Result<(), Error> {
         while let Some((_, statement)) = self.next_statement()? {
             match statement {
-                Statement::Scalar(s) => s.check(self)?,
+                Statement::Scalar(s, _) => s.check(self)?,
                 Statement::Table(h) => self.skip_rows(h.columns.len())?,
             }
         }
         Ok(())
     }
-}
-
-/// The first index `>= from` where `bytes` holds one of `stops`, or `bytes.len()`.
-/// Skips eight bytes at a time while none of them can stop the scan (the exact
-/// "has a zero byte" test on `chunk ^ stop`); the caller examines the byte it lands on.
-fn skip_to_any<const N: usize>(bytes: &[u8], from: usize, stops: [u8; N]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(chunk);
-        let hit = stops.iter().fold(0, |acc, &stop| {
-            let y = word ^ (ONES * u64::from(stop));
-            acc | (y.wrapping_sub(ONES) & !y & HIGHS)
-        });
-        if hit != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while i < bytes.len() && !stops.contains(&bytes[i]) {
-        i += 1;
-    }
-    i
 }
 
 /// `str::trim_end`, skipping the work when the text ends in a visible ASCII character.
@@ -363,7 +341,7 @@ fn header_columns(line: &str, open: usize) -> Option<Vec<&str>> {
 
 /// The scalar of a `key: value` statement starting at `start`; `None` when the value is
 /// not a single-line scalar (empty, a block, inline brackets, a typed table, ...).
-fn statement_scalar(line: &str, start: usize, line_index: usize) -> Option<Scalar<'_>> {
+fn statement_scalar(line: &str, start: usize) -> Option<Scalar<'_>> {
     if at_end_or_comment(line, start) {
         return None;
     }
@@ -372,7 +350,7 @@ fn statement_scalar(line: &str, start: usize, line_index: usize) -> Option<Scala
         return None;
     }
     if rest.starts_with('"') {
-        let (scalar, end) = quoted_at(line, start, line_index)?;
+        let (scalar, end) = quoted_at(line, start)?;
         let after = skip_blank(line, end);
         return at_end_or_comment(line, after).then_some(scalar);
     }
@@ -384,21 +362,21 @@ fn statement_scalar(line: &str, start: usize, line_index: usize) -> Option<Scala
     Some(Scalar {
         text: trim_end(&line[start..end]),
         quoted: false,
-        escaped: false,
-        line_index,
-        line,
+        escape_from: NO_ESCAPE,
         offset: start,
     })
 }
 
 /// A quoted string starting at the `"` at `start`, ending on the same line (`line` may
 /// run on past its line end). Returns the scalar and the offset after the closing quote.
-fn quoted_at(line: &str, start: usize, line_index: usize) -> Option<(Scalar<'_>, usize)> {
+fn quoted_at(line: &str, start: usize) -> Option<(Scalar<'_>, usize)> {
     let bytes = line.as_bytes();
     let mut i = start + 1;
-    let mut escaped = false;
+    let mut escape_from = NO_ESCAPE;
     loop {
-        i = skip_to_any(bytes, i, [b'"', b'\\', b'\n', b'\r']);
+        // Every CR is part of a CRLF (`try_from_str` checked), so a line end is found
+        // by its LF.
+        i = skip_to_any(bytes, i, [b'"', b'\\', b'\n']);
         let Some(&byte) = bytes.get(i) else { break };
         match byte {
             b'"' => {
@@ -406,9 +384,7 @@ fn quoted_at(line: &str, start: usize, line_index: usize) -> Option<(Scalar<'_>,
                     Scalar {
                         text: &line[start..=i],
                         quoted: true,
-                        escaped,
-                        line_index,
-                        line,
+                        escape_from,
                         offset: start,
                     },
                     i + 1,
@@ -420,7 +396,10 @@ fn quoted_at(line: &str, start: usize, line_index: usize) -> Option<(Scalar<'_>,
             // the pair itself.
             b'\\' if matches!(bytes.get(i + 1), Some(b'\n' | b'\r')) => return None,
             b'\\' => {
-                escaped = true;
+                if escape_from == NO_ESCAPE {
+                    // Its index in the content; 0 (decode it all) if that is too large.
+                    escape_from = u32::try_from(i - start - 1).unwrap_or(0);
+                }
                 i += 2;
             }
             _ => i += 1,
@@ -433,26 +412,23 @@ fn quoted_at(line: &str, start: usize, line_index: usize) -> Option<(Scalar<'_>,
 /// end) into `cells` with the parser's rules. Returns the offset where the row ends (its
 /// line end or a comment), or `None` for anything the direct path leaves to the parser
 /// (inline brackets, a multi-line quoted cell, text after a quoted cell).
-fn split_row<'a>(
-    line: &'a str,
-    start: usize,
-    line_index: usize,
-    cells: &mut Vec<Scalar<'a>>,
-) -> Option<usize> {
+fn split_row<'a>(line: &'a str, start: usize, cells: &mut Vec<Scalar<'a>>) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut p = skip_blank(line, start);
     loop {
-        let end = match bytes.get(p) {
+        // Where the cell ends, past the blanks after it.
+        let q = match bytes.get(p) {
             Some(b'[' | b'{') => return None,
             Some(b'"') => {
-                let (scalar, end) = quoted_at(line, p, line_index)?;
+                let (scalar, end) = quoted_at(line, p)?;
                 cells.push(scalar);
-                end
+                skip_blank(line, end)
             }
             _ => {
                 let mut end = p;
                 loop {
-                    end = skip_to_any(bytes, end, [b',', b'#', b'\n', b'\r']);
+                    // A CR before the LF is trimmed below with the other blanks.
+                    end = skip_to_any(bytes, end, [b',', b'#', b'\n']);
                     match bytes.get(end) {
                         Some(b'#') if !is_comment_at(line, end) => end += 1,
                         _ => break,
@@ -461,17 +437,24 @@ fn split_row<'a>(
                 cells.push(Scalar {
                     text: trim_end(&line[p..end]),
                     quoted: false,
-                    escaped: false,
-                    line_index,
-                    line,
+                    escape_from: NO_ESCAPE,
                     offset: p,
                 });
+                // A plain cell runs up to its `,`, comment or line end: no blank here.
                 end
             }
         };
-        let q = skip_blank(line, end);
         match bytes.get(q) {
-            Some(b',') => p = skip_blank(line, q + 1),
+            Some(b',') => {
+                // Usually `, ` and then the next cell.
+                p = q + 1;
+                if bytes.get(p) == Some(&b' ') {
+                    p += 1;
+                }
+                if matches!(bytes.get(p), Some(b' ' | b'\t')) {
+                    p = skip_blank(line, p);
+                }
+            }
             _ if at_end_or_comment(line, q) => return Some(q),
             _ => return None,
         }
@@ -483,11 +466,25 @@ fn split_row<'a>(
 struct Scalar<'a> {
     text: &'a str,
     quoted: bool,
-    /// A quoted literal holding a backslash (found while scanning it).
-    escaped: bool,
-    line_index: usize,
-    line: &'a str,
+    /// For a quoted literal holding a backslash (found while scanning it): where in
+    /// its content decoding starts (the text before has no escape); else
+    /// [`NO_ESCAPE`].
+    escape_from: u32,
+    /// Byte offset of the scalar in its line.
     offset: usize,
+}
+
+/// [`Scalar::escape_from`] of a scalar with nothing to decode.
+const NO_ESCAPE: u32 = u32::MAX;
+
+/// The line a scalar was read from (for error positions), kept once per row rather than
+/// in every cell.
+#[derive(Clone, Copy)]
+struct LineRef<'a> {
+    /// 0-based line index.
+    index: usize,
+    /// The line's text (it may run on past its line end).
+    text: &'a str,
 }
 
 impl<'a> Scalar<'a> {
@@ -495,42 +492,22 @@ impl<'a> Scalar<'a> {
     /// given up) for literals the parser rejects (out-of-range integers, bad escapes).
     fn typed(&self, bailed: &mut bool) -> Result<Typed<'a>, Error> {
         if self.quoted {
-            let content = &self.text[1..self.text.len() - 1];
-            if !self.escaped {
-                return Ok(Typed::Str(Cow::Borrowed(content)));
-            }
-            return match decode_simple_escapes(content) {
-                Some(s) => Ok(Typed::Str(Cow::Owned(s))),
-                // `\u{...}`: the parser's decoder (it also rejects bad ones).
-                None => match decode_quoted(self.text) {
-                    Ok(s) => Ok(Typed::Str(Cow::Owned(s))),
-                    Err(_) => Err(bail(bailed)),
-                },
-            };
+            return self.decoded(bailed).map(Typed::Str);
         }
         let t = self.text;
-        match t {
-            "true" => return Ok(Typed::Bool(true)),
-            "false" => return Ok(Typed::Bool(false)),
-            "null" | "nil" => return Ok(Typed::Null),
-            _ => {}
-        }
         // Every literal starts with a digit, `-`, `t`, `f` or `n`; anything else is text.
         match t.as_bytes().first() {
             None => return Ok(Typed::Str(Cow::Borrowed(t))),
-            Some(b) if !(b.is_ascii_digit() || matches!(b, b'-' | b't' | b'f' | b'n')) => {
-                return Ok(Typed::Str(Cow::Borrowed(t)));
+            Some(b'0'..=b'9' | b'-') => {
+                if let Some(i) = plain_decimal(t) {
+                    return Ok(Typed::Int(i));
+                }
             }
-            _ => {}
-        }
-        // Plain decimal digits: the common integer case, without the parser's copy.
-        let digits = t.strip_prefix('-').unwrap_or(t);
-        if !digits.is_empty()
-            && digits.len() < 19
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && let Ok(i) = t.parse::<i64>()
-        {
-            return Ok(Typed::Int(i));
+            Some(b't') if t == "true" => return Ok(Typed::Bool(true)),
+            Some(b'f') if t == "false" => return Ok(Typed::Bool(false)),
+            Some(b'n') if t == "null" || t == "nil" => return Ok(Typed::Null),
+            Some(b't' | b'f' | b'n') => {}
+            Some(_) => return Ok(Typed::Str(Cow::Borrowed(t))),
         }
         match parse_scalar_text(t) {
             Ok(ScalarKind::Null) => Ok(Typed::Null),
@@ -539,6 +516,23 @@ impl<'a> Scalar<'a> {
             Ok(ScalarKind::Float(f)) => Ok(Typed::Float(f)),
             Ok(ScalarKind::String(_)) => Ok(Typed::Str(Cow::Borrowed(t))),
             Err(_) => Err(bail(bailed)),
+        }
+    }
+
+    /// The string of a quoted literal, borrowed when it has no escapes; `Err` (after
+    /// marking the direct path as given up) for escapes the parser rejects.
+    fn decoded(&self, bailed: &mut bool) -> Result<Cow<'a, str>, Error> {
+        let content = &self.text[1..self.text.len() - 1];
+        if self.escape_from == NO_ESCAPE {
+            return Ok(Cow::Borrowed(content));
+        }
+        match decode_simple_escapes(content, self.escape_from as usize) {
+            Some(s) => Ok(Cow::Owned(s)),
+            // `\u{...}`: the parser's decoder (it also rejects bad ones).
+            None => match decode_quoted(self.text) {
+                Ok(s) => Ok(Cow::Owned(s)),
+                Err(_) => Err(bail(bailed)),
+            },
         }
     }
 
@@ -552,19 +546,42 @@ impl<'a> Scalar<'a> {
         self.typed(&mut doc.bailed).map(drop)
     }
 
-    fn error_at(&self, err: Error) -> Error {
-        at(err, self.line_index, self.line, self.offset)
+    fn error_at(&self, line: LineRef<'_>, err: Error) -> Error {
+        at(err, line.index, line.text, self.offset)
     }
+}
+
+/// Plain decimal digits with an optional `-` (fewer than 19 digits, so no overflow):
+/// the common integer case, read without the parser's copy. `None` for anything else
+/// (the parser's typing decides).
+fn plain_decimal(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    if digits.is_empty() || digits.len() >= 19 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &b in digits.as_bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// Decodes the content of a quoted string with the parser's escapes (`\n \t \r \\ \"`;
 /// any other backslash pair is kept as written); `None` when it holds a `\u` escape,
 /// which is left to the parser's decoder.
-fn decode_simple_escapes(content: &str) -> Option<String> {
+/// `from` is where to start looking for backslashes (none come before it).
+fn decode_simple_escapes(content: &str, from: usize) -> Option<String> {
     let bytes = content.as_bytes();
     let mut out = String::with_capacity(content.len());
     let mut run = 0;
-    let mut i = 0;
+    let mut i = from;
     loop {
         i = skip_to_any(bytes, i, [b'\\']);
         if i >= bytes.len() {
@@ -700,12 +717,12 @@ impl<'de> MapAccess<'de> for RootAccess<'_, '_> {
             return Err(Error::custom("next_value called before next_key"));
         };
         match statement {
-            Statement::Scalar(scalar) => seed
+            Statement::Scalar(scalar, line) => seed
                 .deserialize(ScalarDe {
                     scalar,
                     bailed: &mut self.doc.bailed,
                 })
-                .map_err(|e| in_context(scalar.error_at(e), &key)),
+                .map_err(|e| in_context(scalar.error_at(line, e), &key)),
             Statement::Table(header) => {
                 let result = seed.deserialize(TableDe {
                     doc: self.doc,
@@ -755,6 +772,7 @@ fn visit_table<'de, 'a, V: Visitor<'de>>(
         options,
         cells: Vec::with_capacity(header.columns.len()),
         index: 0,
+        checked_fields: None,
     };
     visitor.visit_seq(&mut access)
 }
@@ -812,6 +830,7 @@ struct RowsAccess<'d, 'a, 'h> {
     options: &'d DeOptions,
     cells: Vec<Scalar<'a>>,
     index: usize,
+    checked_fields: Option<&'static [&'static str]>,
 }
 
 impl<'de> SeqAccess<'de> for RowsAccess<'_, '_, '_> {
@@ -839,7 +858,12 @@ impl<'de> SeqAccess<'de> for RowsAccess<'_, '_, '_> {
         let row = RowDe {
             columns: self.columns,
             cells: &self.cells,
+            line: LineRef {
+                index: line_index,
+                text: line,
+            },
             options: self.options,
+            checked_fields: &mut self.checked_fields,
             bailed: &mut self.doc.bailed,
         };
         seed.deserialize(row)
@@ -851,7 +875,10 @@ impl<'de> SeqAccess<'de> for RowsAccess<'_, '_, '_> {
 struct RowDe<'r, 'a> {
     columns: &'r [&'a str],
     cells: &'r [Scalar<'a>],
+    line: LineRef<'a>,
     options: &'r DeOptions,
+    /// The field list the columns were last checked against (`deny_unknown_columns`).
+    checked_fields: &'r mut Option<&'static [&'static str]>,
     bailed: &'r mut bool,
 }
 
@@ -862,6 +889,7 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
         visitor.visit_map(RowAccess {
             columns: self.columns,
             cells: self.cells,
+            line: self.line,
             next: 0,
             bailed: self.bailed,
         })
@@ -873,13 +901,21 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
+        // The columns are the same for every row: check them once per table and
+        // field list, not per row.
         if self.options.deny_unknown_columns
-            && let Some(column) = self
+            && !self
+                .checked_fields
+                .is_some_and(|checked| std::ptr::eq(checked, fields))
+        {
+            if let Some(column) = self
                 .columns
                 .iter()
                 .find(|c| !fields.iter().any(|f| f == *c))
-        {
-            return Err(unknown_column(column, fields));
+            {
+                return Err(unknown_column(column, fields));
+            }
+            *self.checked_fields = Some(fields);
         }
         self.deserialize_any(visitor)
     }
@@ -888,6 +924,7 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
         let len = self.cells.len();
         let mut access = CellsAccess {
             cells: self.cells,
+            line: self.line,
             next: 0,
             bailed: self.bailed,
         };
@@ -913,6 +950,7 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
 struct RowAccess<'r, 'a> {
     columns: &'r [&'a str],
     cells: &'r [Scalar<'a>],
+    line: LineRef<'a>,
     next: usize,
     bailed: &'r mut bool,
 }
@@ -940,7 +978,7 @@ impl<'de> MapAccess<'de> for RowAccess<'_, '_> {
             scalar: *cell,
             bailed: self.bailed,
         })
-        .map_err(|e| in_context(cell.error_at(e), column))
+        .map_err(|e| in_context(cell.error_at(self.line, e), column))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -950,6 +988,7 @@ impl<'de> MapAccess<'de> for RowAccess<'_, '_> {
 
 struct CellsAccess<'r, 'a> {
     cells: &'r [Scalar<'a>],
+    line: LineRef<'a>,
     next: usize,
     bailed: &'r mut bool,
 }
@@ -971,7 +1010,7 @@ impl<'de> SeqAccess<'de> for CellsAccess<'_, '_> {
             bailed: self.bailed,
         })
         .map(Some)
-        .map_err(|e| in_context(cell.error_at(e), &Index(i)))
+        .map_err(|e| in_context(cell.error_at(self.line, e), &Index(i)))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -1020,16 +1059,20 @@ impl<'de> de::Deserializer<'de> for ScalarDe<'_, '_> {
     forward_to_method!(deserialize_string: deserialize_char deserialize_str deserialize_identifier);
     fn deserialize_string<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, Error> {
         if self.scalar.quoted {
-            return match self.typed()? {
-                Typed::Str(Cow::Borrowed(s)) => visitor.visit_str(s),
-                Typed::Str(Cow::Owned(s)) => visitor.visit_string(s),
-                other => Err(other.invalid_type(&visitor)),
+            return match self.scalar.decoded(self.bailed)? {
+                Cow::Borrowed(s) => visitor.visit_str(s),
+                Cow::Owned(s) => visitor.visit_string(s),
             };
         }
         // Plain: the exact text, whatever it looks like; only null is not a string.
         // Text that cannot be a number needs no typing (and no out-of-range check).
         let t = self.scalar.text;
-        if !t.starts_with(|c: char| c.is_ascii_digit() || c == '-') && t != "null" && t != "nil" {
+        let needs_typing = match t.as_bytes().first() {
+            Some(b'0'..=b'9' | b'-') => true,
+            Some(b'n') => t == "null" || t == "nil",
+            _ => false,
+        };
+        if !needs_typing {
             return visitor.visit_str(t);
         }
         match self.typed()? {
@@ -1210,10 +1253,19 @@ todos |id, area, description, issue|
             r"é✓ \d 😀",
         ] {
             let literal = format!("\"{content}\"");
-            let ours = decode_simple_escapes(content).expect("no \\u escape");
-            assert_eq!(ours, decode_quoted(&literal).unwrap(), "{literal}");
+            let expected = decode_quoted(&literal).unwrap();
+            let ours = decode_simple_escapes(content, 0).expect("no \\u escape");
+            assert_eq!(ours, expected, "{literal}");
+            // Starting at the first backslash, as the scanner records it.
+            let first = content.find('\\').unwrap_or(content.len());
+            let ours = decode_simple_escapes(content, first).expect("no \\u escape");
+            assert_eq!(ours, expected, "{literal}");
+            let line = format!("{literal}, x");
+            let (scalar, _) = quoted_at(&line, 0).expect("one-line literal");
+            let mut bailed = false;
+            assert_eq!(scalar.decoded(&mut bailed).unwrap(), expected, "{literal}");
         }
-        assert_eq!(decode_simple_escapes(r"\u{41}"), None);
+        assert_eq!(decode_simple_escapes(r"\u{41}", 0), None);
     }
 
     #[test]

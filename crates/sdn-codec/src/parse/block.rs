@@ -194,7 +194,7 @@ impl Parser<'_> {
             if self.at_line_end_or_comment(p) {
                 self.consume(v);
             } else {
-                let (cells, end) = self.parse_row_cells(p)?;
+                let (cells, end) = self.parse_row_cells(p, table.columns.len())?;
                 self.finish_line(end)?;
                 self.push_row(&mut table, cells, p)?;
                 parsed.rows.push(v.line..self.last_line + 1);
@@ -261,7 +261,7 @@ impl Parser<'_> {
                 break;
             }
             self.consume(r);
-            let (cells, end) = self.parse_row_cells(r.start)?;
+            let (cells, end) = self.parse_row_cells(r.start, table.columns.len())?;
             self.finish_line(end)?;
             self.push_row(table, cells, r.start)?;
             if self.record {

@@ -231,7 +231,7 @@ pub fn split_cells(row: &str) -> Result<Vec<Value>, Error> {
     let options = ParseOptions::default();
     let mut parser = Parser::new(row, &options, false)?;
     let start = parser.skip_blank(0);
-    let (cells, end) = parser.parse_row_cells(start)?;
+    let (cells, end) = parser.parse_row_cells(start, 0)?;
     parser.expect_no_more_lines(end, "unexpected text after the row")?;
     Ok(cells)
 }
@@ -327,19 +327,19 @@ impl<'a> Parser<'a> {
         options: &'a ParseOptions,
         record: bool,
     ) -> Result<Self, Error> {
-        let mut lines = Vec::new();
-        let mut start = 0;
         let bytes = src.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' {
-                let end = if i > start && bytes[i - 1] == b'\r' {
-                    i - 1
-                } else {
-                    i
-                };
-                lines.push((start, end));
-                start = i + 1;
-            }
+        // Counted first (a vectorized loop) so the table of lines is allocated once.
+        let mut lines = Vec::with_capacity(crate::bytescan::count_byte(bytes, b'\n') + 1);
+        let mut start = 0;
+        while let Some(len) = src[start..].find('\n') {
+            let i = start + len;
+            let end = if i > start && bytes[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            };
+            lines.push((start, end));
+            start = i + 1;
         }
         if start < bytes.len() {
             lines.push((start, bytes.len()));
@@ -369,13 +369,16 @@ impl<'a> Parser<'a> {
             ));
         }
         // A CR is a line end only before LF; anywhere else it would be invisible data.
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-                return Err(parser.error(
-                    i,
-                    ErrorKind::Syntax,
-                    "carriage return (CR) not followed by a line feed; SDN line ends are LF or CRLF",
-                ));
+        // Most texts have no CR at all: look for one first with a fast scan.
+        if crate::bytescan::contains_byte(bytes, b'\r') {
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                    return Err(parser.error(
+                        i,
+                        ErrorKind::Syntax,
+                        "carriage return (CR) not followed by a line feed; SDN line ends are LF or CRLF",
+                    ));
+                }
             }
         }
         Ok(parser)
@@ -578,7 +581,7 @@ impl<'a> Parser<'a> {
                 let inline_row = if self.at_line_end_or_comment(p) {
                     None
                 } else {
-                    let (cells, end) = self.parse_row_cells(p)?;
+                    let (cells, end) = self.parse_row_cells(p, columns.len())?;
                     self.expect_line_rest_blank(end)?;
                     Some(cells)
                 };

@@ -2,7 +2,10 @@
 //! table header columns and row cells. Multi-line constructs (quoted strings, inline
 //! brackets) scan across line ends; the block parser resumes after them.
 
+use std::borrow::Cow;
+
 use super::Parser;
+use crate::bytescan::skip_to_any;
 use crate::error::{Error, ErrorKind};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
@@ -90,40 +93,43 @@ fn is_float_literal(t: &str) -> bool {
     marked && i == b.len()
 }
 
+/// A number literal without its `_` digit separators (copied only when it has some).
+fn without_underscores(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b == b'_') {
+        Cow::Owned(text.chars().filter(|&c| c != '_').collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// Types a trimmed plain scalar (SPEC §4).
 pub(crate) fn type_plain(text: &str) -> Result<ScalarKind, (ErrorKind, String)> {
     Ok(match text {
         "true" => ScalarKind::Bool(true),
         "false" => ScalarKind::Bool(false),
         "null" | "nil" => ScalarKind::Null,
-        _ if is_int_literal(text) => {
-            let digits: String = text.chars().filter(|&c| c != '_').collect();
-            match digits.parse::<i64>() {
-                Ok(i) => ScalarKind::Int(i),
-                Err(_) => {
-                    return Err((
-                        ErrorKind::IntegerOutOfRange,
-                        format!(
-                            "integer `{text}` is outside the 64-bit range; quote it to keep it as text"
-                        ),
-                    ));
-                }
+        _ if is_int_literal(text) => match without_underscores(text).parse::<i64>() {
+            Ok(i) => ScalarKind::Int(i),
+            Err(_) => {
+                return Err((
+                    ErrorKind::IntegerOutOfRange,
+                    format!(
+                        "integer `{text}` is outside the 64-bit range; quote it to keep it as text"
+                    ),
+                ));
             }
-        }
-        _ if is_float_literal(text) => {
-            let digits: String = text.chars().filter(|&c| c != '_').collect();
-            match digits.parse::<f64>() {
-                Ok(f) if f.is_finite() => ScalarKind::Float(f),
-                _ => {
-                    return Err((
-                        ErrorKind::NonFiniteFloat,
-                        format!(
-                            "float `{text}` is too large for a 64-bit float; quote it to keep it as text"
-                        ),
-                    ));
-                }
+        },
+        _ if is_float_literal(text) => match without_underscores(text).parse::<f64>() {
+            Ok(f) if f.is_finite() => ScalarKind::Float(f),
+            _ => {
+                return Err((
+                    ErrorKind::NonFiniteFloat,
+                    format!(
+                        "float `{text}` is too large for a 64-bit float; quote it to keep it as text"
+                    ),
+                ));
             }
-        }
+        },
         _ => ScalarKind::String(text.to_owned()),
     })
 }
@@ -208,6 +214,8 @@ impl Parser<'_> {
         let mut i = pos + 1;
         let mut run = i;
         loop {
+            // Only these bytes need attention; the rest is copied as runs.
+            i = skip_to_any(bytes, i, [b'"', b'\\', b'\r']);
             let Some(&b) = bytes.get(i) else {
                 return Err(self.error(
                     pos,
@@ -310,8 +318,10 @@ impl Parser<'_> {
     /// Builds the scalar for a trimmed plain text found at `pos`.
     pub(crate) fn plain_scalar(&self, text: &str, pos: usize) -> Result<Value, Error> {
         let kind = type_plain(text).map_err(|(kind, msg)| self.error(pos, kind, msg))?;
-        if let ScalarKind::String(s) = &kind {
+        if let ScalarKind::String(s) = kind {
             self.check_string_len(s.len(), pos)?;
+            // `type_plain` keeps a string's text as written: no need to compare.
+            return Ok(Value::Scalar(Scalar::plain_string(s)));
         }
         Ok(Value::Scalar(Scalar::with_source(kind, text)))
     }
@@ -520,8 +530,14 @@ impl Parser<'_> {
 
     /// Parses the cells of a table row starting at `pos` up to the end of its line (a
     /// quoted or inline cell may span lines). Returns the cells and the end offset.
-    pub(crate) fn parse_row_cells(&mut self, pos: usize) -> Result<(Vec<Value>, usize), Error> {
-        let mut cells = Vec::new();
+    /// `columns` is the expected cell count (the row's capacity; 0 when unknown), so a
+    /// row of a large table holds no spare cells.
+    pub(crate) fn parse_row_cells(
+        &mut self,
+        pos: usize,
+        columns: usize,
+    ) -> Result<(Vec<Value>, usize), Error> {
+        let mut cells = Vec::with_capacity(columns);
         let mut p = self.skip_blank(pos);
         loop {
             let (cell, end) = match self.byte(p) {
@@ -555,11 +571,13 @@ impl Parser<'_> {
     fn scan_cell_end(&self, pos: usize) -> usize {
         let bytes = self.src.as_bytes();
         let mut i = pos;
-        while i < bytes.len() && !matches!(bytes[i], b',' | b'\n' | b'\r') && !self.is_comment_at(i)
-        {
+        loop {
+            i = skip_to_any(bytes, i, [b',', b'\n', b'\r', b'#']);
+            if bytes.get(i) != Some(&b'#') || self.is_comment_at(i) {
+                return i;
+            }
             i += 1;
         }
-        i
     }
 
     /// Parses `|a, b|` starting at the first `|`; returns the columns and the offset after
