@@ -262,15 +262,16 @@ pub(crate) fn from_str_via_value<T: DeserializeOwned>(
     from_value_with(value, options)
 }
 
-/// Deserializes a `T` from UTF-8 bytes of SDN text (re-exported at the crate root as
-/// `from_bytes`, because `sdn_codec::from_slice` parses bytes into a [`Value`]).
+/// Deserializes a `T` from UTF-8 bytes of SDN text; invalid UTF-8 is an error with its
+/// position. (To parse bytes into a [`Value`] keeping every scalar's source text, use
+/// [`crate::parse_slice`].)
 ///
 /// ```
 /// #[derive(Debug, serde::Deserialize)]
 /// struct C { port: u16 }
-/// let c: C = sdn_codec::from_bytes(b"port: 8080\n")?;
+/// let c: C = sdn_codec::from_slice(b"port: 8080\n")?;
 /// assert_eq!(c.port, 8080);
-/// let err = sdn_codec::de::from_slice::<C>(b"port: \xff\n").unwrap_err();
+/// let err = sdn_codec::from_slice::<C>(b"port: \xff\n").unwrap_err();
 /// assert_eq!((err.line(), err.column()), (1, 7));
 /// # Ok::<(), sdn_codec::Error>(())
 /// ```

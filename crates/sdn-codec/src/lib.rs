@@ -53,14 +53,13 @@ pub mod value;
 pub mod write;
 
 pub use de::{
-    DeOptions, from_slice as from_bytes, from_slice_with as from_bytes_with, from_str,
-    from_str_with, from_value, from_value_with,
+    DeOptions, from_slice, from_slice_with, from_str, from_str_with, from_value, from_value_with,
 };
 pub use document::{Document, KeyPath, TableMut};
 pub use error::{Error, ErrorKind, Limit, Result};
 pub use parse::{
-    EntrySpan, Limits, ParseOptions, Spanned, from_path, from_slice, from_slice_with, parse,
-    parse_map_with, parse_spanned, parse_value_text, parse_with,
+    EntrySpan, Limits, ParseOptions, Spanned, from_path, parse, parse_map_with, parse_slice,
+    parse_slice_with, parse_spanned, parse_value_text, parse_with,
 };
 pub use ser::{SerOptions, to_string, to_string_with, to_value, to_writer, to_writer_with};
 pub use value::{Column, ColumnType, Map, Scalar, ScalarKind, Table, Value, ValueIndex};

@@ -607,7 +607,7 @@ fn value_serde_impls_round_trip_through_json() {
 
 #[test]
 fn from_slice_rejects_invalid_utf8_with_position() {
-    let err = sdn_codec::from_bytes::<Value>(b"a: 1\nb: x\xffy\n").unwrap_err();
+    let err = sdn_codec::from_slice::<Value>(b"a: 1\nb: x\xffy\n").unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidUtf8);
     assert_eq!((err.line(), err.column()), (2, 5));
 }

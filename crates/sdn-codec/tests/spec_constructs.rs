@@ -21,7 +21,7 @@ fn bom_is_skipped() {
     let v = snap("bom_is_skipped", "\u{feff}a: 1\n");
     assert_eq!(v["a"].as_i64(), Some(1));
     let bytes = b"\xef\xbb\xbfa: 1\n";
-    assert_eq!(sdn_codec::from_slice(bytes).unwrap(), v);
+    assert_eq!(sdn_codec::parse_slice(bytes).unwrap(), v);
 }
 
 #[test]

@@ -389,7 +389,7 @@ fn stray_carriage_return() {
 
 #[test]
 fn invalid_utf8_reports_the_byte() {
-    let err = sdn_codec::from_slice(b"a: ok\nb: caf\xe9\n").unwrap_err();
+    let err = sdn_codec::parse_slice(b"a: ok\nb: caf\xe9\n").unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidUtf8);
     assert_eq!((err.line(), err.column()), (2, 7));
     insta::assert_snapshot!("invalid_utf8", err.to_string());

@@ -106,7 +106,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 /// Reads a file as SDN text (UTF-8; a bad byte is reported with its position).
 fn read_sdn_text(path: &Path) -> Result<String, Failure> {
     let bytes = read(path)?;
-    String::from_utf8(bytes).map_err(|e| match sdn_codec::from_slice(e.as_bytes()) {
+    String::from_utf8(bytes).map_err(|e| match sdn_codec::parse_slice(e.as_bytes()) {
         Err(err) => invalid(err, path),
         Ok(_) => Failure::Invalid(format!("error: {} is not UTF-8", path.display())),
     })

@@ -1,7 +1,7 @@
 //! Parsing SDN text (SPEC §2–§7) into a [`Value`], with limits and line/column errors.
 //!
-//! Entry points: [`parse`], [`parse_with`], [`parse_map_with`], [`from_slice`],
-//! [`from_slice_with`], [`from_path`], and [`parse_spanned`] (values plus the line
+//! Entry points: [`parse`], [`parse_with`], [`parse_map_with`], [`parse_slice`],
+//! [`parse_slice_with`], [`from_path`], and [`parse_spanned`] (values plus the line
 //! ranges they came from, for format-preserving editors).
 //!
 //! Building blocks for code that edits SDN text line by line (the format-preserving
@@ -133,16 +133,16 @@ fn parse_spanned_inner(text: &str, options: &ParseOptions, record: bool) -> Resu
 /// are an [`ErrorKind::InvalidUtf8`] error at the first bad byte.
 ///
 /// ```
-/// let err = sdn_codec::from_slice(b"a: 1\nb: \xff\n").unwrap_err();
+/// let err = sdn_codec::parse_slice(b"a: 1\nb: \xff\n").unwrap_err();
 /// assert_eq!(err.kind(), &sdn_codec::ErrorKind::InvalidUtf8);
 /// assert_eq!((err.line(), err.column()), (2, 4));
 /// ```
-pub fn from_slice(bytes: &[u8]) -> Result<Value, Error> {
-    from_slice_with(bytes, &ParseOptions::default())
+pub fn parse_slice(bytes: &[u8]) -> Result<Value, Error> {
+    parse_slice_with(bytes, &ParseOptions::default())
 }
 
-/// [`from_slice`] with options.
-pub fn from_slice_with(bytes: &[u8], options: &ParseOptions) -> Result<Value, Error> {
+/// [`parse_slice`] with options.
+pub fn parse_slice_with(bytes: &[u8], options: &ParseOptions) -> Result<Value, Error> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let text = utf8(bytes)?;
     parse_with(text, options)
@@ -152,7 +152,7 @@ pub fn from_slice_with(bytes: &[u8], options: &ParseOptions) -> Result<Value, Er
 pub fn from_path(path: impl AsRef<Path>, options: &ParseOptions) -> Result<Value, Error> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(&e, path))?;
-    from_slice_with(&bytes, options).map_err(|e| e.with_path(path))
+    parse_slice_with(&bytes, options).map_err(|e| e.with_path(path))
 }
 
 /// Checks that `bytes` are UTF-8, reporting the first bad byte's line and column.
