@@ -49,8 +49,8 @@ fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Er
     }
 }
 
-/// Applies `edits` to `doc` and returns the new text.
-pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Result<String> {
+/// Applies `edits` to `doc` and returns the edited document.
+pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Result<Document> {
     for edit in edits {
         let table = edit.table;
         if let (Some(columns), None) = (&edit.create_columns, doc.get(table)) {
@@ -101,7 +101,7 @@ pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Resu
                 .map_err(|err| edit_error(path, table, "append a row", err))?;
         }
     }
-    Ok(doc.into_string())
+    Ok(doc)
 }
 
 fn most_common(cells: &[Value]) -> Value {

@@ -223,7 +223,7 @@ impl StoreSet {
         }
         match changed.as_slice() {
             [] => {}
-            [(store, text)] => store.commit_locked(text.clone())?,
+            [(store, text)] => store.commit_locked(text)?,
             _ => {
                 let changes: Vec<(PathBuf, Vec<u8>)> = changed
                     .into_iter()

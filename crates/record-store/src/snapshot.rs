@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sdn_codec::Value;
+use sdn_codec::{Document, Value};
 
 use crate::error::Result;
 use crate::identity::FileIdentity;
@@ -24,19 +24,27 @@ pub struct Snapshot {
 
 struct SnapshotInner {
     path: PathBuf,
-    bytes: Vec<u8>,
-    root: Value,
+    content: Content,
     /// Pins the file's inode while the snapshot lives (see [`crate::identity`]), and
     /// the identity it had when read; `None` for a missing file.
     source: Option<(File, FileIdentity)>,
     typed: parking_lot::Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
+/// What a snapshot was parsed into.
+enum Content {
+    /// Bytes and their value (read path).
+    Plain { bytes: Vec<u8>, root: Value },
+    /// A format-preserving document (its text and value), kept when the writer had one
+    /// anyway, so the next transaction edits it without parsing the file again.
+    Document(Document),
+}
+
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Snapshot")
             .field("path", &self.inner.path)
-            .field("bytes", &self.inner.bytes.len())
+            .field("bytes", &self.bytes().len())
             .finish_non_exhaustive()
     }
 }
@@ -48,14 +56,34 @@ impl Snapshot {
         root: Value,
         source: Option<(File, FileIdentity)>,
     ) -> Self {
+        Snapshot::with_content(path, Content::Plain { bytes, root }, source)
+    }
+
+    /// A snapshot of the text of `document` (which the parser reads as its value).
+    pub(crate) fn from_document(
+        path: &Path,
+        document: Document,
+        source: Option<(File, FileIdentity)>,
+    ) -> Self {
+        Snapshot::with_content(path, Content::Document(document), source)
+    }
+
+    fn with_content(path: &Path, content: Content, source: Option<(File, FileIdentity)>) -> Self {
         Snapshot {
             inner: Arc::new(SnapshotInner {
                 path: path.to_path_buf(),
-                bytes,
-                root,
+                content,
                 source,
                 typed: parking_lot::Mutex::new(HashMap::new()),
             }),
+        }
+    }
+
+    /// The format-preserving document of this snapshot, when one was kept.
+    pub(crate) fn edit_document(&self) -> Option<&Document> {
+        match &self.inner.content {
+            Content::Document(document) => Some(document),
+            Content::Plain { .. } => None,
         }
     }
 
@@ -71,12 +99,18 @@ impl Snapshot {
 
     /// The file's bytes (empty for a missing file).
     pub fn bytes(&self) -> &[u8] {
-        &self.inner.bytes
+        match &self.inner.content {
+            Content::Plain { bytes, .. } => bytes,
+            Content::Document(document) => document.as_str().as_bytes(),
+        }
     }
 
     /// The whole document, untyped.
     pub fn document(&self) -> &Value {
-        &self.inner.root
+        match &self.inner.content {
+            Content::Plain { root, .. } => root,
+            Content::Document(document) => document.value(),
+        }
     }
 
     /// Whether two snapshots are the same parsed version (not merely equal content).
@@ -86,19 +120,35 @@ impl Snapshot {
 
     /// The table of record type `T` (empty when the file has no such table).
     pub fn table<T: Record>(&self) -> Result<Records<T>> {
+        Ok(Records {
+            decoded: self.decoded::<T>()?,
+        })
+    }
+
+    /// Table `T::TABLE` decoded as `T`, from the typed cache when it is there.
+    pub(crate) fn decoded<T: Record>(&self) -> Result<Arc<table::Decoded<T>>> {
         let type_id = TypeId::of::<T>();
         if let Some(cached) = self.inner.typed.lock().get(&type_id)
-            && let Ok(records) = Arc::clone(cached).downcast::<BTreeMap<T::Key, T>>()
+            && let Ok(decoded) = Arc::clone(cached).downcast::<table::Decoded<T>>()
         {
-            return Ok(Records { records });
+            return Ok(decoded);
         }
-        let decoded = table::decode::<T>(&self.inner.path, &self.inner.root)?;
-        let records = Arc::new(decoded.records);
+        let decoded = Arc::new(table::decode::<T>(&self.inner.path, self.document())?);
         self.inner
             .typed
             .lock()
-            .insert(type_id, Arc::clone(&records) as Arc<dyn Any + Send + Sync>);
-        Ok(Records { records })
+            .insert(type_id, Arc::clone(&decoded) as Arc<dyn Any + Send + Sync>);
+        Ok(decoded)
+    }
+
+    /// Caches `decoded`, which must equal what [`table::decode`] returns for this
+    /// snapshot, unless the table is cached already.
+    pub(crate) fn seed_decoded<T: Record>(&self, decoded: table::Decoded<T>) {
+        self.inner
+            .typed
+            .lock()
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(decoded) as Arc<dyn Any + Send + Sync>);
     }
 
     /// The record of type `T` with `key`.
@@ -108,15 +158,22 @@ impl Snapshot {
 }
 
 /// The records of one table in a [`Snapshot`], in key order. Cheap to clone.
-#[derive(Debug)]
 pub struct Records<T: Record> {
-    records: Arc<BTreeMap<T::Key, T>>,
+    decoded: Arc<table::Decoded<T>>,
+}
+
+impl<T: Record + std::fmt::Debug> std::fmt::Debug for Records<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("records", &self.decoded.records)
+            .finish()
+    }
 }
 
 impl<T: Record> Clone for Records<T> {
     fn clone(&self) -> Self {
         Records {
-            records: Arc::clone(&self.records),
+            decoded: Arc::clone(&self.decoded),
         }
     }
 }
@@ -124,37 +181,37 @@ impl<T: Record> Clone for Records<T> {
 impl<T: Record> Records<T> {
     /// The record with `key`.
     pub fn get(&self, key: &T::Key) -> Option<&T> {
-        self.records.get(key)
+        self.decoded.records.get(key)
     }
 
     /// Whether a record with `key` exists.
     pub fn contains_key(&self, key: &T::Key) -> bool {
-        self.records.contains_key(key)
+        self.decoded.records.contains_key(key)
     }
 
     /// All records, in key order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &T> + DoubleEndedIterator {
-        self.records.values()
+        self.decoded.records.values()
     }
 
     /// All keys, in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &T::Key> + DoubleEndedIterator {
-        self.records.keys()
+        self.decoded.records.keys()
     }
 
     /// How many records there are.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.decoded.records.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.decoded.records.is_empty()
     }
 
     /// The records as a map from key to record.
     pub fn as_map(&self) -> &BTreeMap<T::Key, T> {
-        &self.records
+        &self.decoded.records
     }
 }
 

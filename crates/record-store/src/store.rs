@@ -312,8 +312,11 @@ impl Store {
                 resume_unwind(panic)
             }
         };
-        if let Some(text) = tx.render()? {
-            self.commit_locked(text)?;
+        if let Some(doc) = tx.render_document()? {
+            self.commit_locked(doc.as_str())?;
+            if let Some(snapshot) = self.remember_committed_locked(doc) {
+                tx.seed(&snapshot);
+            }
         }
         drop(guard);
         Ok(value)
@@ -363,12 +366,10 @@ impl Store {
         if let Some((key, snapshot)) = inner.cache.current()
             && key.identity == Some(identity)
             && snapshot.bytes() == bytes.as_slice()
-            && let Ok(text) = std::str::from_utf8(&bytes)
         {
-            return Ok(Transaction::new(
+            return Ok(Transaction::from_snapshot(
                 &inner.path,
-                text.to_owned(),
-                snapshot.document().clone(),
+                Snapshot::clone(&snapshot),
             ));
         }
         let text = String::from_utf8(bytes).map_err(|err| Error::Io {
@@ -381,18 +382,15 @@ impl Store {
             identity: Some(identity),
             trusted: identity.settled_at(read_at),
         };
-        let snapshot = Snapshot::new(
-            &inner.path,
-            text.into_bytes(),
-            doc.value().clone(),
-            Some((file, identity)),
-        );
-        inner.cache.publish(ticket, key, Arc::new(snapshot));
-        Ok(Transaction::from_document(&inner.path, doc))
+        let snapshot = Snapshot::from_document(&inner.path, doc, Some((file, identity)));
+        inner
+            .cache
+            .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
+        Ok(Transaction::from_snapshot(&inner.path, snapshot))
     }
 
     /// Replaces the file with `text`; the caller holds the writer lock.
-    pub(crate) fn commit_locked(&self, text: String) -> Result<()> {
+    pub(crate) fn commit_locked(&self, text: &str) -> Result<()> {
         let inner = &*self.inner;
         atomic_io::Options::new()
             .durability(inner.durability)
@@ -402,6 +400,30 @@ impl Store {
                 source,
             })?;
         Ok(())
+    }
+
+    /// Caches `doc`, just committed, as the file's snapshot, so the next transaction
+    /// (or read) need not parse the file again; the caller holds the writer lock.
+    ///
+    /// The entry is published *untrusted*: every later use compares the file's bytes
+    /// with `doc`'s text first (see [`crate::identity`]), so a foreign writer that
+    /// replaced the file after our rename is still noticed. Best effort: when the file
+    /// cannot be opened, nothing is cached and the next use parses the file.
+    fn remember_committed_locked(&self, doc: Document) -> Option<Snapshot> {
+        let inner = &*self.inner;
+        let ticket = inner.cache.ticket();
+        let file = File::open(&inner.path).ok()?;
+        let meta = file.metadata().ok()?;
+        let identity = FileIdentity::of(&meta);
+        let key = CacheKey {
+            identity: Some(identity),
+            trusted: false,
+        };
+        let snapshot = Snapshot::from_document(&inner.path, doc, Some((file, identity)));
+        inner
+            .cache
+            .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
+        Some(snapshot)
     }
 }
 

@@ -11,8 +11,10 @@ use sdn_codec::{Map, Value};
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
 use crate::record::Record;
+use crate::snapshot::Snapshot;
 
 /// A table's rows decoded as `T`, with each key's original row.
+#[derive(Clone)]
 pub(crate) struct Decoded<T: Record> {
     pub(crate) records: BTreeMap<T::Key, T>,
     /// Each key's row position in the file.
@@ -78,16 +80,9 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
             .collect(),
     );
     for row in 0..table.rows.len() {
-        let Some(cells) = table.row_map(row) else {
+        let Some(record) = decode_row::<T>(path, table, row)? else {
             continue;
         };
-        let record: T = sdn_codec::from_value(Value::Dict(cells)).map_err(|err| {
-            record_error(
-                path,
-                T::TABLE,
-                format!("row {} does not read as the record type: {err}", row + 1),
-            )
-        })?;
         let key = record.key();
         if let Some(first) = decoded.original.get(&key) {
             return Err(Error::DuplicateKeyInFile {
@@ -102,6 +97,22 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
         decoded.records.insert(key, record);
     }
     Ok(decoded)
+}
+
+/// Decodes row `row` of `table` as `T` (`None`: no such row).
+fn decode_row<T: Record>(path: &Path, table: &sdn_codec::Table, row: usize) -> Result<Option<T>> {
+    let Some(cells) = table.row_map(row) else {
+        return Ok(None);
+    };
+    sdn_codec::from_value(Value::Dict(cells))
+        .map(Some)
+        .map_err(|err| {
+            record_error(
+                path,
+                T::TABLE,
+                format!("row {} does not read as the record type: {err}", row + 1),
+            )
+        })
 }
 
 /// One table inside a transaction: read it, change it; the changes are written when the
@@ -337,6 +348,60 @@ impl<T: Record> Table<T> {
         Ok(Some(edit))
     }
 
+    /// What [`decode`] returns for `root`, the value of the file this transaction just
+    /// committed, computed without decoding every row; `None` when that cannot be shown
+    /// cheaply (rows were added or removed, the columns changed, a row reads back
+    /// differently), and the next user decodes the table itself.
+    ///
+    /// Why it is exact: only rows were updated in place, so every row this transaction
+    /// never handed out mutably has the same position and cells as in the file it
+    /// decoded them from, and decoding is deterministic; every row it did hand out is
+    /// decoded again from `root`.
+    fn into_committed(self, root: &Value) -> Option<Decoded<T>> {
+        let Table {
+            path,
+            mut records,
+            original,
+            touched,
+            row_count,
+            columns,
+            inserted,
+        } = self;
+        let table = root.get(T::TABLE)?.as_table()?;
+        let same_columns = columns.as_ref().is_some_and(|names| {
+            names.len() == table.columns.len()
+                && names
+                    .iter()
+                    .zip(&table.columns)
+                    .enumerate()
+                    .all(|(i, (name, column))| match &column.name {
+                        Some(column) => column == name,
+                        None => *name == i.to_string(),
+                    })
+        });
+        if !same_columns
+            || table.rows.len() != row_count
+            || records.len() != original.len()
+            || inserted.iter().any(|key| records.contains_key(key))
+        {
+            return None;
+        }
+        for key in touched.keys() {
+            let &row = original.get(key)?;
+            let record = decode_row::<T>(&path, table, row).ok()??;
+            if record.key() != *key {
+                return None;
+            }
+            records.insert(key.clone(), record);
+        }
+        Some(Decoded {
+            records,
+            original,
+            row_count,
+            columns,
+        })
+    }
+
     fn check_key(&self, key: &T::Key, record: &T) -> Result<()> {
         let actual = record.key();
         if &actual == key {
@@ -356,6 +421,9 @@ pub(crate) trait AnyTable: Send {
     fn edit(&self) -> Result<Option<TableEdit>>;
     fn type_name(&self) -> &'static str;
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// Offers this table, as committed to a file whose snapshot is `snapshot`, to that
+    /// snapshot's typed cache (see [`Table::into_committed`]).
+    fn seed(self: Box<Self>, snapshot: &Snapshot);
 }
 
 impl<T: Record> AnyTable for Table<T> {
@@ -369,5 +437,11 @@ impl<T: Record> AnyTable for Table<T> {
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+
+    fn seed(self: Box<Self>, snapshot: &Snapshot) {
+        if let Some(decoded) = self.into_committed(snapshot.document()) {
+            snapshot.seed_decoded(decoded);
+        }
     }
 }

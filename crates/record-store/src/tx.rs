@@ -9,17 +9,23 @@ use sdn_codec::{Document, Value};
 use crate::edit;
 use crate::error::{Error, Result};
 use crate::record::Record;
-use crate::table::{self, AnyTable, Table};
+use crate::snapshot::Snapshot;
+use crate::table::{self, AnyTable, Decoded, Table};
 
 /// The state of one file inside a transaction, passed to the closure of
 /// [`Store::update`](crate::Store::update).
 pub struct Transaction {
     path: PathBuf,
-    text: String,
-    root: Value,
-    /// The format-preserving document of `text`, when it was already parsed as one.
-    doc: Option<Document>,
+    source: Source,
     tables: BTreeMap<&'static str, Box<dyn AnyTable>>,
+}
+
+/// The file as read at the start of the transaction.
+enum Source {
+    /// Text and its value; parsed as a [`Document`] only if something changes.
+    Text { text: String, root: Value },
+    /// A snapshot of the file, as cached (its decoded tables are reused).
+    Snapshot(Snapshot),
 }
 
 impl std::fmt::Debug for Transaction {
@@ -35,20 +41,17 @@ impl Transaction {
     pub(crate) fn new(path: &Path, text: String, root: Value) -> Self {
         Transaction {
             path: path.to_path_buf(),
-            text,
-            root,
-            doc: None,
+            source: Source::Text { text, root },
             tables: BTreeMap::new(),
         }
     }
 
-    /// A transaction on a document parsed for it (saves parsing it again at commit).
-    pub(crate) fn from_document(path: &Path, doc: Document) -> Self {
+    /// A transaction on the file of `snapshot` (saves parsing it again at commit when
+    /// the snapshot kept its document, and decoding tables it already decoded).
+    pub(crate) fn from_snapshot(path: &Path, snapshot: Snapshot) -> Self {
         Transaction {
             path: path.to_path_buf(),
-            text: doc.as_str().to_owned(),
-            root: doc.value().clone(),
-            doc: Some(doc),
+            source: Source::Snapshot(snapshot),
             tables: BTreeMap::new(),
         }
     }
@@ -60,7 +63,10 @@ impl Transaction {
 
     /// The whole document as read at the start of the transaction (untyped).
     pub fn document(&self) -> &Value {
-        &self.root
+        match &self.source {
+            Source::Text { root, .. } => root,
+            Source::Snapshot(snapshot) => snapshot.document(),
+        }
     }
 
     /// The table of record type `T`, decoded on first use.
@@ -71,7 +77,10 @@ impl Transaction {
         let entry = match self.tables.entry(T::TABLE) {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
-                let decoded = table::decode::<T>(&self.path, &self.root)?;
+                let decoded = match &self.source {
+                    Source::Text { root, .. } => table::decode::<T>(&self.path, root)?,
+                    Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
+                };
                 slot.insert(Box::new(Table::new(&self.path, decoded)))
             }
         };
@@ -88,6 +97,12 @@ impl Transaction {
 
     /// The new file text, or `None` when the transaction changed nothing.
     pub(crate) fn render(&self) -> Result<Option<String>> {
+        Ok(self.render_document()?.map(Document::into_string))
+    }
+
+    /// The edited document (its text is the new file text, its value what the parser
+    /// reads from it), or `None` when the transaction changed nothing.
+    pub(crate) fn render_document(&self) -> Result<Option<Document>> {
         let mut edits = Vec::new();
         for table in self.tables.values() {
             if let Some(edit) = table.edit()? {
@@ -97,10 +112,30 @@ impl Transaction {
         if edits.is_empty() {
             return Ok(None);
         }
-        let doc = match &self.doc {
-            Some(doc) => doc.clone(),
-            None => Document::parse(&self.text).map_err(|err| Error::malformed(&self.path, err))?,
+        let doc = match &self.source {
+            Source::Snapshot(snapshot) => match snapshot.edit_document() {
+                Some(doc) => doc.clone(),
+                None => {
+                    let text = std::str::from_utf8(snapshot.bytes()).map_err(|err| Error::Io {
+                        operation: "decode UTF-8 of",
+                        path: self.path.clone(),
+                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, err),
+                    })?;
+                    Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
+                }
+            },
+            Source::Text { text, .. } => {
+                Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
+            }
         };
         edit::apply(&self.path, doc, &edits).map(Some)
+    }
+
+    /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot
+    /// of the committed file), so the next transaction need not decode them again.
+    pub(crate) fn seed(self, snapshot: &Snapshot) {
+        for table in self.tables.into_values() {
+            table.seed(snapshot);
+        }
     }
 }

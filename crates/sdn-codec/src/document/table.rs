@@ -203,10 +203,6 @@ impl<'d> TableMut<'d> {
         let old = table_at(doc.root(), &self.keys)?;
         let mut new = old.clone();
         let edit = apply_to_table(&mut new, edit)?;
-        let mut expected = doc.root().clone();
-        let last = self.keys.last().ok_or_else(|| not_found(&self.keys))?;
-        parent_dict(&mut expected, &self.keys, false)?
-            .insert(last.clone(), Value::Table(new.clone()));
 
         let chain = doc.span_chain(&self.keys);
         let span = match chain.last() {
@@ -219,9 +215,21 @@ impl<'d> TableMut<'d> {
             }
         };
         let options = doc.options.clone();
+        let new = Value::Table(new);
         let splices = match doc.row_splices(span, old, &edit, &options)? {
             Some(splices) => splices,
-            None => doc.entry_value_splices(span, &Value::Table(new))?,
+            None => doc.entry_value_splices(span, &new)?,
+        };
+        // The root with the new table in place, cloning everything but the old table
+        // (which is replaced anyway): the value the edited text must read back as.
+        let expected = match clone_replacing(doc.root(), &self.keys, new) {
+            Some(expected) => expected,
+            // Not reached: `table_at` found the table through dicts. Should that ever
+            // not hold, report what looking up the parent reports.
+            None => {
+                parent_dict(&mut doc.root().clone(), &self.keys, false)?;
+                return Err(not_found(&self.keys));
+            }
         };
         self.doc.apply(splices, expected)
     }
@@ -233,6 +241,32 @@ impl std::fmt::Debug for TableMut<'_> {
             .field("path", &self.keys)
             .finish_non_exhaustive()
     }
+}
+
+/// A copy of `map` with the value at `keys` (reached through dicts) replaced by
+/// `replacement`, without cloning the value replaced; `None` when `keys` names nothing.
+fn clone_replacing(map: &Map, keys: &[String], replacement: Value) -> Option<Map> {
+    let (first, rest) = keys.split_first()?;
+    let position = map.position(first)?;
+    let replaced = if rest.is_empty() {
+        replacement
+    } else {
+        Value::Dict(clone_replacing(
+            map.get_index(position)?.1.as_dict()?,
+            rest,
+            replacement,
+        )?)
+    };
+    let mut replacement = Some(replaced);
+    let mut out = Map::with_capacity(map.len());
+    for (i, (key, value)) in map.iter().enumerate() {
+        let value = match replacement.take_if(|_| i == position) {
+            Some(replaced) => replaced,
+            None => value.clone(),
+        };
+        out.insert(key, value);
+    }
+    Some(out)
 }
 
 fn column_index(table: &Table, column: &str) -> Result<usize, Error> {
