@@ -30,18 +30,24 @@ impl Spawner {
         }
     }
 
-    fn command(&self, args: &[String]) -> Command {
+    /// The command for one worker: `program prefix... kind --key value ...`.
+    fn worker(&self, kind: &str, options: &[(&str, String)]) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(&self.prefix).args(args);
+        command.args(&self.prefix).arg(kind);
+        for (key, value) in options {
+            command.arg(format!("--{key}")).arg(value);
+        }
         command
     }
-}
 
-fn arg_list(pairs: &[(&str, String)]) -> Vec<String> {
-    pairs
-        .iter()
-        .flat_map(|(key, value)| [format!("--{key}"), value.clone()])
-        .collect()
+    /// Starts a worker whose report is read from its stdout when it ends ([`wait_output`]).
+    fn spawn_reporting(&self, kind: &str, options: &[(&str, String)]) -> Result<Child, String> {
+        self.worker(kind, options)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("spawn {kind} worker: {e}"))
+    }
 }
 
 fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
@@ -141,24 +147,16 @@ pub fn run_increments(
     let started = std::time::Instant::now();
     let children: Result<Vec<Child>, String> = (0..workers)
         .map(|_| {
-            spawner
-                .command(
-                    &[
-                        vec!["increment".to_string()],
-                        arg_list(&[
-                            ("design", design.name().to_string()),
-                            ("file", path.display().to_string()),
-                            ("iters", iters.to_string()),
-                            ("size", size.to_string()),
-                            ("start-ns", start_ns.to_string()),
-                        ]),
-                    ]
-                    .concat(),
-                )
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| format!("spawn worker: {e}"))
+            spawner.spawn_reporting(
+                "increment",
+                &[
+                    ("design", design.name().to_string()),
+                    ("file", path.display().to_string()),
+                    ("iters", iters.to_string()),
+                    ("size", size.to_string()),
+                    ("start-ns", start_ns.to_string()),
+                ],
+            )
         })
         .collect();
     let mut worker_torn_reads = 0;
@@ -241,24 +239,16 @@ pub fn run_contention(
     let start_ns = monotonic_ns() + 300_000_000 + 50_000_000 * procs as u64;
     let children: Result<Vec<Child>, String> = (0..procs)
         .map(|_| {
-            spawner
-                .command(
-                    &[
-                        vec!["contention".to_string()],
-                        arg_list(&[
-                            ("design", design.name().to_string()),
-                            ("file", path.display().to_string()),
-                            ("size", size.to_string()),
-                            ("start-ns", start_ns.to_string()),
-                            ("seconds", seconds.to_string()),
-                        ]),
-                    ]
-                    .concat(),
-                )
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| format!("spawn worker: {e}"))
+            spawner.spawn_reporting(
+                "contention",
+                &[
+                    ("design", design.name().to_string()),
+                    ("file", path.display().to_string()),
+                    ("size", size.to_string()),
+                    ("start-ns", start_ns.to_string()),
+                    ("seconds", seconds.to_string()),
+                ],
+            )
         })
         .collect();
     let (mut ops, mut errors, mut samples, mut last_error) = (0, 0, Vec::new(), None);
@@ -310,16 +300,13 @@ struct Peer {
 impl Peer {
     fn start(spawner: &Spawner, design: Design, role: &str, path: &Path) -> Result<Peer, String> {
         let mut child = spawner
-            .command(
+            .worker(
+                "handoff",
                 &[
-                    vec!["handoff".to_string()],
-                    arg_list(&[
-                        ("design", design.name().to_string()),
-                        ("role", role.to_string()),
-                        ("file", path.display().to_string()),
-                    ]),
-                ]
-                .concat(),
+                    ("design", design.name().to_string()),
+                    ("role", role.to_string()),
+                    ("file", path.display().to_string()),
+                ],
             )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -414,22 +401,14 @@ pub fn run_replace(
     size: usize,
     rounds: usize,
 ) -> Result<ReplaceReport, String> {
-    let child = spawner
-        .command(
-            &[
-                vec!["replace".to_string()],
-                arg_list(&[
-                    ("dir", dir.display().to_string()),
-                    ("size", size.to_string()),
-                    ("rounds", rounds.to_string()),
-                ]),
-            ]
-            .concat(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn replace worker: {e}"))?;
+    let child = spawner.spawn_reporting(
+        "replace",
+        &[
+            ("dir", dir.display().to_string()),
+            ("size", size.to_string()),
+            ("rounds", rounds.to_string()),
+        ],
+    )?;
     let text = wait_output(child, "replace worker")?;
     let summary = |method: &str| -> Result<Summary, String> {
         Ok(Summary {
