@@ -304,6 +304,39 @@ pub fn from_value_with<T: DeserializeOwned>(value: Value, options: &DeOptions) -
     T::deserialize(RootDeserializer { value, options })
 }
 
+/// Deserializes one table row, given the table's column names and the row's cells, the
+/// way each row of a table deserializes into a `Vec<T>` (columns matched to fields by
+/// name, unknown columns ignored, an empty cell read as `None`), without building the
+/// row as a [`Map`] first. Unnamed (typed) columns are named by position: `"0"`, `"1"`.
+///
+/// ```
+/// let doc = sdn_codec::parse("todos |id, title, done|\n    1, Write docs, false\n")?;
+/// let table = doc.get("todos").and_then(sdn_codec::Value::as_table).unwrap();
+/// let columns: Vec<String> = table.columns.iter().filter_map(|c| c.name.clone()).collect();
+/// #[derive(serde::Deserialize)]
+/// struct Todo { id: u32, title: String }
+/// let todo: Todo = sdn_codec::from_row(&columns, table.rows[0].clone())?;
+/// assert_eq!((todo.id, todo.title.as_str()), (1, "Write docs"));
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+pub fn from_row<T: DeserializeOwned>(columns: &[String], cells: Vec<Value>) -> Result<T, Error> {
+    if columns.len() != cells.len() {
+        return Err(Error::new(
+            ErrorKind::Custom,
+            format!(
+                "the row has {} cells but {} column names were given",
+                cells.len(),
+                columns.len()
+            ),
+        ));
+    }
+    T::deserialize(RowDeserializer {
+        columns,
+        cells,
+        options: &DEFAULT_OPTIONS,
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 // Error context
 

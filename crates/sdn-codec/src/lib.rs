@@ -53,7 +53,8 @@ pub mod value;
 pub mod write;
 
 pub use de::{
-    DeOptions, from_slice, from_slice_with, from_str, from_str_with, from_value, from_value_with,
+    DeOptions, from_row, from_slice, from_slice_with, from_str, from_str_with, from_value,
+    from_value_with,
 };
 pub use document::{Document, KeyPath, TableMut};
 pub use error::{Error, ErrorKind, Limit, Result};

@@ -42,6 +42,20 @@ impl Lines {
         }
     }
 
+    /// Records that line `i`'s content (not its line end) is now `len` bytes long:
+    /// the lines after it move by the difference.
+    pub(super) fn set_line_len(&mut self, i: usize, len: usize) {
+        let Some(&(start, end)) = self.ranges.get(i) else {
+            return;
+        };
+        let old = end - start;
+        self.ranges[i].1 = start + len;
+        for range in &mut self.ranges[i + 1..] {
+            *range = (range.0 - old + len, range.1 - old + len);
+        }
+        self.len = self.len - old + len;
+    }
+
     /// Number of lines.
     pub(super) fn count(&self) -> usize {
         self.ranges.len()

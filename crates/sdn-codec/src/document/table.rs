@@ -2,8 +2,9 @@
 
 use std::ops::Range;
 
+use super::layout::Lines;
 use super::layout::Scanner;
-use super::{Document, Splice, not_found, parent_dict, table_at};
+use super::{Document, Splice, not_found, parent_dict, root_value_mut, table_at};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions};
 use crate::value::{Column, ColumnType, Map, ScalarKind, Table, Value};
@@ -98,6 +99,17 @@ impl<'d> TableMut<'d> {
     /// Replaces the cells of row `index` (one per column, in column order). Only the
     /// cells that change are rewritten.
     pub fn update_row(&mut self, index: usize, cells: Vec<Value>) -> Result<(), Error> {
+        let table = table_at(self.doc.root(), &self.keys)?;
+        if index >= table.rows.len() {
+            return Err(row_not_found(index, table));
+        }
+        let cells = check_row(table, cells)?;
+        if table.rows[index] == cells {
+            return Ok(());
+        }
+        if self.doc.update_row_line(&self.keys, index, &cells) {
+            return Ok(());
+        }
         self.edit(RowEdit::Update(index, cells))
     }
 
@@ -418,13 +430,63 @@ impl Document {
     /// comment (`1, # note`); new text there keeps a blank before the `#`, or the `#`
     /// would stop starting a comment.
     fn cell_splice(&self, range: Range<usize>, text: String) -> Splice {
-        let at_comment = range.is_empty() && self.body().as_bytes().get(range.end) == Some(&b'#');
-        let text = if at_comment && !text.is_empty() {
-            format!("{text} ")
-        } else {
-            text
+        cell_splice(self.body(), range, text)
+    }
+
+    /// Updates row `index` of the table at `keys` to `cells` (checked, and different
+    /// from the row's cells) by rewriting its line alone, when the row is a line of its
+    /// own and every new cell is a scalar. The new line is checked by reading it exactly
+    /// as the table body reads a row line; the rest of the text is untouched, and a line
+    /// that keeps its indentation, stays one line and reads as a row cannot change how
+    /// any other line reads. So the guarantee of every edit (the text reads back as the
+    /// intended value) holds without parsing the whole text again.
+    ///
+    /// `false` (nothing changed): the row is laid out otherwise, or the check failed;
+    /// the general path (splice, then parse the whole text) decides.
+    fn update_row_line(&mut self, keys: &[String], index: usize, cells: &[Value]) -> bool {
+        if !cells.iter().all(|cell| matches!(cell, Value::Scalar(_))) {
+            return false;
+        }
+        let Ok(table) = table_at(self.root(), keys) else {
+            return false;
         };
-        Splice { range, text }
+        let chain = self.span_chain(keys);
+        let Some(span) = chain.last().filter(|_| chain.len() == keys.len()) else {
+            return false;
+        };
+        let Some(row) = span.rows.get(index) else {
+            return false;
+        };
+        if span.rows.len() != table.rows.len() || row.len() != 1 || row.start == span.lines.start {
+            return false;
+        }
+        let line = row.start;
+        let start = self.lines.start(line);
+        let old_line = &self.body()[start..self.lines.content_end(line)];
+        let Some(new_line) = rewrite_row_line(old_line, &table.rows[index], cells, &self.options)
+        else {
+            return false;
+        };
+        if new_line.contains(['\n', '\r']) || indentation(&new_line) != indentation(old_line) {
+            return false;
+        }
+        if let Some(max) = self.options.limits.max_size
+            && self.body().len() - old_line.len() + new_line.len() > max
+        {
+            return false;
+        }
+        let parsed = match crate::parse::parse_row_line(&new_line, &table.columns, &self.options) {
+            Ok(Some(parsed)) if parsed.as_slice() == cells => parsed,
+            _ => return false,
+        };
+        let range = self.bom + start..self.bom + start + old_line.len();
+        let Some(Value::Table(table)) = root_value_mut(&mut self.value, keys) else {
+            return false;
+        };
+        table.rows[index] = parsed;
+        self.text.replace_range(range, &new_line);
+        self.lines.set_line_len(line, new_line.len());
+        true
     }
 
     /// Where row `row` (a line range of `span.rows`) starts its cells.
@@ -525,19 +587,7 @@ impl Document {
         let splices = match edit {
             RowEdit::Update(index, cells) => {
                 let spans = self.row_cell_spans(&mut scanner, span, &span.rows[*index], columns)?;
-                let mut splices = Vec::new();
-                for ((range, old_cell), new_cell) in
-                    spans.into_iter().zip(&old.rows[*index]).zip(cells)
-                {
-                    if old_cell == new_cell {
-                        continue;
-                    }
-                    let quoted =
-                        body[range.clone()].starts_with('"') && old_cell.as_str().is_some();
-                    let text = cell_text(new_cell, quoted)?;
-                    splices.push(self.cell_splice(range, text));
-                }
-                splices
+                changed_cell_splices(body, spans, &old.rows[*index], cells)?
             }
             RowEdit::Insert(index, cells) => {
                 if *index == 0 && header_row {
@@ -589,4 +639,65 @@ impl Document {
         };
         Ok(Some(splices))
     }
+}
+
+/// Writes `text` over a cell's span `range` of `source`. An empty last cell's span sits
+/// right at a comment (`1, # note`); new text there keeps a blank before the `#`, or the
+/// `#` would stop starting a comment.
+fn cell_splice(source: &str, range: Range<usize>, text: String) -> Splice {
+    let at_comment = range.is_empty() && source.as_bytes().get(range.end) == Some(&b'#');
+    let text = if at_comment && !text.is_empty() {
+        format!("{text} ")
+    } else {
+        text
+    };
+    Splice { range, text }
+}
+
+/// Splices over the cells of one row (whose cells are at `spans` of `source`) that
+/// change it from `old` to `new`: only changed cells are rewritten.
+fn changed_cell_splices(
+    source: &str,
+    spans: Vec<Range<usize>>,
+    old: &[Value],
+    new: &[Value],
+) -> Result<Vec<Splice>, Error> {
+    let mut splices = Vec::new();
+    for ((range, old_cell), new_cell) in spans.into_iter().zip(old).zip(new) {
+        if old_cell == new_cell {
+            continue;
+        }
+        let quoted = source[range.clone()].starts_with('"') && old_cell.as_str().is_some();
+        let text = cell_text(new_cell, quoted)?;
+        splices.push(cell_splice(source, range, text));
+    }
+    Ok(splices)
+}
+
+/// `line` (one row line, alone) with the cells that differ between `old` and `new`
+/// rewritten; `None` when the line does not scan as `old.len()` cells on its own.
+fn rewrite_row_line(
+    line: &str,
+    old: &[Value],
+    new: &[Value],
+    options: &ParseOptions,
+) -> Option<String> {
+    let mut scanner = Scanner::new(line, options).ok()?;
+    let first = scanner.first_non_blank(&Lines::new(line), 0);
+    let spans = scanner.cell_spans(first).ok()?;
+    if spans.len() != old.len() {
+        return None;
+    }
+    let mut splices = changed_cell_splices(line, spans, old, new).ok()?;
+    splices.sort_by_key(|s| std::cmp::Reverse(s.range.start));
+    let mut text = line.to_owned();
+    for splice in &splices {
+        text.replace_range(splice.range.clone(), &splice.text);
+    }
+    Some(text)
+}
+
+/// The leading blanks of `line`.
+fn indentation(line: &str) -> &str {
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }

@@ -272,7 +272,7 @@ impl Parser<'_> {
     }
 
     /// Checks a row's cell count and types and appends it.
-    fn push_row(
+    pub(super) fn push_row(
         &mut self,
         table: &mut Table,
         mut cells: Vec<Value>,

@@ -129,6 +129,33 @@ fn parse_spanned_inner(text: &str, options: &ParseOptions, record: bool) -> Resu
     Ok(Spanned { value, entries })
 }
 
+/// Reads `line` (one line without its line end) exactly as a table body reads one of
+/// its row lines: `Ok(None)` when the body would skip it (blank, or a comment only);
+/// else its cells, checked and converted against `columns` like every row. [`crate::Document`] uses it to check a one-line row edit
+/// without parsing the whole text again.
+pub(crate) fn parse_row_line(
+    line: &str,
+    columns: &[Column],
+    options: &ParseOptions,
+) -> Result<Option<Vec<Value>>, Error> {
+    let mut parser = Parser::new(line, options, false)?;
+    if parser.lines.len() != 1 {
+        return Ok(None);
+    }
+    let Some(view) = parser.view_of(0) else {
+        return Ok(None);
+    };
+    parser.consume(view);
+    let (cells, end) = parser.parse_row_cells(view.start, columns.len())?;
+    parser.finish_line(end)?;
+    let mut table = crate::value::Table {
+        columns: columns.to_vec(),
+        rows: Vec::with_capacity(1),
+    };
+    parser.push_row(&mut table, cells, view.start)?;
+    Ok(table.rows.pop())
+}
+
 /// Parses UTF-8 bytes (a leading byte-order mark is skipped). Bytes that are not UTF-8
 /// are an [`ErrorKind::InvalidUtf8`] error at the first bad byte.
 ///
