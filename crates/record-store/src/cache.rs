@@ -52,6 +52,17 @@ impl<I: Clone, S> SnapshotCache<I, S> {
             .map(|entry| (entry.identity.clone(), Arc::clone(&entry.snapshot)))
     }
 
+    /// Removes the cached entry and returns it with the ticket it was published under.
+    /// Publishing it again with that ticket ([`publish`](Self::publish)) puts it back
+    /// unless a newer observation was published meanwhile, so taking an entry out for a
+    /// while never moves the cache back in time.
+    pub fn take(&self) -> Option<(Ticket, I, Arc<S>)> {
+        self.slot
+            .lock()
+            .take()
+            .map(|entry| (entry.ticket, entry.identity, entry.snapshot))
+    }
+
     /// Publishes an observation made under `ticket`; returns whether it was kept (false
     /// when a newer observation is already cached).
     pub fn publish(&self, ticket: Ticket, identity: I, snapshot: Arc<S>) -> bool {

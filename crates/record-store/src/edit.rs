@@ -1,8 +1,9 @@
 //! Applying a transaction's row edits to the file text through sdn-codec's
 //! format-preserving [`Document`]: untouched lines stay byte-identical, and inside a
 //! changed row only the changed cells are rewritten. The document checks every edit by
-//! parsing the result again, so a file is never replaced by text that does not read back
-//! as intended.
+//! parsing what it changed (a one-line row update: that line, as the table reads it;
+//! anything else: the whole text), so a file is never replaced by text that does not
+//! read back as intended.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -216,7 +216,7 @@ impl StoreSet {
             }
         };
         let mut changed = Vec::new();
-        for (store, file) in self.stores.iter().zip(&tx.files) {
+        for (store, file) in self.stores.iter().zip(&mut tx.files) {
             if let Some(text) = file.render()? {
                 changed.push((store, text));
             }

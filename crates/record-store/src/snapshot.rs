@@ -31,6 +31,16 @@ struct SnapshotInner {
     typed: parking_lot::Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
+/// A snapshot that nothing else held, taken apart so a transaction can edit its
+/// document and take its decoded tables without copying them (see
+/// [`Snapshot::into_parts`]).
+pub(crate) struct Parts {
+    pub(crate) document: Document,
+    pub(crate) source: Option<(File, FileIdentity)>,
+    /// Decoded tables by record type, each an `Arc<table::Decoded<T>>`.
+    pub(crate) typed: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+}
+
 /// What a snapshot was parsed into.
 enum Content {
     /// Bytes and their value (read path).
@@ -75,6 +85,37 @@ impl Snapshot {
                 content,
                 source,
                 typed: parking_lot::Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// This snapshot taken apart, when nothing else holds it and it kept its
+    /// format-preserving document; otherwise the snapshot, unchanged.
+    pub(crate) fn into_parts(self) -> std::result::Result<Parts, Snapshot> {
+        if self.edit_document().is_none() {
+            return Err(self);
+        }
+        let inner = Arc::try_unwrap(self.inner).map_err(|inner| Snapshot { inner })?;
+        match inner.content {
+            Content::Document(document) => Ok(Parts {
+                document,
+                source: inner.source,
+                typed: inner.typed.into_inner(),
+            }),
+            content @ Content::Plain { .. } => Err(Snapshot {
+                inner: Arc::new(SnapshotInner { content, ..inner }),
+            }),
+        }
+    }
+
+    /// The snapshot `parts` were taken from, whole again.
+    pub(crate) fn from_parts(path: &Path, parts: Parts) -> Snapshot {
+        Snapshot {
+            inner: Arc::new(SnapshotInner {
+                path: path.to_path_buf(),
+                content: Content::Document(parts.document),
+                source: parts.source,
+                typed: parking_lot::Mutex::new(parts.typed),
             }),
         }
     }

@@ -15,7 +15,7 @@ use crate::cache::SnapshotCache;
 use crate::error::{Error, Result};
 use crate::identity::FileIdentity;
 use crate::journal;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Parts, Snapshot};
 use crate::sync::Arc;
 use crate::tx::Transaction;
 
@@ -26,6 +26,13 @@ pub(crate) struct CacheKey {
     identity: Option<FileIdentity>,
     /// Whether metadata alone proves the file unchanged (see [`crate::identity`]).
     trusted: bool,
+}
+
+/// A cache entry that a transaction took over (see [`Store::begin`]), to publish again
+/// under its ticket when the transaction commits nothing.
+struct Taken {
+    ticket: crate::cache::Ticket,
+    key: CacheKey,
 }
 
 /// A handle on one SDN file holding one or more tables. Cheap to clone; `Send + Sync`.
@@ -302,24 +309,44 @@ impl Store {
         E: From<Error>,
     {
         let guard = self.lock()?;
-        let mut tx = self.begin_locked()?;
+        let (mut tx, taken) = self.begin(true)?;
         let outcome = catch_unwind(AssertUnwindSafe(|| change(&mut tx)));
         let value = match outcome {
             Ok(Ok(value)) => value,
-            Ok(Err(err)) => return Err(err),
+            Ok(Err(err)) => {
+                self.put_back(tx, taken);
+                return Err(err);
+            }
             Err(panic) => {
                 drop(guard);
                 resume_unwind(panic)
             }
         };
-        if let Some(doc) = tx.render_document()? {
-            self.commit_locked(doc.as_str())?;
-            if let Some(snapshot) = self.remember_committed_locked(doc) {
-                tx.seed(&snapshot);
+        // The replaced version is dropped after the lock is released (see `Retired`).
+        let (mut stale, mut retired) = (None, None);
+        match tx.render_document()? {
+            Some(doc) => {
+                self.commit_locked(doc.as_str())?;
+                stale = self.inner.cache.take();
+                if let Some(snapshot) = self.remember_committed_locked(doc) {
+                    retired = Some(tx.seed(&snapshot));
+                }
             }
+            None => self.put_back(tx, taken),
         }
         drop(guard);
+        drop((stale, retired));
         Ok(value)
+    }
+
+    /// Caches again the snapshot that the owned transaction `tx` took out of the cache
+    /// and did not commit a change to (the file is as that snapshot says).
+    fn put_back(&self, tx: Transaction, taken: Option<Taken>) {
+        if let Some(Taken { ticket, key }) = taken
+            && let Some(snapshot) = tx.into_unchanged_snapshot()
+        {
+            self.inner.cache.publish(ticket, key, Arc::new(snapshot));
+        }
     }
 
     /// Takes the writer lock, first finishing any interrupted multi-file commit.
@@ -348,6 +375,19 @@ impl Store {
 
     /// Reads the current file for a transaction; the caller holds the writer lock.
     pub(crate) fn begin_locked(&self) -> Result<Transaction> {
+        self.begin(false).map(|(tx, _)| tx)
+    }
+
+    /// Reads the current file for a transaction; the caller holds the writer lock.
+    ///
+    /// With `take`, the transaction owns the version it edits, so it edits the document
+    /// and takes the decoded tables without copying them: a cached snapshot of the file
+    /// that nothing else holds (no reader kept it) is taken out of the cache, and a file
+    /// parsed here is not cached. The commit publishes the new version anyway, and a
+    /// transaction that commits nothing publishes the version it read ([`Taken`]).
+    /// Readers of this process that look meanwhile read the file themselves, which is
+    /// what a cache miss costs.
+    fn begin(&self, take: bool) -> Result<(Transaction, Option<Taken>)> {
         let inner = &*self.inner;
         let ticket = inner.cache.ticket();
         let Some(FileRead {
@@ -357,20 +397,39 @@ impl Store {
             read_at,
         }) = read_file(&inner.path)?
         else {
-            return Ok(Transaction::new(
-                &inner.path,
-                String::new(),
-                Value::Dict(Default::default()),
-            ));
+            let empty =
+                Transaction::new(&inner.path, String::new(), Value::Dict(Default::default()));
+            return Ok((empty, None));
         };
-        if let Some((key, snapshot)) = inner.cache.current()
-            && key.identity == Some(identity)
-            && snapshot.bytes() == bytes.as_slice()
+        let matches = |key: &CacheKey, snapshot: &Snapshot| {
+            key.identity == Some(identity) && snapshot.bytes() == bytes.as_slice()
+        };
+        if take && let Some((taken_ticket, key, cached)) = inner.cache.take() {
+            if !matches(&key, &cached) {
+                inner.cache.publish(taken_ticket, key, cached);
+            } else {
+                let shared = match Arc::try_unwrap(cached) {
+                    Ok(snapshot) => match snapshot.into_parts() {
+                        Ok(parts) => {
+                            let taken = Taken {
+                                ticket: taken_ticket,
+                                key,
+                            };
+                            return Ok((Transaction::owned(&inner.path, parts), Some(taken)));
+                        }
+                        Err(snapshot) => Arc::new(snapshot),
+                    },
+                    Err(shared) => shared,
+                };
+                inner.cache.publish(taken_ticket, key, Arc::clone(&shared));
+                let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&shared));
+                return Ok((tx, None));
+            }
+        } else if let Some((key, snapshot)) = inner.cache.current()
+            && matches(&key, &snapshot)
         {
-            return Ok(Transaction::from_snapshot(
-                &inner.path,
-                Snapshot::clone(&snapshot),
-            ));
+            let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&snapshot));
+            return Ok((tx, None));
         }
         let text = String::from_utf8(bytes).map_err(|err| Error::Io {
             operation: "decode UTF-8 of",
@@ -382,11 +441,22 @@ impl Store {
             identity: Some(identity),
             trusted: identity.settled_at(read_at),
         };
+        if take {
+            // The transaction owns what it parsed: a commit publishes the next version,
+            // and a transaction that commits nothing publishes this one.
+            let parts = Parts {
+                document: doc,
+                source: Some((file, identity)),
+                typed: HashMap::new(),
+            };
+            let taken = Taken { ticket, key };
+            return Ok((Transaction::owned(&inner.path, parts), Some(taken)));
+        }
         let snapshot = Snapshot::from_document(&inner.path, doc, Some((file, identity)));
         inner
             .cache
             .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
-        Ok(Transaction::from_snapshot(&inner.path, snapshot))
+        Ok((Transaction::from_snapshot(&inner.path, snapshot), None))
     }
 
     /// Replaces the file with `text`; the caller holds the writer lock.

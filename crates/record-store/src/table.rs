@@ -71,16 +71,14 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
         });
     };
     decoded.row_count = table.rows.len();
-    decoded.columns = Some(
-        table
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string()))
-            .collect(),
-    );
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string()))
+        .collect();
     for row in 0..table.rows.len() {
-        let Some(record) = decode_row::<T>(path, table, row)? else {
+        let Some(record) = decode_row::<T>(path, &columns, table, row)? else {
             continue;
         };
         let key = record.key();
@@ -96,15 +94,22 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
         decoded.original.insert(key.clone(), row);
         decoded.records.insert(key, record);
     }
+    decoded.columns = Some(columns);
     Ok(decoded)
 }
 
-/// Decodes row `row` of `table` as `T` (`None`: no such row).
-fn decode_row<T: Record>(path: &Path, table: &sdn_codec::Table, row: usize) -> Result<Option<T>> {
-    let Some(cells) = table.row_map(row) else {
+/// Decodes row `row` of `table`, whose column names are `columns`, as `T` (`None`: no
+/// such row).
+fn decode_row<T: Record>(
+    path: &Path,
+    columns: &[String],
+    table: &sdn_codec::Table,
+    row: usize,
+) -> Result<Option<T>> {
+    let Some(cells) = table.rows.get(row) else {
         return Ok(None);
     };
-    sdn_codec::from_value(Value::Dict(cells))
+    sdn_codec::from_row(columns, cells.clone())
         .map(Some)
         .map_err(|err| {
             record_error(
@@ -386,9 +391,10 @@ impl<T: Record> Table<T> {
         {
             return None;
         }
+        let names = columns.as_deref()?;
         for key in touched.keys() {
             let &row = original.get(key)?;
-            let record = decode_row::<T>(&path, table, row).ok()??;
+            let record = decode_row::<T>(&path, names, table, row).ok()??;
             if record.key() != *key {
                 return None;
             }

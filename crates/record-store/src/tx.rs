@@ -1,15 +1,17 @@
 //! A transaction on one file: typed tables opened on demand, rendered to new file text at
 //! commit.
 
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sdn_codec::{Document, Value};
 
 use crate::edit;
 use crate::error::{Error, Result};
 use crate::record::Record;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Parts, Snapshot};
 use crate::table::{self, AnyTable, Decoded, Table};
 
 /// The state of one file inside a transaction, passed to the closure of
@@ -26,6 +28,17 @@ enum Source {
     Text { text: String, root: Value },
     /// A snapshot of the file, as cached (its decoded tables are reused).
     Snapshot(Snapshot),
+    /// A snapshot of the file that nothing else held, taken apart: its document is
+    /// edited and its decoded tables are taken without copies. `document` is `None`
+    /// once rendering took it.
+    Owned(Box<Owned>),
+}
+
+/// See [`Source::Owned`].
+struct Owned {
+    document: Option<Document>,
+    source: Option<(std::fs::File, crate::identity::FileIdentity)>,
+    typed: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -56,6 +69,49 @@ impl Transaction {
         }
     }
 
+    /// A transaction that edits the parts of a snapshot nothing else holds.
+    pub(crate) fn owned(path: &Path, parts: Parts) -> Self {
+        Transaction {
+            path: path.to_path_buf(),
+            source: Source::Owned(Box::new(Owned {
+                document: Some(parts.document),
+                source: parts.source,
+                typed: parts.typed,
+            })),
+            tables: BTreeMap::new(),
+        }
+    }
+
+    /// The snapshot an owned transaction was taken from, with the tables it opened
+    /// offered back (exact whatever the transaction did, see [`Transaction::seed`]);
+    /// `None` for other transactions (nothing was taken) or once rendering took the
+    /// document.
+    pub(crate) fn into_unchanged_snapshot(self) -> Option<Snapshot> {
+        let Source::Owned(owned) = self.source else {
+            return None;
+        };
+        let Owned {
+            document: Some(document),
+            source,
+            typed,
+        } = *owned
+        else {
+            return None;
+        };
+        let snapshot = Snapshot::from_parts(
+            &self.path,
+            Parts {
+                document,
+                source,
+                typed,
+            },
+        );
+        for table in self.tables.into_values() {
+            table.seed(&snapshot);
+        }
+        Some(snapshot)
+    }
+
     /// The file this transaction changes.
     pub fn path(&self) -> &Path {
         &self.path
@@ -66,6 +122,10 @@ impl Transaction {
         match &self.source {
             Source::Text { root, .. } => root,
             Source::Snapshot(snapshot) => snapshot.document(),
+            Source::Owned(owned) => owned
+                .document
+                .as_ref()
+                .map_or(empty_document(), Document::value),
         }
     }
 
@@ -77,9 +137,25 @@ impl Transaction {
         let entry = match self.tables.entry(T::TABLE) {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
-                let decoded = match &self.source {
+                let decoded = match &mut self.source {
                     Source::Text { root, .. } => table::decode::<T>(&self.path, root)?,
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
+                    Source::Owned(owned) => match owned
+                        .typed
+                        .remove(&TypeId::of::<T>())
+                        .and_then(|cached| cached.downcast::<Decoded<T>>().ok())
+                    {
+                        Some(cached) => {
+                            Arc::try_unwrap(cached).unwrap_or_else(|shared| Decoded::clone(&shared))
+                        }
+                        None => table::decode::<T>(
+                            &self.path,
+                            owned
+                                .document
+                                .as_ref()
+                                .map_or(empty_document(), Document::value),
+                        )?,
+                    },
                 };
                 slot.insert(Box::new(Table::new(&self.path, decoded)))
             }
@@ -96,13 +172,14 @@ impl Transaction {
     }
 
     /// The new file text, or `None` when the transaction changed nothing.
-    pub(crate) fn render(&self) -> Result<Option<String>> {
+    pub(crate) fn render(&mut self) -> Result<Option<String>> {
         Ok(self.render_document()?.map(Document::into_string))
     }
 
     /// The edited document (its text is the new file text, its value what the parser
-    /// reads from it), or `None` when the transaction changed nothing.
-    pub(crate) fn render_document(&self) -> Result<Option<Document>> {
+    /// reads from it), or `None` when the transaction changed nothing. An owned
+    /// transaction's document is edited in place (taken, not copied).
+    pub(crate) fn render_document(&mut self) -> Result<Option<Document>> {
         let mut edits = Vec::new();
         for table in self.tables.values() {
             if let Some(edit) = table.edit()? {
@@ -112,7 +189,15 @@ impl Transaction {
         if edits.is_empty() {
             return Ok(None);
         }
-        let doc = match &self.source {
+        let doc = match &mut self.source {
+            Source::Owned(owned) => match owned.document.take() {
+                Some(document) => document,
+                None => {
+                    return Err(Error::aborted(
+                        "the transaction was already rendered (internal)",
+                    ));
+                }
+            },
             Source::Snapshot(snapshot) => match snapshot.edit_document() {
                 Some(doc) => doc.clone(),
                 None => {
@@ -133,9 +218,26 @@ impl Transaction {
 
     /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot
     /// of the committed file), so the next transaction need not decode them again.
-    pub(crate) fn seed(self, snapshot: &Snapshot) {
+    /// Returns what is left of the version the transaction read.
+    pub(crate) fn seed(self, snapshot: &Snapshot) -> Retired {
         for table in self.tables.into_values() {
             table.seed(snapshot);
         }
+        Retired {
+            _source: self.source,
+        }
     }
+}
+
+/// What a committed transaction held of the version it replaced. Dropping it frees that
+/// version's memory and closes the replaced file, which makes the kernel delete its
+/// inode: work worth doing after the writer lock is released.
+pub(crate) struct Retired {
+    _source: Source,
+}
+
+/// The value of an empty file, for an owned transaction whose document was taken.
+fn empty_document() -> &'static Value {
+    static EMPTY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Value::Dict(Default::default()))
 }

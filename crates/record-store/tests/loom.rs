@@ -68,3 +68,54 @@ fn readers_get_the_version_they_observed() {
         assert_eq!(read(&cache, &file), (2, 20));
     });
 }
+
+/// A writer takes the cached entry out for a transaction (`Store::update` does when no
+/// reader holds the snapshot), puts it back under its old ticket when the transaction
+/// commits nothing, then commits a new version. Whatever the interleaving with a reader
+/// that looks meanwhile: the reader gets the version it observed, putting back never
+/// replaces a newer observation, and the cache ends at the committed version.
+#[test]
+fn taking_an_entry_out_and_back_never_moves_back_in_time() {
+    fn read(cache: &SnapshotCache<u64, u64>, file: &AtomicU64) -> (u64, u64) {
+        let ticket = cache.ticket();
+        let seen = file.load(Ordering::SeqCst);
+        if let Some((identity, snapshot)) = cache.current()
+            && identity == seen
+        {
+            return (seen, *snapshot);
+        }
+        let parsed = seen * 10;
+        cache.publish(ticket, seen, Arc::new(parsed));
+        (seen, parsed)
+    }
+
+    loom::model(|| {
+        let cache = Arc::new(SnapshotCache::<u64, u64>::new());
+        let file = Arc::new(AtomicU64::new(1));
+        let first = cache.ticket();
+        cache.publish(first, 1, Arc::new(10));
+        let reader = {
+            let (cache, file) = (Arc::clone(&cache), Arc::clone(&file));
+            loom::thread::spawn(move || {
+                let (seen, snapshot) = read(&cache, &file);
+                assert_eq!(snapshot, seen * 10, "got a snapshot of another version");
+            })
+        };
+        // A transaction that changes nothing: take the entry, put it back.
+        if let Some((ticket, identity, snapshot)) = cache.take() {
+            assert_eq!((identity, *snapshot), (1, 10));
+            cache.publish(ticket, identity, snapshot);
+        }
+        let (identity, snapshot) = cache.current().expect("an entry after putting back");
+        assert_eq!((identity, *snapshot), (1, 10));
+        // A transaction that commits version 2.
+        let taken = cache.take();
+        file.store(2, Ordering::SeqCst);
+        let ticket = cache.ticket();
+        // Refused only when the reader observed version 2 later and published it.
+        cache.publish(ticket, 2, Arc::new(20));
+        drop(taken);
+        reader.join().unwrap();
+        assert_eq!(read(&cache, &file), (2, 20));
+    });
+}

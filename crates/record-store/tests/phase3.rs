@@ -645,9 +645,9 @@ fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestRes
     let mut rng = StdRng::seed_from_u64(7);
     for round in 0..40u64 {
         let key = rng.random_range(1..=4u32);
-        store.update(|tx| {
+        let outcome = store.update(|tx| {
             let table = tx.table::<Noted>()?;
-            match rng.random_range(0..4) {
+            match rng.random_range(0..5) {
                 0 => {
                     if let Some(record) = table.get_mut(&key) {
                         record.value = round;
@@ -664,6 +664,15 @@ fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestRes
                 2 => {
                     table.remove(&key);
                 }
+                // Changes a record, then fails: nothing is written, and the views of
+                // the file (cached or not) must not keep the change.
+                3 => {
+                    if let Some(record) = table.get_mut(&key) {
+                        record.value = round + 1000;
+                        record.note = format!("rolled back {round}");
+                    }
+                    return Err(Error::aborted("rolled back"));
+                }
                 _ => {
                     table.upsert(Noted {
                         id: key,
@@ -673,7 +682,11 @@ fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestRes
                 }
             }
             Ok::<_, Error>(())
-        })?;
+        });
+        match outcome {
+            Ok(()) | Err(Error::Aborted(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
         let expected = fresh()?;
         assert!(expected.iter().all(|record| record.note.is_empty()));
         let in_tx = store.update(|tx| {
