@@ -27,6 +27,17 @@
 //!   through a commit journal ([`journal`]); opening any member later finishes a
 //!   committed transaction or discards an uncommitted one.
 //!
+//! # Cost of a transaction
+//!
+//! A transaction edits the version it read in place when nothing else holds it (no
+//! [`Snapshot`] of it is kept by a reader): no copy of the document or of the decoded
+//! tables. When another process committed since this process last looked, the cached
+//! version is brought up to date with sdn-codec's `Document::update_text`, which reads
+//! again only the changed row line when one row is all that changed, and only that row
+//! is decoded again; any other change parses the file whole. So a one-record update
+//! costs about the same whether this process or another wrote last, and its time is
+//! mostly the durable replace (two flushes) itself.
+//!
 //! # Limitations
 //!
 //! - Records map to table rows: fields must be scalars or `Option`s of scalars.

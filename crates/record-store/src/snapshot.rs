@@ -11,7 +11,7 @@ use sdn_codec::{Document, Value};
 use crate::error::Result;
 use crate::identity::FileIdentity;
 use crate::record::Record;
-use crate::table;
+use crate::table::{self, CachedTable, TypedCache};
 
 /// One complete version of a file, parsed. Cheap to clone (shared); never changes.
 ///
@@ -28,7 +28,7 @@ struct SnapshotInner {
     /// Pins the file's inode while the snapshot lives (see [`crate::identity`]), and
     /// the identity it had when read; `None` for a missing file.
     source: Option<(File, FileIdentity)>,
-    typed: parking_lot::Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    typed: parking_lot::Mutex<TypedCache>,
 }
 
 /// A snapshot that nothing else held, taken apart so a transaction can edit its
@@ -37,8 +37,8 @@ struct SnapshotInner {
 pub(crate) struct Parts {
     pub(crate) document: Document,
     pub(crate) source: Option<(File, FileIdentity)>,
-    /// Decoded tables by record type, each an `Arc<table::Decoded<T>>`.
-    pub(crate) typed: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    /// Decoded tables by record type.
+    pub(crate) typed: TypedCache,
 }
 
 /// What a snapshot was parsed into.
@@ -169,16 +169,17 @@ impl Snapshot {
     /// Table `T::TABLE` decoded as `T`, from the typed cache when it is there.
     pub(crate) fn decoded<T: Record>(&self) -> Result<Arc<table::Decoded<T>>> {
         let type_id = TypeId::of::<T>();
-        if let Some(cached) = self.inner.typed.lock().get(&type_id)
-            && let Ok(decoded) = Arc::clone(cached).downcast::<table::Decoded<T>>()
-        {
-            return Ok(decoded);
+        if let Some(cached) = self.inner.typed.lock().get(&type_id) {
+            let cached: Arc<dyn Any + Send + Sync> = Arc::<dyn CachedTable>::clone(cached);
+            if let Ok(decoded) = cached.downcast::<table::Decoded<T>>() {
+                return Ok(decoded);
+            }
         }
         let decoded = Arc::new(table::decode::<T>(&self.inner.path, self.document())?);
         self.inner
             .typed
             .lock()
-            .insert(type_id, Arc::clone(&decoded) as Arc<dyn Any + Send + Sync>);
+            .insert(type_id, Arc::clone(&decoded) as Arc<dyn CachedTable>);
         Ok(decoded)
     }
 
@@ -189,7 +190,7 @@ impl Snapshot {
             .typed
             .lock()
             .entry(TypeId::of::<T>())
-            .or_insert_with(|| Arc::new(decoded) as Arc<dyn Any + Send + Sync>);
+            .or_insert_with(|| Arc::new(decoded) as Arc<dyn CachedTable>);
     }
 
     /// The record of type `T` with `key`.

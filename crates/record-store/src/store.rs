@@ -9,7 +9,7 @@ use std::sync::{OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use file_lock::{FileLock, LockGuard, Mode, Wait};
-use sdn_codec::{Document, Value};
+use sdn_codec::{Document, TextUpdate, Value};
 
 use crate::cache::SnapshotCache;
 use crate::error::{Error, Result};
@@ -17,6 +17,7 @@ use crate::identity::FileIdentity;
 use crate::journal;
 use crate::snapshot::{Parts, Snapshot};
 use crate::sync::Arc;
+use crate::table;
 use crate::tx::Transaction;
 
 /// What the cache knows about the file a snapshot was read from.
@@ -404,9 +405,20 @@ impl Store {
         let matches = |key: &CacheKey, snapshot: &Snapshot| {
             key.identity == Some(identity) && snapshot.bytes() == bytes.as_slice()
         };
+        // A version this process cached before another writer replaced the file, that
+        // nothing else holds: brought up to date below, reading again only what changed.
+        let mut stale = None;
         if take && let Some((taken_ticket, key, cached)) = inner.cache.take() {
             if !matches(&key, &cached) {
-                inner.cache.publish(taken_ticket, key, cached);
+                match Arc::try_unwrap(cached).map(Snapshot::into_parts) {
+                    Ok(Ok(parts)) => stale = Some(parts),
+                    Ok(Err(snapshot)) => {
+                        inner.cache.publish(taken_ticket, key, Arc::new(snapshot));
+                    }
+                    Err(shared) => {
+                        inner.cache.publish(taken_ticket, key, shared);
+                    }
+                }
             } else {
                 let shared = match Arc::try_unwrap(cached) {
                     Ok(snapshot) => match snapshot.into_parts() {
@@ -415,7 +427,7 @@ impl Store {
                                 ticket: taken_ticket,
                                 key,
                             };
-                            return Ok((Transaction::owned(&inner.path, parts), Some(taken)));
+                            return Ok((Transaction::owned(&inner.path, parts, None), Some(taken)));
                         }
                         Err(snapshot) => Arc::new(snapshot),
                     },
@@ -436,11 +448,42 @@ impl Store {
             path: inner.path.clone(),
             source: io::Error::new(io::ErrorKind::InvalidData, err),
         })?;
-        let doc = Document::parse(&text).map_err(|err| Error::malformed(&inner.path, err))?;
         let key = CacheKey {
             identity: Some(identity),
             trusted: identity.settled_at(read_at),
         };
+        if let Some(Parts {
+            mut document,
+            source: replaced,
+            mut typed,
+        }) = stale
+        {
+            let update = document
+                .update_text(&text)
+                .map_err(|err| Error::malformed(&inner.path, err))?;
+            match update {
+                TextUpdate::Unchanged => {}
+                TextUpdate::Row { table, row } => {
+                    // Record tables are root entries; a nested table is none of them.
+                    if let [name] = table.as_slice() {
+                        table::refresh_row(&mut typed, &inner.path, document.value(), name, row);
+                    }
+                }
+                _ => typed.clear(),
+            }
+            let parts = Parts {
+                document,
+                source: Some((file, identity)),
+                typed,
+            };
+            let replaced = replaced.map(|(file, _)| file);
+            let taken = Taken { ticket, key };
+            return Ok((
+                Transaction::owned(&inner.path, parts, replaced),
+                Some(taken),
+            ));
+        }
+        let doc = Document::parse(&text).map_err(|err| Error::malformed(&inner.path, err))?;
         if take {
             // The transaction owns what it parsed: a commit publishes the next version,
             // and a transaction that commits nothing publishes this one.
@@ -450,7 +493,7 @@ impl Store {
                 typed: HashMap::new(),
             };
             let taken = Taken { ticket, key };
-            return Ok((Transaction::owned(&inner.path, parts), Some(taken)));
+            return Ok((Transaction::owned(&inner.path, parts, None), Some(taken)));
         }
         let snapshot = Snapshot::from_document(&inner.path, doc, Some((file, identity)));
         inner

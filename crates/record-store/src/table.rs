@@ -1,10 +1,11 @@
 //! Typed tables: decoding rows into records, and the bookkeeping that turns a
 //! transaction's changes into row edits.
 
-use std::any::Any;
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
 use std::collections::btree_map;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sdn_codec::{Map, Value};
 
@@ -21,6 +22,65 @@ pub(crate) struct Decoded<T: Record> {
     pub(crate) original: BTreeMap<T::Key, usize>,
     pub(crate) row_count: usize,
     pub(crate) columns: Option<Vec<String>>,
+}
+
+/// A decoded table in a snapshot's typed cache, its record type erased.
+pub(crate) trait CachedTable: Any + Send + Sync {
+    /// The table (root key) it decodes.
+    fn table_name(&self) -> &'static str;
+    /// Brings the table up to date with the file's new value `root`, in which only row
+    /// `row` of this table changed: decodes that row again. `false` when the result
+    /// cannot be shown to equal a fresh decode (the row's key changed, say); the entry
+    /// must then be dropped.
+    fn refresh_row(&mut self, path: &Path, root: &Value, row: usize) -> bool;
+}
+
+/// Decoded tables by record type, each a `Decoded<T>`.
+pub(crate) type TypedCache = HashMap<TypeId, Arc<dyn CachedTable>>;
+
+/// Brings `typed` up to date after row `row` of root table `table` changed; entries it
+/// cannot update (or shares with a reader) are dropped, to be decoded again on use.
+pub(crate) fn refresh_row(
+    typed: &mut TypedCache,
+    path: &Path,
+    root: &Value,
+    table: &str,
+    row: usize,
+) {
+    typed.retain(|_, cached| {
+        cached.table_name() != table
+            || Arc::get_mut(cached).is_some_and(|cached| cached.refresh_row(path, root, row))
+    });
+}
+
+impl<T: Record> CachedTable for Decoded<T> {
+    fn table_name(&self) -> &'static str {
+        T::TABLE
+    }
+
+    fn refresh_row(&mut self, path: &Path, root: &Value, row: usize) -> bool {
+        let Some(table) = root.get(T::TABLE).and_then(Value::as_table) else {
+            return false;
+        };
+        let (Some(columns), true) = (self.columns.as_deref(), table.rows.len() == self.row_count)
+        else {
+            return false;
+        };
+        let Some(key) = self
+            .original
+            .iter()
+            .find_map(|(key, &at)| (at == row).then(|| key.clone()))
+        else {
+            return false;
+        };
+        match decode_row::<T>(path, columns, table, row) {
+            Ok(Some(record)) if record.key() == key => {
+                self.records.insert(key, record);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 fn record_error(path: &Path, table: &str, message: impl Into<String>) -> Error {

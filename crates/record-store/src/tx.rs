@@ -2,7 +2,7 @@
 //! commit.
 
 use std::any::{Any, TypeId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use crate::edit;
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::snapshot::{Parts, Snapshot};
-use crate::table::{self, AnyTable, Decoded, Table};
+use crate::table::{self, AnyTable, Decoded, Table, TypedCache};
 
 /// The state of one file inside a transaction, passed to the closure of
 /// [`Store::update`](crate::Store::update).
@@ -38,7 +38,10 @@ enum Source {
 struct Owned {
     document: Option<Document>,
     source: Option<(std::fs::File, crate::identity::FileIdentity)>,
-    typed: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    typed: TypedCache,
+    /// The file of an older version the document was brought up to date from, kept
+    /// open until the transaction is dropped (after the writer lock is released).
+    _replaced: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -70,13 +73,15 @@ impl Transaction {
     }
 
     /// A transaction that edits the parts of a snapshot nothing else holds.
-    pub(crate) fn owned(path: &Path, parts: Parts) -> Self {
+    /// `replaced`: the file of an older version `parts` were brought up to date from.
+    pub(crate) fn owned(path: &Path, parts: Parts, replaced: Option<std::fs::File>) -> Self {
         Transaction {
             path: path.to_path_buf(),
             source: Source::Owned(Box::new(Owned {
                 document: Some(parts.document),
                 source: parts.source,
                 typed: parts.typed,
+                _replaced: replaced,
             })),
             tables: BTreeMap::new(),
         }
@@ -94,6 +99,7 @@ impl Transaction {
             document: Some(document),
             source,
             typed,
+            ..
         } = *owned
         else {
             return None;
@@ -140,22 +146,22 @@ impl Transaction {
                 let decoded = match &mut self.source {
                     Source::Text { root, .. } => table::decode::<T>(&self.path, root)?,
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
-                    Source::Owned(owned) => match owned
-                        .typed
-                        .remove(&TypeId::of::<T>())
-                        .and_then(|cached| cached.downcast::<Decoded<T>>().ok())
-                    {
-                        Some(cached) => {
-                            Arc::try_unwrap(cached).unwrap_or_else(|shared| Decoded::clone(&shared))
+                    Source::Owned(owned) => {
+                        match owned.typed.remove(&TypeId::of::<T>()).and_then(|cached| {
+                            let cached: Arc<dyn Any + Send + Sync> = cached;
+                            cached.downcast::<Decoded<T>>().ok()
+                        }) {
+                            Some(cached) => Arc::try_unwrap(cached)
+                                .unwrap_or_else(|shared| Decoded::clone(&shared)),
+                            None => table::decode::<T>(
+                                &self.path,
+                                owned
+                                    .document
+                                    .as_ref()
+                                    .map_or(empty_document(), Document::value),
+                            )?,
                         }
-                        None => table::decode::<T>(
-                            &self.path,
-                            owned
-                                .document
-                                .as_ref()
-                                .map_or(empty_document(), Document::value),
-                        )?,
-                    },
+                    }
                 };
                 slot.insert(Box::new(Table::new(&self.path, decoded)))
             }

@@ -699,6 +699,112 @@ fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestRes
     Ok(())
 }
 
+/// Another program changes the file between transactions: one cell of a row, a row's
+/// key, a whole new row, the same bytes again, a comment, or text that does not parse.
+/// A transaction (which brings its cached version up to date, reading again only a
+/// changed row line when that is all that changed) must see exactly what a fresh decode
+/// of the file sees, and its own change must land on top.
+#[test]
+fn p3_transactions_after_foreign_writes_see_exactly_the_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("n.sdn");
+    fs::write(
+        &path,
+        "# noted\nnoted |id, value|\n    1, 10\n    2, 20   # two\n    3, 30\nother |k|\n    x\n",
+    )?;
+    let store = Store::open(&path)?;
+    let fresh = |text: &str| -> Result<Vec<Noted>, Box<dyn std::error::Error>> {
+        let copy = dir.path().join("fresh.sdn");
+        fs::write(&copy, text)?;
+        Ok(Store::open(&copy)?
+            .read()?
+            .table::<Noted>()?
+            .iter()
+            .cloned()
+            .collect())
+    };
+    // Written like another program: a new file renamed over the old one.
+    let foreign_write = |text: &str| -> std::io::Result<()> {
+        let temp = dir.path().join("foreign.tmp");
+        fs::write(&temp, text)?;
+        fs::rename(&temp, &path)
+    };
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut malformed_seen = 0;
+    for round in 0..60u64 {
+        let text = fs::read_to_string(&path)?;
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let rows: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                lines[i].starts_with("    ")
+                    && lines[i]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit())
+            })
+            .collect();
+        let pick = rows[rng.random_range(0..rows.len())];
+        let (id, rest) = lines[pick].trim_start().split_once(',').ok_or("row")?;
+        let id: u32 = id.parse()?;
+        match rng.random_range(0..7) {
+            0 => lines[pick] = format!("    {id}, {}{}", 1000 + round, comment_of(rest)),
+            1 => {
+                let new_id = 100 + round as u32;
+                lines[pick] = format!("    {new_id},{rest}");
+            }
+            2 => lines.insert(pick + 1, format!("    {}, 5", 200 + round)),
+            3 => {}
+            4 => lines[pick] = format!("{}   # note {round}", lines[pick]),
+            5 => lines[pick] = format!("    {id}, \"unterminated"),
+            _ => lines[pick] = format!("    {id}, {}, extra", 7 + round),
+        }
+        let changed = lines.join("\n") + "\n";
+        foreign_write(&changed)?;
+        let outcome = store.update(|tx| {
+            let seen: Vec<Noted> = tx.table::<Noted>()?.iter().cloned().collect();
+            if let Some(first) = seen.first() {
+                let key = first.id;
+                if let Some(record) = tx.table::<Noted>()?.get_mut(&key) {
+                    record.value += 1;
+                }
+            }
+            Ok::<_, Error>(seen)
+        });
+        match (outcome, fresh(&changed)) {
+            (Ok(seen), Ok(expected)) => {
+                assert_eq!(seen, expected, "round {round}: the transaction's view");
+                let after = fs::read_to_string(&path)?;
+                assert_eq!(
+                    store
+                        .read()?
+                        .table::<Noted>()?
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                    fresh(&after)?,
+                    "round {round}: the snapshot after the commit"
+                );
+            }
+            (Err(Error::Malformed { .. }), Err(_)) => {
+                malformed_seen += 1;
+                // Never overwritten; repaired by the other program.
+                assert_eq!(fs::read_to_string(&path)?, changed);
+                foreign_write(&text)?;
+            }
+            (outcome, expected) => {
+                panic!("round {round}: store gave {outcome:?}, a fresh decode {expected:?}")
+            }
+        }
+    }
+    assert!(malformed_seen > 0, "the malformed case never came up");
+    Ok(())
+}
+
+/// The trailing comment of a row's text after its first cell, if any.
+fn comment_of(rest: &str) -> String {
+    rest.find(" #")
+        .map_or_else(String::new, |at| rest[at..].to_owned())
+}
+
 // ---------------------------------------------------------------------------------------
 // Concurrency
 // ---------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ if [ ! -d "$src" ]; then
     echo "seed.sh: no corpus at $src; the targets will start from nothing" >&2
     exit 0
 fi
-for target in parse document_roundtrip document_edit; do
+for target in parse document_roundtrip document_edit document_update; do
     mkdir -p "$here/corpus/$target"
     cp "$src"/*.sdn "$here/corpus/$target/"
 done
-echo "seeded $(ls "$src"/*.sdn | wc -l) files into $here/corpus/{parse,document_roundtrip,document_edit}"
+echo "seeded $(ls "$src"/*.sdn | wc -l) files into $here/corpus/{parse,document_roundtrip,document_edit,document_update}"

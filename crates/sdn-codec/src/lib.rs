@@ -56,7 +56,7 @@ pub use de::{
     DeOptions, from_row, from_slice, from_slice_with, from_str, from_str_with, from_value,
     from_value_with,
 };
-pub use document::{Document, KeyPath, TableMut};
+pub use document::{Document, KeyPath, TableMut, TextUpdate};
 pub use error::{Error, ErrorKind, Limit, Result};
 pub use parse::{
     EntrySpan, Limits, ParseOptions, Spanned, from_path, parse, parse_map_with, parse_slice,

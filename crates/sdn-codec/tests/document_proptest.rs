@@ -7,7 +7,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use sdn_codec::{Document, Map, ScalarKind, Table, Value};
+use sdn_codec::{Document, Map, ScalarKind, Table, TextUpdate, Value};
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -231,6 +231,90 @@ proptest! {
             prop_assert_eq!(fresh.value(), doc.value());
         }
         prop_assert_eq!(doc.as_str().split('\n').count(), text.split('\n').count());
+    }
+
+    /// Bringing a document up to date with a changed text (one line replaced by another
+    /// row's text, by the same row with a cell changed, or by anything at all) gives
+    /// exactly the document a full parse of the new text gives, or the same error.
+    #[test]
+    fn update_text_equals_a_full_parse(
+        map in document(),
+        style in style(),
+        pick in any::<prop::sample::Index>(),
+        other in any::<prop::sample::Index>(),
+        how in 0u8..3,
+        junk in r#"[ a-z0-9_,:#"\\\[\]{}|()=.-]{0,16}"#,
+        new_cell in scalar(),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let doc = Document::parse(&text).unwrap();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        prop_assume!(!lines.is_empty());
+        let at = pick.index(lines.len());
+        let changed = match how {
+            // Another line's text in its place (often another row of the same table).
+            0 => {
+                let mut copy: Vec<&str> = lines.clone();
+                copy[at] = lines[other.index(lines.len())];
+                copy.concat()
+            }
+            // A real one-cell edit of some row, made by a document on its own copy.
+            1 => {
+                let mut copy = doc.clone();
+                let tables: Vec<String> = doc
+                    .root()
+                    .iter()
+                    .filter(|(_, v)| v.as_table().is_some_and(|t| !t.rows.is_empty()))
+                    .map(|(k, _)| k.to_owned())
+                    .collect();
+                prop_assume!(!tables.is_empty());
+                let key = &tables[other.index(tables.len())];
+                let table = doc.table([key.as_str()]).unwrap();
+                let row = pick.index(table.rows.len());
+                let mut cells = table.rows[row].clone();
+                cells[0] = new_cell;
+                copy.table_mut([key.as_str()]).unwrap().update_row(row, cells).unwrap();
+                copy.into_string()
+            }
+            // Anything.
+            _ => {
+                let mut copy: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+                let eol = if copy[at].ends_with('\n') { "\n" } else { "" };
+                copy[at] = format!("{junk}{eol}");
+                copy.concat()
+            }
+        };
+        let mut updated = doc.clone();
+        let outcome = updated.update_text(&changed);
+        match Document::parse(&changed) {
+            Ok(fresh) => {
+                let update = outcome.unwrap_or_else(|e| panic!("{e}\n--- text:\n{changed}"));
+                prop_assert_eq!(updated.as_str(), fresh.as_str());
+                prop_assert_eq!(updated.value(), fresh.value());
+                prop_assert_eq!(&sdn_codec::parse(updated.as_str()).unwrap(), updated.value());
+                if let TextUpdate::Row { table, row } = &update {
+                    let keys: Vec<&str> = table.iter().map(String::as_str).collect();
+                    prop_assert!(updated.table(keys.as_slice()).unwrap().rows.len() > *row);
+                }
+                // The updated document keeps working: a further edit reads back right.
+                let first_table = updated.root().iter().find_map(|(k, v)| {
+                    v.as_table().filter(|t| !t.rows.is_empty()).map(|t| (k.to_owned(), t.clone()))
+                });
+                if let Some((key, t)) = first_table {
+                    let mut cells = t.rows[0].clone();
+                    cells[0] = different(&cells[0]);
+                    if updated.table_mut([key.as_str()]).unwrap().update_row(0, cells).is_ok() {
+                        prop_assert_eq!(&sdn_codec::parse(updated.as_str()).unwrap(), updated.value());
+                    }
+                }
+            }
+            Err(err) => {
+                let got = outcome.expect_err("a text that does not parse is an error");
+                prop_assert_eq!(got.to_string(), err.to_string());
+                prop_assert_eq!(updated.as_str(), doc.as_str());
+            }
+        }
     }
 
     /// Setting a new root key adds lines and changes none of the existing ones.

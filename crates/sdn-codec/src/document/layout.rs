@@ -56,6 +56,15 @@ impl Lines {
         self.len = self.len - old + len;
     }
 
+    /// The line that byte `offset` belongs to (its content or its line end); the last
+    /// line for an offset past the end.
+    pub(super) fn line_at(&self, offset: usize) -> usize {
+        match self.ranges.binary_search_by(|range| range.0.cmp(&offset)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
     /// Number of lines.
     pub(super) fn count(&self) -> usize {
         self.ranges.len()

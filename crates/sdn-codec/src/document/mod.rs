@@ -58,6 +58,10 @@
 //! nothing, and an updated cell equal to the old one keeps its old text (`007` stays
 //! `007` when set to `7`).
 //!
+//! A document can also follow a text that changed elsewhere (another program rewrote the
+//! file): [`Document::update_text`] reads again only the changed row line when one row is
+//! all that changed, and parses the new text whole otherwise.
+//!
 //! # Guarantees
 //!
 //! - [`Document::parse`] accepts exactly what [`crate::parse_with`] accepts, and
@@ -119,6 +123,24 @@ pub struct Document {
     value: Value,
     entries: Vec<EntrySpan>,
     lines: Lines,
+}
+
+/// How [`Document::update_text`] brought a document up to date with a new text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TextUpdate {
+    /// The text was the same: nothing changed.
+    Unchanged,
+    /// Only one row changed, and only its line was read again: row `row` (counting
+    /// from 0) of the table at key path `table`. Every other value is unchanged.
+    Row {
+        /// Key path of the table, from the root.
+        table: Vec<String>,
+        /// Index of the row that changed.
+        row: usize,
+    },
+    /// The text was parsed whole: anything may have changed.
+    Reparsed,
 }
 
 /// One replacement of a byte range of the body (the text after the byte-order mark).
@@ -218,6 +240,80 @@ impl Document {
         let keys = path.to_keys()?;
         table_at(self.root(), &keys)?;
         Ok(TableMut::new(self, keys))
+    }
+
+    /// Makes this document the parse of `text`, a newer version of its text (say, the
+    /// file after another program changed it), reading again only what changed when
+    /// that is one row of a table written on a line of its own; otherwise `text` is
+    /// parsed whole. Either way the result is exactly [`Document::parse_with`] of `text`
+    /// with this document's options; on error (the same error) the document is
+    /// unchanged.
+    ///
+    /// ```
+    /// use sdn_codec::{Document, TextUpdate};
+    ///
+    /// let mut doc = Document::parse("# todo\nt |id, done|\n    1, false\n    2, false\n")?;
+    /// let update = doc.update_text("# todo\nt |id, done|\n    1, false\n    2, true\n")?;
+    /// assert_eq!(update, TextUpdate::Row { table: vec!["t".to_owned()], row: 1 });
+    /// assert_eq!(doc.get("t").and_then(|t| t.as_table()).unwrap().rows[1][1], true.into());
+    /// assert_eq!(doc.update_text("t: 1\n")?, TextUpdate::Reparsed);
+    /// # Ok::<(), sdn_codec::Error>(())
+    /// ```
+    pub fn update_text(&mut self, text: &str) -> Result<TextUpdate, Error> {
+        if text == self.text {
+            return Ok(TextUpdate::Unchanged);
+        }
+        if let Some((table, row)) = self.update_one_row_line(text) {
+            return Ok(TextUpdate::Row { table, row });
+        }
+        *self = Document::parse_with(text, &self.options)?;
+        Ok(TextUpdate::Reparsed)
+    }
+
+    /// [`Document::update_text`] when `text` differs from the current text in the
+    /// content of one row line only: the key path of its table and the row's index.
+    fn update_one_row_line(&mut self, text: &str) -> Option<(Vec<String>, usize)> {
+        if text.starts_with('\u{feff}') != (self.bom > 0) {
+            return None;
+        }
+        let (old, new) = (self.body().as_bytes(), &text.as_bytes()[self.bom..]);
+        let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+        let room = old.len().min(new.len()) - prefix;
+        let suffix = old
+            .iter()
+            .rev()
+            .zip(new.iter().rev())
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let line = self.lines.line_at(prefix);
+        let (start, end) = (self.lines.start(line), self.lines.content_end(line));
+        // Everything before the line and from its end on is the same in both texts.
+        if prefix < start || old.len() - suffix > end {
+            return None;
+        }
+        let new_end = (end + new.len()).checked_sub(old.len())?;
+        let new_line = text[self.bom..].get(start..new_end)?.to_owned();
+        let (keys, row) = self.row_at_line(line)?;
+        self.replace_row_line(&keys, row, &new_line, None)
+            .then_some((keys, row))
+    }
+
+    /// The key path of the table and the index of the row written on line `line`.
+    fn row_at_line(&self, line: usize) -> Option<(Vec<String>, usize)> {
+        fn find(spans: &[EntrySpan], line: usize, keys: &mut Vec<String>) -> Option<usize> {
+            let span = spans.iter().find(|span| span.lines.contains(&line))?;
+            keys.push(span.key.clone());
+            if !span.rows.is_empty() {
+                return span.rows.binary_search_by(|row| row.start.cmp(&line)).ok();
+            }
+            find(&span.children, line, keys)
+        }
+        let mut keys = Vec::new();
+        let row = find(&self.entries, line, &mut keys)?;
+        // With duplicate keys allowed, the line may belong to an entry the value does not
+        // come from: only the table the value comes from has this row on this line.
+        (self.row_line(&keys, row) == Some(line)).then_some((keys, row))
     }
 
     /// Sets the entry at `path` to `value`, adding it (and any missing intermediate

@@ -435,11 +435,7 @@ impl Document {
 
     /// Updates row `index` of the table at `keys` to `cells` (checked, and different
     /// from the row's cells) by rewriting its line alone, when the row is a line of its
-    /// own and every new cell is a scalar. The new line is checked by reading it exactly
-    /// as the table body reads a row line; the rest of the text is untouched, and a line
-    /// that keeps its indentation, stays one line and reads as a row cannot change how
-    /// any other line reads. So the guarantee of every edit (the text reads back as the
-    /// intended value) holds without parsing the whole text again.
+    /// own and every new cell is a scalar (see [`Document::replace_row_line`]).
     ///
     /// `false` (nothing changed): the row is laid out otherwise, or the check failed;
     /// the general path (splice, then parse the whole text) decides.
@@ -447,27 +443,56 @@ impl Document {
         if !cells.iter().all(|cell| matches!(cell, Value::Scalar(_))) {
             return false;
         }
+        let Some(line) = self.row_line(keys, index) else {
+            return false;
+        };
         let Ok(table) = table_at(self.root(), keys) else {
             return false;
         };
-        let chain = self.span_chain(keys);
-        let Some(span) = chain.last().filter(|_| chain.len() == keys.len()) else {
-            return false;
-        };
-        let Some(row) = span.rows.get(index) else {
-            return false;
-        };
-        if span.rows.len() != table.rows.len() || row.len() != 1 || row.start == span.lines.start {
-            return false;
-        }
-        let line = row.start;
         let start = self.lines.start(line);
         let old_line = &self.body()[start..self.lines.content_end(line)];
         let Some(new_line) = rewrite_row_line(old_line, &table.rows[index], cells, &self.options)
         else {
             return false;
         };
-        if new_line.contains(['\n', '\r']) || indentation(&new_line) != indentation(old_line) {
+        self.replace_row_line(keys, index, &new_line, Some(cells))
+    }
+
+    /// The line of row `index` of the table at `keys`, when that row is a line of its
+    /// own (not on the header line, not spread over several lines).
+    pub(super) fn row_line(&self, keys: &[String], index: usize) -> Option<usize> {
+        let table = table_at(self.root(), keys).ok()?;
+        let chain = self.span_chain(keys);
+        let span = chain.last().filter(|_| chain.len() == keys.len())?;
+        let row = span.rows.get(index)?;
+        (span.rows.len() == table.rows.len() && row.len() == 1 && row.start != span.lines.start)
+            .then_some(row.start)
+    }
+
+    /// Replaces the line of row `index` of the table at `keys` (a line of its own) with
+    /// `new_line`, when that reads as a row of scalar cells (equal to `expected` when
+    /// given). The new line is read exactly as the table body reads a row line; the rest
+    /// of the text is untouched, and a line that keeps its indentation, stays one line
+    /// and reads as a row cannot change how any other line reads. So the document's
+    /// value stays what the parser reads from its text, without parsing it all again.
+    ///
+    /// `false` (nothing changed): the row is laid out otherwise, or the check failed.
+    pub(super) fn replace_row_line(
+        &mut self,
+        keys: &[String],
+        index: usize,
+        new_line: &str,
+        expected: Option<&[Value]>,
+    ) -> bool {
+        let Some(line) = self.row_line(keys, index) else {
+            return false;
+        };
+        let Ok(table) = table_at(self.root(), keys) else {
+            return false;
+        };
+        let start = self.lines.start(line);
+        let old_line = &self.body()[start..self.lines.content_end(line)];
+        if new_line.contains(['\n', '\r']) || indentation(new_line) != indentation(old_line) {
             return false;
         }
         if let Some(max) = self.options.limits.max_size
@@ -475,8 +500,13 @@ impl Document {
         {
             return false;
         }
-        let parsed = match crate::parse::parse_row_line(&new_line, &table.columns, &self.options) {
-            Ok(Some(parsed)) if parsed.as_slice() == cells => parsed,
+        let parsed = match crate::parse::parse_row_line(new_line, &table.columns, &self.options) {
+            Ok(Some(parsed))
+                if parsed.iter().all(|cell| matches!(cell, Value::Scalar(_)))
+                    && expected.is_none_or(|expected| parsed.as_slice() == expected) =>
+            {
+                parsed
+            }
             _ => return false,
         };
         let range = self.bom + start..self.bom + start + old_line.len();
@@ -484,7 +514,7 @@ impl Document {
             return false;
         };
         table.rows[index] = parsed;
-        self.text.replace_range(range, &new_line);
+        self.text.replace_range(range, new_line);
         self.lines.set_line_len(line, new_line.len());
         true
     }
