@@ -131,12 +131,7 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
         });
     };
     decoded.row_count = table.rows.len();
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string()))
-        .collect();
+    let columns = table.column_keys();
     for row in 0..table.rows.len() {
         let Some(record) = decode_row::<T>(path, &columns, table, row)? else {
             continue;

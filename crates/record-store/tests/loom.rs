@@ -6,6 +6,21 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU64, Ordering};
 use record_store::loom_core::SnapshotCache;
 
+/// The read path in miniature: look the observed identity up in the cache, else "parse"
+/// (version × 10) and publish.
+fn read(cache: &SnapshotCache<u64, u64>, file: &AtomicU64) -> (u64, u64) {
+    let ticket = cache.ticket();
+    let seen = file.load(Ordering::SeqCst);
+    if let Some((identity, snapshot)) = cache.current()
+        && identity == seen
+    {
+        return (seen, *snapshot);
+    }
+    let parsed = seen * 10;
+    cache.publish(ticket, seen, Arc::new(parsed));
+    (seen, parsed)
+}
+
 /// A reader that parsed an old version must never replace what a writer published after
 /// committing a newer one, in any interleaving.
 #[test]
@@ -36,19 +51,6 @@ fn cache_never_moves_back_in_time() {
 /// and a read after the writer's commit gets the new version.
 #[test]
 fn readers_get_the_version_they_observed() {
-    fn read(cache: &SnapshotCache<u64, u64>, file: &AtomicU64) -> (u64, u64) {
-        let ticket = cache.ticket();
-        let seen = file.load(Ordering::SeqCst);
-        if let Some((identity, snapshot)) = cache.current()
-            && identity == seen
-        {
-            return (seen, *snapshot);
-        }
-        let parsed = seen * 10;
-        cache.publish(ticket, seen, Arc::new(parsed));
-        (seen, parsed)
-    }
-
     loom::model(|| {
         let cache = Arc::new(SnapshotCache::<u64, u64>::new());
         let file = Arc::new(AtomicU64::new(1));
@@ -76,19 +78,6 @@ fn readers_get_the_version_they_observed() {
 /// replaces a newer observation, and the cache ends at the committed version.
 #[test]
 fn taking_an_entry_out_and_back_never_moves_back_in_time() {
-    fn read(cache: &SnapshotCache<u64, u64>, file: &AtomicU64) -> (u64, u64) {
-        let ticket = cache.ticket();
-        let seen = file.load(Ordering::SeqCst);
-        if let Some((identity, snapshot)) = cache.current()
-            && identity == seen
-        {
-            return (seen, *snapshot);
-        }
-        let parsed = seen * 10;
-        cache.publish(ticket, seen, Arc::new(parsed));
-        (seen, parsed)
-    }
-
     loom::model(|| {
         let cache = Arc::new(SnapshotCache::<u64, u64>::new());
         let file = Arc::new(AtomicU64::new(1));

@@ -622,6 +622,19 @@ impl Record for Noted {
     }
 }
 
+/// The `Noted` records of `text`, decoded by a store on another file in `dir` (so no
+/// cache of the store under test is involved).
+fn fresh_decode(dir: &Path, text: &str) -> Result<Vec<Noted>, Box<dyn std::error::Error>> {
+    let copy = dir.join("fresh.sdn");
+    fs::write(&copy, text)?;
+    Ok(Store::open(&copy)?
+        .read()?
+        .table::<Noted>()?
+        .iter()
+        .cloned()
+        .collect())
+}
+
 #[test]
 fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -631,17 +644,7 @@ fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestRes
         "noted |id, value|\n    1, 10\n    2, 20\n    3, 30\n",
     )?;
     let store = Store::open(&path)?;
-    let fresh = || -> Result<Vec<Noted>, Box<dyn std::error::Error>> {
-        // Another file name, so no cache of `store` is involved.
-        let copy = dir.path().join("fresh.sdn");
-        fs::copy(&path, &copy)?;
-        Ok(Store::open(&copy)?
-            .read()?
-            .table::<Noted>()?
-            .iter()
-            .cloned()
-            .collect())
-    };
+    let fresh = || fresh_decode(dir.path(), &fs::read_to_string(&path)?);
     let mut rng = StdRng::seed_from_u64(7);
     for round in 0..40u64 {
         let key = rng.random_range(1..=4u32);
@@ -713,16 +716,7 @@ fn p3_transactions_after_foreign_writes_see_exactly_the_file() -> TestResult {
         "# noted\nnoted |id, value|\n    1, 10\n    2, 20   # two\n    3, 30\nother |k|\n    x\n",
     )?;
     let store = Store::open(&path)?;
-    let fresh = |text: &str| -> Result<Vec<Noted>, Box<dyn std::error::Error>> {
-        let copy = dir.path().join("fresh.sdn");
-        fs::write(&copy, text)?;
-        Ok(Store::open(&copy)?
-            .read()?
-            .table::<Noted>()?
-            .iter()
-            .cloned()
-            .collect())
-    };
+    let fresh = |text: &str| fresh_decode(dir.path(), text);
     // Written like another program: a new file renamed over the old one.
     let foreign_write = |text: &str| -> std::io::Result<()> {
         let temp = dir.path().join("foreign.tmp");

@@ -741,12 +741,7 @@ fn visit_table<'de, V: Visitor<'de>>(
     options: &DeOptions,
     visitor: V,
 ) -> Result<V::Value, Error> {
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string()))
-        .collect();
+    let columns = table.column_keys();
     let mut access = TableAccess {
         columns,
         rows: table.rows.into_iter(),

@@ -918,6 +918,23 @@ impl Table {
         self.columns.iter().any(|c| c.ty.is_some())
     }
 
+    /// The keys of the columns: their names, unnamed (typed) columns keyed by position
+    /// (`"0"`, `"1"`, ...), as in [`Table::row_map`] and [`crate::from_row`].
+    ///
+    /// ```
+    /// let doc = sdn_codec::parse("t |id, name|\n    1, a\nu: table{i64, str}\n    2, b\n")?;
+    /// assert_eq!(doc.get("t").and_then(|t| t.as_table()).unwrap().column_keys(), ["id", "name"]);
+    /// assert_eq!(doc.get("u").and_then(|t| t.as_table()).unwrap().column_keys(), ["0", "1"]);
+    /// # Ok::<(), sdn_codec::Error>(())
+    /// ```
+    pub fn column_keys(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| column.name.clone().unwrap_or_else(|| i.to_string()))
+            .collect()
+    }
+
     /// Position of the column called `name`.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns

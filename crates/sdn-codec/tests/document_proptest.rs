@@ -155,6 +155,15 @@ fn different(cell: &Value) -> Value {
     }
 }
 
+/// The keys of the root tables that have rows.
+fn tables_with_rows(doc: &Document) -> Vec<String> {
+    doc.root()
+        .iter()
+        .filter(|(_, v)| v.as_table().is_some_and(|t| !t.rows.is_empty()))
+        .map(|(k, _)| k.to_owned())
+        .collect()
+}
+
 proptest! {
     /// Canonical text re-styled still parses to the same value, and a document of it
     /// written back with no edit is byte-identical.
@@ -209,12 +218,7 @@ proptest! {
         let value = Value::Dict(map);
         let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
         let mut doc = Document::parse(&text).unwrap();
-        let tables: Vec<String> = doc
-            .root()
-            .iter()
-            .filter(|(_, v)| v.as_table().is_some_and(|t| !t.rows.is_empty()))
-            .map(|(k, _)| k.to_owned())
-            .collect();
+        let tables = tables_with_rows(&doc);
         for (n, (row, col, new)) in edits.into_iter().enumerate() {
             let Some(key) = tables.get(n % tables.len().max(1)) else { break };
             let table = doc.table([key.as_str()]).unwrap().clone();
@@ -262,12 +266,7 @@ proptest! {
             // A real one-cell edit of some row, made by a document on its own copy.
             1 => {
                 let mut copy = doc.clone();
-                let tables: Vec<String> = doc
-                    .root()
-                    .iter()
-                    .filter(|(_, v)| v.as_table().is_some_and(|t| !t.rows.is_empty()))
-                    .map(|(k, _)| k.to_owned())
-                    .collect();
+                let tables = tables_with_rows(&doc);
                 prop_assume!(!tables.is_empty());
                 let key = &tables[other.index(tables.len())];
                 let table = doc.table([key.as_str()]).unwrap();

@@ -313,7 +313,7 @@ impl Document {
         let row = find(&self.entries, line, &mut keys)?;
         // With duplicate keys allowed, the line may belong to an entry the value does not
         // come from: only the table the value comes from has this row on this line.
-        (self.row_line(&keys, row) == Some(line)).then_some((keys, row))
+        (self.row_on_its_line(&keys, row)?.line == line).then_some((keys, row))
     }
 
     /// Sets the entry at `path` to `value`, adding it (and any missing intermediate

@@ -409,6 +409,18 @@ fn apply_to_table(table: &mut Table, edit: RowEdit) -> Result<RowEdit, Error> {
     })
 }
 
+/// A table row written on a line of its own (see [`Document::row_on_its_line`]).
+pub(super) struct RowLine<'d> {
+    /// The line's index.
+    pub(super) line: usize,
+    /// Where the line starts in the body.
+    start: usize,
+    /// The line's text, without its line end.
+    text: &'d str,
+    /// The table the row belongs to.
+    table: &'d Table,
+}
+
 /// How a neighbouring row is written, for new rows to look the same.
 struct RowStyle {
     indent: String,
@@ -443,30 +455,35 @@ impl Document {
         if !cells.iter().all(|cell| matches!(cell, Value::Scalar(_))) {
             return false;
         }
-        let Some(line) = self.row_line(keys, index) else {
+        let Some(row) = self.row_on_its_line(keys, index) else {
             return false;
         };
-        let Ok(table) = table_at(self.root(), keys) else {
-            return false;
-        };
-        let start = self.lines.start(line);
-        let old_line = &self.body()[start..self.lines.content_end(line)];
-        let Some(new_line) = rewrite_row_line(old_line, &table.rows[index], cells, &self.options)
+        let Some(new_line) =
+            rewrite_row_line(row.text, &row.table.rows[index], cells, &self.options)
         else {
             return false;
         };
         self.replace_row_line(keys, index, &new_line, Some(cells))
     }
 
-    /// The line of row `index` of the table at `keys`, when that row is a line of its
-    /// own (not on the header line, not spread over several lines).
-    pub(super) fn row_line(&self, keys: &[String], index: usize) -> Option<usize> {
+    /// Row `index` of the table at `keys`, when that row is a line of its own (not on
+    /// the header line, not spread over several lines).
+    pub(super) fn row_on_its_line(&self, keys: &[String], index: usize) -> Option<RowLine<'_>> {
         let table = table_at(self.root(), keys).ok()?;
         let chain = self.span_chain(keys);
         let span = chain.last().filter(|_| chain.len() == keys.len())?;
         let row = span.rows.get(index)?;
-        (span.rows.len() == table.rows.len() && row.len() == 1 && row.start != span.lines.start)
-            .then_some(row.start)
+        if span.rows.len() != table.rows.len() || row.len() != 1 || row.start == span.lines.start {
+            return None;
+        }
+        let line = row.start;
+        let start = self.lines.start(line);
+        Some(RowLine {
+            line,
+            start,
+            text: &self.body()[start..self.lines.content_end(line)],
+            table,
+        })
     }
 
     /// Replaces the line of row `index` of the table at `keys` (a line of its own) with
@@ -484,14 +501,15 @@ impl Document {
         new_line: &str,
         expected: Option<&[Value]>,
     ) -> bool {
-        let Some(line) = self.row_line(keys, index) else {
+        let Some(RowLine {
+            line,
+            start,
+            text: old_line,
+            table,
+        }) = self.row_on_its_line(keys, index)
+        else {
             return false;
         };
-        let Ok(table) = table_at(self.root(), keys) else {
-            return false;
-        };
-        let start = self.lines.start(line);
-        let old_line = &self.body()[start..self.lines.content_end(line)];
         if new_line.contains(['\n', '\r']) || indentation(new_line) != indentation(old_line) {
             return false;
         }
