@@ -212,8 +212,12 @@ pub const PHASES: &[Phase] = &[
                 check: p3(&["p3_new_record_type_in_a_few_lines"]),
             },
             Item {
-                text: "lock-free reads are cached and see every change",
-                check: p3(&["p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits"]),
+                text: "lock-free reads and transactions reuse cached versions and see every change",
+                check: p3(&[
+                    "p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits",
+                    "p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file",
+                    "p3_transactions_after_foreign_writes_see_exactly_the_file",
+                ]),
             },
             Item {
                 text: "no lost update across threads, and 8 processes x 500 transactions end exact with no lost or duplicated record",
