@@ -129,7 +129,7 @@ pub fn increment_once(
 ///
 /// Kinds: `increment`, `contention`, `handoff` (see the coordinator functions in
 /// [`crate::coord`]), `replace` ([`crate::replace::measure`]) and `todo-edit` (edits of a
-/// TODO database, [`todo_edit_once`]).
+/// TODO database, [`TodoDb::bump_line`]).
 pub fn run(args: &[String]) -> Result<(), String> {
     let (kind, rest) = args
         .split_first()

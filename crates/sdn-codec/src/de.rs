@@ -23,8 +23,8 @@
 //! A top-level sequence (`from_str::<Vec<T>>`) reads the document's only root entry
 //! when that is a table or array, or the entry named by [`DeOptions::root_table`].
 //!
-//! Every data error names the failing value's path in its message (`at `todos[3].line`:
-//! invalid value: integer `300`, expected u8`). Syntax errors always carry line and
+//! Every data error names the failing value's path in its message (``at `todos[3].line`:
+//! invalid value: integer `300`, expected u8``). Syntax errors always carry line and
 //! column (from the parser). Data errors carry them too when the document has the shape
 //! of a record file — root `key: scalar` entries and named tables of scalar cells —
 //! which [`from_str`] reads straight from the text (borrowing cells, allocating only the

@@ -13,7 +13,7 @@
 //! - **Source text is kept.** Every scalar remembers the exact text it was read from
 //!   ([`Value::source_text`]), so `007` can still be read as `007`.
 //! - **Canonical output round-trips.** [`to_canonical_string`] produces deterministic
-//!   bytes that [`parse`] reads back to an equal [`Value`].
+//!   bytes that [`parse()`] reads back to an equal [`Value`].
 //! - **Bounded on untrusted input.** Nesting depth, size, string length and cell count
 //!   are limited by [`Limits`]; deep input is an error, never a stack overflow.
 //!
