@@ -70,3 +70,108 @@ fn is_contention(error: &io::Error) -> bool {
         || error.raw_os_error() == Some(rustix::io::Errno::ACCESS.raw_os_error())
         || error.raw_os_error() == Some(rustix::io::Errno::AGAIN.raw_os_error())
 }
+
+/// The contract every backend keeps, checked for each backend built on this platform (on
+/// Linux both: `ofd` is used, `flock` is what other Unix systems use).
+#[cfg(test)]
+mod contract {
+    macro_rules! backend_contract {
+        ($backend:ident) => {
+            mod $backend {
+                use std::fs::File;
+
+                use crate::Mode;
+                use crate::sys::Attempt;
+                use crate::sys::$backend::{downgrade, lock_blocking, try_lock, unlock};
+
+                /// Two open file descriptions of one sidecar.
+                fn two_opens() -> (tempfile::TempDir, File, File) {
+                    let dir = tempfile::tempdir().unwrap();
+                    let path = dir.path().join("sidecar.lock");
+                    let open = || {
+                        File::options()
+                            .read(true)
+                            .write(true)
+                            .create(true)
+                            .truncate(false)
+                            .open(&path)
+                            .unwrap()
+                    };
+                    let (first, second) = (open(), open());
+                    (dir, first, second)
+                }
+
+                #[test]
+                fn two_opens_in_one_process_conflict_until_unlocked() {
+                    let (_dir, first, second) = two_opens();
+                    assert_eq!(
+                        try_lock(&first, Mode::Exclusive).unwrap(),
+                        Attempt::Acquired
+                    );
+                    assert_eq!(try_lock(&second, Mode::Shared).unwrap(), Attempt::Contended);
+                    assert_eq!(
+                        try_lock(&second, Mode::Exclusive).unwrap(),
+                        Attempt::Contended
+                    );
+                    unlock(&first).unwrap();
+                    assert_eq!(
+                        try_lock(&second, Mode::Exclusive).unwrap(),
+                        Attempt::Acquired
+                    );
+                }
+
+                #[test]
+                fn shared_locks_coexist_and_downgrade_admits_readers_only() {
+                    let (_dir, first, second) = two_opens();
+                    assert_eq!(
+                        try_lock(&first, Mode::Exclusive).unwrap(),
+                        Attempt::Acquired
+                    );
+                    downgrade(&first).unwrap();
+                    assert_eq!(
+                        try_lock(&second, Mode::Exclusive).unwrap(),
+                        Attempt::Contended
+                    );
+                    assert_eq!(try_lock(&second, Mode::Shared).unwrap(), Attempt::Acquired);
+                }
+
+                #[test]
+                fn closing_the_description_releases() {
+                    let (_dir, first, second) = two_opens();
+                    assert_eq!(
+                        try_lock(&first, Mode::Exclusive).unwrap(),
+                        Attempt::Acquired
+                    );
+                    drop(first);
+                    assert_eq!(
+                        try_lock(&second, Mode::Exclusive).unwrap(),
+                        Attempt::Acquired
+                    );
+                }
+
+                #[test]
+                fn blocking_lock_is_granted_when_the_holder_closes() {
+                    let (_dir, first, second) = two_opens();
+                    assert_eq!(
+                        try_lock(&first, Mode::Exclusive).unwrap(),
+                        Attempt::Acquired
+                    );
+                    let waiter =
+                        std::thread::spawn(move || lock_blocking(&second, Mode::Exclusive));
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    assert!(
+                        !waiter.is_finished(),
+                        "the blocking lock returned while held"
+                    );
+                    drop(first);
+                    waiter.join().unwrap().unwrap();
+                }
+            }
+        };
+    }
+
+    #[cfg(unix)]
+    backend_contract!(flock);
+    #[cfg(target_os = "linux")]
+    backend_contract!(ofd);
+}
