@@ -29,8 +29,14 @@ pub(crate) struct CacheKey {
     trusted: bool,
 }
 
-/// A cache entry that a transaction took over (see [`Store::begin`]), to publish again
-/// under its ticket when the transaction commits nothing.
+/// The parts of a cached snapshot that nothing else holds (no reader kept it), or the
+/// snapshot back when something does or it kept no document to edit.
+fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>> {
+    Arc::try_unwrap(cached)?.into_parts().map_err(Arc::new)
+}
+
+/// The version a transaction owns (see [`Store::begin`]): the ticket and key to publish
+/// it under when the transaction commits nothing.
 struct Taken {
     ticket: crate::cache::Ticket,
     key: CacheKey,
@@ -382,12 +388,12 @@ impl Store {
     /// Reads the current file for a transaction; the caller holds the writer lock.
     ///
     /// With `take`, the transaction owns the version it edits, so it edits the document
-    /// and takes the decoded tables without copying them: a cached snapshot of the file
-    /// that nothing else holds (no reader kept it) is taken out of the cache, and a file
-    /// parsed here is not cached. The commit publishes the new version anyway, and a
-    /// transaction that commits nothing publishes the version it read ([`Taken`]).
-    /// Readers of this process that look meanwhile read the file themselves, which is
-    /// what a cache miss costs.
+    /// and takes the decoded tables without copying them: a cached snapshot that nothing
+    /// else holds (no reader kept it) is taken out of the cache and brought up to date
+    /// with the file ([`Document::update_text`]), else the file is parsed and not cached.
+    /// The commit publishes the new version anyway, and a transaction that commits
+    /// nothing publishes the version it read ([`Taken`]). Readers of this process that
+    /// look meanwhile read the file themselves, which is what a cache miss costs.
     fn begin(&self, take: bool) -> Result<(Transaction, Option<Taken>)> {
         let inner = &*self.inner;
         let ticket = inner.cache.ticket();
@@ -402,43 +408,34 @@ impl Store {
                 Transaction::new(&inner.path, String::new(), Value::Dict(Default::default()));
             return Ok((empty, None));
         };
-        let matches = |key: &CacheKey, snapshot: &Snapshot| {
-            key.identity == Some(identity) && snapshot.bytes() == bytes.as_slice()
+        let key = CacheKey {
+            identity: Some(identity),
+            trusted: identity.settled_at(read_at),
         };
-        // A version this process cached before another writer replaced the file, that
-        // nothing else holds: brought up to date below, reading again only what changed.
-        let mut stale = None;
-        if take && let Some((taken_ticket, key, cached)) = inner.cache.take() {
-            if !matches(&key, &cached) {
-                match Arc::try_unwrap(cached).map(Snapshot::into_parts) {
-                    Ok(Ok(parts)) => stale = Some(parts),
-                    Ok(Err(snapshot)) => {
-                        inner.cache.publish(taken_ticket, key, Arc::new(snapshot));
-                    }
-                    Err(shared) => {
-                        inner.cache.publish(taken_ticket, key, shared);
+        let matches = |cached_key: &CacheKey, snapshot: &Snapshot| {
+            cached_key.identity == key.identity && snapshot.bytes() == bytes.as_slice()
+        };
+        // With `take`, a cached version that nothing else holds is taken over whichever
+        // version of the file it is: below it is brought up to date with the file,
+        // which costs nothing when it matches and reads again only a changed row line
+        // when another writer changed one row.
+        let mut owned = None;
+        if take && let Some((taken_ticket, cached_key, cached)) = inner.cache.take() {
+            match take_over(cached) {
+                Ok(parts) => owned = Some(parts),
+                Err(shared) => {
+                    inner
+                        .cache
+                        .publish(taken_ticket, cached_key, Arc::clone(&shared));
+                    if matches(&cached_key, &shared) {
+                        let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&shared));
+                        return Ok((tx, None));
                     }
                 }
-            } else {
-                let shared = match Arc::try_unwrap(cached) {
-                    Ok(snapshot) => match snapshot.into_parts() {
-                        Ok(parts) => {
-                            let taken = Taken {
-                                ticket: taken_ticket,
-                                key,
-                            };
-                            return Ok((Transaction::owned(&inner.path, parts, None), Some(taken)));
-                        }
-                        Err(snapshot) => Arc::new(snapshot),
-                    },
-                    Err(shared) => shared,
-                };
-                inner.cache.publish(taken_ticket, key, Arc::clone(&shared));
-                let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&shared));
-                return Ok((tx, None));
             }
-        } else if let Some((key, snapshot)) = inner.cache.current()
-            && matches(&key, &snapshot)
+        } else if !take
+            && let Some((cached_key, snapshot)) = inner.cache.current()
+            && matches(&cached_key, &snapshot)
         {
             let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&snapshot));
             return Ok((tx, None));
@@ -448,58 +445,64 @@ impl Store {
             path: inner.path.clone(),
             source: io::Error::new(io::ErrorKind::InvalidData, err),
         })?;
-        let key = CacheKey {
-            identity: Some(identity),
-            trusted: identity.settled_at(read_at),
-        };
-        if let Some(Parts {
-            mut document,
-            source: replaced,
-            mut typed,
-        }) = stale
-        {
-            let update = document
-                .update_text(&text)
-                .map_err(|err| Error::malformed(&inner.path, err))?;
-            match update {
-                TextUpdate::Unchanged => {}
-                TextUpdate::Row { table, row } => {
-                    // Record tables are root entries; a nested table is none of them.
-                    if let [name] = table.as_slice() {
-                        table::refresh_row(&mut typed, &inner.path, document.value(), name, row);
+        let source = Some((file, identity));
+        let (parts, replaced) = match owned {
+            Some(Parts {
+                mut document,
+                source: old_source,
+                mut typed,
+            }) => {
+                let update = document
+                    .update_text(&text)
+                    .map_err(|err| Error::malformed(&inner.path, err))?;
+                match update {
+                    TextUpdate::Unchanged => {}
+                    TextUpdate::Row { table, row } => {
+                        // Record tables are root entries; a nested table is none of them.
+                        if let [name] = table.as_slice() {
+                            table::refresh_row(
+                                &mut typed,
+                                &inner.path,
+                                document.value(),
+                                name,
+                                row,
+                            );
+                        }
                     }
+                    _ => typed.clear(),
                 }
-                _ => typed.clear(),
+                let parts = Parts {
+                    document,
+                    source,
+                    typed,
+                };
+                (parts, old_source.map(|(file, _)| file))
             }
-            let parts = Parts {
-                document,
-                source: Some((file, identity)),
-                typed,
-            };
-            let replaced = replaced.map(|(file, _)| file);
-            let taken = Taken { ticket, key };
-            return Ok((
-                Transaction::owned(&inner.path, parts, replaced),
-                Some(taken),
-            ));
-        }
-        let doc = Document::parse(&text).map_err(|err| Error::malformed(&inner.path, err))?;
-        if take {
-            // The transaction owns what it parsed: a commit publishes the next version,
-            // and a transaction that commits nothing publishes this one.
-            let parts = Parts {
-                document: doc,
-                source: Some((file, identity)),
-                typed: HashMap::new(),
-            };
-            let taken = Taken { ticket, key };
-            return Ok((Transaction::owned(&inner.path, parts, None), Some(taken)));
-        }
-        let snapshot = Snapshot::from_document(&inner.path, doc, Some((file, identity)));
-        inner
-            .cache
-            .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
-        Ok((Transaction::from_snapshot(&inner.path, snapshot), None))
+            None => {
+                let document =
+                    Document::parse(&text).map_err(|err| Error::malformed(&inner.path, err))?;
+                if !take {
+                    let snapshot = Snapshot::from_document(&inner.path, document, source);
+                    inner
+                        .cache
+                        .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
+                    return Ok((Transaction::from_snapshot(&inner.path, snapshot), None));
+                }
+                let parts = Parts {
+                    document,
+                    source,
+                    typed: HashMap::new(),
+                };
+                (parts, None)
+            }
+        };
+        // The transaction owns this version: a commit publishes the next one, and a
+        // transaction that commits nothing publishes this one.
+        let taken = Taken { ticket, key };
+        Ok((
+            Transaction::owned(&inner.path, parts, replaced),
+            Some(taken),
+        ))
     }
 
     /// Replaces the file with `text`; the caller holds the writer lock.
