@@ -254,7 +254,9 @@ proptest! {
         let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
         let doc = Document::parse(&text).unwrap();
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        prop_assume!(!lines.is_empty());
+        if lines.is_empty() {
+            return Ok(()); // an empty text has no line to change
+        }
         let at = pick.index(lines.len());
         let changed = match how {
             // Another line's text in its place (often another row of the same table).
@@ -267,7 +269,9 @@ proptest! {
             1 => {
                 let mut copy = doc.clone();
                 let tables = tables_with_rows(&doc);
-                prop_assume!(!tables.is_empty());
+                if tables.is_empty() {
+                    return Ok(()); // no row to edit (the other two kinds still run)
+                }
                 let key = &tables[other.index(tables.len())];
                 let table = doc.table([key.as_str()]).unwrap();
                 let row = pick.index(table.rows.len());

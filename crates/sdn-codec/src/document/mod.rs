@@ -277,15 +277,8 @@ impl Document {
             return None;
         }
         let (old, new) = (self.body().as_bytes(), &text.as_bytes()[self.bom..]);
-        let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-        let room = old.len().min(new.len()) - prefix;
-        let suffix = old
-            .iter()
-            .rev()
-            .zip(new.iter().rev())
-            .take(room)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let prefix = common_prefix(old, new);
+        let suffix = common_suffix(&old[prefix..], &new[prefix..]);
         let line = self.lines.line_at(prefix);
         let (start, end) = (self.lines.start(line), self.lines.content_end(line));
         // Everything before the line and from its end on is the same in both texts.
@@ -293,13 +286,20 @@ impl Document {
             return None;
         }
         let new_end = (end + new.len()).checked_sub(old.len())?;
-        let new_line = text[self.bom..].get(start..new_end)?.to_owned();
+        let body = &text[self.bom..];
         let (keys, row) = self.row_at_line(line)?;
-        self.replace_row_line(&keys, row, &new_line, None)
-            .then_some((keys, row))
+        // With duplicate keys allowed, the line may belong to an entry the value does not
+        // come from: only the table the value comes from has this row on this line.
+        let replaced = self.replace_row_line(&keys, row, None, |found, _| {
+            (found.line == line)
+                .then(|| body.get(found.start..new_end).map(str::to_owned))
+                .flatten()
+        });
+        replaced.then_some((keys, row))
     }
 
-    /// The key path of the table and the index of the row written on line `line`.
+    /// The key path of the table and the index of a row of it that line `line` belongs
+    /// to, as the entry spans say (not checked against the value).
     fn row_at_line(&self, line: usize) -> Option<(Vec<String>, usize)> {
         fn find(spans: &[EntrySpan], line: usize, keys: &mut Vec<String>) -> Option<usize> {
             let span = spans.iter().find(|span| span.lines.contains(&line))?;
@@ -311,9 +311,7 @@ impl Document {
         }
         let mut keys = Vec::new();
         let row = find(&self.entries, line, &mut keys)?;
-        // With duplicate keys allowed, the line may belong to an entry the value does not
-        // come from: only the table the value comes from has this row on this line.
-        (self.row_on_its_line(&keys, row)?.line == line).then_some((keys, row))
+        Some((keys, row))
     }
 
     /// Sets the entry at `path` to `value`, adding it (and any missing intermediate
@@ -702,6 +700,39 @@ fn root_value<'m>(map: &'m Map, keys: &[String]) -> Option<&'m Value> {
     Some(current)
 }
 
+/// How many leading bytes `a` and `b` share (compared a block at a time: this runs over
+/// a whole file whenever another writer changed it).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 32;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many trailing bytes `a` and `b` share.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 32;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    i + a[..n - i]
+        .iter()
+        .rev()
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// The value at `keys` under the root dict `root`, mutably (through dicts only).
 fn root_value_mut<'v>(root: &'v mut Value, keys: &[String]) -> Option<&'v mut Value> {
     let mut current = root;
@@ -779,5 +810,48 @@ impl FromStr for Document {
 impl AsRef<str> for Document {
     fn as_ref(&self) -> &str {
         &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{common_prefix, common_suffix};
+
+    #[test]
+    fn common_prefix_and_suffix_match_a_byte_by_byte_count() {
+        let naive_prefix = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let naive_suffix = |a: &[u8], b: &[u8]| {
+            a.iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count()
+        };
+        let base: Vec<u8> = (0..200u32).map(|i| b'a' + (i % 7) as u8).collect();
+        for len in [0, 1, 31, 32, 33, 64, 65, 100, 200] {
+            let a = &base[..len];
+            for at in 0..=len {
+                let mut b = a.to_vec();
+                if at < len {
+                    b[at] = b'#';
+                } else {
+                    b.push(b'#');
+                }
+                for (x, y) in [(a, b.as_slice()), (b.as_slice(), a)] {
+                    assert_eq!(
+                        common_prefix(x, y),
+                        naive_prefix(x, y),
+                        "len {len}, at {at}"
+                    );
+                    assert_eq!(
+                        common_suffix(x, y),
+                        naive_suffix(x, y),
+                        "len {len}, at {at}"
+                    );
+                }
+            }
+            assert_eq!(common_prefix(a, a), len);
+            assert_eq!(common_suffix(a, a), len);
+        }
     }
 }

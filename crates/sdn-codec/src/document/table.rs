@@ -414,7 +414,7 @@ pub(super) struct RowLine<'d> {
     /// The line's index.
     pub(super) line: usize,
     /// Where the line starts in the body.
-    start: usize,
+    pub(super) start: usize,
     /// The line's text, without its line end.
     text: &'d str,
     /// The table the row belongs to.
@@ -455,15 +455,9 @@ impl Document {
         if !cells.iter().all(|cell| matches!(cell, Value::Scalar(_))) {
             return false;
         }
-        let Some(row) = self.row_on_its_line(keys, index) else {
-            return false;
-        };
-        let Some(new_line) =
-            rewrite_row_line(row.text, &row.table.rows[index], cells, &self.options)
-        else {
-            return false;
-        };
-        self.replace_row_line(keys, index, &new_line, Some(cells))
+        self.replace_row_line(keys, index, Some(cells), |row, options| {
+            rewrite_row_line(row.text, &row.table.rows[index], cells, options)
+        })
     }
 
     /// Row `index` of the table at `keys`, when that row is a line of its own (not on
@@ -487,29 +481,35 @@ impl Document {
     }
 
     /// Replaces the line of row `index` of the table at `keys` (a line of its own) with
-    /// `new_line`, when that reads as a row of scalar cells (equal to `expected` when
-    /// given). The new line is read exactly as the table body reads a row line; the rest
-    /// of the text is untouched, and a line that keeps its indentation, stays one line
-    /// and reads as a row cannot change how any other line reads. So the document's
-    /// value stays what the parser reads from its text, without parsing it all again.
+    /// the line `new_line` makes of it, when that reads as a row of scalar cells (equal
+    /// to `expected` when given). The new line is read exactly as the table body reads a
+    /// row line; the rest of the text is untouched, and a line that keeps its
+    /// indentation, stays one line and reads as a row cannot change how any other line
+    /// reads. So the document's value stays what the parser reads from its text, without
+    /// parsing it all again.
     ///
-    /// `false` (nothing changed): the row is laid out otherwise, or the check failed.
+    /// `false` (nothing changed): the row is laid out otherwise, `new_line` gave
+    /// nothing, or the check failed.
     pub(super) fn replace_row_line(
         &mut self,
         keys: &[String],
         index: usize,
-        new_line: &str,
         expected: Option<&[Value]>,
+        new_line: impl FnOnce(&RowLine<'_>, &ParseOptions) -> Option<String>,
     ) -> bool {
-        let Some(RowLine {
+        let Some(row) = self.row_on_its_line(keys, index) else {
+            return false;
+        };
+        let Some(new_line) = new_line(&row, &self.options) else {
+            return false;
+        };
+        let new_line = new_line.as_str();
+        let RowLine {
             line,
             start,
             text: old_line,
             table,
-        }) = self.row_on_its_line(keys, index)
-        else {
-            return false;
-        };
+        } = row;
         if new_line.contains(['\n', '\r']) || indentation(new_line) != indentation(old_line) {
             return false;
         }
