@@ -105,6 +105,21 @@ pub(crate) struct FileRead {
     read_at: SystemTime,
 }
 
+impl FileRead {
+    /// The cache key of what was read.
+    fn key(&self) -> CacheKey {
+        CacheKey {
+            identity: Some(self.identity),
+            trusted: self.identity.settled_at(self.read_at),
+        }
+    }
+
+    /// Whether `snapshot`, cached under `key`, is of exactly what was read.
+    fn shows(&self, key: &CacheKey, snapshot: &Snapshot) -> bool {
+        key.identity == Some(self.identity) && snapshot.bytes() == self.bytes.as_slice()
+    }
+}
+
 /// The file's current bytes and identity; `None` when it does not exist.
 pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
     let mut file = match File::open(path) {
@@ -220,13 +235,7 @@ impl Store {
         {
             return Ok(Snapshot::clone(snapshot));
         }
-        let Some(FileRead {
-            bytes,
-            file,
-            identity,
-            read_at,
-        }) = read_file(&inner.path)?
-        else {
+        let Some(read) = read_file(&inner.path)? else {
             if let Some((key, snapshot)) = &cached
                 && key.identity.is_none()
             {
@@ -245,21 +254,22 @@ impl Store {
             inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
             return Ok(snapshot);
         };
-        let key = CacheKey {
-            identity: Some(identity),
-            trusted: identity.settled_at(read_at),
-        };
+        let key = read.key();
         if let Some((cached_key, snapshot)) = &cached
-            && cached_key.identity == key.identity
-            && snapshot.bytes() == bytes.as_slice()
+            && read.shows(cached_key, snapshot)
         {
             if key.trusted && !cached_key.trusted {
                 inner.cache.publish(ticket, key, Arc::clone(snapshot));
             }
             return Ok(Snapshot::clone(snapshot));
         }
-        let (_, root) = parse(&inner.path, &bytes)?;
-        let snapshot = Snapshot::new(&inner.path, bytes, root, Some((file, identity)));
+        let (_, root) = parse(&inner.path, &read.bytes)?;
+        let snapshot = Snapshot::new(
+            &inner.path,
+            read.bytes,
+            root,
+            Some((read.file, read.identity)),
+        );
         inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
         Ok(snapshot)
     }
@@ -397,24 +407,12 @@ impl Store {
     fn begin(&self, take: bool) -> Result<(Transaction, Option<Taken>)> {
         let inner = &*self.inner;
         let ticket = inner.cache.ticket();
-        let Some(FileRead {
-            bytes,
-            file,
-            identity,
-            read_at,
-        }) = read_file(&inner.path)?
-        else {
+        let Some(read) = read_file(&inner.path)? else {
             let empty =
                 Transaction::new(&inner.path, String::new(), Value::Dict(Default::default()));
             return Ok((empty, None));
         };
-        let key = CacheKey {
-            identity: Some(identity),
-            trusted: identity.settled_at(read_at),
-        };
-        let matches = |cached_key: &CacheKey, snapshot: &Snapshot| {
-            cached_key.identity == key.identity && snapshot.bytes() == bytes.as_slice()
-        };
+        let key = read.key();
         // With `take`, a cached version that nothing else holds is taken over whichever
         // version of the file it is: below it is brought up to date with the file,
         // which costs nothing when it matches and reads again only a changed row line
@@ -427,7 +425,7 @@ impl Store {
                     inner
                         .cache
                         .publish(taken_ticket, cached_key, Arc::clone(&shared));
-                    if matches(&cached_key, &shared) {
+                    if read.shows(&cached_key, &shared) {
                         let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&shared));
                         return Ok((tx, None));
                     }
@@ -435,11 +433,17 @@ impl Store {
             }
         } else if !take
             && let Some((cached_key, snapshot)) = inner.cache.current()
-            && matches(&cached_key, &snapshot)
+            && read.shows(&cached_key, &snapshot)
         {
             let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&snapshot));
             return Ok((tx, None));
         }
+        let FileRead {
+            bytes,
+            file,
+            identity,
+            ..
+        } = read;
         let text = String::from_utf8(bytes).map_err(|err| Error::Io {
             operation: "decode UTF-8 of",
             path: inner.path.clone(),
