@@ -133,33 +133,6 @@ fn criterion_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/criterion"))
 }
 
-/// Where the figures measured outside criterion go: `$BENCH_RESULTS_DIR`, else
-/// `<target>/xtask-bench`.
-fn results_dir() -> PathBuf {
-    std::env::var_os("BENCH_RESULTS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.parent()?.parent()?.parent()?.join("xtask-bench"))
-        })
-        .unwrap_or_else(|| PathBuf::from("target/xtask-bench"))
-}
-
-fn store_results(results: &serde_json::Value) {
-    let dir = results_dir();
-    let path = dir.join("sdn.json");
-    let written = std::fs::create_dir_all(&dir).and_then(|()| {
-        std::fs::write(
-            &path,
-            serde_json::to_vec_pretty(results).expect("serialize results"),
-        )
-    });
-    match written {
-        Ok(()) => println!("\nresults stored in {}", path.display()),
-        Err(e) => eprintln!("could not store results in {}: {e}", path.display()),
-    }
-}
-
 fn bench_records(c: &mut Criterion, db: &TodoDb, sdn: &str, json: &str) {
     let mut group = c.benchmark_group("sdn_vs_json/deserialize_10k_todos");
     group.throughput(Throughput::Elements(RECORDS as u64));
@@ -436,11 +409,14 @@ fn main() {
     // About 10 MB of SDN.
     let per_record = sdn.len() / RECORDS;
     let peak = peak_memory(&generate(10_000_000 / per_record.max(1)));
-    store_results(&serde_json::json!({
+    let results = serde_json::json!({
         "records": RECORDS,
         "sdn_bytes": sdn.len(),
         "json_bytes": json.len(),
         "interleaved": interleaved,
         "peak_memory": peak,
-    }));
+    });
+    if let serde_json::Value::Object(entries) = results {
+        bench_suite::results::store("sdn.json", entries);
+    }
 }

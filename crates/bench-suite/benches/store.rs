@@ -192,43 +192,6 @@ fn bench_dir() -> PathBuf {
     dir
 }
 
-/// Where the figures measured outside criterion go: `$BENCH_RESULTS_DIR`, else
-/// `<target>/xtask-bench` (this executable is `<target>/<profile>/deps/store-<hash>`).
-fn results_dir() -> PathBuf {
-    std::env::var_os("BENCH_RESULTS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.parent()?.parent()?.parent()?.join("xtask-bench"))
-        })
-        .unwrap_or_else(|| PathBuf::from("target/xtask-bench"))
-}
-
-/// Replaces the given top-level keys of `store.json`, keeping the others (a run that
-/// skips the contention keeps the previous contention figures).
-fn store_results(entries: Vec<(&str, serde_json::Value)>) {
-    let dir = results_dir();
-    let path = dir.join("store.json");
-    let mut root = fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .filter(serde_json::Value::is_object)
-        .unwrap_or_else(|| serde_json::json!({}));
-    for (key, value) in entries {
-        root[key] = value;
-    }
-    let written = fs::create_dir_all(&dir).and_then(|()| {
-        fs::write(
-            &path,
-            serde_json::to_vec_pretty(&root).expect("serialize results"),
-        )
-    });
-    match written {
-        Ok(()) => println!("results stored in {}", path.display()),
-        Err(e) => eprintln!("could not store results in {}: {e}", path.display()),
-    }
-}
-
 /// One database in the four designs' files.
 struct Files {
     sdn: PathBuf,
@@ -871,5 +834,8 @@ fn main() {
     if std::env::var("BENCH_STORE_CONTENTION").as_deref() != Ok("0") {
         results.push(("contention", contention(&dir)));
     }
-    store_results(results);
+    let entries = results
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value));
+    bench_suite::results::store("store.json", entries.collect());
 }

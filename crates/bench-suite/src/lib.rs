@@ -4,8 +4,9 @@
 //! Not published. The criterion benches live in `benches/`; this library holds what the
 //! multi-process measurements share: a self-checking counter record ([`counter`]), worker
 //! processes ([`workers`], started through the `bench-worker` binary or `xtask worker`),
-//! their coordinators ([`coord`]), a cross-process clock ([`clock`]), percentiles ([`stats`]) and an
-//! interleaved durable-replace measurement ([`replace`]).
+//! their coordinators ([`coord`]), a cross-process clock ([`clock`]), percentiles ([`stats`]), an
+//! interleaved durable-replace measurement ([`replace`]) and where the benches leave their
+//! figures ([`results`]).
 //!
 //! ```
 //! let record = bench_suite::counter::encode(41, std::process::id(), 4096);
@@ -17,5 +18,6 @@ pub mod clock;
 pub mod coord;
 pub mod counter;
 pub mod replace;
+pub mod results;
 pub mod stats;
 pub mod workers;
