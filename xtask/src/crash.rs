@@ -62,17 +62,11 @@ fn run_suites(kills: u64, only: Option<&str>) -> Result<bool, String> {
             "== crash: {} {} with {kills} kills",
             suite.package, suite.test
         );
-        let mut command = util::cargo([
-            "test",
-            "-p",
+        let mut command = util::cargo_test(
             suite.package,
-            "--test",
             suite.target,
-            "--",
-            "--exact",
-            suite.test,
-            "--nocapture",
-        ]);
+            &["--exact", suite.test, "--nocapture"],
+        );
         command.env(suite.kills_env, kills.to_string());
         let output = util::run_streaming(command, false)?;
         let results = util::parse_test_lines(&output.stdout);

@@ -358,15 +358,7 @@ impl TargetRun {
                 skipped: Vec::new(),
             });
         }
-        let mut command = util::cargo([
-            "test",
-            "-p",
-            package,
-            "--test",
-            target,
-            "--",
-            "--show-output",
-        ]);
+        let mut command = util::cargo_test(package, target, &["--show-output"]);
         command.envs(env.iter().copied());
         let run = util::run_streaming(command, false)?;
         let results = util::parse_test_lines(&run.stdout);

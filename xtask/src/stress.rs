@@ -43,17 +43,7 @@ pub fn run(procs: usize, iters: u64, torn_iters: u64) -> Result<bool, String> {
     let (package, target, test, env) = TORN_TEST;
     let torn_ok = if util::exists(&format!("crates/{package}/tests/{target}.rs")) {
         println!("== stress: {package} {test} with {env}={torn_iters}");
-        let mut command = util::cargo([
-            "test",
-            "-p",
-            package,
-            "--test",
-            target,
-            "--",
-            "--exact",
-            test,
-            "--nocapture",
-        ]);
+        let mut command = util::cargo_test(package, target, &["--exact", test, "--nocapture"]);
         command.env(env, torn_iters.to_string());
         let output = util::run_streaming(command, false)?;
         let ok = output.success

@@ -43,6 +43,13 @@ where
     command
 }
 
+/// `cargo test -p <package> --test <target> -- <test_args>`: one integration test target.
+pub fn cargo_test(package: &str, target: &str, test_args: &[&str]) -> Command {
+    let mut command = cargo(["test", "-p", package, "--test", target, "--"]);
+    command.args(test_args);
+    command
+}
+
 /// Does the workspace-relative path exist?
 pub fn exists(relative: &str) -> bool {
     workspace_root().join(relative).exists()
