@@ -46,7 +46,9 @@ fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Er
         path: path.to_path_buf(),
         table: table.to_owned(),
         line: None,
-        message: format!("cannot {what}: {err}"),
+        column: 0,
+        field: None,
+        message: format!("cannot {what}: {}", err.message()),
     }
 }
 
@@ -54,7 +56,9 @@ fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Er
 pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Result<Document> {
     for edit in edits {
         let table = edit.table;
-        if let (Some(columns), None) = (&edit.create_columns, doc.get(table)) {
+        // The table name is one literal key (`a.b` is not a path into a dict `a`).
+        let key = [table];
+        if let (Some(columns), None) = (&edit.create_columns, doc.get(key)) {
             let mut new = sdn_codec::Table::with_columns(columns.iter().cloned());
             for row in &edit.appended_rows {
                 new.rows.push(
@@ -64,12 +68,12 @@ pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Resu
                         .collect(),
                 );
             }
-            doc.set(table, Value::Table(new))
+            doc.set(key, Value::Table(new))
                 .map_err(|err| edit_error(path, table, "add the table", err))?;
             continue;
         }
         let mut rows = doc
-            .table_mut(table)
+            .table_mut(key)
             .map_err(|err| edit_error(path, table, "edit the table", err))?;
         for (name, cells) in &edit.new_columns {
             // The most common value becomes the default: fewest rows need a second edit.

@@ -1,15 +1,21 @@
-//! The error type: every variant says what failed, on which file, and (for format errors)
-//! where in it. Unless a variant says otherwise, the file was **not** changed.
+//! The error type: every variant says what failed, on which file, and (for data errors)
+//! where in it: line, column, table and table column. Unless a variant says otherwise,
+//! the file was **not** changed.
+//!
+//! An error that wraps another (an I/O error, a lock error, a parse error) returns it as
+//! [`source()`](std::error::Error::source) and does not repeat it in its own message, so
+//! an error reporter that walks the chain (anyhow, eyre) shows each cause once.
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything that can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Reading, creating, renaming or flushing a file failed.
-    #[error("cannot {operation} {}: {source}", .path.display())]
+    #[error("cannot {operation} {}", .path.display())]
     Io {
         /// What was being done, e.g. "read".
         operation: &'static str,
@@ -19,9 +25,10 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// The file is not valid SDN. A transaction never overwrites a file it could not read.
+    /// The file is not valid SDN (or not valid UTF-8). A transaction never overwrites a
+    /// file it could not read.
     #[error(
-        "{} is not valid SDN at line {line}, column {column}: {message} (the file was not changed)",
+        "{} is not valid SDN at line {line}, column {column} (the file was not changed)",
         .path.display()
     )]
     Malformed {
@@ -39,7 +46,12 @@ pub enum Error {
     },
     /// A row could not be read as the record type, or a record could not be written as a
     /// row.
-    #[error("table `{table}` in {}{}: {message}", .path.display(), line_text(*.line))]
+    #[error(
+        "{}{}: table `{table}`{}: {message}",
+        .path.display(),
+        position_text(*.line, Some(*.column).filter(|c| *c > 0)),
+        field_text(.field.as_deref())
+    )]
     Record {
         /// The file.
         path: PathBuf,
@@ -47,11 +59,15 @@ pub enum Error {
         table: String,
         /// 1-based line of the row, when known.
         line: Option<usize>,
+        /// 1-based column (in characters) of the offending cell; 0 when unknown.
+        column: usize,
+        /// The table column (record field) at fault, when known.
+        field: Option<Box<str>>,
         /// What went wrong.
         message: String,
     },
     /// The file names an entry with the record's table name, but it is not a table.
-    #[error("`{table}` in {} is a {found}, not a table", .path.display())]
+    #[error("{}{}: `{table}` is a {found}, not a table", .path.display(), position_text(*.line, None))]
     NotATable {
         /// The file.
         path: PathBuf,
@@ -59,10 +75,16 @@ pub enum Error {
         table: String,
         /// What the entry is.
         found: &'static str,
+        /// 1-based line of the entry, when known.
+        line: Option<usize>,
     },
     /// Two rows of a table in the file have the same key: the store cannot tell which one
     /// a change is meant for, so it refuses to guess.
-    #[error("table `{table}` in {} has key {key} twice (rows {first_row} and {second_row})", .path.display())]
+    #[error(
+        "{}: table `{table}` has key {key} twice ({})",
+        .path.display(),
+        rows_text(*.first_row, *.second_row, *.first_line, *.second_line)
+    )]
     DuplicateKeyInFile {
         /// The file.
         path: PathBuf,
@@ -74,6 +96,43 @@ pub enum Error {
         first_row: usize,
         /// 1-based position of the second row in the table.
         second_row: usize,
+        /// 1-based line of the first row in the file; 0 when unknown.
+        first_line: usize,
+        /// 1-based line of the second row in the file; 0 when unknown.
+        second_line: usize,
+    },
+    /// A record type's table name cannot be written as a table name in an SDN file. The
+    /// store refuses the type the first time it meets it, before reading or writing.
+    #[error("record type {record} names table `{table}`, which SDN cannot hold: {reason}")]
+    InvalidTableName {
+        /// The name (`Record::TABLE`).
+        table: &'static str,
+        /// The record type.
+        record: &'static str,
+        /// Why it cannot be held.
+        reason: String,
+    },
+    /// The file this handle had read is gone (deleted, or its directory renamed). An
+    /// empty store is only assumed for a file that did not exist when first looked at:
+    /// open a new handle to start again from an empty store.
+    #[error("{} vanished after this handle had read it (deleted, or its directory moved)", .path.display())]
+    Vanished {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Another program is writing the file in place (not through this crate's lock and
+    /// atomic replace) and it did not stay unchanged long enough to be read whole.
+    #[error(
+        "{} is being changed in place by another program; it did not stay unchanged for {settle:?} within {waited:?}",
+        .path.display()
+    )]
+    ChangedInPlace {
+        /// The file.
+        path: PathBuf,
+        /// How long the file must stay unchanged.
+        settle: Duration,
+        /// How long the transaction waited.
+        waited: Duration,
     },
     /// [`Table::insert`](crate::Table::insert) found a record with the same key.
     #[error("table `{table}` already has a record with key {key}")]
@@ -106,7 +165,7 @@ pub enum Error {
         second: &'static str,
     },
     /// The writer lock could not be taken.
-    #[error("cannot lock {}: {source}", .path.display())]
+    #[error("cannot lock {}", .path.display())]
     Lock {
         /// The data file.
         path: PathBuf,
@@ -116,7 +175,7 @@ pub enum Error {
     },
     /// Replacing the file failed; [`atomic_io::Error::target_changed`] tells whether the
     /// new content reached the file.
-    #[error("cannot commit {}: {source}", .path.display())]
+    #[error("cannot commit {}", .path.display())]
     Commit {
         /// The data file.
         path: PathBuf,
@@ -133,20 +192,55 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The side files of an interrupted multi-file commit do not fit together (for example
+    /// part of a directory was copied or moved mid-commit). Recovery refuses to guess:
+    /// nothing was changed; inspect the named files and remove the side files by hand.
+    #[error(
+        "cannot recover the interrupted multi-file commit of {}: {reason} (side file {}, journal {}); nothing was changed",
+        .target.display(), .side_file.display(), .journal.display()
+    )]
+    UnmatchedJournal {
+        /// The data file being recovered.
+        target: PathBuf,
+        /// The side file (intent or journal) that led to the journal.
+        side_file: PathBuf,
+        /// The journal.
+        journal: PathBuf,
+        /// What does not fit.
+        reason: String,
+    },
     /// A [`StoreSet`](crate::StoreSet) transaction named a file that is not in the set.
     #[error("{} is not a member of this store set", .path.display())]
     NotInSet {
         /// The path asked for.
         path: PathBuf,
     },
-    /// The transaction's closure gave up; nothing was written.
+    /// The transaction's closure gave up; nothing was written. The message shows the
+    /// reason (it is the caller's own message, not a cause to walk to).
     #[error("transaction aborted: {0}")]
-    Aborted(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Aborted(Box<dyn std::error::Error + Send + Sync>),
 }
 
-fn line_text(line: Option<usize>) -> String {
-    line.map(|line| format!(" (line {line})"))
+fn position_text(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(" line {line}, column {column}"),
+        (Some(line), None) => format!(" line {line}"),
+        _ => String::new(),
+    }
+}
+
+fn field_text(field: Option<&str>) -> String {
+    field
+        .map(|field| format!(", column `{field}`"))
         .unwrap_or_default()
+}
+
+fn rows_text(first_row: usize, second_row: usize, first_line: usize, second_line: usize) -> String {
+    if first_line > 0 && second_line > 0 {
+        format!("lines {first_line} and {second_line}")
+    } else {
+        format!("rows {first_row} and {second_row} of the table")
+    }
 }
 
 impl Error {

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use file_lock::{FileLock, LockGuard};
 
 use crate::error::{Error, Result};
+use crate::file_read::current_identity;
 use crate::journal;
 use crate::locks::lock_sorted;
+use crate::paths::resolve;
 use crate::snapshot::Snapshot;
-use crate::store::{Store, absolute_path, current_identity};
+use crate::store::Store;
 use crate::tx::Transaction;
 
 /// Several store files changed together: after any crash, a transaction's changes are in
@@ -56,7 +58,7 @@ impl SetTransaction {
     /// The transaction on the member file at `path` (as given to [`StoreSet::open`], or
     /// any spelling of the same file).
     pub fn file(&mut self, path: impl AsRef<Path>) -> Result<&mut Transaction> {
-        let wanted = absolute_path(path.as_ref())?;
+        let wanted = resolve(path.as_ref())?;
         self.files
             .iter_mut()
             .find(|tx| tx.path() == wanted)
@@ -88,7 +90,7 @@ impl StoreSet {
 
     /// The member store for `path`.
     pub fn store(&self, path: impl AsRef<Path>) -> Option<&Store> {
-        let wanted = absolute_path(path.as_ref()).ok()?;
+        let wanted = resolve(path.as_ref()).ok()?;
         self.stores.iter().find(|store| store.path() == wanted)
     }
 

@@ -2,7 +2,6 @@
 
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,9 +24,9 @@ pub struct Snapshot {
 struct SnapshotInner {
     path: PathBuf,
     content: Content,
-    /// Pins the file's inode while the snapshot lives (see [`crate::identity`]), and
-    /// the identity it had when read; `None` for a missing file.
-    source: Option<(File, FileIdentity)>,
+    /// The identity the file had when read; `None` for a missing file. A snapshot
+    /// holds no descriptor: keeping thousands of snapshots costs memory, not descriptors.
+    source: Option<FileIdentity>,
     typed: parking_lot::Mutex<TypedCache>,
 }
 
@@ -36,7 +35,7 @@ struct SnapshotInner {
 /// [`Snapshot::into_parts`]).
 pub(crate) struct Parts {
     pub(crate) document: Document,
-    pub(crate) source: Option<(File, FileIdentity)>,
+    pub(crate) source: Option<FileIdentity>,
     /// Decoded tables by record type.
     pub(crate) typed: TypedCache,
 }
@@ -64,7 +63,7 @@ impl Snapshot {
         path: &Path,
         bytes: Vec<u8>,
         root: Value,
-        source: Option<(File, FileIdentity)>,
+        source: Option<FileIdentity>,
     ) -> Self {
         Snapshot::with_content(path, Content::Plain { bytes, root }, source)
     }
@@ -73,12 +72,12 @@ impl Snapshot {
     pub(crate) fn from_document(
         path: &Path,
         document: Document,
-        source: Option<(File, FileIdentity)>,
+        source: Option<FileIdentity>,
     ) -> Self {
         Snapshot::with_content(path, Content::Document(document), source)
     }
 
-    fn with_content(path: &Path, content: Content, source: Option<(File, FileIdentity)>) -> Self {
+    fn with_content(path: &Path, content: Content, source: Option<FileIdentity>) -> Self {
         Snapshot {
             inner: Arc::new(SnapshotInner {
                 path: path.to_path_buf(),
@@ -130,7 +129,7 @@ impl Snapshot {
 
     /// The identity of the file when this snapshot was read (`None`: it did not exist).
     pub(crate) fn identity(&self) -> Option<FileIdentity> {
-        self.inner.source.as_ref().map(|(_, identity)| *identity)
+        self.inner.source
     }
 
     /// The file this snapshot was read from.
@@ -175,7 +174,9 @@ impl Snapshot {
                 return Ok(decoded);
             }
         }
-        let decoded = Arc::new(table::decode::<T>(&self.inner.path, self.document())?);
+        // The bytes parsed, so they are UTF-8.
+        let text = std::str::from_utf8(self.bytes()).unwrap_or_default();
+        let decoded = Arc::new(table::decode::<T>(&self.inner.path, text, self.document())?);
         self.inner
             .typed
             .lock()

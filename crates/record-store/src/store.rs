@@ -2,32 +2,31 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{OnceLock, Weak};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use file_lock::{FileLock, LockGuard, Mode, Wait};
 use sdn_codec::{Document, TextUpdate, Value};
 
 use crate::cache::SnapshotCache;
 use crate::error::{Error, Result};
+use crate::file_read::{
+    CacheKey, FileRead, current_identity, parse, pinned_identity, read_file, read_settled,
+};
 use crate::identity::FileIdentity;
 use crate::journal;
+use crate::position::text_of;
 use crate::snapshot::{Parts, Snapshot};
 use crate::sync::Arc;
 use crate::table;
 use crate::tx::Transaction;
 
-/// What the cache knows about the file a snapshot was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct CacheKey {
-    /// `None`: the file did not exist.
-    identity: Option<FileIdentity>,
-    /// Whether metadata alone proves the file unchanged (see [`crate::identity`]).
-    trusted: bool,
-}
+/// How long a file another program changed in place must stay unchanged before a
+/// transaction reads it (see [`Store::with_settle_time`]).
+pub const DEFAULT_SETTLE_TIME: Duration = Duration::from_secs(1);
 
 /// The parts of a cached snapshot that nothing else holds (no reader kept it), or the
 /// snapshot back when something does or it kept no document to edit.
@@ -59,7 +58,11 @@ struct Inner {
     lock: FileLock,
     lock_timeout: Option<Duration>,
     durability: atomic_io::Durability,
+    settle: Duration,
     cache: std::sync::Arc<Cache>,
+    /// Whether this handle (or a clone or reconfiguration of it) has seen the file
+    /// exist: from then on a missing file is an error, not an empty store.
+    seen: std::sync::Arc<AtomicBool>,
 }
 
 type Cache = SnapshotCache<CacheKey, Snapshot>;
@@ -78,97 +81,17 @@ fn shared_cache(path: &Path) -> std::sync::Arc<Cache> {
     cache
 }
 
-/// Makes `path` absolute without requiring the file to exist: the directory is
-/// canonicalised when it exists, so every handle names the file the same way (the
-/// commit journal records these names).
-pub(crate) fn absolute_path(path: &Path) -> Result<PathBuf> {
-    let absolute = std::path::absolute(path).map_err(|err| Error::io("resolve", path, err))?;
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(dir), Some(name)) => match dir.canonicalize() {
-            Ok(dir) => Ok(dir.join(name)),
-            Err(_) => Ok(absolute),
-        },
-        _ => Err(Error::io(
-            "open store at",
-            path,
-            io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
-        )),
-    }
-}
-
-/// A file as just read.
-pub(crate) struct FileRead {
-    bytes: Vec<u8>,
-    /// Keeps the inode pinned while a snapshot of it is cached.
-    file: File,
-    identity: FileIdentity,
-    read_at: SystemTime,
-}
-
-impl FileRead {
-    /// The cache key of what was read.
-    fn key(&self) -> CacheKey {
-        CacheKey {
-            identity: Some(self.identity),
-            trusted: self.identity.settled_at(self.read_at),
-        }
-    }
-
-    /// Whether `snapshot`, cached under `key`, is of exactly what was read.
-    fn shows(&self, key: &CacheKey, snapshot: &Snapshot) -> bool {
-        key.identity == Some(self.identity) && snapshot.bytes() == self.bytes.as_slice()
-    }
-}
-
-/// The file's current bytes and identity; `None` when it does not exist.
-pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
-    let mut file = match File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(Error::io("open", path, err)),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|err| Error::io("stat", path, err))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|err| Error::io("read", path, err))?;
-    Ok(Some(FileRead {
-        bytes,
-        file,
-        identity: FileIdentity::of(&meta),
-        read_at: SystemTime::now(),
-    }))
-}
-
-/// The identity of the file at `path` now (`None`: it does not exist).
-pub(crate) fn current_identity(path: &Path) -> Result<Option<FileIdentity>> {
-    match std::fs::metadata(path) {
-        Ok(meta) => Ok(Some(FileIdentity::of(&meta))),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(Error::io("stat", path, err)),
-    }
-}
-
-/// Parses `bytes` as SDN, naming `path` in errors.
-pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<(String, Value)> {
-    let text = String::from_utf8(bytes.to_vec()).map_err(|err| Error::Io {
-        operation: "decode UTF-8 of",
-        path: path.to_path_buf(),
-        source: io::Error::new(io::ErrorKind::InvalidData, err),
-    })?;
-    let root = sdn_codec::parse(&text).map_err(|err| Error::malformed(path, err))?;
-    Ok((text, root))
-}
-
 impl Store {
     /// Opens the store in the file at `path`. A missing file is an empty store, created
     /// on the first commit that changes something.
     ///
-    /// Opening finishes or discards a multi-file commit that a crash interrupted (see
-    /// [`StoreSet`](crate::StoreSet)) and removes temporary files whose writer is gone.
+    /// A symbolic link is followed to the file it names (now, once): every spelling of
+    /// one file is one store with one lock, and commits replace the link's target,
+    /// keeping the link. Opening finishes or discards a multi-file commit that a crash
+    /// interrupted (see [`StoreSet`](crate::StoreSet)) and removes temporary files whose
+    /// writer is gone.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        let path = absolute_path(path.as_ref())?;
+        let path = crate::paths::resolve(path.as_ref())?;
         if journal::has_pending(&path) {
             journal::recover(&path)?;
         }
@@ -185,6 +108,8 @@ impl Store {
                 path,
                 lock_timeout: None,
                 durability: atomic_io::Durability::default(),
+                settle: DEFAULT_SETTLE_TIME,
+                seen: std::sync::Arc::new(AtomicBool::new(false)),
             }),
         })
     }
@@ -201,13 +126,25 @@ impl Store {
         self.reconfigure(|inner| inner.durability = durability)
     }
 
+    /// This handle with another settle time (default [`DEFAULT_SETTLE_TIME`]): when a
+    /// transaction finds that another program is writing the file in place (the file
+    /// changes while it is read, or the file this process last saw changed without
+    /// being replaced), it waits until the file has stayed unchanged this long before
+    /// reading it, and fails with [`Error::ChangedInPlace`] after eight times as long.
+    /// This crate's own writers never write in place.
+    pub fn with_settle_time(self, settle: Duration) -> Store {
+        self.reconfigure(|inner| inner.settle = settle)
+    }
+
     fn reconfigure(self, change: impl FnOnce(&mut Inner)) -> Store {
         let mut inner = Inner {
             path: self.inner.path.clone(),
             lock: FileLock::new(&self.inner.path),
             lock_timeout: self.inner.lock_timeout,
             durability: self.inner.durability,
+            settle: self.inner.settle,
             cache: std::sync::Arc::clone(&self.inner.cache),
+            seen: std::sync::Arc::clone(&self.inner.seen),
         };
         change(&mut inner);
         Store {
@@ -215,7 +152,8 @@ impl Store {
         }
     }
 
-    /// The file's absolute path.
+    /// The file's absolute path (a symbolic link given to [`open`](Store::open) is
+    /// resolved to the file it names).
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
@@ -226,20 +164,35 @@ impl Store {
     /// version. It is served from the cache when the file provably did not change (see
     /// [`identity`](crate::identity) for the exact check), else read and parsed again.
     pub fn read(&self) -> Result<Snapshot> {
+        self.read_pinned(false).map(|(snapshot, _)| snapshot)
+    }
+
+    /// [`read`](Store::read); with `pin`, also the file it shows, held open so that its
+    /// inode cannot be given to another file while the caller compares identities.
+    pub(crate) fn read_pinned(&self, pin: bool) -> Result<(Snapshot, Option<File>)> {
         let inner = &*self.inner;
         let ticket = inner.cache.ticket();
         let cached = inner.cache.current();
         if let Some((key, snapshot)) = &cached
             && key.trusted
-            && current_identity(&inner.path)? == key.identity
         {
-            return Ok(Snapshot::clone(snapshot));
+            let now = if pin {
+                pinned_identity(&inner.path)?.map(|(file, identity)| (Some(file), identity))
+            } else {
+                current_identity(&inner.path)?.map(|identity| (None, identity))
+            };
+            if let Some((file, identity)) = now
+                && key.identity == Some(identity)
+            {
+                return Ok((Snapshot::clone(snapshot), file));
+            }
         }
         let Some(read) = read_file(&inner.path)? else {
+            self.check_not_vanished()?;
             if let Some((key, snapshot)) = &cached
                 && key.identity.is_none()
             {
-                return Ok(Snapshot::clone(snapshot));
+                return Ok((Snapshot::clone(snapshot), None));
             }
             let snapshot = Snapshot::new(
                 &inner.path,
@@ -252,8 +205,9 @@ impl Store {
                 trusted: true,
             };
             inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
-            return Ok(snapshot);
+            return Ok((snapshot, None));
         };
+        self.note_seen();
         let key = read.key();
         if let Some((cached_key, snapshot)) = &cached
             && read.shows(cached_key, snapshot)
@@ -261,17 +215,29 @@ impl Store {
             if key.trusted && !cached_key.trusted {
                 inner.cache.publish(ticket, key, Arc::clone(snapshot));
             }
-            return Ok(Snapshot::clone(snapshot));
+            return Ok((Snapshot::clone(snapshot), Some(read.file)));
         }
-        let (_, root) = parse(&inner.path, &read.bytes)?;
-        let snapshot = Snapshot::new(
-            &inner.path,
-            read.bytes,
-            root,
-            Some((read.file, read.identity)),
-        );
+        let (text, root) = parse(&inner.path, read.bytes)?;
+        let snapshot = Snapshot::new(&inner.path, text.into_bytes(), root, Some(read.identity));
         inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
-        Ok(snapshot)
+        Ok((snapshot, Some(read.file)))
+    }
+
+    /// Remembers that the file existed.
+    fn note_seen(&self) {
+        self.inner
+            .seen
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// [`Error::Vanished`] when this handle had seen the file that is now missing.
+    fn check_not_vanished(&self) -> Result<()> {
+        if self.inner.seen.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Vanished {
+                path: self.inner.path.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Runs `change` as one transaction under the exclusive writer lock and commits
@@ -407,11 +373,14 @@ impl Store {
     fn begin(&self, take: bool) -> Result<(Transaction, Option<Taken>)> {
         let inner = &*self.inner;
         let ticket = inner.cache.ticket();
-        let Some(read) = read_file(&inner.path)? else {
+        let known = inner.cache.current().and_then(|(key, _)| key.identity);
+        let Some(read) = read_settled(&inner.path, known, inner.settle)? else {
+            self.check_not_vanished()?;
             let empty =
                 Transaction::new(&inner.path, String::new(), Value::Dict(Default::default()));
             return Ok((empty, None));
         };
+        self.note_seen();
         let key = read.key();
         // With `take`, a cached version that nothing else holds is taken over whichever
         // version of the file it is: below it is brought up to date with the file,
@@ -426,7 +395,11 @@ impl Store {
                         .cache
                         .publish(taken_ticket, cached_key, Arc::clone(&shared));
                     if read.shows(&cached_key, &shared) {
-                        let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&shared));
+                        let tx = Transaction::from_snapshot(
+                            &inner.path,
+                            Snapshot::clone(&shared),
+                            Some(read.file),
+                        );
                         return Ok((tx, None));
                     }
                 }
@@ -435,7 +408,11 @@ impl Store {
             && let Some((cached_key, snapshot)) = inner.cache.current()
             && read.shows(&cached_key, &snapshot)
         {
-            let tx = Transaction::from_snapshot(&inner.path, Snapshot::clone(&snapshot));
+            let tx = Transaction::from_snapshot(
+                &inner.path,
+                Snapshot::clone(&snapshot),
+                Some(read.file),
+            );
             return Ok((tx, None));
         }
         let FileRead {
@@ -444,17 +421,13 @@ impl Store {
             identity,
             ..
         } = read;
-        let text = String::from_utf8(bytes).map_err(|err| Error::Io {
-            operation: "decode UTF-8 of",
-            path: inner.path.clone(),
-            source: io::Error::new(io::ErrorKind::InvalidData, err),
-        })?;
-        let source = Some((file, identity));
-        let (parts, replaced) = match owned {
+        let text = text_of(&inner.path, bytes)?;
+        let source = Some(identity);
+        let parts = match owned {
             Some(Parts {
                 mut document,
-                source: old_source,
                 mut typed,
+                ..
             }) => {
                 let update = document
                     .update_text(&text)
@@ -464,23 +437,16 @@ impl Store {
                     TextUpdate::Row { table, row } => {
                         // Record tables are root entries; a nested table is none of them.
                         if let [name] = table.as_slice() {
-                            table::refresh_row(
-                                &mut typed,
-                                &inner.path,
-                                document.value(),
-                                name,
-                                row,
-                            );
+                            table::refresh_row(&mut typed, document.value(), name, row);
                         }
                     }
                     _ => typed.clear(),
                 }
-                let parts = Parts {
+                Parts {
                     document,
                     source,
                     typed,
-                };
-                (parts, old_source.map(|(file, _)| file))
+                }
             }
             None => {
                 let document =
@@ -490,21 +456,21 @@ impl Store {
                     inner
                         .cache
                         .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
-                    return Ok((Transaction::from_snapshot(&inner.path, snapshot), None));
+                    let tx = Transaction::from_snapshot(&inner.path, snapshot, Some(file));
+                    return Ok((tx, None));
                 }
-                let parts = Parts {
+                Parts {
                     document,
                     source,
                     typed: HashMap::new(),
-                };
-                (parts, None)
+                }
             }
         };
         // The transaction owns this version: a commit publishes the next one, and a
         // transaction that commits nothing publishes this one.
         let taken = Taken { ticket, key };
         Ok((
-            Transaction::owned(&inner.path, parts, replaced),
+            Transaction::owned(&inner.path, parts, Some(file)),
             Some(taken),
         ))
     }
@@ -532,14 +498,13 @@ impl Store {
     fn remember_committed_locked(&self, doc: Document) -> Option<Snapshot> {
         let inner = &*self.inner;
         let ticket = inner.cache.ticket();
-        let file = File::open(&inner.path).ok()?;
-        let meta = file.metadata().ok()?;
-        let identity = FileIdentity::of(&meta);
+        let identity = FileIdentity::of(&std::fs::metadata(&inner.path).ok()?);
+        self.note_seen();
         let key = CacheKey {
             identity: Some(identity),
             trusted: false,
         };
-        let snapshot = Snapshot::from_document(&inner.path, doc, Some((file, identity)));
+        let snapshot = Snapshot::from_document(&inner.path, doc, Some(identity));
         inner
             .cache
             .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));

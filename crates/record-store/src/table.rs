@@ -11,6 +11,7 @@ use sdn_codec::{Map, Value};
 
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
+use crate::position;
 use crate::record::Record;
 use crate::snapshot::Snapshot;
 
@@ -32,7 +33,7 @@ pub(crate) trait CachedTable: Any + Send + Sync {
     /// `row` of this table changed: decodes that row again. `false` when the result
     /// cannot be shown to equal a fresh decode (the row's key changed, say); the entry
     /// must then be dropped.
-    fn refresh_row(&mut self, path: &Path, root: &Value, row: usize) -> bool;
+    fn refresh_row(&mut self, root: &Value, row: usize) -> bool;
 }
 
 /// Decoded tables by record type, each a `Decoded<T>`.
@@ -40,16 +41,10 @@ pub(crate) type TypedCache = HashMap<TypeId, Arc<dyn CachedTable>>;
 
 /// Brings `typed` up to date after row `row` of root table `table` changed; entries it
 /// cannot update (or shares with a reader) are dropped, to be decoded again on use.
-pub(crate) fn refresh_row(
-    typed: &mut TypedCache,
-    path: &Path,
-    root: &Value,
-    table: &str,
-    row: usize,
-) {
+pub(crate) fn refresh_row(typed: &mut TypedCache, root: &Value, table: &str, row: usize) {
     typed.retain(|_, cached| {
         cached.table_name() != table
-            || Arc::get_mut(cached).is_some_and(|cached| cached.refresh_row(path, root, row))
+            || Arc::get_mut(cached).is_some_and(|cached| cached.refresh_row(root, row))
     });
 }
 
@@ -58,7 +53,7 @@ impl<T: Record> CachedTable for Decoded<T> {
         T::TABLE
     }
 
-    fn refresh_row(&mut self, path: &Path, root: &Value, row: usize) -> bool {
+    fn refresh_row(&mut self, root: &Value, row: usize) -> bool {
         let Some(table) = root.get(T::TABLE).and_then(Value::as_table) else {
             return false;
         };
@@ -73,7 +68,7 @@ impl<T: Record> CachedTable for Decoded<T> {
         else {
             return false;
         };
-        match decode_row::<T>(path, columns, table, row) {
+        match decode_row::<T>(columns, table, row) {
             Ok(Some(record)) if record.key() == key => {
                 self.records.insert(key, record);
                 true
@@ -88,7 +83,57 @@ fn record_error(path: &Path, table: &str, message: impl Into<String>) -> Error {
         path: path.to_path_buf(),
         table: table.to_owned(),
         line: None,
+        column: 0,
+        field: None,
         message: message.into(),
+    }
+}
+
+/// Refuses a record type whose table name SDN cannot hold, the first time a store meets
+/// the name: the name is written as a table header and must read back as exactly that
+/// one table.
+pub(crate) fn check_name<T: Record>() -> Result<()> {
+    type Checked = parking_lot::Mutex<std::collections::HashSet<&'static str>>;
+    static CHECKED: std::sync::OnceLock<Checked> = std::sync::OnceLock::new();
+    let checked = CHECKED.get_or_init(Checked::default);
+    if checked.lock().contains(T::TABLE) {
+        return Ok(());
+    }
+    if let Some(reason) = name_problem(T::TABLE) {
+        return Err(Error::InvalidTableName {
+            table: T::TABLE,
+            record: std::any::type_name::<T>(),
+            reason,
+        });
+    }
+    checked.lock().insert(T::TABLE);
+    Ok(())
+}
+
+/// Why `name` cannot be a table name in a file, if it cannot.
+fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    let mut doc = sdn_codec::Document::parse("").ok()?;
+    let table = sdn_codec::Table::with_columns(["id"]);
+    if let Err(err) = doc.set([name], Value::Table(table)) {
+        return Some(err.message().to_owned());
+    }
+    let written = doc.as_str().trim_end().to_owned();
+    match sdn_codec::parse(doc.as_str()) {
+        Ok(root)
+            if root.as_dict().is_some_and(|entries| {
+                entries.len() == 1 && entries.get(name).and_then(Value::as_table).is_some()
+            }) =>
+        {
+            None
+        }
+        Ok(_) => Some(format!("its header `{written}` reads back as another name")),
+        Err(err) => Some(format!(
+            "its header `{written}` does not parse: {}",
+            err.message()
+        )),
     }
 }
 
@@ -112,8 +157,10 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
     }
 }
 
-/// Decodes table `T::TABLE` of `root`; a missing table is empty.
-pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>> {
+/// Decodes table `T::TABLE` of `root`, parsed from `text`; a missing table is empty.
+/// Errors name the line (and column) of the row, from `text`.
+pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result<Decoded<T>> {
+    check_name::<T>()?;
     let mut decoded = Decoded {
         records: BTreeMap::new(),
         original: BTreeMap::new(),
@@ -128,22 +175,28 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
             path: path.to_path_buf(),
             table: T::TABLE.to_owned(),
             found: entry.kind_name(),
+            line: position::entry_line(text, T::TABLE),
         });
     };
     decoded.row_count = table.rows.len();
     let columns = table.column_keys();
     for row in 0..table.rows.len() {
-        let Some(record) = decode_row::<T>(path, &columns, table, row)? else {
-            continue;
+        let record = match decode_row::<T>(&columns, table, row) {
+            Ok(Some(record)) => record,
+            Ok(None) => continue,
+            Err(err) => return Err(row_error::<T>(path, text, &columns, row, &err)),
         };
         let key = record.key();
-        if let Some(first) = decoded.original.get(&key) {
+        if let Some(&first) = decoded.original.get(&key) {
+            let key_text = key.to_string();
             return Err(Error::DuplicateKeyInFile {
                 path: path.to_path_buf(),
                 table: T::TABLE.to_owned(),
-                key: key.to_string(),
+                key: key_text,
                 first_row: first + 1,
                 second_row: row + 1,
+                first_line: position::row_line(text, T::TABLE, first).unwrap_or(0),
+                second_line: position::row_line(text, T::TABLE, row).unwrap_or(0),
             });
         }
         decoded.original.insert(key.clone(), row);
@@ -156,23 +209,57 @@ pub(crate) fn decode<T: Record>(path: &Path, root: &Value) -> Result<Decoded<T>>
 /// Decodes row `row` of `table`, whose column names are `columns`, as `T` (`None`: no
 /// such row).
 fn decode_row<T: Record>(
-    path: &Path,
     columns: &[String],
     table: &sdn_codec::Table,
     row: usize,
-) -> Result<Option<T>> {
+) -> std::result::Result<Option<T>, sdn_codec::Error> {
     let Some(cells) = table.rows.get(row) else {
         return Ok(None);
     };
-    sdn_codec::from_row(columns, cells.clone())
-        .map(Some)
-        .map_err(|err| {
-            record_error(
-                path,
-                T::TABLE,
-                format!("row {} does not read as the record type: {err}", row + 1),
-            )
-        })
+    sdn_codec::from_row(columns, cells.clone()).map(Some)
+}
+
+/// The error for row `row` (0-based) that did not read as `T`: the row's line in `text`
+/// and, when the codec names the cell (`at `column`: ...`), that column and where its
+/// cell starts.
+fn row_error<T: Record>(
+    path: &Path,
+    text: &str,
+    columns: &[String],
+    row: usize,
+    err: &sdn_codec::Error,
+) -> Error {
+    let message = err.message();
+    let (field, reason) = match message
+        .strip_prefix("at `")
+        .and_then(|rest| rest.split_once("`: "))
+    {
+        Some((field, reason)) if columns.iter().any(|c| c == field) => {
+            (Some(Box::<str>::from(field)), reason)
+        }
+        _ => (None, message),
+    };
+    let line = position::row_line(text, T::TABLE, row);
+    let column = match (&field, line) {
+        (Some(field), Some(line)) => columns
+            .iter()
+            .position(|c| **c == **field)
+            .and_then(|index| position::cell_column(position::line_text(text, line)?, index)),
+        _ => None,
+    }
+    .unwrap_or(0);
+    Error::Record {
+        path: path.to_path_buf(),
+        table: T::TABLE.to_owned(),
+        line,
+        column,
+        field,
+        message: format!(
+            "row {} does not read as {}: {reason}",
+            row + 1,
+            std::any::type_name::<T>()
+        ),
+    }
 }
 
 /// One table inside a transaction: read it, change it; the changes are written when the
@@ -419,7 +506,7 @@ impl<T: Record> Table<T> {
     /// decoded again from `root`.
     fn into_committed(self, root: &Value) -> Option<Decoded<T>> {
         let Table {
-            path,
+            path: _,
             mut records,
             original,
             touched,
@@ -449,7 +536,7 @@ impl<T: Record> Table<T> {
         let names = columns.as_deref()?;
         for key in touched.keys() {
             let &row = original.get(key)?;
-            let record = decode_row::<T>(&path, names, table, row).ok()??;
+            let record = decode_row::<T>(names, table, row).ok()??;
             if record.key() != *key {
                 return None;
             }

@@ -20,6 +20,10 @@ pub struct Transaction {
     path: PathBuf,
     source: Source,
     tables: BTreeMap<&'static str, Box<dyn AnyTable>>,
+    /// The file as opened at the start, kept open until the transaction is dropped
+    /// (after the writer lock is released): when a commit replaces it, the kernel frees
+    /// its inode on that last close, outside the lock.
+    _opened: Option<std::fs::File>,
 }
 
 /// The file as read at the start of the transaction.
@@ -37,11 +41,8 @@ enum Source {
 /// See [`Source::Owned`].
 struct Owned {
     document: Option<Document>,
-    source: Option<(std::fs::File, crate::identity::FileIdentity)>,
+    source: Option<crate::identity::FileIdentity>,
     typed: TypedCache,
-    /// The file of an older version the document was brought up to date from, kept
-    /// open until the transaction is dropped (after the writer lock is released).
-    _replaced: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -59,31 +60,37 @@ impl Transaction {
             path: path.to_path_buf(),
             source: Source::Text { text, root },
             tables: BTreeMap::new(),
+            _opened: None,
         }
     }
 
     /// A transaction on the file of `snapshot` (saves parsing it again at commit when
     /// the snapshot kept its document, and decoding tables it already decoded).
-    pub(crate) fn from_snapshot(path: &Path, snapshot: Snapshot) -> Self {
+    pub(crate) fn from_snapshot(
+        path: &Path,
+        snapshot: Snapshot,
+        opened: Option<std::fs::File>,
+    ) -> Self {
         Transaction {
             path: path.to_path_buf(),
             source: Source::Snapshot(snapshot),
             tables: BTreeMap::new(),
+            _opened: opened,
         }
     }
 
     /// A transaction that edits the parts of a snapshot nothing else holds.
-    /// `replaced`: the file of an older version `parts` were brought up to date from.
-    pub(crate) fn owned(path: &Path, parts: Parts, replaced: Option<std::fs::File>) -> Self {
+    /// `opened`: the file as opened for this transaction.
+    pub(crate) fn owned(path: &Path, parts: Parts, opened: Option<std::fs::File>) -> Self {
         Transaction {
             path: path.to_path_buf(),
             source: Source::Owned(Box::new(Owned {
                 document: Some(parts.document),
                 source: parts.source,
                 typed: parts.typed,
-                _replaced: replaced,
             })),
             tables: BTreeMap::new(),
+            _opened: opened,
         }
     }
 
@@ -144,7 +151,7 @@ impl Transaction {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
-                    Source::Text { root, .. } => table::decode::<T>(&self.path, root)?,
+                    Source::Text { text, root } => table::decode::<T>(&self.path, text, root)?,
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {
                         match owned.typed.remove(&TypeId::of::<T>()).and_then(|cached| {
@@ -153,13 +160,14 @@ impl Transaction {
                         }) {
                             Some(cached) => Arc::try_unwrap(cached)
                                 .unwrap_or_else(|shared| Decoded::clone(&shared)),
-                            None => table::decode::<T>(
-                                &self.path,
-                                owned
-                                    .document
-                                    .as_ref()
-                                    .map_or(empty_document(), Document::value),
-                            )?,
+                            None => match &owned.document {
+                                Some(document) => table::decode::<T>(
+                                    &self.path,
+                                    document.as_str(),
+                                    document.value(),
+                                )?,
+                                None => table::decode::<T>(&self.path, "", empty_document())?,
+                            },
                         }
                     }
                 };
@@ -207,12 +215,8 @@ impl Transaction {
             Source::Snapshot(snapshot) => match snapshot.edit_document() {
                 Some(doc) => doc.clone(),
                 None => {
-                    let text = std::str::from_utf8(snapshot.bytes()).map_err(|err| Error::Io {
-                        operation: "decode UTF-8 of",
-                        path: self.path.clone(),
-                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, err),
-                    })?;
-                    Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
+                    let text = crate::position::text_of(&self.path, snapshot.bytes().to_vec())?;
+                    Document::parse(&text).map_err(|err| Error::malformed(&self.path, err))?
                 }
             },
             Source::Text { text, .. } => {
@@ -231,6 +235,7 @@ impl Transaction {
         }
         Retired {
             _source: self.source,
+            _opened: self._opened,
         }
     }
 }
@@ -240,6 +245,7 @@ impl Transaction {
 /// inode: work worth doing after the writer lock is released.
 pub(crate) struct Retired {
     _source: Source,
+    _opened: Option<std::fs::File>,
 }
 
 /// The value of an empty file, for an owned transaction whose document was taken.

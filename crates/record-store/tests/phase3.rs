@@ -998,6 +998,10 @@ fn kill_randomly(
     Ok(really_killed)
 }
 
+/// The process id of checks made after a kill run: above any worker's (at most the kill
+/// count plus the parallel writers, far below `u32::MAX`).
+const CHECKER_PROC: u32 = u32::MAX;
+
 #[test]
 fn p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
     let kills = env_usize("RECORD_STORE_CRASH_KILLS", 50);
@@ -1024,9 +1028,16 @@ fn p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
         "leftovers: {:?}",
         side_files(dir.path())?
     );
-    // The store still works.
+    // The store still works. The check runs as a process id no worker can have (workers
+    // are numbered from 0 up to the kill count), so its item ids are new.
     let mut live = Vec::new();
-    stress_transaction(&store, 999, 0, &mut StdRng::seed_from_u64(1), &mut live)?;
+    stress_transaction(
+        &store,
+        CHECKER_PROC,
+        0,
+        &mut StdRng::seed_from_u64(1),
+        &mut live,
+    )?;
     assert_eq!(check_invariants(store.read()?.document())?.0, total + 1);
     eprintln!("sigkill: {killed} writers killed, {total} transactions committed, file intact");
     Ok(())

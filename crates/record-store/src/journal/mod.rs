@@ -6,11 +6,16 @@
 //!
 //! 1. For each target `F`, write and flush `F.rs-intent`: the path of the journal and the
 //!    transaction id. It lets an opener of any single member find the journal.
+//!
+//!    Every path in an intent or a journal is stored relative to the file that holds it,
+//!    so a directory moved or copied whole (`mv`, `cp -a`) after a crash recovers as one
+//!    unit in its new place.
 //! 2. For each target, write and flush the new content as `F.rs-staged`; flush each
 //!    directory involved.
-//! 3. Write the journal `F0.rs-journal` (F0 = first target) with atomic-io, durably: it
-//!    lists every target, its staged file, length and checksum, and ends with a checksum
-//!    of itself. **This is the commit point**: from here on the transaction is applied.
+//! 3. Write and flush the journal `F0.rs-journal` (F0 = first target) and its directory:
+//!    it lists every target, its length and checksum, and ends with a checksum of itself
+//!    (a torn journal never validates). **This is the commit point**: from here on the
+//!    transaction is applied.
 //! 4. Rename each staged file over its target; flush each directory.
 //! 5. (a) Remove the intents, then (b) the journal (flushing its directory).
 //!
@@ -20,7 +25,18 @@
 //! locked (so no live committer is mid-way): if the journal it names exists, is valid and
 //! carries the same transaction id, the commit passed its commit point and is **rolled
 //! forward** (the remaining staged files renamed into place, side files removed);
-//! otherwise it never committed and `F`'s staged file and intent are **discarded**. A
+//! otherwise it never committed and `F`'s staged file and intent are **discarded**.
+//! Before rolling forward, every member whose intent is still there must hold either its
+//! staged file with the committed checksum or (already renamed) the committed content
+//! itself.
+//!
+//! Recovery never guesses: side files that do not fit together (a journal with the
+//! intent's transaction id that does not list the file, a member that holds neither its
+//! staged file nor the committed content, as after copying only part of a directory
+//! mid-commit) are reported as [`Error::UnmatchedJournal`](crate::Error::UnmatchedJournal)
+//! naming the files, and nothing is changed. Recovery always terminates: it either
+//! finishes, reports, or gives up after a bounded number of rounds in which other
+//! processes kept changing the side files. A
 //! staged file without an intent is always discarded (intents are written first and
 //! removed last). A journal next to `F` whose intents are all gone (a crash between
 //! steps 5a and 5b) is rolled forward again, which only removes it.
@@ -30,13 +46,15 @@
 //! all-old files and no leftover side file.
 //!
 //! All side files live next to their targets, so the protocol needs no directory of its
-//! own; every journal step is flushed whatever [`Store::with_durability`] says.
+//! own; they take their target's owner, group and mode; every journal step is flushed
+//! whatever [`Store::with_durability`] says.
 //!
 //! [`Store::with_durability`]: crate::Store::with_durability
 
-use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+mod format;
+
+use std::fs::{self, File};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -44,9 +62,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::error::{Error, Result};
 use crate::fault::crash_point;
 use crate::locks::lock_sorted;
-
-const JOURNAL_MAGIC: &str = "record-store commit journal v1";
-const INTENT_MAGIC: &str = "record-store commit intent v1";
+use crate::owner::write_side_file;
+use crate::paths::{parent_dir, side_path};
+use format::{Intent, Journal, Member, checksum};
 
 /// Suffix of the side file that names a pending commit's journal.
 pub const INTENT_SUFFIX: &str = ".rs-intent";
@@ -55,50 +73,8 @@ pub const STAGED_SUFFIX: &str = ".rs-staged";
 /// Suffix of the journal, next to the first (sorted) target.
 pub const JOURNAL_SUFFIX: &str = ".rs-journal";
 
-/// `path` with `suffix` appended to its file name.
-pub(crate) fn side_path(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// FNV-1a, 64 bit: a cheap checksum against torn or foreign journal contents.
-fn checksum(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
-
-fn encode_path(path: &Path) -> String {
-    path.as_os_str()
-        .as_encoded_bytes()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-fn decode_path(hex: &str) -> Option<PathBuf> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect();
-    let bytes = bytes?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStringExt;
-        Some(PathBuf::from(OsString::from_vec(bytes)))
-    }
-    #[cfg(not(unix))]
-    {
-        String::from_utf8(bytes).ok().map(PathBuf::from)
-    }
-}
+/// How many rounds [`recover`] tries while other processes keep changing the side files.
+const MAX_RECOVERY_ROUNDS: usize = 10_000;
 
 fn new_transaction_id() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -115,115 +91,6 @@ fn new_transaction_id() -> u64 {
     )
 }
 
-/// One target of a journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Member {
-    target: PathBuf,
-    len: u64,
-    checksum: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Journal {
-    transaction: u64,
-    members: Vec<Member>,
-}
-
-impl Journal {
-    fn render(&self) -> String {
-        let mut text = format!("{JOURNAL_MAGIC}\ntransaction {:016x}\n", self.transaction);
-        for member in &self.members {
-            text.push_str(&format!(
-                "member {} {} {:016x}\n",
-                encode_path(&member.target),
-                member.len,
-                member.checksum
-            ));
-        }
-        let sum = checksum(text.as_bytes());
-        text.push_str(&format!("end {} {sum:016x}\n", self.members.len()));
-        text
-    }
-
-    /// `None` for anything but a complete, self-consistent journal.
-    fn parse(text: &str) -> Option<Journal> {
-        let body_end = text.rfind("end ")?;
-        let (body, end) = text.split_at(body_end);
-        let mut end_fields = end.trim_end().split(' ').skip(1);
-        let count: usize = end_fields.next()?.parse().ok()?;
-        let sum = u64::from_str_radix(end_fields.next()?, 16).ok()?;
-        if sum != checksum(body.as_bytes()) || !end.ends_with('\n') {
-            return None;
-        }
-        let mut lines = body.lines();
-        if lines.next()? != JOURNAL_MAGIC {
-            return None;
-        }
-        let transaction =
-            u64::from_str_radix(lines.next()?.strip_prefix("transaction ")?, 16).ok()?;
-        let mut members = Vec::new();
-        for line in lines {
-            let mut fields = line.strip_prefix("member ")?.split(' ');
-            members.push(Member {
-                target: decode_path(fields.next()?)?,
-                len: fields.next()?.parse().ok()?,
-                checksum: u64::from_str_radix(fields.next()?, 16).ok()?,
-            });
-        }
-        (members.len() == count).then_some(Journal {
-            transaction,
-            members,
-        })
-    }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-struct Intent {
-    journal: PathBuf,
-    transaction: u64,
-}
-
-impl Intent {
-    fn render(&self) -> String {
-        format!(
-            "{INTENT_MAGIC}\njournal {}\ntransaction {:016x}\n",
-            encode_path(&self.journal),
-            self.transaction
-        )
-    }
-
-    fn parse(text: &str) -> Option<Intent> {
-        let mut lines = text.lines();
-        if lines.next()? != INTENT_MAGIC {
-            return None;
-        }
-        let journal = decode_path(lines.next()?.strip_prefix("journal ")?)?;
-        let transaction =
-            u64::from_str_radix(lines.next()?.strip_prefix("transaction ")?, 16).ok()?;
-        Some(Intent {
-            journal,
-            transaction,
-        })
-    }
-}
-
-/// Writes and flushes `path`; with `mode_of`, it gets that existing file's permissions.
-fn write_flushed(path: &Path, bytes: &[u8], mode_of: Option<&Path>) -> Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .map_err(|err| Error::io("create", path, err))?;
-    if let Some(meta) = mode_of.and_then(|other| fs::metadata(other).ok()) {
-        file.set_permissions(meta.permissions())
-            .map_err(|err| Error::io("copy permissions to", path, err))?;
-    }
-    file.write_all(bytes)
-        .map_err(|err| Error::io("write", path, err))?;
-    file.sync_all().map_err(|err| Error::io("flush", path, err))
-}
-
 pub(crate) fn sync_dir_of(path: &Path) -> Result<()> {
     let dir = parent_dir(path);
     File::open(dir)
@@ -231,23 +98,11 @@ pub(crate) fn sync_dir_of(path: &Path) -> Result<()> {
         .map_err(|err| Error::io("flush directory", dir, err))
 }
 
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
-}
-
 fn sync_dirs<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<()> {
-    let mut dirs: Vec<&Path> = paths.into_iter().map(parent_dir).collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in dirs {
-        File::open(dir)
-            .and_then(|dir| dir.sync_all())
-            .map_err(|err| Error::io("flush directory", dir, err))?;
-    }
-    Ok(())
+    let mut paths: Vec<&Path> = paths.into_iter().collect();
+    paths.sort_by_key(|path| parent_dir(path));
+    paths.dedup_by_key(|path| parent_dir(path));
+    paths.into_iter().try_for_each(sync_dir_of)
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {
@@ -287,26 +142,28 @@ pub(crate) fn commit(changes: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     let intent = Intent {
         journal: journal_path.clone(),
         transaction: journal.transaction,
-    }
-    .render();
+    };
 
     let staging = (|| {
         for (target, _) in changes {
-            write_flushed(&side_path(target, INTENT_SUFFIX), intent.as_bytes(), None)?;
+            let intent_path = side_path(target, INTENT_SUFFIX);
+            write_side_file(&intent_path, intent.render(&intent_path).as_bytes(), target)?;
         }
         crash_point("intent-written");
         for (target, bytes) in changes {
-            // The staged file replaces the target: it carries the target's mode.
-            write_flushed(&side_path(target, STAGED_SUFFIX), bytes, Some(target))?;
+            // The staged file replaces the target: it carries the target's owner and mode.
+            write_side_file(&side_path(target, STAGED_SUFFIX), bytes, target)?;
         }
         sync_dirs(changes.iter().map(|(target, _)| target.as_path()))?;
         crash_point("staged");
-        atomic_io::write(&journal_path, journal.render().as_bytes()).map_err(|source| {
-            Error::Commit {
-                path: journal_path.clone(),
-                source,
-            }
-        })
+        // Written in place: a torn journal fails its own checksum, so it is complete
+        // once its flush returns, and the directory flush makes its name durable.
+        write_side_file(
+            &journal_path,
+            journal.render(&journal_path).as_bytes(),
+            first,
+        )?;
+        sync_dir_of(&journal_path)
     })();
     if let Err(err) = staging {
         // Before the commit point nothing is applied: undo the side files so later
@@ -366,6 +223,7 @@ pub(crate) fn has_pending(target: &Path) -> bool {
 
 /// What recovery did for a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Recovery {
     /// Nothing was pending.
     Clean,
@@ -378,7 +236,19 @@ pub enum Recovery {
 fn read_journal(path: &Path) -> Result<Option<Journal>> {
     Ok(read_optional(path)?
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| Journal::parse(&text)))
+        .and_then(|text| Journal::parse(&text, path)))
+}
+
+fn read_intent(path: &Path) -> Result<Option<Intent>> {
+    Ok(read_optional(path)?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| Intent::parse(&text, path)))
+}
+
+/// The journal that `intent` names, when it exists, is valid and carries the intent's
+/// transaction id (the transaction passed its commit point).
+fn committed_journal(intent: &Intent) -> Result<Option<Journal>> {
+    Ok(read_journal(&intent.journal)?.filter(|journal| journal.transaction == intent.transaction))
 }
 
 /// Finishes or discards any pending multi-file commit that touches `target`. Call with
@@ -387,43 +257,44 @@ pub(crate) fn recover(target: &Path) -> Result<Recovery> {
     let mut outcome = finish_own_journal(target)?;
     let intent_path = side_path(target, INTENT_SUFFIX);
     let staged_path = side_path(target, STAGED_SUFFIX);
-    loop {
-        let intent = read_optional(&intent_path)?
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| Intent::parse(&text));
+    // Every round either finishes, or found that another process changed the side files
+    // between a look without locks and the same look under them.
+    for _ in 0..MAX_RECOVERY_ROUNDS {
+        let intent = read_intent(&intent_path)?;
         let journal = match &intent {
-            Some(intent) => read_journal(&intent.journal)?
-                .filter(|journal| journal.transaction == intent.transaction)
-                .filter(|journal| journal.members.iter().any(|m| m.target == target)),
+            Some(intent) => committed_journal(intent)?,
             None => None,
         };
         if let (Some(intent), Some(journal)) = (&intent, &journal) {
-            let members: Vec<PathBuf> = journal.members.iter().map(|m| m.target.clone()).collect();
-            let _guards = lock_sorted(&members)?;
-            // Re-read under the locks: another opener may have finished it meanwhile.
-            match read_journal(&intent.journal)? {
-                Some(current) if current == *journal => {
-                    verify_staged(&current)?;
-                    roll_forward(&intent.journal, &current)?;
-                    outcome = Recovery::RolledForward;
-                    continue;
-                }
-                _ => continue,
+            if !journal.lists(target) {
+                return Err(Error::UnmatchedJournal {
+                    target: target.to_path_buf(),
+                    side_file: intent_path,
+                    journal: intent.journal.clone(),
+                    reason: "the journal with this intent's transaction id does not list this \
+                             file (renamed or copied apart from its journal mid-commit?)"
+                        .into(),
+                });
             }
+            let _guards = lock_sorted(&journal.targets())?;
+            // Looked at again under the locks: another opener may have finished it.
+            if read_journal(&intent.journal)?.as_ref() == Some(journal) {
+                verify_members(&intent.journal, journal)?;
+                roll_forward(&intent.journal, journal)?;
+                outcome = Recovery::RolledForward;
+            }
+            continue;
         }
-        // No valid journal for this intent (or no intent): with the target locked no
+        // No committed journal for this intent (or no intent): with the target locked no
         // live committer is between writing the intent and writing the journal, so the
         // commit never reached its commit point.
         let _guard = lock_sorted(std::slice::from_ref(&target.to_path_buf()))?;
-        let intent_now = read_optional(&intent_path)?
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| Intent::parse(&text));
+        let intent_now = read_intent(&intent_path)?;
         if intent_now != intent {
             continue;
         }
         if let Some(intent) = &intent_now
-            && read_journal(&intent.journal)?
-                .is_some_and(|journal| journal.transaction == intent.transaction)
+            && committed_journal(intent)?.is_some()
         {
             continue;
         }
@@ -436,25 +307,40 @@ pub(crate) fn recover(target: &Path) -> Result<Recovery> {
             outcome
         });
     }
+    Err(Error::Journal {
+        path: intent_path,
+        message: format!(
+            "recovery gave up after {MAX_RECOVERY_ROUNDS} rounds: other processes kept \
+             changing the commit's side files"
+        ),
+    })
 }
 
 /// A journal stored next to `target` (it was the first member) whose intents are already
 /// gone: a crash hit between removing the intents and removing the journal. Rolling it
 /// forward again is a no-op that removes it. A journal that does not validate never
-/// committed (it is written atomically) and is removed.
+/// committed (its checksum covers all of it) and is removed.
 fn finish_own_journal(target: &Path) -> Result<Recovery> {
     let journal_path = side_path(target, JOURNAL_SUFFIX);
-    loop {
+    for _ in 0..MAX_RECOVERY_ROUNDS {
         if !journal_path.exists() {
             return Ok(Recovery::Clean);
         }
         match read_journal(&journal_path)? {
             Some(journal) => {
-                let members: Vec<PathBuf> =
-                    journal.members.iter().map(|m| m.target.clone()).collect();
-                let _guards = lock_sorted(&members)?;
+                if !journal.lists(target) {
+                    return Err(Error::UnmatchedJournal {
+                        target: target.to_path_buf(),
+                        side_file: journal_path.clone(),
+                        journal: journal_path,
+                        reason: "the journal beside this file does not list it (renamed \
+                                 apart from its files mid-commit?)"
+                            .into(),
+                    });
+                }
+                let _guards = lock_sorted(&journal.targets())?;
                 if read_journal(&journal_path)?.as_ref() == Some(&journal) {
-                    verify_staged(&journal)?;
+                    verify_members(&journal_path, &journal)?;
                     roll_forward(&journal_path, &journal)?;
                     return Ok(Recovery::RolledForward);
                 }
@@ -468,54 +354,51 @@ fn finish_own_journal(target: &Path) -> Result<Recovery> {
             }
         }
     }
+    Err(Error::Journal {
+        path: journal_path,
+        message: format!(
+            "recovery gave up after {MAX_RECOVERY_ROUNDS} rounds: other processes kept \
+             changing the journal"
+        ),
+    })
 }
 
-/// Refuses to roll forward a staged file that is not what the journal committed (it was
-/// flushed before the journal, so a mismatch means outside interference).
-fn verify_staged(journal: &Journal) -> Result<()> {
+/// Refuses to roll forward unless every member still in the commit (its intent is
+/// there) holds exactly what the journal committed: its staged file (flushed before the
+/// journal, so a mismatch means outside interference), or, already renamed, the
+/// committed content itself. A member whose intent is gone was completed earlier.
+fn verify_members(journal_path: &Path, journal: &Journal) -> Result<()> {
+    let matches = |bytes: &[u8], member: &Member| {
+        bytes.len() as u64 == member.len && checksum(bytes) == member.checksum
+    };
     for member in &journal.members {
         let staged = side_path(&member.target, STAGED_SUFFIX);
-        if let Some(bytes) = read_optional(&staged)?
-            && (bytes.len() as u64 != member.len || checksum(&bytes) != member.checksum)
-        {
-            return Err(Error::Journal {
-                path: staged,
-                message: "staged content does not match the committed journal; \
-                          refusing to guess (inspect and remove the side files by hand)"
-                    .into(),
-            });
+        match read_optional(&staged)? {
+            Some(bytes) if !matches(&bytes, member) => {
+                return Err(Error::Journal {
+                    path: staged,
+                    message: "staged content does not match the committed journal; \
+                              refusing to guess (inspect and remove the side files by hand)"
+                        .into(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                let intent = side_path(&member.target, INTENT_SUFFIX);
+                if intent.exists()
+                    && !read_optional(&member.target)?.is_some_and(|bytes| matches(&bytes, member))
+                {
+                    return Err(Error::UnmatchedJournal {
+                        target: member.target.clone(),
+                        side_file: intent,
+                        journal: journal_path.to_path_buf(),
+                        reason: "the file has neither its staged copy nor the committed \
+                                 content (side files copied or moved apart from it?)"
+                            .into(),
+                    });
+                }
+            }
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn journal_round_trips_and_rejects_tampering() {
-        let journal = Journal {
-            transaction: 42,
-            members: vec![Member {
-                target: PathBuf::from("/tmp/a b.sdn"),
-                len: 3,
-                checksum: checksum(b"abc"),
-            }],
-        };
-        let text = journal.render();
-        assert_eq!(Journal::parse(&text), Some(journal));
-        assert_eq!(Journal::parse(&text[..text.len() - 1]), None);
-        assert_eq!(Journal::parse(&text.replace("member", "membre")), None);
-    }
-
-    #[test]
-    fn intent_round_trips() {
-        let intent = Intent {
-            journal: PathBuf::from("/x/y.rs-journal"),
-            transaction: 7,
-        };
-        assert_eq!(Intent::parse(&intent.render()), Some(intent));
-        assert_eq!(Intent::parse("garbage"), None);
-    }
 }

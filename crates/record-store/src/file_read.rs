@@ -1,0 +1,149 @@
+//! Reading a store's file: its bytes and identity, and waiting out another program that
+//! is writing the file in place.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use sdn_codec::Value;
+
+use crate::error::{Error, Result};
+use crate::identity::FileIdentity;
+use crate::position::text_of;
+use crate::snapshot::Snapshot;
+
+/// What the cache knows about the file a snapshot was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CacheKey {
+    /// `None`: the file did not exist.
+    pub(crate) identity: Option<FileIdentity>,
+    /// Whether metadata alone proves the file unchanged (see [`crate::identity`]).
+    pub(crate) trusted: bool,
+}
+
+/// A file as just read.
+pub(crate) struct FileRead {
+    pub(crate) bytes: Vec<u8>,
+    /// The open file: it keeps the inode from being reused while it is open.
+    pub(crate) file: File,
+    pub(crate) identity: FileIdentity,
+    pub(crate) read_at: SystemTime,
+    /// The file changed while it was being read (its identity before and after differ).
+    pub(crate) changing: bool,
+}
+
+impl FileRead {
+    /// The cache key of what was read.
+    pub(crate) fn key(&self) -> CacheKey {
+        CacheKey {
+            identity: Some(self.identity),
+            trusted: !self.changing && self.identity.settled_at(self.read_at),
+        }
+    }
+
+    /// Whether `snapshot`, cached under `key`, is of exactly what was read.
+    pub(crate) fn shows(&self, key: &CacheKey, snapshot: &Snapshot) -> bool {
+        key.identity == Some(self.identity) && snapshot.bytes() == self.bytes.as_slice()
+    }
+
+    /// Whether another program is writing the file in place: it changed during the
+    /// read, or it is the file (same inode) that `known` describes, changed less than
+    /// `settle` ago. This crate's writers never do either: they replace the file whole,
+    /// which gives it a new inode.
+    fn written_in_place(&self, known: Option<FileIdentity>, settle: Duration) -> bool {
+        self.changing
+            || known.is_some_and(|known| {
+                known.same_file(&self.identity)
+                    && known != self.identity
+                    && !self.identity.settled_for(settle, SystemTime::now())
+            })
+    }
+}
+
+/// The file's current bytes and identity; `None` when it does not exist.
+pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Error::io("open", path, err)),
+    };
+    let stat = |file: &File| {
+        file.metadata()
+            .map(|meta| FileIdentity::of(&meta))
+            .map_err(|err| Error::io("stat", path, err))
+    };
+    let identity = stat(&file)?;
+    let mut bytes = Vec::with_capacity(identity.len() as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|err| Error::io("read", path, err))?;
+    let changing = stat(&file)? != identity;
+    Ok(Some(FileRead {
+        bytes,
+        file,
+        identity,
+        read_at: SystemTime::now(),
+        changing,
+    }))
+}
+
+/// [`read_file`], waiting while another program writes the file in place (see
+/// [`FileRead::written_in_place`]) until it stays unchanged for `settle`; gives up with
+/// [`Error::ChangedInPlace`] after eight times `settle`. `known`: the identity this
+/// process last saw the file with.
+pub(crate) fn read_settled(
+    path: &Path,
+    known: Option<FileIdentity>,
+    settle: Duration,
+) -> Result<Option<FileRead>> {
+    let started = Instant::now();
+    let give_up = settle.saturating_mul(8);
+    loop {
+        let Some(read) = read_file(path)? else {
+            return Ok(None);
+        };
+        if !read.written_in_place(known, settle) {
+            return Ok(Some(read));
+        }
+        let waited = started.elapsed();
+        if waited >= give_up {
+            return Err(Error::ChangedInPlace {
+                path: path.to_path_buf(),
+                settle,
+                waited,
+            });
+        }
+        // Polling is the only way to watch a writer that takes no lock.
+        std::thread::sleep((settle / 8).clamp(Duration::from_millis(1), Duration::from_millis(50)));
+    }
+}
+
+/// The identity of the file at `path` now (`None`: it does not exist).
+pub(crate) fn current_identity(path: &Path) -> Result<Option<FileIdentity>> {
+    match std::fs::metadata(path) {
+        Ok(meta) => Ok(Some(FileIdentity::of(&meta))),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Error::io("stat", path, err)),
+    }
+}
+
+/// The identity of the file at `path` now, with the file held open so its inode cannot
+/// be reused while the caller compares (`None`: it does not exist).
+pub(crate) fn pinned_identity(path: &Path) -> Result<Option<(File, FileIdentity)>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Error::io("open", path, err)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|err| Error::io("stat", path, err))?;
+    Ok(Some((file, FileIdentity::of(&meta))))
+}
+
+/// Parses `bytes` as SDN, naming `path` in errors.
+pub(crate) fn parse(path: &Path, bytes: Vec<u8>) -> Result<(String, Value)> {
+    let text = text_of(path, bytes)?;
+    let root = sdn_codec::parse(&text).map_err(|err| Error::malformed(path, err))?;
+    Ok((text, root))
+}
