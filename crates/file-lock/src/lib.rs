@@ -281,7 +281,7 @@ impl FileLock {
         let sidecar = self
             .paths
             .idle
-            .take_or_open(&self.paths.sidecar, pid)
+            .take_or_open(&self.paths.sidecar, &self.paths.path, pid)
             .map_err(self.io_error("open lock file"))?;
         let key = sidecar.facts.key;
         let thread = thread::current().id();

@@ -16,6 +16,10 @@
 //!   open file description: locks taken through it would not exclude the parent. The slot
 //!   remembers which process opened the descriptor and a lock call in any other process
 //!   closes it (without unlocking: the lock state belongs to the parent) and opens its own.
+//! - **Owned like the data file.** A sidecar this crate creates gets the owner, group and
+//!   permission bits of the data file it locks (when that file exists), so every user who
+//!   may write the data file can also open the sidecar to lock it, whoever locked first.
+//!   Giving a file away needs privilege; without it the sidecar stays the creator's.
 //! - **Not once unlinked.** If somebody deletes the sidecar or renames another file over it,
 //!   the cached descriptor points at an inode nobody else will open again. One `statx` per
 //!   lock asking for nothing but the link count (see [`link_count`]) notices it dropping to
@@ -50,14 +54,9 @@ pub(crate) struct Facts {
 }
 
 impl OpenSidecar {
-    /// Opens (creating if needed) the sidecar at `path`.
-    pub(crate) fn open(path: &Path, pid: u32) -> io::Result<Self> {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?;
+    /// Opens the sidecar at `path`, creating it (owned like `data`) if needed.
+    pub(crate) fn open(path: &Path, data: &Path, pid: u32) -> io::Result<Self> {
+        let file = open_or_create(path, data)?;
         let stat = rustix::fs::fstat(&file)?;
         let facts = Facts {
             key: Key {
@@ -75,6 +74,32 @@ impl OpenSidecar {
         // A failure (it should not happen on an open descriptor) reads as "reopen".
         self.facts.opened_by == pid && link_count(&self.file).is_ok_and(|links| links > 0)
     }
+}
+
+/// Opens the sidecar at `path` for reading and writing; when it does not exist, creates
+/// it and gives it the owner, group and permission bits of the data file `data`.
+fn open_or_create(path: &Path, data: &Path) -> io::Result<File> {
+    let mut options = File::options();
+    options.read(true).write(true);
+    match options.open(path) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        opened => return opened,
+    }
+    let file = match options.clone().create_new(true).open(path) {
+        // Another process created it between the two calls: use theirs.
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return options.open(path),
+        created => created?,
+    };
+    if let Ok(meta) = std::fs::metadata(data) {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // Best effort: only a privileged process may give a file away.
+        let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+        // Read and write for whoever may read and write the data, and always for its
+        // owner (a read-only data file is still replaced by rename); never execute.
+        let mode = (meta.permissions().mode() & 0o666) | 0o600;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
+    }
+    Ok(file)
 }
 
 /// How many names the open file has; 0 once it was deleted or replaced by a rename.
@@ -103,14 +128,19 @@ pub(crate) struct Slot {
 
 impl Slot {
     /// The cached descriptor if it is still good for this process, else a freshly opened one.
-    pub(crate) fn take_or_open(&self, path: &Path, pid: u32) -> io::Result<OpenSidecar> {
+    pub(crate) fn take_or_open(
+        &self,
+        path: &Path,
+        data: &Path,
+        pid: u32,
+    ) -> io::Result<OpenSidecar> {
         // Taken out under the mutex, checked outside it: the check is a system call.
         let cached = self.idle.lock().take();
         match cached {
             Some(sidecar) if sidecar.still_valid(pid) => Ok(sidecar),
             // A stale descriptor is closed, never unlocked: it holds no lock of ours, and in
             // a forked child its description (and any lock on it) belongs to the parent.
-            _ => OpenSidecar::open(path, pid),
+            _ => OpenSidecar::open(path, data, pid),
         }
     }
 
@@ -150,9 +180,9 @@ mod tests {
         let path = sidecar_in(&dir);
         let slot = Slot::default();
         let pid = std::process::id();
-        let first = slot.take_or_open(&path, pid).unwrap();
+        let first = slot.take_or_open(&path, &path, pid).unwrap();
         // The slot is empty while `first` is out: a concurrent caller gets its own.
-        let second = slot.take_or_open(&path, pid).unwrap();
+        let second = slot.take_or_open(&path, &path, pid).unwrap();
         assert_eq!(first.facts.key, second.facts.key);
         assert_eq!(
             sys::try_lock(&first.file, Mode::Exclusive).unwrap(),
@@ -168,7 +198,7 @@ mod tests {
         slot.give_back(first);
         slot.give_back(second);
         assert!(slot.is_filled());
-        let again = slot.take_or_open(&path, pid).unwrap();
+        let again = slot.take_or_open(&path, &path, pid).unwrap();
         assert_eq!(
             rustix::fs::fstat(&again.file).unwrap().st_ino,
             first_identity
@@ -183,14 +213,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = sidecar_in(&dir);
         let slot = Slot::default();
-        let parent = slot.take_or_open(&path, 1).unwrap();
+        let parent = slot.take_or_open(&path, &path, 1).unwrap();
         assert_eq!(
             sys::try_lock(&parent.file, Mode::Exclusive).unwrap(),
             Attempt::Acquired
         );
         let parent_copy = parent.file.try_clone().unwrap();
         slot.give_back(parent);
-        let child = slot.take_or_open(&path, 2).unwrap();
+        let child = slot.take_or_open(&path, &path, 2).unwrap();
         assert_eq!(
             sys::try_lock(&child.file, Mode::Exclusive).unwrap(),
             Attempt::Contended,
@@ -214,12 +244,12 @@ mod tests {
         let path = sidecar_in(&dir);
         let slot = Slot::default();
         let pid = std::process::id();
-        let opened = slot.take_or_open(&path, pid).unwrap();
+        let opened = slot.take_or_open(&path, &path, pid).unwrap();
         assert_eq!(link_count(&opened.file).unwrap(), 1);
         slot.give_back(opened);
 
         std::fs::remove_file(&path).unwrap();
-        let reopened = slot.take_or_open(&path, pid).unwrap();
+        let reopened = slot.take_or_open(&path, &path, pid).unwrap();
         assert!(path.is_file(), "the sidecar was not recreated");
         // While the stale descriptor was open its inode number could not be recycled, so a
         // reused descriptor could not pass this.
@@ -233,7 +263,7 @@ mod tests {
         let replacement = dir.path().join("replacement");
         std::fs::write(&replacement, b"").unwrap();
         std::fs::rename(&replacement, &path).unwrap();
-        let after_rename = slot.take_or_open(&path, pid).unwrap();
+        let after_rename = slot.take_or_open(&path, &path, pid).unwrap();
         assert_eq!(
             after_rename.facts.key.inode,
             rustix::fs::stat(&path).unwrap().st_ino

@@ -112,9 +112,6 @@ pub(crate) fn check_name<T: Record>() -> Result<()> {
 
 /// Why `name` cannot be a table name in a file, if it cannot.
 fn name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("the name is empty".into());
-    }
     let mut doc = sdn_codec::Document::parse("").ok()?;
     let table = sdn_codec::Table::with_columns(["id"]);
     if let Err(err) = doc.set([name], Value::Table(table)) {

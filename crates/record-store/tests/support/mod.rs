@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 // The tracking record types are defined once, in the `tracking` example.
 #[path = "../../examples/tracking/records.rs"]
 mod records;
+#[allow(unused_imports)]
 pub use records::{Feature, Task, Todo};
 
 /// Stress-test counters.
