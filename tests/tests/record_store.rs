@@ -50,11 +50,15 @@ fn store_waits_for_a_file_lock_holder_and_names_it_on_timeout()
         other => return Err(format!("expected a lock timeout, got {other:?}").into()),
     };
     assert!(matches!(err, Error::Lock { .. }), "{err:?}");
+    // The message names the file; its source, the lock's own error, names the holder.
     let message = err.to_string();
     assert!(message.contains("notes.sdn"), "{message}");
+    let cause = std::error::Error::source(&err).map(ToString::to_string);
     assert!(
-        message.contains(&std::process::id().to_string()),
-        "holder named: {message}"
+        cause
+            .as_deref()
+            .is_some_and(|cause| cause.contains(&std::process::id().to_string())),
+        "holder named: {cause:?}"
     );
     assert_eq!(
         fs::read_to_string(&path)?,

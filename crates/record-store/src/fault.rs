@@ -1,10 +1,16 @@
-//! Crash points of the commit protocol, for crash tests only.
+//! Crash points of the commit protocol, for this crate's own crash tests only.
 //!
-//! With the `fault-injection` feature, `RECORD_STORE_CRASH_AT=<step>` aborts the process
-//! (no unwinding, no destructors: as abrupt as SIGKILL) when the commit reaches `<step>`.
-//! `RECORD_STORE_PAUSE_AT=<step>:<microseconds>` sleeps there instead, widening the window
-//! in which a concurrent reader could observe a half-applied commit. Without the feature
-//! every call compiles to nothing.
+//! The crash points exist only in a build of this crate made with the environment
+//! variable `RECORD_STORE_FAULT_INJECTION` set **at compile time**. This repository's
+//! `.cargo/config.toml` sets it for its own builds, so plain `cargo test` runs every
+//! crash test; a program that depends on this crate never gets it (there is no feature
+//! to turn on by accident), and in such a build every crash point compiles to nothing.
+//!
+//! In a build that has them, `RECORD_STORE_CRASH_AT=<step>` at run time aborts the
+//! process (no unwinding, no destructors: as abrupt as SIGKILL) when the commit reaches
+//! `<step>`, and `RECORD_STORE_PAUSE_AT=<step>:<microseconds>` sleeps there instead,
+//! widening the window in which a concurrent reader could observe a half-applied commit.
+//! Both are read once per process.
 
 /// Every step name a crash can be injected at, in protocol order.
 pub const STEPS: &[&str] = &[
@@ -19,22 +25,44 @@ pub const STEPS: &[&str] = &[
     "journal-removed",
 ];
 
-/// Aborts the process if the crash-injection variable names `step`.
+/// Whether this build has crash points (see the module documentation).
+pub const ENABLED: bool = option_env!("RECORD_STORE_FAULT_INJECTION").is_some();
+
+/// What the environment asks for, read once: the step to abort at, and the step to
+/// pause at with the pause.
+struct Wanted {
+    crash_at: Option<String>,
+    pause_at: Option<(String, std::time::Duration)>,
+}
+
+fn wanted() -> &'static Wanted {
+    static WANTED: std::sync::OnceLock<Wanted> = std::sync::OnceLock::new();
+    WANTED.get_or_init(|| Wanted {
+        crash_at: std::env::var("RECORD_STORE_CRASH_AT").ok(),
+        pause_at: std::env::var("RECORD_STORE_PAUSE_AT")
+            .ok()
+            .and_then(|pause| {
+                let (step, micros) = pause.split_once(':')?;
+                let micros = micros.parse().ok()?;
+                Some((step.to_owned(), std::time::Duration::from_micros(micros)))
+            }),
+    })
+}
+
+/// Aborts the process (or pauses) if the environment names `step`; nothing in a build
+/// without crash points.
 #[inline]
 pub(crate) fn crash_point(step: &str) {
-    #[cfg(feature = "fault-injection")]
-    {
-        if std::env::var_os("RECORD_STORE_CRASH_AT").is_some_and(|wanted| wanted == step) {
-            std::process::abort();
-        }
-        if let Ok(pause) = std::env::var("RECORD_STORE_PAUSE_AT")
-            && let Some((wanted, micros)) = pause.split_once(':')
-            && wanted == step
-            && let Ok(micros) = micros.parse()
-        {
-            std::thread::sleep(std::time::Duration::from_micros(micros));
-        }
+    if !ENABLED {
+        return;
     }
-    #[cfg(not(feature = "fault-injection"))]
-    let _ = step;
+    let wanted = wanted();
+    if wanted.crash_at.as_deref() == Some(step) {
+        std::process::abort();
+    }
+    if let Some((pause_step, pause)) = &wanted.pause_at
+        && pause_step == step
+    {
+        std::thread::sleep(*pause);
+    }
 }

@@ -114,7 +114,13 @@ mod table;
 mod tx;
 
 pub use error::{Error, Result};
+
+// The lower crates whose types appear in this crate's API, so a dependent needs no
+// version of its own that could disagree.
+pub use atomic_io::{self, Durability};
+pub use file_lock;
 pub use record::Record;
+pub use sdn_codec::{self, Value};
 pub use set::{SetTransaction, StoreSet};
 pub use snapshot::{Records, Snapshot};
 pub use store::{DEFAULT_SETTLE_TIME, Store};
@@ -140,10 +146,3 @@ const _: fn() = || {
         }
     }
 };
-
-/// The in-process core, exposed only to the loom model (`tests/loom.rs`).
-#[cfg(loom)]
-#[doc(hidden)]
-pub mod loom_core {
-    pub use crate::cache::{SnapshotCache, Ticket};
-}

@@ -1,10 +1,41 @@
-//! Loom model of the in-process snapshot cache. Run with
+//! Loom model of the in-process snapshot cache. Run with `cargo xtask loom`, or
 //! `RUSTFLAGS="--cfg loom" cargo test -p record-store --test loom --release`.
+//!
+//! The cache's own source (`src/cache.rs`) is compiled here against loom's primitives
+//! (the `sync` module below stands in for the library's), so what is checked is the
+//! library's code and the library itself never depends on loom.
 #![cfg(loom)]
 
+/// loom's primitives under the names `src/cache.rs` imports from `crate::sync`.
+mod sync {
+    pub(crate) use loom::sync::Arc;
+    pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+
+    /// A mutex with parking_lot's poison-free `lock`.
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+            // Only a panicking model thread poisons it, which already fails the model.
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+}
+
+#[path = "../src/cache.rs"]
+#[allow(dead_code)]
+mod cache;
+
+use cache::SnapshotCache;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU64, Ordering};
-use record_store::loom_core::SnapshotCache;
 
 /// The read path in miniature: look the observed identity up in the cache, else "parse"
 /// (version × 10) and publish.

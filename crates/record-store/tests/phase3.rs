@@ -209,25 +209,35 @@ fn worker() {
 // Real databases
 // ---------------------------------------------------------------------------------------
 
-fn real_copy(test: &str, name: &str) -> Option<(tempfile::TempDir, PathBuf)> {
-    let corpus = corpus_dir(test)?;
-    let source = corpus.join(name);
-    if !source.is_file() {
-        eprintln!("SKIPPED: {test}: {} not found", source.display());
-        return None;
-    }
-    let dir = tempfile::tempdir().ok()?;
-    let path = dir.path().join(name);
-    fs::copy(&source, &path).ok()?;
-    Some((dir, path))
+/// A private copy of `source` in a fresh directory.
+fn copy_of(source: &Path) -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(source.file_name().ok_or("no file name")?);
+    fs::copy(source, &path)?;
+    Ok((dir, path))
 }
 
-/// Loads `T` from the real file, checks every row was read, updates one record through a
-/// transaction and checks that exactly one line changed.
-fn one_line_update<T: Record>(test: &str, name: &str, change: impl Fn(&mut T)) -> TestResult {
-    let Some((_dir, path)) = real_copy(test, name) else {
-        return Ok(());
-    };
+/// The tracking databases, as (fixture name, real corpus name, record type's check).
+const TODO_DB: (&str, &str) = ("todo_db.sdn", "doc__todo__todo_db.sdn");
+const FEATURE_DB: (&str, &str) = ("feature_db.sdn", "doc__feature__feature_db.sdn");
+const TASK_DB: (&str, &str) = ("task_db.sdn", "doc__08_tracking__task__task_db.sdn");
+
+/// Loads `T` from each copy of a tracking database (fixture, and the real file when
+/// present), checks every row was read, updates one record through a transaction and
+/// checks that exactly one line changed.
+fn one_line_update<T: Record>(
+    (fixture, real): (&str, &str),
+    change: impl Fn(&mut T),
+) -> TestResult {
+    for source in tracking_databases(fixture, real) {
+        one_line_update_of(&source, &change)
+            .map_err(|err| format!("{}: {err}", source.display()))?;
+    }
+    Ok(())
+}
+
+fn one_line_update_of<T: Record>(source: &Path, change: &impl Fn(&mut T)) -> TestResult {
+    let (_dir, path) = copy_of(source)?;
     let before = fs::read_to_string(&path)?;
     let rows = sdn_codec::parse(&before)?
         .get(T::TABLE)
@@ -275,56 +285,46 @@ fn one_line_update<T: Record>(test: &str, name: &str, change: impl Fn(&mut T)) -
 
 #[test]
 fn p3_real_todo_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
-    one_line_update::<Todo>(
-        "p3_real_todo_db_loads_and_one_record_update_is_one_line_diff",
-        "doc__todo__todo_db.sdn",
-        |t| t.status = "done".into(),
-    )
+    one_line_update::<Todo>(TODO_DB, |t| t.status = "done".into())
 }
 
 #[test]
 fn p3_real_feature_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
-    one_line_update::<Feature>(
-        "p3_real_feature_db_loads_and_one_record_update_is_one_line_diff",
-        "doc__feature__feature_db.sdn",
-        |f| f.status = "planned".into(),
-    )
+    one_line_update::<Feature>(FEATURE_DB, |f| f.status = "planned".into())
 }
 
 #[test]
 fn p3_real_task_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
-    one_line_update::<Task>(
-        "p3_real_task_db_loads_and_one_record_update_is_one_line_diff",
-        "doc__08_tracking__task__task_db.sdn",
-        |t| t.status = "done".into(),
-    )
+    one_line_update::<Task>(TASK_DB, |t| t.status = "done".into())
 }
 
 #[test]
 fn p3_real_databases_save_unchanged_records_writes_nothing() -> TestResult {
-    let test = "p3_real_databases_save_unchanged_records_writes_nothing";
-    for name in [
-        "doc__todo__todo_db.sdn",
-        "doc__feature__feature_db.sdn",
-        "doc__08_tracking__task__task_db.sdn",
-    ] {
-        let Some((_dir, path)) = real_copy(test, name) else {
-            return Ok(());
-        };
-        let before = fs::metadata(&path)?;
-        let store = Store::open(&path)?;
-        store.update(|tx| {
+    let resavers: [(
+        (&str, &str),
+        fn(&mut record_store::Transaction) -> Result<(), Error>,
+    ); 3] = [
+        (TODO_DB, resave::<Todo>),
+        (FEATURE_DB, resave::<Feature>),
+        (TASK_DB, resave::<Task>),
+    ];
+    for ((fixture, real), resave) in resavers {
+        for source in tracking_databases(fixture, real) {
+            let (_dir, path) = copy_of(&source)?;
+            let before = fs::metadata(&path)?;
+            let store = Store::open(&path)?;
             // Upsert every record as read: a save of unchanged data.
-            match name {
-                "doc__todo__todo_db.sdn" => resave::<Todo>(tx),
-                "doc__feature__feature_db.sdn" => resave::<Feature>(tx),
-                _ => resave::<Task>(tx),
-            }
-        })?;
-        let after = fs::metadata(&path)?;
-        use std::os::unix::fs::MetadataExt;
-        assert_eq!(before.ino(), after.ino(), "{name} was rewritten");
-        assert_eq!(before.mtime_nsec(), after.mtime_nsec());
+            store.update(resave)?;
+            let after = fs::metadata(&path)?;
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(
+                before.ino(),
+                after.ino(),
+                "{} was rewritten",
+                source.display()
+            );
+            assert_eq!(before.mtime_nsec(), after.mtime_nsec());
+        }
     }
     Ok(())
 }
@@ -339,112 +339,8 @@ fn resave<T: Record>(tx: &mut record_store::Transaction) -> Result<(), Error> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Baseline compatibility and schema evolution
+// Schema evolution
 // ---------------------------------------------------------------------------------------
-
-impl baseline::phase3::BaselineRecord for Todo {
-    const TABLE: &'static str = "todos";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "keyword",
-        "area",
-        "priority",
-        "description",
-        "file",
-        "line",
-        "issue",
-        "blocked",
-        "status",
-        "valid",
-    ];
-    fn key(&self) -> String {
-        self.id.to_string()
-    }
-    fn to_row(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.keyword.clone(),
-            self.area.clone(),
-            self.priority.clone(),
-            self.description.clone(),
-            self.file.clone(),
-            self.line.map(|l| l.to_string()).unwrap_or_default(),
-            self.issue.clone(),
-            self.blocked.clone(),
-            self.status.clone(),
-            self.valid.to_string(),
-        ]
-    }
-    fn from_row(row: &[String]) -> Option<Self> {
-        Some(Todo {
-            id: row.first()?.parse().ok()?,
-            keyword: row.get(1)?.clone(),
-            area: row.get(2)?.clone(),
-            priority: row.get(3)?.clone(),
-            description: row.get(4)?.clone(),
-            file: row.get(5)?.clone(),
-            line: row.get(6)?.parse().ok(),
-            issue: row.get(7)?.clone(),
-            blocked: row.get(8)?.clone(),
-            status: row.get(9)?.clone(),
-            valid: row.get(10)? == "true",
-        })
-    }
-}
-
-fn sample_todo(id: u32) -> Todo {
-    Todo {
-        id,
-        keyword: "TODO".into(),
-        area: "parser".into(),
-        priority: "P2".into(),
-        description: format!("Handle case {id}, with a comma: and \"quotes\""),
-        file: "./src/a.spl".into(),
-        line: Some(10 + id),
-        issue: String::new(),
-        blocked: String::new(),
-        status: "open".into(),
-        valid: id.is_multiple_of(2),
-    }
-}
-
-#[test]
-fn p3_files_written_by_baseline_writer_still_load() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("todo_db.sdn");
-    let mut db = baseline::phase3::Database::<Todo>::load(&path)?;
-    let todos: Vec<Todo> = (0..5).map(sample_todo).collect();
-    for todo in &todos {
-        db.insert(todo.clone());
-    }
-    db.save()?;
-
-    let store = Store::open(&path)?;
-    let loaded = store.read()?.table::<Todo>()?;
-    assert_eq!(loaded.iter().cloned().collect::<Vec<_>>(), todos);
-
-    // A record-store save keeps the file readable by the baseline's own table reader
-    // (its `Database::load` cannot run here: it treats our never-deleted `.lock`
-    // sidecar as a held lock file, one of the baseline's own defects).
-    store.update(|tx| {
-        tx.table::<Todo>()?
-            .get_mut(&3)
-            .ok_or(Error::aborted("3"))?
-            .status = "done".into();
-        Ok::<_, Error>(())
-    })?;
-    let text = fs::read_to_string(&path)?;
-    let table = baseline::table::read_table(&text, "todos")?.ok_or("todos table")?;
-    let back: Vec<Todo> = table
-        .rows
-        .iter()
-        .map(|row| <Todo as baseline::phase3::BaselineRecord>::from_row(row).ok_or("row"))
-        .collect::<Result<_, _>>()?;
-    assert_eq!(back.len(), 5);
-    assert_eq!(back[3].status, "done");
-    assert_eq!(back[2], todos[2]);
-    Ok(())
-}
 
 #[test]
 fn p3_unknown_columns_and_tables_are_kept_and_new_columns_appended() -> TestResult {

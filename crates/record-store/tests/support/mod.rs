@@ -60,22 +60,26 @@ impl Record for Meta {
 
 pub const COUNTERS: u32 = 8;
 
-/// The real SDN corpus, outside the repository; `None` (and a visible skip) when absent.
-pub fn corpus_dir(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("RECORD_STORE_CORPUS")
+/// The tracking databases to test against: the fixtures inside this package, always,
+/// and the real corpus's copy as well when the corpus is present (it lives outside the
+/// repository: `RECORD_STORE_CORPUS`, else the shared corpus beside the repository).
+/// `fixture` is the name in `tests/fixtures`, `corpus_name` the real file's name.
+pub fn tracking_databases(fixture: &str, corpus_name: &str) -> Vec<PathBuf> {
+    let mut found = vec![
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture),
+    ];
+    let corpus = std::env::var_os("RECORD_STORE_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real")
         });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {test}: real corpus not found at {}",
-            dir.display()
-        );
-        None
+    let real = corpus.join(corpus_name);
+    if real.is_file() {
+        found.push(real);
     }
+    found
 }
 
 /// Lines that differ between two texts of equal line count; `None` if the counts differ.
