@@ -300,10 +300,8 @@ fn p3_real_task_db_loads_and_one_record_update_is_one_line_diff() -> TestResult 
 
 #[test]
 fn p3_real_databases_save_unchanged_records_writes_nothing() -> TestResult {
-    let resavers: [(
-        (&str, &str),
-        fn(&mut record_store::Transaction) -> Result<(), Error>,
-    ); 3] = [
+    type Resave = fn(&mut record_store::Transaction) -> Result<(), Error>;
+    let resavers: [((&str, &str), Resave); 3] = [
         (TODO_DB, resave::<Todo>),
         (FEATURE_DB, resave::<Feature>),
         (TASK_DB, resave::<Task>),
