@@ -52,7 +52,7 @@ fn run_suites(kills: u64, only: Option<&str>) -> Result<bool, String> {
         .iter()
         .filter(|suite| only.is_none_or(|package| suite.package == package))
     {
-        let file = format!("crates/{}/tests/{}.rs", suite.package, suite.target);
+        let file = util::test_file(suite.package, suite.target);
         if !util::exists(&file) {
             println!("crash: {} not present yet, skipped", file);
             continue;
@@ -112,10 +112,7 @@ mod tests {
     #[test]
     fn every_crash_test_exists_and_reads_its_kill_count() {
         for suite in SUITES {
-            let file = util::workspace_root().join(format!(
-                "crates/{}/tests/{}.rs",
-                suite.package, suite.target
-            ));
+            let file = util::workspace_root().join(util::test_file(suite.package, suite.target));
             let source = std::fs::read_to_string(&file)
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             assert!(

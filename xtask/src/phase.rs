@@ -73,6 +73,11 @@ const fn p3(names: &'static [&'static str]) -> Check {
     tests("record-store", "phase3", names)
 }
 
+/// Phase 3's checks of stores on disk: moved, copied, linked, shared, named oddly.
+const fn p3_disk(names: &'static [&'static str]) -> Check {
+    tests("record-store", "files_on_disk", names)
+}
+
 /// Every phase with a checklist, in order.
 pub const PHASES: &[Phase] = &[
     Phase {
@@ -191,7 +196,7 @@ pub const PHASES: &[Phase] = &[
         ],
         items: &[
             Item {
-                text: "the real databases load and a one-record update is a one-line diff",
+                text: "the tracking databases (fixtures in the package, and the real corpus when present) load and a one-record update is a one-line diff",
                 check: p3(&[
                     "p3_real_todo_db_loads_and_one_record_update_is_one_line_diff",
                     "p3_real_feature_db_loads_and_one_record_update_is_one_line_diff",
@@ -201,7 +206,11 @@ pub const PHASES: &[Phase] = &[
             },
             Item {
                 text: "files written by the baseline writer still load",
-                check: p3(&["p3_files_written_by_baseline_writer_still_load"]),
+                check: tests(
+                    util::WORKSPACE_TESTS,
+                    "baseline_compat",
+                    &["p3_files_written_by_baseline_writer_still_load"],
+                ),
             },
             Item {
                 text: "unknown columns and tables survive a save",
@@ -263,6 +272,61 @@ pub const PHASES: &[Phase] = &[
                     "p3_unwritable_directory_fails_cleanly",
                     "p3_full_disk_fails_cleanly_and_keeps_old_content",
                     "p3_insert_existing_key_and_table_type_conflict_are_errors",
+                ]),
+            },
+            Item {
+                text: "a multi-file commit interrupted by a crash, then moved (mv) or copied (cp -a) with its directory, recovers as one unit; committed is never discarded",
+                check: p3_disk(&[
+                    "p3_store_set_crash_then_directory_moved_recovers_as_one_unit",
+                    "p3_store_set_crash_then_directory_copied_recovers_each_copy_alone",
+                ]),
+            },
+            Item {
+                text: "recovery always terminates, and side files that do not fit together are reported with the files named, never resolved by guessing",
+                check: p3_disk(&[
+                    "p3_store_set_crash_then_directory_copied_recovers_each_copy_alone",
+                    "p3_side_files_that_do_not_fit_together_are_reported_not_guessed",
+                ]),
+            },
+            Item {
+                text: "a table name is one literal name in reads and writes (dots, spaces, quotes)",
+                check: p3_disk(&["p3_a_table_name_is_one_literal_name_in_reads_and_writes"]),
+            },
+            Item {
+                text: "a file reached through a symlink and through its real path is one store with one lock; commits keep the link",
+                check: p3_disk(&[
+                    "p3_a_store_reached_through_a_symlink_is_one_store_with_one_lock",
+                ]),
+            },
+            Item {
+                text: "side files (lock, staged, intent, journal) and commits keep the data file's owner, group and mode; its owner can recover and commit after root did",
+                check: p3_disk(&["p3_side_files_and_commits_keep_the_data_files_owner_and_mode"]),
+            },
+            Item {
+                text: "lock errors carry the OS reason as their source; no error repeats its cause",
+                check: p3_disk(&[
+                    "p3_lock_errors_carry_the_os_reason_as_their_source",
+                    "p3_errors_print_their_cause_or_return_it_never_both",
+                ]),
+            },
+            Item {
+                text: "data errors (type, duplicate key, invalid UTF-8, not a table) name the file, line, column, table and table column",
+                check: p3_disk(&["p3_data_errors_name_file_line_column_table_and_field"]),
+            },
+            Item {
+                text: "snapshots hold no file descriptors: 249 kept snapshots under a 256-descriptor limit, updates still work",
+                check: p3_disk(&["p3_kept_snapshots_hold_no_file_descriptors"]),
+            },
+            Item {
+                text: "a file deleted or moved away under an open handle is reported, not read as an empty store",
+                check: p3_disk(&[
+                    "p3_a_file_that_vanishes_under_a_handle_is_reported_not_read_as_empty",
+                ]),
+            },
+            Item {
+                text: "a file another program is writing in place is waited out, never committed from a truncated read",
+                check: p3_disk(&[
+                    "p3_a_file_being_written_in_place_is_waited_out_not_committed_truncated",
                 ]),
             },
         ],
@@ -348,7 +412,7 @@ impl TargetRun {
         target: &'static str,
         env: &[(&str, &str)],
     ) -> Result<TargetRun, String> {
-        let test_file = format!("crates/{package}/tests/{target}.rs");
+        let test_file = util::test_file(package, target);
         if !util::exists(&test_file) {
             return Ok(TargetRun {
                 package,
@@ -428,8 +492,7 @@ mod tests {
                 else {
                     continue;
                 };
-                let file =
-                    util::workspace_root().join(format!("crates/{package}/tests/{target}.rs"));
+                let file = util::workspace_root().join(util::test_file(package, target));
                 let source = std::fs::read_to_string(&file)
                     .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
                 for name in names {

@@ -41,7 +41,7 @@ pub fn run(procs: usize, iters: u64, torn_iters: u64) -> Result<bool, String> {
     );
 
     let (package, target, test, env) = TORN_TEST;
-    let torn_ok = if util::exists(&format!("crates/{package}/tests/{target}.rs")) {
+    let torn_ok = if util::exists(&util::test_file(package, target)) {
         println!("== stress: {package} {test} with {env}={torn_iters}");
         let mut command = util::cargo_test(package, target, &["--exact", test, "--nocapture"]);
         command.env(env, torn_iters.to_string());

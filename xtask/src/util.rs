@@ -50,6 +50,18 @@ pub fn cargo_test(package: &str, target: &str, test_args: &[&str]) -> Command {
     command
 }
 
+/// The workspace-relative file of integration test `target` of `package`: the
+/// workspace's own cross-crate tests live in `tests/`, every crate's in its directory.
+pub fn test_file(package: &str, target: &str) -> String {
+    match package {
+        WORKSPACE_TESTS => format!("tests/tests/{target}.rs"),
+        _ => format!("crates/{package}/tests/{target}.rs"),
+    }
+}
+
+/// The package of the workspace's cross-crate tests (directory `tests/`).
+pub const WORKSPACE_TESTS: &str = "workspace-tests";
+
 /// Does the workspace-relative path exist?
 pub fn exists(relative: &str) -> bool {
     workspace_root().join(relative).exists()
