@@ -19,13 +19,19 @@
 //! - **Errors and panics write nothing.** If the closure fails or panics, the file is
 //!   untouched and the lock released (a panic continues unwinding). A transaction that
 //!   changes nothing writes nothing. A malformed file is reported with path, line and
-//!   column and never overwritten.
+//!   column and never overwritten; a row that does not read as its record type, with
+//!   the line, column, table and table column.
 //! - **No silent data change.** A save goes through sdn-codec's format-preserving editor:
 //!   only changed rows are rewritten (a one-record change is a one-line diff), columns and
 //!   tables the program does not know are kept, new fields become appended columns.
 //! - **Several files, all or nothing.** A [`StoreSet`] commits changes to several files
 //!   through a commit journal ([`journal`]); opening any member later finishes a
-//!   committed transaction or discards an uncommitted one.
+//!   committed transaction or discards an uncommitted one, also after the directory
+//!   was moved or copied.
+//! - **A table name is one name.** `Record::TABLE` is the table's literal name in the
+//!   file, whatever it contains (`a.b` is the table `a.b`, not a path); a name the SDN
+//!   writer could not read back as itself is refused the first time a store meets the
+//!   type ([`Error::InvalidTableName`]).
 //!
 //! # Cost of a transaction
 //!
@@ -38,6 +44,55 @@
 //! costs about the same whether this process or another wrote last, and its time is
 //! mostly the durable replace (two flushes) itself.
 //!
+//! # Files on disk
+//!
+//! A store is its data file plus side files next to it, all named after it:
+//!
+//! | file | what | lifetime |
+//! |---|---|---|
+//! | `F` | the data, replaced whole by rename on every commit | yours |
+//! | `F.lock` | the writer lock (file-lock's sidecar) | created on the first lock, never deleted; do not delete it while programs use the store |
+//! | `.F.<pid>.<hex>.atomic-tmp` | atomic-io's temporary file while a commit writes (none at all on Linux file systems with `O_TMPFILE`); it becomes `F`, with `F`'s mode and owner | renamed into place by the commit; a crashed writer's are removed by the next [`Store::open`] |
+//! | `F.rs-intent`, `F.rs-staged` | a [`StoreSet`] commit in progress: which journal commits `F`, and `F`'s new content | removed when the commit finishes or by recovery |
+//! | `F0.rs-journal` | the commit point of a [`StoreSet`] commit, next to its first file | the same |
+//!
+//! - **Moving and copying.** With no program using the store, the data file may be moved
+//!   or copied alone (take `F.lock` along or not: a new one is made). After a crash in the
+//!   middle of a [`StoreSet`] commit (side files present), move or copy the **directory**
+//!   as a whole (`mv`, `cp -a`): intents and journals name their files relative to where
+//!   they lie, so the moved directory, and each copy on its own, recovers as one unit on
+//!   the next open. Side files separated from their files (part of a directory copied,
+//!   a member renamed) are reported as [`Error::UnmatchedJournal`], never guessed at.
+//!   Moving or deleting a file while a handle uses it: the handle reports
+//!   [`Error::Vanished`] instead of reading an empty store (a file missing when a handle
+//!   first looks is an empty store).
+//! - **Symbolic links** are followed when the store is opened: `link.sdn` and the file
+//!   it names are one store with one lock, and commits replace the target, keeping the
+//!   link. A link changed to point elsewhere later is seen by handles opened after that.
+//! - **Hard links**: a commit replaces the file by rename, so other hard links to it keep
+//!   the old content. Do not hard-link store files.
+//! - **Ownership and permissions.** Commits keep the data file's mode and, where the
+//!   process may (root, or the owner), its owner and group. Side files the store creates
+//!   (the lock, staged files, intents, the journal) take the data file's owner, group and
+//!   mode, so users who may all write a file can share the store whoever came first. A
+//!   process that may not give files away (not root) leaves its side files its own;
+//!   another user can still lock and recover as long as the mode lets them write. A lock
+//!   file an older version created as root (`0644`) must be given to the data file's
+//!   owner by hand.
+//! - **Descriptors.** A [`Snapshot`] holds no file descriptor: keep as many as memory
+//!   allows. Each [`Store`] handle keeps one descriptor of its lock file open while idle
+//!   (file-lock's cache), and a transaction holds the data file open until it ends.
+//! - **Other programs writing the file.** A program that replaces the file by rename (as
+//!   most editors do) is seen by the next read. A program that writes **in place**
+//!   without taking the lock is detected where possible: a transaction that finds the
+//!   file changing while it reads it, or finds the file it last saw rewritten in place,
+//!   waits until the file has stayed unchanged for [`Store::with_settle_time`] (one
+//!   second by default) before using it, and fails with [`Error::ChangedInPlace`] if it
+//!   never settles. What remains: a writer that paused longer than that, mid-file, looks
+//!   finished; and writes an in-place writer makes after a commit replaced the file go to
+//!   the replaced file and are lost. Readers ([`Store::read`]) may see such a half-written
+//!   file as a parse error or a shorter document, never a commit.
+//!
 //! # Limitations
 //!
 //! - Records map to table rows: fields must be scalars or `Option`s of scalars.
@@ -45,8 +100,9 @@
 //! - A single [`Store::read`] is consistent for its own file; for a consistent view
 //!   *across* the files of a set use [`StoreSet::read`] (lock-free and retrying; under
 //!   heavy write traffic it falls back to shared locks rather than starve).
-//! - Writers that bypass this crate (an editor saving in place) are detected by the cache
-//!   check but are not serialised by the lock.
+//! - Writers that bypass this crate are not serialised by the lock (see "Files on disk").
+//! - A [`StoreSet`] whose members live in different directories recovers as a unit only
+//!   when those directories keep their relative places (move their common parent).
 //!
 //! # Example: a new record type in a few lines
 //!

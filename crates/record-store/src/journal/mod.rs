@@ -33,7 +33,7 @@
 //! Recovery never guesses: side files that do not fit together (a journal with the
 //! intent's transaction id that does not list the file, a member that holds neither its
 //! staged file nor the committed content, as after copying only part of a directory
-//! mid-commit) are reported as [`Error::UnmatchedJournal`](crate::Error::UnmatchedJournal)
+//! mid-commit) are reported as [`Error::UnmatchedJournal`]
 //! naming the files, and nothing is changed. Recovery always terminates: it either
 //! finishes, reports, or gives up after a bounded number of rounds in which other
 //! processes kept changing the side files. A
