@@ -121,8 +121,8 @@ impl StoreSet {
     /// a state where a multi-file commit is applied to some members and not others.
     ///
     /// Lock-free in the common case: read every member, then check that no commit was
-    /// in flight (no side files) and that no member was replaced meanwhile (each
-    /// snapshot pins its inode, so an unchanged identity means the same file); retry
+    /// in flight (no side files) and that no member was replaced meanwhile (each file is
+    /// held open until then, so an unchanged identity means the same file); retry
     /// otherwise. After repeated interference it falls back to shared locks on every
     /// member, so it cannot starve. Crash leftovers are recovered first.
     pub fn read(&self) -> Result<Vec<Snapshot>> {
@@ -138,11 +138,15 @@ impl StoreSet {
                 }
                 continue;
             }
-            let snapshots = self
+            // Each file stays open until the check below, so an unchanged identity
+            // cannot be a reused inode number: it is the very file the snapshot shows.
+            let (snapshots, _pins): (Vec<Snapshot>, Vec<_>) = self
                 .stores
                 .iter()
-                .map(Store::read)
-                .collect::<Result<Vec<_>>>()?;
+                .map(|store| store.read_pinned(true))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .unzip();
             if self.any_pending() {
                 continue;
             }

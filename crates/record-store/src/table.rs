@@ -149,7 +149,7 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
         Err(err) => Err(record_error(
             path,
             T::TABLE,
-            format!("cannot encode record: {err}"),
+            format!("cannot encode record: {}", err.message()),
         )),
     }
 }
