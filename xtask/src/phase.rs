@@ -73,9 +73,14 @@ const fn p3(names: &'static [&'static str]) -> Check {
     tests("record-store", "phase3", names)
 }
 
-/// Phase 3's checks of stores on disk: moved, copied, linked, shared, named oddly.
+/// Phase 3's checks of stores on disk: moved, copied, linked, shared, vanished.
 const fn p3_disk(names: &'static [&'static str]) -> Check {
     tests("record-store", "files_on_disk", names)
+}
+
+/// Phase 3's checks of table names and error reports.
+const fn p3_errors(names: &'static [&'static str]) -> Check {
+    tests("record-store", "names_and_errors", names)
 }
 
 /// Every phase with a checklist, in order.
@@ -290,7 +295,7 @@ pub const PHASES: &[Phase] = &[
             },
             Item {
                 text: "a table name is one literal name in reads and writes (dots, spaces, quotes)",
-                check: p3_disk(&["p3_a_table_name_is_one_literal_name_in_reads_and_writes"]),
+                check: p3_errors(&["p3_a_table_name_is_one_literal_name_in_reads_and_writes"]),
             },
             Item {
                 text: "a file reached through a symlink and through its real path is one store with one lock; commits keep the link",
@@ -304,14 +309,14 @@ pub const PHASES: &[Phase] = &[
             },
             Item {
                 text: "lock errors carry the OS reason as their source; no error repeats its cause",
-                check: p3_disk(&[
+                check: p3_errors(&[
                     "p3_lock_errors_carry_the_os_reason_as_their_source",
                     "p3_errors_print_their_cause_or_return_it_never_both",
                 ]),
             },
             Item {
                 text: "data errors (type, duplicate key, invalid UTF-8, not a table) name the file, line, column, table and table column",
-                check: p3_disk(&["p3_data_errors_name_file_line_column_table_and_field"]),
+                check: p3_errors(&["p3_data_errors_name_file_line_column_table_and_field"]),
             },
             Item {
                 text: "snapshots hold no file descriptors: 249 kept snapshots under a 256-descriptor limit, updates still work",

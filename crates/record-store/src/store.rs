@@ -184,6 +184,7 @@ impl Store {
             if let Some((file, identity)) = now
                 && key.identity == Some(identity)
             {
+                self.note_seen();
                 return Ok((Snapshot::clone(snapshot), file));
             }
         }

@@ -195,14 +195,7 @@ fn run_worker(kind: &str) -> Result<(), String> {
 /// Entry point of worker processes; does nothing in a normal test run.
 #[test]
 fn worker() {
-    let Ok(kind) = std::env::var("RECORD_STORE_TEST_WORKER") else {
-        return;
-    };
-    if let Err(message) = run_worker(&kind) {
-        eprintln!("worker {kind} failed: {message}");
-        std::process::exit(1);
-    }
-    std::process::exit(0);
+    serve_worker("RECORD_STORE_TEST_WORKER", run_worker);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -137,3 +137,17 @@ pub fn stress_seed() -> String {
     text.push_str("items |id, owner|\nmeta |id, total, items|\n    meta, 0, 0\n");
     text
 }
+
+/// The entry of worker processes (the test binary started again by a test): when the
+/// environment variable `var` names a worker kind, runs `run` with it and exits the
+/// process (status 1 on error); in a normal test run it returns at once.
+pub fn serve_worker(var: &str, run: impl FnOnce(&str) -> Result<(), String>) {
+    let Ok(kind) = std::env::var(var) else {
+        return;
+    };
+    if let Err(message) = run(&kind) {
+        eprintln!("worker {kind} failed: {message}");
+        std::process::exit(1);
+    }
+    std::process::exit(0);
+}
