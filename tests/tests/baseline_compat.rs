@@ -7,63 +7,11 @@ use std::fs;
 
 use record_store::{Error, Store};
 
-// The tracking record types are defined once, in record-store's `tracking` example.
-#[path = "../../crates/record-store/examples/tracking/records.rs"]
-#[allow(dead_code)]
-mod records;
-use records::Todo;
+// The benchmarks' TODO record type implements both record-store's and the baseline's
+// record traits; one definition serves both.
+use bench_suite::workers::Todo;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-impl baseline::phase3::BaselineRecord for Todo {
-    const TABLE: &'static str = "todos";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "keyword",
-        "area",
-        "priority",
-        "description",
-        "file",
-        "line",
-        "issue",
-        "blocked",
-        "status",
-        "valid",
-    ];
-    fn key(&self) -> String {
-        self.id.to_string()
-    }
-    fn to_row(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.keyword.clone(),
-            self.area.clone(),
-            self.priority.clone(),
-            self.description.clone(),
-            self.file.clone(),
-            self.line.map(|l| l.to_string()).unwrap_or_default(),
-            self.issue.clone(),
-            self.blocked.clone(),
-            self.status.clone(),
-            self.valid.to_string(),
-        ]
-    }
-    fn from_row(row: &[String]) -> Option<Self> {
-        Some(Todo {
-            id: row.first()?.parse().ok()?,
-            keyword: row.get(1)?.clone(),
-            area: row.get(2)?.clone(),
-            priority: row.get(3)?.clone(),
-            description: row.get(4)?.clone(),
-            file: row.get(5)?.clone(),
-            line: row.get(6)?.parse().ok(),
-            issue: row.get(7)?.clone(),
-            blocked: row.get(8)?.clone(),
-            status: row.get(9)?.clone(),
-            valid: row.get(10)? == "true",
-        })
-    }
-}
 
 fn sample_todo(id: u32) -> Todo {
     Todo {
