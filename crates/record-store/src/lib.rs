@@ -85,8 +85,9 @@
 //! - **Other programs writing the file.** A program that replaces the file by rename (as
 //!   most editors do) is seen by the next read. A program that writes **in place**
 //!   without taking the lock is detected where possible: a transaction that finds the
-//!   file changing while it reads it, or finds the file it last saw rewritten in place,
-//!   waits until the file has stayed unchanged for [`Store::with_settle_time`] (one
+//!   file changing while it reads it, or finds the file it last saw rewritten in place
+//!   (same inode and birth time, so only where the file system records birth times, as
+//!   ext4, xfs, btrfs and tmpfs do on Linux), waits until the file has stayed unchanged for [`Store::with_settle_time`] (one
 //!   second by default) before using it, and fails with [`Error::ChangedInPlace`] if it
 //!   never settles. What remains: a writer that paused longer than that, mid-file, looks
 //!   finished; and writes an in-place writer makes after a commit replaced the file go to
