@@ -89,7 +89,8 @@
 //!   (same inode and birth time, so only where the file system records birth times, as
 //!   ext4, xfs, btrfs and tmpfs do on Linux), waits until the file has stayed unchanged for [`Store::with_settle_time`] (one
 //!   second by default) before using it, and fails with [`Error::ChangedInPlace`] if it
-//!   never settles. What remains: a writer that paused longer than that, mid-file, looks
+//!   never settles (a `chmod` or `touch` of the file counts as a change too, costing the
+//!   next transaction one settle time). What remains: a writer that paused longer than that, mid-file, looks
 //!   finished; and writes an in-place writer makes after a commit replaced the file go to
 //!   the replaced file and are lost. Readers ([`Store::read`]) may see such a half-written
 //!   file as a parse error or a shorter document, never a commit.
