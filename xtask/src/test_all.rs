@@ -27,11 +27,11 @@ pub fn run() -> Tally {
         ),
         // The `sdn` binary is behind a feature that a workspace-wide run does not enable.
         (
-            "cargo test -p sdn-codec --features cli --test cli",
+            "cargo test -p recfiles-sdn-codec --features cli --test cli",
             &[
                 "test",
                 "-p",
-                "sdn-codec",
+                "recfiles-sdn-codec",
                 "--features",
                 "cli",
                 "--test",
@@ -113,7 +113,8 @@ const LOOM_TARGET_DIR: &str = "target/loom";
 /// Runs the loom models (`cargo xtask loom`). Each model explores every interleaving of
 /// its threads, so a pass is a proof for that model, not a sample.
 pub fn loom() -> Result<bool, String> {
-    let mut command = util::cargo(["test", "--release", "-p", "record-store", "--test", "loom"]);
+    let package = util::package_name("record-store");
+    let mut command = util::cargo(["test", "--release", "-p", &package, "--test", "loom"]);
     command.env("RUSTFLAGS", "--cfg loom").env(
         "CARGO_TARGET_DIR",
         util::workspace_root().join(LOOM_TARGET_DIR),

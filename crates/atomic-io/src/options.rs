@@ -22,15 +22,6 @@ pub enum Durability {
     /// crash, but after a power loss the target may hold the old content or, on some
     /// filesystems, be empty.
     AtomicOnly,
-    /// Test only: omits the flush of the temporary file (the classic "empty file after a
-    /// power cut" bug). Exists so the power-loss test can prove it detects the bug.
-    #[cfg(feature = "fault-injection")]
-    #[doc(hidden)]
-    SkipFileFlush,
-    /// Test only: omits the flush of the directory after the rename.
-    #[cfg(feature = "fault-injection")]
-    #[doc(hidden)]
-    SkipDirFlush,
 }
 
 /// What a replacement does about a failed or skipped directory flush.
@@ -46,10 +37,6 @@ impl Durability {
         match self {
             Durability::Durable | Durability::BestEffortDirFlush => true,
             Durability::AtomicOnly => false,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipFileFlush => false,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipDirFlush => true,
         }
     }
 
@@ -58,10 +45,6 @@ impl Durability {
             Durability::Durable => DirFlush::Required,
             Durability::BestEffortDirFlush => DirFlush::BestEffort,
             Durability::AtomicOnly => DirFlush::Skip,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipFileFlush => DirFlush::Required,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipDirFlush => DirFlush::Skip,
         }
     }
 }

@@ -220,13 +220,59 @@ fn strategy_named(name: &str) -> TempStrategy {
     }
 }
 
-fn durability_named(name: &str) -> Durability {
-    match name {
-        "durable" => Durability::Durable,
-        "atomic-only" => Durability::AtomicOnly,
-        "skip-file-flush" => Durability::SkipFileFlush,
-        "skip-dir-flush" => Durability::SkipDirFlush,
-        other => panic!("unknown durability {other}"),
+/// How the "power" worker saves: through atomic-io, or through one of the two classic
+/// flawed protocols the power-loss harness must catch. The flawed ones live here, in the
+/// test, so atomic-io itself carries no switch that turns a flush off.
+#[derive(Clone, Copy)]
+enum PowerWriter {
+    AtomicIo(Durability),
+    /// Temp file, rename, directory flush, but no flush of the file: after a power cut
+    /// the name may point at an empty or partial file.
+    SkipFileFlush,
+    /// Temp file flushed and renamed, directory not flushed: after a power cut the rename
+    /// may be lost and the old content come back.
+    SkipDirFlush,
+}
+
+impl PowerWriter {
+    fn named(name: &str) -> Self {
+        match name {
+            "durable" => PowerWriter::AtomicIo(Durability::Durable),
+            "atomic-only" => PowerWriter::AtomicIo(Durability::AtomicOnly),
+            "skip-file-flush" => PowerWriter::SkipFileFlush,
+            "skip-dir-flush" => PowerWriter::SkipDirFlush,
+            other => panic!("unknown durability {other}"),
+        }
+    }
+
+    fn save(self, target: &Path, generation: u64) {
+        let contents = version(generation);
+        let (flush_file, flush_dir) = match self {
+            PowerWriter::AtomicIo(durability) => {
+                Options::new()
+                    .durability(durability)
+                    .temp_strategy(STRATEGIES[(generation % 2) as usize])
+                    .write(target, contents)
+                    .unwrap();
+                return;
+            }
+            PowerWriter::SkipFileFlush => (false, true),
+            PowerWriter::SkipDirFlush => (true, false),
+        };
+        let temp = target.with_extension("flawed-tmp");
+        let mut file = fs::File::create(&temp).unwrap();
+        file.write_all(&contents).unwrap();
+        if flush_file {
+            file.sync_all().unwrap();
+        }
+        drop(file);
+        fs::rename(&temp, target).unwrap();
+        if flush_dir {
+            fs::File::open(target.parent().unwrap())
+                .unwrap()
+                .sync_all()
+                .unwrap();
+        }
     }
 }
 
@@ -289,14 +335,10 @@ fn worker_process() {
         }
         // Writes the generation named on each stdin line; acknowledges after return.
         "power" => {
-            let durability = durability_named(&std::env::var("ATOMIC_IO_DURABILITY").unwrap());
+            let writer = PowerWriter::named(&std::env::var("ATOMIC_IO_DURABILITY").unwrap());
             for line in io::stdin().lock().lines() {
                 let generation: u64 = line.unwrap().trim().parse().unwrap();
-                Options::new()
-                    .durability(durability)
-                    .temp_strategy(STRATEGIES[(generation % 2) as usize])
-                    .write(&target, version(generation))
-                    .unwrap();
+                writer.save(&target, generation);
                 say(format!("ack {generation}"));
             }
         }

@@ -40,7 +40,7 @@
 //! and takes it for the next lock call: an uncontended lock + unlock pair is then the lock
 //! call, one `pwrite` of the holder record, the unlock call and two cheap checks (about
 //! 3 µs on a Linux VM where a bare `F_OFD_SETLK` pair costs 1.1 µs; run
-//! `cargo run --release -p file-lock --example lock_cost` to measure yours). The cache never
+//! `cargo run --release -p recfiles-file-lock --example lock_cost` to measure yours). The cache never
 //! weakens the guarantees above:
 //!
 //! - a lock call made while another guard of the same handle is alive opens a descriptor of

@@ -1,5 +1,5 @@
 //! Loom model of the in-process snapshot cache. Run with
-//! `RUSTFLAGS="--cfg loom" cargo test -p record-store --test loom --release`.
+//! `RUSTFLAGS="--cfg loom" cargo test -p recfiles-record-store --test loom --release`.
 #![cfg(loom)]
 
 use loom::sync::Arc;
