@@ -441,6 +441,43 @@ fn p1_new_file_honours_umask_and_replace_keeps_mode_and_owner() {
     }
 }
 
+/// Regression: the default used to be `Symlinks::Replace`, so saving through a link (as
+/// `sdn set` and `sdn fmt` do with the path the user names) turned the link into a regular
+/// file and left the file it pointed to unchanged.
+#[test]
+fn p1_default_follows_a_symlink_to_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
+    let real = dir.path().join("real/data.sdn");
+    fs::write(&real, b"old").unwrap();
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+    // Two hops, the second one relative to its own directory.
+    let hop = dir.path().join("real/hop.sdn");
+    std::os::unix::fs::symlink("data.sdn", &hop).unwrap();
+    let link = dir.path().join("link.sdn");
+    std::os::unix::fs::symlink("real/hop.sdn", &link).unwrap();
+    let is_link = |path: &Path| fs::symlink_metadata(path).unwrap().file_type().is_symlink();
+
+    atomic_io::write(&link, b"one").unwrap();
+    assert!(is_link(&link) && is_link(&hop), "a link was replaced");
+    assert_eq!(fs::read(&real).unwrap(), b"one");
+    assert_eq!(fs::metadata(&real).unwrap().mode() & 0o7777, 0o640);
+
+    let committed = Options::new().write(&link, b"two").unwrap();
+    assert_eq!(committed.path, real);
+    let mut writer = Options::new().open(&link).unwrap();
+    assert_eq!(writer.path(), real);
+    writer.write_all(b"three").unwrap();
+    writer.commit().unwrap();
+    let mut batch = atomic_io::Batch::new(Options::new());
+    batch.add(&link, "four");
+    batch.commit().unwrap();
+    assert!(is_link(&link) && is_link(&hop), "a link was replaced");
+    assert_eq!(fs::read(&real).unwrap(), b"four");
+    assert_eq!(names_in(dir.path()), ["link.sdn", "real"]);
+    assert_eq!(names_in(&dir.path().join("real")), ["data.sdn", "hop.sdn"]);
+}
+
 #[test]
 fn p1_symlinks_replace_the_link_or_follow_it_to_its_target() {
     let dir = tempfile::tempdir().unwrap();
