@@ -145,6 +145,7 @@ use sys::Attempt;
 
 /// How a lock is held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// One holder at a time; excludes every other lock. For writers.
     Exclusive,
@@ -178,6 +179,7 @@ impl fmt::Display for Mode {
 
 /// How long [`FileLock::lock`] waits for a conflicting holder to let go.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum Wait {
     /// Do not wait: fail with [`Error::WouldBlock`] if the lock is held.
     Try,
