@@ -210,7 +210,10 @@ mod tests {
         assert!(!error.to_string().contains(&cause_text), "{error}");
         // Converted to `io::Error`, the chain still reaches the system error.
         let converted = io::Error::from(error);
-        assert_eq!(converted.source().map(ToString::to_string), Some(cause_text));
+        assert_eq!(
+            converted.source().map(ToString::to_string),
+            Some(cause_text)
+        );
 
         let batch = Error::Batch {
             failed: Box::new(Error::io(

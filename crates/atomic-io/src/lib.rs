@@ -123,6 +123,11 @@ compile_error!(
      or tested yet"
 );
 
+/// The README's example, compiled and run as a doc test so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod batch;
 mod cleanup;
 mod commit;

@@ -89,7 +89,10 @@ mod tests {
             path: PathBuf::from("/data/todo.sdn.lock"),
             source: cause,
         };
-        assert_eq!(error.source().map(ToString::to_string), Some(cause_text.clone()));
+        assert_eq!(
+            error.source().map(ToString::to_string),
+            Some(cause_text.clone())
+        );
         let text = error.to_string();
         assert_eq!(text, "cannot open lock file /data/todo.sdn.lock");
         assert!(!text.contains(&cause_text));
