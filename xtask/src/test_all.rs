@@ -98,8 +98,8 @@ fn record_result(tally: &mut Tally, name: &str, result: Result<bool, String>) {
     }
 }
 
-/// The SDN conformance run over the real corpus (it prints SKIPPED and passes when the
-/// corpus is not beside the repository).
+/// The SDN conformance run over sdn-codec's in-repository fixtures, and over the real
+/// corpus as well when it is beside the repository.
 fn conformance_step(tally: &mut Tally) {
     println!("\n==== conformance");
     let result = crate::conformance::run(None);
