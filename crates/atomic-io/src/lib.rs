@@ -117,35 +117,53 @@
 
 #![deny(missing_docs)]
 
+/// The README's example, compiled and run as a doc test so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(not(unix))]
 compile_error!(
     "atomic-io supports Unix only: the Windows implementation (ReplaceFileW) is not built \
      or tested yet"
 );
 
-/// The README's example, compiled and run as a doc test so that it cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;
-
+// Everything below is Unix code: on other systems the error above is the only message.
+#[cfg(unix)]
 mod batch;
+#[cfg(unix)]
 mod cleanup;
+#[cfg(unix)]
 mod commit;
+#[cfg(unix)]
 mod error;
+#[cfg(unix)]
 mod options;
+#[cfg(unix)]
 mod sys;
+#[cfg(unix)]
 mod target;
+#[cfg(unix)]
 mod temp;
+#[cfg(unix)]
 mod writer;
 
+#[cfg(unix)]
 use std::path::Path;
 
+#[cfg(unix)]
 pub use batch::Batch;
+#[cfg(unix)]
 pub use cleanup::{CleanupReport, cleanup_stale};
+#[cfg(unix)]
 pub use commit::Committed;
+#[cfg(unix)]
 pub use error::{Error, Operation};
+#[cfg(unix)]
 pub use options::{Durability, Options, Symlinks, TempStrategy};
+#[cfg(unix)]
 pub use temp::is_temp_name;
+#[cfg(unix)]
 pub use writer::Writer;
 
 /// Replaces the file at `path` with `contents`, atomically and durably (the defaults of
@@ -161,6 +179,7 @@ pub use writer::Writer;
 /// assert_eq!(std::fs::read(&path)?, b"tasks: []\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(unix)]
 pub fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Result<(), Error> {
     Options::new().write(path, contents).map(drop)
 }
