@@ -50,11 +50,12 @@ fn store_waits_for_a_file_lock_holder_and_names_it_on_timeout()
         other => return Err(format!("expected a lock timeout, got {other:?}").into()),
     };
     assert!(matches!(err, Error::Lock { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(message.contains("notes.sdn"), "{message}");
+    assert!(err.to_string().contains("notes.sdn"), "{err}");
+    // The lock's own error is the source: it names the holder, once in the chain.
+    let report = with_causes(&err);
     assert!(
-        message.contains(&std::process::id().to_string()),
-        "holder named: {message}"
+        report.contains(&std::process::id().to_string()),
+        "holder named: {report}"
     );
     assert_eq!(
         fs::read_to_string(&path)?,
@@ -101,4 +102,16 @@ fn opening_a_store_keeps_unrelated_tmp_files() -> Result<(), Box<dyn std::error:
         Some("first, with a comma")
     );
     Ok(())
+}
+
+/// The error and its chain of sources, one per line, as error reporters print them.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut report = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        report.push_str("\ncaused by: ");
+        report.push_str(&next.to_string());
+        cause = next.source();
+    }
+    report
 }

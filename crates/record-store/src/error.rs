@@ -5,11 +5,16 @@ use std::io;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in a store.
+///
+/// A variant that wraps a lower error (a system error, the parser's, the lock's, the
+/// write's) names what failed and where, and returns the lower error as its
+/// [`source`](std::error::Error::source) without repeating it, so error reporters that
+/// walk the chain (`anyhow`, `{:#}`) print each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Reading, creating, renaming or flushing a file failed.
-    #[error("cannot {operation} {}: {source}", .path.display())]
+    #[error("cannot {operation} {}", .path.display())]
     Io {
         /// What was being done, e.g. "read".
         operation: &'static str,
@@ -21,7 +26,7 @@ pub enum Error {
     },
     /// The file is not valid SDN. A transaction never overwrites a file it could not read.
     #[error(
-        "{} is not valid SDN at line {line}, column {column}: {message} (the file was not changed)",
+        "{} is not valid SDN at line {line}, column {column} (the file was not changed)",
         .path.display()
     )]
     Malformed {
@@ -31,7 +36,7 @@ pub enum Error {
         line: usize,
         /// 1-based column of the problem.
         column: usize,
-        /// What the parser saw.
+        /// What the parser saw (the source's message, without its position).
         message: String,
         /// The parser's error.
         #[source]
@@ -106,7 +111,7 @@ pub enum Error {
         second: &'static str,
     },
     /// The writer lock could not be taken.
-    #[error("cannot lock {}: {source}", .path.display())]
+    #[error("cannot lock {}", .path.display())]
     Lock {
         /// The data file.
         path: PathBuf,
@@ -116,7 +121,7 @@ pub enum Error {
     },
     /// Replacing the file failed; [`atomic_io::Error::target_changed`] tells whether the
     /// new content reached the file.
-    #[error("cannot commit {}: {source}", .path.display())]
+    #[error("cannot commit {}", .path.display())]
     Commit {
         /// The data file.
         path: PathBuf,
@@ -139,9 +144,10 @@ pub enum Error {
         /// The path asked for.
         path: PathBuf,
     },
-    /// The transaction's closure gave up; nothing was written.
+    /// The transaction's closure gave up; nothing was written. The message includes the
+    /// reason, which is therefore not also returned as the source.
     #[error("transaction aborted: {0}")]
-    Aborted(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Aborted(Box<dyn std::error::Error + Send + Sync>),
 }
 
 fn line_text(line: Option<usize>) -> String {
@@ -182,3 +188,40 @@ impl Error {
 
 /// `Result<T, record_store::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Regression: `Io`, `Malformed`, `Lock` and `Commit` used to print their source and
+    /// return it too, so a reporter walking the chain printed every cause twice.
+    #[test]
+    fn a_wrapped_cause_is_returned_or_printed_never_both() {
+        let dir = std::env::temp_dir();
+        let parse_error = sdn_codec::parse("a: 1\na: 2\n").unwrap_err();
+        let lock_error = file_lock::Error::Io {
+            operation: "open lock file",
+            path: dir.join("x.sdn.lock"),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        let wrapped = [
+            Error::io("read", dir.join("x.sdn"), io::Error::from_raw_os_error(5)),
+            Error::malformed(dir.join("x.sdn"), parse_error),
+            Error::Lock {
+                path: dir.join("x.sdn"),
+                source: lock_error,
+            },
+        ];
+        for error in &wrapped {
+            let cause = error.source().expect("the wrapped error is the source");
+            let (text, cause_text) = (error.to_string(), cause.to_string());
+            assert!(!text.contains(&cause_text), "{text} repeats {cause_text}");
+            assert!(text.contains("x.sdn"), "{text}");
+        }
+        let aborted = Error::aborted("nothing to do");
+        assert!(aborted.source().is_none(), "the reason is printed");
+        assert_eq!(aborted.to_string(), "transaction aborted: nothing to do");
+    }
+}
