@@ -128,43 +128,33 @@ compile_error!(
      or tested yet"
 );
 
-// Everything below is Unix code: on other systems the error above is the only message.
-#[cfg(unix)]
-mod batch;
-#[cfg(unix)]
-mod cleanup;
-#[cfg(unix)]
-mod commit;
-#[cfg(unix)]
-mod error;
-#[cfg(unix)]
-mod options;
-#[cfg(unix)]
-mod sys;
-#[cfg(unix)]
-mod target;
-#[cfg(unix)]
-mod temp;
-#[cfg(unix)]
-mod writer;
+/// Declares each item for Unix only: on other systems the `compile_error!` above is then
+/// the only message, not followed by one error per missing Unix API.
+macro_rules! unix_only {
+    ($($item:item)*) => { $(#[cfg(unix)] $item)* };
+}
 
-#[cfg(unix)]
-use std::path::Path;
+unix_only! {
+    mod batch;
+    mod cleanup;
+    mod commit;
+    mod error;
+    mod options;
+    mod sys;
+    mod target;
+    mod temp;
+    mod writer;
 
-#[cfg(unix)]
-pub use batch::Batch;
-#[cfg(unix)]
-pub use cleanup::{CleanupReport, cleanup_stale};
-#[cfg(unix)]
-pub use commit::Committed;
-#[cfg(unix)]
-pub use error::{Error, Operation};
-#[cfg(unix)]
-pub use options::{Durability, Options, Symlinks, TempStrategy};
-#[cfg(unix)]
-pub use temp::is_temp_name;
-#[cfg(unix)]
-pub use writer::Writer;
+    use std::path::Path;
+
+    pub use batch::Batch;
+    pub use cleanup::{CleanupReport, cleanup_stale};
+    pub use commit::Committed;
+    pub use error::{Error, Operation};
+    pub use options::{Durability, Options, Symlinks, TempStrategy};
+    pub use temp::is_temp_name;
+    pub use writer::Writer;
+}
 
 /// Replaces the file at `path` with `contents`, atomically and durably (the defaults of
 /// [`Options`]).

@@ -131,27 +131,23 @@ compile_error!(
      cannot be built or tested here"
 );
 
-// Everything below is Unix code: on other systems the error above is the only message.
-#[cfg(unix)]
-mod deadline;
-#[cfg(unix)]
-mod error;
-#[cfg(unix)]
-mod holder;
-#[cfg(unix)]
-mod in_process;
-#[cfg(unix)]
-mod lock;
-#[cfg(unix)]
-mod sidecar;
-#[cfg(unix)]
-mod sys;
+/// Declares each item for Unix only: on other systems the `compile_error!` above is then
+/// the only message, not followed by one error per missing Unix API.
+macro_rules! unix_only {
+    ($($item:item)*) => { $(#[cfg(unix)] $item)* };
+}
 
-#[cfg(unix)]
-pub use error::Error;
-#[cfg(unix)]
-pub use holder::{Holder, read_holder};
-#[cfg(unix)]
-use lock::sidecar_path_for;
-#[cfg(unix)]
-pub use lock::{FileLock, LockGuard, Mode, Wait};
+unix_only! {
+    mod deadline;
+    mod error;
+    mod holder;
+    mod in_process;
+    mod lock;
+    mod sidecar;
+    mod sys;
+
+    pub use error::Error;
+    pub use holder::{Holder, read_holder};
+    use lock::sidecar_path_for;
+    pub use lock::{FileLock, LockGuard, Mode, Wait};
+}
