@@ -441,15 +441,21 @@ fn p1_new_file_honours_umask_and_replace_keeps_mode_and_owner() {
     }
 }
 
+/// Creates `dir/real/data.sdn` holding `old`: the file the symbolic-link tests point at.
+fn real_file_in(dir: &Path) -> PathBuf {
+    fs::create_dir(dir.join("real")).unwrap();
+    let real = dir.join("real/data.sdn");
+    fs::write(&real, b"old").unwrap();
+    real
+}
+
 /// Regression: the default used to be `Symlinks::Replace`, so saving through a link (as
 /// `sdn set` and `sdn fmt` do with the path the user names) turned the link into a regular
 /// file and left the file it pointed to unchanged.
 #[test]
 fn p1_default_follows_a_symlink_to_its_target_and_keeps_the_link() {
     let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("real")).unwrap();
-    let real = dir.path().join("real/data.sdn");
-    fs::write(&real, b"old").unwrap();
+    let real = real_file_in(dir.path());
     fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
     // Two hops, the second one relative to its own directory.
     let hop = dir.path().join("real/hop.sdn");
@@ -481,9 +487,7 @@ fn p1_default_follows_a_symlink_to_its_target_and_keeps_the_link() {
 #[test]
 fn p1_symlinks_replace_the_link_or_follow_it_to_its_target() {
     let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("real")).unwrap();
-    let real = dir.path().join("real/data.sdn");
-    fs::write(&real, b"old").unwrap();
+    let real = real_file_in(dir.path());
     let link = dir.path().join("link.sdn");
     std::os::unix::fs::symlink("real/data.sdn", &link).unwrap();
 
