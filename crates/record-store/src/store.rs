@@ -80,8 +80,13 @@ fn shared_cache(path: &Path) -> std::sync::Arc<Cache> {
 
 /// Makes `path` absolute without requiring the file to exist: the directory is
 /// canonicalised when it exists, so every handle names the file the same way (the
-/// commit journal records these names).
+/// commit journal records these names). A path that is a symbolic link resolves to the
+/// file it points to: atomic-io writes through links to that file, so the lock (on
+/// `<file>.lock`) must be that file's too.
 pub(crate) fn absolute_path(path: &Path) -> Result<PathBuf> {
+    if let Ok(target) = path.canonicalize() {
+        return Ok(target);
+    }
     let absolute = std::path::absolute(path).map_err(|err| Error::io("resolve", path, err))?;
     match (absolute.parent(), absolute.file_name()) {
         (Some(dir), Some(name)) => match dir.canonicalize() {
