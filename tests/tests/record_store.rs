@@ -106,3 +106,53 @@ fn opening_a_store_keeps_unrelated_tmp_files() -> Result<(), Box<dyn std::error:
     );
     Ok(())
 }
+
+/// Regression: atomic-io now follows a symbolic link to the file it names, so a store
+/// opened through a link must also lock that file's sidecar. It used to lock
+/// `<link>.lock` while writing the real file, so a writer holding the real file's lock
+/// did not stop it.
+#[test]
+fn a_store_opened_through_a_symlink_locks_and_writes_the_real_file()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    fs::create_dir(dir.path().join("data"))?;
+    let real = dir.path().join("data/notes.sdn");
+    fs::write(&real, "notes |id, text|\n    1, hello\n")?;
+    let link = dir.path().join("notes.sdn");
+    std::os::unix::fs::symlink("data/notes.sdn", &link)?;
+
+    let store = Store::open(&link)?.with_lock_timeout(Duration::from_millis(200));
+    let held = file_lock::FileLock::new(&real).exclusive()?;
+    let blocked = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                store.update(|tx| {
+                    tx.table::<Note>()?.upsert(Note {
+                        id: 2,
+                        text: "while locked".into(),
+                    });
+                    Ok::<_, Error>(())
+                })
+            })
+            .join()
+    });
+    assert!(
+        matches!(blocked, Ok(Err(Error::Lock { .. }))),
+        "the real file's lock did not stop a store opened through a link: {blocked:?}"
+    );
+    drop(held);
+
+    store.update(|tx| {
+        tx.table::<Note>()?.upsert(Note {
+            id: 2,
+            text: "linked".into(),
+        });
+        Ok::<_, Error>(())
+    })?;
+    assert!(fs::symlink_metadata(&link)?.file_type().is_symlink());
+    assert_eq!(
+        fs::read_to_string(&real)?,
+        "notes |id, text|\n    1, hello\n    2, linked\n"
+    );
+    Ok(())
+}

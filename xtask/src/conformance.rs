@@ -356,8 +356,11 @@ fn default_dir() -> PathBuf {
     workspace.join("../shared/corpus/sdn/real")
 }
 
-/// Checks every `.sdn` file in `dir`.
-pub fn check_dir(dir: &Path) -> Result<Vec<FileResult>, String> {
+/// Checks every `.sdn` file in `dir` against `expectations`.
+pub fn check_dir(
+    dir: &Path,
+    expectations: &[(&'static str, Expect, &'static str)],
+) -> Result<Vec<FileResult>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -370,7 +373,7 @@ pub fn check_dir(dir: &Path) -> Result<Vec<FileResult>, String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let expectation = EXPECTATIONS.iter().find(|(f, _, _)| *f == file);
+        let expectation = expectations.iter().find(|(f, _, _)| *f == file);
         let mut round_trip_problem = None;
         let outcome = match sdn_codec::from_path(&path, &Default::default()) {
             Ok(value) => {
@@ -439,19 +442,44 @@ fn summarize(value: &sdn_codec::Value) -> (usize, usize, usize) {
     (value.as_dict().map_or(0, |m| m.len()), tables, rows)
 }
 
-/// Runs the conformance check and prints one line per file. `Ok(true)` when every file
-/// matched its expectation (or the corpus is absent: then it prints `SKIPPED`).
+/// Runs the conformance check and prints one line per file; `Ok(true)` when every file
+/// matched its expectation.
+///
+/// With a directory, checks that directory against the real corpus's expectations. Without
+/// one, checks sdn-codec's in-repository fixtures (always there), then the external corpus
+/// beside the repository when it is present.
 pub fn run(dir: Option<PathBuf>) -> Result<bool, String> {
-    let dir = dir.unwrap_or_else(default_dir);
-    if !dir.is_dir() {
-        println!("SKIPPED: corpus not found at {}", dir.display());
-        return Ok(true);
+    if let Some(dir) = dir {
+        return run_corpus(&dir, EXPECTATIONS);
     }
-    let results = check_dir(&dir)?;
+    let fixtures = crate::util::workspace_root().join(crate::conformance_fixtures::DIR);
+    let fixtures_ok = run_corpus(&fixtures, crate::conformance_fixtures::EXPECTATIONS)?;
+    let real = default_dir();
+    if !real.is_dir() {
+        println!(
+            "conformance: no external corpus at {} (an extra when present); the fixtures were checked",
+            real.display()
+        );
+        return Ok(fixtures_ok);
+    }
+    let real_ok = run_corpus(&real, EXPECTATIONS)?;
+    Ok(fixtures_ok && real_ok)
+}
+
+/// Checks every file of `dir` against `expectations`, printing one line per file.
+fn run_corpus(
+    dir: &Path,
+    expectations: &[(&'static str, Expect, &'static str)],
+) -> Result<bool, String> {
+    if !dir.is_dir() {
+        return Err(format!("corpus not found at {}", dir.display()));
+    }
+    println!("conformance: {}", dir.display());
+    let results = check_dir(dir, expectations)?;
     for r in &results {
         println!("{}", r.line());
     }
-    let missing: Vec<&str> = EXPECTATIONS
+    let missing: Vec<&str> = expectations
         .iter()
         .map(|(f, _, _)| *f)
         .filter(|f| !results.iter().any(|r| r.file == *f))
@@ -475,7 +503,7 @@ pub fn markdown_report(dir: Option<PathBuf>) -> Result<String, String> {
     if !dir.is_dir() {
         return Err(format!("corpus not found at {}", dir.display()));
     }
-    let results = check_dir(&dir)?;
+    let results = check_dir(&dir, EXPECTATIONS)?;
     let accepted = results.iter().filter(|r| r.outcome.is_ok()).count();
     let mismatches = results.iter().filter(|r| !r.ok()).count();
     let mut out = String::new();

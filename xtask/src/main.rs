@@ -6,6 +6,7 @@
 
 mod bench;
 mod conformance;
+mod conformance_fixtures;
 mod crash;
 mod demo;
 mod demo_todo;

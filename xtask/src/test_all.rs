@@ -27,11 +27,11 @@ pub fn run() -> Tally {
         ),
         // The `sdn` binary is behind a feature that a workspace-wide run does not enable.
         (
-            "cargo test -p sdn-codec --features cli --test cli",
+            "cargo test -p recfiles-sdn-codec --features cli --test cli",
             &[
                 "test",
                 "-p",
-                "sdn-codec",
+                "recfiles-sdn-codec",
                 "--features",
                 "cli",
                 "--test",
@@ -98,8 +98,8 @@ fn record_result(tally: &mut Tally, name: &str, result: Result<bool, String>) {
     }
 }
 
-/// The SDN conformance run over the real corpus (it prints SKIPPED and passes when the
-/// corpus is not beside the repository).
+/// The SDN conformance run over sdn-codec's in-repository fixtures, and over the real
+/// corpus as well when it is beside the repository.
 fn conformance_step(tally: &mut Tally) {
     println!("\n==== conformance");
     let result = crate::conformance::run(None);
@@ -113,7 +113,8 @@ const LOOM_TARGET_DIR: &str = "target/loom";
 /// Runs the loom models (`cargo xtask loom`). Each model explores every interleaving of
 /// its threads, so a pass is a proof for that model, not a sample.
 pub fn loom() -> Result<bool, String> {
-    let mut command = util::cargo(["test", "--release", "-p", "record-store", "--test", "loom"]);
+    let package = util::package_name("record-store");
+    let mut command = util::cargo(["test", "--release", "-p", &package, "--test", "loom"]);
     command.env("RUSTFLAGS", "--cfg loom").env(
         "CARGO_TARGET_DIR",
         util::workspace_root().join(LOOM_TARGET_DIR),

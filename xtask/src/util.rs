@@ -43,9 +43,26 @@ where
     command
 }
 
-/// `cargo test -p <package> --test <target> -- <test_args>`: one integration test target.
-pub fn cargo_test(package: &str, target: &str, test_args: &[&str]) -> Command {
-    let mut command = cargo(["test", "-p", package, "--test", target, "--"]);
+/// The family's crates are published with this prefix (`file-lock` is taken on crates.io);
+/// xtask names them by their directory under `crates/` and their short name.
+pub const PACKAGE_PREFIX: &str = "recfiles-";
+
+/// The cargo package name of the crate in `crates/<crate_dir>`: the family's crates carry
+/// [`PACKAGE_PREFIX`]; `baseline` and `bench-suite` are not published and keep their names.
+pub fn package_name(crate_dir: &str) -> String {
+    match crate_dir {
+        "atomic-io" | "file-lock" | "sdn-codec" | "record-store" | "versioning" | "cloud-sync" => {
+            format!("{PACKAGE_PREFIX}{crate_dir}")
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// `cargo test -p <package> --test <target> -- <test_args>`: one integration test target
+/// of the crate in `crates/<crate_dir>`.
+pub fn cargo_test(crate_dir: &str, target: &str, test_args: &[&str]) -> Command {
+    let package = package_name(crate_dir);
+    let mut command = cargo(["test", "-p", &package, "--test", target, "--"]);
     command.args(test_args);
     command
 }

@@ -64,8 +64,10 @@ impl fmt::Display for Operation {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A system call failed.
-    #[error("{operation} failed for {}: {source}; {}", .path.display(), target_state(*.target_changed))]
+    /// A system call failed. The message names the step, the path and the target's state;
+    /// the system error itself is the [`source`](std::error::Error::source), as error
+    /// reporters (`anyhow`, `{:#}`) expect, so it is never printed twice.
+    #[error("{operation} failed for {}; {}", .path.display(), target_state(*.target_changed))]
     Io {
         /// The step that failed.
         operation: Operation,
@@ -193,6 +195,38 @@ mod tests {
         assert!(text.contains("/data/db.sdn"), "{text}");
         assert!(text.contains("unchanged"), "{text}");
         assert_eq!(error.kind(), io::Error::from_raw_os_error(5).kind());
+    }
+
+    /// Regression: the message used to contain the system error that `source()` also
+    /// returns, so reporters that walk the chain printed it twice.
+    #[test]
+    fn the_cause_is_returned_as_source_and_not_printed() {
+        use std::error::Error as _;
+        let cause = io::Error::from_raw_os_error(5);
+        let cause_text = cause.to_string();
+        let error = Error::io(Operation::FlushTemp, "/data/db.sdn", false, cause);
+        let source = error.source().expect("the system error is the source");
+        assert_eq!(source.to_string(), cause_text);
+        assert!(!error.to_string().contains(&cause_text), "{error}");
+        // Converted to `io::Error`, the chain still reaches the system error.
+        let converted = io::Error::from(error);
+        assert_eq!(
+            converted.source().map(ToString::to_string),
+            Some(cause_text)
+        );
+
+        let batch = Error::Batch {
+            failed: Box::new(Error::io(
+                Operation::Rename,
+                "b",
+                false,
+                io::Error::from_raw_os_error(5),
+            )),
+            replaced: Vec::new(),
+        };
+        // A batch prints the failure it wraps, so it does not return it as well.
+        assert!(batch.source().is_none());
+        assert!(batch.to_string().contains("renaming"), "{batch}");
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //!    descriptor of the file would drop; `flock` locks belong to the open file, like
 //!    Linux OFD locks.
 //! 3. Write the content; copy the replaced file's mode and (where permitted) owner.
-//! 4. Flush the temporary file (`fsync`; `F_FULLFSYNC` on Apple systems).
+//! 4. Flush the temporary file (`fsync`; `F_FULLFSYNC` on Apple systems, see
+//!    [Platforms](#platforms)).
 //! 5. Give an anonymous temporary file its name (`linkat`), rename it over the target.
 //! 6. Flush the directory, so the rename itself is durable.
 //!
@@ -37,9 +38,20 @@
 //! `AtomicOnly` (no flushes: atomic for readers and process crashes, not power loss).
 //!
 //! New files get mode `0o666` minus the umask; a replaced file keeps its mode and, when
-//! the process may `fchown`, its owner. [`Symlinks::Replace`] (the default) replaces a
-//! symbolic link itself; [`Symlinks::Follow`] replaces the file the link chain points to,
-//! in that file's own directory.
+//! the process may `fchown`, its owner.
+//!
+//! # Symbolic links
+//!
+//! A path the caller names is followed to the file it really is: with
+//! [`Symlinks::Follow`] (the default) the chain of links is walked (up to 40 hops, relative
+//! links against their own directory) and the final target is replaced, in its own
+//! directory, with that directory flushed; the links stay links. This is what editors do,
+//! and it is the only choice that keeps a link and its target in agreement: replacing the
+//! link would turn it into a regular file and silently leave the real file stale. A
+//! dangling link creates its target. [`Symlinks::Replace`] replaces the link itself with
+//! a regular file, for tools that manage links on purpose. Only the final component is
+//! looked at: links among the parent directories are resolved by the kernel as usual.
+//! [`Committed::path`] names the file that was really replaced.
 //!
 //! A writer that crashes with an anonymous temporary file leaves nothing behind; one
 //! with a named temporary file leaves it, and [`cleanup_stale`] removes it later. Cleanup
@@ -47,10 +59,22 @@
 //! writer's file, and it never touches names outside the pattern (an unrelated `x.tmp`
 //! is safe).
 //!
+//! # Platforms
+//!
+//! - **Linux** (and Android): everything above, with anonymous `O_TMPFILE` temporary files.
+//! - **macOS** and other Apple systems: named temporary files. There `fsync` only hands
+//!   the data to the drive, whose cache may still lose it at a power cut; every flush
+//!   (the temporary file and the directory) is therefore `fcntl(F_FULLFSYNC)`, which asks
+//!   the drive to write its cache to the medium. A filesystem that refuses `F_FULLFSYNC`
+//!   (some network and FUSE filesystems) gets a plain `fsync`, the strongest flush it
+//!   offers. `F_FULLFSYNC` is slow (tens of milliseconds on some drives); use
+//!   [`Durability::AtomicOnly`] where power-loss durability is not needed.
+//! - **Other Unix systems** (the BSDs): named temporary files and `fsync`.
+//! - **Windows** is not supported: the crate stops with a `compile_error!` rather than
+//!   pretend (`ReplaceFileW` / `MoveFileExW` with write-through are not built or tested).
+//!
 //! # Limitations
 //!
-//! - **Unix only.** Windows (`ReplaceFileW` / `MoveFileExW` with write-through) is not
-//!   built or tested; the crate refuses to compile there rather than pretend.
 //! - **Not atomic across files.** A [`Batch`] replaces each file atomically and shares
 //!   directory flushes, but a crash in the middle can leave some files new and some old.
 //!   Multi-file transactions belong to a commit journal (record-store).
@@ -93,31 +117,44 @@
 
 #![deny(missing_docs)]
 
+/// The README's example, compiled and run as a doc test so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(not(unix))]
 compile_error!(
     "atomic-io supports Unix only: the Windows implementation (ReplaceFileW) is not built \
      or tested yet"
 );
 
-mod batch;
-mod cleanup;
-mod commit;
-mod error;
-mod options;
-mod sys;
-mod target;
-mod temp;
-mod writer;
+/// Declares each item for Unix only: on other systems the `compile_error!` above is then
+/// the only message, not followed by one error per missing Unix API.
+macro_rules! unix_only {
+    ($($item:item)*) => { $(#[cfg(unix)] $item)* };
+}
 
-use std::path::Path;
+unix_only! {
+    mod batch;
+    mod cleanup;
+    mod commit;
+    mod error;
+    mod options;
+    mod sys;
+    mod target;
+    mod temp;
+    mod writer;
 
-pub use batch::Batch;
-pub use cleanup::{CleanupReport, cleanup_stale};
-pub use commit::Committed;
-pub use error::{Error, Operation};
-pub use options::{Durability, Options, Symlinks, TempStrategy};
-pub use temp::is_temp_name;
-pub use writer::Writer;
+    use std::path::Path;
+
+    pub use batch::Batch;
+    pub use cleanup::{CleanupReport, cleanup_stale};
+    pub use commit::Committed;
+    pub use error::{Error, Operation};
+    pub use options::{Durability, Options, Symlinks, TempStrategy};
+    pub use temp::is_temp_name;
+    pub use writer::Writer;
+}
 
 /// Replaces the file at `path` with `contents`, atomically and durably (the defaults of
 /// [`Options`]).
@@ -132,6 +169,7 @@ pub use writer::Writer;
 /// assert_eq!(std::fs::read(&path)?, b"tasks: []\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(unix)]
 pub fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Result<(), Error> {
     Options::new().write(path, contents).map(drop)
 }

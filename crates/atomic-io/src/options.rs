@@ -22,15 +22,6 @@ pub enum Durability {
     /// crash, but after a power loss the target may hold the old content or, on some
     /// filesystems, be empty.
     AtomicOnly,
-    /// Test only: omits the flush of the temporary file (the classic "empty file after a
-    /// power cut" bug). Exists so the power-loss test can prove it detects the bug.
-    #[cfg(feature = "fault-injection")]
-    #[doc(hidden)]
-    SkipFileFlush,
-    /// Test only: omits the flush of the directory after the rename.
-    #[cfg(feature = "fault-injection")]
-    #[doc(hidden)]
-    SkipDirFlush,
 }
 
 /// What a replacement does about a failed or skipped directory flush.
@@ -46,10 +37,6 @@ impl Durability {
         match self {
             Durability::Durable | Durability::BestEffortDirFlush => true,
             Durability::AtomicOnly => false,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipFileFlush => false,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipDirFlush => true,
         }
     }
 
@@ -58,26 +45,26 @@ impl Durability {
             Durability::Durable => DirFlush::Required,
             Durability::BestEffortDirFlush => DirFlush::BestEffort,
             Durability::AtomicOnly => DirFlush::Skip,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipFileFlush => DirFlush::Required,
-            #[cfg(feature = "fault-injection")]
-            Durability::SkipDirFlush => DirFlush::Skip,
         }
     }
 }
 
 /// What happens when the target path is a symbolic link.
+///
+/// The default is [`Follow`](Symlinks::Follow): a path the user names is edited where
+/// it really lives, as text editors do, and the link stays a link. Replacing the link
+/// would silently turn it into a regular copy and leave the file it pointed to stale.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Symlinks {
-    /// Replace the link itself with a regular file (what `rename(2)` does). The link's
-    /// old target is left untouched.
-    #[default]
-    Replace,
     /// Follow the chain of links (up to 40) and replace the final target, in the final
     /// target's own directory, leaving the links in place. A dangling link creates its
-    /// target.
+    /// target. The target's directory is the one flushed.
+    #[default]
     Follow,
+    /// Replace the link itself with a regular file (what `rename(2)` does). The link's
+    /// old target is left untouched. For tools that manage the link themselves.
+    Replace,
 }
 
 /// Which kind of temporary file holds the new content until it is committed.
@@ -99,7 +86,8 @@ pub enum TempStrategy {
 }
 
 /// A configured way to replace files; the free function [`write()`](crate::write()) uses the
-/// defaults (durable, replace symbolic links, automatic temporary file).
+/// defaults (durable, follow symbolic links to the file they point to, automatic temporary
+/// file).
 ///
 /// ```
 /// use atomic_io::{Durability, Options, Symlinks};
@@ -108,7 +96,7 @@ pub enum TempStrategy {
 /// let path = dir.path().join("settings.sdn");
 /// let committed = Options::new()
 ///     .durability(Durability::BestEffortDirFlush)
-///     .symlinks(Symlinks::Follow)
+///     .symlinks(Symlinks::Replace)
 ///     .write(&path, "theme: dark\n")?;
 /// assert_eq!(committed.path, path);
 /// assert_eq!(std::fs::read_to_string(&path)?, "theme: dark\n");
@@ -122,7 +110,7 @@ pub struct Options {
 }
 
 impl Options {
-    /// The defaults: [`Durability::Durable`], [`Symlinks::Replace`], [`TempStrategy::Auto`].
+    /// The defaults: [`Durability::Durable`], [`Symlinks::Follow`], [`TempStrategy::Auto`].
     pub fn new() -> Self {
         Self::default()
     }

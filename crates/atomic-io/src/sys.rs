@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::FlockOperation;
+use rustix::fs::{FlockOperation, Mode};
 use rustix::io::Errno;
 
 /// Takes an exclusive lock on the open file without waiting; `Ok(false)` when someone
@@ -85,13 +85,13 @@ pub(crate) mod test_hooks {
 /// Opens an anonymous `O_TMPFILE` file in `dir`; `Ok(None)` when the filesystem (or
 /// kernel) does not support it, so the caller falls back to a named temporary file.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn open_anonymous(dir: impl AsFd, mode: u32) -> std::io::Result<Option<OwnedFd>> {
-    use rustix::fs::{Mode, OFlags};
+pub(crate) fn open_anonymous(dir: impl AsFd, mode: Mode) -> std::io::Result<Option<OwnedFd>> {
+    use rustix::fs::OFlags;
     match rustix::fs::openat(
         dir,
         ".",
         OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
-        Mode::from_raw_mode(mode),
+        mode,
     ) {
         Ok(fd) => Ok(Some(fd)),
         // EOPNOTSUPP: filesystem without O_TMPFILE. EISDIR / EINVAL: kernel older than
@@ -103,7 +103,7 @@ pub(crate) fn open_anonymous(dir: impl AsFd, mode: u32) -> std::io::Result<Optio
 
 /// No anonymous temporary files outside Linux: always a named one.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) fn open_anonymous(_dir: impl AsFd, _mode: u32) -> std::io::Result<Option<OwnedFd>> {
+pub(crate) fn open_anonymous(_dir: impl AsFd, _mode: Mode) -> std::io::Result<Option<OwnedFd>> {
     Ok(None)
 }
 
@@ -144,7 +144,7 @@ pub(crate) fn link_anonymous(
 #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
-    use rustix::fs::{Mode, OFlags};
+    use rustix::fs::OFlags;
 
     #[test]
     fn proc_fallback_names_an_anonymous_file() {
@@ -155,7 +155,7 @@ mod tests {
             Mode::empty(),
         )
         .unwrap();
-        let Some(fd) = open_anonymous(&dir_fd, 0o644).unwrap() else {
+        let Some(fd) = open_anonymous(&dir_fd, Mode::from_bits_truncate(0o644)).unwrap() else {
             eprintln!("SKIPPED: proc_fallback_names_an_anonymous_file: no O_TMPFILE here");
             return;
         };

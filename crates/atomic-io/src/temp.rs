@@ -25,7 +25,7 @@ const MAX_PID_DIGITS: usize = 10;
 /// Keeps `.` + target + `.` + pid + `.` + random + suffix within 255 bytes.
 const MAX_TARGET_PART: usize = 200;
 /// New files get `0o666` minus the umask, like any program creating a file.
-const NEW_FILE_MODE: u32 = 0o666;
+const NEW_FILE_MODE: Mode = Mode::from_bits_truncate(0o666);
 /// Attempts at a fresh name before giving up; a clash needs equal pid and random bits,
 /// or a cleanup racing the creation.
 const CREATE_ATTEMPTS: usize = 16;
@@ -137,7 +137,7 @@ impl Pending {
                 &target.dir,
                 &name,
                 OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-                Mode::from_raw_mode(NEW_FILE_MODE),
+                NEW_FILE_MODE,
             ) {
                 Ok(fd) => File::from(fd),
                 Err(Errno::EXIST) => continue,

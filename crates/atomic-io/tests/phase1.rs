@@ -220,13 +220,59 @@ fn strategy_named(name: &str) -> TempStrategy {
     }
 }
 
-fn durability_named(name: &str) -> Durability {
-    match name {
-        "durable" => Durability::Durable,
-        "atomic-only" => Durability::AtomicOnly,
-        "skip-file-flush" => Durability::SkipFileFlush,
-        "skip-dir-flush" => Durability::SkipDirFlush,
-        other => panic!("unknown durability {other}"),
+/// How the "power" worker saves: through atomic-io, or through one of the two classic
+/// flawed protocols the power-loss harness must catch. The flawed ones live here, in the
+/// test, so atomic-io itself carries no switch that turns a flush off.
+#[derive(Clone, Copy)]
+enum PowerWriter {
+    AtomicIo(Durability),
+    /// Temp file, rename, directory flush, but no flush of the file: after a power cut
+    /// the name may point at an empty or partial file.
+    SkipFileFlush,
+    /// Temp file flushed and renamed, directory not flushed: after a power cut the rename
+    /// may be lost and the old content come back.
+    SkipDirFlush,
+}
+
+impl PowerWriter {
+    fn named(name: &str) -> Self {
+        match name {
+            "durable" => PowerWriter::AtomicIo(Durability::Durable),
+            "atomic-only" => PowerWriter::AtomicIo(Durability::AtomicOnly),
+            "skip-file-flush" => PowerWriter::SkipFileFlush,
+            "skip-dir-flush" => PowerWriter::SkipDirFlush,
+            other => panic!("unknown durability {other}"),
+        }
+    }
+
+    fn save(self, target: &Path, generation: u64) {
+        let contents = version(generation);
+        let (flush_file, flush_dir) = match self {
+            PowerWriter::AtomicIo(durability) => {
+                Options::new()
+                    .durability(durability)
+                    .temp_strategy(STRATEGIES[(generation % 2) as usize])
+                    .write(target, contents)
+                    .unwrap();
+                return;
+            }
+            PowerWriter::SkipFileFlush => (false, true),
+            PowerWriter::SkipDirFlush => (true, false),
+        };
+        let temp = target.with_extension("flawed-tmp");
+        let mut file = fs::File::create(&temp).unwrap();
+        file.write_all(&contents).unwrap();
+        if flush_file {
+            file.sync_all().unwrap();
+        }
+        drop(file);
+        fs::rename(&temp, target).unwrap();
+        if flush_dir {
+            fs::File::open(target.parent().unwrap())
+                .unwrap()
+                .sync_all()
+                .unwrap();
+        }
     }
 }
 
@@ -289,14 +335,10 @@ fn worker_process() {
         }
         // Writes the generation named on each stdin line; acknowledges after return.
         "power" => {
-            let durability = durability_named(&std::env::var("ATOMIC_IO_DURABILITY").unwrap());
+            let writer = PowerWriter::named(&std::env::var("ATOMIC_IO_DURABILITY").unwrap());
             for line in io::stdin().lock().lines() {
                 let generation: u64 = line.unwrap().trim().parse().unwrap();
-                Options::new()
-                    .durability(durability)
-                    .temp_strategy(STRATEGIES[(generation % 2) as usize])
-                    .write(&target, version(generation))
-                    .unwrap();
+                writer.save(&target, generation);
                 say(format!("ack {generation}"));
             }
         }
@@ -399,12 +441,53 @@ fn p1_new_file_honours_umask_and_replace_keeps_mode_and_owner() {
     }
 }
 
+/// Creates `dir/real/data.sdn` holding `old`: the file the symbolic-link tests point at.
+fn real_file_in(dir: &Path) -> PathBuf {
+    fs::create_dir(dir.join("real")).unwrap();
+    let real = dir.join("real/data.sdn");
+    fs::write(&real, b"old").unwrap();
+    real
+}
+
+/// Regression: the default used to be `Symlinks::Replace`, so saving through a link (as
+/// `sdn set` and `sdn fmt` do with the path the user names) turned the link into a regular
+/// file and left the file it pointed to unchanged.
+#[test]
+fn p1_default_follows_a_symlink_to_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = real_file_in(dir.path());
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+    // Two hops, the second one relative to its own directory.
+    let hop = dir.path().join("real/hop.sdn");
+    std::os::unix::fs::symlink("data.sdn", &hop).unwrap();
+    let link = dir.path().join("link.sdn");
+    std::os::unix::fs::symlink("real/hop.sdn", &link).unwrap();
+    let is_link = |path: &Path| fs::symlink_metadata(path).unwrap().file_type().is_symlink();
+
+    atomic_io::write(&link, b"one").unwrap();
+    assert!(is_link(&link) && is_link(&hop), "a link was replaced");
+    assert_eq!(fs::read(&real).unwrap(), b"one");
+    assert_eq!(fs::metadata(&real).unwrap().mode() & 0o7777, 0o640);
+
+    let committed = Options::new().write(&link, b"two").unwrap();
+    assert_eq!(committed.path, real);
+    let mut writer = Options::new().open(&link).unwrap();
+    assert_eq!(writer.path(), real);
+    writer.write_all(b"three").unwrap();
+    writer.commit().unwrap();
+    let mut batch = atomic_io::Batch::new(Options::new());
+    batch.add(&link, "four");
+    batch.commit().unwrap();
+    assert!(is_link(&link) && is_link(&hop), "a link was replaced");
+    assert_eq!(fs::read(&real).unwrap(), b"four");
+    assert_eq!(names_in(dir.path()), ["link.sdn", "real"]);
+    assert_eq!(names_in(&dir.path().join("real")), ["data.sdn", "hop.sdn"]);
+}
+
 #[test]
 fn p1_symlinks_replace_the_link_or_follow_it_to_its_target() {
     let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("real")).unwrap();
-    let real = dir.path().join("real/data.sdn");
-    fs::write(&real, b"old").unwrap();
+    let real = real_file_in(dir.path());
     let link = dir.path().join("link.sdn");
     std::os::unix::fs::symlink("real/data.sdn", &link).unwrap();
 

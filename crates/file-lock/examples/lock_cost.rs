@@ -1,7 +1,7 @@
 //! What one uncontended lock + unlock pair costs, next to the bare kernel calls it is built on.
 //!
 //! ```text
-//! cargo run --release -p file-lock --example lock_cost [-- ITERATIONS [DIR]]
+//! cargo run --release -p recfiles-file-lock --example lock_cost [-- ITERATIONS [DIR]]
 //! ```
 //!
 //! Runs `ITERATIONS` (default 100 000) pairs of each of:

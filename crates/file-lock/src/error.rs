@@ -12,7 +12,11 @@ use crate::{Holder, Mode};
 /// Messages name the locked path, the mode asked for and, where known, who holds the lock:
 /// `timed out after 1.5s waiting for exclusive lock on /data/todo.sdn (held by pid 123 on
 /// host x since 2026-01-02T03:04:05.678Z (exclusive))`.
+///
+/// An [`Io`](Error::Io) error's message names the operation and the file; the system
+/// error is its [`source`](std::error::Error::source), never repeated in the message.
 #[derive(thiserror::Error, Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// [`Wait::Try`](crate::Wait::Try): somebody else holds a conflicting lock.
     #[error("{mode} lock on {path} is not available ({holder})", path = .path.display(), holder = HolderText(.holder))]
@@ -67,5 +71,30 @@ impl fmt::Display for HolderText<'_> {
             Some(holder) => holder.fmt(f),
             None => f.write_str("holder unknown"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn io_error_returns_its_cause_as_source_without_printing_it() {
+        let cause = io::Error::from_raw_os_error(13);
+        let cause_text = cause.to_string();
+        let error = Error::Io {
+            operation: "open lock file",
+            path: PathBuf::from("/data/todo.sdn.lock"),
+            source: cause,
+        };
+        assert_eq!(
+            error.source().map(ToString::to_string),
+            Some(cause_text.clone())
+        );
+        let text = error.to_string();
+        assert_eq!(text, "cannot open lock file /data/todo.sdn.lock");
+        assert!(!text.contains(&cause_text));
     }
 }

@@ -25,6 +25,7 @@ const HEADER: &str = "file-lock holder";
 /// With shared locks several processes hold the lock at once; the sidecar then names the
 /// last one that wrote its record.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Holder {
     /// Process id of the holder.
     pub pid: u32,

@@ -20,7 +20,8 @@ use crate::Mode;
 /// Identity of a sidecar file: device and inode number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Key {
-    pub(crate) device: u64,
+    /// `dev_t` as the platform spells it (`u64` on Linux, `i32` on macOS).
+    pub(crate) device: rustix::fs::Dev,
     pub(crate) inode: u64,
 }
 
@@ -180,7 +181,7 @@ mod tests {
     // Keys no real file has, so these tests never meet other tests' locks.
     fn key(inode: u64) -> Key {
         Key {
-            device: u64::MAX,
+            device: rustix::fs::Dev::MAX,
             inode,
         }
     }

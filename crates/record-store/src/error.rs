@@ -11,6 +11,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything that can go wrong in a store.
+///
+/// A variant that wraps a lower error (a system error, the parser's, the lock's, the
+/// write's) names what failed and where, and returns the lower error as its
+/// [`source`](std::error::Error::source) without repeating it, so error reporters that
+/// walk the chain (`anyhow`, `{:#}`) print each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -38,7 +43,7 @@ pub enum Error {
         line: usize,
         /// 1-based column of the problem.
         column: usize,
-        /// What the parser saw.
+        /// What the parser saw (the source's message, without its position).
         message: String,
         /// The parser's error.
         #[source]
@@ -276,3 +281,40 @@ impl Error {
 
 /// `Result<T, record_store::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Regression: `Io`, `Malformed`, `Lock` and `Commit` used to print their source and
+    /// return it too, so a reporter walking the chain printed every cause twice.
+    #[test]
+    fn a_wrapped_cause_is_returned_or_printed_never_both() {
+        let dir = std::env::temp_dir();
+        let parse_error = sdn_codec::parse("a: 1\na: 2\n").unwrap_err();
+        let lock_error = file_lock::Error::Io {
+            operation: "open lock file",
+            path: dir.join("x.sdn.lock"),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        let wrapped = [
+            Error::io("read", dir.join("x.sdn"), io::Error::from_raw_os_error(5)),
+            Error::malformed(dir.join("x.sdn"), parse_error),
+            Error::Lock {
+                path: dir.join("x.sdn"),
+                source: lock_error,
+            },
+        ];
+        for error in &wrapped {
+            let cause = error.source().expect("the wrapped error is the source");
+            let (text, cause_text) = (error.to_string(), cause.to_string());
+            assert!(!text.contains(&cause_text), "{text} repeats {cause_text}");
+            assert!(text.contains("x.sdn"), "{text}");
+        }
+        let aborted = Error::aborted("nothing to do");
+        assert!(aborted.source().is_none(), "the reason is printed");
+        assert_eq!(aborted.to_string(), "transaction aborted: nothing to do");
+    }
+}

@@ -1,5 +1,5 @@
 //! Loom model of the in-process snapshot cache. Run with `cargo xtask loom`, or
-//! `RUSTFLAGS="--cfg loom" cargo test -p record-store --test loom --release`.
+//! `RUSTFLAGS="--cfg loom" cargo test -p recfiles-record-store --test loom --release`.
 //!
 //! The cache's own source (`src/cache.rs`) is compiled here against loom's primitives
 //! (the `sync` module below stands in for the library's), so what is checked is the

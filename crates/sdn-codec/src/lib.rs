@@ -43,6 +43,11 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The README's example, compiled and run as a doc test so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod bytescan;
 pub mod de;
 pub mod document;

@@ -1,6 +1,6 @@
 //! The real `sdn` binary: output, files written and exit codes.
 //!
-//! Needs the `cli` feature: `cargo test -p sdn-codec --features cli --test cli`.
+//! Needs the `cli` feature: `cargo test -p recfiles-sdn-codec --features cli --test cli`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

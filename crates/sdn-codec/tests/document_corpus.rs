@@ -1,31 +1,15 @@
-//! The real SDN files of the shared corpus: no-edit round trips and one-line row edits.
-//!
-//! The corpus lives outside the repository (`../../../shared/corpus/sdn/real` from this
-//! crate, or `SDN_CORPUS_DIR`); without it these tests skip with a visible message.
+//! No-edit round trips and one-line row edits over SDN files: the fixtures in
+//! `tests/fixtures/corpus` always, and the real files of the external corpus as well when
+//! it is present (see `corpus_source`).
 
-use std::path::PathBuf;
+mod corpus_source;
 
+use corpus_source::{Source, sources};
 use sdn_codec::{Document, ScalarKind, Value};
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("SDN_CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real")
-        });
-    dir.is_dir().then_some(dir)
-}
-
-/// `(file name, text)` of every `.sdn` file of the corpus, sorted; `None` (after a
-/// visible message) when the corpus is absent.
-fn corpus(test: &str) -> Option<Vec<(String, String)>> {
-    let Some(dir) = corpus_dir() else {
-        eprintln!(
-            "SKIPPED: {test}: the SDN corpus (../../../shared/corpus/sdn/real or SDN_CORPUS_DIR) is absent"
-        );
-        return None;
-    };
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+/// `(file name, text)` of every `.sdn` file of `source`, sorted.
+fn files_of(source: &Source) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&source.dir)
         .expect("read corpus dir")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "sdn"))
@@ -40,11 +24,12 @@ fn corpus(test: &str) -> Option<Vec<(String, String)>> {
         .collect();
     files.sort();
     assert!(
-        files.len() >= 50,
-        "expected the 54-file corpus in {}",
-        dir.display()
+        files.len() >= source.facts.min_files,
+        "expected at least {} files in {}",
+        source.facts.min_files,
+        source.dir.display()
     );
-    Some(files)
+    files
 }
 
 /// Numbers of the lines that differ between two texts with the same line count.
@@ -57,9 +42,13 @@ fn changed_lines(before: &str, after: &str) -> Vec<usize> {
 
 #[test]
 fn every_accepted_corpus_file_round_trips_byte_identical() {
-    let Some(files) = corpus("every_accepted_corpus_file_round_trips_byte_identical") else {
-        return;
-    };
+    for source in sources() {
+        round_trip_every_accepted_file(&source);
+    }
+}
+
+fn round_trip_every_accepted_file(source: &Source) {
+    let files = files_of(source);
     let mut accepted = 0;
     for (name, text) in &files {
         match (sdn_codec::parse(text), Document::parse(text)) {
@@ -81,7 +70,10 @@ fn every_accepted_corpus_file_round_trips_byte_identical() {
         "{accepted} of {} corpus files accepted and round-tripped",
         files.len()
     );
-    assert!(accepted >= 40, "only {accepted} corpus files were accepted");
+    assert!(
+        accepted >= source.facts.min_accepted,
+        "only {accepted} corpus files were accepted"
+    );
 }
 
 /// A different value of the same kind, so typed columns still accept it.
@@ -97,9 +89,13 @@ fn different(cell: &Value) -> Value {
 
 #[test]
 fn updating_one_row_of_any_corpus_table_changes_one_line() {
-    let Some(files) = corpus("updating_one_row_of_any_corpus_table_changes_one_line") else {
-        return;
-    };
+    for source in sources() {
+        update_one_row_of_every_table(&source);
+    }
+}
+
+fn update_one_row_of_every_table(source: &Source) {
+    let files = files_of(source);
     let mut edited = 0;
     for (name, text) in &files {
         let Ok(doc) = Document::parse(text) else {
@@ -137,7 +133,10 @@ fn updating_one_row_of_any_corpus_table_changes_one_line() {
         }
     }
     eprintln!("edited one row in each of {edited} corpus tables");
-    assert!(edited >= 10, "only {edited} tables edited");
+    assert!(
+        edited >= source.facts.min_tables_edited,
+        "only {edited} tables edited"
+    );
 }
 
 fn load(files: &[(String, String)], name: &str) -> (String, Document) {
@@ -152,51 +151,21 @@ fn load(files: &[(String, String)], name: &str) -> (String, Document) {
 
 #[test]
 fn record_databases_update_one_record_in_one_line() {
-    let Some(files) = corpus("record_databases_update_one_record_in_one_line") else {
-        return;
-    };
-    // (file, table, key column, key, column to change, new value)
-    let cases: &[(&str, &str, &str, &str, &str, Value)] = &[
-        (
-            "doc__todo__todo_db.sdn",
-            "todos",
-            "id",
-            "16",
-            "status",
-            Value::from("done"),
-        ),
-        (
-            "doc__feature__feature_db.sdn",
-            "features",
-            "id",
-            "44",
-            "status",
-            Value::from("in_progress"),
-        ),
-        (
-            "doc__08_tracking__task__task_db.sdn",
-            "tasks",
-            "id",
-            "TRACK-001",
-            "status",
-            Value::from("done"),
-        ),
-        (
-            "doc__dashboard__tables__todos.sdn",
-            "todos",
-            "id",
-            "3",
-            "status",
-            Value::from("closed"),
-        ),
-    ];
-    for (file, table, key_column, key, column, new) in cases {
+    for source in sources() {
+        update_one_record_of_each_database(&source);
+    }
+}
+
+fn update_one_record_of_each_database(source: &Source) {
+    let files = files_of(source);
+    for &(file, table, key_column, key, column, new) in source.facts.record_edits {
+        let new = Value::from(new);
         let (text, mut doc) = load(&files, file);
         let found = doc
-            .table_mut(*table)
+            .table_mut(table)
             .unwrap()
             .update_row_where(key_column, key, |row| {
-                row.insert(*column, new.clone());
+                row.insert(column, new.clone());
             })
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(found, "{file}: no row {key}");
@@ -205,18 +174,18 @@ fn record_databases_update_one_record_in_one_line() {
         let line = doc.as_str().split('\n').nth(changed[0]).unwrap();
         let old_line = text.split('\n').nth(changed[0]).unwrap();
         eprintln!("{file}:\n  - {old_line}\n  + {line}");
-        let edited = doc.table(*table).unwrap();
+        let edited = doc.table(table).unwrap();
         let key_index = edited.column_index(key_column).unwrap();
         let row = edited
             .rows
             .iter()
-            .position(|r| r[key_index].text().unwrap() == *key)
+            .position(|r| r[key_index].text().unwrap() == key)
             .unwrap();
-        assert_eq!(edited.cell(row, column), Some(new), "{file}");
+        assert_eq!(edited.cell(row, column), Some(&new), "{file}");
         // Nothing else in the data changed.
         let mut expected = sdn_codec::parse(&text).unwrap();
         let t = expected
-            .get_mut(*table)
+            .get_mut(table)
             .and_then(Value::as_table_mut)
             .unwrap();
         let c = t.column_index(column).unwrap();

@@ -1,8 +1,10 @@
 //! serde support: round trips for every mapping rule, snapshots of the serialized
-//! output, property tests, and the real tracking databases of the corpus.
+//! output, property tests, and tracking databases: the fixtures in
+//! `tests/fixtures/corpus`, and the real ones of the external corpus when it is present.
+
+mod corpus_source;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use proptest::prelude::*;
@@ -832,81 +834,63 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // Corpus
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("SDN_CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real")
-        });
-    dir.is_dir().then_some(dir)
-}
-
 #[test]
 fn corpus_todo_db_reads_into_typed_records() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("SKIPPED: corpus_todo_db_reads_into_typed_records: corpus not found");
-        return;
-    };
-    let text = std::fs::read_to_string(dir.join("doc__todo__todo_db.sdn")).unwrap();
-    let db: TodoDb = sdn_codec::from_str(&text).unwrap();
-    assert_eq!(db.todos.len(), 63);
-    let first = &db.todos[0];
-    assert_eq!(first.id, 0);
-    assert_eq!(first.description, "Add support for generic type aliases");
-    assert_eq!(
-        first.file,
-        "src/compiler_rust/lib/std/src/core/array_ops.spl"
-    );
-    assert_eq!(first.line, 492);
-    // `""` in the file is a quoted empty string: Some(""), not None.
-    assert_eq!(first.issue.as_deref(), Some(""));
-    assert_eq!(first.status, Status::Open);
-    assert!(!first.valid);
-    let last = &db.todos[62];
-    assert_eq!(last.id, 62);
-    assert_eq!(last.file, "./tests/app/ui.web/live_smoke_test.spl");
-    assert_eq!(last.priority, "P1");
-    assert!(last.valid);
-    // The typed records write back and read again unchanged.
-    let again: TodoDb = sdn_codec::from_str(
-        &sdn_codec::to_string(&TodoDb {
-            todos: db.todos.clone(),
-        })
-        .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(again.todos, db.todos);
+    for source in corpus_source::sources() {
+        let expected = &source.facts.typed_todos;
+        let db: TodoDb = sdn_codec::from_str(&source.read(expected.file)).unwrap();
+        assert_eq!(db.todos.len(), expected.len);
+        let first = &db.todos[0];
+        assert_eq!(first.id, 0);
+        assert_eq!(first.description, expected.first_description);
+        assert_eq!(first.file, expected.first_path);
+        assert_eq!(first.line, expected.first_line);
+        // `""` in the file is a quoted empty string: Some(""), not None.
+        assert_eq!(first.issue.as_deref(), Some(""));
+        assert_eq!(first.status, Status::Open);
+        assert!(!first.valid);
+        let last = db.todos.last().unwrap();
+        assert_eq!(last.id, expected.len as u64 - 1);
+        assert_eq!(last.file, expected.last_path);
+        assert_eq!(last.priority, expected.last_priority);
+        assert!(last.valid);
+        // The typed records write back and read again unchanged.
+        let again: TodoDb = sdn_codec::from_str(
+            &sdn_codec::to_string(&TodoDb {
+                todos: db.todos.clone(),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(again.todos, db.todos);
+    }
 }
 
 #[test]
 fn corpus_feature_and_task_dbs_read_into_typed_records() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("SKIPPED: corpus_feature_and_task_dbs_read_into_typed_records: corpus not found");
-        return;
-    };
     #[derive(Debug, Deserialize)]
     struct FeatureFile {
         strings: Vec<BTreeMap<String, String>>,
         features: Vec<Feature>,
     }
-    let text = std::fs::read_to_string(dir.join("doc__feature__feature_db.sdn")).unwrap();
-    let db: FeatureFile = sdn_codec::from_str(&text).unwrap();
-    assert!(db.strings.is_empty());
-    assert_eq!(db.features.len(), 20);
-    assert_eq!(db.features[0].id, "100");
-    assert_eq!(db.features[0].name, "Cranelift Backend");
-    assert_eq!(db.features[0].platforms, None);
-    let promise = db.features.iter().find(|f| f.id == "47").unwrap();
-    assert_eq!(promise.spec, "doc/spec/async_default.md#promise-type");
+    for source in corpus_source::sources() {
+        let expected = &source.facts.typed_features_and_tasks;
+        let db: FeatureFile = sdn_codec::from_str(&source.read(expected.feature_file)).unwrap();
+        assert!(db.strings.is_empty());
+        assert_eq!(db.features.len(), expected.features);
+        assert_eq!(db.features[0].id, expected.first_feature_id);
+        assert_eq!(db.features[0].name, expected.first_feature_name);
+        assert_eq!(db.features[0].platforms, None);
+        let (id, spec) = expected.spec_of;
+        let with_fragment = db.features.iter().find(|f| f.id == id).unwrap();
+        assert_eq!(with_fragment.spec, spec);
 
-    let text = std::fs::read_to_string(dir.join("doc__08_tracking__task__task_db.sdn")).unwrap();
-    let db: TaskDb = sdn_codec::from_str(&text).unwrap();
-    assert_eq!(db.tasks.len(), 1);
-    assert_eq!(
-        db.tasks[0].description,
-        "Normalize bug, feature, test, task, and todo tracking around SDN/text databases"
-    );
-    assert_eq!(db.tasks[0].status, Status::InProgress);
+        let db: TaskDb = sdn_codec::from_str(&source.read(expected.task_file)).unwrap();
+        assert_eq!(db.tasks.len(), expected.tasks);
+        assert_eq!(db.tasks[0].id, expected.first_task_id);
+        assert_eq!(db.tasks[0].description, expected.first_task_description);
+        assert_eq!(db.tasks[0].status, Status::InProgress);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -952,24 +936,15 @@ fn check_all_targets(text: &str) -> Result<(), TestCaseError> {
 
 #[test]
 fn direct_and_general_paths_agree_on_the_corpus_tracking_dbs() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!(
-            "SKIPPED: direct_and_general_paths_agree_on_the_corpus_tracking_dbs: corpus not found"
-        );
-        return;
-    };
-    for name in [
-        "doc__todo__todo_db.sdn",
-        "doc__feature__feature_db.sdn",
-        "doc__08_tracking__task__task_db.sdn",
-    ] {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        check_all_targets(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for source in corpus_source::sources() {
+        let facts = source.facts;
+        for name in facts.tracking_databases() {
+            check_all_targets(&source.read(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        assert_paths_agree::<TodoDb>(&source.read(facts.typed_todos.file)).unwrap();
+        let tasks = facts.typed_features_and_tasks.task_file;
+        assert_paths_agree::<TaskDb>(&source.read(tasks)).unwrap();
     }
-    let text = std::fs::read_to_string(dir.join("doc__todo__todo_db.sdn")).unwrap();
-    assert_paths_agree::<TodoDb>(&text).unwrap();
-    let text = std::fs::read_to_string(dir.join("doc__08_tracking__task__task_db.sdn")).unwrap();
-    assert_paths_agree::<TaskDb>(&text).unwrap();
 }
 
 #[test]

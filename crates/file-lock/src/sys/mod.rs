@@ -21,11 +21,6 @@ use ofd as backend;
 #[cfg(all(unix, not(target_os = "linux")))]
 use flock as backend;
 
-#[cfg(not(unix))]
-compile_error!(
-    "file-lock supports Unix only: Windows (LockFileEx) is not yet implemented because it cannot be built or tested here"
-);
-
 /// Outcome of a non-blocking attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Attempt {

@@ -2,7 +2,7 @@
 //! opened through one generic store.
 //!
 //! ```text
-//! cargo run -p record-store --example tracking -- doc/todo/todo_db.sdn doc/feature/feature_db.sdn doc/task/task_db.sdn
+//! cargo run -p recfiles-record-store --example tracking -- doc/todo/todo_db.sdn doc/feature/feature_db.sdn doc/task/task_db.sdn
 //! ```
 //!
 //! Prints how many records each file holds and, with `--close-todo <id>`, marks a TODO

@@ -113,8 +113,12 @@ fn read_sdn_text(path: &Path) -> Result<String, Failure> {
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    atomic_io::write(path, text)
-        .map_err(|e| Failure::Io(format!("error: cannot write {}: {e}", path.display())))
+    // atomic-io's message names the step, the path and the file's state; the system
+    // error is its `source()`, printed after it.
+    atomic_io::write(path, text).map_err(|e| match std::error::Error::source(&e) {
+        Some(cause) => Failure::Io(format!("error: {e} (cause: {cause})")),
+        None => Failure::Io(format!("error: {e}")),
+    })
 }
 
 fn check(files: &[PathBuf]) -> u8 {
