@@ -121,12 +121,14 @@ impl AsyncRemote {
                 });
             }
         }
+        // Client options first: `with_allow_http` writes into them, and setting them
+        // afterwards would silently reset it.
         let mut builder = AmazonS3Builder::new()
+            .with_client_options(ClientOptions::new().with_timeout(config.timeout))
+            .with_allow_http(config.allow_http)
             .with_bucket_name(&config.bucket)
             .with_region(config.region.as_deref().unwrap_or("us-east-1"))
-            .with_allow_http(config.allow_http)
             .with_conditional_put(S3ConditionalPut::ETagMatch)
-            .with_client_options(ClientOptions::new().with_timeout(config.timeout))
             .with_retry(RetryConfig {
                 backoff: BackoffConfig::default(),
                 max_retries: config.max_retries,
