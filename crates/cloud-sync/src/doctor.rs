@@ -8,6 +8,7 @@
 //! `doctor/<random>/`, which it deletes afterwards.
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 
 use crate::error::Error;
 use crate::key::Key;
@@ -24,12 +25,22 @@ pub struct Capabilities {
     pub if_match_accepted: bool,
     /// What was written could be read back byte for byte.
     pub read_back_ok: bool,
+    /// Of [`CONCURRENT_WRITERS`] writes sent at once with the same `If-Match`, at most
+    /// one was accepted. A server can refuse a stale `If-Match` sent alone and still let
+    /// several concurrent ones through (it checks, then writes, without a lock).
+    pub if_match_atomic: bool,
 }
+
+/// How many conditional writes the concurrency probe sends at once.
+pub const CONCURRENT_WRITERS: usize = 8;
 
 impl Capabilities {
     /// Whether the remote gives real compare-and-swap.
     pub fn enforces_conditional_writes(&self) -> bool {
-        self.create_only_enforced && self.if_match_enforced && self.if_match_accepted
+        self.create_only_enforced
+            && self.if_match_enforced
+            && self.if_match_accepted
+            && self.if_match_atomic
     }
 }
 
@@ -67,10 +78,32 @@ fn run(remote: &Remote, key: &Key) -> Result<Capabilities, Error> {
             Ok(_) => false,
             Err(e) => return Err(e),
         };
+    let if_match_atomic = if_match_enforced && concurrent_if_match_wins(remote, key)? <= 1;
     Ok(Capabilities {
         create_only_enforced,
         if_match_enforced,
         if_match_accepted,
         read_back_ok,
+        if_match_atomic,
     })
+}
+
+/// Sends [`CONCURRENT_WRITERS`] writes based on one version at once; returns how many
+/// the server accepted.
+fn concurrent_if_match_wins(remote: &Remote, key: &Key) -> Result<usize, Error> {
+    let base = remote.get(key, 64)?.version;
+    let remote_async = remote.as_async();
+    let writes = (0..CONCURRENT_WRITERS).map(|i| {
+        remote_async.put_if_match(key, Bytes::from(format!("writer {i}")), &base)
+    });
+    let results = remote.block(futures_util::future::join_all(writes).map(Ok))?;
+    let mut wins = 0;
+    for result in results {
+        match result {
+            Ok(_) => wins += 1,
+            Err(Error::Precondition { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(wins)
 }

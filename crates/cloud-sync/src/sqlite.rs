@@ -44,7 +44,20 @@ pub(crate) fn snapshot(path: &Path) -> Result<Vec<u8>, Error> {
     copy_all(&source, &mut copy).map_err(&error)?;
     let mut bytes = copy.serialize(MAIN_DB).map_err(&error)?.to_vec();
     to_rollback_mode(&mut bytes);
+    clear_change_counter(&mut bytes);
     Ok(bytes)
+}
+
+/// Offset 24 is the file change counter, bumped by every write transaction, even one that
+/// changes no row (switching the journal mode, for one); offset 92 is the counter value
+/// the header's page count was written at. Zeroing both (equal, so the page count stays
+/// valid) makes a snapshot depend on content only, so "local changed since the last sync"
+/// is not fooled by a transaction that changed nothing.
+fn clear_change_counter(bytes: &mut [u8]) {
+    if bytes.len() >= 100 && bytes.starts_with(b"SQLite format 3\0") {
+        bytes[24..28].fill(0);
+        bytes[92..96].fill(0);
+    }
 }
 
 /// Offsets 18 and 19 of the header are the file format write and read versions: 2 for

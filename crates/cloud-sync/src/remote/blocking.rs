@@ -88,7 +88,8 @@ impl Remote {
         self.remote.full_key(key)
     }
 
-    fn block<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    /// Runs `work` on this remote's runtime (refused inside an async runtime).
+    pub(crate) fn block<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::InsideAsyncRuntime);
         }
