@@ -77,5 +77,7 @@ pub fn list(remote: &Remote, limits: &Limits) -> Result<Vec<BackupEntry>, Error>
 
 /// The backup of head `head`, if any.
 pub fn find(remote: &Remote, head: &str, limits: &Limits) -> Result<Option<BackupEntry>, Error> {
-    Ok(list(remote, limits)?.into_iter().find(|entry| entry.head == head))
+    Ok(list(remote, limits)?
+        .into_iter()
+        .find(|entry| entry.head == head))
 }

@@ -5,15 +5,15 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use file_lock::FileLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Operation};
 use crate::json;
 use crate::key::Key;
+use crate::local_fs;
 use crate::manifest::is_head_id;
 use crate::remote::Remote;
 use crate::snapshot::Limits;
@@ -105,13 +105,7 @@ pub fn list_devices(remote: &Remote, limits: &Limits) -> Result<Vec<DeviceRecord
 }
 
 fn lock(path: &Path) -> Result<file_lock::LockGuard, Error> {
-    FileLock::new(path)
-        .exclusive()
-        .map_err(|source| Error::Lock {
-            operation: Operation::LockLocal,
-            path: path.to_owned(),
-            source,
-        })
+    local_fs::lock(path, Operation::LockLocal)
 }
 
 fn read(path: &Path) -> Result<Option<Device>, Error> {
@@ -138,10 +132,7 @@ fn read(path: &Path) -> Result<Option<Device>, Error> {
 }
 
 fn write(path: &Path, device: &Device) -> Result<(), Error> {
-    atomic_io::write(path, json::encode(device)).map_err(|source| Error::AtomicWrite {
-        path: PathBuf::from(path),
-        source,
-    })
+    local_fs::replace(path, json::encode(device))
 }
 
 #[cfg(test)]
@@ -154,16 +145,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("device.json");
         let device = Device::load_or_create(&path, "laptop").unwrap();
-        assert_eq!(uuid::Uuid::parse_str(&device.id).unwrap().get_version_num(), 4);
+        assert_eq!(
+            uuid::Uuid::parse_str(&device.id).unwrap().get_version_num(),
+            4
+        );
         let again = Device::load_or_create(&path, "ignored").unwrap();
         assert_eq!(again, device);
         let renamed = Device::rename(&path, "work laptop").unwrap();
-        assert_eq!((renamed.id.as_str(), renamed.name.as_str()), (device.id.as_str(), "work laptop"));
+        assert_eq!(
+            (renamed.id.as_str(), renamed.name.as_str()),
+            (device.id.as_str(), "work laptop")
+        );
 
         let remote = Remote::in_memory(Prefix::new("p").unwrap()).unwrap();
         let record = renamed.publish(&remote).unwrap();
         assert!(record.last_seen >= record.created);
-        assert_eq!(list_devices(&remote, &Limits::default()).unwrap(), vec![record]);
+        assert_eq!(
+            list_devices(&remote, &Limits::default()).unwrap(),
+            vec![record]
+        );
     }
 
     #[test]
@@ -173,7 +173,10 @@ mod tests {
         fs::write(&path, b"{ not json").unwrap();
         assert!(matches!(
             Device::load_or_create(&path, "x"),
-            Err(Error::Local { operation: Operation::ReadLocal, .. })
+            Err(Error::Local {
+                operation: Operation::ReadLocal,
+                ..
+            })
         ));
         assert_eq!(fs::read(&path).unwrap(), b"{ not json");
     }

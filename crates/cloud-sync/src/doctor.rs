@@ -46,10 +46,7 @@ impl Capabilities {
 
 /// Probes `remote` with objects under `doctor/<random>/` (removed afterwards).
 pub fn probe(remote: &Remote) -> Result<Capabilities, Error> {
-    let key = Key::new(format!(
-        "doctor/{}/probe",
-        uuid::Uuid::new_v4().simple()
-    ))?;
+    let key = Key::new(format!("doctor/{}/probe", uuid::Uuid::new_v4().simple()))?;
     let result = run(remote, &key);
     // Remove the probe object whatever happened; a failure to clean up is secondary.
     let _ = remote.delete(&key);
@@ -66,11 +63,12 @@ fn run(remote: &Remote, key: &Key) -> Result<Capabilities, Error> {
     let current = remote.get(key, 64)?;
     let read_back_ok = create_only_enforced && current.bytes == b"first"[..]
         || !create_only_enforced && current.bytes == b"second"[..];
-    let if_match_accepted = match remote.put_if_match(key, Bytes::from_static(b"third"), &current.version) {
-        Ok(_) => true,
-        Err(Error::Precondition { .. }) => false,
-        Err(e) => return Err(e),
-    };
+    let if_match_accepted =
+        match remote.put_if_match(key, Bytes::from_static(b"third"), &current.version) {
+            Ok(_) => true,
+            Err(Error::Precondition { .. }) => false,
+            Err(e) => return Err(e),
+        };
     // `current.version` is stale now (if the write above was accepted).
     let if_match_enforced = if_match_accepted
         && match remote.put_if_match(key, Bytes::from_static(b"fourth"), &current.version) {
@@ -93,9 +91,8 @@ fn run(remote: &Remote, key: &Key) -> Result<Capabilities, Error> {
 fn concurrent_if_match_wins(remote: &Remote, key: &Key) -> Result<usize, Error> {
     let base = remote.get(key, 64)?.version;
     let remote_async = remote.as_async();
-    let writes = (0..CONCURRENT_WRITERS).map(|i| {
-        remote_async.put_if_match(key, Bytes::from(format!("writer {i}")), &base)
-    });
+    let writes = (0..CONCURRENT_WRITERS)
+        .map(|i| remote_async.put_if_match(key, Bytes::from(format!("writer {i}")), &base));
     let results = remote.block(futures_util::future::join_all(writes).map(Ok))?;
     let mut wins = 0;
     for result in results {

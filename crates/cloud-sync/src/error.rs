@@ -88,7 +88,7 @@ pub enum Error {
         key: String,
         /// The object store's error.
         #[source]
-        source: object_store::Error,
+        source: Box<object_store::Error>,
     },
     /// A file-system call of a local-directory remote failed.
     #[error("{operation} remote object `{key}` failed (local-directory remote file {})", .path.display())]
@@ -215,7 +215,7 @@ pub enum Error {
         path: PathBuf,
         /// The atomic-io error.
         #[source]
-        source: atomic_io::Error,
+        source: Box<atomic_io::Error>,
     },
     /// Taking a local or local-directory-remote lock failed.
     #[error("{operation} {} failed", .path.display())]
@@ -226,7 +226,7 @@ pub enum Error {
         path: PathBuf,
         /// The file-lock error.
         #[source]
-        source: file_lock::Error,
+        source: Box<file_lock::Error>,
     },
     /// SQLite reported an error.
     #[error("{operation} {} failed", .path.display())]
@@ -237,7 +237,7 @@ pub enum Error {
         path: PathBuf,
         /// SQLite's error.
         #[source]
-        source: rusqlite::Error,
+        source: Box<rusqlite::Error>,
     },
     /// `PRAGMA integrity_check` found problems in a downloaded database; nothing was
     /// applied.
@@ -287,7 +287,7 @@ pub enum Error {
         reason: String,
         /// The object store's error, if any.
         #[source]
-        source: Option<object_store::Error>,
+        source: Option<Box<object_store::Error>>,
     },
 }
 

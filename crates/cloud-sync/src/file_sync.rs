@@ -9,13 +9,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
-use file_lock::{FileLock, LockGuard};
+use file_lock::LockGuard;
 
 use crate::backup::{self, BackupEntry, BackupReason};
 use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Operation};
+use crate::local_fs;
 use crate::log::{self, LogEntry, Resolution, SyncKind};
 use crate::manifest::{self, Manifest, RemoteHead};
 use crate::remote::Remote;
@@ -214,7 +215,12 @@ impl FileSync {
         );
         // The backup entry goes first: if the head is lost to a racing device (even one
         // on a server that ignores If-Match), this version stays listed and restorable.
-        self.write_backup(&manifest.head, manifest.parent.clone(), &manifest.snapshot, BackupReason::Push)?;
+        self.write_backup(
+            &manifest.head,
+            manifest.parent.clone(),
+            &manifest.snapshot,
+            BackupReason::Push,
+        )?;
         if let Err(e) = manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits) {
             if e.is_lost_race() {
                 // Best effort: the lost race is the error to report.
@@ -265,11 +271,10 @@ impl FileSync {
         let _guard = self.lock_local()?;
         let content = self.local_content()?;
         let local_sha256 = content.as_deref().map(sha256_hex);
-        let remote = manifest::read(&self.remote, &self.limits)?.ok_or_else(|| {
-            Error::NoRemoteHead {
+        let remote =
+            manifest::read(&self.remote, &self.limits)?.ok_or_else(|| Error::NoRemoteHead {
                 key: self.remote.full_key(&manifest::manifest_key()),
-            }
-        })?;
+            })?;
         let (base, _) = self.base(local_sha256.as_deref(), Some(&remote))?;
         let status = relate(base.as_ref(), local_sha256.as_deref(), Some(&remote));
         let head = remote.manifest.head.clone();
@@ -312,8 +317,16 @@ impl FileSync {
             &head,
             &local_after,
             diverged,
-            if diverged { Resolution::UsedCloud } else { Resolution::NoConflict },
-            if diverged { "pulled over local changes (backed up first)" } else { "pulled" },
+            if diverged {
+                Resolution::UsedCloud
+            } else {
+                Resolution::NoConflict
+            },
+            if diverged {
+                "pulled over local changes (backed up first)"
+            } else {
+                "pulled"
+            },
         );
         Ok(PullReport {
             status_before: status,
@@ -339,11 +352,10 @@ impl FileSync {
     /// applies it locally. Refused when local content has changes not on the remote.
     pub fn restore(&self, head: &str) -> Result<PullReport, Error> {
         let _guard = self.lock_local()?;
-        let entry = backup::find(&self.remote, head, &self.limits)?.ok_or_else(|| {
-            Error::NotFound {
+        let entry =
+            backup::find(&self.remote, head, &self.limits)?.ok_or_else(|| Error::NotFound {
                 key: format!("{}/backups/*-{head}.json", self.remote.prefix()),
-            }
-        })?;
+            })?;
         let local_sha256 = self.local_content()?.map(|content| sha256_hex(&content));
         let remote = manifest::read(&self.remote, &self.limits)?;
         let (base, _) = self.base(local_sha256.as_deref(), remote.as_ref())?;
@@ -361,7 +373,12 @@ impl FileSync {
             &self.device.id,
             stamp(),
         );
-        self.write_backup(&manifest.head, manifest.parent.clone(), &manifest.snapshot, BackupReason::Restore)?;
+        self.write_backup(
+            &manifest.head,
+            manifest.parent.clone(),
+            &manifest.snapshot,
+            BackupReason::Restore,
+        )?;
         manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits)?;
         let local_after = self.apply(&downloaded)?;
         self.save_state(&manifest, &local_after)?;
@@ -385,13 +402,7 @@ impl FileSync {
     fn lock_local(&self) -> Result<LockGuard, Error> {
         // The same sidecar (`<file>.lock`) record-store's writers lock, so a pull never
         // replaces a store in the middle of a local transaction.
-        FileLock::new(&self.path)
-            .exclusive()
-            .map_err(|source| Error::Lock {
-                operation: Operation::LockLocal,
-                path: self.path.clone(),
-                source,
-            })
+        local_fs::lock(&self.path, Operation::LockLocal)
     }
 
     /// A consistent snapshot of local content; `None` when the file does not exist.
@@ -415,10 +426,7 @@ impl FileSync {
     fn apply(&self, content: &[u8]) -> Result<String, Error> {
         match self.kind {
             FileKind::Plain => {
-                atomic_io::write(&self.path, content).map_err(|source| Error::AtomicWrite {
-                    path: self.path.clone(),
-                    source,
-                })?;
+                local_fs::replace(&self.path, content)?;
                 Ok(sha256_hex(content))
             }
             FileKind::Sqlite => {
@@ -444,12 +452,18 @@ impl FileSync {
             return Ok((None, false));
         };
         let matching = if remote.manifest.snapshot.sha256 == local {
-            Some((remote.manifest.head.clone(), remote.manifest.snapshot.sha256.clone()))
+            Some((
+                remote.manifest.head.clone(),
+                remote.manifest.snapshot.sha256.clone(),
+            ))
         } else {
             backup::list(&self.remote, &self.limits)?
                 .into_iter()
                 .rev()
-                .find(|entry| entry.snapshot.sha256 == local && entry.reason != BackupReason::LocalBeforeOverwrite)
+                .find(|entry| {
+                    entry.snapshot.sha256 == local
+                        && entry.reason != BackupReason::LocalBeforeOverwrite
+                })
                 .map(|entry| (entry.head, entry.snapshot.sha256))
         };
         let Some((head, remote_sha256)) = matching else {
@@ -466,7 +480,12 @@ impl FileSync {
     }
 
     /// Records the remote head as synced when local content already equals it.
-    fn adopt(&self, base: Option<&SyncState>, remote: &RemoteHead, local: &str) -> Result<(), Error> {
+    fn adopt(
+        &self,
+        base: Option<&SyncState>,
+        remote: &RemoteHead,
+        local: &str,
+    ) -> Result<(), Error> {
         if base.is_some_and(|base| base.head == remote.manifest.head) {
             return Ok(());
         }
@@ -510,7 +529,12 @@ impl FileSync {
         let prepared = snapshot::prepare(content)?;
         let (reference, _) = snapshot::upload(&self.remote, &prepared, &self.limits)?;
         let id = uuid::Uuid::new_v4().simple().to_string();
-        self.write_backup(&id, base.map(|base| base.head.clone()), &reference, BackupReason::LocalBeforeOverwrite)?;
+        self.write_backup(
+            &id,
+            base.map(|base| base.head.clone()),
+            &reference,
+            BackupReason::LocalBeforeOverwrite,
+        )?;
         Ok(id)
     }
 
@@ -550,7 +574,14 @@ impl FileSync {
         message: &str,
     ) -> Vec<String> {
         let mut warnings = Vec::new();
-        if let Err(e) = self.append_log(kind, Some(head), Some(local_sha256), conflict_detected, resolution, message) {
+        if let Err(e) = self.append_log(
+            kind,
+            Some(head),
+            Some(local_sha256),
+            conflict_detected,
+            resolution,
+            message,
+        ) {
             warnings.push(format!("sync-log entry not written: {e}"));
         }
         if let Err(e) = self.device.publish(&self.remote) {

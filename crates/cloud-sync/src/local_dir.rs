@@ -26,10 +26,11 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use file_lock::{FileLock, LockGuard};
+use file_lock::LockGuard;
 
 use crate::digest::{sha256_hex, sha256_hex_reader};
 use crate::error::{Error, Operation};
+use crate::local_fs;
 use crate::remote::{Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
 
 /// The directory under the root that holds the per-object lock sidecars.
@@ -66,16 +67,11 @@ impl LocalDir {
 
     fn lock(&self, full: &str) -> Result<LockGuard, Error> {
         let path = self.root.join(LOCK_DIR).join(full);
-        let lock_error = |source| Error::Lock {
-            operation: Operation::LockObject,
-            path: path.clone(),
-            source,
-        };
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
                 .map_err(|e| self.io_error(Operation::LockObject, full, e))?;
         }
-        FileLock::new(&path).exclusive().map_err(lock_error)
+        local_fs::lock(&path, Operation::LockObject)
     }
 
     pub(crate) fn get(&self, full: &str, max_size: u64) -> Result<Fetched, Error> {
@@ -183,10 +179,7 @@ impl LocalDir {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| self.io_error(operation, full, e))?;
         }
-        atomic_io::write(&path, bytes).map_err(|source| Error::AtomicWrite {
-            path: path.clone(),
-            source,
-        })?;
+        local_fs::replace(&path, bytes)?;
         Ok(ObjectVersion {
             etag: Some(sha256_hex(bytes)),
             version: None,

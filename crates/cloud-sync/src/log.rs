@@ -79,7 +79,12 @@ pub fn append(remote: &Remote, entry: &LogEntry) -> Result<(), Error> {
 pub fn read_all(remote: &Remote, limits: &Limits) -> Result<Vec<LogEntry>, Error> {
     let mut entries = Vec::new();
     for info in remote.list(Some(&Key::new("log")?))? {
-        entries.push(json::read::<LogEntry>(remote, &info.key, "log entry", limits)?);
+        entries.push(json::read::<LogEntry>(
+            remote,
+            &info.key,
+            "log entry",
+            limits,
+        )?);
     }
     entries.sort_by_key(|entry| entry.time);
     Ok(entries)

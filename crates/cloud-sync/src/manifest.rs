@@ -67,7 +67,11 @@ impl Manifest {
                 let mut history = Vec::with_capacity(HISTORY_LEN);
                 history.push(previous.head.clone());
                 history.extend(previous.history.iter().take(HISTORY_LEN - 1).cloned());
-                (Some(previous.head.clone()), history, previous.generation + 1)
+                (
+                    Some(previous.head.clone()),
+                    history,
+                    previous.generation + 1,
+                )
             }
             None => (None, Vec::new(), 1),
         };
@@ -97,12 +101,11 @@ impl Manifest {
 
     /// Decodes and validates manifest bytes read from `full_key`.
     pub fn from_bytes(bytes: &[u8], full_key: &str, limits: &Limits) -> Result<Manifest, Error> {
-        let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|source| Error::Decode {
-                key: full_key.to_owned(),
-                what: "manifest",
-                source,
-            })?;
+        let manifest: Manifest = serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+            key: full_key.to_owned(),
+            what: "manifest",
+            source,
+        })?;
         manifest.validate(full_key, limits)?;
         Ok(manifest)
     }
@@ -259,7 +262,10 @@ mod tests {
         }
         assert_eq!(manifest.history.len(), HISTORY_LEN);
         assert_eq!(manifest.generation, 41);
-        assert!(!manifest.descends_from(&first), "beyond the remembered history");
+        assert!(
+            !manifest.descends_from(&first),
+            "beyond the remembered history"
+        );
     }
 
     #[test]
@@ -267,9 +273,12 @@ mod tests {
         let limits = Limits::default();
         let mut manifest = Manifest::next(None, snapshot(b"x"), "d1", "t".into());
         manifest.snapshot.key = "../../x".into();
-        let err = Manifest::from_bytes(&manifest.to_bytes(), "p/manifest.json", &limits)
-            .unwrap_err();
-        assert!(matches!(err, Error::InvalidKey { ref key, .. } if key == "../../x"), "{err}");
+        let err =
+            Manifest::from_bytes(&manifest.to_bytes(), "p/manifest.json", &limits).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidKey { ref key, .. } if key == "../../x"),
+            "{err}"
+        );
 
         let mut manifest = Manifest::next(None, snapshot(b"x"), "d1", "t".into());
         manifest.head = "../../x".into();
@@ -290,7 +299,10 @@ mod tests {
         let remote = Remote::in_memory(Prefix::new("p").unwrap()).unwrap();
         let limits = Limits::default();
         remote
-            .put_create(&manifest_key(), vec![b' '; limits.max_metadata as usize + 1])
+            .put_create(
+                &manifest_key(),
+                vec![b' '; limits.max_metadata as usize + 1],
+            )
             .unwrap();
         assert!(matches!(
             read(&remote, &limits),
@@ -306,7 +318,11 @@ mod tests {
         let head1 = publish(&remote, &first, None, &limits).unwrap();
         // A second first push loses.
         let rival = Manifest::next(None, snapshot(b"r"), "d2", "t".into());
-        assert!(publish(&remote, &rival, None, &limits).unwrap_err().is_lost_race());
+        assert!(
+            publish(&remote, &rival, None, &limits)
+                .unwrap_err()
+                .is_lost_race()
+        );
 
         let second = Manifest::next(Some(&first), snapshot(b"2"), "d1", "t".into());
         let head2 = publish(&remote, &second, Some(&head1), &limits).unwrap();

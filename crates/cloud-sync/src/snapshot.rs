@@ -111,12 +111,11 @@ pub struct PreparedSnapshot {
 pub fn prepare(content: &[u8]) -> Result<PreparedSnapshot, Error> {
     let sha256 = sha256_hex(content);
     let key = snapshot_key(&sha256)?;
-    let compressed =
-        zstd::bulk::compress(content, ZSTD_LEVEL).map_err(|source| Error::Codec {
-            operation: Operation::Compress,
-            key: key.to_string(),
-            source,
-        })?;
+    let compressed = zstd::bulk::compress(content, ZSTD_LEVEL).map_err(|source| Error::Codec {
+        operation: Operation::Compress,
+        key: key.to_string(),
+        source,
+    })?;
     Ok(PreparedSnapshot {
         reference: SnapshotRef {
             key: key.to_string(),
@@ -291,7 +290,14 @@ mod tests {
         };
         let err = download(&remote, &lying, &limits).unwrap_err();
         assert!(
-            matches!(err, Error::TooLarge { size: 1025, limit: 1024, .. }),
+            matches!(
+                err,
+                Error::TooLarge {
+                    size: 1025,
+                    limit: 1024,
+                    ..
+                }
+            ),
             "{err}"
         );
         let over_limit = Limits {

@@ -26,7 +26,7 @@ fn sqlite_error(operation: Operation, path: &Path) -> impl Fn(rusqlite::Error) -
     move |source| Error::Sqlite {
         operation,
         path: path.to_owned(),
-        source,
+        source: Box::new(source),
     }
 }
 
@@ -152,7 +152,8 @@ mod tests {
     fn db(path: &Path, wal: bool, rows: usize) {
         let c = Connection::open(path).unwrap();
         if wal {
-            c.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).unwrap();
+            c.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
+                .unwrap();
         }
         c.execute_batch("CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)")
             .unwrap();
@@ -175,12 +176,17 @@ mod tests {
         let path = dir.path().join("a.db");
         db(&path, true, 50);
         let writer = Connection::open(&path).unwrap();
-        writer.execute("INSERT INTO t(v) VALUES ('in the wal')", []).unwrap();
+        writer
+            .execute("INSERT INTO t(v) VALUES ('in the wal')", [])
+            .unwrap();
         // The commit is in the -wal, not yet in the main file.
         assert!(dir.path().join("a.db-wal").exists());
         let first = snapshot(&path).unwrap();
         let second = snapshot(&path).unwrap();
-        assert!(first == second, "an unchanged database snapshots to the same bytes");
+        assert!(
+            first == second,
+            "an unchanged database snapshots to the same bytes"
+        );
 
         let other = dir.path().join("b.db");
         apply(&other, &first).unwrap();
@@ -202,18 +208,25 @@ mod tests {
         db(&live, true, 3);
         let reader = Connection::open(&live).unwrap();
         assert_eq!(
-            reader.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(),
+            reader
+                .query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
             3
         );
         apply(&live, &content).unwrap();
         assert_eq!(
-            reader.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(),
+            reader
+                .query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
             10,
             "an open reader sees the new content on its next read"
         );
         drop(reader);
         let wal = std::fs::metadata(dir.path().join("live.db-wal")).map(|m| m.len());
-        assert!(matches!(wal, Ok(0) | Err(_)), "-wal left with content: {wal:?}");
+        assert!(
+            matches!(wal, Ok(0) | Err(_)),
+            "-wal left with content: {wal:?}"
+        );
         assert_eq!(count(&live), 10);
     }
 
@@ -232,7 +245,14 @@ mod tests {
         db(&live, false, 1);
         let err = apply(&live, &content).unwrap_err();
         assert!(
-            matches!(err, Error::SqliteIntegrity { .. } | Error::Sqlite { operation: Operation::CheckSqlite, .. }),
+            matches!(
+                err,
+                Error::SqliteIntegrity { .. }
+                    | Error::Sqlite {
+                        operation: Operation::CheckSqlite,
+                        ..
+                    }
+            ),
             "{err}"
         );
         assert_eq!(count(&live), 1);

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Operation};
 use crate::json;
+use crate::local_fs;
 
 /// The last sync of one local file with one remote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +54,5 @@ pub(crate) fn load(path: &Path) -> Result<LoadedState, Error> {
 }
 
 pub(crate) fn save(path: &Path, state: &SyncState) -> Result<(), Error> {
-    atomic_io::write(path, json::encode(state)).map_err(|source| Error::AtomicWrite {
-        path: path.to_owned(),
-        source,
-    })
+    local_fs::replace(path, json::encode(state))
 }

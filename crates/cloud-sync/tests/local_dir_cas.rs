@@ -34,7 +34,10 @@ fn worker() {
             let mut won = 0;
             while won < wins {
                 let current = remote.get(&counter(), 64).unwrap();
-                let value: u64 = std::str::from_utf8(&current.bytes).unwrap().parse().unwrap();
+                let value: u64 = std::str::from_utf8(&current.bytes)
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 let next = value + 1;
                 match remote.put_if_match(&counter(), next.to_string(), &current.version) {
                     Ok(_) => {
@@ -107,14 +110,26 @@ fn processes_racing_compare_and_swap_lose_no_update_and_win_each_generation_once
     let expected: Vec<u64> = (1..=total).collect();
     assert_eq!(generations, expected, "each generation won exactly once");
     let final_value = remote(dir.path()).get(&counter(), 64).unwrap();
-    assert_eq!(std::str::from_utf8(&final_value.bytes).unwrap(), total.to_string(), "no lost update");
+    assert_eq!(
+        std::str::from_utf8(&final_value.bytes).unwrap(),
+        total.to_string(),
+        "no lost update"
+    );
 }
 
 #[test]
 fn processes_racing_create_only_have_exactly_one_winner() {
     let dir = tempfile::tempdir().unwrap();
     let outputs = run_workers("create", dir.path(), &[]);
-    let created = outputs.iter().flatten().filter(|line| *line == "created").count();
-    let refused = outputs.iter().flatten().filter(|line| *line == "refused").count();
+    let created = outputs
+        .iter()
+        .flatten()
+        .filter(|line| *line == "created")
+        .count();
+    let refused = outputs
+        .iter()
+        .flatten()
+        .filter(|line| *line == "refused")
+        .count();
     assert_eq!((created, refused), (1, PROCESSES - 1));
 }

@@ -89,7 +89,10 @@ impl Remote {
     }
 
     /// Runs `work` on this remote's runtime (refused inside an async runtime).
-    pub(crate) fn block<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    pub(crate) fn block<T>(
+        &self,
+        work: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::InsideAsyncRuntime);
         }

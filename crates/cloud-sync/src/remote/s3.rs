@@ -115,8 +115,7 @@ impl AsyncRemote {
             let authority = endpoint.split("://").nth(1).unwrap_or(endpoint);
             if authority.split('/').next().unwrap_or("").contains('@') {
                 return Err(Error::Config {
-                    reason: "the endpoint must not contain credentials; set them separately"
-                        .into(),
+                    reason: "the endpoint must not contain credentials; set them separately".into(),
                     source: None,
                 });
             }
@@ -148,12 +147,16 @@ impl AsyncRemote {
         }
         let store = builder.build().map_err(|source| Error::Config {
             reason: format!("cannot configure S3 bucket `{}`", config.bucket),
-            source: Some(source),
+            source: Some(Box::new(source)),
         })?;
         let description = match &config.endpoint {
             Some(endpoint) => format!("s3 bucket {} at {endpoint}", config.bucket),
             None => format!("s3 bucket {}", config.bucket),
         };
-        Ok(AsyncRemote::from_store(Arc::new(store), prefix, description))
+        Ok(AsyncRemote::from_store(
+            Arc::new(store),
+            prefix,
+            description,
+        ))
     }
 }

@@ -37,7 +37,7 @@ fn map_error(operation: Operation, full: &str, source: object_store::Error) -> E
         source => Error::Remote {
             operation,
             key,
-            source,
+            source: Box::new(source),
         },
     }
 }

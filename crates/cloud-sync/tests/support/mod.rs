@@ -53,7 +53,9 @@ impl S3Server {
     /// (after printing `SKIPPED`) only when the binary cannot be found.
     pub fn start(test: &str) -> Option<S3Server> {
         let Some(binary) = s3s_fs_binary() else {
-            println!("SKIPPED: {test}: s3s-fs not found (cargo install s3s-fs@0.14.1 --features binary --locked)");
+            println!(
+                "SKIPPED: {test}: s3s-fs not found (cargo install s3s-fs@0.14.1 --features binary --locked)"
+            );
             return None;
         };
         for _ in 0..5 {
@@ -72,9 +74,9 @@ impl S3Server {
             // Ready when it says so; if it exits (port taken meanwhile), try another port.
             let stdout = child.stdout.take().expect("piped stdout");
             let mut lines = BufReader::new(stdout).lines();
-            let ready = lines.by_ref().any(|line| {
-                line.is_ok_and(|line| line.contains("server is running at"))
-            });
+            let ready = lines
+                .by_ref()
+                .any(|line| line.is_ok_and(|line| line.contains("server is running at")));
             if ready {
                 // Keep draining its output so the server never blocks on a full pipe.
                 std::thread::spawn(move || lines.for_each(drop));
