@@ -65,11 +65,9 @@ pub fn write_entry(remote: &Remote, entry: &BackupEntry) -> Result<(), Error> {
 /// Every backup on the remote, oldest first. Each entry's snapshot reference is checked
 /// (it must be a content address inside the prefix) before it is returned.
 pub fn list(remote: &Remote, limits: &Limits) -> Result<Vec<BackupEntry>, Error> {
-    let mut entries = Vec::new();
-    for info in remote.list(Some(&Key::new("backups")?))? {
-        let entry: BackupEntry = json::read(remote, &info.key, "backup entry", limits)?;
+    let mut entries: Vec<BackupEntry> = json::read_all(remote, "backups", "backup entry", limits)?;
+    for entry in &entries {
         entry.snapshot.validate(limits)?;
-        entries.push(entry);
     }
     entries.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.head.cmp(&b.head)));
     Ok(entries)

@@ -97,11 +97,7 @@ impl Device {
 
 /// Every device record on the remote, by id.
 pub fn list_devices(remote: &Remote, limits: &Limits) -> Result<Vec<DeviceRecord>, Error> {
-    let mut records = Vec::new();
-    for info in remote.list(Some(&Key::new("devices")?))? {
-        records.push(json::read(remote, &info.key, "device record", limits)?);
-    }
-    Ok(records)
+    json::read_all(remote, "devices", "device record", limits)
 }
 
 fn lock(path: &Path) -> Result<file_lock::LockGuard, Error> {

@@ -207,20 +207,7 @@ impl FileSync {
 
         let prepared = snapshot::prepare(&content)?;
         let (reference, uploaded) = snapshot::upload(&self.remote, &prepared, &self.limits)?;
-        let manifest = Manifest::next(
-            remote.as_ref().map(|head| &head.manifest),
-            reference,
-            &self.device.id,
-            stamp(),
-        );
-        // The backup entry goes first: if the head is lost to a racing device (even one
-        // on a server that ignores If-Match), this version stays listed and restorable.
-        self.write_backup(
-            &manifest.head,
-            manifest.parent.clone(),
-            &manifest.snapshot,
-            BackupReason::Push,
-        )?;
+        let manifest = self.next_head(remote.as_ref(), reference, BackupReason::Push)?;
         if let Err(e) = manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits) {
             if e.is_lost_race() {
                 // Best effort: the lost race is the error to report.
@@ -367,16 +354,9 @@ impl FileSync {
             });
         }
         let downloaded = snapshot::download(&self.remote, &entry.snapshot, &self.limits)?;
-        let manifest = Manifest::next(
-            remote.as_ref().map(|head| &head.manifest),
+        let manifest = self.next_head(
+            remote.as_ref(),
             entry.snapshot.clone(),
-            &self.device.id,
-            stamp(),
-        );
-        self.write_backup(
-            &manifest.head,
-            manifest.parent.clone(),
-            &manifest.snapshot,
             BackupReason::Restore,
         )?;
         manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits)?;
@@ -502,6 +482,30 @@ impl FileSync {
                 synced_at: Utc::now(),
             },
         )
+    }
+
+    /// The manifest that will follow `remote`, with its backup entry already written:
+    /// the entry goes first, so if the head is lost to a racing device (even one on a
+    /// server that ignores If-Match) this version stays listed and restorable.
+    fn next_head(
+        &self,
+        remote: Option<&RemoteHead>,
+        snapshot: SnapshotRef,
+        reason: BackupReason,
+    ) -> Result<Manifest, Error> {
+        let manifest = Manifest::next(
+            remote.map(|head| &head.manifest),
+            snapshot,
+            &self.device.id,
+            stamp(),
+        );
+        self.write_backup(
+            &manifest.head,
+            manifest.parent.clone(),
+            &manifest.snapshot,
+            reason,
+        )?;
+        Ok(manifest)
     }
 
     fn write_backup(

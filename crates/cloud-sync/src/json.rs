@@ -25,6 +25,21 @@ pub(crate) fn read<T: DeserializeOwned>(
     })
 }
 
+/// Reads and decodes every object under `folder` (one list request, then one read per
+/// object), in key order.
+pub(crate) fn read_all<T: DeserializeOwned>(
+    remote: &Remote,
+    folder: &str,
+    what: &'static str,
+    limits: &Limits,
+) -> Result<Vec<T>, Error> {
+    remote
+        .list(Some(&Key::new(folder)?))?
+        .iter()
+        .map(|info| read(remote, &info.key, what, limits))
+        .collect()
+}
+
 /// Encodes a value as the bytes of a small object.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec_pretty(value).unwrap_or_else(|_| unreachable!("plain data serializes"))

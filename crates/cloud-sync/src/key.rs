@@ -28,7 +28,8 @@ const MAX_SEGMENT_LEN: usize = 255;
 pub struct Key(String);
 
 impl Key {
-    /// Validates `key`; see the [module rules](self).
+    /// Validates `key`: `/`-separated segments of ASCII letters, digits and `-_.+=`, none
+    /// empty, none `.` or `..`, none starting with `.`; at most 512 bytes.
     pub fn new(key: impl Into<String>) -> Result<Key, Error> {
         let key = key.into();
         check_path(&key, false)?;

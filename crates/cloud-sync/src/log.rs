@@ -77,15 +77,7 @@ pub fn append(remote: &Remote, entry: &LogEntry) -> Result<(), Error> {
 
 /// Every log entry, oldest first.
 pub fn read_all(remote: &Remote, limits: &Limits) -> Result<Vec<LogEntry>, Error> {
-    let mut entries = Vec::new();
-    for info in remote.list(Some(&Key::new("log")?))? {
-        entries.push(json::read::<LogEntry>(
-            remote,
-            &info.key,
-            "log entry",
-            limits,
-        )?);
-    }
+    let mut entries: Vec<LogEntry> = json::read_all(remote, "log", "log entry", limits)?;
     entries.sort_by_key(|entry| entry.time);
     Ok(entries)
 }

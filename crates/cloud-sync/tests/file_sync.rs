@@ -37,6 +37,18 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// A laptop and a desktop whose files both hold `content`, pushed and pulled.
+    fn two_synced_devices(&self, content: &str) -> (FileSync, FileSync) {
+        let laptop = self.device("laptop", "db.sdn", FileKind::Plain);
+        let desktop = self.device("desktop", "db.sdn", FileKind::Plain);
+        write(&laptop, content);
+        laptop.push_file().unwrap();
+        desktop.pull_file(PullMode::FastForwardOnly).unwrap();
+        (laptop, desktop)
+    }
+}
+
 fn write(sync: &FileSync, text: &str) {
     fs::write(sync.path(), text).unwrap();
 }
@@ -134,11 +146,7 @@ fn check_and_an_unchanged_push_cost_one_request() {
 #[test]
 fn diverged_devices_refuse_to_overwrite_and_overwrite_local_backs_up_first() {
     let setup = Setup::new();
-    let laptop = setup.device("laptop", "db.sdn", FileKind::Plain);
-    let desktop = setup.device("desktop", "db.sdn", FileKind::Plain);
-    write(&laptop, "base\n");
-    laptop.push_file().unwrap();
-    desktop.pull_file(PullMode::FastForwardOnly).unwrap();
+    let (laptop, desktop) = setup.two_synced_devices("base\n");
 
     write(&laptop, "laptop edit\n");
     write(&desktop, "desktop edit\n");
@@ -222,11 +230,7 @@ fn backups_are_listed_and_a_restore_is_a_new_logged_head() {
 #[test]
 fn missing_or_damaged_state_is_rebuilt_from_checksums() {
     let setup = Setup::new();
-    let laptop = setup.device("laptop", "db.sdn", FileKind::Plain);
-    let desktop = setup.device("desktop", "db.sdn", FileKind::Plain);
-    write(&laptop, "v1\n");
-    laptop.push_file().unwrap();
-    desktop.pull_file(PullMode::FastForwardOnly).unwrap();
+    let (laptop, desktop) = setup.two_synced_devices("v1\n");
 
     // Damaged: rebuilt to the head, whose content local content is.
     fs::write(desktop.state_path(), b"{ torn").unwrap();

@@ -102,6 +102,15 @@ impl ObjectStore for IgnoresConditions {
     }
 }
 
+/// Whether some backup entry holds exactly `content`.
+fn has_backup_of(sync: &FileSync, content: &[u8]) -> bool {
+    let sha = cloud_sync::sha256_hex(content);
+    sync.backups()
+        .unwrap()
+        .iter()
+        .any(|b| b.snapshot.sha256 == sha)
+}
+
 struct World {
     store: Arc<IgnoresConditions>,
     local: tempfile::TempDir,
@@ -142,7 +151,12 @@ impl World {
         let prepared = snapshot::prepare(content).unwrap();
         let (reference, _) = snapshot::upload(&remote, &prepared, &limits).unwrap();
         let head = manifest::read(&remote, &limits).unwrap().unwrap();
-        Manifest::next(Some(&head.manifest), reference, "0000aaaa-0000-4000-8000-00000000beef", "rival".into())
+        Manifest::next(
+            Some(&head.manifest),
+            reference,
+            "0000aaaa-0000-4000-8000-00000000beef",
+            "rival".into(),
+        )
     }
 }
 
@@ -167,14 +181,11 @@ fn read_back_catches_a_rival_write_the_server_let_through() {
     }
     // Nothing is lost: the laptop is diverged (its edit is local and backed up).
     assert_eq!(laptop.check().unwrap().status, SyncStatus::Diverged);
-    let sha = cloud_sync::sha256_hex(b"laptop edit\n");
-    assert!(
-        laptop
-            .backups()
-            .unwrap()
-            .iter()
-            .any(|b| b.snapshot.sha256 == sha)
-    );
+    assert!(has_backup_of(
+        &laptop,
+        b"laptop edit
+"
+    ));
 }
 
 #[test]
@@ -214,14 +225,11 @@ fn a_push_overwritten_after_its_read_back_is_seen_as_diverged_not_behind() {
         "laptop edit\n"
     );
     // Its version is still a backup; a fresh device simply takes the current head.
-    let sha = cloud_sync::sha256_hex(b"laptop edit\n");
-    assert!(
-        laptop
-            .backups()
-            .unwrap()
-            .iter()
-            .any(|b| b.snapshot.sha256 == sha)
-    );
+    assert!(has_backup_of(
+        &laptop,
+        b"laptop edit
+"
+    ));
     desktop.pull_file(PullMode::FastForwardOnly).unwrap();
     assert_eq!(
         std::fs::read_to_string(desktop.path()).unwrap(),
