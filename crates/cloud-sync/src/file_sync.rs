@@ -149,13 +149,20 @@ impl FileSync {
     }
 
     /// How local and remote relate, from the manifest alone: one request when the local
-    /// state is intact. Changes nothing, except that a missing or damaged local state is
-    /// rebuilt from checksums and saved.
+    /// state is intact. Changes nothing but the local sync state: a missing or damaged
+    /// one is rebuilt from checksums, and one left behind by a crash (local content
+    /// already equal to the head, or the head being this device's own unrecorded push)
+    /// is brought up to date.
     pub fn check(&self) -> Result<CheckReport, Error> {
         let local_sha256 = self.local_content()?.map(|content| sha256_hex(&content));
         let remote = manifest::read(&self.remote, &self.limits)?;
         let (base, state_rebuilt) = self.base(local_sha256.as_deref(), remote.as_ref())?;
         let status = relate(base.as_ref(), local_sha256.as_deref(), remote.as_ref());
+        if let (SyncStatus::UpToDate, Some(head), Some(local)) = (status, &remote, &local_sha256) {
+            // Equal content with another head (a pull or push whose state was not saved
+            // before a crash): record it, so the next local edit is a plain "ahead".
+            self.adopt(base.as_ref(), head, local)?;
+        }
         Ok(CheckReport {
             status,
             local_sha256,
@@ -426,7 +433,7 @@ impl FileSync {
         remote: Option<&RemoteHead>,
     ) -> Result<(Option<SyncState>, bool), Error> {
         if let LoadedState::Present(state) = state::load(&self.state_path)? {
-            return Ok((Some(state), false));
+            return self.recover_unrecorded_push(state, remote);
         }
         let (Some(local), Some(remote)) = (local_sha256, remote) else {
             return Ok((None, false));
@@ -457,6 +464,33 @@ impl FileSync {
         };
         state::save(&self.state_path, &rebuilt)?;
         Ok((Some(rebuilt), true))
+    }
+
+    /// A push whose process died after the head moved and before the state was saved
+    /// leaves the state one head behind a head this device made from it. That head's
+    /// content was local content then, so it is the base (without this, the next edit
+    /// would look like a divergence from our own push).
+    fn recover_unrecorded_push(
+        &self,
+        state: SyncState,
+        remote: Option<&RemoteHead>,
+    ) -> Result<(Option<SyncState>, bool), Error> {
+        let Some(remote) = remote.map(|head| &head.manifest) else {
+            return Ok((Some(state), false));
+        };
+        let ours_on_top = remote.device == self.device.id
+            && remote.parent.as_deref() == Some(state.head.as_str());
+        if !ours_on_top {
+            return Ok((Some(state), false));
+        }
+        let recovered = SyncState {
+            head: remote.head.clone(),
+            remote_sha256: remote.snapshot.sha256.clone(),
+            local_sha256: remote.snapshot.sha256.clone(),
+            synced_at: Utc::now(),
+        };
+        state::save(&self.state_path, &recovered)?;
+        Ok((Some(recovered), true))
     }
 
     /// Records the remote head as synced when local content already equals it.

@@ -260,6 +260,25 @@ fn missing_or_damaged_state_is_rebuilt_from_checksums() {
 }
 
 #[test]
+fn a_push_whose_state_was_not_saved_is_recognised_as_our_own() {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.two_synced_devices("v1\n");
+    // A push killed after the head moved, before its state was saved: the state file
+    // still names the previous head.
+    let before = fs::read(laptop.state_path()).unwrap();
+    write(&laptop, "v2\n");
+    laptop.push_file().unwrap();
+    fs::write(laptop.state_path(), before).unwrap();
+
+    // The next edit is simply ahead of our own push, not diverged from it.
+    write(&laptop, "v3\n");
+    assert_eq!(status(&laptop), SyncStatus::Ahead);
+    laptop.push_file().unwrap();
+    desktop.pull_file(PullMode::FastForwardOnly).unwrap();
+    assert_eq!(read(&desktop), "v3\n");
+}
+
+#[test]
 fn a_changed_snapshot_object_fails_verification_and_local_is_untouched() {
     let setup = Setup::new();
     let laptop = setup.device("laptop", "db.sdn", FileKind::Plain);
