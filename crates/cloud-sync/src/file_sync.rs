@@ -229,15 +229,7 @@ impl FileSync {
             }
             return Err(e);
         }
-        state::save(
-            &self.state_path,
-            &SyncState {
-                head: manifest.head.clone(),
-                remote_sha256: local_sha256.clone(),
-                local_sha256: local_sha256.clone(),
-                synced_at: Utc::now(),
-            },
-        )?;
+        self.save_state(&manifest, &local_sha256)?;
         let warnings = self.bookkeeping(
             SyncKind::Push,
             &manifest.head,
@@ -432,7 +424,9 @@ impl FileSync {
         local_sha256: Option<&str>,
         remote: Option<&RemoteHead>,
     ) -> Result<(Option<SyncState>, bool), Error> {
-        if let LoadedState::Present(state) = state::load(&self.state_path)? {
+        if let LoadedState::Present(state) = state::load(&self.state_path)?
+            && state.remote == self.remote_identity()
+        {
             return self.recover_unrecorded_push(state, remote);
         }
         let (Some(local), Some(remote)) = (local_sha256, remote) else {
@@ -456,12 +450,7 @@ impl FileSync {
         let Some((head, remote_sha256)) = matching else {
             return Ok((None, false));
         };
-        let rebuilt = SyncState {
-            head,
-            remote_sha256,
-            local_sha256: local.to_owned(),
-            synced_at: Utc::now(),
-        };
+        let rebuilt = self.new_state(head, remote_sha256, local.to_owned());
         state::save(&self.state_path, &rebuilt)?;
         Ok((Some(rebuilt), true))
     }
@@ -483,12 +472,11 @@ impl FileSync {
         if !ours_on_top {
             return Ok((Some(state), false));
         }
-        let recovered = SyncState {
-            head: remote.head.clone(),
-            remote_sha256: remote.snapshot.sha256.clone(),
-            local_sha256: remote.snapshot.sha256.clone(),
-            synced_at: Utc::now(),
-        };
+        let recovered = self.new_state(
+            remote.head.clone(),
+            remote.snapshot.sha256.clone(),
+            remote.snapshot.sha256.clone(),
+        );
         state::save(&self.state_path, &recovered)?;
         Ok((Some(recovered), true))
     }
@@ -507,14 +495,31 @@ impl FileSync {
     }
 
     fn save_state(&self, manifest: &Manifest, local_sha256: &str) -> Result<(), Error> {
-        state::save(
-            &self.state_path,
-            &SyncState {
-                head: manifest.head.clone(),
-                remote_sha256: manifest.snapshot.sha256.clone(),
-                local_sha256: local_sha256.to_owned(),
-                synced_at: Utc::now(),
-            },
+        let state = self.new_state(
+            manifest.head.clone(),
+            manifest.snapshot.sha256.clone(),
+            local_sha256.to_owned(),
+        );
+        state::save(&self.state_path, &state)
+    }
+
+    fn new_state(&self, head: String, remote_sha256: String, local_sha256: String) -> SyncState {
+        SyncState {
+            remote: self.remote_identity(),
+            head,
+            remote_sha256,
+            local_sha256,
+            synced_at: Utc::now(),
+        }
+    }
+
+    /// Which remote a sync state belongs to: a state saved for another remote or prefix
+    /// says nothing about this one.
+    fn remote_identity(&self) -> String {
+        format!(
+            "{} prefix `{}`",
+            self.remote.description(),
+            self.remote.prefix()
         )
     }
 

@@ -19,6 +19,9 @@ use crate::local_fs;
 /// The last sync of one local file with one remote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncState {
+    /// The remote (backend and prefix) it was synced with; a state for another remote is
+    /// ignored and rebuilt.
+    pub remote: String,
     /// The remote head id local content was last synced with.
     pub head: String,
     /// sha256 of that head's snapshot content.

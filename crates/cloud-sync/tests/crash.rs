@@ -110,7 +110,10 @@ fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishe
 
     let pushes = sync_for(&remote_root, &devices[0]).backups().unwrap().len();
     println!("{kills} kills, {pushes} versions pushed");
-    assert!(pushes >= kills / 4, "the kills must land while the workers sync ({pushes} pushes)");
+    assert!(
+        pushes >= kills / 4,
+        "the kills must land while the workers sync ({pushes} pushes)"
+    );
 
     // One ordinary sync per device settles everything.
     let syncs: Vec<FileSync> = devices.iter().map(|d| sync_for(&remote_root, d)).collect();

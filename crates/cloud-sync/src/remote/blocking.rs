@@ -78,6 +78,11 @@ impl Remote {
         self.remote.prefix()
     }
 
+    /// A description of the backend, safe to print (no secrets).
+    pub fn description(&self) -> &str {
+        self.remote.description()
+    }
+
     /// How many requests have been sent to the backend.
     pub fn request_count(&self) -> u64 {
         self.remote.request_count()
