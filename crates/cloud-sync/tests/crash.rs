@@ -32,6 +32,7 @@ fn crash_worker() {
     let sync = sync_for(&remote_root, &device_dir);
     println!("@@ready");
     for round in 0u64.. {
+        println!("@@round {round}");
         let status = sync.check().unwrap().status;
         match status {
             SyncStatus::Behind | SyncStatus::Diverged => {
@@ -97,8 +98,16 @@ fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishe
             lines.any(|line| line.is_ok_and(|line| line.contains("@@ready"))),
             "worker did not start"
         );
-        // Let it run a random while: push and pull take a few milliseconds each.
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..40_000)));
+        // Let it finish a random number of rounds (so progress does not depend on how
+        // fast this disk flushes), then kill it at a random point of the next one.
+        let rounds = rng.random_range(2..5);
+        for _ in 0..rounds {
+            assert!(
+                lines.any(|line| line.is_ok_and(|line| line.contains("@@round"))),
+                "worker stopped"
+            );
+        }
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
         child.kill().unwrap();
         let status = child.wait().unwrap();
         assert!(
