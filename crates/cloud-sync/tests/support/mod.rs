@@ -29,10 +29,11 @@ impl Drop for S3Server {
     }
 }
 
-/// The s3s-fs binary: `$S3S_FS`, then `s3s-fs` on `PATH`, then `~/.cargo/bin/s3s-fs`.
+/// The s3s-fs binary: `$S3S_FS` when set (a path that is not a file means "none"), else
+/// `s3s-fs` on `PATH`, else `$CARGO_HOME/bin/s3s-fs` (`~/.cargo/bin`).
 pub fn s3s_fs_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("S3S_FS") {
-        return Some(PathBuf::from(path));
+    if let Some(path) = std::env::var_os("S3S_FS").map(PathBuf::from) {
+        return path.is_file().then_some(path);
     }
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
