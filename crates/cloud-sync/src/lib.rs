@@ -1,0 +1,141 @@
+//! Sync a database file between devices through object storage (S3 and S3-compatible
+//! servers, or a plain directory), so that a push never overwrites a head it has not seen
+//! and every pushed version stays restorable.
+//!
+//! # Guarantees
+//!
+//! - **A push never overwrites work it has not seen.** The remote head is a small
+//!   manifest changed only by conditional writes: create-only for the first push,
+//!   `If-Match` on the ETag that was read afterwards. Every manifest write is read back
+//!   and compared byte for byte, because some servers accept the conditional headers
+//!   without enforcing them; a mismatch is [`Error::LostRace`]. A push whose head was
+//!   overwritten later by such a server is reported by [`FileSync::check`] as
+//!   [`SyncStatus::Diverged`], never as behind, so a pull cannot silently drop it.
+//! - **Every version is restorable.** Snapshots are immutable, content-addressed
+//!   (`snapshots/<sha256>.zst`), zstd-compressed and written create-only; a backup entry
+//!   naming each pushed version is written *before* the head moves, so even a version
+//!   that lost the race for the head is listed by [`FileSync::backups`].
+//! - **Downloads are verified and bounded.** Stored size, decompressed size and sha256
+//!   must match the manifest; the manifest, metadata objects, stored snapshots and the
+//!   zstd output are all size-bounded ([`snapshot::Limits`]) before bytes are buffered.
+//!   SQLite downloads also pass `PRAGMA integrity_check` before they are applied.
+//! - **No key leaves its prefix.** Every key, including those a downloaded manifest or
+//!   backup entry names, is a [`Key`]: no `..`, no absolute paths, no hidden names, and a
+//!   snapshot key must be exactly the content address of its hash. A manifest naming
+//!   `../../x` is rejected before any request is made.
+//! - **Local changes are crash-safe.** Local files, the device identity and the sync
+//!   state are replaced with atomic-io (complete old or complete new, durable once the
+//!   call returns). The sync state is only a cache: missing or damaged, it is rebuilt
+//!   from checksums. A live SQLite database is snapshotted with the online backup API
+//!   (never a raw copy of a WAL-mode file) and updated through it, so no stale `-wal` or
+//!   `-shm` is ever replayed onto new content.
+//! - **No secret in errors, logs or `Debug`.** Credentials are [`Secret`]s, printed as
+//!   `***`; endpoints with embedded credentials are refused.
+//! - **The local-directory remote gives real compare-and-swap** across processes (and
+//!   machines sharing the folder, as far as its file system honours locks): see
+//!   [`local_dir`].
+//!
+//! # Remote layout (under the prefix)
+//!
+//! | key | written | content |
+//! |---|---|---|
+//! | `manifest.json` | create-only, then `If-Match` | [`manifest::Manifest`]: head id, parent, history, snapshot, device, stamp, format |
+//! | `snapshots/<sha256>.zst` | create-only, skipped if present | zstd of the content |
+//! | `backups/<time>-<head>.json` | create-only | [`backup::BackupEntry`] |
+//! | `log/<time>-<device>-<id>.json` | create-only | [`log::LogEntry`] |
+//! | `devices/<id>.json` | by that device only | [`device::DeviceRecord`] |
+//!
+//! # Limitations
+//!
+//! - **No merge here.** When both sides changed, push and pull refuse with
+//!   [`Error::NotFastForward`] (a pull can overwrite local content after backing it up,
+//!   [`PullMode::OverwriteLocal`]). Record-level merge is the versioning layer's job.
+//! - **Whole snapshots in memory**: a push or pull holds the content and its compressed
+//!   form in memory (bounded by [`snapshot::Limits`], 1 GiB by default); no multipart
+//!   upload or resumable transfer yet.
+//! - **On servers that do not enforce conditional writes** (measured: s3s-fs lets several
+//!   concurrent `If-Match` writers through; [`doctor::probe`] reports it), two devices can
+//!   both be told their push won; the overwritten one learns it at its next check
+//!   (diverged). Nothing is lost, but the conflict surfaces later.
+//! - **SQLite**: another process writing the database between the check and the apply
+//!   of a pull is not excluded (SQLite's own writers do not take cloud-sync's lock);
+//!   the window is the download time. The sync state of a SQLite file cannot always be
+//!   rebuilt from checksums (applying through the backup API rewrites the header), in
+//!   which case the status is conservatively "diverged".
+//! - **History**: a manifest remembers [`manifest::HISTORY_LEN`] earlier heads; a device
+//!   that last synced further back is told "diverged" rather than "behind".
+//! - **No retention yet**: backup entries and snapshots are never deleted.
+//! - The blocking API returns [`Error::InsideAsyncRuntime`] when called from async code;
+//!   use [`AsyncRemote`] there ([`FileSync`] itself is blocking: run it with
+//!   `spawn_blocking`).
+//! - Unix only (through atomic-io and file-lock).
+//!
+//! # Example
+//!
+//! Two devices sharing a database file through a local-directory remote:
+//!
+//! ```
+//! use cloud_sync::{Device, FileKind, FileSync, Prefix, PullMode, Remote, SyncStatus};
+//!
+//! let shared = tempfile::tempdir()?; // a folder or network share
+//! let laptop_dir = tempfile::tempdir()?;
+//! let desktop_dir = tempfile::tempdir()?;
+//! let open = |dir: &std::path::Path, name: &str| -> Result<FileSync, cloud_sync::Error> {
+//!     let remote = Remote::local_dir(shared.path(), Prefix::new("todo")?)?;
+//!     let device = Device::load_or_create(dir.join("device.json"), name)?;
+//!     Ok(FileSync::new(remote, dir.join("todo.sdn"), FileKind::Plain, device))
+//! };
+//! let laptop = open(laptop_dir.path(), "laptop")?;
+//! let desktop = open(desktop_dir.path(), "desktop")?;
+//!
+//! std::fs::write(laptop.path(), "todo |id, title|\n  1, write docs\n")?;
+//! laptop.push_file()?;
+//!
+//! assert_eq!(desktop.check()?.status, SyncStatus::Behind);
+//! desktop.pull_file(PullMode::FastForwardOnly)?;
+//! assert_eq!(std::fs::read(desktop.path())?, std::fs::read(laptop.path())?);
+//!
+//! // Both edit: neither may overwrite the other.
+//! std::fs::write(laptop.path(), "todo |id, title|\n  1, write docs\n  2, ship\n")?;
+//! std::fs::write(desktop.path(), "todo |id, title|\n  1, write better docs\n")?;
+//! laptop.push_file()?;
+//! assert_eq!(desktop.check()?.status, SyncStatus::Diverged);
+//! assert!(desktop.push_file().is_err());
+//!
+//! // Every version is a backup.
+//! assert_eq!(laptop.backups()?.len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod backup;
+mod check;
+pub mod device;
+mod digest;
+pub mod doctor;
+mod error;
+mod file_sync;
+mod json;
+mod key;
+pub mod local_dir;
+mod local_fs;
+pub mod log;
+pub mod manifest;
+mod remote;
+mod retry;
+pub mod snapshot;
+mod sqlite;
+mod state;
+
+pub use check::SyncStatus;
+pub use device::Device;
+pub use digest::sha256_hex;
+pub use error::{Error, Operation};
+pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
+pub use key::{Key, Prefix};
+pub use remote::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion, Remote};
+#[cfg(feature = "s3")]
+pub use remote::{S3Config, Secret};
+pub use retry::{RetryPolicy, retry_lost_races};
+pub use state::{LoadedState, SyncState};

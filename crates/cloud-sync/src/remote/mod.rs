@@ -1,0 +1,324 @@
+//! One remote abstraction over object storage and local directories.
+//!
+//! [`AsyncRemote`] is the async API; [`Remote`] wraps it with a small runtime of its own
+//! for blocking callers. Both expose the same six operations, with the same typed
+//! outcomes on every backend:
+//!
+//! | operation | refused with |
+//! |---|---|
+//! | [`get`](AsyncRemote::get) (size-bounded) | [`Error::NotFound`], [`Error::TooLarge`] |
+//! | [`put_create`](AsyncRemote::put_create) | [`Error::AlreadyExists`] |
+//! | [`put_if_match`](AsyncRemote::put_if_match) | [`Error::Precondition`] |
+//! | [`head`](AsyncRemote::head) | — (`None` when absent) |
+//! | [`list`](AsyncRemote::list) | — |
+//! | [`delete`](AsyncRemote::delete) | — (absent is fine) |
+//!
+//! Whether a server *enforces* the conditions is another matter: some accept the headers
+//! and ignore them. [`doctor`](crate::doctor) measures it, and the manifest protocol reads
+//! every head it writes back (see [`manifest`](crate::manifest)).
+
+mod blocking;
+mod store;
+
+#[cfg(feature = "s3")]
+mod s3;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use object_store::ObjectStore;
+
+use crate::error::{Error, Operation};
+use crate::key::{Key, Prefix};
+use crate::local_dir::LocalDir;
+
+pub use blocking::Remote;
+#[cfg(feature = "s3")]
+pub use s3::{S3Config, Secret};
+
+/// The version of an object a conditional write is based on: the ETag, and the store's
+/// version id where it has one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectVersion {
+    /// The entity tag (for the local-directory remote: the sha256 of the content).
+    pub etag: Option<String>,
+    /// The store's version id, if the bucket is versioned.
+    pub version: Option<String>,
+}
+
+/// An object's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// The key, relative to the remote's prefix.
+    pub key: Key,
+    /// Size in bytes.
+    pub size: u64,
+    /// When the object was last written, as the store reports it.
+    pub last_modified: Option<DateTime<Utc>>,
+    /// Its version (listings of a local-directory remote leave the ETag out: computing it
+    /// means reading every object).
+    pub version: ObjectVersion,
+}
+
+/// A downloaded object.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    /// The content.
+    pub bytes: Bytes,
+    /// The version that was read (the base for a later [`AsyncRemote::put_if_match`]).
+    pub version: ObjectVersion,
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Store(Arc<dyn ObjectStore>),
+    Dir(Arc<LocalDir>),
+}
+
+struct Inner {
+    backend: Backend,
+    prefix: Prefix,
+    description: String,
+    requests: AtomicU64,
+}
+
+/// The async remote API. Cheap to clone (clones share the backend and request counter).
+#[derive(Clone)]
+pub struct AsyncRemote {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for AsyncRemote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncRemote")
+            .field("remote", &self.inner.description)
+            .field("prefix", &self.inner.prefix.as_str())
+            .finish()
+    }
+}
+
+impl AsyncRemote {
+    fn with_backend(backend: Backend, prefix: Prefix, description: String) -> AsyncRemote {
+        AsyncRemote {
+            inner: Arc::new(Inner {
+                backend,
+                prefix,
+                description,
+                requests: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// A fresh in-memory store (object_store's `InMemory`): for tests and examples.
+    pub fn in_memory(prefix: Prefix) -> AsyncRemote {
+        AsyncRemote::from_store(
+            Arc::new(object_store::memory::InMemory::new()),
+            prefix,
+            "in-memory store",
+        )
+    }
+
+    /// Any `object_store` backend. `description` names it in [`Debug`] output and must
+    /// not contain secrets.
+    pub fn from_store(
+        store: Arc<dyn ObjectStore>,
+        prefix: Prefix,
+        description: impl Into<String>,
+    ) -> AsyncRemote {
+        AsyncRemote::with_backend(Backend::Store(store), prefix, description.into())
+    }
+
+    /// A local-directory remote rooted at `root` (created if missing): a folder or a
+    /// network share, no account needed. See [`local_dir`](crate::local_dir) for how it
+    /// gives compare-and-swap.
+    pub fn local_dir(root: impl AsRef<Path>, prefix: Prefix) -> Result<AsyncRemote, Error> {
+        let dir = LocalDir::open(root.as_ref())?;
+        let description = format!("local directory {}", root.as_ref().display());
+        Ok(AsyncRemote::with_backend(
+            Backend::Dir(Arc::new(dir)),
+            prefix,
+            description,
+        ))
+    }
+
+    /// The prefix every key is relative to.
+    pub fn prefix(&self) -> &Prefix {
+        &self.inner.prefix
+    }
+
+    /// A description of the backend, safe to print (no secrets).
+    pub fn description(&self) -> &str {
+        &self.inner.description
+    }
+
+    /// How many requests this remote (and its clones) has sent to the backend.
+    pub fn request_count(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The full key of `key`, as errors name it.
+    pub fn full_key(&self, key: &Key) -> String {
+        self.inner.prefix.full(key)
+    }
+
+    /// Reads `key`, refusing objects larger than `max_size` bytes before (and while)
+    /// downloading them.
+    pub async fn get(&self, key: &Key, max_size: u64) -> Result<Fetched, Error> {
+        self.count();
+        let full = self.full_key(key);
+        match &self.inner.backend {
+            Backend::Store(s) => store::get(s, full, max_size).await,
+            Backend::Dir(d) => {
+                let d = Arc::clone(d);
+                run_blocking(Operation::Get, full, move |full| d.get(&full, max_size)).await
+            }
+        }
+    }
+
+    /// Reads `key`'s metadata; `None` if it does not exist.
+    pub async fn head(&self, key: &Key) -> Result<Option<ObjectInfo>, Error> {
+        self.count();
+        let full = self.full_key(key);
+        let meta = match &self.inner.backend {
+            Backend::Store(s) => store::head(s, full).await?,
+            Backend::Dir(d) => {
+                let d = Arc::clone(d);
+                run_blocking(Operation::Head, full, move |full| d.head(&full)).await?
+            }
+        };
+        Ok(meta.map(|(size, last_modified, version)| ObjectInfo {
+            key: key.clone(),
+            size,
+            last_modified,
+            version,
+        }))
+    }
+
+    /// Writes `key` only if no object has that key; [`Error::AlreadyExists`] otherwise.
+    pub async fn put_create(&self, key: &Key, bytes: Bytes) -> Result<ObjectVersion, Error> {
+        self.put(key, bytes, PutKind::Create).await
+    }
+
+    /// Replaces `key` only if its current version is `expected`; [`Error::Precondition`]
+    /// otherwise (also when the object no longer exists).
+    pub async fn put_if_match(
+        &self,
+        key: &Key,
+        bytes: Bytes,
+        expected: &ObjectVersion,
+    ) -> Result<ObjectVersion, Error> {
+        self.put(key, bytes, PutKind::IfMatch(expected.clone()))
+            .await
+    }
+
+    /// Writes `key` unconditionally (for objects only this device writes, such as its
+    /// device record).
+    pub async fn put_overwrite(&self, key: &Key, bytes: Bytes) -> Result<ObjectVersion, Error> {
+        self.put(key, bytes, PutKind::Overwrite).await
+    }
+
+    async fn put(&self, key: &Key, bytes: Bytes, kind: PutKind) -> Result<ObjectVersion, Error> {
+        self.count();
+        let full = self.full_key(key);
+        match &self.inner.backend {
+            Backend::Store(s) => store::put(s, full, bytes, kind).await,
+            Backend::Dir(d) => {
+                let d = Arc::clone(d);
+                run_blocking(kind.operation(), full, move |full| {
+                    d.put(&full, &bytes, &kind)
+                })
+                .await
+            }
+        }
+    }
+
+    /// Every object under `under` (or under the whole prefix), sorted by key. Objects
+    /// whose keys are not valid [`Key`]s are skipped: cloud-sync never writes them.
+    pub async fn list(&self, under: Option<&Key>) -> Result<Vec<ObjectInfo>, Error> {
+        self.count();
+        let full = match under {
+            Some(key) => self.full_key(key),
+            None => self.inner.prefix.as_str().to_owned(),
+        };
+        let listed = match &self.inner.backend {
+            Backend::Store(s) => store::list(s, full).await?,
+            Backend::Dir(d) => {
+                let d = Arc::clone(d);
+                run_blocking(Operation::List, full, move |full| d.list(&full)).await?
+            }
+        };
+        let mut infos: Vec<ObjectInfo> = listed
+            .into_iter()
+            .filter_map(|(full, size, last_modified, version)| {
+                Some(ObjectInfo {
+                    key: self.inner.prefix.strip(&full)?,
+                    size,
+                    last_modified,
+                    version,
+                })
+            })
+            .collect();
+        infos.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(infos)
+    }
+
+    /// Deletes `key`; deleting an absent object succeeds.
+    pub async fn delete(&self, key: &Key) -> Result<(), Error> {
+        self.count();
+        let full = self.full_key(key);
+        match &self.inner.backend {
+            Backend::Store(s) => store::delete(s, full).await,
+            Backend::Dir(d) => {
+                let d = Arc::clone(d);
+                run_blocking(Operation::Delete, full, move |full| d.delete(&full)).await
+            }
+        }
+    }
+}
+
+/// The condition of a write.
+#[derive(Clone, Debug)]
+pub(crate) enum PutKind {
+    Create,
+    IfMatch(ObjectVersion),
+    Overwrite,
+}
+
+impl PutKind {
+    pub(crate) fn operation(&self) -> Operation {
+        match self {
+            PutKind::Create => Operation::PutCreate,
+            PutKind::IfMatch(_) => Operation::PutIfMatch,
+            PutKind::Overwrite => Operation::PutOverwrite,
+        }
+    }
+}
+
+/// Metadata as backends return it: size, time, version.
+pub(crate) type RawMeta = (u64, Option<DateTime<Utc>>, ObjectVersion);
+/// A listed object: full key plus metadata.
+pub(crate) type RawListed = (String, u64, Option<DateTime<Utc>>, ObjectVersion);
+
+/// Runs blocking file-system work off the async runtime's worker threads when there is a
+/// runtime, inline otherwise.
+async fn run_blocking<T: Send + 'static>(
+    operation: Operation,
+    full: String,
+    work: impl FnOnce(String) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return work(full);
+    }
+    let key = full.clone();
+    tokio::task::spawn_blocking(move || work(full))
+        .await
+        .map_err(|_| Error::TaskFailed { operation, key })?
+}

@@ -1,0 +1,334 @@
+//! Immutable, content-addressed, zstd-compressed snapshots.
+//!
+//! A snapshot's key is `snapshots/<sha256 of the uncompressed content>.zst`. It is
+//! written create-only and never changed, so two devices pushing the same content write
+//! one object, and a manifest can name it without trusting anything else. A download is
+//! accepted only when the stored size, the decompressed size and the sha256 all match
+//! what the manifest promised, and both sizes are bounded before any byte is buffered.
+
+use std::io::Read;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::digest::{is_sha256_hex, sha256_hex};
+use crate::error::{Error, Operation};
+use crate::key::Key;
+use crate::remote::Remote;
+
+/// The zstd level used for snapshots: fast, and within a few percent of level 9 on text.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Size bounds for everything cloud-sync downloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest manifest, backup entry, log entry or device record accepted (bytes).
+    pub max_metadata: u64,
+    /// Largest stored (compressed) snapshot accepted (bytes).
+    pub max_stored: u64,
+    /// Largest decompressed snapshot accepted (bytes): the zstd decompression bound.
+    pub max_content: u64,
+}
+
+impl Default for Limits {
+    /// 64 KiB of metadata; snapshots up to 1 GiB, stored or decompressed.
+    fn default() -> Limits {
+        Limits {
+            max_metadata: 64 * 1024,
+            max_stored: 1 << 30,
+            max_content: 1 << 30,
+        }
+    }
+}
+
+/// What a manifest or backup entry says about a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRef {
+    /// The object key, relative to the prefix: always `snapshots/<sha256>.zst`.
+    pub key: String,
+    /// sha256 of the uncompressed content, lowercase hex.
+    pub sha256: String,
+    /// Size of the uncompressed content.
+    pub size: u64,
+    /// Size of the stored (compressed) object.
+    pub stored_size: u64,
+}
+
+impl SnapshotRef {
+    /// Checks the reference before anything is read through it: the key must be a valid
+    /// key (no `..`, nothing outside the prefix) and exactly the content address of the
+    /// hash, and the sizes must be within `limits`.
+    pub fn validate(&self, limits: &Limits) -> Result<Key, Error> {
+        let key = Key::new(self.key.as_str())?;
+        if !is_sha256_hex(&self.sha256) {
+            return Err(Error::InvalidKey {
+                key: self.key.clone(),
+                reason: "the snapshot's sha256 is not 64 lowercase hex digits",
+            });
+        }
+        let expected = snapshot_key(&self.sha256)?;
+        if key != expected {
+            return Err(Error::InvalidKey {
+                key: self.key.clone(),
+                reason: "a snapshot key must be `snapshots/<its sha256>.zst`",
+            });
+        }
+        if self.stored_size > limits.max_stored {
+            return Err(Error::TooLarge {
+                what: "stored snapshot",
+                key: self.key.clone(),
+                size: self.stored_size,
+                limit: limits.max_stored,
+            });
+        }
+        if self.size > limits.max_content {
+            return Err(Error::TooLarge {
+                what: "decompressed snapshot",
+                key: self.key.clone(),
+                size: self.size,
+                limit: limits.max_content,
+            });
+        }
+        Ok(key)
+    }
+}
+
+/// The content address of content whose sha256 is `sha256`.
+pub fn snapshot_key(sha256: &str) -> Result<Key, Error> {
+    Key::new(format!("snapshots/{sha256}.zst"))
+}
+
+/// A compressed snapshot ready to upload.
+#[derive(Clone, Debug)]
+pub struct PreparedSnapshot {
+    /// The reference a manifest will carry.
+    pub reference: SnapshotRef,
+    /// The compressed bytes.
+    pub compressed: Bytes,
+}
+
+/// Hashes and compresses `content`.
+pub fn prepare(content: &[u8]) -> Result<PreparedSnapshot, Error> {
+    let sha256 = sha256_hex(content);
+    let key = snapshot_key(&sha256)?;
+    let compressed = zstd::bulk::compress(content, ZSTD_LEVEL).map_err(|source| Error::Codec {
+        operation: Operation::Compress,
+        key: key.to_string(),
+        source,
+    })?;
+    Ok(PreparedSnapshot {
+        reference: SnapshotRef {
+            key: key.to_string(),
+            sha256,
+            size: content.len() as u64,
+            stored_size: compressed.len() as u64,
+        },
+        compressed: compressed.into(),
+    })
+}
+
+/// Uploads a snapshot create-only, unless the remote already holds a valid one; returns
+/// the reference to publish (its `stored_size` is that of the object on the remote) and
+/// whether bytes were sent.
+///
+/// An object already under the key is kept when its size matches ours; otherwise it is
+/// downloaded and verified (another zstd version may compress differently), and replaced
+/// only if it is damaged.
+pub fn upload(
+    remote: &Remote,
+    snapshot: &PreparedSnapshot,
+    limits: &Limits,
+) -> Result<(SnapshotRef, bool), Error> {
+    let key = snapshot.reference.validate(limits)?;
+    if let Some(existing) = remote.head(&key)? {
+        if existing.size == snapshot.reference.stored_size {
+            return Ok((snapshot.reference.clone(), false));
+        }
+        let theirs = SnapshotRef {
+            stored_size: existing.size,
+            ..snapshot.reference.clone()
+        };
+        match download(remote, &theirs, limits) {
+            Ok(_) => return Ok((theirs, false)),
+            Err(Error::Integrity { .. } | Error::Codec { .. }) => {
+                remote.put_overwrite(&key, snapshot.compressed.clone())?;
+                return Ok((snapshot.reference.clone(), true));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match remote.put_create(&key, snapshot.compressed.clone()) {
+        // Another device uploaded the same content meanwhile: same address, same content.
+        Ok(_) | Err(Error::AlreadyExists { .. }) => Ok((snapshot.reference.clone(), true)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Downloads a snapshot and returns its content, verified against `reference`: stored
+/// size, decompressed size (bounded while decompressing) and sha256.
+pub fn download(
+    remote: &Remote,
+    reference: &SnapshotRef,
+    limits: &Limits,
+) -> Result<Vec<u8>, Error> {
+    let key = reference.validate(limits)?;
+    let full = remote.full_key(&key);
+    let fetched = remote.get(&key, reference.stored_size)?;
+    if fetched.bytes.len() as u64 != reference.stored_size {
+        return Err(Error::Integrity {
+            key: full,
+            problem: format!(
+                "{} bytes stored, the manifest says {}",
+                fetched.bytes.len(),
+                reference.stored_size
+            ),
+        });
+    }
+    let content = decompress_bounded(&fetched.bytes, reference.size, &full)?;
+    if content.len() as u64 != reference.size {
+        return Err(Error::Integrity {
+            key: full,
+            problem: format!(
+                "{} bytes after decompression, the manifest says {}",
+                content.len(),
+                reference.size
+            ),
+        });
+    }
+    let sha256 = sha256_hex(&content);
+    if sha256 != reference.sha256 {
+        return Err(Error::Integrity {
+            key: full,
+            problem: format!(
+                "content sha256 is {sha256}, the manifest says {}",
+                reference.sha256
+            ),
+        });
+    }
+    Ok(content)
+}
+
+/// Decompresses at most `limit` bytes; more is an error, not a truncation (a small
+/// object may expand without bound: a "zip bomb").
+fn decompress_bounded(compressed: &[u8], limit: u64, full: &str) -> Result<Vec<u8>, Error> {
+    let codec_error = |source| Error::Codec {
+        operation: Operation::Decompress,
+        key: full.to_owned(),
+        source,
+    };
+    let decoder = zstd::stream::read::Decoder::new(compressed).map_err(codec_error)?;
+    let mut content = Vec::with_capacity(usize::try_from(limit.min(1 << 26)).unwrap_or(0));
+    decoder
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(codec_error)?;
+    if content.len() as u64 > limit {
+        return Err(Error::TooLarge {
+            what: "decompressed snapshot",
+            key: full.to_owned(),
+            size: content.len() as u64,
+            limit,
+        });
+    }
+    Ok(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Prefix;
+
+    fn remote() -> Remote {
+        Remote::in_memory(Prefix::new("p").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_skip_when_present() {
+        let remote = remote();
+        let limits = Limits::default();
+        let snapshot = prepare(b"hello hello hello hello").unwrap();
+        let (reference, sent) = upload(&remote, &snapshot, &limits).unwrap();
+        assert!(sent);
+        let (_, sent_again) = upload(&remote, &snapshot, &limits).unwrap();
+        assert!(!sent_again, "a present snapshot is not sent again");
+        assert_eq!(
+            download(&remote, &reference, &limits).unwrap(),
+            b"hello hello hello hello"
+        );
+    }
+
+    #[test]
+    fn changed_bytes_fail_the_checksum() {
+        let remote = remote();
+        let limits = Limits::default();
+        let good = prepare(b"the real content").unwrap();
+        let evil = prepare(b"the evil content").unwrap();
+        // The evil bytes under the good address, same size.
+        let key = Key::new(good.reference.key.as_str()).unwrap();
+        remote.put_create(&key, evil.compressed.clone()).unwrap();
+        let reference = SnapshotRef {
+            stored_size: evil.reference.stored_size,
+            ..good.reference.clone()
+        };
+        let err = download(&remote, &reference, &limits).unwrap_err();
+        assert!(matches!(err, Error::Integrity { .. }), "{err}");
+    }
+
+    #[test]
+    fn decompression_is_bounded_by_the_manifest_size() {
+        let remote = remote();
+        let limits = Limits::default();
+        // 64 MiB of zeros compress to a few KiB: a manifest claiming 1 KiB must not make
+        // us inflate all of it.
+        let bomb = prepare(&vec![0u8; 64 << 20]).unwrap();
+        assert!(bomb.reference.stored_size < 64 * 1024);
+        let key = Key::new(bomb.reference.key.as_str()).unwrap();
+        remote.put_create(&key, bomb.compressed.clone()).unwrap();
+        let lying = SnapshotRef {
+            size: 1024,
+            ..bomb.reference.clone()
+        };
+        let err = download(&remote, &lying, &limits).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    size: 1025,
+                    limit: 1024,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let over_limit = Limits {
+            max_content: 1 << 20,
+            ..limits
+        };
+        assert!(matches!(
+            download(&remote, &bomb.reference, &over_limit),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reference_outside_the_prefix_is_rejected_before_any_request() {
+        let remote = remote();
+        let reference = SnapshotRef {
+            key: "../../x".into(),
+            sha256: sha256_hex(b"x"),
+            size: 1,
+            stored_size: 1,
+        };
+        let err = download(&remote, &reference, &Limits::default()).unwrap_err();
+        assert!(matches!(err, Error::InvalidKey { .. }), "{err}");
+        let elsewhere = SnapshotRef {
+            key: "devices/x.zst".into(),
+            ..reference
+        };
+        assert!(matches!(
+            download(&remote, &elsewhere, &Limits::default()),
+            Err(Error::InvalidKey { .. })
+        ));
+        assert_eq!(remote.request_count(), 0);
+    }
+}
