@@ -25,6 +25,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+mod identical;
+pub(crate) use identical::{all_identical, maps_identical};
+
 /// The data of one scalar, without its source text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScalarKind {

@@ -54,9 +54,10 @@
 //! | [`TableMut::remove_row`] | the row's line(s) |
 //! | [`TableMut::add_column`] | the header and **every row of that table** (inherent: each row needs its new cell); nothing else |
 //!
-//! Setting a value equal (by [`Value`]'s semantic equality) to the current one changes
-//! nothing, and an updated cell equal to the old one keeps its old text (`007` stays
-//! `007` when set to `7`).
+//! Setting a value identical to the current one ([`Value::is_identical`]: equal data, with
+//! floats compared bit for bit, so `0.0` and `-0.0` differ) changes nothing, and an
+//! updated cell identical to the old one keeps its old text (`007` stays `007` when set
+//! to `7`).
 //!
 //! A document can also follow a text that changed elsewhere (another program rewrote the
 //! file): [`Document::update_text`] reads again only the changed row line when one row is
@@ -330,7 +331,10 @@ impl Document {
     pub fn set(&mut self, path: impl KeyPath, value: impl Into<Value>) -> Result<(), Error> {
         let keys = path.to_keys()?;
         let value = value.into();
-        if self.root_value_at(&keys) == Some(&value) {
+        if self
+            .root_value_at(&keys)
+            .is_some_and(|current| current.is_identical(&value))
+        {
             return Ok(());
         }
         let mut expected = self.root().clone();
@@ -649,7 +653,7 @@ impl Document {
                 ),
             )
         })?;
-        if spanned.value != expected {
+        if !crate::value::maps_identical(&spanned.value, &expected) {
             return Err(Error::new(
                 ErrorKind::Unwritable,
                 "the edited text would not read back as the intended value; nothing was changed",

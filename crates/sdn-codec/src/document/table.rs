@@ -104,7 +104,7 @@ impl<'d> TableMut<'d> {
             return Err(row_not_found(index, table));
         }
         let cells = check_row(table, cells)?;
-        if table.rows[index] == cells {
+        if crate::value::all_identical(&table.rows[index], &cells) {
             return Ok(());
         }
         if self.doc.update_row_line(&self.keys, index, &cells) {
@@ -521,7 +521,8 @@ impl Document {
         let parsed = match crate::parse::parse_row_line(new_line, &table.columns, &self.options) {
             Ok(Some(parsed))
                 if parsed.iter().all(|cell| matches!(cell, Value::Scalar(_)))
-                    && expected.is_none_or(|expected| parsed.as_slice() == expected) =>
+                    && expected
+                        .is_none_or(|expected| crate::value::all_identical(&parsed, expected)) =>
             {
                 parsed
             }
@@ -712,7 +713,7 @@ fn changed_cell_splices(
 ) -> Result<Vec<Splice>, Error> {
     let mut splices = Vec::new();
     for ((range, old_cell), new_cell) in spans.into_iter().zip(old).zip(new) {
-        if old_cell == new_cell {
+        if old_cell.is_identical(new_cell) {
             continue;
         }
         let quoted = source[range.clone()].starts_with('"') && old_cell.as_str().is_some();

@@ -215,7 +215,7 @@ impl Parser<'_> {
             };
         }
         let rest = self.line_text_from(p);
-        let rest_value = rest.split(" #").next().unwrap_or(rest).trim_end();
+        let rest_value = super::scan::trim_blank_end(super::scan::before_comment(rest));
         if is_block_scalar_indicator(rest_value) {
             return Err(self.error(
                 p,
@@ -394,7 +394,7 @@ impl Parser<'_> {
     /// the line).
     fn array_value_line(&mut self, pos: usize) -> Result<Value, Error> {
         let rest = self.line_text_from(pos);
-        let rest_value = rest.split(" #").next().unwrap_or(rest).trim_end();
+        let rest_value = super::scan::trim_blank_end(super::scan::before_comment(rest));
         if is_block_scalar_indicator(rest_value) {
             return Err(self.error(
                 pos,

@@ -18,6 +18,7 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Limit};
 use crate::value::{Column, Map, ScalarKind, Value};
 
+pub(crate) use scan::trim_blank_end;
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
 /// Bounds for untrusted input (SPEC §10). Exceeding one is an
@@ -29,10 +30,14 @@ pub use spans::{EntrySpan, Spanned, TableHeader};
 /// let err = sdn_codec::parse(&deep).unwrap_err();
 /// assert_eq!(err.kind(), &ErrorKind::LimitExceeded { which: Limit::Depth });
 ///
-/// let options = ParseOptions { limits: Limits { max_string_len: Some(3), ..Limits::default() }, ..ParseOptions::default() };
+/// let options = ParseOptions::default().with_limits(Limits::default().with_max_string_len(Some(3)));
 /// assert!(sdn_codec::parse_with("a: abcd\n", &options).is_err());
 /// ```
+///
+/// The struct may gain fields: build it from [`Limits::default`] or
+/// [`Limits::untrusted`] and the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Maximum nesting depth of blocks and inline brackets (default 128). Values above
     /// [`Limits::HARD_MAX_DEPTH`] are treated as that value, so the parser's recursion
@@ -44,6 +49,8 @@ pub struct Limits {
     pub max_string_len: Option<usize>,
     /// Maximum total number of table cells (default: none).
     pub max_cells: Option<usize>,
+    /// Maximum number of columns of one table (default: none).
+    pub max_columns: Option<usize>,
 }
 
 impl Limits {
@@ -51,14 +58,45 @@ impl Limits {
     pub const HARD_MAX_DEPTH: usize = 256;
 
     /// Limits for input from untrusted sources: depth 128, 16 MiB of text, strings up
-    /// to 1 MiB, one million table cells.
+    /// to 1 MiB, one million table cells, 10,000 columns per table.
     pub fn untrusted() -> Self {
         Limits {
             max_depth: 128,
             max_size: Some(16 << 20),
             max_string_len: Some(1 << 20),
             max_cells: Some(1_000_000),
+            max_columns: Some(10_000),
         }
+    }
+
+    /// These limits with [`Limits::max_depth`] set to `max_depth`.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// These limits with [`Limits::max_size`] set to `max_size`.
+    pub fn with_max_size(mut self, max_size: Option<usize>) -> Self {
+        self.max_size = max_size;
+        self
+    }
+
+    /// These limits with [`Limits::max_string_len`] set to `max_string_len`.
+    pub fn with_max_string_len(mut self, max_string_len: Option<usize>) -> Self {
+        self.max_string_len = max_string_len;
+        self
+    }
+
+    /// These limits with [`Limits::max_cells`] set to `max_cells`.
+    pub fn with_max_cells(mut self, max_cells: Option<usize>) -> Self {
+        self.max_cells = max_cells;
+        self
+    }
+
+    /// These limits with [`Limits::max_columns`] set to `max_columns`.
+    pub fn with_max_columns(mut self, max_columns: Option<usize>) -> Self {
+        self.max_columns = max_columns;
+        self
     }
 }
 
@@ -69,18 +107,44 @@ impl Default for Limits {
             max_size: None,
             max_string_len: None,
             max_cells: None,
+            max_columns: None,
         }
     }
 }
 
-/// How to parse.
+/// How to parse. The struct may gain fields: build it from [`ParseOptions::default`]
+/// and the `with_*` methods.
+///
+/// ```
+/// use sdn_codec::{Limits, ParseOptions};
+/// let options = ParseOptions::default()
+///     .with_duplicate_keys(true)
+///     .with_limits(Limits::untrusted());
+/// assert_eq!(sdn_codec::parse_with("a: 1\na: 2\n", &options)?["a"].as_i64(), Some(2));
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseOptions {
     /// Accept a key written twice in one dict (the later value wins, at the position of
     /// the first). Default `false`: a duplicate is an [`ErrorKind::DuplicateKey`] error.
     pub allow_duplicate_keys: bool,
     /// Bounds for untrusted input.
     pub limits: Limits,
+}
+
+impl ParseOptions {
+    /// These options with [`ParseOptions::allow_duplicate_keys`] set to `allow`.
+    pub fn with_duplicate_keys(mut self, allow: bool) -> Self {
+        self.allow_duplicate_keys = allow;
+        self
+    }
+
+    /// These options with [`ParseOptions::limits`] set to `limits`.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
 }
 
 /// Parses a document with default options; the result is a [`Value::Dict`].
@@ -178,7 +242,7 @@ pub fn parse_slice_with(bytes: &[u8], options: &ParseOptions) -> Result<Value, E
 /// Reads and parses a file; every error carries the path.
 pub fn from_path(path: impl AsRef<Path>, options: &ParseOptions) -> Result<Value, Error> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&e, path))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::from_io(e, path))?;
     parse_slice_with(&bytes, options).map_err(|e| e.with_path(path))
 }
 
@@ -588,6 +652,19 @@ impl<'a> Parser<'a> {
                     which: Limit::Cells,
                 },
                 format!("more than the limit of {max} table cells"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn check_column_count(&self, n: usize, pos: usize) -> Result<(), Error> {
+        match self.options.limits.max_columns {
+            Some(max) if n > max => Err(self.error(
+                pos,
+                ErrorKind::LimitExceeded {
+                    which: Limit::Columns,
+                },
+                format!("table has more than the limit of {max} columns"),
             )),
             _ => Ok(()),
         }

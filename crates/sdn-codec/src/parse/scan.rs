@@ -3,6 +3,7 @@
 //! brackets) scan across line ends; the block parser resumes after them.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::Parser;
 use crate::bytescan::skip_to_any;
@@ -37,6 +38,22 @@ pub(crate) struct EntryHead {
     pub(crate) sep: Sep,
     /// Byte offset of the separator.
     pub(crate) sep_pos: usize,
+}
+
+/// `text` without the spaces and tabs at its end: the only characters a plain value
+/// loses (SPEC: every other character, Unicode whitespace included, is data).
+pub(crate) fn trim_blank_end(text: &str) -> &str {
+    text.trim_end_matches([' ', '\t'])
+}
+
+/// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
+/// or a tab.
+pub(crate) fn before_comment(rest: &str) -> &str {
+    let bytes = rest.as_bytes();
+    let end = (1..bytes.len())
+        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    &rest[..end]
 }
 
 /// Characters allowed in a plain key (SPEC §3).
@@ -308,7 +325,7 @@ impl Parser<'_> {
             Some(b'[' | b'{') => self.parse_inline(pos),
             _ => {
                 let end = self.scan_plain(pos, ctx)?;
-                let text = self.src[pos..end].trim_end();
+                let text = trim_blank_end(&self.src[pos..end]);
                 let value = self.plain_scalar(text, pos)?;
                 Ok((value, end))
             }
@@ -544,7 +561,7 @@ impl Parser<'_> {
                 Some(b'"' | b'[' | b'{') => self.parse_value_at(p, Context::Inline)?,
                 _ => {
                     let end = self.scan_cell_end(p);
-                    let text = self.src[p..end].trim_end();
+                    let text = trim_blank_end(&self.src[p..end]);
                     (self.plain_scalar(text, p)?, end)
                 }
             };
@@ -585,6 +602,8 @@ impl Parser<'_> {
     pub(crate) fn parse_column_names(&self, open: usize) -> Result<(Vec<Column>, usize), Error> {
         let line_end = self.line_end(open);
         let mut columns: Vec<Column> = Vec::new();
+        // Names seen so far: a set, so a header of n columns is checked in O(n).
+        let mut seen: HashSet<String> = HashSet::new();
         let mut p = open + 1;
         loop {
             p = self.skip_blank(p);
@@ -601,7 +620,7 @@ impl Parser<'_> {
             } else {
                 let rest = &self.src[p..line_end];
                 let len = rest.find([',', '|']).unwrap_or(rest.len());
-                let name = rest[..len].trim_end();
+                let name = trim_blank_end(&rest[..len]);
                 if name.is_empty() {
                     return Err(self.error(
                         p,
@@ -621,16 +640,14 @@ impl Parser<'_> {
                 }
                 (name.to_owned(), p + name.len())
             };
-            if columns
-                .iter()
-                .any(|c| c.name.as_deref() == Some(name.as_str()))
-            {
+            if !seen.insert(name.clone()) {
                 return Err(self.error(
                     name_pos,
                     ErrorKind::BadTableHeader,
                     format!("duplicate column name `{name}`"),
                 ));
             }
+            self.check_column_count(columns.len() + 1, name_pos)?;
             columns.push(Column::named(name));
             let q = self.skip_blank(end);
             match self.byte(q) {
@@ -693,6 +710,7 @@ impl Parser<'_> {
                     format!("unknown column type `{name}`; expected i64, f64, str or bool"),
                 )
             })?;
+            self.check_column_count(types.len() + 1, at)?;
             types.push(ty);
             p += part.len() + 1;
         }
