@@ -47,6 +47,7 @@ mod bytescan;
 pub mod de;
 pub mod document;
 pub mod error;
+pub mod format;
 pub mod parse;
 pub mod ser;
 pub mod value;
@@ -58,6 +59,7 @@ pub use de::{
 };
 pub use document::{Document, KeyPath, TableMut, TextUpdate};
 pub use error::{Error, ErrorKind, Limit, Result};
+pub use format::{FormatOptions, format, format_with};
 pub use parse::{
     EntrySpan, Limits, ParseOptions, Spanned, from_path, parse, parse_map_with, parse_slice,
     parse_slice_with, parse_spanned, parse_value_text, parse_with,

@@ -680,9 +680,10 @@ fn wrong_kind(expected: &'static str, found: &Value, keys: &[String]) -> Error {
             found: found.kind_name(),
         },
         format!(
-            "`{}` is a {}, not a {expected}",
+            "`{}` is {}, not {}",
             display_path(keys),
-            found.kind_name()
+            found.kind_with_article(),
+            crate::value::with_article(expected)
         ),
     )
 }

@@ -75,25 +75,7 @@ impl<'d> TableMut<'d> {
     /// row does, [`ErrorKind::AmbiguousRow`] when several do, [`ErrorKind::NotFound`]
     /// when there is no such column.
     pub fn find_row(&self, column: &str, key: &str) -> Result<Option<usize>, Error> {
-        let table = self.table();
-        let col = column_index(table, column)?;
-        let mut found = None;
-        for (i, row) in table.rows.iter().enumerate() {
-            if row.get(col).and_then(Value::text).is_some_and(|t| t == key) {
-                if let Some(first) = found {
-                    return Err(Error::new(
-                        ErrorKind::AmbiguousRow,
-                        format!(
-                            "rows {} and {} both have `{column}` = `{key}`",
-                            first + 1,
-                            i + 1
-                        ),
-                    ));
-                }
-                found = Some(i);
-            }
-        }
-        Ok(found)
+        self.table().find_row(column, key)
     }
 
     /// Replaces the cells of row `index` (one per column, in column order). Only the
@@ -282,20 +264,7 @@ fn clone_replacing(map: &Map, keys: &[String], replacement: Value) -> Option<Map
 }
 
 fn column_index(table: &Table, column: &str) -> Result<usize, Error> {
-    table
-        .column_index(column)
-        .or_else(|| {
-            column
-                .parse::<usize>()
-                .ok()
-                .filter(|&i| i < table.columns.len() && table.columns[i].name.is_none())
-        })
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("the table has no column `{column}`"),
-            )
-        })
+    crate::value::cell_column(table, column)
 }
 
 fn row_not_found(index: usize, table: &Table) -> Error {

@@ -192,6 +192,7 @@ impl Parser<'_> {
             };
             let p = self.skip_blank(after);
             if self.at_line_end_or_comment(p) {
+                self.note_comment(p);
                 self.consume(v);
             } else {
                 let (cells, end) = self.parse_row_cells(p, table.columns.len())?;
@@ -204,6 +205,7 @@ impl Parser<'_> {
         }
         let p = self.skip_blank(head.sep_pos + 1);
         if self.at_line_end_or_comment(p) {
+            self.note_comment(p);
             self.consume(v);
             return match self.peek() {
                 Some(n) if n.indent > v.indent => {
@@ -337,6 +339,7 @@ impl Parser<'_> {
                 self.consume(v);
                 let rest = self.skip_blank(v.start + 1);
                 if self.at_line_end_or_comment(rest) {
+                    self.note_comment(rest);
                     match self.peek() {
                         Some(n) if n.indent > v.indent => {
                             last_child = Some(n.indent);

@@ -187,10 +187,23 @@ pub fn parse_spanned(text: &str, options: &ParseOptions) -> Result<Spanned, Erro
 }
 
 fn parse_spanned_inner(text: &str, options: &ParseOptions, record: bool) -> Result<Spanned, Error> {
+    parse_with_comments(text, options, record).map(|(spanned, _)| spanned)
+}
+
+/// Parses like [`parse_spanned`] (with `record`) and also returns the sorted byte offsets
+/// (in `text` after a byte-order mark) of every comment's `#`.
+pub(crate) fn parse_with_comments(
+    text: &str,
+    options: &ParseOptions,
+    record: bool,
+) -> Result<(Spanned, Vec<usize>), Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new(text, options, record)?;
     let (value, entries) = parser.parse_root()?;
-    Ok(Spanned { value, entries })
+    let mut comments = parser.comments.into_inner();
+    comments.sort_unstable();
+    comments.dedup();
+    Ok((Spanned { value, entries }, comments))
 }
 
 /// Reads `line` (one line without its line end) exactly as a table body reads one of
@@ -410,6 +423,8 @@ pub(crate) struct Parser<'a> {
     max_depth: usize,
     cells: usize,
     record: bool,
+    /// With `record`: the byte offset of every comment's `#` (unsorted, maybe repeated).
+    comments: std::cell::RefCell<Vec<usize>>,
 }
 
 impl<'a> Parser<'a> {
@@ -446,6 +461,7 @@ impl<'a> Parser<'a> {
             max_depth: options.limits.max_depth.min(Limits::HARD_MAX_DEPTH),
             cells: 0,
             record,
+            comments: std::cell::RefCell::new(Vec::new()),
         };
         if let Some(max) = options.limits.max_size
             && src.len() > max
@@ -535,6 +551,13 @@ impl<'a> Parser<'a> {
             if let Some(v) = self.view_of(self.next_line) {
                 return Some(v);
             }
+            if self.record {
+                let (start, end) = self.lines[self.next_line];
+                let p = self.skip_blank(start);
+                if p < end {
+                    self.note_comment(p);
+                }
+            }
             self.next_line += 1;
         }
         None
@@ -568,9 +591,17 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// With `record`, notes the comment at `pos` if one starts there.
+    pub(crate) fn note_comment(&self, pos: usize) {
+        if self.record && self.is_comment_at(pos) {
+            self.comments.borrow_mut().push(pos);
+        }
+    }
+
     pub(crate) fn expect_line_rest_blank(&self, pos: usize) -> Result<(), Error> {
         let p = self.skip_blank(pos);
         if self.at_line_end_or_comment(p) {
+            self.note_comment(p);
             Ok(())
         } else {
             Err(self.error(

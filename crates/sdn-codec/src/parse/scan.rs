@@ -171,6 +171,7 @@ impl Parser<'_> {
                 pos += 1;
             }
             if self.is_comment_at(pos) {
+                self.note_comment(pos);
                 while pos < bytes.len() && bytes[pos] != b'\n' {
                     pos += 1;
                 }
