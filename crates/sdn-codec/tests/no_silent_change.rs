@@ -168,3 +168,54 @@ fn option_structs_are_built_with_methods() {
     assert!(options.allow_duplicate_keys);
     assert_eq!(options.limits, limits);
 }
+
+#[test]
+fn the_canonical_writer_uses_spellings_every_sdn_reader_reads() {
+    let v = sdn_codec::parse(
+        "deps:\n    - project: \"../compiler\"\n      kind: lib\n    - project: \"../lib\"\nm:\n    -\n        - 1\n        - [2]\n\".hidden\": 1\n\"/abs\": 2\n",
+    )
+    .unwrap();
+    let text = sdn_codec::to_canonical_string(&v).unwrap();
+    assert_eq!(
+        text,
+        "deps:\n    - {project: \"../compiler\", kind: lib}\n    - {project: \"../lib\"}\nm: [[1, [2]]]\n\".hidden\": 1\n\"/abs\": 2\n"
+    );
+    assert_eq!(sdn_codec::parse(&text).unwrap(), v);
+    // Never the `- key: value` block or a bare `-` line, however long the items are.
+    let long = sdn_codec::parse(&format!(
+        "a: [{{k: \"{}\", j: 1}}, [[1], \"{}\"]]\n",
+        "x".repeat(100),
+        "y".repeat(100)
+    ))
+    .unwrap();
+    let text = sdn_codec::to_canonical_string(&long).unwrap();
+    assert!(
+        text.lines()
+            .all(|l| l.trim() != "-" && !l.trim_start().starts_with("- k:")),
+        "{text}"
+    );
+    assert_eq!(sdn_codec::parse(&text).unwrap(), long);
+    // Document edits write the same way.
+    let mut doc = Document::parse("x: 1\n").unwrap();
+    doc.set("deps", v["deps"].clone()).unwrap();
+    assert_eq!(
+        doc.as_str(),
+        "x: 1\ndeps:\n    - {project: \"../compiler\", kind: lib}\n    - {project: \"../lib\"}\n"
+    );
+}
+
+#[test]
+fn format_keeps_comments_and_spellings_and_is_stable() {
+    let text = "\u{feff}# head\r\n\r\n\r\nv: 1.10\r\nt |a, b| 1, 2  # inline row\r\n  # between\r\n  3, 4\r\nd:\r\n  k: [1,  # one\r\n      2]\r\n  # tail of d\r\n# end\r\n\r\n";
+    let formatted = sdn_codec::format(text).unwrap();
+    assert_eq!(
+        formatted,
+        "# head\n\nv: 1.10\nt |a, b| # inline row\n    1, 2\n    # between\n    3, 4\nd:\n    k: [1, 2] # one\n    # tail of d\n# end\n"
+    );
+    assert_eq!(sdn_codec::format(&formatted).unwrap(), formatted);
+    let bare = sdn_codec::FormatOptions::default().keep_comments(false);
+    assert_eq!(
+        sdn_codec::format_with(text, &bare).unwrap(),
+        "v: 1.10\nt |a, b|\n    1, 2\n    3, 4\nd:\n    k: [1, 2]\n"
+    );
+}
