@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use super::expected::RootEdit;
 use super::layout::Lines;
 use super::layout::Scanner;
 use super::{Document, Splice, not_found, parent_dict, root_value_mut, table_at};
@@ -214,9 +215,9 @@ impl<'d> TableMut<'d> {
             Some(splices) => splices,
             None => doc.entry_value_splices(span, &new)?,
         };
-        // The root with the new table in place, cloning everything but the old table
-        // (which is replaced anyway): the value the edited text must read back as.
-        let expected = match clone_replacing(doc.root(), &self.keys, new) {
+        // The top-level entry with the new table in place, cloning everything in it but
+        // the old table (which is replaced anyway): what the edited text must read back as.
+        let expected = match entry_replacing(doc.root(), &self.keys, new) {
             Some(expected) => expected,
             // Not reached: `table_at` found the table through dicts. Should that ever
             // not hold, report what looking up the parent reports.
@@ -239,6 +240,24 @@ impl std::fmt::Debug for TableMut<'_> {
 
 /// A copy of `map` with the value at `keys` (reached through dicts) replaced by
 /// `replacement`, without cloning the value replaced; `None` when `keys` names nothing.
+/// The edit that puts `replacement` at `keys` (through dicts) under `root`.
+fn entry_replacing(root: &Map, keys: &[String], replacement: Value) -> Option<RootEdit> {
+    let (first, rest) = keys.split_first()?;
+    let entry = if rest.is_empty() {
+        replacement
+    } else {
+        Value::Dict(clone_replacing(
+            root.get(first)?.as_dict()?,
+            rest,
+            replacement,
+        )?)
+    };
+    Some(RootEdit {
+        key: first.clone(),
+        entry: Some(entry),
+    })
+}
+
 fn clone_replacing(map: &Map, keys: &[String], replacement: Value) -> Option<Map> {
     let (first, rest) = keys.split_first()?;
     let position = map.position(first)?;
