@@ -168,22 +168,7 @@ struct Formatter<'a> {
 
 impl<'a> Formatter<'a> {
     fn new(src: &'a str, comments: &[usize], options: &FormatOptions) -> Self {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for (i, b) in src.bytes().enumerate() {
-            if b == b'\n' {
-                let end = if i > start && src.as_bytes()[i - 1] == b'\r' {
-                    i - 1
-                } else {
-                    i
-                };
-                lines.push((start, end));
-                start = i + 1;
-            }
-        }
-        if start < src.len() {
-            lines.push((start, src.len()));
-        }
+        let lines = crate::document::line_ranges(src);
         let mut comment = vec![None; lines.len()];
         let mut line = 0;
         for &pos in comments {

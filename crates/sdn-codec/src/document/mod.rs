@@ -108,6 +108,7 @@ use crate::value::{Map, Table, Value};
 use crate::write::{format_inline, map_to_canonical_string};
 
 use expected::RootEdit;
+pub(crate) use layout::line_ranges;
 use layout::{EntryValue, Lines, Scanner, indent_width, line_ending, reindent};
 pub use path::KeyPath;
 use path::display_path;

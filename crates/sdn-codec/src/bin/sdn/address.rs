@@ -5,7 +5,7 @@
 //! column). A number names an array item or a table row where the value is an array or
 //! a table, and a key where it is a dict.
 
-use sdn_codec::{Document, Table, Value};
+use sdn_codec::{Document, KeyPath, Table, Value};
 
 /// One step of an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,21 +23,23 @@ pub fn parse(path: &str) -> Result<Vec<Step>, String> {
     let mut chars = path.chars().peekable();
     loop {
         // One key (quoted or plain), then any `[column=key]` selectors.
-        let mut key = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
+        let key = if chars.peek() == Some(&'"') {
+            // The quoted key up to its closing quote, decoded by the library's path rules.
+            let mut literal = String::from(chars.next().unwrap_or('"'));
+            let mut escaped = false;
             loop {
-                match chars.next() {
-                    None => return Err(bad("unterminated quoted key")),
-                    Some('"') => break,
-                    Some('\\') => match chars.next() {
-                        Some(c @ ('"' | '\\')) => key.push(c),
-                        _ => return Err(bad("in a quoted key only `\\\"` and `\\\\` are escapes")),
-                    },
-                    Some(c) => key.push(c),
+                let c = chars.next().ok_or_else(|| bad("unterminated quoted key"))?;
+                literal.push(c);
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => break,
+                    _ => escaped = false,
                 }
             }
+            let keys = literal.to_keys().map_err(|e| e.message().to_owned())?;
+            keys.concat()
         } else {
+            let mut key = String::new();
             while let Some(&c) = chars.peek() {
                 if c == '.' || c == '[' {
                     break;
@@ -48,7 +50,8 @@ pub fn parse(path: &str) -> Result<Vec<Step>, String> {
             if key.is_empty() {
                 return Err(bad("empty key"));
             }
-        }
+            key
+        };
         steps.push(Step::Key(key));
         while chars.peek() == Some(&'[') {
             chars.next();

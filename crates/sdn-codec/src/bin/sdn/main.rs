@@ -256,7 +256,7 @@ fn show(key: &str, value: &Value) -> Result<String, sdn_codec::Error> {
 }
 
 fn get(file: &Path, path: &str) -> Result<(), Failure> {
-    let steps = address::parse(path).map_err(Failure::Invalid)?;
+    let steps = address::parse(path).map_err(|why| Failure::Invalid(format!("error: {why}")))?;
     let text = read_sdn_text(file)?;
     let value = sdn_codec::parse(&text).map_err(|e| invalid(e, file))?;
     let found = address::get(&value, &steps)
@@ -315,7 +315,7 @@ fn typed_value(text: Option<&str>, as_json: bool, ty: Option<ValueType>) -> Resu
 }
 
 fn set(file: &Path, path: &str, value: Value) -> Result<(), Failure> {
-    let steps = address::parse(path).map_err(Failure::Invalid)?;
+    let steps = address::parse(path).map_err(|why| Failure::Invalid(format!("error: {why}")))?;
     let text = read_sdn_text(file)?;
     let mut doc = Document::parse(&text).map_err(|e| invalid(e, file))?;
     // Only a fingerprint of the old text is kept: the document holds its own copy.
