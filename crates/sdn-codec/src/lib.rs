@@ -9,7 +9,8 @@
 //! # Guarantees
 //!
 //! - **No silent data change.** Every byte of a value survives parsing, or parsing fails
-//!   with an [`Error`] naming line and column (and showing the line with a caret).
+//!   with an [`Error`] naming line and column (and showing the line, or a bounded
+//!   excerpt of a long line, with a caret).
 //!   Integer overflow, unterminated quotes/brackets, duplicate keys, wrong cell counts,
 //!   INI/TOML sections, SDL blocks and YAML block scalars are errors.
 //! - **Source text is kept.** Every scalar remembers the exact text it was read from
