@@ -219,3 +219,18 @@ fn format_keeps_comments_and_spellings_and_is_stable() {
         "v: 1.10\nt |a, b|\n    1, 2\n    3, 4\nd:\n    k: [1, 2]\n"
     );
 }
+
+#[test]
+fn a_refused_edit_leaves_the_document_as_it_was() {
+    // The edited text is over the size limit, so reading it back fails: the edit is
+    // refused after the old value was set aside, and the document must be whole again.
+    let options = ParseOptions::default().with_limits(Limits::default().with_max_size(Some(12)));
+    let mut doc = Document::parse_with("a: 1\nb: [2]\n", &options).unwrap();
+    let err = doc.set("c", "far too long for the limit").unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unwritable, "{err}");
+    assert_eq!(doc.as_str(), "a: 1\nb: [2]\n");
+    assert_eq!(doc.get("a").and_then(Value::as_i64), Some(1));
+    assert_eq!(doc.get("b.0").and_then(Value::as_i64), Some(2));
+    doc.set("a", 3).unwrap();
+    assert_eq!(doc.as_str(), "a: 3\nb: [2]\n");
+}

@@ -640,8 +640,8 @@ impl Document {
         // Back to front, so earlier offsets stay valid; at one offset, a removal before
         // an insertion so the insertion is not removed with it.
         splices.sort_by_key(|s| std::cmp::Reverse((s.range.start, s.range.end)));
-        let mut body = self.body().to_owned();
-        let mut limit = body.len();
+        let mut text = self.text.clone();
+        let mut limit = self.body().len();
         for splice in &splices {
             if splice.range.end > limit || splice.range.start > splice.range.end {
                 return Err(Error::new(
@@ -649,40 +649,46 @@ impl Document {
                     "overlapping edits (internal)",
                 ));
             }
-            body.replace_range(splice.range.clone(), &splice.text);
+            let range = self.bom + splice.range.start..self.bom + splice.range.end;
+            text.replace_range(range, &splice.text);
             limit = splice.range.start;
         }
         // A body starting with U+FEFF (a key beginning with it that an edit made the
         // first line) would lose that character to byte-order-mark stripping: a
         // byte-order mark in front keeps it data.
-        let bom = if self.bom == 0 && body.starts_with('\u{feff}') {
+        let bom = if self.bom == 0 && text.starts_with('\u{feff}') {
+            text.insert(0, '\u{feff}');
             '\u{feff}'.len_utf8()
         } else {
             self.bom
         };
-        let mut text = String::with_capacity(bom + body.len());
-        text.push_str(if bom == self.bom {
-            &self.text[..self.bom]
-        } else {
-            "\u{feff}"
-        });
-        text.push_str(&body);
-        let spanned = parse_spanned(&text, &self.options).map_err(|e| {
-            Error::new(
+        // The old value is dropped while the edited text is read, so a large file is
+        // held as one value, not two; what the edit must keep is checked against a
+        // fingerprint of it. A refused edit reads the unchanged text again.
+        let unchanged = expected.unchanged_part(self.root());
+        self.value = Value::null();
+        let checked = match parse_spanned(&text, &self.options) {
+            Err(e) => Err(Error::new(
                 ErrorKind::Unwritable,
                 format!(
                     "the edit would produce text that does not parse ({} at line {}); nothing was changed",
                     e.message(),
                     e.line()
                 ),
-            )
-        })?;
-        if !expected.matches(self.root(), &spanned.value) {
-            return Err(Error::new(
+            )),
+            Ok(spanned) if expected.matches(&unchanged, &spanned.value) => Ok(spanned),
+            Ok(_) => Err(Error::new(
                 ErrorKind::Unwritable,
                 "the edited text would not read back as the intended value; nothing was changed",
-            ));
-        }
+            )),
+        };
+        let spanned = match checked {
+            Ok(spanned) => spanned,
+            Err(refused) => {
+                self.value = crate::parse::parse_with(&self.text, &self.options)?;
+                return Err(refused);
+            }
+        };
         self.bom = bom;
         self.lines = Lines::new(&text[bom..]);
         self.text = text;
