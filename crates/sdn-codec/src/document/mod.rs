@@ -68,9 +68,13 @@
 //! - [`Document::parse`] accepts exactly what [`crate::parse_with`] accepts, and
 //!   [`Document::value`] is always what the parser reads from [`Document::as_str`].
 //! - Every edit is checked before it is kept: the edited text is parsed again and must
-//!   read back as exactly the intended value. Otherwise the edit fails with
-//!   [`ErrorKind::Unwritable`] and the document is unchanged. So an edit never changes
-//!   data it was not asked to change, and never leaves text that does not parse.
+//!   read back as exactly the intended value (floats bit for bit). Otherwise the edit
+//!   fails with [`ErrorKind::Unwritable`] and the document is unchanged. So an edit
+//!   never changes data it was not asked to change, and never leaves text that does not
+//!   parse. (The edited entry is compared in full; the entries it must leave alone are
+//!   compared through a 128-bit fingerprint of their data, so that the old value need
+//!   not be held while the new text is read: an edit of a large file holds one parsed
+//!   value, not two.)
 //!   (The commonest edit, a row update of a row written on a line of its own with
 //!   scalar cells, is checked by parsing that one line exactly as the table body reads
 //!   its row lines: the line keeps its indentation and stays one line, so no other line
