@@ -403,6 +403,16 @@ impl fmt::Display for Inner {
     }
 }
 
+/// Text from the input as a message quotes it: whole when short, else its first 60
+/// characters and `…` (a 20 MB number or key must not make a 20 MB message).
+pub(crate) fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
 /// `text` cut to at most [`MAX_EXCERPT_CHARS`] characters around the 1-based `column`:
 /// the excerpt, how many characters were left out before it, and whether any were left
 /// out after it.

@@ -113,6 +113,20 @@ fn errors_show_a_bounded_excerpt_of_a_huge_line() {
     let caret = lines[lines.len() - 1];
     let at = caret.chars().count() - 1;
     assert_eq!(source.chars().nth(at), Some(','), "{shown}");
+    // Messages quote text from the input shortened too: a huge number or key.
+    for text in [
+        format!("a: {}\n", "9".repeat(1 << 20)),
+        format!("{k}: 1\n{k}: 2\n", k = "k".repeat(1 << 20)),
+        format!("t |{c}, {c}|\n", c = "c".repeat(1 << 20)),
+    ] {
+        let shown = sdn_codec::parse(&text).unwrap_err().to_string();
+        assert!(
+            shown.len() < 1_000,
+            "{} bytes: {}",
+            shown.len(),
+            &shown[..200]
+        );
+    }
     // Short lines are shown whole, as before.
     let err = sdn_codec::parse("a: 1\nb: \"open\n").unwrap_err();
     assert_eq!(err.line_text(), Some("b: \"open"));

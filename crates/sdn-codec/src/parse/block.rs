@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::scan::{Context, EntryHead, Sep};
 use super::{EntrySpan, LineView, Parser};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, shorten};
 use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
 
 /// What a block's value parse produced besides the value: spans for editors.
@@ -378,7 +378,8 @@ impl Parser<'_> {
                         format!(
                             "`{}` looks like a dict entry, but this block is a list (its first line is not an entry); \
                              write `- {}: ...` for a dict item or quote the text",
-                            head.key, head.key
+                            shorten(&head.key),
+                            shorten(&head.key)
                         ),
                     ));
                 }
@@ -417,7 +418,7 @@ fn convert_cell(cell: Value, ty: ColumnType) -> Result<Value, String> {
         Some(s) => format!(
             "{} `{}`",
             cell.kind_name(),
-            s.source_text().map_or_else(|| s.text(), Into::into)
+            shorten(&s.source_text().map_or_else(|| s.text(), Into::into))
         ),
         None => cell.kind_name().to_owned(),
     };

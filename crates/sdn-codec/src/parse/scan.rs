@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use super::Parser;
 use crate::bytescan::skip_to_any;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, shorten};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
 /// A typed-table row written as a tuple: its cells and the offset of its `(`.
@@ -131,7 +131,8 @@ pub(crate) fn type_plain(text: &str) -> Result<ScalarKind, (ErrorKind, String)> 
                 return Err((
                     ErrorKind::IntegerOutOfRange,
                     format!(
-                        "integer `{text}` is outside the 64-bit range; quote it to keep it as text"
+                        "integer `{}` is outside the 64-bit range; quote it to keep it as text",
+                        shorten(text)
                     ),
                 ));
             }
@@ -142,7 +143,8 @@ pub(crate) fn type_plain(text: &str) -> Result<ScalarKind, (ErrorKind, String)> 
                 return Err((
                     ErrorKind::NonFiniteFloat,
                     format!(
-                        "float `{text}` is too large for a 64-bit float; quote it to keep it as text"
+                        "float `{}` is too large for a 64-bit float; quote it to keep it as text",
+                        shorten(text)
                     ),
                 ));
             }
@@ -495,7 +497,8 @@ impl Parser<'_> {
                         q,
                         ErrorKind::Syntax,
                         format!(
-                            "expected `:` after the key `{key}`, found `{}`",
+                            "expected `:` after the key `{}`, found `{}`",
+                            shorten(&key),
                             self.char_at(q)
                         ),
                     ),
@@ -535,7 +538,10 @@ impl Parser<'_> {
                         key: key.clone(),
                         first_line,
                     },
-                    format!("duplicate key `{key}` (first defined at line {first_line})"),
+                    format!(
+                        "duplicate key `{}` (first defined at line {first_line})",
+                        shorten(&key)
+                    ),
                 ));
             }
             map.insert(key, value);
@@ -634,7 +640,8 @@ impl Parser<'_> {
                         p + bad,
                         ErrorKind::BadTableHeader,
                         format!(
-                            "column name `{name}` contains `{}`; quote it",
+                            "column name `{}` contains `{}`; quote it",
+                            shorten(name),
                             name[bad..].chars().next().unwrap_or(' ')
                         ),
                     ));
@@ -645,7 +652,7 @@ impl Parser<'_> {
                 return Err(self.error(
                     name_pos,
                     ErrorKind::BadTableHeader,
-                    format!("duplicate column name `{name}`"),
+                    format!("duplicate column name `{}`", shorten(&name)),
                 ));
             }
             self.check_column_count(columns.len() + 1, name_pos)?;
@@ -708,7 +715,10 @@ impl Parser<'_> {
                     ErrorKind::UnknownColumnType {
                         name: name.to_owned(),
                     },
-                    format!("unknown column type `{name}`; expected i64, f64, str or bool"),
+                    format!(
+                        "unknown column type `{}`; expected i64, f64, str or bool",
+                        shorten(name)
+                    ),
                 )
             })?;
             self.check_column_count(types.len() + 1, at)?;
