@@ -254,18 +254,17 @@ impl<'a> Formatter<'a> {
                 self.pending_blank |= self.keep_comments;
                 continue;
             }
-            let Some(pos) = self.comment.get(line).copied().flatten() else {
+            if self.comment.get(line).copied().flatten().is_none() {
                 return Err(unwritable(format!(
                     "line {} belongs to no entry (internal error); nothing was written",
                     line + 1
                 )));
-            };
+            }
             if let Some(c) = self.comment_of(line) {
                 let at = match inner {
                     Some(inner) if self.source_indent(line) > level_indent => inner,
                     _ => indent,
                 };
-                debug_assert!(pos >= self.lines[line].0);
                 self.emit(at, c);
             }
         }
