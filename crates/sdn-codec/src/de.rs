@@ -363,9 +363,7 @@ pub(crate) fn in_context(err: Error, segment: &dyn fmt::Display) -> Error {
     if err.line() > 0 {
         out = out.with_position_if_missing(err.line(), err.column());
     }
-    if let Some(text) = err.line_text() {
-        out = out.with_line_text(text);
-    }
+    out = out.with_excerpt_of(&err);
     if let Some(path) = err.path() {
         out = out.with_path(path);
     }

@@ -18,6 +18,7 @@ use crate::value::ColumnType;
 
 /// Which limit of [`crate::Limits`] was exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Limit {
     /// Nesting depth of blocks and inline brackets.
     Depth,
@@ -27,6 +28,8 @@ pub enum Limit {
     StringLength,
     /// Total number of table cells.
     Cells,
+    /// Number of columns of one table.
+    Columns,
 }
 
 impl fmt::Display for Limit {
@@ -36,6 +39,7 @@ impl fmt::Display for Limit {
             Limit::Size => "document size",
             Limit::StringLength => "string length",
             Limit::Cells => "table cell count",
+            Limit::Columns => "table column count",
         })
     }
 }
@@ -145,9 +149,20 @@ struct Inner {
     message: String,
     line: usize,
     column: usize,
+    /// The offending line, or an excerpt of it around the column.
     line_text: Option<String>,
+    /// Characters of the line left out before `line_text` (0 when it starts the line).
+    excerpt_skipped: usize,
+    /// True when characters of the line were left out after `line_text`.
+    excerpt_cut: bool,
     path: Option<PathBuf>,
+    /// The I/O error behind an [`ErrorKind::Io`] error.
+    io: Option<std::io::Error>,
 }
+
+/// Longest line excerpt (in characters) an error keeps: a longer line is cut to a window
+/// around the column, so a 20 MB line never ends up in a message.
+pub const MAX_EXCERPT_CHARS: usize = 160;
 
 /// An SDN error: kind, message, position (1-based line and column; 0 when the error has
 /// no position, e.g. a writer error), the offending line, and optionally a path.
@@ -161,9 +176,24 @@ struct Inner {
 /// let err = err.with_path("config.sdn");
 /// assert!(err.to_string().contains("config.sdn"));
 /// ```
-#[derive(thiserror::Error)]
-#[error("error: {0}")]
 pub struct Error(Box<Inner>);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.0)
+    }
+}
+
+/// The source of an I/O error is the [`std::io::Error`] itself; its text is not repeated
+/// in `Display`.
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .io
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl Error {
     /// An error with no position.
@@ -174,7 +204,10 @@ impl Error {
             line: 0,
             column: 0,
             line_text: None,
+            excerpt_skipped: 0,
+            excerpt_cut: false,
             path: None,
+            io: None,
         }))
     }
 
@@ -191,9 +224,32 @@ impl Error {
         Error::new(ErrorKind::Custom, message.to_string())
     }
 
-    /// An I/O error while handling `path`.
+    /// An I/O error while handling `path`, keeping a copy of `err` (its kind and text)
+    /// as the [`source`](std::error::Error::source). Prefer [`Error::from_io`], which
+    /// keeps the error itself.
     pub fn io(err: &std::io::Error, path: impl Into<PathBuf>) -> Self {
-        Error::new(ErrorKind::Io(err.kind()), err.to_string()).with_path(path)
+        Error::from_io(std::io::Error::new(err.kind(), err.to_string()), path)
+    }
+
+    /// An I/O error while handling `path`; `err` becomes the
+    /// [`source`](std::error::Error::source) (so `Display` does not repeat its text).
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let err = sdn_codec::from_path("/no/such/file.sdn", &Default::default()).unwrap_err();
+    /// let io = err.source().and_then(|s| s.downcast_ref::<std::io::Error>()).unwrap();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// assert!(!err.to_string().contains(&io.to_string()));
+    /// ```
+    pub fn from_io(err: std::io::Error, path: impl Into<PathBuf>) -> Self {
+        let mut e = Error::new(ErrorKind::Io(err.kind()), "cannot read the file").with_path(path);
+        e.0.io = Some(err);
+        e
+    }
+
+    /// The I/O error behind an [`ErrorKind::Io`] error.
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        self.0.io.as_ref()
     }
 
     /// Attaches the path of the file the input came from.
@@ -203,8 +259,25 @@ impl Error {
     }
 
     /// Attaches the text of the offending line (shown under the message with a caret).
+    /// A line longer than [`MAX_EXCERPT_CHARS`] is cut to a window around the column
+    /// (set the position first).
     pub fn with_line_text(mut self, text: impl Into<String>) -> Self {
-        self.0.line_text = Some(text.into());
+        self.set_line_excerpt(&text.into());
+        self
+    }
+
+    fn set_line_excerpt(&mut self, text: &str) {
+        let (excerpt, skipped, cut) = excerpt(text, self.0.column);
+        self.0.line_text = Some(excerpt);
+        self.0.excerpt_skipped = skipped;
+        self.0.excerpt_cut = cut;
+    }
+
+    /// Takes the line excerpt of `other` (an error at the same position).
+    pub(crate) fn with_excerpt_of(mut self, other: &Error) -> Self {
+        self.0.line_text.clone_from(&other.0.line_text);
+        self.0.excerpt_skipped = other.0.excerpt_skipped;
+        self.0.excerpt_cut = other.0.excerpt_cut;
         self
     }
 
@@ -220,11 +293,11 @@ impl Error {
     /// Fills in the line text from the whole `input` when missing (used by parsers that
     /// know only positions while working).
     pub fn with_source(mut self, input: &str) -> Self {
-        if self.0.line_text.is_none() && self.0.line > 0 {
-            self.0.line_text = input
-                .split('\n')
-                .nth(self.0.line - 1)
-                .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned());
+        if self.0.line_text.is_none()
+            && self.0.line > 0
+            && let Some(line) = input.split('\n').nth(self.0.line - 1)
+        {
+            self.set_line_excerpt(line.strip_suffix('\r').unwrap_or(line));
         }
         self
     }
@@ -250,7 +323,8 @@ impl Error {
         self.0.column
     }
 
-    /// The text of the offending line, without its line end.
+    /// The text of the offending line, without its line end; for a line longer than
+    /// [`MAX_EXCERPT_CHARS`], the excerpt of it around the column that `Display` shows.
     pub fn line_text(&self) -> Option<&str> {
         self.0.line_text.as_deref()
     }
@@ -270,6 +344,7 @@ impl fmt::Debug for Error {
             .field("column", &self.0.column)
             .field("line_text", &self.0.line_text)
             .field("path", &self.0.path)
+            .field("io", &self.0.io)
             .finish()
     }
 }
@@ -296,7 +371,7 @@ impl fmt::Display for Inner {
             // up whatever the terminal's tab width.
             let prefix: String = text
                 .chars()
-                .take(e.column.saturating_sub(1))
+                .take(e.column.saturating_sub(1 + e.excerpt_skipped))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             // Control characters (a stray CR, say) are shown as their visible symbols
@@ -310,10 +385,47 @@ impl fmt::Display for Inner {
                     c => c,
                 })
                 .collect();
-            write!(f, "\n{pad} |\n{number} | {shown}\n{pad} | {prefix}^")?;
+            let (before, after) = (
+                if e.excerpt_skipped > 0 { "…" } else { "" },
+                if e.excerpt_cut { "…" } else { "" },
+            );
+            let prefix = if before.is_empty() {
+                prefix
+            } else {
+                format!(" {prefix}")
+            };
+            write!(
+                f,
+                "\n{pad} |\n{number} | {before}{shown}{after}\n{pad} | {prefix}^"
+            )?;
         }
         Ok(())
     }
+}
+
+/// Text from the input as a message quotes it: whole when short, else its first 60
+/// characters and `…` (a 20 MB number or key must not make a 20 MB message).
+pub(crate) fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
+/// `text` cut to at most [`MAX_EXCERPT_CHARS`] characters around the 1-based `column`:
+/// the excerpt, how many characters were left out before it, and whether any were left
+/// out after it.
+fn excerpt(text: &str, column: usize) -> (String, usize, bool) {
+    // Cheap check first: a line of at most MAX_EXCERPT_CHARS bytes is short enough.
+    if text.len() <= MAX_EXCERPT_CHARS || text.chars().count() <= MAX_EXCERPT_CHARS {
+        return (text.to_owned(), 0, false);
+    }
+    let half = MAX_EXCERPT_CHARS / 2;
+    let skipped = column.saturating_sub(1).saturating_sub(half);
+    let shown: String = text.chars().skip(skipped).take(MAX_EXCERPT_CHARS).collect();
+    let cut = text.chars().nth(skipped + MAX_EXCERPT_CHARS).is_some();
+    (shown, skipped, cut)
 }
 
 /// Result alias for this crate.

@@ -1,27 +1,40 @@
 //! SDN ("Simple Data Notation") for Rust: a value model that keeps source text, a
 //! parser with line/column errors and limits, and a canonical writer.
 //!
-//! The dialect is the one fixed in the project's `SPEC.md`: YAML-like indentation for
-//! nesting, a compact table syntax for record lists, quoted and plain scalars.
+//! The dialect is specified in the [`spec`] module (the crate's `SPEC.md`): YAML-like
+//! indentation for nesting, a compact table syntax for record lists, quoted and plain
+//! scalars; it also fixes the canonical form, how comments and blank lines are
+//! formatted, and the compatibility rule for what this crate writes.
 //!
 //! # Guarantees
 //!
 //! - **No silent data change.** Every byte of a value survives parsing, or parsing fails
-//!   with an [`Error`] naming line and column (and showing the line with a caret).
+//!   with an [`Error`] naming line and column (and showing the line, or a bounded
+//!   excerpt of a long line, with a caret).
 //!   Integer overflow, unterminated quotes/brackets, duplicate keys, wrong cell counts,
 //!   INI/TOML sections, SDL blocks and YAML block scalars are errors.
 //! - **Source text is kept.** Every scalar remembers the exact text it was read from
 //!   ([`Value::source_text`]), so `007` can still be read as `007`.
 //! - **Canonical output round-trips.** [`to_canonical_string`] produces deterministic
-//!   bytes that [`parse()`] reads back to an equal [`Value`].
+//!   bytes that [`parse()`] reads back to an equal [`Value`], using only spellings the
+//!   format's home parser reads the same way ([`spec`] §12).
+//! - **Formatting keeps what people wrote.** [`format()`] gives a file canonical layout
+//!   and keeps its comments, single blank lines and number spellings (`1.10` stays
+//!   `1.10`), and checks that its output reads back to identical data.
+//! - **Plain values lose only spaces and tabs.** Trimming never removes other
+//!   (Unicode) whitespace.
 //! - **Bounded on untrusted input.** Nesting depth, size, string length and cell count
 //!   are limited by [`Limits`]; deep input is an error, never a stack overflow.
 //!
 //! # Limitations
 //!
-//! - Equality of values is semantic: the source text of scalars is ignored.
-//! - The canonical writer normalizes layout and number spelling; to edit a file while
-//!   keeping its formatting, use the format-preserving document instead.
+//! - Equality of values is semantic: the source text of scalars is ignored, and
+//!   `0.0 == -0.0` ([`Value::is_identical`] tells them apart).
+//! - The canonical writer normalizes layout and number spelling; to keep a file's
+//!   layout use [`format()`], and to edit a file while keeping its formatting use the
+//!   format-preserving [`Document`].
+//! - An array item holding a table has no inline spelling; it is written in a block
+//!   form other SDN readers may not read ([`spec`] §12).
 //!
 //! # Example
 //!
@@ -52,9 +65,15 @@ mod bytescan;
 pub mod de;
 pub mod document;
 pub mod error;
+pub mod format;
 pub mod parse;
 pub mod ser;
 pub mod value;
+
+/// The SDN format as this crate reads and writes it (the package's `SPEC.md`).
+pub mod spec {
+    #![doc = include_str!("../SPEC.md")]
+}
 pub mod write;
 
 pub use de::{
@@ -63,6 +82,7 @@ pub use de::{
 };
 pub use document::{Document, KeyPath, TableMut, TextUpdate};
 pub use error::{Error, ErrorKind, Limit, Result};
+pub use format::{FormatOptions, format, format_with};
 pub use parse::{
     EntrySpan, Limits, ParseOptions, Spanned, from_path, parse, parse_map_with, parse_slice,
     parse_slice_with, parse_spanned, parse_value_text, parse_with,

@@ -172,8 +172,8 @@ fn root_map(value: Value, options: &SerOptions) -> Result<Map, Error> {
         (other, _) => Err(Error::new(
             ErrorKind::Unwritable,
             format!(
-                "an SDN document's root must be a dict (a struct or a map), not a {}",
-                other.kind_name()
+                "an SDN document's root must be a dict (a struct or a map), not {}",
+                other.kind_with_article()
             ),
         )),
     }

@@ -25,6 +25,21 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+mod identical;
+mod rows;
+pub(crate) use rows::cell_column;
+
+/// `name` after `a` or `an`, as English wants it (`an array`, `a table`).
+pub(crate) fn with_article(name: &str) -> String {
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+pub(crate) use identical::{all_identical, maps_identical};
+
 /// The data of one scalar, without its source text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScalarKind {
@@ -270,6 +285,17 @@ impl Value {
             Value::Dict(_) => "dict",
             Value::Table(_) => "table",
         }
+    }
+
+    /// [`Value::kind_name`] with its article, for messages: `an integer`, `a dict`,
+    /// `an array`.
+    ///
+    /// ```
+    /// assert_eq!(sdn_codec::Value::from(vec![1]).kind_with_article(), "an array");
+    /// assert_eq!(sdn_codec::Value::from(true).kind_with_article(), "a bool");
+    /// ```
+    pub fn kind_with_article(&self) -> String {
+        with_article(self.kind_name())
     }
 
     /// The scalar, if this is one.

@@ -7,11 +7,15 @@
 //! are not a keyword, floats always with a `.` or an exponent.
 //!
 //! Layout rules beyond the SPEC (fixed, so output is stable):
-//! - an array of scalars is written inline when its inline form is at most
-//!   [`INLINE_ARRAY_MAX`] characters; otherwise as a block of `- item` lines;
+//! - an array holding no dict is written inline when its inline form is at most
+//!   [`INLINE_ARRAY_MAX`] characters (`m: [[1, [2]]]`); otherwise, and always for an
+//!   array holding dicts, as a block of `- item` lines with **each item inline**
+//!   (`- {name: cube, shape: box}`, `- [1, 2]`), however long the line;
+//! - the multi-line item forms `- key: value` (a dict block after the marker) and a
+//!   bare `-` line are never written, because other SDN readers misread them; the one
+//!   exception is an item holding a table somewhere inside, which has no inline form;
 //! - an empty array or dict is written `[]` / `{}`;
-//! - a dict inside an array block is written YAML-style: `- key: value` with its other
-//!   keys on the following lines at the column of `key`;
+//! - keys are plain when they can be, and quoted when they begin with `.` or `/`;
 //! - null is written `null`.
 //!
 //! The writer does not turn arrays of records into tables (that would change the
@@ -45,7 +49,7 @@ pub fn to_canonical_string(value: &Value) -> Result<String, Error> {
             ErrorKind::Unwritable,
             format!(
                 "the root of an SDN document is a dict, not {}",
-                other.kind_name()
+                other.kind_with_article()
             ),
         )),
     }
@@ -53,9 +57,15 @@ pub fn to_canonical_string(value: &Value) -> Result<String, Error> {
 
 /// Writes a document from its root map.
 pub fn map_to_canonical_string(map: &Map) -> Result<String, Error> {
+    map_to_string_spelled(map, Spelling::Canonical)
+}
+
+/// [`map_to_canonical_string`] with `spelling`.
+pub(crate) fn map_to_string_spelled(map: &Map, spelling: Spelling) -> Result<String, Error> {
     let mut w = Writer {
         out: String::new(),
         path: Vec::new(),
+        spelling,
     };
     w.entries(map, 0)?;
     Ok(w.out)
@@ -132,7 +142,9 @@ pub fn format_string(s: &str) -> String {
 pub fn format_key(key: &str) -> String {
     // A plain key starting with U+FEFF would read as a byte-order mark at the start of
     // a file (found by fuzzing): quote it.
-    if is_valid_plain_key(key) && !key.starts_with('\u{feff}') {
+    // A key beginning with `.` or `/` is quoted too: a reader that cannot keep such a
+    // key then fails loudly instead of dropping the character.
+    if is_valid_plain_key(key) && !key.starts_with(['\u{feff}', '.', '/']) {
         key.to_owned()
     } else {
         quote_string(key)
@@ -158,20 +170,56 @@ pub fn format_scalar(kind: &ScalarKind) -> Result<String, Error> {
 /// Inline form of a value: a scalar, `[a, b]` or `{k: v}` (tables are an error).
 pub fn format_inline(value: &Value) -> Result<String, Error> {
     let mut out = String::new();
-    inline(value, &mut out)?;
+    inline(value, &mut out, Spelling::Canonical)?;
     Ok(out)
 }
 
-fn inline(value: &Value, out: &mut String) -> Result<(), Error> {
+/// How scalars are spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spelling {
+    /// The canonical spelling of the data ([`format_scalar`]).
+    Canonical,
+    /// The source text where there is one and it is valid anywhere a value goes
+    /// ([`spelled_scalar`]).
+    Source,
+}
+
+/// A scalar as written with `spelling`: with [`Spelling::Source`], a number, bool or
+/// null keeps the text it was read from (`1.10`, `007`, `1_000`, `1E5`, `nil`), and a
+/// quoted string its literal (escapes as written) when that is on one line; a plain
+/// string is written as [`format_string`] writes it.
+pub(crate) fn spelled_scalar(scalar: &Scalar, spelling: Spelling) -> Result<String, Error> {
+    if spelling == Spelling::Source
+        && let Some(source) = scalar.source_text()
+    {
+        let keep = match scalar.kind() {
+            ScalarKind::String(_) => scalar.is_quoted() && !source.contains(['\n', '\r']),
+            _ => true,
+        };
+        if keep {
+            return Ok(source.to_owned());
+        }
+    }
+    format_scalar(scalar.kind())
+}
+
+/// [`format_inline`] with `spelling`.
+pub(crate) fn format_inline_spelled(value: &Value, spelling: Spelling) -> Result<String, Error> {
+    let mut out = String::new();
+    inline(value, &mut out, spelling)?;
+    Ok(out)
+}
+
+fn inline(value: &Value, out: &mut String, spelling: Spelling) -> Result<(), Error> {
     match value {
-        Value::Scalar(s) => out.push_str(&format_scalar(s.kind())?),
+        Value::Scalar(s) => out.push_str(&spelled_scalar(s, spelling)?),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                inline(item, out)?;
+                inline(item, out, spelling)?;
             }
             out.push(']');
         }
@@ -183,7 +231,7 @@ fn inline(value: &Value, out: &mut String) -> Result<(), Error> {
                 }
                 out.push_str(&format_key(k));
                 out.push_str(": ");
-                inline(v, out)?;
+                inline(v, out, spelling)?;
             }
             out.push('}');
         }
@@ -244,6 +292,15 @@ pub fn format_table_header(name: &str, table: &Table) -> Result<String, Error> {
 /// One table row as written: cells separated by `, ` (without indentation). Checks the
 /// cell count and, for typed columns, the cell types.
 pub fn format_row(table: &Table, row: &[Value]) -> Result<String, Error> {
+    format_row_spelled(table, row, Spelling::Canonical)
+}
+
+/// [`format_row`] with `spelling`.
+pub(crate) fn format_row_spelled(
+    table: &Table,
+    row: &[Value],
+    spelling: Spelling,
+) -> Result<String, Error> {
     if row.len() != table.columns.len() {
         return Err(Error::new(
             ErrorKind::WrongCellCount {
@@ -273,11 +330,15 @@ pub fn format_row(table: &Table, row: &[Value]) -> Result<String, Error> {
             if !ok {
                 return Err(Error::new(
                     ErrorKind::TypeMismatch { expected: Some(ty) },
-                    format!("cell {} is {} in a {ty} column", i + 1, cell.kind_name()),
+                    format!(
+                        "cell {} is {} in a {ty} column",
+                        i + 1,
+                        cell.kind_with_article()
+                    ),
                 ));
             }
         }
-        inline(cell, &mut out)?;
+        inline(cell, &mut out, spelling)?;
     }
     Ok(out)
 }
@@ -285,6 +346,7 @@ pub fn format_row(table: &Table, row: &[Value]) -> Result<String, Error> {
 struct Writer {
     out: String,
     path: Vec<String>,
+    spelling: Spelling,
 }
 
 impl Writer {
@@ -335,7 +397,7 @@ impl Writer {
                 let header = format_table_header(key, table).map_err(|e| self.fail(e))?;
                 self.line(indent, &header);
                 for (i, row) in table.rows.iter().enumerate() {
-                    let text = format_row(table, row).map_err(|e| {
+                    let text = format_row_spelled(table, row, self.spelling).map_err(|e| {
                         self.fail(Error::new(
                             e.kind().clone(),
                             format!("row {}: {}", i + 1, e.message()),
@@ -349,36 +411,29 @@ impl Writer {
     }
 
     fn scalar(&self, s: &Scalar) -> Result<String, Error> {
-        format_scalar(s.kind()).map_err(|e| self.fail(e))
+        spelled_scalar(s, self.spelling).map_err(|e| self.fail(e))
     }
 
-    /// The inline form of an array of scalars when it is short enough.
+    /// The inline form of an array when it fits in [`INLINE_ARRAY_MAX`] characters and
+    /// holds no dict (an array of dicts is written one dict per line).
     fn inline_array(&self, items: &[Value]) -> Result<Option<String>, Error> {
-        if !items.iter().all(|v| matches!(v, Value::Scalar(_))) {
+        if items.iter().any(|v| matches!(v, Value::Dict(_))) || items.iter().any(holds_table) {
             return Ok(None);
         }
-        let text = format_inline(&Value::Array(items.to_vec())).map_err(|e| self.fail(e))?;
+        let mut text = String::new();
+        inline(&Value::Array(items.to_vec()), &mut text, self.spelling)
+            .map_err(|e| self.fail(e))?;
         Ok((text.chars().count() <= INLINE_ARRAY_MAX).then_some(text))
     }
 
+    /// An array block: one `- item` line per item, each item inline (`- {a: 1, b: 2}`,
+    /// `- [1, [2]]`). Only an item holding a table, which has no inline form, is
+    /// written as a block: a dict after its `- `, an array below a bare `-`.
     fn items(&mut self, items: &[Value], indent: usize) -> Result<(), Error> {
         for (i, item) in items.iter().enumerate() {
             self.path.push(i.to_string());
             match item {
-                Value::Scalar(s) => {
-                    let text = self.scalar(s)?;
-                    self.line(indent, &format!("- {text}"));
-                }
-                Value::Array(a) if a.is_empty() => self.line(indent, "- []"),
-                Value::Array(a) => match self.inline_array(a)? {
-                    Some(text) => self.line(indent, &format!("- {text}")),
-                    None => {
-                        self.line(indent, "-");
-                        self.items(a, indent + 4)?;
-                    }
-                },
-                Value::Dict(m) if m.is_empty() => self.line(indent, "- {}"),
-                Value::Dict(m) => {
+                Value::Dict(m) if holds_table(item) => {
                     // Write the entries at the column of the key after `- `, then put the
                     // marker into the first line's indentation.
                     let start = self.out.len();
@@ -386,16 +441,35 @@ impl Writer {
                     self.out
                         .replace_range(start + indent..start + indent + 2, "- ");
                 }
+                Value::Array(a) if holds_table(item) => {
+                    self.line(indent, "-");
+                    self.items(a, indent + 4)?;
+                }
                 Value::Table(_) => {
                     return Err(self.fail(Error::new(
                         ErrorKind::Unwritable,
                         "a table inside an array has no name; store it under a key",
                     )));
                 }
+                _ => {
+                    let mut text = String::from("- ");
+                    inline(item, &mut text, self.spelling).map_err(|e| self.fail(e))?;
+                    self.line(indent, &text);
+                }
             }
             self.path.pop();
         }
         Ok(())
+    }
+}
+
+/// True when `value` is or contains a table (which has no inline form).
+fn holds_table(value: &Value) -> bool {
+    match value {
+        Value::Table(_) => true,
+        Value::Dict(m) => m.values().any(holds_table),
+        Value::Array(items) => items.iter().any(holds_table),
+        Value::Scalar(_) => false,
     }
 }
 

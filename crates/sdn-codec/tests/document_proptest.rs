@@ -180,6 +180,24 @@ proptest! {
         prop_assert_eq!(doc.value(), &value);
     }
 
+    /// `format` of any re-styled text keeps the data and every comment, and its output
+    /// is a fixed point (formatting it again changes nothing).
+    #[test]
+    fn format_keeps_data_and_comments_and_is_a_fixed_point(map in document(), style in style()) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let formatted = sdn_codec::format(&text).unwrap_or_else(|e| panic!("{e}\n--- text:\n{text}"));
+        let parsed = sdn_codec::parse(&formatted).unwrap();
+        prop_assert!(parsed.is_identical(&sdn_codec::parse(&text).unwrap()), "{}", formatted);
+        let comments = |t: &str| t.matches("# comment").count() + t.matches("# indented").count() + t.matches("# eol comment").count();
+        prop_assert_eq!(comments(&formatted), comments(&text), "{}", formatted);
+        prop_assert_eq!(sdn_codec::format(&formatted).unwrap(), formatted.clone(), "from:\n{}", text);
+        // The canonical form has no CR, no byte-order mark, no trailing blanks.
+        let clean = !formatted.contains('\r') && !formatted.starts_with('\u{feff}');
+        prop_assert!(clean, "{}", formatted);
+        prop_assert!(formatted.lines().all(|l| l.trim_end() == l), "{}", formatted);
+    }
+
     /// Updating one cell of one row of any table changes exactly one line, and the file
     /// reads back with only that cell changed.
     #[test]

@@ -51,13 +51,7 @@ fn deep_indentation() {
 
 #[test]
 fn huge_max_depth_is_capped_so_the_stack_holds() {
-    let options = ParseOptions {
-        limits: Limits {
-            max_depth: usize::MAX,
-            ..Limits::default()
-        },
-        ..ParseOptions::default()
-    };
+    let options = ParseOptions::default().with_limits(Limits::default().with_max_depth(usize::MAX));
     // Runs on a test thread (2 MiB stack by default), in debug builds.
     depth_error(&("a: ".to_owned() + &"[".repeat(100_000)), &options);
     let mut text = String::new();
@@ -79,10 +73,7 @@ fn nesting_within_the_limit_parses() {
 
 #[test]
 fn untrusted_limits_bound_size() {
-    let options = ParseOptions {
-        limits: Limits::untrusted(),
-        ..ParseOptions::default()
-    };
+    let options = ParseOptions::default().with_limits(Limits::untrusted());
     let big = format!("a: \"{}\"\n", "x".repeat((1 << 20) + 1));
     let err = sdn_codec::parse_with(&big, &options).unwrap_err();
     assert_eq!(

@@ -381,10 +381,7 @@ fn table_inside_a_block() {
 
 #[test]
 fn duplicate_keys_allowed_by_option() {
-    let options = sdn_codec::ParseOptions {
-        allow_duplicate_keys: true,
-        ..Default::default()
-    };
+    let options = sdn_codec::ParseOptions::default().with_duplicate_keys(true);
     let v = sdn_codec::parse_with("a: 1\nb: 2\na: 3\n", &options).unwrap();
     assert_eq!(v["a"].as_i64(), Some(3));
     assert_eq!(v.as_dict().unwrap().keys().collect::<Vec<_>>(), ["a", "b"]);

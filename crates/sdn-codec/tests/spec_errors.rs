@@ -408,20 +408,14 @@ fn error_display_with_path() {
 }
 
 fn limited(limits: Limits) -> ParseOptions {
-    ParseOptions {
-        limits,
-        ..ParseOptions::default()
-    }
+    ParseOptions::default().with_limits(limits)
 }
 
 #[test]
 fn limits_are_errors() {
     let size = sdn_codec::parse_with(
         "a: 12345\n",
-        &limited(Limits {
-            max_size: Some(4),
-            ..Limits::default()
-        }),
+        &limited(Limits::default().with_max_size(Some(4))),
     )
     .unwrap_err();
     assert_eq!(
@@ -430,10 +424,7 @@ fn limits_are_errors() {
     );
     let string = sdn_codec::parse_with(
         "a: \"12345\"\n",
-        &limited(Limits {
-            max_string_len: Some(4),
-            ..Limits::default()
-        }),
+        &limited(Limits::default().with_max_string_len(Some(4))),
     )
     .unwrap_err();
     assert_eq!(
@@ -444,10 +435,7 @@ fn limits_are_errors() {
     );
     let plain = sdn_codec::parse_with(
         "a: 12345x\n",
-        &limited(Limits {
-            max_string_len: Some(4),
-            ..Limits::default()
-        }),
+        &limited(Limits::default().with_max_string_len(Some(4))),
     )
     .unwrap_err();
     assert_eq!(
@@ -458,10 +446,7 @@ fn limits_are_errors() {
     );
     let cells = sdn_codec::parse_with(
         "t |a, b|\n    1, 2\n    3, 4\n",
-        &limited(Limits {
-            max_cells: Some(3),
-            ..Limits::default()
-        }),
+        &limited(Limits::default().with_max_cells(Some(3))),
     )
     .unwrap_err();
     assert_eq!(

@@ -283,11 +283,13 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// `str::trim_end`, skipping the work when the text ends in a visible ASCII character.
+/// The parser's trim (spaces and tabs only, after the CR of a CRLF line end, which the
+/// parser never includes), skipping the work when the text ends in a visible ASCII
+/// character.
 fn trim_end(text: &str) -> &str {
     match text.as_bytes().last() {
         Some(b) if b.is_ascii_graphic() => text,
-        _ => text.trim_end(),
+        _ => crate::parse::trim_blank_end(text.strip_suffix('\r').unwrap_or(text)),
     }
 }
 
@@ -319,13 +321,12 @@ fn header_columns(line: &str, open: usize) -> Option<Vec<&str>> {
         p = skip_blank(line, p);
         let rest = line.get(p..)?;
         let len = rest.find([',', '|'])?;
-        let name = rest[..len].trim_end();
+        let name = crate::parse::trim_blank_end(&rest[..len]);
         if name.is_empty()
             || name.starts_with('"')
             || !name
                 .chars()
                 .all(|c| !c.is_whitespace() && !":=|,[]{}()\"#".contains(c))
-            || columns.contains(&name)
         {
             return None;
         }
@@ -333,7 +334,10 @@ fn header_columns(line: &str, open: usize) -> Option<Vec<&str>> {
         let sep = p + len;
         if line.as_bytes()[sep] == b'|' {
             let after = skip_blank(line, sep + 1);
-            return at_end_or_comment(line, after).then_some(columns);
+            // Duplicate names are the parser's error to report: a set keeps this linear.
+            let mut seen = std::collections::HashSet::with_capacity(columns.len());
+            let unique = columns.iter().all(|name| seen.insert(*name));
+            return (unique && at_end_or_comment(line, after)).then_some(columns);
         }
         p = sep + 1;
     }

@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use super::expected::RootEdit;
 use super::layout::Lines;
 use super::layout::Scanner;
 use super::{Document, Splice, not_found, parent_dict, root_value_mut, table_at};
@@ -75,25 +76,7 @@ impl<'d> TableMut<'d> {
     /// row does, [`ErrorKind::AmbiguousRow`] when several do, [`ErrorKind::NotFound`]
     /// when there is no such column.
     pub fn find_row(&self, column: &str, key: &str) -> Result<Option<usize>, Error> {
-        let table = self.table();
-        let col = column_index(table, column)?;
-        let mut found = None;
-        for (i, row) in table.rows.iter().enumerate() {
-            if row.get(col).and_then(Value::text).is_some_and(|t| t == key) {
-                if let Some(first) = found {
-                    return Err(Error::new(
-                        ErrorKind::AmbiguousRow,
-                        format!(
-                            "rows {} and {} both have `{column}` = `{key}`",
-                            first + 1,
-                            i + 1
-                        ),
-                    ));
-                }
-                found = Some(i);
-            }
-        }
-        Ok(found)
+        self.table().find_row(column, key)
     }
 
     /// Replaces the cells of row `index` (one per column, in column order). Only the
@@ -104,7 +87,7 @@ impl<'d> TableMut<'d> {
             return Err(row_not_found(index, table));
         }
         let cells = check_row(table, cells)?;
-        if table.rows[index] == cells {
+        if crate::value::all_identical(&table.rows[index], &cells) {
             return Ok(());
         }
         if self.doc.update_row_line(&self.keys, index, &cells) {
@@ -232,9 +215,9 @@ impl<'d> TableMut<'d> {
             Some(splices) => splices,
             None => doc.entry_value_splices(span, &new)?,
         };
-        // The root with the new table in place, cloning everything but the old table
-        // (which is replaced anyway): the value the edited text must read back as.
-        let expected = match clone_replacing(doc.root(), &self.keys, new) {
+        // The top-level entry with the new table in place, cloning everything in it but
+        // the old table (which is replaced anyway): what the edited text must read back as.
+        let expected = match entry_replacing(doc.root(), &self.keys, new) {
             Some(expected) => expected,
             // Not reached: `table_at` found the table through dicts. Should that ever
             // not hold, report what looking up the parent reports.
@@ -257,6 +240,24 @@ impl std::fmt::Debug for TableMut<'_> {
 
 /// A copy of `map` with the value at `keys` (reached through dicts) replaced by
 /// `replacement`, without cloning the value replaced; `None` when `keys` names nothing.
+/// The edit that puts `replacement` at `keys` (through dicts) under `root`.
+fn entry_replacing(root: &Map, keys: &[String], replacement: Value) -> Option<RootEdit> {
+    let (first, rest) = keys.split_first()?;
+    let entry = if rest.is_empty() {
+        replacement
+    } else {
+        Value::Dict(clone_replacing(
+            root.get(first)?.as_dict()?,
+            rest,
+            replacement,
+        )?)
+    };
+    Some(RootEdit {
+        key: first.clone(),
+        entry: Some(entry),
+    })
+}
+
 fn clone_replacing(map: &Map, keys: &[String], replacement: Value) -> Option<Map> {
     let (first, rest) = keys.split_first()?;
     let position = map.position(first)?;
@@ -282,20 +283,7 @@ fn clone_replacing(map: &Map, keys: &[String], replacement: Value) -> Option<Map
 }
 
 fn column_index(table: &Table, column: &str) -> Result<usize, Error> {
-    table
-        .column_index(column)
-        .or_else(|| {
-            column
-                .parse::<usize>()
-                .ok()
-                .filter(|&i| i < table.columns.len() && table.columns[i].name.is_none())
-        })
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("the table has no column `{column}`"),
-            )
-        })
+    crate::value::cell_column(table, column)
 }
 
 fn row_not_found(index: usize, table: &Table) -> Error {
@@ -521,7 +509,8 @@ impl Document {
         let parsed = match crate::parse::parse_row_line(new_line, &table.columns, &self.options) {
             Ok(Some(parsed))
                 if parsed.iter().all(|cell| matches!(cell, Value::Scalar(_)))
-                    && expected.is_none_or(|expected| parsed.as_slice() == expected) =>
+                    && expected
+                        .is_none_or(|expected| crate::value::all_identical(&parsed, expected)) =>
             {
                 parsed
             }
@@ -712,7 +701,7 @@ fn changed_cell_splices(
 ) -> Result<Vec<Splice>, Error> {
     let mut splices = Vec::new();
     for ((range, old_cell), new_cell) in spans.into_iter().zip(old).zip(new) {
-        if old_cell == new_cell {
+        if old_cell.is_identical(new_cell) {
             continue;
         }
         let quoted = source[range.clone()].starts_with('"') && old_cell.as_str().is_some();

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::scan::{Context, EntryHead, Sep};
 use super::{EntrySpan, LineView, Parser};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, shorten};
 use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
 
 /// What a block's value parse produced besides the value: spans for editors.
@@ -192,6 +192,7 @@ impl Parser<'_> {
             };
             let p = self.skip_blank(after);
             if self.at_line_end_or_comment(p) {
+                self.note_comment(p);
                 self.consume(v);
             } else {
                 let (cells, end) = self.parse_row_cells(p, table.columns.len())?;
@@ -204,6 +205,7 @@ impl Parser<'_> {
         }
         let p = self.skip_blank(head.sep_pos + 1);
         if self.at_line_end_or_comment(p) {
+            self.note_comment(p);
             self.consume(v);
             return match self.peek() {
                 Some(n) if n.indent > v.indent => {
@@ -215,7 +217,7 @@ impl Parser<'_> {
             };
         }
         let rest = self.line_text_from(p);
-        let rest_value = rest.split(" #").next().unwrap_or(rest).trim_end();
+        let rest_value = super::scan::trim_blank_end(super::scan::before_comment(rest));
         if is_block_scalar_indicator(rest_value) {
             return Err(self.error(
                 p,
@@ -337,6 +339,7 @@ impl Parser<'_> {
                 self.consume(v);
                 let rest = self.skip_blank(v.start + 1);
                 if self.at_line_end_or_comment(rest) {
+                    self.note_comment(rest);
                     match self.peek() {
                         Some(n) if n.indent > v.indent => {
                             last_child = Some(n.indent);
@@ -375,7 +378,8 @@ impl Parser<'_> {
                         format!(
                             "`{}` looks like a dict entry, but this block is a list (its first line is not an entry); \
                              write `- {}: ...` for a dict item or quote the text",
-                            head.key, head.key
+                            shorten(&head.key),
+                            shorten(&head.key)
                         ),
                     ));
                 }
@@ -394,7 +398,7 @@ impl Parser<'_> {
     /// the line).
     fn array_value_line(&mut self, pos: usize) -> Result<Value, Error> {
         let rest = self.line_text_from(pos);
-        let rest_value = rest.split(" #").next().unwrap_or(rest).trim_end();
+        let rest_value = super::scan::trim_blank_end(super::scan::before_comment(rest));
         if is_block_scalar_indicator(rest_value) {
             return Err(self.error(
                 pos,
@@ -414,7 +418,7 @@ fn convert_cell(cell: Value, ty: ColumnType) -> Result<Value, String> {
         Some(s) => format!(
             "{} `{}`",
             cell.kind_name(),
-            s.source_text().map_or_else(|| s.text(), Into::into)
+            shorten(&s.source_text().map_or_else(|| s.text(), Into::into))
         ),
         None => cell.kind_name().to_owned(),
     };

@@ -18,6 +18,7 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Limit};
 use crate::value::{Column, Map, ScalarKind, Value};
 
+pub(crate) use scan::trim_blank_end;
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
 /// Bounds for untrusted input (SPEC §10). Exceeding one is an
@@ -29,10 +30,14 @@ pub use spans::{EntrySpan, Spanned, TableHeader};
 /// let err = sdn_codec::parse(&deep).unwrap_err();
 /// assert_eq!(err.kind(), &ErrorKind::LimitExceeded { which: Limit::Depth });
 ///
-/// let options = ParseOptions { limits: Limits { max_string_len: Some(3), ..Limits::default() }, ..ParseOptions::default() };
+/// let options = ParseOptions::default().with_limits(Limits::default().with_max_string_len(Some(3)));
 /// assert!(sdn_codec::parse_with("a: abcd\n", &options).is_err());
 /// ```
+///
+/// The struct may gain fields: build it from [`Limits::default`] or
+/// [`Limits::untrusted`] and the `with_*` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Maximum nesting depth of blocks and inline brackets (default 128). Values above
     /// [`Limits::HARD_MAX_DEPTH`] are treated as that value, so the parser's recursion
@@ -44,6 +49,8 @@ pub struct Limits {
     pub max_string_len: Option<usize>,
     /// Maximum total number of table cells (default: none).
     pub max_cells: Option<usize>,
+    /// Maximum number of columns of one table (default: none).
+    pub max_columns: Option<usize>,
 }
 
 impl Limits {
@@ -51,14 +58,45 @@ impl Limits {
     pub const HARD_MAX_DEPTH: usize = 256;
 
     /// Limits for input from untrusted sources: depth 128, 16 MiB of text, strings up
-    /// to 1 MiB, one million table cells.
+    /// to 1 MiB, one million table cells, 10,000 columns per table.
     pub fn untrusted() -> Self {
         Limits {
             max_depth: 128,
             max_size: Some(16 << 20),
             max_string_len: Some(1 << 20),
             max_cells: Some(1_000_000),
+            max_columns: Some(10_000),
         }
+    }
+
+    /// These limits with [`Limits::max_depth`] set to `max_depth`.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// These limits with [`Limits::max_size`] set to `max_size`.
+    pub fn with_max_size(mut self, max_size: Option<usize>) -> Self {
+        self.max_size = max_size;
+        self
+    }
+
+    /// These limits with [`Limits::max_string_len`] set to `max_string_len`.
+    pub fn with_max_string_len(mut self, max_string_len: Option<usize>) -> Self {
+        self.max_string_len = max_string_len;
+        self
+    }
+
+    /// These limits with [`Limits::max_cells`] set to `max_cells`.
+    pub fn with_max_cells(mut self, max_cells: Option<usize>) -> Self {
+        self.max_cells = max_cells;
+        self
+    }
+
+    /// These limits with [`Limits::max_columns`] set to `max_columns`.
+    pub fn with_max_columns(mut self, max_columns: Option<usize>) -> Self {
+        self.max_columns = max_columns;
+        self
     }
 }
 
@@ -69,18 +107,44 @@ impl Default for Limits {
             max_size: None,
             max_string_len: None,
             max_cells: None,
+            max_columns: None,
         }
     }
 }
 
-/// How to parse.
+/// How to parse. The struct may gain fields: build it from [`ParseOptions::default`]
+/// and the `with_*` methods.
+///
+/// ```
+/// use sdn_codec::{Limits, ParseOptions};
+/// let options = ParseOptions::default()
+///     .with_duplicate_keys(true)
+///     .with_limits(Limits::untrusted());
+/// assert_eq!(sdn_codec::parse_with("a: 1\na: 2\n", &options)?["a"].as_i64(), Some(2));
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseOptions {
     /// Accept a key written twice in one dict (the later value wins, at the position of
     /// the first). Default `false`: a duplicate is an [`ErrorKind::DuplicateKey`] error.
     pub allow_duplicate_keys: bool,
     /// Bounds for untrusted input.
     pub limits: Limits,
+}
+
+impl ParseOptions {
+    /// These options with [`ParseOptions::allow_duplicate_keys`] set to `allow`.
+    pub fn with_duplicate_keys(mut self, allow: bool) -> Self {
+        self.allow_duplicate_keys = allow;
+        self
+    }
+
+    /// These options with [`ParseOptions::limits`] set to `limits`.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
 }
 
 /// Parses a document with default options; the result is a [`Value::Dict`].
@@ -123,10 +187,23 @@ pub fn parse_spanned(text: &str, options: &ParseOptions) -> Result<Spanned, Erro
 }
 
 fn parse_spanned_inner(text: &str, options: &ParseOptions, record: bool) -> Result<Spanned, Error> {
+    parse_with_comments(text, options, record).map(|(spanned, _)| spanned)
+}
+
+/// Parses like [`parse_spanned`] (with `record`) and also returns the sorted byte offsets
+/// (in `text` after a byte-order mark) of every comment's `#`.
+pub(crate) fn parse_with_comments(
+    text: &str,
+    options: &ParseOptions,
+    record: bool,
+) -> Result<(Spanned, Vec<usize>), Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new(text, options, record)?;
     let (value, entries) = parser.parse_root()?;
-    Ok(Spanned { value, entries })
+    let mut comments = parser.comments.into_inner();
+    comments.sort_unstable();
+    comments.dedup();
+    Ok((Spanned { value, entries }, comments))
 }
 
 /// Reads `line` (one line without its line end) exactly as a table body reads one of
@@ -178,7 +255,7 @@ pub fn parse_slice_with(bytes: &[u8], options: &ParseOptions) -> Result<Value, E
 /// Reads and parses a file; every error carries the path.
 pub fn from_path(path: impl AsRef<Path>, options: &ParseOptions) -> Result<Value, Error> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&e, path))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::from_io(e, path))?;
     parse_slice_with(&bytes, options).map_err(|e| e.with_path(path))
 }
 
@@ -346,6 +423,8 @@ pub(crate) struct Parser<'a> {
     max_depth: usize,
     cells: usize,
     record: bool,
+    /// With `record`: the byte offset of every comment's `#` (unsorted, maybe repeated).
+    comments: std::cell::RefCell<Vec<usize>>,
 }
 
 impl<'a> Parser<'a> {
@@ -382,6 +461,7 @@ impl<'a> Parser<'a> {
             max_depth: options.limits.max_depth.min(Limits::HARD_MAX_DEPTH),
             cells: 0,
             record,
+            comments: std::cell::RefCell::new(Vec::new()),
         };
         if let Some(max) = options.limits.max_size
             && src.len() > max
@@ -471,6 +551,13 @@ impl<'a> Parser<'a> {
             if let Some(v) = self.view_of(self.next_line) {
                 return Some(v);
             }
+            if self.record {
+                let (start, end) = self.lines[self.next_line];
+                let p = self.skip_blank(start);
+                if p < end {
+                    self.note_comment(p);
+                }
+            }
             self.next_line += 1;
         }
         None
@@ -504,9 +591,17 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// With `record`, notes the comment at `pos` if one starts there.
+    pub(crate) fn note_comment(&self, pos: usize) {
+        if self.record && self.is_comment_at(pos) {
+            self.comments.borrow_mut().push(pos);
+        }
+    }
+
     pub(crate) fn expect_line_rest_blank(&self, pos: usize) -> Result<(), Error> {
         let p = self.skip_blank(pos);
         if self.at_line_end_or_comment(p) {
+            self.note_comment(p);
             Ok(())
         } else {
             Err(self.error(
@@ -588,6 +683,19 @@ impl<'a> Parser<'a> {
                     which: Limit::Cells,
                 },
                 format!("more than the limit of {max} table cells"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn check_column_count(&self, n: usize, pos: usize) -> Result<(), Error> {
+        match self.options.limits.max_columns {
+            Some(max) if n > max => Err(self.error(
+                pos,
+                ErrorKind::LimitExceeded {
+                    which: Limit::Columns,
+                },
+                format!("table has more than the limit of {max} columns"),
             )),
             _ => Ok(()),
         }

@@ -3,10 +3,11 @@
 //! brackets) scan across line ends; the block parser resumes after them.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::Parser;
 use crate::bytescan::skip_to_any;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, shorten};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
 /// A typed-table row written as a tuple: its cells and the offset of its `(`.
@@ -37,6 +38,22 @@ pub(crate) struct EntryHead {
     pub(crate) sep: Sep,
     /// Byte offset of the separator.
     pub(crate) sep_pos: usize,
+}
+
+/// `text` without the spaces and tabs at its end: the only characters a plain value
+/// loses (SPEC: every other character, Unicode whitespace included, is data).
+pub(crate) fn trim_blank_end(text: &str) -> &str {
+    text.trim_end_matches([' ', '\t'])
+}
+
+/// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
+/// or a tab.
+pub(crate) fn before_comment(rest: &str) -> &str {
+    let bytes = rest.as_bytes();
+    let end = (1..bytes.len())
+        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    &rest[..end]
 }
 
 /// Characters allowed in a plain key (SPEC §3).
@@ -114,7 +131,8 @@ pub(crate) fn type_plain(text: &str) -> Result<ScalarKind, (ErrorKind, String)> 
                 return Err((
                     ErrorKind::IntegerOutOfRange,
                     format!(
-                        "integer `{text}` is outside the 64-bit range; quote it to keep it as text"
+                        "integer `{}` is outside the 64-bit range; quote it to keep it as text",
+                        shorten(text)
                     ),
                 ));
             }
@@ -125,7 +143,8 @@ pub(crate) fn type_plain(text: &str) -> Result<ScalarKind, (ErrorKind, String)> 
                 return Err((
                     ErrorKind::NonFiniteFloat,
                     format!(
-                        "float `{text}` is too large for a 64-bit float; quote it to keep it as text"
+                        "float `{}` is too large for a 64-bit float; quote it to keep it as text",
+                        shorten(text)
                     ),
                 ));
             }
@@ -154,6 +173,7 @@ impl Parser<'_> {
                 pos += 1;
             }
             if self.is_comment_at(pos) {
+                self.note_comment(pos);
                 while pos < bytes.len() && bytes[pos] != b'\n' {
                     pos += 1;
                 }
@@ -308,7 +328,7 @@ impl Parser<'_> {
             Some(b'[' | b'{') => self.parse_inline(pos),
             _ => {
                 let end = self.scan_plain(pos, ctx)?;
-                let text = self.src[pos..end].trim_end();
+                let text = trim_blank_end(&self.src[pos..end]);
                 let value = self.plain_scalar(text, pos)?;
                 Ok((value, end))
             }
@@ -477,7 +497,8 @@ impl Parser<'_> {
                         q,
                         ErrorKind::Syntax,
                         format!(
-                            "expected `:` after the key `{key}`, found `{}`",
+                            "expected `:` after the key `{}`, found `{}`",
+                            shorten(&key),
                             self.char_at(q)
                         ),
                     ),
@@ -517,7 +538,10 @@ impl Parser<'_> {
                         key: key.clone(),
                         first_line,
                     },
-                    format!("duplicate key `{key}` (first defined at line {first_line})"),
+                    format!(
+                        "duplicate key `{}` (first defined at line {first_line})",
+                        shorten(&key)
+                    ),
                 ));
             }
             map.insert(key, value);
@@ -544,7 +568,7 @@ impl Parser<'_> {
                 Some(b'"' | b'[' | b'{') => self.parse_value_at(p, Context::Inline)?,
                 _ => {
                     let end = self.scan_cell_end(p);
-                    let text = self.src[p..end].trim_end();
+                    let text = trim_blank_end(&self.src[p..end]);
                     (self.plain_scalar(text, p)?, end)
                 }
             };
@@ -585,6 +609,8 @@ impl Parser<'_> {
     pub(crate) fn parse_column_names(&self, open: usize) -> Result<(Vec<Column>, usize), Error> {
         let line_end = self.line_end(open);
         let mut columns: Vec<Column> = Vec::new();
+        // Names seen so far: a set, so a header of n columns is checked in O(n).
+        let mut seen: HashSet<String> = HashSet::new();
         let mut p = open + 1;
         loop {
             p = self.skip_blank(p);
@@ -601,7 +627,7 @@ impl Parser<'_> {
             } else {
                 let rest = &self.src[p..line_end];
                 let len = rest.find([',', '|']).unwrap_or(rest.len());
-                let name = rest[..len].trim_end();
+                let name = trim_blank_end(&rest[..len]);
                 if name.is_empty() {
                     return Err(self.error(
                         p,
@@ -614,23 +640,22 @@ impl Parser<'_> {
                         p + bad,
                         ErrorKind::BadTableHeader,
                         format!(
-                            "column name `{name}` contains `{}`; quote it",
+                            "column name `{}` contains `{}`; quote it",
+                            shorten(name),
                             name[bad..].chars().next().unwrap_or(' ')
                         ),
                     ));
                 }
                 (name.to_owned(), p + name.len())
             };
-            if columns
-                .iter()
-                .any(|c| c.name.as_deref() == Some(name.as_str()))
-            {
+            if !seen.insert(name.clone()) {
                 return Err(self.error(
                     name_pos,
                     ErrorKind::BadTableHeader,
-                    format!("duplicate column name `{name}`"),
+                    format!("duplicate column name `{}`", shorten(&name)),
                 ));
             }
+            self.check_column_count(columns.len() + 1, name_pos)?;
             columns.push(Column::named(name));
             let q = self.skip_blank(end);
             match self.byte(q) {
@@ -690,9 +715,13 @@ impl Parser<'_> {
                     ErrorKind::UnknownColumnType {
                         name: name.to_owned(),
                     },
-                    format!("unknown column type `{name}`; expected i64, f64, str or bool"),
+                    format!(
+                        "unknown column type `{}`; expected i64, f64, str or bool",
+                        shorten(name)
+                    ),
                 )
             })?;
+            self.check_column_count(types.len() + 1, at)?;
             types.push(ty);
             p += part.len() + 1;
         }
