@@ -218,8 +218,13 @@ impl VersionedStore {
         )
     }
 
-    /// Moves the clock past a stamp read from the file, applying the skew policy.
+    /// Moves the clock past a stamp read from the file, applying the skew policy to
+    /// other writers' stamps (this writer's own are its history, as at open).
     fn observe(&self, stamp: &Stamp, table: &str) -> Result<()> {
+        if stamp.writer == self.hlc.writer().as_str() {
+            self.hlc.recover(stamp);
+            return Ok(());
+        }
         self.hlc.observe(stamp).map_err(|skew| Error::ClockSkew {
             path: self.path().to_path_buf(),
             table: table.to_owned(),
