@@ -90,6 +90,7 @@
 pub mod conflict;
 mod error;
 pub mod hlc;
+pub mod merge;
 mod meta;
 mod migrate;
 mod options;
