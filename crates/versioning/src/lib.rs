@@ -88,6 +88,7 @@
 #![deny(missing_docs)]
 
 pub mod conflict;
+pub mod cursor;
 mod error;
 pub mod hlc;
 pub mod merge;

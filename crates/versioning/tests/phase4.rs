@@ -813,3 +813,44 @@ fn p4_ab_callback_decides() {
         ("done", 2)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Change cursor
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn p4_change_cursor_reports_what_changed_since_a_revision() {
+    use versioning::cursor::Cursor;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sdn");
+    let clock = ManualClock::new(T0);
+    let store = open_at(&path, "dev-a", &clock);
+    for i in 1..=3 {
+        store.insert(todo(&format!("todo-{i}"), "open")).unwrap();
+    }
+    let (all, cursor) = store.changes_since(&Cursor::start()).unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(cursor.revision(), 3);
+    assert_eq!(store.revision().unwrap(), 3);
+    let (none, same) = store.changes_since(&cursor).unwrap();
+    assert!(none.is_empty());
+    assert_eq!(same, cursor);
+
+    let two = store.get::<Todo>(&key("todo-2")).unwrap().unwrap();
+    store
+        .commit_if(&two, Todo { status: "done".into(), ..two.record.clone() })
+        .unwrap();
+    let three = store.get::<Todo>(&key("todo-3")).unwrap().unwrap();
+    store.delete_if(&three).unwrap();
+    let (changes, next) = store.changes_since(&cursor).unwrap();
+    let summary: Vec<(String, u64, u64, bool)> = changes
+        .iter()
+        .map(|c| (c.key.clone(), c.previous, c.version, c.deleted))
+        .collect();
+    assert_eq!(
+        summary,
+        [("todo-2".into(), 1, 2, false), ("todo-3".into(), 1, 2, true)]
+    );
+    assert_eq!(next.revision(), 5, "one per record change");
+    assert_eq!(changes[0].stamp.as_ref().unwrap().writer, "dev-a");
+}
