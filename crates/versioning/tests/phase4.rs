@@ -838,7 +838,13 @@ fn p4_change_cursor_reports_what_changed_since_a_revision() {
 
     let two = store.get::<Todo>(&key("todo-2")).unwrap().unwrap();
     store
-        .commit_if(&two, Todo { status: "done".into(), ..two.record.clone() })
+        .commit_if(
+            &two,
+            Todo {
+                status: "done".into(),
+                ..two.record.clone()
+            },
+        )
         .unwrap();
     let three = store.get::<Todo>(&key("todo-3")).unwrap().unwrap();
     store.delete_if(&three).unwrap();
@@ -849,7 +855,10 @@ fn p4_change_cursor_reports_what_changed_since_a_revision() {
         .collect();
     assert_eq!(
         summary,
-        [("todo-2".into(), 1, 2, false), ("todo-3".into(), 1, 2, true)]
+        [
+            ("todo-2".into(), 1, 2, false),
+            ("todo-3".into(), 1, 2, true)
+        ]
     );
     assert_eq!(next.revision(), 5, "one per record change");
     assert_eq!(changes[0].stamp.as_ref().unwrap().writer, "dev-a");
