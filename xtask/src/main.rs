@@ -11,6 +11,7 @@ mod demo;
 mod demo_todo;
 mod phase;
 mod report;
+mod report_versioning;
 mod stress;
 mod svg;
 mod test_all;
