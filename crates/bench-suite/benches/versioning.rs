@@ -134,16 +134,17 @@ fn edits() -> Edits {
     let ours = (0..changed)
         .map(|i| (i * 97 % MERGE_RECORDS, "status", format!("done-{i}")))
         .collect::<Vec<_>>();
-    let mut theirs = Vec::new();
-    for i in 0..changed {
-        if i < overlap {
-            // Half the overlapping records: the same field; half: another field.
-            let field = if i % 2 == 0 { "status" } else { "owner" };
-            theirs.push((ours[i].0, field, format!("theirs-{i}")));
-        } else {
-            theirs.push(((i * 89 + 13) % MERGE_RECORDS, "owner", format!("bob-{i}")));
-        }
-    }
+    let theirs = (0..changed)
+        .map(|i| {
+            if i < overlap {
+                // Half the overlapping records: the same field; half: another field.
+                let field = if i % 2 == 0 { "status" } else { "owner" };
+                (ours[i].0, field, format!("theirs-{i}"))
+            } else {
+                ((i * 89 + 13) % MERGE_RECORDS, "owner", format!("bob-{i}"))
+            }
+        })
+        .collect();
     Edits { ours, theirs }
 }
 

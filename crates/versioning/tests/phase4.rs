@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 
-use support::{T0, Todo, changed_lines, open_at, todo};
+use support::{T0, Todo, changed_lines, open_at, todo, with_owner, with_status};
 use versioning::{
     Columns, Decision, Error, Fallback, ManualClock, OffsetClock, Options, Strategy, SystemClock,
     TableOptions, VersionedStore, Winner, WriterId,
@@ -46,10 +46,7 @@ fn p4_versions_increment_on_save_and_a_change_is_a_one_line_diff() {
         let committed = store
             .commit_if(
                 &read,
-                Todo {
-                    status: format!("step {expected}"),
-                    ..read.record.clone()
-                },
+                with_status(&read.record, &format!("step {expected}")),
             )
             .unwrap();
         assert_eq!(committed.record.meta.version, expected);
@@ -84,13 +81,7 @@ fn p4_timestamps_are_updated_with_writer_on_each_save() {
     assert_eq!(first.meta.writer(), Some("dev-a"));
     clock.advance(1500);
     let second = store
-        .commit_if(
-            &first,
-            Todo {
-                status: "done".into(),
-                ..first.record.clone()
-            },
-        )
+        .commit_if(&first, with_status(&first.record, "done"))
         .unwrap()
         .record;
     let stamp2 = second.meta.stamp.clone().unwrap();
@@ -106,13 +97,7 @@ fn p4_timestamps_are_updated_with_writer_on_each_save() {
     // The wall clock steps back an hour: the next stamp still orders later.
     clock.advance(-3_600_000);
     let third = store
-        .commit_if(
-            &reread,
-            Todo {
-                status: "reopened".into(),
-                ..reread.record.clone()
-            },
-        )
+        .commit_if(&reread, with_status(&reread.record, "reopened"))
         .unwrap()
         .record;
     assert!(third.meta.stamp.unwrap() > reread.meta.stamp.unwrap());
@@ -128,13 +113,7 @@ fn p4_stamps_increase_per_writer_across_restarts_with_the_clock_behind() {
         store.insert(todo("todo-1", "open")).unwrap();
         let read = store.get::<Todo>(&key("todo-1")).unwrap().unwrap();
         store
-            .commit_if(
-                &read,
-                Todo {
-                    status: "x".into(),
-                    ..read.record.clone()
-                },
-            )
+            .commit_if(&read, with_status(&read.record, "x"))
             .unwrap()
             .record
             .meta
@@ -260,14 +239,8 @@ fn raced(dir: &Path, b_clock: ManualClock) -> (VersionedStore, versioning::Versi
     let b = open_at(&path, "dev-b", &b_clock);
     let read_a = a.get::<Todo>(&key("todo-1")).unwrap().unwrap();
     let read_b = b.get::<Todo>(&key("todo-1")).unwrap().unwrap();
-    a.commit_if(
-        &read_a,
-        Todo {
-            status: "done".into(),
-            ..read_a.record.clone()
-        },
-    )
-    .unwrap();
+    a.commit_if(&read_a, with_status(&read_a.record, "done"))
+        .unwrap();
     (b, read_b)
 }
 
@@ -275,10 +248,7 @@ fn raced(dir: &Path, b_clock: ManualClock) -> (VersionedStore, versioning::Versi
 fn p4_merge_combines_disjoint_fields_and_same_field_falls_back() {
     let dir = tempfile::tempdir().unwrap();
     let (b, read_b) = raced(dir.path(), ManualClock::new(T0 + 10));
-    let owner = Todo {
-        owner: "bob".into(),
-        ..read_b.record.clone()
-    };
+    let owner = with_owner(&read_b.record, "bob");
     let merged = b
         .commit_if_with(&read_b, owner, &Strategy::Merge(Fallback::Error))
         .unwrap();
@@ -294,10 +264,7 @@ fn p4_merge_combines_disjoint_fields_and_same_field_falls_back() {
 
     let dir = tempfile::tempdir().unwrap();
     let (b, read_b) = raced(dir.path(), ManualClock::new(T0 + 10));
-    let both = Todo {
-        status: "in_progress".into(),
-        ..read_b.record.clone()
-    };
+    let both = with_status(&read_b.record, "in_progress");
     let err = b
         .commit_if_with(&read_b, both.clone(), &Strategy::Merge(Fallback::Error))
         .unwrap_err();
@@ -346,10 +313,7 @@ fn p4_delete_against_update_is_a_field_conflict_under_merge() {
 fn p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change() {
     let dir = tempfile::tempdir().unwrap();
     let (b, read_b) = raced(dir.path(), ManualClock::new(T0 + 10));
-    let ours = Todo {
-        status: "in_progress".into(),
-        ..read_b.record.clone()
-    };
+    let ours = with_status(&read_b.record, "in_progress");
     let kept = b
         .commit_if_with(&read_b, ours, &Strategy::Merge(Fallback::Keep))
         .unwrap();
@@ -414,22 +378,10 @@ fn p4_strategy_per_table_applies_when_the_call_gives_none() {
     let b = VersionedStore::open(&path, options).unwrap();
     let read_a = a.get::<Todo>(&key("todo-1")).unwrap().unwrap();
     let read_b = b.get::<Todo>(&key("todo-1")).unwrap().unwrap();
-    a.commit_if(
-        &read_a,
-        Todo {
-            status: "done".into(),
-            ..read_a.record.clone()
-        },
-    )
-    .unwrap();
+    a.commit_if(&read_a, with_status(&read_a.record, "done"))
+        .unwrap();
     let outcome = b
-        .commit_if(
-            &read_b,
-            Todo {
-                status: "in_progress".into(),
-                ..read_b.record.clone()
-            },
-        )
+        .commit_if(&read_b, with_status(&read_b.record, "in_progress"))
         .unwrap();
     assert_eq!(outcome.winner, Some(Winner::Ours));
     // The store-wide default (Error) still applies to a's commits.
@@ -446,13 +398,7 @@ fn p4_clock_skew_in_the_file_is_refused_or_clamped_by_option() {
     let read = ahead.get::<Todo>(&key("todo-1")).unwrap().unwrap();
     let local = open_at(&path, "dev-local", &ManualClock::new(T0));
     let err = local
-        .commit_if(
-            &read,
-            Todo {
-                status: "done".into(),
-                ..read.record.clone()
-            },
-        )
+        .commit_if(&read, with_status(&read.record, "done"))
         .unwrap_err();
     assert!(matches!(err, Error::ClockSkew { .. }), "{err}");
     assert!(err.to_string().contains("dev-ahead"), "{err}");
@@ -465,13 +411,7 @@ fn p4_clock_skew_in_the_file_is_refused_or_clamped_by_option() {
     .unwrap();
     // Opening recovers from the store's own history (no bound): stamps still increase.
     let committed = clamping
-        .commit_if(
-            &read,
-            Todo {
-                status: "done".into(),
-                ..read.record.clone()
-            },
-        )
+        .commit_if(&read, with_status(&read.record, "done"))
         .unwrap();
     assert!(committed.record.meta.stamp.unwrap() > read.meta.stamp.unwrap());
 }
@@ -680,32 +620,45 @@ fn ab(
     (b_report, record, setup, dir)
 }
 
-#[test]
-fn p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing() {
-    let (report, record, _, _dir) = ab("error", &[]);
-    assert_eq!(
-        report,
-        "conflict base=open ours=in_progress theirs=done@dev-a fields=[]"
-    );
+/// Runs the A/B scenario and checks B's exact report and the record's final status and
+/// version; returns the record, a store on the file and its directory.
+fn expect_ab(
+    strategy: &str,
+    b_extra: &[(&str, &str)],
+    report: &str,
+    status: &str,
+    version: u64,
+) -> (
+    versioning::Versioned<Todo>,
+    VersionedStore,
+    tempfile::TempDir,
+) {
+    let (got, record, store, dir) = ab(strategy, b_extra);
+    assert_eq!(got, report, "{strategy} {b_extra:?}");
     assert_eq!(
         (record.record.status.as_str(), record.meta.version),
-        ("done", 2)
+        (status, version),
+        "{strategy} {b_extra:?}"
     );
+    (record, store, dir)
+}
+
+const OURS_WON: &str =
+    "ok version=3 written=true winner=Some(Ours) conflict=base:1 theirs:2@dev-a fields:[] kept=0";
+const THEIRS_KEPT: &str = "ok version=2 written=false winner=Some(Theirs) conflict=base:1 theirs:2@dev-a fields:[] kept=0";
+
+#[test]
+fn p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing() {
+    let report = "conflict base=open ours=in_progress theirs=done@dev-a fields=[]";
+    expect_ab("error", &[], report, "done", 2);
 }
 
 #[test]
 fn p4_ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind() {
     // Two minutes behind: within the skew bound, so B's clock moves past A's stamp.
     for offset in ["0", "-120000"] {
-        let (report, record, _, _dir) = ab("lww", &[("VERSIONING_AB_CLOCK_OFFSET_MS", offset)]);
-        assert_eq!(
-            report,
-            "ok version=3 written=true winner=Some(Ours) conflict=base:1 theirs:2@dev-a fields:[] kept=0"
-        );
-        assert_eq!(
-            (record.record.status.as_str(), record.meta.version),
-            ("in_progress", 3)
-        );
+        let env = [("VERSIONING_AB_CLOCK_OFFSET_MS", offset)];
+        let (record, _, _dir) = expect_ab("lww", &env, OURS_WON, "in_progress", 3);
         assert_eq!(record.meta.writer(), Some("dev-b"));
     }
 }
@@ -723,55 +676,32 @@ fn p4_ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss() {
 
 #[test]
 fn p4_ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did() {
-    let (report, record, _, _dir) = ab("lmw", &[]);
-    assert_eq!(
-        report,
-        "ok version=3 written=true winner=Some(Ours) conflict=base:1 theirs:2@dev-a fields:[] kept=0"
-    );
-    assert_eq!(record.record.status, "in_progress");
+    expect_ab("lmw", &[], OURS_WON, "in_progress", 3);
     // B's clock two minutes behind: its later save loses (the baseline's defect, now
     // detected and reported rather than silent).
-    let (report, record, _, _dir) = ab("lmw", &[("VERSIONING_AB_CLOCK_OFFSET_MS", "-120000")]);
-    assert_eq!(
-        report,
-        "ok version=2 written=false winner=Some(Theirs) conflict=base:1 theirs:2@dev-a fields:[] kept=0"
-    );
-    assert_eq!(
-        (record.record.status.as_str(), record.meta.version),
-        ("done", 2)
-    );
+    let env = [("VERSIONING_AB_CLOCK_OFFSET_MS", "-120000")];
+    expect_ab("lmw", &env, THEIRS_KEPT, "done", 2);
 }
 
 #[test]
 fn p4_ab_merge_same_field_falls_back_to_error_and_disjoint_fields_merge() {
-    let (report, record, _, _dir) = ab("merge", &[]);
-    assert_eq!(
+    let report = "conflict base=open ours=in_progress theirs=done@dev-a fields=[\"status\"]";
+    expect_ab("merge", &[], report, "done", 2);
+    let report = "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[] kept=0";
+    let (record, _, _dir) = expect_ab(
+        "merge",
+        &[("VERSIONING_AB_FIELD", "owner")],
         report,
-        "conflict base=open ours=in_progress theirs=done@dev-a fields=[\"status\"]"
+        "done",
+        3,
     );
-    assert_eq!(
-        (record.record.status.as_str(), record.meta.version),
-        ("done", 2)
-    );
-    let (report, record, _, _dir) = ab("merge", &[("VERSIONING_AB_FIELD", "owner")]);
-    assert_eq!(
-        report,
-        "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[] kept=0"
-    );
-    assert_eq!(
-        (record.record.status.as_str(), record.record.owner.as_str()),
-        ("done", "bob")
-    );
+    assert_eq!(record.record.owner, "bob");
 }
 
 #[test]
 fn p4_ab_merge_with_keep_writes_one_value_and_keeps_both() {
-    let (report, record, store, _dir) = ab("merge-keep", &[]);
-    assert_eq!(
-        report,
-        "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[\"status\"] kept=2"
-    );
-    assert_eq!(record.record.status, "in_progress");
+    let report = "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[\"status\"] kept=2";
+    let (_, store, _dir) = expect_ab("merge-keep", &[], report, "in_progress", 3);
     let kept: Vec<(String, String)> = store
         .conflicts()
         .unwrap()
@@ -793,25 +723,13 @@ fn p4_ab_merge_with_keep_writes_one_value_and_keeps_both() {
 
 #[test]
 fn p4_ab_merge_with_last_write_wins_fallback() {
-    let (report, record, _, _dir) = ab("merge-lww", &[]);
-    assert_eq!(
-        report,
-        "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[\"status\"] kept=0"
-    );
-    assert_eq!(record.record.status, "in_progress");
+    let report = "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[\"status\"] kept=0";
+    expect_ab("merge-lww", &[], report, "in_progress", 3);
 }
 
 #[test]
 fn p4_ab_callback_decides() {
-    let (report, record, _, _dir) = ab("callback", &[]);
-    assert_eq!(
-        report,
-        "ok version=2 written=false winner=Some(Theirs) conflict=base:1 theirs:2@dev-a fields:[] kept=0"
-    );
-    assert_eq!(
-        (record.record.status.as_str(), record.meta.version),
-        ("done", 2)
-    );
+    expect_ab("callback", &[], THEIRS_KEPT, "done", 2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -838,13 +756,7 @@ fn p4_change_cursor_reports_what_changed_since_a_revision() {
 
     let two = store.get::<Todo>(&key("todo-2")).unwrap().unwrap();
     store
-        .commit_if(
-            &two,
-            Todo {
-                status: "done".into(),
-                ..two.record.clone()
-            },
-        )
+        .commit_if(&two, with_status(&two.record, "done"))
         .unwrap();
     let three = store.get::<Todo>(&key("todo-3")).unwrap().unwrap();
     store.delete_if(&three).unwrap();

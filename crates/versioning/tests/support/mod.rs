@@ -34,6 +34,22 @@ pub fn todo(id: &str, status: &str) -> Todo {
     }
 }
 
+/// `record` with another status.
+pub fn with_status(record: &Todo, status: &str) -> Todo {
+    Todo {
+        status: status.into(),
+        ..record.clone()
+    }
+}
+
+/// `record` with another owner.
+pub fn with_owner(record: &Todo, owner: &str) -> Todo {
+    Todo {
+        owner: owner.into(),
+        ..record.clone()
+    }
+}
+
 /// 2025-12-01T14:40:00Z.
 pub const T0: u64 = 1_764_600_000_000;
 
