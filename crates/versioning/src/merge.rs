@@ -264,9 +264,27 @@ impl TableMerge<'_> {
         };
         let columns = &self.options.columns;
 
+        // Most rows are unchanged: when base and theirs have the same columns, compare
+        // their cells directly before building any row map.
+        let base_same_columns = self
+            .base
+            .is_some_and(|base| base.column_keys() == self.theirs.column_keys());
+        let unchanged_in_theirs = |key: &str| {
+            let (Some(table), Some(keyed)) = (self.base, base.as_ref()) else {
+                return false;
+            };
+            base_same_columns
+                && keyed
+                    .at
+                    .get(key)
+                    .is_some_and(|&row| table.rows[row] == self.theirs.rows[theirs.at[key]])
+        };
         let mut updates: Vec<(usize, Map)> = Vec::new();
         let mut theirs_new: Vec<(String, Map)> = Vec::new();
         for key in &theirs.order {
+            if unchanged_in_theirs(key) {
+                continue;
+            }
             let Some(t) = self.theirs.row_map(theirs.at[key]) else {
                 continue;
             };
