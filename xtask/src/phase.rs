@@ -388,6 +388,7 @@ pub const PHASES: &[Phase] = &[
                         "p4_migrate_feature_db_fixture",
                         "p4_migrate_task_db_fixture",
                         "p4_migrate_keeps_other_tables_and_blank_lines",
+                        "p4_migrate_baseline_phase4_file_keeps_versions_and_times",
                         "p4_migrate_real_databases_when_present",
                     ],
                 ),

@@ -4,8 +4,9 @@ use record_store::Record;
 
 use crate::error::Result;
 use crate::meta::Meta;
-use crate::row::Row;
+use crate::row::{Row, empty_cell};
 use crate::store::VersionedStore;
+use sdn_codec::Value;
 
 /// What [`VersionedStore::migrate`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,17 @@ impl VersionedStore {
     pub fn migrate<T: Record>(&self) -> Result<Migration> {
         let columns = self.columns(T::TABLE).clone();
         self.store().update(|tx| {
+            // Files of the baseline design already have `version` and `last_modified`:
+            // their rows keep those cells and only gain the columns they lack.
+            let missing: Vec<String> = match tx.document().get(T::TABLE).and_then(Value::as_table) {
+                Some(table) => columns
+                    .names()
+                    .into_iter()
+                    .filter(|name| table.column_index(name).is_none())
+                    .map(str::to_owned)
+                    .collect(),
+                None => Vec::new(),
+            };
             let table = tx.table::<Row<T>>()?;
             let stamp = self.hlc().now();
             let keys: Vec<T::Key> = table.keys().cloned().collect();
@@ -41,20 +53,26 @@ impl VersionedStore {
                     continue;
                 };
                 let meta = Meta::read(&row.cells, &columns);
+                let mut cells = row.cells.clone();
                 if meta.version > 0 {
                     report.already += 1;
-                    continue;
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    for name in &missing {
+                        cells.insert(name.as_str(), empty_cell());
+                    }
+                } else {
+                    Meta {
+                        version: 1,
+                        stamp: Some(stamp.clone()),
+                        deleted: meta.deleted,
+                    }
+                    .write(&mut cells, &columns);
+                    report.stamped += 1;
                 }
-                let mut cells = row.cells.clone();
-                Meta {
-                    version: 1,
-                    stamp: Some(stamp.clone()),
-                    deleted: meta.deleted,
-                }
-                .write(&mut cells, &columns);
                 let record = row.record.clone();
                 table.upsert(Row { record, cells });
-                report.stamped += 1;
             }
             Ok(report)
         })

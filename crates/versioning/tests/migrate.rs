@@ -151,3 +151,44 @@ fn p4_migrate_real_databases_when_present() {
         start_task,
     );
 }
+
+/// A file of the baseline's phase 4 (integer `version`, wall-clock `last_modified`) keeps
+/// its versions and times and only gains the tombstone column.
+#[test]
+fn p4_migrate_baseline_phase4_file_keeps_versions_and_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("task_db.sdn");
+    std::fs::write(
+        &path,
+        "tasks |id, category, name, description, priority, status, valid, version, last_modified|\n    \
+         T-1, a, b, c, high, open, true, 3, 2025-11-30T10:00:00Z\n    \
+         T-2, a, b, c, low, open, true, 1, 2025-11-29T09:00:00Z\n",
+    )
+    .unwrap();
+    let store = open_at(&path, "migrator", &ManualClock::new(T0));
+    let report = store.migrate::<Task>().unwrap();
+    assert_eq!((report.stamped, report.already), (0, 2));
+    let t1 = store.get::<Task>(&"T-1".to_string()).unwrap().unwrap();
+    assert_eq!(t1.meta.version, 3);
+    assert_eq!(
+        t1.meta.stamp.as_ref().unwrap().time(),
+        "2025-11-30T10:00:00.000Z"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("2025-11-30T10:00:00Z"),
+        "the baseline's time kept as written: {text}"
+    );
+    assert!(text.starts_with("tasks |id, category, name, description, priority, status, valid, version, last_modified, deleted|"), "{text}");
+    // Commits work from here on, and LastModifiedWins compares the baseline's times.
+    let committed = store
+        .commit_if(
+            &t1,
+            Task {
+                status: "done".into(),
+                ..t1.record.clone()
+            },
+        )
+        .unwrap();
+    assert_eq!(committed.record.meta.version, 4);
+}
