@@ -305,6 +305,7 @@ pub const PHASES: &[Phase] = &[
                         "wall_clock_stepping_back_never_makes_stamps_go_back",
                         "logical_counter_overflow_moves_the_physical_part_on",
                         "recovered_clock_continues_after_the_last_stamp_even_when_the_wall_clock_is_behind",
+                        "stamps_strictly_increase_per_writer_across_restarts",
                     ],
                 ),
             },

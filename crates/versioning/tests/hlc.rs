@@ -1,10 +1,12 @@
 //! The hybrid logical clock through its public API, with an injected clock (no sleeps).
 
+mod support;
+
 use std::sync::Arc;
 
 use versioning::{Hlc, HlcOptions, ManualClock, SkewPolicy, Stamp, WriterId};
 
-const T0: u64 = 1_764_600_000_000; // 2025-12-01T14:40:00Z
+use support::T0;
 
 fn hlc(clock: &ManualClock, skew: SkewPolicy) -> Hlc {
     Hlc::new(
@@ -158,5 +160,75 @@ fn writer_ids_are_checked() {
     for bad in ["", "has space", "a@b", "x+y", &"x".repeat(65)] {
         let err = WriterId::new(bad).unwrap_err();
         assert!(err.to_string().contains("invalid writer id"), "{err}");
+    }
+}
+
+mod restarts {
+    use proptest::prelude::*;
+    use versioning::{ManualClock, Options, VersionedStore, WriterId};
+
+    use super::support::{T0, Todo, todo, with_status};
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Move the wall clock (backwards too), in milliseconds.
+        Clock(i64),
+        /// Drop the store handle and open the file again (a new process).
+        Restart,
+        /// Commit a change to record `k`.
+        Commit(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (-7_200_000i64..7_200_000).prop_map(Step::Clock),
+            Just(Step::Restart),
+            (0usize..3).prop_map(Step::Commit),
+        ]
+    }
+
+    fn open(path: &std::path::Path, clock: &ManualClock) -> VersionedStore {
+        VersionedStore::open(
+            path,
+            Options::new(WriterId::new("dev-a").unwrap()).clock(clock.clone()),
+        )
+        .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+        /// Whatever the wall clock does and however often the writer restarts, its
+        /// stamps in the store strictly increase (recovered from the store on open).
+        #[test]
+        fn stamps_strictly_increase_per_writer_across_restarts(steps in prop::collection::vec(step(), 1..40)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db.sdn");
+            let clock = ManualClock::new(T0);
+            let mut store = open(&path, &clock);
+            for k in 0..3 {
+                store.insert(todo(&format!("t{k}"), "open")).unwrap();
+            }
+            let mut last = store.get::<Todo>(&"t2".to_string()).unwrap().unwrap().meta.stamp.unwrap();
+            for (i, step) in steps.iter().enumerate() {
+                match step {
+                    Step::Clock(delta) => clock.advance(*delta),
+                    Step::Restart => store = open(&path, &clock),
+                    Step::Commit(k) => {
+                        let read = store.get::<Todo>(&format!("t{k}")).unwrap().unwrap();
+                        let stamp = store
+                            .commit_if(&read, with_status(&read.record, &format!("s{i}")))
+                            .unwrap()
+                            .record
+                            .meta
+                            .stamp
+                            .unwrap();
+                        prop_assert!(stamp > last, "{} after {}", stamp, last);
+                        prop_assert!(stamp.to_string() > last.to_string());
+                        last = stamp;
+                    }
+                }
+            }
+        }
     }
 }
