@@ -109,47 +109,54 @@ pub fn merge(base: &str, ours: &str, theirs: &str, options: &MergeOptions) -> Re
             continue;
         }
         let base_entry = base_root.get(name);
-        let ours_entry = doc.get(name).cloned();
-        match (
+        let plan = match (
             theirs_entry.as_table(),
-            ours_entry.as_ref().and_then(Value::as_table),
+            doc.get(name).and_then(Value::as_table),
         ) {
-            (Some(theirs_table), Some(ours_table)) => {
-                let table = TableMerge {
-                    name,
-                    options: options.table(name),
-                    base: base_entry.and_then(Value::as_table),
-                    ours: ours_table,
-                    theirs: theirs_table,
-                };
-                table.apply(&mut doc, &mut conflicts)?;
-            }
-            _ => merge_entry(
-                &mut doc,
+            (Some(theirs_table), Some(ours_table)) => TableMerge {
                 name,
-                base_entry,
-                ours_entry.as_ref(),
-                theirs_entry,
-                &mut conflicts,
-            )?,
+                options: options.table(name),
+                base: base_entry.and_then(Value::as_table),
+                ours: ours_table,
+                theirs: theirs_table,
+            }
+            .plan(&mut conflicts)?,
+            _ => {
+                let ours_entry = doc.get(name).cloned();
+                merge_entry(
+                    &mut doc,
+                    name,
+                    base_entry,
+                    ours_entry.as_ref(),
+                    theirs_entry,
+                    &mut conflicts,
+                )?;
+                None
+            }
+        };
+        if let Some(plan) = plan {
+            plan.apply(&mut doc)?;
         }
     }
     for (name, base_entry) in base_root.iter() {
-        let ours_entry = doc.get(name).cloned();
         if theirs_root.contains_key(name) || name == CONFLICTS_TABLE {
             continue;
         }
-        if ours_entry.as_ref() == Some(base_entry) {
+        if doc.get(name) == Some(base_entry) {
             doc.remove(name).map_err(|err| unmergeable(name, err))?;
         }
     }
-    merge_conflicts_table(&mut doc, base_root, theirs_root, &conflicts)?;
+    let new_table = merge_conflicts_table(&mut doc, base_root, theirs_root, &conflicts)?;
     conflicts.sort();
     conflicts.dedup();
-    Ok(Merged {
-        text: doc.into_string(),
-        conflicts,
-    })
+    let mut text = doc.into_string();
+    if let Some(table) = new_table {
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&table);
+    }
+    Ok(Merged { text, conflicts })
 }
 
 fn unmergeable(table: &str, err: impl std::fmt::Display) -> Error {
@@ -248,7 +255,7 @@ impl TableMerge<'_> {
         Ok(keyed)
     }
 
-    fn apply(&self, doc: &mut Document, conflicts: &mut Vec<KeptConflict>) -> Result<()> {
+    fn plan(&self, conflicts: &mut Vec<KeptConflict>) -> Result<Option<TablePlan>> {
         let key_column = self.key_column();
         let ours = self.keyed("ours", self.ours, &key_column)?;
         let theirs = self.keyed("theirs", self.theirs, &key_column)?;
@@ -323,60 +330,89 @@ impl TableMerge<'_> {
             }
         }
         if updates.is_empty() && removals.is_empty() && theirs_new.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-
-        let mut table = doc
-            .table_mut(self.name)
-            .map_err(|err| unmergeable(self.name, err))?;
-        let ours_columns = self.ours.column_keys();
-        for column in self.theirs.column_keys() {
-            if !ours_columns.contains(&column) {
-                table
-                    .add_column(&column, Value::from(""))
-                    .map_err(|err| unmergeable(self.name, err))?;
+        // Rows ours added since the base, in ours' order: when both sides added rows,
+        // all added rows are appended again in key order, with their updated cells.
+        let in_base = |key: &str| base.as_ref().is_some_and(|b| b.at.contains_key(key));
+        let mut appended: Vec<(String, Map)> = theirs_new;
+        if !appended.is_empty() {
+            let ours_new: Vec<&String> = ours.order.iter().filter(|key| !in_base(key)).collect();
+            if !ours_new.is_empty() {
+                for key in ours_new {
+                    let row = ours.at[key];
+                    let Some(mut cells) = self.ours.row_map(row) else {
+                        continue;
+                    };
+                    if let Some((_, update)) = updates.iter().find(|(at, _)| *at == row) {
+                        for (name, value) in update.iter() {
+                            cells.insert(name, value.clone());
+                        }
+                    }
+                    appended.push((key.clone(), cells));
+                    removals.push(row);
+                }
+                appended.sort_by(|(a, _), (b, _)| key_order(a, b));
             }
         }
-        for (row, cells) in &updates {
+        let ours_columns = self.ours.column_keys();
+        removals.sort_unstable_by(|a, b| b.cmp(a));
+        removals.dedup();
+        Ok(Some(TablePlan {
+            name: self.name.to_owned(),
+            new_columns: self
+                .theirs
+                .column_keys()
+                .into_iter()
+                .filter(|column| !ours_columns.contains(column))
+                .collect(),
+            updates,
+            removals,
+            appended,
+        }))
+    }
+}
+
+/// The edits that merge one table, computed from the inputs before `ours`' document is
+/// edited (so the inputs are borrowed, never copied).
+struct TablePlan {
+    name: String,
+    new_columns: Vec<String>,
+    updates: Vec<(usize, Map)>,
+    /// Rows to remove, last first.
+    removals: Vec<usize>,
+    appended: Vec<(String, Map)>,
+}
+
+impl TablePlan {
+    fn apply(self, doc: &mut Document) -> Result<()> {
+        let name = self.name.as_str();
+        let mut table = doc.table_mut(name).map_err(|err| unmergeable(name, err))?;
+        for column in &self.new_columns {
+            table
+                .add_column(column, Value::from(""))
+                .map_err(|err| unmergeable(name, err))?;
+        }
+        for (row, cells) in &self.updates {
             table
                 .update_row_with(*row, |map| {
-                    for (name, value) in cells.iter() {
-                        if map.contains_key(name) {
-                            map.insert(name, value.clone());
+                    for (column, value) in cells.iter() {
+                        if map.contains_key(column) {
+                            map.insert(column, value.clone());
                         }
                     }
                 })
-                .map_err(|err| unmergeable(self.name, err))?;
+                .map_err(|err| unmergeable(name, err))?;
         }
-        // Rows ours added since the base, in ours' order, with their updated cells.
-        let in_base = |key: &str| base.as_ref().is_some_and(|b| b.at.contains_key(key));
-        let ours_new: Vec<(usize, String)> = ours
-            .order
-            .iter()
-            .filter(|key| !in_base(key))
-            .map(|key| (ours.at[key], key.clone()))
-            .collect();
-        let mut appended: Vec<(String, Map)> = theirs_new;
-        if !ours_new.is_empty() && !appended.is_empty() {
-            for (row, key) in &ours_new {
-                if let Some(cells) = table.table().row_map(*row) {
-                    appended.push((key.clone(), cells));
-                }
-                removals.push(*row);
-            }
-            appended.sort_by(|(a, _), (b, _)| key_order(a, b));
-        }
-        removals.sort_unstable_by(|a, b| b.cmp(a));
-        removals.dedup();
-        for row in removals {
+        for row in self.removals {
             table
                 .remove_row(row)
-                .map_err(|err| unmergeable(self.name, err))?;
+                .map_err(|err| unmergeable(name, err))?;
         }
-        for (_, cells) in &appended {
+        for (_, cells) in &self.appended {
             table
                 .push_row_map(cells)
-                .map_err(|err| unmergeable(self.name, err))?;
+                .map_err(|err| unmergeable(name, err))?;
         }
         Ok(())
     }
@@ -466,13 +502,15 @@ fn merge_row(
 }
 
 /// The conflicts table: a set of immutable rows, merged three-way by presence, plus the
-/// conflicts this merge found; rewritten sorted when its set of rows changes.
+/// conflicts this merge found; rewritten sorted when its set of rows changes. A table
+/// `ours` lacks is returned as text to append (canonical, as `Document::set` writes it,
+/// without parsing the whole document again to check it).
 fn merge_conflicts_table(
     doc: &mut Document,
     base: &Map,
     theirs: &Map,
     found: &[KeptConflict],
-) -> Result<()> {
+) -> Result<Option<String>> {
     let rows = |entry: Option<&Value>| -> BTreeSet<KeptConflict> {
         entry
             .and_then(Value::as_table)
@@ -495,7 +533,7 @@ fn merge_conflicts_table(
     result.extend(t.iter().filter(|row| !b.contains(row)).cloned());
     result.extend(found.iter().filter(|c| !c.table.is_empty()).cloned());
     if result == o {
-        return Ok(());
+        return Ok(None);
     }
     let mut table = Table::with_columns(["table", "key", "field", "value", "stamp"]);
     for row in &result {
@@ -507,6 +545,14 @@ fn merge_conflicts_table(
             Value::from(row.stamp.as_str()),
         ]);
     }
+    if doc.get(CONFLICTS_TABLE).is_none() {
+        let mut root = Map::new();
+        root.insert(CONFLICTS_TABLE, Value::Table(table));
+        return sdn_codec::to_canonical_string(&Value::Dict(root))
+            .map(Some)
+            .map_err(|err| unmergeable(CONFLICTS_TABLE, err));
+    }
     doc.set(CONFLICTS_TABLE, Value::Table(table))
+        .map(|()| None)
         .map_err(|err| unmergeable(CONFLICTS_TABLE, err))
 }

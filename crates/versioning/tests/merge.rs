@@ -372,3 +372,17 @@ proptest! {
         }
     }
 }
+
+/// The conflicts table a merge appends reads exactly as `Document::set` would write it,
+/// so merges that create it and merges that replace it agree byte for byte.
+#[test]
+fn appended_conflicts_table_matches_the_documents_own_rendering() {
+    let ours = edit(BASE, "2", &[("status", "done"), ("version", "2")]);
+    let theirs = edit(BASE, "2", &[("status", "closed"), ("version", "2")]);
+    let result = merged(BASE, &ours, &theirs);
+    let at = result.text.find(CONFLICTS_TABLE).unwrap();
+    let table = sdn_codec::parse(&result.text).unwrap()[CONFLICTS_TABLE].clone();
+    let mut doc = sdn_codec::Document::parse(&result.text[..at]).unwrap();
+    doc.set(CONFLICTS_TABLE, table).unwrap();
+    assert_eq!(doc.as_str(), result.text);
+}
