@@ -21,8 +21,8 @@
 //!   from the latest stamp in the store); a remote stamp beyond the skew bound is refused
 //!   or clamped ([`SkewPolicy`]), never trusted without bound.
 //! - **Resolution is deterministic.** Last-write-wins orders by stamp, then writer id;
-//!   [`merge::merge`] of whole stores gives the same bytes whatever order replicas are
-//!   merged in (see its documentation for the exact rules).
+//!   [`merge::merge`] of whole stores gives the same record tables, byte for byte,
+//!   whatever order replicas are merged in (see its documentation for the exact rules).
 //! - **Nothing typed is lost by a merge that cannot decide.** With [`Fallback::Keep`]
 //!   both values are kept in the `versioning_conflicts` table until
 //!   [`VersionedStore::resolve`] writes the chosen one as a new version.
@@ -37,6 +37,12 @@
 //!   read into a `String` field; unchanged cells are never rewritten.
 //! - The change cursor ([`cursor`]) keeps a map of the versions it has seen: its
 //!   memory grows with the number of records.
+//! - A whole-store merge gives a field changed two ways the value that sorts last (not
+//!   the later writer's: rows do not record who changed which field), and keeps both
+//!   values as conflicts; the stamp kept with a candidate can differ between merge
+//!   orders when its row had already combined several replicas' changes.
+//! - A whole-store merge parses all three texts: it costs far more than a CRDT's merge
+//!   of documents already in memory (see the repository's benchmarks).
 //!
 //! # Example
 //!
