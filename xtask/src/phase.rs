@@ -357,6 +357,16 @@ pub const PHASES: &[Phase] = &[
                 ),
             },
             Item {
+                text: "a remote snapshot's stamps: within the bound they move the clock; beyond it a typed error or a clamp",
+                check: tests(
+                    "versioning",
+                    "merge",
+                    &[
+                        "remote_snapshot_stamps_move_the_clock_within_the_bound_and_refuse_beyond_it",
+                    ],
+                ),
+            },
+            Item {
                 text: "kept conflicts: both sides kept with writers and stamps, listed, resolved as a versioned change",
                 check: p4(&["p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change"]),
             },

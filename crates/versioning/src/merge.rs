@@ -556,3 +556,56 @@ fn merge_conflicts_table(
         .map(|()| None)
         .map_err(|err| unmergeable(CONFLICTS_TABLE, err))
 }
+
+/// Moves `hlc` past every stamp in `remote` (a snapshot from another replica, before
+/// merging it), so later local stamps order after everything merged in. A stamp further
+/// ahead of the local clock than the skew bound fails with [`Error::ClockSkew`] naming
+/// its table, or is clamped with a warning, as the clock's [`crate::SkewPolicy`] says.
+///
+/// ```
+/// use std::sync::Arc;
+/// use versioning::{Hlc, HlcOptions, ManualClock, WriterId};
+///
+/// let clock = ManualClock::new(1_764_600_000_000); // 2025-12-01T14:40:00Z
+/// let hlc = Hlc::new(WriterId::new("laptop")?, Arc::new(clock), HlcOptions::default());
+/// let remote = "todos |id, version, last_modified|\n    1, 2, \"2025-12-01T18:40:00.000Z+00000@phone\"\n";
+/// let err = versioning::merge::observe_stamps(remote, &hlc, &Default::default()).unwrap_err();
+/// assert!(err.to_string().contains("table todos"));
+/// # Ok::<(), versioning::Error>(())
+/// ```
+pub fn observe_stamps(remote: &str, hlc: &crate::Hlc, options: &MergeOptions) -> Result<()> {
+    let value = sdn_codec::parse(remote).map_err(|source| Error::MalformedInput {
+        input: "theirs",
+        source,
+    })?;
+    let Some(root) = value.as_dict() else {
+        return Ok(());
+    };
+    for (name, entry) in root.iter() {
+        let Some(table) = entry.as_table() else {
+            continue;
+        };
+        let column = if name == CONFLICTS_TABLE {
+            "stamp".to_owned()
+        } else {
+            options.table(name).columns.last_modified
+        };
+        let Some(at) = table.column_index(&column) else {
+            continue;
+        };
+        let latest = table
+            .rows
+            .iter()
+            .filter_map(|row| row.get(at).and_then(Value::text))
+            .filter_map(|text| Stamp::parse(&text))
+            .max();
+        if let Some(stamp) = latest {
+            hlc.observe(&stamp).map_err(|skew| Error::ClockSkew {
+                path: std::path::PathBuf::from("<remote snapshot>"),
+                table: name.to_owned(),
+                skew,
+            })?;
+        }
+    }
+    Ok(())
+}

@@ -386,3 +386,44 @@ fn appended_conflicts_table_matches_the_documents_own_rendering() {
     doc.set(CONFLICTS_TABLE, table).unwrap();
     assert_eq!(doc.as_str(), result.text);
 }
+
+#[test]
+fn remote_snapshot_stamps_move_the_clock_within_the_bound_and_refuse_beyond_it() {
+    use std::sync::Arc;
+    use versioning::merge::observe_stamps;
+    use versioning::{Hlc, HlcOptions, SkewPolicy, WriterId};
+    let hlc = |skew| {
+        Hlc::new(
+            WriterId::new("local").unwrap(),
+            Arc::new(ManualClock::new(T0)),
+            HlcOptions {
+                max_ahead_ms: 300_000,
+                skew,
+            },
+        )
+    };
+    // Two minutes ahead: accepted, and the next local stamp orders after it.
+    let near = edit(
+        BASE,
+        "1",
+        &[("last_modified", "2025-12-01T14:42:00.000Z+00000@phone")],
+    );
+    let clock = hlc(SkewPolicy::Error);
+    observe_stamps(&near, &clock, &MergeOptions::default()).unwrap();
+    assert!(clock.now().to_string().as_str() > "2025-12-01T14:42:00.000Z+00000@phone");
+    // Four hours ahead: a typed error naming the table, or clamped to the bound.
+    let far = edit(
+        BASE,
+        "1",
+        &[("last_modified", "2025-12-01T18:40:00.000Z+00000@phone")],
+    );
+    let err = observe_stamps(&far, &hlc(SkewPolicy::Error), &MergeOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, versioning::Error::ClockSkew { ref table, .. } if table == "todos"),
+        "{err}"
+    );
+    let clamped = hlc(SkewPolicy::Clamp);
+    observe_stamps(&far, &clamped, &MergeOptions::default()).unwrap();
+    assert_eq!(clamped.now().ms, T0 + 300_000);
+    assert_eq!(clamped.take_warnings().0, 1);
+}
