@@ -30,6 +30,8 @@ pub enum Which {
     Sdn,
     /// The record-store benches: record-store, baseline, SQLite, rustbreak; contention.
     Store,
+    /// The versioning benches: versioned vs plain update; whole-store merge vs automerge.
+    Versioning,
     /// Everything.
     All,
     /// Nothing new: rewrite docs/benchmarks.md from the latest stored figures.
@@ -263,13 +265,15 @@ pub struct PeakRow {
     pub peak_growth_bytes: Option<u64>,
 }
 
-/// What the `sdn` and `store` benches stored, if they ran.
+/// What the `sdn`, `store` and `versioning` benches stored, if they ran.
 #[derive(Debug, Clone, Default)]
 pub struct BenchFiles {
     /// `store.json`.
     pub store: Option<StoreResults>,
     /// `sdn.json`.
     pub sdn: Option<SdnResults>,
+    /// `versioning.json`, as stored (rendered by `report_versioning`).
+    pub versioning: Option<serde_json::Value>,
 }
 
 fn results_dir() -> PathBuf {
@@ -334,6 +338,9 @@ pub fn run(which: Which) -> Result<bool, String> {
             );
         }
     }
+    if wants(Which::Versioning) {
+        ok &= criterion_bench("versioning")?;
+    }
     let mut stored = load_stored();
     if wants(Which::Io) || wants(Which::Lock) || wants(Which::Contention) {
         let spawner = build_worker()?;
@@ -354,6 +361,7 @@ pub fn run(which: Which) -> Result<bool, String> {
     let files = BenchFiles {
         store: read_json("store.json"),
         sdn: read_json("sdn.json"),
+        versioning: read_json("versioning.json"),
     };
     report::write(&docs, &criterion, &stored, &files)?;
     println!("bench: wrote {}", docs.join("benchmarks.md").display());

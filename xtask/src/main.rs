@@ -12,6 +12,7 @@ mod demo;
 mod demo_todo;
 mod phase;
 mod report;
+mod report_versioning;
 mod stress;
 mod svg;
 mod test_all;
@@ -83,7 +84,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
     },
-    /// Loom model checks of the in-process coordination (record-store's snapshot cache),
+    /// Loom model checks of the in-process coordination (record-store's snapshot cache,
+    /// versioning's shared clock),
     /// built with `--cfg loom` in a target directory of their own.
     Loom,
     /// Criterion benches and multi-process measurements; rewrites docs/benchmarks.md.

@@ -110,11 +110,22 @@ fn conformance_step(tally: &mut Tally) {
 /// normal target directory would rebuild the whole workspace twice per run.
 const LOOM_TARGET_DIR: &str = "target/loom";
 
-/// Runs the loom models (`cargo xtask loom`). Each model explores every interleaving of
+/// Runs the loom models (`cargo xtask loom`): record-store's snapshot cache and
+/// versioning's shared clock. Each model explores every interleaving of
 /// its threads, so a pass is a proof for that model, not a sample.
 pub fn loom() -> Result<bool, String> {
-    let package = util::package_name("record-store");
-    let mut command = util::cargo(["test", "--release", "-p", &package, "--test", "loom"]);
+    let record_store = util::package_name("record-store");
+    let versioning = util::package_name("versioning");
+    let mut command = util::cargo([
+        "test",
+        "--release",
+        "-p",
+        &record_store,
+        "-p",
+        &versioning,
+        "--test",
+        "loom",
+    ]);
     command.env("RUSTFLAGS", "--cfg loom").env(
         "CARGO_TARGET_DIR",
         util::workspace_root().join(LOOM_TARGET_DIR),

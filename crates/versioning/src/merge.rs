@@ -1,0 +1,611 @@
+//! Three-way merge of whole stores, on SDN text: `merge(base, ours, theirs)`.
+//!
+//! The result is `ours` with the rows `theirs` changed applied through sdn-codec's
+//! format-preserving document: comments, unknown columns and row order of `ours` stay.
+//! It works on text, so it can merge snapshots downloaded from another device.
+//!
+//! # Rules, per table row (rows matched by key column)
+//!
+//! - Changed on one side only: that side's row, metadata included.
+//! - Changed on both sides: field-level merge against the base. Fields changed on one
+//!   side are combined. A field changed two ways takes the value that sorts last (an
+//!   order-independent rule: a per-row stamp cannot tell which replica changed a field
+//!   last once rows of several replicas were combined), and **both** values are kept in
+//!   the conflicts table with the stamp of the row they came from. The merged row's
+//!   version is the sum of both sides' increments over the base (`ours + theirs -
+//!   base`), its stamp the greater of the two, its tombstone set if either side deleted.
+//! - Inserted on both sides with the same key: merged as above against an empty row.
+//! - Deleted (tombstone) on one side, updated on the other: the tombstone wins and
+//!   keeps the updated values, so nothing is lost and a later undelete brings them back.
+//! - Removed from the file outright on one side (no tombstone): removed if the other
+//!   side left the row unchanged; kept if the other side changed it.
+//! - A row only in the base (removed on both sides) stays removed.
+//! - New rows go after the existing ones: one side's new rows keep that side's order;
+//!   new rows from both sides are sorted by key (numerically for numeric keys).
+//! - Columns only `theirs` has are appended; non-table entries changed on one side take
+//!   that side's value, changed two ways keep ours and record both as conflicts.
+//!
+//! Merging a replica with itself or with the base returns `ours` unchanged. The same
+//! replicas merged in any order (each merge against their common base) give the same
+//! record tables, byte for byte, given they started from that base and changed records
+//! only. The conflicts table holds the same candidate values in any order, but the
+//! stamp kept with a candidate is the stamp of the row it was found in: when that row
+//! had already combined changes from several replicas, it is the latest of them, so
+//! that column can differ between merge orders.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sdn_codec::{Document, Map, Table, Value};
+
+use crate::conflict::{CONFLICTS_TABLE, KeptConflict, value_text};
+use crate::error::{Error, Result};
+use crate::hlc::Stamp;
+use crate::meta::{Columns, Meta};
+use crate::options::TableOptions;
+use crate::strategy::{merge_fields, same};
+
+/// Settings of a whole-store merge.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// Per-table column names and key columns, as for the store.
+    pub tables: BTreeMap<String, TableOptions>,
+}
+
+impl MergeOptions {
+    fn table(&self, name: &str) -> TableOptions {
+        self.tables.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// The result of [`merge`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The merged file text.
+    pub text: String,
+    /// The field conflicts this merge found (also written to the conflicts table).
+    pub conflicts: Vec<KeptConflict>,
+}
+
+/// Merges `theirs` into `ours` against their common `base` (all SDN text); see the
+/// [module documentation](self) for the rules.
+///
+/// ```
+/// let base = "todos |id, status, version|\n    1, open, 1\n    2, open, 1\n";
+/// let ours = "todos |id, status, version|\n    1, done, 2\n    2, open, 1\n";
+/// let theirs = "todos |id, status, version|\n    1, open, 1\n    2, closed, 2\n";
+/// let merged = versioning::merge::merge(base, ours, theirs, &Default::default())?;
+/// assert_eq!(merged.text, "todos |id, status, version|\n    1, done, 2\n    2, closed, 2\n");
+/// assert!(merged.conflicts.is_empty());
+/// # Ok::<(), versioning::Error>(())
+/// ```
+pub fn merge(base: &str, ours: &str, theirs: &str, options: &MergeOptions) -> Result<Merged> {
+    let unchanged = |text: &str| Merged {
+        text: text.to_owned(),
+        conflicts: Vec::new(),
+    };
+    if theirs == base || theirs == ours {
+        return Ok(unchanged(ours));
+    }
+    let parse = |input: &'static str, text: &str| {
+        sdn_codec::parse(text).map_err(|source| Error::MalformedInput { input, source })
+    };
+    let theirs_value = parse("theirs", theirs)?;
+    if ours == base {
+        return Ok(unchanged(theirs));
+    }
+    let base_value = parse("base", base)?;
+    let mut doc = Document::parse(ours).map_err(|source| Error::MalformedInput {
+        input: "ours",
+        source,
+    })?;
+    let mut conflicts = Vec::new();
+    let empty = Map::new();
+    let base_root = base_value.as_dict().unwrap_or(&empty);
+    let theirs_root = theirs_value.as_dict().unwrap_or(&empty);
+
+    for (name, theirs_entry) in theirs_root.iter() {
+        if name == CONFLICTS_TABLE {
+            continue;
+        }
+        let base_entry = base_root.get(name);
+        let plan = match (
+            theirs_entry.as_table(),
+            doc.get(name).and_then(Value::as_table),
+        ) {
+            (Some(theirs_table), Some(ours_table)) => TableMerge {
+                name,
+                options: options.table(name),
+                base: base_entry.and_then(Value::as_table),
+                ours: ours_table,
+                theirs: theirs_table,
+            }
+            .plan(&mut conflicts)?,
+            _ => {
+                let ours_entry = doc.get(name).cloned();
+                merge_entry(
+                    &mut doc,
+                    name,
+                    base_entry,
+                    ours_entry.as_ref(),
+                    theirs_entry,
+                    &mut conflicts,
+                )?;
+                None
+            }
+        };
+        if let Some(plan) = plan {
+            plan.apply(&mut doc)?;
+        }
+    }
+    for (name, base_entry) in base_root.iter() {
+        if theirs_root.contains_key(name) || name == CONFLICTS_TABLE {
+            continue;
+        }
+        if doc.get(name) == Some(base_entry) {
+            doc.remove(name).map_err(|err| unmergeable(name, err))?;
+        }
+    }
+    let new_table = merge_conflicts_table(&mut doc, base_root, theirs_root, &conflicts)?;
+    conflicts.sort();
+    conflicts.dedup();
+    let mut text = doc.into_string();
+    if let Some(table) = new_table {
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&table);
+    }
+    Ok(Merged { text, conflicts })
+}
+
+fn unmergeable(table: &str, err: impl std::fmt::Display) -> Error {
+    Error::Unmergeable {
+        input: "ours",
+        table: table.to_owned(),
+        message: err.to_string(),
+    }
+}
+
+/// A top-level entry that is not a table on both sides: three-way on the whole value.
+fn merge_entry(
+    doc: &mut Document,
+    name: &str,
+    base: Option<&Value>,
+    ours: Option<&Value>,
+    theirs: &Value,
+    conflicts: &mut Vec<KeptConflict>,
+) -> Result<()> {
+    if base == Some(theirs) || ours == Some(theirs) {
+        return Ok(());
+    }
+    if ours == base {
+        return doc
+            .set(name, theirs.clone())
+            .map_err(|err| unmergeable(name, err));
+    }
+    for value in [ours, Some(theirs)].into_iter().flatten() {
+        conflicts.push(KeptConflict {
+            table: String::new(),
+            key: name.to_owned(),
+            field: String::new(),
+            value: value_text(value),
+            stamp: String::new(),
+        });
+    }
+    Ok(())
+}
+
+/// One table present in `ours` and `theirs`.
+struct TableMerge<'a> {
+    name: &'a str,
+    options: TableOptions,
+    base: Option<&'a Table>,
+    ours: &'a Table,
+    theirs: &'a Table,
+}
+
+/// A table's rows by key.
+struct Keyed {
+    order: Vec<String>,
+    at: HashMap<String, usize>,
+}
+
+impl TableMerge<'_> {
+    fn key_column(&self) -> String {
+        if let Some(column) = &self.options.key_column {
+            return column.clone();
+        }
+        let names = self.ours.column_keys();
+        if names.iter().any(|c| c == "id") {
+            "id".into()
+        } else {
+            names.into_iter().next().unwrap_or_default()
+        }
+    }
+
+    fn keyed(&self, input: &'static str, table: &Table, column: &str) -> Result<Keyed> {
+        let error = |message: String| Error::Unmergeable {
+            input,
+            table: self.name.to_owned(),
+            message,
+        };
+        let index = table
+            .column_index(column)
+            .ok_or_else(|| error(format!("no key column `{column}`")))?;
+        let mut keyed = Keyed {
+            order: Vec::with_capacity(table.rows.len()),
+            at: HashMap::with_capacity(table.rows.len()),
+        };
+        for (row, cells) in table.rows.iter().enumerate() {
+            let key = cells
+                .get(index)
+                .and_then(Value::text)
+                .map(|text| text.into_owned())
+                .unwrap_or_default();
+            if let Some(first) = keyed.at.insert(key.clone(), row) {
+                return Err(error(format!(
+                    "rows {} and {} share the key {key}",
+                    first + 1,
+                    row + 1
+                )));
+            }
+            keyed.order.push(key);
+        }
+        Ok(keyed)
+    }
+
+    fn plan(&self, conflicts: &mut Vec<KeptConflict>) -> Result<Option<TablePlan>> {
+        let key_column = self.key_column();
+        let ours = self.keyed("ours", self.ours, &key_column)?;
+        let theirs = self.keyed("theirs", self.theirs, &key_column)?;
+        let base = match self.base {
+            Some(table) if table.column_index(&key_column).is_some() => {
+                Some(self.keyed("base", table, &key_column)?)
+            }
+            _ => None,
+        };
+        let base_row = |key: &str| {
+            let (table, keyed) = (self.base?, base.as_ref()?);
+            table.row_map(*keyed.at.get(key)?)
+        };
+        let columns = &self.options.columns;
+
+        // Most rows are unchanged: when base and theirs have the same columns, compare
+        // their cells directly before building any row map.
+        let base_same_columns = self
+            .base
+            .is_some_and(|base| base.column_keys() == self.theirs.column_keys());
+        let unchanged_in_theirs = |key: &str| {
+            let (Some(table), Some(keyed)) = (self.base, base.as_ref()) else {
+                return false;
+            };
+            base_same_columns
+                && keyed
+                    .at
+                    .get(key)
+                    .is_some_and(|&row| table.rows[row] == self.theirs.rows[theirs.at[key]])
+        };
+        let mut updates: Vec<(usize, Map)> = Vec::new();
+        let mut theirs_new: Vec<(String, Map)> = Vec::new();
+        for key in &theirs.order {
+            if unchanged_in_theirs(key) {
+                continue;
+            }
+            let Some(t) = self.theirs.row_map(theirs.at[key]) else {
+                continue;
+            };
+            let b = base_row(key);
+            if b.as_ref().is_some_and(|b| rows_same(b, &t)) {
+                continue;
+            }
+            let Some(&row) = ours.at.get(key) else {
+                theirs_new.push((key.clone(), t));
+                continue;
+            };
+            let Some(o) = self.ours.row_map(row) else {
+                continue;
+            };
+            if rows_same(&o, &t) {
+                continue;
+            }
+            if b.as_ref().is_some_and(|b| rows_same(b, &o)) {
+                updates.push((row, t));
+            } else {
+                let merged = merge_row(self.name, key, b.as_ref(), &o, &t, columns, conflicts);
+                updates.push((row, merged));
+            }
+        }
+        let mut removals: Vec<usize> = Vec::new();
+        if let Some(base) = &base {
+            for key in &base.order {
+                if theirs.at.contains_key(key) {
+                    continue;
+                }
+                if let (Some(&row), Some(b)) = (ours.at.get(key), base_row(key))
+                    && self.ours.row_map(row).is_some_and(|o| rows_same(&o, &b))
+                {
+                    removals.push(row);
+                }
+            }
+        }
+        if updates.is_empty() && removals.is_empty() && theirs_new.is_empty() {
+            return Ok(None);
+        }
+        // Rows ours added since the base, in ours' order: when both sides added rows,
+        // all added rows are appended again in key order, with their updated cells.
+        let in_base = |key: &str| base.as_ref().is_some_and(|b| b.at.contains_key(key));
+        let mut appended: Vec<(String, Map)> = theirs_new;
+        if !appended.is_empty() {
+            let ours_new: Vec<&String> = ours.order.iter().filter(|key| !in_base(key)).collect();
+            if !ours_new.is_empty() {
+                for key in ours_new {
+                    let row = ours.at[key];
+                    let Some(mut cells) = self.ours.row_map(row) else {
+                        continue;
+                    };
+                    if let Some((_, update)) = updates.iter().find(|(at, _)| *at == row) {
+                        for (name, value) in update.iter() {
+                            cells.insert(name, value.clone());
+                        }
+                    }
+                    appended.push((key.clone(), cells));
+                    removals.push(row);
+                }
+                appended.sort_by(|(a, _), (b, _)| key_order(a, b));
+            }
+        }
+        let ours_columns = self.ours.column_keys();
+        removals.sort_unstable_by(|a, b| b.cmp(a));
+        removals.dedup();
+        Ok(Some(TablePlan {
+            name: self.name.to_owned(),
+            new_columns: self
+                .theirs
+                .column_keys()
+                .into_iter()
+                .filter(|column| !ours_columns.contains(column))
+                .collect(),
+            updates,
+            removals,
+            appended,
+        }))
+    }
+}
+
+/// The edits that merge one table, computed from the inputs before `ours`' document is
+/// edited (so the inputs are borrowed, never copied).
+struct TablePlan {
+    name: String,
+    new_columns: Vec<String>,
+    updates: Vec<(usize, Map)>,
+    /// Rows to remove, last first.
+    removals: Vec<usize>,
+    appended: Vec<(String, Map)>,
+}
+
+impl TablePlan {
+    fn apply(self, doc: &mut Document) -> Result<()> {
+        let name = self.name.as_str();
+        let mut table = doc.table_mut(name).map_err(|err| unmergeable(name, err))?;
+        for column in &self.new_columns {
+            table
+                .add_column(column, Value::from(""))
+                .map_err(|err| unmergeable(name, err))?;
+        }
+        for (row, cells) in &self.updates {
+            table
+                .update_row_with(*row, |map| {
+                    for (column, value) in cells.iter() {
+                        if map.contains_key(column) {
+                            map.insert(column, value.clone());
+                        }
+                    }
+                })
+                .map_err(|err| unmergeable(name, err))?;
+        }
+        for row in self.removals {
+            table
+                .remove_row(row)
+                .map_err(|err| unmergeable(name, err))?;
+        }
+        for (_, cells) in &self.appended {
+            table
+                .push_row_map(cells)
+                .map_err(|err| unmergeable(name, err))?;
+        }
+        Ok(())
+    }
+}
+
+/// Keys compare numerically when both are integers, else as text.
+fn key_order(a: &str, b: &str) -> Ordering {
+    match (a.parse::<i64>(), b.parse::<i64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// Whether two rows hold the same cells (an empty cell equals a missing one).
+fn rows_same(a: &Map, b: &Map) -> bool {
+    let empty = crate::row::empty_cell();
+    a.iter()
+        .all(|(name, value)| same(value, b.get(name).unwrap_or(&empty)))
+        && b.iter()
+            .all(|(name, value)| same(value, a.get(name).unwrap_or(&empty)))
+}
+
+/// Field-level merge of a row both sides changed; see the module rules.
+fn merge_row(
+    table: &str,
+    key: &str,
+    base: Option<&Map>,
+    ours: &Map,
+    theirs: &Map,
+    columns: &Columns,
+    conflicts: &mut Vec<KeptConflict>,
+) -> Map {
+    let empty = Map::new();
+    let base = base.unwrap_or(&empty);
+    let field_merge = merge_fields(base, ours, theirs, |name| columns.contains(name));
+    let mut merged = field_merge.merged;
+    let (mb, mo, mt) = (
+        Meta::read(base, columns),
+        Meta::read(ours, columns),
+        Meta::read(theirs, columns),
+    );
+    let stamp_text = |meta: &Meta| {
+        meta.stamp
+            .as_ref()
+            .map_or_else(String::new, Stamp::to_string)
+    };
+    let blank = crate::row::empty_cell();
+    for field in &field_merge.conflicts {
+        let ours_value = ours.get(field).unwrap_or(&blank);
+        let theirs_value = theirs.get(field).unwrap_or(&blank);
+        let (ours_text, theirs_text) = (value_text(ours_value), value_text(theirs_value));
+        if theirs_text > ours_text {
+            merged.insert(field.as_str(), theirs_value.clone());
+        }
+        for (value, meta) in [(ours_text, &mo), (theirs_text, &mt)] {
+            conflicts.push(KeptConflict {
+                table: table.to_owned(),
+                key: key.to_owned(),
+                field: field.clone(),
+                value,
+                stamp: stamp_text(meta),
+            });
+        }
+    }
+    let has_meta = ours.contains_key(&columns.version) || theirs.contains_key(&columns.version);
+    if has_meta {
+        let version = (mo.version + mt.version).saturating_sub(mb.version);
+        merged.insert(
+            columns.version.as_str(),
+            i64::try_from(version).unwrap_or(i64::MAX),
+        );
+        // The later stamp and the tombstone are copied as cells (not rendered again), so
+        // the merged row reads the same text whichever side was ours.
+        let later = if mt.stamp > mo.stamp { theirs } else { ours };
+        let deleter = if mt.deleted && !mo.deleted {
+            theirs
+        } else {
+            ours
+        };
+        for (column, from) in [(&columns.last_modified, later), (&columns.deleted, deleter)] {
+            if let Some(cell) = from.get(column) {
+                merged.insert(column.as_str(), cell.clone());
+            }
+        }
+    }
+    merged
+}
+
+/// The conflicts table: a set of immutable rows, merged three-way by presence, plus the
+/// conflicts this merge found; rewritten sorted when its set of rows changes. A table
+/// `ours` lacks is returned as text to append (canonical, as `Document::set` writes it,
+/// without parsing the whole document again to check it).
+fn merge_conflicts_table(
+    doc: &mut Document,
+    base: &Map,
+    theirs: &Map,
+    found: &[KeptConflict],
+) -> Result<Option<String>> {
+    let rows = |entry: Option<&Value>| -> BTreeSet<KeptConflict> {
+        entry
+            .and_then(Value::as_table)
+            .map(|table| {
+                (0..table.rows.len())
+                    .filter_map(|row| table.row_map(row))
+                    .filter_map(|map| sdn_codec::from_value(Value::Dict(map)).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let b = rows(base.get(CONFLICTS_TABLE));
+    let o = rows(doc.get(CONFLICTS_TABLE));
+    let t = rows(theirs.get(CONFLICTS_TABLE));
+    let mut result: BTreeSet<KeptConflict> = o
+        .iter()
+        .filter(|row| t.contains(row) || !b.contains(row))
+        .cloned()
+        .collect();
+    result.extend(t.iter().filter(|row| !b.contains(row)).cloned());
+    result.extend(found.iter().filter(|c| !c.table.is_empty()).cloned());
+    if result == o {
+        return Ok(None);
+    }
+    let mut table = Table::with_columns(["table", "key", "field", "value", "stamp"]);
+    for row in &result {
+        table.rows.push(vec![
+            Value::from(row.table.as_str()),
+            Value::from(row.key.as_str()),
+            Value::from(row.field.as_str()),
+            Value::from(row.value.as_str()),
+            Value::from(row.stamp.as_str()),
+        ]);
+    }
+    if doc.get(CONFLICTS_TABLE).is_none() {
+        let mut root = Map::new();
+        root.insert(CONFLICTS_TABLE, Value::Table(table));
+        return sdn_codec::to_canonical_string(&Value::Dict(root))
+            .map(Some)
+            .map_err(|err| unmergeable(CONFLICTS_TABLE, err));
+    }
+    doc.set(CONFLICTS_TABLE, Value::Table(table))
+        .map(|()| None)
+        .map_err(|err| unmergeable(CONFLICTS_TABLE, err))
+}
+
+/// Moves `hlc` past every stamp in `remote` (a snapshot from another replica, before
+/// merging it), so later local stamps order after everything merged in. A stamp further
+/// ahead of the local clock than the skew bound fails with [`Error::ClockSkew`] naming
+/// its table, or is clamped with a warning, as the clock's [`crate::SkewPolicy`] says.
+///
+/// ```
+/// use std::sync::Arc;
+/// use versioning::{Hlc, HlcOptions, ManualClock, WriterId};
+///
+/// let clock = ManualClock::new(1_764_600_000_000); // 2025-12-01T14:40:00Z
+/// let hlc = Hlc::new(WriterId::new("laptop")?, Arc::new(clock), HlcOptions::default());
+/// let remote = "todos |id, version, last_modified|\n    1, 2, \"2025-12-01T18:40:00.000Z+00000@phone\"\n";
+/// let err = versioning::merge::observe_stamps(remote, &hlc, &Default::default()).unwrap_err();
+/// assert!(err.to_string().contains("table todos"));
+/// # Ok::<(), versioning::Error>(())
+/// ```
+pub fn observe_stamps(remote: &str, hlc: &crate::Hlc, options: &MergeOptions) -> Result<()> {
+    let value = sdn_codec::parse(remote).map_err(|source| Error::MalformedInput {
+        input: "theirs",
+        source,
+    })?;
+    let Some(root) = value.as_dict() else {
+        return Ok(());
+    };
+    for (name, entry) in root.iter() {
+        let Some(table) = entry.as_table() else {
+            continue;
+        };
+        let column = if name == CONFLICTS_TABLE {
+            "stamp".to_owned()
+        } else {
+            options.table(name).columns.last_modified
+        };
+        let Some(at) = table.column_index(&column) else {
+            continue;
+        };
+        let latest = table
+            .rows
+            .iter()
+            .filter_map(|row| row.get(at).and_then(Value::text))
+            .filter_map(|text| Stamp::parse(&text))
+            .max();
+        if let Some(stamp) = latest {
+            hlc.observe(&stamp).map_err(|skew| Error::ClockSkew {
+                path: std::path::PathBuf::from("<remote snapshot>"),
+                table: name.to_owned(),
+                skew,
+            })?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! The row type versioning stores through record-store: the user's record plus every
+//! cell of its row (metadata columns and columns the record type does not know).
+
+use std::fmt;
+
+use record_store::Record;
+use sdn_codec::{Map, Scalar, ScalarKind, Value};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// One row of table `T::TABLE`: `record` is how the row reads as `T`; `cells` holds
+/// every cell, and is what is written back (only cells that changed reach the file).
+#[derive(Clone)]
+pub(crate) struct Row<T: Record> {
+    pub(crate) record: T,
+    pub(crate) cells: Map,
+}
+
+impl<T: Record> Record for Row<T> {
+    const TABLE: &'static str = T::TABLE;
+    type Key = T::Key;
+    fn key(&self) -> T::Key {
+        self.record.key()
+    }
+}
+
+impl<T: Record> Serialize for Row<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.cells.len()))?;
+        for (name, value) in self.cells.iter() {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, T: Record> Deserialize<'de> for Row<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let cells = deserializer.deserialize_map(CellsVisitor)?;
+        let record =
+            sdn_codec::from_value(Value::Dict(cells.clone())).map_err(de::Error::custom)?;
+        Ok(Row { record, cells })
+    }
+}
+
+/// Encodes `record` as a map of its fields.
+pub(crate) fn encode<T: Record>(record: &T) -> Result<Map, String> {
+    match sdn_codec::to_value(record) {
+        Ok(Value::Dict(map)) => Ok(map),
+        Ok(other) => Err(format!(
+            "a record must serialize to a flat struct, not a {}",
+            other.kind_name()
+        )),
+        Err(err) => Err(format!("cannot encode the record: {err}")),
+    }
+}
+
+/// Reads `cells` as `T`.
+pub(crate) fn decode<T: Record>(cells: &Map) -> Result<T, String> {
+    sdn_codec::from_value(Value::Dict(cells.clone()))
+        .map_err(|err| format!("the row does not read as the record type: {err}"))
+}
+
+struct CellsVisitor;
+
+impl<'de> Visitor<'de> for CellsVisitor {
+    type Value = Map;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table row")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Map, A::Error> {
+        let mut cells = Map::with_capacity(access.size_hint().unwrap_or(0));
+        while let Some(name) = access.next_key::<String>()? {
+            let Cell(value) = access.next_value()?;
+            cells.insert(name, value);
+        }
+        Ok(cells)
+    }
+}
+
+/// One cell, captured so that reading it again as a record field gives what reading the
+/// file directly gives: an empty cell stays "absent" (`None` for an `Option`, `""` for a
+/// `String`).
+struct Cell(Value);
+
+/// The value an empty cell parses to.
+pub(crate) fn empty_cell() -> Value {
+    Value::Scalar(Scalar::with_source(ScalarKind::String(String::new()), ""))
+}
+
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_option(OptionVisitor)
+    }
+}
+
+struct OptionVisitor;
+
+impl<'de> Visitor<'de> for OptionVisitor {
+    type Value = Cell;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar cell")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Cell, E> {
+        Ok(Cell(empty_cell()))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Cell, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor).map(Cell)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar cell")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::from)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Scalar(Scalar::null()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Scalar(Scalar::null()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Todo {
+        id: u32,
+        line: Option<u32>,
+        #[serde(default)]
+        issue: String,
+    }
+    impl Record for Todo {
+        const TABLE: &'static str = "todos";
+        type Key = u32;
+        fn key(&self) -> u32 {
+            self.id
+        }
+    }
+
+    #[test]
+    fn empty_cells_read_like_the_file_and_unknown_cells_are_kept() {
+        let doc = sdn_codec::parse("todos |id, line, issue, extra|\n    1, , , x\n").unwrap();
+        let table = doc["todos"].as_table().unwrap();
+        let row: Row<Todo> =
+            sdn_codec::from_row(&table.column_keys(), table.rows[0].clone()).unwrap();
+        assert_eq!(
+            row.record,
+            Todo {
+                id: 1,
+                line: None,
+                issue: String::new()
+            }
+        );
+        assert_eq!(row.cells.get("extra").and_then(Value::as_str), Some("x"));
+        assert_eq!(decode::<Todo>(&row.cells).unwrap(), row.record);
+    }
+}
