@@ -152,6 +152,11 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The README's example, compiled and run as a doc test so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod cache;
 mod edit;
 mod error;
