@@ -167,7 +167,7 @@ mod record;
 mod set;
 mod snapshot;
 mod store;
-mod sync;
+mod sync_prims;
 mod table;
 mod tx;
 

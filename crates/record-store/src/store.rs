@@ -20,7 +20,7 @@ use crate::identity::FileIdentity;
 use crate::journal;
 use crate::position::text_of;
 use crate::snapshot::{Parts, Snapshot};
-use crate::sync::Arc;
+use crate::sync_prims::Arc;
 use crate::table;
 use crate::tx::Transaction;
 
