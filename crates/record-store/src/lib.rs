@@ -153,6 +153,8 @@
 #![deny(missing_docs)]
 
 mod cache;
+pub mod changes;
+mod commit;
 mod edit;
 mod error;
 pub mod fault;
@@ -171,6 +173,8 @@ mod sync_prims;
 mod table;
 mod tx;
 
+pub use changes::{ChangeSet, TableChanges};
+pub use commit::Committed;
 pub use error::{Error, Result};
 
 // The lower crates whose types appear in this crate's API, so a dependent needs no
