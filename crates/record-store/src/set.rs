@@ -74,13 +74,22 @@ impl SetTransaction {
 impl StoreSet {
     /// Opens the files at `paths` as one set (each as [`Store::open`] would).
     pub fn open<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<StoreSet> {
-        let mut stores = paths
+        let stores = paths
             .into_iter()
             .map(|path| Store::open(path.as_ref()))
             .collect::<Result<Vec<_>>>()?;
+        Ok(StoreSet::from_stores(stores))
+    }
+
+    /// A set of the given store handles, keeping their configuration (lock timeout,
+    /// durability, pre-commit hooks): each member's hooks see its change set in
+    /// [`update`](StoreSet::update) and [`commit`](StoreSet::commit). Two handles of one
+    /// file count once (the first is kept).
+    pub fn from_stores(stores: impl IntoIterator<Item = Store>) -> StoreSet {
+        let mut stores: Vec<Store> = stores.into_iter().collect();
         stores.sort_by(|a, b| a.path().cmp(b.path()));
         stores.dedup_by(|a, b| a.path() == b.path());
-        Ok(StoreSet { stores })
+        StoreSet { stores }
     }
 
     /// The member stores, in path order.
