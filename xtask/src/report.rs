@@ -1226,6 +1226,11 @@ fn store_section(md: &mut String, criterion: &[CriterionResult], store: &StoreRe
         }
     }
     let _ = writeln!(md);
+    crate::report_scaling::section(
+        md,
+        store.update_interleaved.as_ref(),
+        store.scaling.as_ref(),
+    );
     let _ = writeln!(
         md,
         "<details><summary>All criterion rows of this bench</summary>\n"
