@@ -1466,6 +1466,7 @@ mod tests {
         };
         let store = StoreResults {
             update_interleaved: None,
+            scaling: None,
             contention: Some(StoreContention {
                 records: 150,
                 seconds: 2.0,

@@ -149,3 +149,64 @@ pub fn section(
         verdict(worst <= MEMORY_GOAL)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::UpdateRow;
+
+    fn row(records: usize, peak: f64) -> ScalingRow {
+        ScalingRow {
+            records,
+            file_bytes: 24_576.0,
+            rounds: Some(100),
+            update_p50_ms: 0.55,
+            floor_p50_ms: 0.5,
+            update_over_floor: 1.1,
+            insert_ms: 3.0,
+            load_ms: 1.0,
+            cold_update_ms: 2.0,
+            load_peak_x: peak,
+            cold_update_peak_x: 1.0,
+            insert_peak_x: 1.0,
+        }
+    }
+
+    #[test]
+    fn goals_are_judged_from_the_figures() {
+        let interleaved = UpdateInterleaved {
+            records: 150,
+            rounds: 100,
+            designs: ["record_store", "two_flush_replace"]
+                .iter()
+                .zip([0.6, 0.5])
+                .map(|(design, p50)| UpdateRow {
+                    design: design.to_string(),
+                    p50_ms: p50,
+                    mean_ms: p50,
+                    p99_ms: p50,
+                })
+                .collect(),
+        };
+        let scaling = StoreScaling {
+            rows: vec![row(150, 3.5), row(150_000, 10.5)],
+        };
+        let mut md = String::new();
+        section(&mut md, Some(&interleaved), Some(&scaling));
+        assert!(
+            md.contains("**1.20x** the floor (goal ≤ 1.10x: **not met**)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 150 | 24 KiB | 550.0 µs (100) | 500.0 µs | 1.10x | 3.00 ms |"),
+            "{md}"
+        );
+        assert!(md.contains("| 3.5x |"), "{md}");
+        assert!(md.contains("| **10.5x** |"), "{md}");
+        assert!(md.contains("(worst here: 10.5x: **not met**)"), "{md}");
+
+        let mut nothing = String::new();
+        section(&mut nothing, None, None);
+        assert!(nothing.is_empty());
+    }
+}
