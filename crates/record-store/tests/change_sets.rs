@@ -28,11 +28,17 @@ fn counter_row(id: u32, value: u64) -> Map {
 
 const COUNTERS: &str = "counters |id, value|\n    1, 10\n    2, 20\n    3, 30\n    4, 40\n";
 
-#[test]
-fn commit_reports_inserted_updated_and_removed_rows() -> TestResult {
+/// A temporary directory holding `c.sdn` with [`COUNTERS`].
+fn counters_file() -> Result<(tempfile::TempDir, std::path::PathBuf), std::io::Error> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("c.sdn");
     fs::write(&path, COUNTERS)?;
+    Ok((dir, path))
+}
+
+#[test]
+fn commit_reports_inserted_updated_and_removed_rows() -> TestResult {
+    let (_dir, path) = counters_file()?;
     let store = Store::open(&path)?;
     let committed = store.commit(|tx| {
         let counters = tx.table::<Counter>()?;
@@ -99,9 +105,7 @@ fn commit_reports_inserted_updated_and_removed_rows() -> TestResult {
 
 #[test]
 fn changes_that_cancel_out_are_no_change_and_write_nothing() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("c.sdn");
-    fs::write(&path, COUNTERS)?;
+    let (_dir, path) = counters_file()?;
     let before = fs::metadata(&path)?;
     let store = Store::open(&path)?;
     let committed = store.commit(|tx| {
@@ -128,9 +132,7 @@ fn changes_that_cancel_out_are_no_change_and_write_nothing() -> TestResult {
 
 #[test]
 fn removed_by_retain_then_inserted_again_differently_is_an_update() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("c.sdn");
-    fs::write(&path, COUNTERS)?;
+    let (_dir, path) = counters_file()?;
     let store = Store::open(&path)?;
     let committed = store.commit(|tx| {
         let counters = tx.table::<Counter>()?;
@@ -153,9 +155,7 @@ fn removed_by_retain_then_inserted_again_differently_is_an_update() -> TestResul
 
 #[test]
 fn a_hook_sees_the_change_set_and_may_veto_it() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("c.sdn");
-    fs::write(&path, COUNTERS)?;
+    let (_dir, path) = counters_file()?;
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&calls);
     let store = Store::open(&path)?.with_pre_commit(move |_tx, changes| {
@@ -202,9 +202,7 @@ fn a_hook_sees_the_change_set_and_may_veto_it() -> TestResult {
 
 #[test]
 fn hooks_amend_in_order_and_the_amended_changes_are_written_and_returned() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("c.sdn");
-    fs::write(&path, COUNTERS)?;
+    let (_dir, path) = counters_file()?;
     let store = Store::open(&path)?
         // First hook: every updated counter also bumps counter 4.
         .with_pre_commit(|tx, changes| {
@@ -296,9 +294,7 @@ fn a_change_set_applies_to_another_file_through_the_same_pipeline() -> TestResul
 
 #[test]
 fn applying_an_insert_of_a_taken_key_or_a_mismatched_row_fails_and_writes_nothing() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("c.sdn");
-    fs::write(&path, COUNTERS)?;
+    let (_dir, path) = counters_file()?;
     let store = Store::open(&path)?;
 
     let mut taken = ChangeSet::new(&path);
