@@ -96,10 +96,10 @@ where
 
     // 4. Render.
     let mut rendered: Vec<Option<Document>> = Vec::with_capacity(txs.len());
-    for (tx, (edits, _)) in txs.iter_mut().zip(&collected) {
+    for (tx, (edits, changes)) in txs.iter_mut().zip(&collected) {
         rendered.push(match edits.is_empty() {
             true => None,
-            false => Some(tx.render(edits)?),
+            false => Some(tx.render(edits, changes)?),
         });
     }
 

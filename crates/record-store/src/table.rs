@@ -474,7 +474,6 @@ impl<T: Record> Table<T> {
                 new: encoded,
             });
         }
-        let mut appended = Vec::new();
         for key in &self.inserted {
             let Some(record) = self.records.get(key) else {
                 continue;
@@ -486,11 +485,11 @@ impl<T: Record> Table<T> {
                     new_column_names.push(name.to_owned());
                 }
             }
+            // The change set's row is also what the editor appends: no second copy.
             changes.inserted.push(InsertedRow {
                 key: key.to_string(),
-                row: encoded.clone(),
+                row: encoded,
             });
-            appended.push(encoded);
         }
         if changes.is_empty() {
             return Ok(None);
@@ -523,7 +522,6 @@ impl<T: Record> Table<T> {
             }
         }
         edit.updated_rows = changed_rows.into_iter().collect();
-        edit.appended_rows = appended;
         Ok(Some((edit, changes)))
     }
 

@@ -256,10 +256,10 @@ impl Transaction {
         Ok((edits, changes))
     }
 
-    /// The document with `edits` applied: its text is the new file text, its value what
+    /// The document with `edits` (and the rows `changes` inserts) applied: its text is the new file text, its value what
     /// the parser reads from it. An owned transaction's document is edited in place
     /// (taken, not copied), so this is called at most once, with edits.
-    pub(crate) fn render(&mut self, edits: &[TableEdit]) -> Result<Document> {
+    pub(crate) fn render(&mut self, edits: &[TableEdit], changes: &ChangeSet) -> Result<Document> {
         let doc = match &mut self.source {
             Source::Owned(owned) => match owned.document.take() {
                 Some(document) => document,
@@ -280,7 +280,7 @@ impl Transaction {
                 Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
             }
         };
-        edit::apply(&self.path, doc, edits)
+        edit::apply(&self.path, doc, edits, changes)
     }
 
     /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot
