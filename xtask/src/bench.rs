@@ -143,6 +143,9 @@ pub struct StoreResults {
     /// Read-modify-write of the todo database by 1, 2, 4, 8 processes.
     #[serde(default)]
     pub contention: Option<StoreContention>,
+    /// Update, insert and peak memory from 150 to 150,000 records.
+    #[serde(default)]
+    pub scaling: Option<crate::report_scaling::StoreScaling>,
 }
 
 /// The interleaved one-record update.

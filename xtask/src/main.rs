@@ -12,6 +12,7 @@ mod demo;
 mod demo_todo;
 mod phase;
 mod report;
+mod report_scaling;
 mod report_versioning;
 mod stress;
 mod svg;

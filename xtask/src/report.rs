@@ -1227,6 +1227,11 @@ fn store_section(md: &mut String, criterion: &[CriterionResult], store: &StoreRe
         }
     }
     let _ = writeln!(md);
+    crate::report_scaling::section(
+        md,
+        store.update_interleaved.as_ref(),
+        store.scaling.as_ref(),
+    );
     let _ = writeln!(
         md,
         "<details><summary>All criterion rows of this bench</summary>\n"
@@ -1462,6 +1467,7 @@ mod tests {
         };
         let store = StoreResults {
             update_interleaved: None,
+            scaling: None,
             contention: Some(StoreContention {
                 records: 150,
                 seconds: 2.0,

@@ -23,7 +23,10 @@
 //!   todo database for `BENCH_STORE_CONTENTION_SECONDS` each (default 2), counting
 //!   operations, errors and lost updates (`BENCH_STORE_CONTENTION=0` skips it).
 //!
-//! Both are printed and stored in `store.json` under `BENCH_RESULTS_DIR` (default
+//! - **scaling** (`store/scaling.rs`): update vs the two-flush floor, insert of N records
+//!   and peak memory at 150 to 150,000 records, each in a process of its own.
+//!
+//! All are printed and stored in `store.json` under `BENCH_RESULTS_DIR` (default
 //! `<target>/xtask-bench`), which `cargo xtask bench` renders into `docs/benchmarks.md`.
 //!
 //! Runs in a directory under the target dir (a real disk: flushes are what is measured).
@@ -40,6 +43,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use rustbreak::FileDatabase;
 use rustbreak::deser::Ron;
 use serde::{Deserialize, Serialize};
+
+#[path = "store/scaling.rs"]
+mod scaling;
 
 /// rustbreak's file-backed database holding one table as a `Vec`, serialized as RON.
 type Rustbreak<T> = FileDatabase<Vec<T>, Ron>;
@@ -811,6 +817,10 @@ fn contention(dir: &Path) -> serde_json::Value {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var(scaling::WORKER_ENV) {
+        scaling::worker(&spec);
+        return;
+    }
     if let Ok(spec) = std::env::var(WORKER_ENV) {
         let mut parts = spec.splitn(3, '|');
         let (design, path, seconds) = (
@@ -834,6 +844,7 @@ fn main() {
     if std::env::var("BENCH_STORE_CONTENTION").as_deref() != Ok("0") {
         results.push(("contention", contention(&dir)));
     }
+    results.push(("scaling", scaling::scaling(&dir)));
     let entries = results
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value));

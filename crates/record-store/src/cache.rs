@@ -9,7 +9,7 @@
 //! cached entry still matches the file is decided by the caller (see
 //! [`crate::identity`]); the cache only keeps the newest observation.
 
-use crate::sync::{Arc, AtomicU64, Mutex, Ordering};
+use crate::sync_prims::{Arc, AtomicU64, Mutex, Ordering};
 
 /// A ticket: taken before looking at the file, so it orders observations of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

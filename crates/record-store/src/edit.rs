@@ -10,6 +10,7 @@ use std::path::Path;
 
 use sdn_codec::{Document, Map, Value};
 
+use crate::changes::{ChangeSet, InsertedRow};
 use crate::error::{Error, Result};
 
 /// The changes to one table, by row position in the file as read.
@@ -24,8 +25,6 @@ pub(crate) struct TableEdit {
     pub(crate) updated_rows: Vec<(usize, Map)>,
     /// Rows to remove.
     pub(crate) removed_rows: Vec<usize>,
-    /// Rows to append, as column name → cell (missing columns get an empty cell).
-    pub(crate) appended_rows: Vec<Map>,
 }
 
 impl TableEdit {
@@ -36,7 +35,6 @@ impl TableEdit {
             new_columns: Vec::new(),
             updated_rows: Vec::new(),
             removed_rows: Vec::new(),
-            appended_rows: Vec::new(),
         }
     }
 }
@@ -52,15 +50,24 @@ fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Er
     }
 }
 
-/// Applies `edits` to `doc` and returns the edited document.
-pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Result<Document> {
+/// Applies `edits` to `doc` and returns the edited document; the rows to append are the
+/// inserted rows of `changes` (column name → cell; missing columns get an empty cell).
+pub(crate) fn apply(
+    path: &Path,
+    mut doc: Document,
+    edits: &[TableEdit],
+    changes: &ChangeSet,
+) -> Result<Document> {
     for edit in edits {
         let table = edit.table;
+        let appended = changes
+            .table(table)
+            .map_or(&[][..], |changes| &changes.inserted[..]);
         // The table name is one literal key (`a.b` is not a path into a dict `a`).
         let key = [table];
         if let (Some(columns), None) = (&edit.create_columns, doc.get(key)) {
             let mut new = sdn_codec::Table::with_columns(columns.iter().cloned());
-            for row in &edit.appended_rows {
+            for InsertedRow { row, .. } in appended {
                 new.rows.push(
                     columns
                         .iter()
@@ -101,7 +108,7 @@ pub(crate) fn apply(path: &Path, mut doc: Document, edits: &[TableEdit]) -> Resu
             rows.remove_row(row)
                 .map_err(|err| edit_error(path, table, "remove a row", err))?;
         }
-        for row in &edit.appended_rows {
+        for InsertedRow { row, .. } in appended {
             rows.push_row_map(row)
                 .map_err(|err| edit_error(path, table, "append a row", err))?;
         }

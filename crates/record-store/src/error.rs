@@ -169,6 +169,18 @@ pub enum Error {
         /// The other type.
         second: &'static str,
     },
+    /// A change set names a table the transaction has not opened, so its rows have no
+    /// record type to read as (see [`Transaction::apply`](crate::Transaction::apply)).
+    #[error(
+        "cannot apply changes to table `{table}` of {}: open it with `Transaction::table` first",
+        .path.display()
+    )]
+    TableNotOpen {
+        /// The data file.
+        path: PathBuf,
+        /// The table.
+        table: String,
+    },
     /// The writer lock could not be taken.
     #[error("cannot lock {}", .path.display())]
     Lock {

@@ -33,16 +33,32 @@
 //!   writer could not read back as itself is refused the first time a store meets the
 //!   type ([`Error::InvalidTableName`]).
 //!
-//! # Cost of a transaction
+//! # How a commit works
 //!
-//! A transaction edits the version it read in place when nothing else holds it (no
-//! [`Snapshot`] of it is kept by a reader): no copy of the document or of the decoded
-//! tables. When another process committed since this process last looked, the cached
-//! version is brought up to date with sdn-codec's `Document::update_text`, which reads
-//! again only the changed row line when one row is all that changed, and only that row
-//! is decoded again; any other change parses the file whole. So a one-record update
-//! costs about the same whether this process or another wrote last, and its time is
-//! mostly the durable replace (two flushes) itself.
+//! Every write, of one file ([`Store::update`], [`Store::commit`]) or of several
+//! ([`StoreSet::update`], [`StoreSet::commit`]), goes through one pipeline:
+//!
+//! 1. **Begin**: take the writer locks (in path order), read each file. A cached version
+//!    that no reader holds is taken over and edited in place (no copy of the document or
+//!    of the decoded tables); when another process committed since this process last
+//!    looked, it is brought up to date with sdn-codec's `Document::update_text`, which
+//!    reads again only the changed row line when one row is all that changed.
+//! 2. **Run** the closure on typed [`Table`]s. An error or panic writes nothing.
+//! 3. **Collect** the [`ChangeSet`]: per table, inserted rows, updated rows with old and
+//!    new, removed rows, from the keys the transaction touched only. The store's
+//!    pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the commit or
+//!    amend the transaction; an empty change set ends the commit, writing nothing.
+//! 4. **Render** the new text: only changed cells of changed rows are rewritten, each
+//!    edit checked by parsing what it changed.
+//! 5. **Write** durably: one file replaced atomically (atomic-io), several through the
+//!    commit journal ([`journal`]).
+//! 6. **Publish** the committed version to the process's snapshot cache, so the next
+//!    transaction or read need not parse it, then release the locks.
+//!
+//! A commit's work is therefore proportional to what changed, plus reading and writing
+//! the file: a one-record update of a large table walks no other record, and inserting
+//! k records is linear in k. The change set is also how changes from elsewhere come in:
+//! [`Transaction::apply`] applies one (another replica's, say) through the same steps.
 //!
 //! # Files on disk
 //!
@@ -98,7 +114,10 @@
 //! # Limitations
 //!
 //! - Records map to table rows: fields must be scalars or `Option`s of scalars.
-//! - Tables are kept in memory whole; meant for files of kilobytes to a few megabytes.
+//! - Tables are kept in memory whole (the text, its parsed value and the decoded records:
+//!   about ten times the file's size); meant for files of kilobytes to tens of megabytes.
+//! - A change set gives rows as the record type encodes them: columns of the file the
+//!   type does not know are kept in the file but are not part of the change set.
 //! - A single [`Store::read`] is consistent for its own file; for a consistent view
 //!   *across* the files of a set use [`StoreSet::read`] (lock-free and retrying; under
 //!   heavy write traffic it falls back to shared locks rather than starve).
@@ -158,6 +177,8 @@
 pub struct ReadmeDoctests;
 
 mod cache;
+pub mod changes;
+mod commit;
 mod edit;
 mod error;
 pub mod fault;
@@ -172,10 +193,12 @@ mod record;
 mod set;
 mod snapshot;
 mod store;
-mod sync;
+mod sync_prims;
 mod table;
 mod tx;
 
+pub use changes::{ChangeSet, TableChanges};
+pub use commit::Committed;
 pub use error::{Error, Result};
 
 // The lower crates whose types appear in this crate's API, so a dependent needs no

@@ -1,14 +1,14 @@
 //! [`StoreSet`]: transactions over several files that commit all together or not at all.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
 
 use file_lock::{FileLock, LockGuard};
 
+use crate::changes::ChangeSet;
+use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
 use crate::file_read::current_identity;
 use crate::journal;
-use crate::locks::lock_sorted;
 use crate::paths::resolve;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
@@ -74,13 +74,22 @@ impl SetTransaction {
 impl StoreSet {
     /// Opens the files at `paths` as one set (each as [`Store::open`] would).
     pub fn open<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<StoreSet> {
-        let mut stores = paths
+        let stores = paths
             .into_iter()
             .map(|path| Store::open(path.as_ref()))
             .collect::<Result<Vec<_>>>()?;
+        Ok(StoreSet::from_stores(stores))
+    }
+
+    /// A set of the given store handles, keeping their configuration (lock timeout,
+    /// durability, pre-commit hooks): each member's hooks see its change set in
+    /// [`update`](StoreSet::update) and [`commit`](StoreSet::commit). Two handles of one
+    /// file count once (the first is kept).
+    pub fn from_stores(stores: impl IntoIterator<Item = Store>) -> StoreSet {
+        let mut stores: Vec<Store> = stores.into_iter().collect();
         stores.sort_by(|a, b| a.path().cmp(b.path()));
         stores.dedup_by(|a, b| a.path() == b.path());
-        Ok(StoreSet { stores })
+        StoreSet { stores }
     }
 
     /// The member stores, in path order.
@@ -99,22 +108,6 @@ impl StoreSet {
             .iter()
             .map(|store| store.path().to_path_buf())
             .collect()
-    }
-
-    /// Takes a lock on every member in path order, after finishing any interrupted
-    /// multi-file commit; retries if a crash left a new one meanwhile.
-    fn lock_all(&self, take: impl Fn() -> Result<Vec<LockGuard>>) -> Result<Vec<LockGuard>> {
-        loop {
-            self.recover_pending()?;
-            let guards = take()?;
-            if self
-                .stores
-                .iter()
-                .all(|store| !journal::has_pending(store.path()))
-            {
-                return Ok(guards);
-            }
-        }
     }
 
     /// One snapshot per member (in path order), consistent **across** the files: never
@@ -168,18 +161,13 @@ impl StoreSet {
     }
 
     fn recover_pending(&self) -> Result<()> {
-        for store in &self.stores {
-            if journal::has_pending(store.path()) {
-                journal::recover(store.path())?;
-            }
-        }
-        Ok(())
+        recover_pending(&self.stores)
     }
 
     /// [`read`](StoreSet::read) under shared locks on every member.
     fn read_locked(&self) -> Result<Vec<Snapshot>> {
         let paths = self.paths();
-        let _guards = self.lock_all(|| {
+        let _guards = lock_all(&self.stores, || {
             paths
                 .iter()
                 .map(|path| {
@@ -204,41 +192,55 @@ impl StoreSet {
     where
         E: From<Error>,
     {
-        let paths = self.paths();
-        let guards = self.lock_all(|| lock_sorted(&paths))?;
-        let mut tx = SetTransaction {
-            files: self
-                .stores
-                .iter()
-                .map(Store::begin_locked)
-                .collect::<Result<Vec<_>>>()?,
-        };
-        let value = match catch_unwind(AssertUnwindSafe(|| change(&mut tx))) {
-            Ok(Ok(value)) => value,
-            Ok(Err(err)) => return Err(err),
-            Err(panic) => {
-                drop(guards);
-                resume_unwind(panic)
-            }
-        };
-        let mut changed = Vec::new();
-        for (store, file) in self.stores.iter().zip(&mut tx.files) {
-            if let Some(text) = file.render()? {
-                changed.push((store, text));
-            }
-        }
-        match changed.as_slice() {
-            [] => {}
-            [(store, text)] => store.commit_locked(text)?,
-            _ => {
-                let changes: Vec<(PathBuf, Vec<u8>)> = changed
-                    .into_iter()
-                    .map(|(store, text)| (store.path().to_path_buf(), text.into_bytes()))
-                    .collect();
-                journal::commit(&changes)?;
-            }
-        }
-        drop(guards);
-        Ok(value)
+        self.commit(change).map(|committed| committed.value)
     }
+
+    /// [`update`](StoreSet::update), also returning what the commit changed: one
+    /// [`ChangeSet`] per member, in path order (empty for a member it did not change).
+    /// Each member's pre-commit hooks ([`Store::with_pre_commit`]) see its change set
+    /// before anything is written.
+    pub fn commit<R, E>(
+        &self,
+        change: impl FnOnce(&mut SetTransaction) -> Result<R, E>,
+    ) -> Result<Committed<R, Vec<ChangeSet>>, E>
+    where
+        E: From<Error>,
+    {
+        let (value, changes) = commit::commit(&self.stores, |txs| {
+            let mut set = SetTransaction {
+                files: std::mem::take(txs),
+            };
+            let value = change(&mut set);
+            *txs = set.files;
+            value
+        })?;
+        Ok(Committed { value, changes })
+    }
+}
+
+/// Takes a lock on every store of `stores` in path order with `take`, after finishing
+/// any interrupted multi-file commit; retries if a crash left a new one meanwhile.
+pub(crate) fn lock_all(
+    stores: &[Store],
+    take: impl Fn() -> Result<Vec<LockGuard>>,
+) -> Result<Vec<LockGuard>> {
+    loop {
+        recover_pending(stores)?;
+        let guards = take()?;
+        if stores
+            .iter()
+            .all(|store| !journal::has_pending(store.path()))
+        {
+            return Ok(guards);
+        }
+    }
+}
+
+fn recover_pending(stores: &[Store]) -> Result<()> {
+    for store in stores {
+        if journal::has_pending(store.path()) {
+            journal::recover(store.path())?;
+        }
+    }
+    Ok(())
 }

@@ -2,44 +2,27 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use file_lock::{FileLock, LockGuard, Mode, Wait};
-use sdn_codec::{Document, TextUpdate, Value};
+use sdn_codec::Value;
 
 use crate::cache::SnapshotCache;
+use crate::changes::ChangeSet;
+use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
-use crate::file_read::{
-    CacheKey, FileRead, current_identity, parse, pinned_identity, read_file, read_settled,
-};
-use crate::identity::FileIdentity;
+use crate::file_read::{CacheKey, current_identity, parse, pinned_identity, read_file};
 use crate::journal;
-use crate::position::text_of;
-use crate::snapshot::{Parts, Snapshot};
-use crate::sync::Arc;
-use crate::table;
+use crate::snapshot::Snapshot;
+use crate::sync_prims::Arc;
 use crate::tx::Transaction;
 
 /// How long a file another program changed in place must stay unchanged before a
 /// transaction reads it (see [`Store::with_settle_time`]).
 pub const DEFAULT_SETTLE_TIME: Duration = Duration::from_secs(1);
-
-/// The parts of a cached snapshot that nothing else holds (no reader kept it), or the
-/// snapshot back when something does or it kept no document to edit.
-fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>> {
-    Arc::try_unwrap(cached)?.into_parts().map_err(Arc::new)
-}
-
-/// The version a transaction owns (see [`Store::begin`]): the ticket and key to publish
-/// it under when the transaction commits nothing.
-struct Taken {
-    ticket: crate::cache::Ticket,
-    key: CacheKey,
-}
 
 /// A handle on one SDN file holding one or more tables. Cheap to clone; `Send + Sync`.
 ///
@@ -63,9 +46,24 @@ struct Inner {
     /// Whether this handle (or a clone or reconfiguration of it) has seen the file
     /// exist: from then on a missing file is an error, not an empty store.
     seen: std::sync::Arc<AtomicBool>,
+    pre_commit: PreCommitHooks,
 }
 
-type Cache = SnapshotCache<CacheKey, Snapshot>;
+/// A hook run before every commit (see [`Store::with_pre_commit`]).
+pub(crate) type PreCommit =
+    std::sync::Arc<dyn Fn(&mut Transaction, &ChangeSet) -> Result<()> + Send + Sync>;
+
+/// The pre-commit hooks of a handle.
+#[derive(Clone, Default)]
+struct PreCommitHooks(Vec<PreCommit>);
+
+impl std::fmt::Debug for PreCommitHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} pre-commit hook(s)", self.0.len())
+    }
+}
+
+pub(crate) type Cache = SnapshotCache<CacheKey, Snapshot>;
 
 /// The snapshot cache of the file at `path`, shared by every handle of this process.
 fn shared_cache(path: &Path) -> std::sync::Arc<Cache> {
@@ -110,6 +108,7 @@ impl Store {
                 durability: atomic_io::Durability::default(),
                 settle: DEFAULT_SETTLE_TIME,
                 seen: std::sync::Arc::new(AtomicBool::new(false)),
+                pre_commit: PreCommitHooks::default(),
             }),
         })
     }
@@ -145,6 +144,7 @@ impl Store {
             settle: self.inner.settle,
             cache: std::sync::Arc::clone(&self.inner.cache),
             seen: std::sync::Arc::clone(&self.inner.seen),
+            pre_commit: self.inner.pre_commit.clone(),
         };
         change(&mut inner);
         Store {
@@ -225,14 +225,14 @@ impl Store {
     }
 
     /// Remembers that the file existed.
-    fn note_seen(&self) {
+    pub(crate) fn note_seen(&self) {
         self.inner
             .seen
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// [`Error::Vanished`] when this handle had seen the file that is now missing.
-    fn check_not_vanished(&self) -> Result<()> {
+    pub(crate) fn check_not_vanished(&self) -> Result<()> {
         if self.inner.seen.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(Error::Vanished {
                 path: self.inner.path.clone(),
@@ -292,45 +292,130 @@ impl Store {
     where
         E: From<Error>,
     {
-        let guard = self.lock()?;
-        let (mut tx, taken) = self.begin(true)?;
-        let outcome = catch_unwind(AssertUnwindSafe(|| change(&mut tx)));
-        let value = match outcome {
-            Ok(Ok(value)) => value,
-            Ok(Err(err)) => {
-                self.put_back(tx, taken);
-                return Err(err);
-            }
-            Err(panic) => {
-                drop(guard);
-                resume_unwind(panic)
-            }
-        };
-        // The replaced version is dropped after the lock is released (see `Retired`).
-        let (mut stale, mut retired) = (None, None);
-        match tx.render_document()? {
-            Some(doc) => {
-                self.commit_locked(doc.as_str())?;
-                stale = self.inner.cache.take();
-                if let Some(snapshot) = self.remember_committed_locked(doc) {
-                    retired = Some(tx.seed(&snapshot));
-                }
-            }
-            None => self.put_back(tx, taken),
-        }
-        drop(guard);
-        drop((stale, retired));
-        Ok(value)
+        self.commit(change).map(|committed| committed.value)
     }
 
-    /// Caches again the snapshot that the owned transaction `tx` took out of the cache
-    /// and did not commit a change to (the file is as that snapshot says).
-    fn put_back(&self, tx: Transaction, taken: Option<Taken>) {
-        if let Some(Taken { ticket, key }) = taken
-            && let Some(snapshot) = tx.into_unchanged_snapshot()
-        {
-            self.inner.cache.publish(ticket, key, Arc::new(snapshot));
-        }
+    /// [`update`](Store::update), also returning what the commit changed: the
+    /// transaction's [`ChangeSet`] as the pre-commit hooks left it (empty when nothing
+    /// was written).
+    ///
+    /// ```
+    /// use record_store::{Record, Store};
+    /// # #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+    /// # struct Todo { id: u32, status: String }
+    /// # impl Record for Todo {
+    /// #     const TABLE: &'static str = "todos";
+    /// #     type Key = u32;
+    /// #     fn key(&self) -> u32 { self.id }
+    /// # }
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("todo.sdn");
+    /// std::fs::write(&path, "todos |id, status|\n    1, open\n")?;
+    /// let store = Store::open(&path)?;
+    /// let committed = store.commit(|tx| {
+    ///     tx.table::<Todo>()?.get_mut(&1).unwrap().status = "done".into();
+    ///     tx.table::<Todo>()?.insert(Todo { id: 2, status: "open".into() })
+    /// })?;
+    /// let todos = committed.changes.table("todos").unwrap();
+    /// assert_eq!(todos.updated[0].old.get("status").unwrap().as_str(), Some("open"));
+    /// assert_eq!(todos.updated[0].new.get("status").unwrap().as_str(), Some("done"));
+    /// assert_eq!(todos.inserted[0].key, "2");
+    /// assert!(todos.removed.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn commit<R, E>(
+        &self,
+        change: impl FnOnce(&mut Transaction) -> Result<R, E>,
+    ) -> Result<Committed<R>, E>
+    where
+        E: From<Error>,
+    {
+        let stores = std::slice::from_ref(self);
+        let (value, mut changes) = commit::commit(stores, |txs| match txs.as_mut_slice() {
+            [tx] => change(tx),
+            _ => Err(Error::aborted("one transaction per store (internal)").into()),
+        })?;
+        let changes = changes.pop().unwrap_or_else(|| ChangeSet::new(self.path()));
+        Ok(Committed { value, changes })
+    }
+
+    /// This handle with `hook` run before every commit it makes (after the closure of
+    /// [`update`](Store::update) or [`StoreSet::update`](crate::StoreSet::update), under
+    /// the writer lock, before anything is written), when the transaction changes
+    /// something. The hook sees the transaction and its [`ChangeSet`]; it may
+    /// **veto** the commit by returning an error (nothing is written and the error is
+    /// what the update returns), or **amend** it through the transaction (the change
+    /// set is then collected again, and what is written is the amended one). Hooks run in
+    /// the order they were added; each sees the changes as the previous left them.
+    ///
+    /// This is how a layer above this crate stamps or checks every change (a version
+    /// counter, a last-modified column) whoever makes it.
+    ///
+    /// ```
+    /// use record_store::{Error, Record, Store};
+    /// # #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+    /// # struct Todo { id: u32, status: String, #[serde(default)] version: u64 }
+    /// # impl Record for Todo {
+    /// #     const TABLE: &'static str = "todos";
+    /// #     type Key = u32;
+    /// #     fn key(&self) -> u32 { self.id }
+    /// # }
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("todo.sdn");
+    /// std::fs::write(&path, "todos |id, status, version|\n    1, open, 1\n")?;
+    /// let store = Store::open(&path)?.with_pre_commit(|tx, changes| {
+    ///     let Some(todos) = changes.table("todos") else { return Ok(()) };
+    ///     // Veto: no status may be emptied.
+    ///     if todos.updated.iter().any(|row| row.new.get("status").and_then(|s| s.as_str()) == Some("")) {
+    ///         return Err(Error::aborted("empty status"));
+    ///     }
+    ///     // Amend: stamp every updated row with the next version.
+    ///     let keys: Vec<u32> = todos.updated.iter().map(|row| row.key.parse().unwrap()).collect();
+    ///     let table = tx.table::<Todo>()?;
+    ///     for key in keys {
+    ///         table.get_mut(&key).unwrap().version += 1;
+    ///     }
+    ///     Ok(())
+    /// });
+    /// store.update(|tx| {
+    ///     tx.table::<Todo>()?.get_mut(&1).unwrap().status = "done".into();
+    ///     Ok::<_, Error>(())
+    /// })?;
+    /// assert_eq!(std::fs::read_to_string(&path)?, "todos |id, status, version|\n    1, done, 2\n");
+    /// let vetoed = store.update(|tx| {
+    ///     tx.table::<Todo>()?.get_mut(&1).unwrap().status = String::new();
+    ///     Ok::<_, Error>(())
+    /// });
+    /// assert!(vetoed.is_err());
+    /// assert_eq!(std::fs::read_to_string(&path)?, "todos |id, status, version|\n    1, done, 2\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_pre_commit(
+        self,
+        hook: impl Fn(&mut Transaction, &ChangeSet) -> Result<()> + Send + Sync + 'static,
+    ) -> Store {
+        self.reconfigure(|inner| inner.pre_commit.0.push(std::sync::Arc::new(hook)))
+    }
+
+    /// The pre-commit hooks of this handle, in order.
+    pub(crate) fn pre_commit_hooks(&self) -> &[PreCommit] {
+        &self.inner.pre_commit.0
+    }
+
+    /// The per-file snapshot cache this handle shares with the process.
+    pub(crate) fn cache(&self) -> &Cache {
+        &self.inner.cache
+    }
+
+    /// How durably commits are written.
+    pub(crate) fn durability(&self) -> atomic_io::Durability {
+        self.inner.durability
+    }
+
+    /// How long a file changed in place must stay unchanged before a transaction reads
+    /// it.
+    pub(crate) fn settle_time(&self) -> Duration {
+        self.inner.settle
     }
 
     /// Takes the writer lock, first finishing any interrupted multi-file commit.
@@ -355,161 +440,6 @@ impl Store {
             drop(guard);
             journal::recover(&inner.path)?;
         }
-    }
-
-    /// Reads the current file for a transaction; the caller holds the writer lock.
-    pub(crate) fn begin_locked(&self) -> Result<Transaction> {
-        self.begin(false).map(|(tx, _)| tx)
-    }
-
-    /// Reads the current file for a transaction; the caller holds the writer lock.
-    ///
-    /// With `take`, the transaction owns the version it edits, so it edits the document
-    /// and takes the decoded tables without copying them: a cached snapshot that nothing
-    /// else holds (no reader kept it) is taken out of the cache and brought up to date
-    /// with the file ([`Document::update_text`]), else the file is parsed and not cached.
-    /// The commit publishes the new version anyway, and a transaction that commits
-    /// nothing publishes the version it read ([`Taken`]). Readers of this process that
-    /// look meanwhile read the file themselves, which is what a cache miss costs.
-    fn begin(&self, take: bool) -> Result<(Transaction, Option<Taken>)> {
-        let inner = &*self.inner;
-        let ticket = inner.cache.ticket();
-        let known = inner.cache.current().and_then(|(key, _)| key.identity);
-        let Some(read) = read_settled(&inner.path, known, inner.settle)? else {
-            self.check_not_vanished()?;
-            let empty =
-                Transaction::new(&inner.path, String::new(), Value::Dict(Default::default()));
-            return Ok((empty, None));
-        };
-        self.note_seen();
-        let key = read.key();
-        // With `take`, a cached version that nothing else holds is taken over whichever
-        // version of the file it is: below it is brought up to date with the file,
-        // which costs nothing when it matches and reads again only a changed row line
-        // when another writer changed one row.
-        let mut owned = None;
-        if take && let Some((taken_ticket, cached_key, cached)) = inner.cache.take() {
-            match take_over(cached) {
-                Ok(parts) => owned = Some(parts),
-                Err(shared) => {
-                    inner
-                        .cache
-                        .publish(taken_ticket, cached_key, Arc::clone(&shared));
-                    if read.shows(&cached_key, &shared) {
-                        let tx = Transaction::from_snapshot(
-                            &inner.path,
-                            Snapshot::clone(&shared),
-                            Some(read.file),
-                        );
-                        return Ok((tx, None));
-                    }
-                }
-            }
-        } else if !take
-            && let Some((cached_key, snapshot)) = inner.cache.current()
-            && read.shows(&cached_key, &snapshot)
-        {
-            let tx = Transaction::from_snapshot(
-                &inner.path,
-                Snapshot::clone(&snapshot),
-                Some(read.file),
-            );
-            return Ok((tx, None));
-        }
-        let FileRead {
-            bytes,
-            file,
-            identity,
-            ..
-        } = read;
-        let text = text_of(&inner.path, bytes)?;
-        let source = Some(identity);
-        let parts = match owned {
-            Some(Parts {
-                mut document,
-                mut typed,
-                ..
-            }) => {
-                let update = document
-                    .update_text(&text)
-                    .map_err(|err| Error::malformed(&inner.path, err))?;
-                match update {
-                    TextUpdate::Unchanged => {}
-                    TextUpdate::Row { table, row } => {
-                        // Record tables are root entries; a nested table is none of them.
-                        if let [name] = table.as_slice() {
-                            table::refresh_row(&mut typed, document.value(), name, row);
-                        }
-                    }
-                    _ => typed.clear(),
-                }
-                Parts {
-                    document,
-                    source,
-                    typed,
-                }
-            }
-            None => {
-                let document =
-                    Document::parse(&text).map_err(|err| Error::malformed(&inner.path, err))?;
-                if !take {
-                    let snapshot = Snapshot::from_document(&inner.path, document, source);
-                    inner
-                        .cache
-                        .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
-                    let tx = Transaction::from_snapshot(&inner.path, snapshot, Some(file));
-                    return Ok((tx, None));
-                }
-                Parts {
-                    document,
-                    source,
-                    typed: HashMap::new(),
-                }
-            }
-        };
-        // The transaction owns this version: a commit publishes the next one, and a
-        // transaction that commits nothing publishes this one.
-        let taken = Taken { ticket, key };
-        Ok((
-            Transaction::owned(&inner.path, parts, Some(file)),
-            Some(taken),
-        ))
-    }
-
-    /// Replaces the file with `text`; the caller holds the writer lock.
-    pub(crate) fn commit_locked(&self, text: &str) -> Result<()> {
-        let inner = &*self.inner;
-        atomic_io::Options::new()
-            .durability(inner.durability)
-            .write(&inner.path, text.as_bytes())
-            .map_err(|source| Error::Commit {
-                path: inner.path.clone(),
-                source,
-            })?;
-        Ok(())
-    }
-
-    /// Caches `doc`, just committed, as the file's snapshot, so the next transaction
-    /// (or read) need not parse the file again; the caller holds the writer lock.
-    ///
-    /// The entry is published *untrusted*: every later use compares the file's bytes
-    /// with `doc`'s text first (see [`crate::identity`]), so a foreign writer that
-    /// replaced the file after our rename is still noticed. Best effort: when the file
-    /// cannot be opened, nothing is cached and the next use parses the file.
-    fn remember_committed_locked(&self, doc: Document) -> Option<Snapshot> {
-        let inner = &*self.inner;
-        let ticket = inner.cache.ticket();
-        let identity = FileIdentity::of(&std::fs::metadata(&inner.path).ok()?);
-        self.note_seen();
-        let key = CacheKey {
-            identity: Some(identity),
-            trusted: false,
-        };
-        let snapshot = Snapshot::from_document(&inner.path, doc, Some(identity));
-        inner
-            .cache
-            .publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
-        Some(snapshot)
     }
 }
 

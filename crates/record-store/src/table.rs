@@ -3,12 +3,13 @@
 
 use std::any::{Any, TypeId};
 use std::collections::btree_map;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sdn_codec::{Map, Value};
 
+use crate::changes::{InsertedRow, RemovedRow, TableChanges, UpdatedRow};
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
 use crate::position;
@@ -274,9 +275,15 @@ pub struct Table<T: Record> {
     touched: BTreeMap<T::Key, Map>,
     row_count: usize,
     columns: Option<Vec<String>>,
+    /// Keys of the file whose record was removed (perhaps inserted again since): with
+    /// `touched`, every key of the file a commit must look at, so a commit's work is
+    /// proportional to what changed, not to the table.
+    removed: BTreeSet<T::Key>,
     /// Keys that were not in the file, in order of first insertion (new rows are appended
     /// in this order).
     inserted: Vec<T::Key>,
+    /// The keys of `inserted`, to look up without a scan.
+    inserted_keys: BTreeSet<T::Key>,
 }
 
 impl<T: Record> std::fmt::Debug for Table<T> {
@@ -298,7 +305,9 @@ impl<T: Record> Table<T> {
             touched: BTreeMap::new(),
             row_count: decoded.row_count,
             columns: decoded.columns,
+            removed: BTreeSet::new(),
             inserted: Vec::new(),
+            inserted_keys: BTreeSet::new(),
         }
     }
 
@@ -348,7 +357,11 @@ impl<T: Record> Table<T> {
     /// Removes and returns the record with `key`.
     pub fn remove(&mut self, key: &T::Key) -> Option<T> {
         self.touch(key);
-        self.records.remove(key)
+        let removed = self.records.remove(key);
+        if removed.is_some() && self.original.contains_key(key) {
+            self.removed.insert(key.clone());
+        }
+        removed
     }
 
     /// Keeps only the records for which `keep` returns true.
@@ -402,15 +415,19 @@ impl<T: Record> Table<T> {
     }
 
     fn note_inserted(&mut self, key: T::Key) {
-        if !self.original.contains_key(&key) && !self.inserted.contains(&key) {
+        if !self.original.contains_key(&key) && self.inserted_keys.insert(key.clone()) {
             self.inserted.push(key);
         }
     }
 
-    /// The row edits that turn the file's table into this one; `None` when nothing
-    /// changed.
-    fn edit(&self) -> Result<Option<TableEdit>> {
+    /// The row edits that turn the file's table into this one, and the same changes as
+    /// the code above sees them; `None` when nothing changed.
+    ///
+    /// Only the keys this transaction touched (handed out mutably, upserted, removed)
+    /// and the keys it inserted are looked at.
+    fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>> {
         let mut edit = TableEdit::new(T::TABLE);
+        let mut changes = TableChanges::default();
         let mut changed_rows: BTreeMap<usize, Map> = BTreeMap::new();
         let mut new_column_names: Vec<String> = Vec::new();
         let known_column = |name: &str, new: &[String]| {
@@ -419,12 +436,21 @@ impl<T: Record> Table<T> {
                 .is_some_and(|columns| columns.iter().any(|c| c == name))
                 || new.iter().any(|c| c == name)
         };
-        for (key, &row) in &self.original {
-            let Some(record) = self.records.get(key) else {
-                edit.removed_rows.push(row);
+        let candidates: BTreeSet<&T::Key> = self.touched.keys().chain(&self.removed).collect();
+        for key in candidates {
+            let Some(&row) = self.original.get(key) else {
                 continue;
             };
-            let Some(before) = self.touched.get(key) else {
+            let before = self.touched.get(key);
+            let Some(record) = self.records.get(key) else {
+                edit.removed_rows.push(row);
+                changes.removed.push(RemovedRow {
+                    key: key.to_string(),
+                    old: before.cloned().unwrap_or_default(),
+                });
+                continue;
+            };
+            let Some(before) = before else {
                 continue;
             };
             self.check_key(key, record)?;
@@ -442,8 +468,12 @@ impl<T: Record> Table<T> {
                 }
             }
             changed_rows.insert(row, cells);
+            changes.updated.push(UpdatedRow {
+                key: key.to_string(),
+                old: before.clone(),
+                new: encoded,
+            });
         }
-        let mut appended = Vec::new();
         for key in &self.inserted {
             let Some(record) = self.records.get(key) else {
                 continue;
@@ -455,9 +485,13 @@ impl<T: Record> Table<T> {
                     new_column_names.push(name.to_owned());
                 }
             }
-            appended.push(encoded);
+            // The change set's row is also what the editor appends: no second copy.
+            changes.inserted.push(InsertedRow {
+                key: key.to_string(),
+                row: encoded,
+            });
         }
-        if edit.removed_rows.is_empty() && changed_rows.is_empty() && appended.is_empty() {
+        if changes.is_empty() {
             return Ok(None);
         }
         if self.columns.is_none() {
@@ -488,8 +522,7 @@ impl<T: Record> Table<T> {
             }
         }
         edit.updated_rows = changed_rows.into_iter().collect();
-        edit.appended_rows = appended;
-        Ok(Some(edit))
+        Ok(Some((edit, changes)))
     }
 
     /// What [`decode`] returns for `root`, the value of the file this transaction just
@@ -510,6 +543,7 @@ impl<T: Record> Table<T> {
             row_count,
             columns,
             inserted,
+            ..
         } = self;
         let table = root.get(T::TABLE)?.as_table()?;
         let same_columns = columns.as_ref().is_some_and(|names| {
@@ -547,6 +581,88 @@ impl<T: Record> Table<T> {
         })
     }
 
+    /// Applies `changes` (from [`Transaction::changes`](crate::Transaction::changes),
+    /// perhaps of another replica) to this table: removed keys are removed (a key not
+    /// here is no change), updated rows are upserted, inserted rows inserted. Fails with
+    /// [`Error::KeyExists`] when an inserted key is taken, and with [`Error::Record`] when
+    /// a row does not read as `T` or its key is not the key it is given under; the
+    /// table may then be partly changed: return the error from the transaction, and
+    /// nothing is written.
+    ///
+    /// ```
+    /// use record_store::{ChangeSet, Record, Store};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    /// # struct Note { id: u32, text: String }
+    /// # impl Record for Note {
+    /// #     const TABLE: &'static str = "notes";
+    /// #     type Key = u32;
+    /// #     fn key(&self) -> u32 { self.id }
+    /// # }
+    /// let dir = tempfile::tempdir()?;
+    /// let (ours, theirs) = (Store::open(dir.path().join("a.sdn"))?, Store::open(dir.path().join("b.sdn"))?);
+    /// // A change made on one replica...
+    /// let committed = ours.commit(|tx| {
+    ///     tx.table::<Note>()?.insert(Note { id: 1, text: "hello".into() })?;
+    ///     Ok::<_, record_store::Error>(())
+    /// })?;
+    /// // ...applied to another through the same commit pipeline.
+    /// theirs.update(|tx| {
+    ///     let changes = committed.changes.table(Note::TABLE).unwrap();
+    ///     tx.table::<Note>()?.apply(changes)
+    /// })?;
+    /// assert_eq!(theirs.read()?.get::<Note>(&1)?.unwrap().text, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn apply(&mut self, changes: &TableChanges) -> Result<()> {
+        for removed in &changes.removed {
+            let key = match self.decode_change(&removed.key, &removed.old) {
+                Ok(record) => Some(record.key()),
+                // A removal may carry the key alone.
+                Err(_) => self
+                    .records
+                    .keys()
+                    .find(|key| key.to_string() == removed.key)
+                    .cloned(),
+            };
+            if let Some(key) = key {
+                self.remove(&key);
+            }
+        }
+        for updated in &changes.updated {
+            let record = self.decode_change(&updated.key, &updated.new)?;
+            self.upsert(record);
+        }
+        for inserted in &changes.inserted {
+            let record = self.decode_change(&inserted.key, &inserted.row)?;
+            self.insert(record)?;
+        }
+        Ok(())
+    }
+
+    /// `row` of a change set read as `T`, checked to have the key `key`.
+    fn decode_change(&self, key: &str, row: &Map) -> Result<T> {
+        let record: T = sdn_codec::from_value(Value::Dict(row.clone())).map_err(|err| {
+            record_error(
+                &self.path,
+                T::TABLE,
+                format!(
+                    "the changed row `{key}` does not read as {}: {}",
+                    std::any::type_name::<T>(),
+                    err.message()
+                ),
+            )
+        })?;
+        let actual = record.key().to_string();
+        if actual != key {
+            return Err(record_error(
+                &self.path,
+                T::TABLE,
+                format!("the changed row `{key}` has the key `{actual}`"),
+            ));
+        }
+        Ok(record)
+    }
+
     fn check_key(&self, key: &T::Key, record: &T) -> Result<()> {
         let actual = record.key();
         if &actual == key {
@@ -563,7 +679,8 @@ impl<T: Record> Table<T> {
 
 /// A typed table held by a transaction, with its type erased.
 pub(crate) trait AnyTable: Send {
-    fn edit(&self) -> Result<Option<TableEdit>>;
+    fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>>;
+    fn apply(&mut self, changes: &TableChanges) -> Result<()>;
     fn type_name(&self) -> &'static str;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     /// Offers this table, as committed to a file whose snapshot is `snapshot`, to that
@@ -572,8 +689,12 @@ pub(crate) trait AnyTable: Send {
 }
 
 impl<T: Record> AnyTable for Table<T> {
-    fn edit(&self) -> Result<Option<TableEdit>> {
-        Table::edit(self)
+    fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        Table::changes(self)
+    }
+
+    fn apply(&mut self, changes: &TableChanges) -> Result<()> {
+        Table::apply(self, changes)
     }
 
     fn type_name(&self) -> &'static str {

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use sdn_codec::{Document, Value};
 
-use crate::edit;
+use crate::changes::ChangeSet;
+use crate::edit::{self, TableEdit};
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::snapshot::{Parts, Snapshot};
@@ -185,24 +186,80 @@ impl Transaction {
             })
     }
 
-    /// The new file text, or `None` when the transaction changed nothing.
-    pub(crate) fn render(&mut self) -> Result<Option<String>> {
-        Ok(self.render_document()?.map(Document::into_string))
+    /// The changes this transaction makes so far, per table: what a commit now would
+    /// write (see [`ChangeSet`]). Only the tables opened with
+    /// [`table`](Transaction::table) can change.
+    ///
+    /// ```
+    /// use record_store::{Record, Store};
+    /// # #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+    /// # struct Todo { id: u32, status: String }
+    /// # impl Record for Todo {
+    /// #     const TABLE: &'static str = "todos";
+    /// #     type Key = u32;
+    /// #     fn key(&self) -> u32 { self.id }
+    /// # }
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("todo.sdn");
+    /// std::fs::write(&path, "todos |id, status|\n    1, open\n    2, open\n")?;
+    /// Store::open(&path)?.update(|tx| {
+    ///     tx.table::<Todo>()?.get_mut(&1).unwrap().status = "done".into();
+    ///     tx.table::<Todo>()?.remove(&2);
+    ///     let changes = tx.changes()?;
+    ///     let todos = changes.table("todos").unwrap();
+    ///     assert_eq!(todos.updated[0].key, "1");
+    ///     assert_eq!(todos.updated[0].changed_columns().collect::<Vec<_>>(), ["status"]);
+    ///     assert_eq!(todos.removed[0].key, "2");
+    ///     Ok::<_, record_store::Error>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn changes(&self) -> Result<ChangeSet> {
+        self.collect().map(|(_, changes)| changes)
     }
 
-    /// The edited document (its text is the new file text, its value what the parser
-    /// reads from it), or `None` when the transaction changed nothing. An owned
-    /// transaction's document is edited in place (taken, not copied).
-    pub(crate) fn render_document(&mut self) -> Result<Option<Document>> {
+    /// Applies `changes` (another transaction's, perhaps another replica's) to this
+    /// transaction, table by table, as [`Table::apply`] does. Each table the change set
+    /// changes must have been opened with [`table`](Transaction::table) first, which
+    /// gives its rows their record type; else this fails with
+    /// [`Error::TableNotOpen`] and changes nothing. The change set's path is not
+    /// checked: changes to a copy of a file apply to the original.
+    pub fn apply(&mut self, changes: &ChangeSet) -> Result<()> {
+        if let Some((name, _)) = changes
+            .tables()
+            .find(|(name, _)| !self.tables.contains_key(name))
+        {
+            return Err(Error::TableNotOpen {
+                path: self.path.clone(),
+                table: name.to_owned(),
+            });
+        }
+        for (name, table_changes) in changes.tables() {
+            if let Some(table) = self.tables.get_mut(name) {
+                table.apply(table_changes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The row edits this transaction makes (one per changed table) and the same
+    /// changes as a [`ChangeSet`]: the pipeline's "collect" step.
+    pub(crate) fn collect(&self) -> Result<(Vec<TableEdit>, ChangeSet)> {
         let mut edits = Vec::new();
+        let mut changes = ChangeSet::new(&self.path);
         for table in self.tables.values() {
-            if let Some(edit) = table.edit()? {
+            if let Some((edit, table_changes)) = table.changes()? {
+                changes.insert_table(edit.table, table_changes);
                 edits.push(edit);
             }
         }
-        if edits.is_empty() {
-            return Ok(None);
-        }
+        Ok((edits, changes))
+    }
+
+    /// The document with `edits` (and the rows `changes` inserts) applied: its text is the new file text, its value what
+    /// the parser reads from it. An owned transaction's document is edited in place
+    /// (taken, not copied), so this is called at most once, with edits.
+    pub(crate) fn render(&mut self, edits: &[TableEdit], changes: &ChangeSet) -> Result<Document> {
         let doc = match &mut self.source {
             Source::Owned(owned) => match owned.document.take() {
                 Some(document) => document,
@@ -223,7 +280,7 @@ impl Transaction {
                 Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
             }
         };
-        edit::apply(&self.path, doc, &edits).map(Some)
+        edit::apply(&self.path, doc, edits, changes)
     }
 
     /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot

@@ -2,12 +2,12 @@
 //! `RUSTFLAGS="--cfg loom" cargo test -p recfiles-record-store --test loom --release`.
 //!
 //! The cache's own source (`src/cache.rs`) is compiled here against loom's primitives
-//! (the `sync` module below stands in for the library's), so what is checked is the
+//! (the `sync_prims` module below stands in for the library's), so what is checked is the
 //! library's code and the library itself never depends on loom.
 #![cfg(loom)]
 
-/// loom's primitives under the names `src/cache.rs` imports from `crate::sync`.
-mod sync {
+/// loom's primitives under the names `src/cache.rs` imports from `crate::sync_prims`.
+mod sync_prims {
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
 

@@ -1,0 +1,224 @@
+//! How record-store's costs grow with the file: the todo database at 150, 1,500, 15,000
+//! and 150,000 records (`BENCH_STORE_SCALING`, comma-separated, overrides the sizes).
+//!
+//! Per size, each measured in a **fresh worker process** (this bench binary, started with
+//! `BENCH_STORE_SCALE_WORKER`) so that its peak resident memory (`VmHWM` of
+//! `/proc/self/status`) belongs to that operation alone:
+//!
+//! - `insert`: one transaction inserting all N records into a new file (time, peak);
+//! - `load`: `Store::open` + `read` + decoding the whole table (time, peak);
+//! - `cold_update`: a one-record durable update by a process that has not read the file
+//!   yet (time, peak);
+//! - `update`: warm one-record durable updates interleaved round by round with atomic-io's
+//!   two-flush replace of a file of the same bytes (the floor), p50 of each and their
+//!   ratio.
+//!
+//! Peaks are reported as the process's peak minus its resident size just before the
+//! operation, divided by the file's size.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use record_store::{Record, Store};
+
+use super::{Todo, Tracked, env_number, percentile_ms, store_update, write_sdn};
+
+/// Environment variable that turns this binary into a scaling worker: `op|records|dir`.
+pub const WORKER_ENV: &str = "BENCH_STORE_SCALE_WORKER";
+
+/// Database sizes measured by default.
+const SIZES: &[usize] = &[150, 1_500, 15_000, 150_000];
+
+/// A field of `/proc/self/status` in KiB (`VmHWM`, `VmRSS`); 0 where there is none.
+fn status_kib(field: &str) -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+                rest.trim().trim_end_matches("kB").trim().parse().ok()
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// Rounds of the warm interleaved update for a database of `records` records: fewer for
+/// big files, whose every round rewrites megabytes twice.
+fn rounds_for(records: usize) -> usize {
+    let base: usize = env_number("BENCH_STORE_UPDATE_ROUNDS", 100);
+    let shrink = (150.0 / records.max(150) as f64).powf(0.4);
+    ((base as f64 * shrink).round() as usize).clamp(5.min(base), base)
+}
+
+/// Runs one worker operation and prints its JSON report on stdout.
+pub fn worker(spec: &str) {
+    let mut parts = spec.splitn(3, '|');
+    let (op, records, dir) = (
+        parts.next().unwrap_or_default(),
+        parts
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(150),
+        Path::new(parts.next().unwrap_or(".")),
+    );
+    let path = dir.join(format!("todo_{records}.sdn"));
+    let key = (records / 2) as u32;
+    let rss_before = status_kib("VmRSS");
+    let started = Instant::now();
+    let mut extra = serde_json::json!({});
+    match op {
+        "insert" => {
+            let _ = fs::remove_file(&path);
+            let store = Store::open(&path).expect("open");
+            store
+                .update(|tx| {
+                    let todos = tx.table::<Todo>()?;
+                    for i in 0..records {
+                        todos.insert(Todo::sample(i))?;
+                    }
+                    Ok::<_, record_store::Error>(())
+                })
+                .expect("insert");
+        }
+        "load" => {
+            let snapshot = Store::open(&path).expect("open").read().expect("read");
+            let todos = snapshot.table::<Todo>().expect("decode");
+            assert_eq!(todos.len(), records);
+        }
+        "cold_update" => store_update::<Todo>(&Store::open(&path).expect("open"), &key),
+        "update" => {
+            let store = Store::open(&path).expect("open");
+            store_update::<Todo>(&store, &key);
+            let floor_target = dir.join(format!("floor_{records}.sdn"));
+            let bytes = fs::read(&path).expect("read");
+            atomic_io::write(&floor_target, &bytes).expect("create the floor target");
+            let rounds = rounds_for(records);
+            let (mut ours, mut floor) = (Vec::new(), Vec::new());
+            for round in 0..rounds {
+                for turn in 0..2 {
+                    let started = Instant::now();
+                    if (round + turn) % 2 == 0 {
+                        store_update::<Todo>(&store, &key);
+                        ours.push(started.elapsed());
+                    } else {
+                        atomic_io::write(&floor_target, &bytes).expect("durable replace");
+                        floor.push(started.elapsed());
+                    }
+                }
+            }
+            ours.sort_unstable();
+            floor.sort_unstable();
+            extra = serde_json::json!({
+                "rounds": rounds,
+                "update_p50_ms": percentile_ms(&ours, 0.5),
+                "floor_p50_ms": percentile_ms(&floor, 0.5),
+            });
+        }
+        other => panic!("unknown scaling operation {other}"),
+    }
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    let report = serde_json::json!({
+        "op": op,
+        "ms": elapsed_ms,
+        "rss_before_kib": rss_before,
+        "peak_kib": status_kib("VmHWM"),
+        "file_bytes": fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+        "extra": extra,
+    });
+    println!("{report}");
+}
+
+/// Runs `op` for `records` records in a fresh worker process; its JSON report.
+fn run_worker(op: &str, records: usize, dir: &Path) -> serde_json::Value {
+    let output = Command::new(std::env::current_exe().expect("exe"))
+        .env(WORKER_ENV, format!("{op}|{records}|{}", dir.display()))
+        .stdout(Stdio::piped())
+        .output()
+        .expect("spawn the scaling worker");
+    assert!(
+        output.status.success(),
+        "scaling worker {op} {records} failed"
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .expect("scaling worker report")
+}
+
+/// Peak memory of an operation above the process's resident size before it, as a
+/// multiple of the file's size.
+fn peak_ratio(report: &serde_json::Value, file_bytes: f64) -> f64 {
+    let peak = report["peak_kib"].as_f64().unwrap_or(0.0);
+    let before = report["rss_before_kib"].as_f64().unwrap_or(0.0);
+    (peak - before).max(0.0) * 1024.0 / file_bytes.max(1.0)
+}
+
+/// Measures every size; the `scaling` entry of `store.json`.
+pub fn scaling(dir: &Path) -> serde_json::Value {
+    let sizes: Vec<usize> = std::env::var("BENCH_STORE_SCALING")
+        .ok()
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| SIZES.to_vec());
+    let dir = dir.join("scaling");
+    fs::create_dir_all(&dir).expect("create the scaling directory");
+    println!("\nscaling: one process per operation and size");
+    println!(
+        "{:>8} {:>10} {:>11} {:>11} {:>7} {:>10} {:>8} {:>8} {:>8}",
+        "records",
+        "file KiB",
+        "update ms",
+        "floor ms",
+        "ratio",
+        "insert ms",
+        "load x",
+        "cold x",
+        "insert x"
+    );
+    let mut rows = Vec::new();
+    for records in sizes {
+        let insert = run_worker("insert", records, &dir);
+        // The file the other operations use: the insert's, rewritten by the baseline's
+        // writer so that every size starts from the same canonical layout.
+        let samples: Vec<Todo> = (0..records).map(Todo::sample).collect();
+        write_sdn(&dir.join(format!("todo_{records}.sdn")), &samples);
+        drop(samples);
+        let load = run_worker("load", records, &dir);
+        let cold = run_worker("cold_update", records, &dir);
+        let update = run_worker("update", records, &dir);
+        let file_bytes = load["file_bytes"].as_f64().unwrap_or(0.0);
+        let update_ms = update["extra"]["update_p50_ms"].as_f64().unwrap_or(0.0);
+        let floor_ms = update["extra"]["floor_p50_ms"].as_f64().unwrap_or(0.0);
+        let row = serde_json::json!({
+            "records": records,
+            "file_bytes": file_bytes,
+            "rounds": update["extra"]["rounds"],
+            "update_p50_ms": update_ms,
+            "floor_p50_ms": floor_ms,
+            "update_over_floor": update_ms / floor_ms.max(f64::MIN_POSITIVE),
+            "insert_ms": insert["ms"],
+            "load_ms": load["ms"],
+            "cold_update_ms": cold["ms"],
+            "load_peak_x": peak_ratio(&load, file_bytes),
+            "cold_update_peak_x": peak_ratio(&cold, file_bytes),
+            "insert_peak_x": peak_ratio(&insert, insert["file_bytes"].as_f64().unwrap_or(file_bytes)),
+        });
+        println!(
+            "{records:>8} {:>10.0} {update_ms:>11.3} {floor_ms:>11.3} {:>7.2} {:>10.1} {:>8.1} {:>8.1} {:>8.1}",
+            file_bytes / 1024.0,
+            row["update_over_floor"].as_f64().unwrap_or(0.0),
+            row["insert_ms"].as_f64().unwrap_or(0.0),
+            row["load_peak_x"].as_f64().unwrap_or(0.0),
+            row["cold_update_peak_x"].as_f64().unwrap_or(0.0),
+            row["insert_peak_x"].as_f64().unwrap_or(0.0),
+        );
+        rows.push(row);
+    }
+    serde_json::json!({ "rows": rows, "record": Todo::NAME, "table": <Todo as Record>::TABLE })
+}

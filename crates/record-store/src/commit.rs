@@ -1,0 +1,328 @@
+//! The commit pipeline: the one path every write takes, for one file
+//! ([`Store::update`](crate::Store::update), [`Store::commit`](crate::Store::commit)) and
+//! for several ([`StoreSet::update`](crate::StoreSet::update)). It reads top-down:
+//!
+//! 1. **begin**: take the writer locks (sorted path order), then read each file
+//!    ([`begin_file`]), taking over the cached version when nothing else holds it;
+//! 2. **run** the caller's closure on the transactions (an error or panic writes nothing);
+//! 3. **collect** each file's change set and row edits from the tables it touched, and
+//!    show the change set to the store's pre-commit hooks, which may veto the commit or
+//!    amend the transaction (then it is collected again);
+//! 4. **render** the new text of each changed file with the format-preserving editor;
+//! 5. **write** durably: one changed file is replaced atomically, several go through the
+//!    commit journal;
+//! 6. **publish** each committed version to the process's snapshot cache (an unchanged
+//!    file's version is put back), release the locks, and only then free the replaced
+//!    versions.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::PathBuf;
+
+use file_lock::LockGuard;
+use sdn_codec::{Document, TextUpdate, Value};
+
+use crate::cache::Ticket;
+use crate::changes::ChangeSet;
+use crate::edit::TableEdit;
+use crate::error::{Error, Result};
+use crate::file_read::{CacheKey, FileRead, read_settled};
+use crate::identity::FileIdentity;
+use crate::journal;
+use crate::position::text_of;
+use crate::snapshot::{Parts, Snapshot};
+use crate::store::Store;
+use crate::sync_prims::Arc;
+use crate::table;
+use crate::tx::Transaction;
+
+/// What a commit returns: the closure's value and what was committed.
+///
+/// `C` is the [`ChangeSet`] of the file for [`Store::commit`](crate::Store::commit), one
+/// per member (in path order) for [`StoreSet::commit`](crate::StoreSet::commit). A
+/// transaction that changed nothing has empty change sets and wrote nothing.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Committed<R, C = ChangeSet> {
+    /// What the closure returned.
+    pub value: R,
+    /// What the commit changed (after the pre-commit hooks amended it).
+    pub changes: C,
+}
+
+/// Runs one commit of `stores` (sorted by path, without duplicates) through the pipeline
+/// described in the module docs; returns the closure's value and one change set per
+/// store.
+pub(crate) fn commit<R, E>(
+    stores: &[Store],
+    change: impl FnOnce(&mut Vec<Transaction>) -> Result<R, E>,
+) -> Result<(R, Vec<ChangeSet>), E>
+where
+    E: From<Error>,
+{
+    // 1. Begin.
+    let guards = lock_writers(stores)?;
+    let (mut txs, taken): (Vec<Transaction>, Vec<Option<Taken>>) = stores
+        .iter()
+        .map(begin_file)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+
+    // 2. Run the closure.
+    let value = match catch_unwind(AssertUnwindSafe(|| change(&mut txs))) {
+        Ok(Ok(value)) => value,
+        Ok(Err(err)) => {
+            put_back_all(stores, txs, taken);
+            return Err(err);
+        }
+        Err(panic) => {
+            drop(guards);
+            resume_unwind(panic)
+        }
+    };
+
+    // 3. Collect the change sets; the hooks may veto or amend.
+    let mut collected = Vec::with_capacity(txs.len());
+    for (store, tx) in stores.iter().zip(&mut txs) {
+        match collect_checked(store, tx) {
+            Ok(edits_and_changes) => collected.push(edits_and_changes),
+            Err(err) => {
+                put_back_all(stores, txs, taken);
+                return Err(err.into());
+            }
+        }
+    }
+
+    // 4. Render.
+    let mut rendered: Vec<Option<Document>> = Vec::with_capacity(txs.len());
+    for (tx, (edits, changes)) in txs.iter_mut().zip(&collected) {
+        rendered.push(match edits.is_empty() {
+            true => None,
+            false => Some(tx.render(edits, changes)?),
+        });
+    }
+
+    // 5. Write durably.
+    write(stores, &rendered)?;
+
+    // 6. Publish, unlock, then free what the commit replaced.
+    let mut replaced = Vec::new();
+    for (((store, tx), taken), doc) in stores.iter().zip(txs).zip(taken).zip(rendered) {
+        match doc {
+            Some(doc) => replaced.push(publish_committed(store, tx, doc)),
+            None => put_back(store, tx, taken),
+        }
+    }
+    drop(guards);
+    drop(replaced);
+    Ok((value, collected.into_iter().map(|(_, c)| c).collect()))
+}
+
+/// The cache ticket and key an owned version (see [`begin_file`]) was taken under, to
+/// put it back under when its transaction commits nothing.
+struct Taken {
+    ticket: Ticket,
+    key: CacheKey,
+}
+
+/// What a commit held of the versions it replaced. Dropping it frees their memory and
+/// closes the replaced files, which makes the kernel delete their inodes: work worth
+/// doing after the writer locks are released.
+struct Replaced {
+    _stale: Option<(Ticket, CacheKey, Arc<Snapshot>)>,
+    _retired: Option<crate::tx::Retired>,
+    _unseeded: Option<Transaction>,
+}
+
+/// Takes the writer lock of every store, in path order, after finishing any interrupted
+/// multi-file commit (retrying when a crash left a new one meanwhile).
+fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
+    match stores {
+        [store] => Ok(vec![store.lock()?]),
+        _ => {
+            let paths: Vec<PathBuf> = stores.iter().map(|s| s.path().to_path_buf()).collect();
+            crate::set::lock_all(stores, || crate::locks::lock_sorted(&paths))
+        }
+    }
+}
+
+/// The "collect" step for one file: its edits and change set, after the store's
+/// pre-commit hooks saw (and perhaps amended) it.
+fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<(Vec<TableEdit>, ChangeSet)> {
+    let mut collected = tx.collect()?;
+    for hook in store.pre_commit_hooks() {
+        if collected.1.is_empty() {
+            break;
+        }
+        hook(tx, &collected.1)?;
+        collected = tx.collect()?;
+    }
+    Ok(collected)
+}
+
+/// The "write" step: replaces every changed file, all together.
+fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
+    let changed: Vec<(&Store, &Document)> = stores
+        .iter()
+        .zip(rendered)
+        .filter_map(|(store, doc)| Some((store, doc.as_ref()?)))
+        .collect();
+    match changed.as_slice() {
+        [] => Ok(()),
+        [(store, doc)] => atomic_io::Options::new()
+            .durability(store.durability())
+            .write(store.path(), doc.as_str().as_bytes())
+            .map(drop)
+            .map_err(|source| Error::Commit {
+                path: store.path().to_path_buf(),
+                source,
+            }),
+        _ => journal::commit(
+            &changed
+                .iter()
+                .map(|(store, doc)| (store.path().to_path_buf(), doc.as_str().as_bytes().to_vec()))
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
+/// Caches `doc`, just committed, as the file's snapshot, so the next transaction (or
+/// read) need not parse the file again, and offers it the tables the transaction
+/// decoded. Returns what the transaction held of the replaced version, to drop once the
+/// lock is released.
+///
+/// The entry is published *untrusted*: every later use compares the file's bytes with
+/// `doc`'s text first (see [`crate::identity`]), so a foreign writer that replaced the
+/// file after our rename is still noticed. Best effort: when the file cannot be looked
+/// at, nothing is cached and the next use parses the file.
+fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced {
+    let cache = store.cache();
+    let stale = cache.take();
+    let ticket = cache.ticket();
+    let Ok(metadata) = std::fs::metadata(store.path()) else {
+        return Replaced {
+            _stale: stale,
+            _retired: None,
+            _unseeded: Some(tx),
+        };
+    };
+    let identity = FileIdentity::of(&metadata);
+    store.note_seen();
+    let key = CacheKey {
+        identity: Some(identity),
+        trusted: false,
+    };
+    let snapshot = Snapshot::from_document(store.path(), doc, Some(identity));
+    cache.publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
+    Replaced {
+        _stale: stale,
+        _retired: Some(tx.seed(&snapshot)),
+        _unseeded: None,
+    }
+}
+
+/// Puts back every owned version (the transactions commit nothing).
+fn put_back_all(stores: &[Store], txs: Vec<Transaction>, taken: Vec<Option<Taken>>) {
+    for ((store, tx), taken) in stores.iter().zip(txs).zip(taken) {
+        put_back(store, tx, taken);
+    }
+}
+
+/// Caches again the version an owned transaction took out of the cache and did not
+/// commit a change to (the file is as that version says).
+fn put_back(store: &Store, tx: Transaction, taken: Option<Taken>) {
+    if let Some(Taken { ticket, key }) = taken
+        && let Some(snapshot) = tx.into_unchanged_snapshot()
+    {
+        store.cache().publish(ticket, key, Arc::new(snapshot));
+    }
+}
+
+/// The parts of a cached snapshot that nothing else holds (no reader kept it), or the
+/// snapshot back when something does or it kept no document to edit.
+fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>> {
+    Arc::try_unwrap(cached)?.into_parts().map_err(Arc::new)
+}
+
+/// The "begin" step for one file, under its writer lock: reads the file for a
+/// transaction that owns the version it edits, so it edits the document and takes the
+/// decoded tables without copying them.
+///
+/// A cached snapshot that nothing else holds (no reader kept it) is taken out of the
+/// cache and brought up to date with the file ([`Document::update_text`]: nothing to do
+/// when it matches, only the changed row line read again when another writer changed one
+/// row); else the file is parsed and not cached. The commit publishes the new version
+/// anyway, and a transaction that commits nothing puts back the version it read
+/// (see `Taken`). Readers of this process that look meanwhile read the file themselves,
+/// which is what a cache miss costs. A cached snapshot a reader holds is shared, not
+/// taken.
+fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
+    let path = store.path();
+    let cache = store.cache();
+    let ticket = cache.ticket();
+    let known = cache.current().and_then(|(key, _)| key.identity);
+    let Some(read) = read_settled(path, known, store.settle_time())? else {
+        store.check_not_vanished()?;
+        let empty = Transaction::new(path, String::new(), Value::Dict(Default::default()));
+        return Ok((empty, None));
+    };
+    store.note_seen();
+    let key = read.key();
+    let mut owned = None;
+    if let Some((taken_ticket, cached_key, cached)) = cache.take() {
+        match take_over(cached) {
+            Ok(parts) => owned = Some(parts),
+            Err(shared) => {
+                cache.publish(taken_ticket, cached_key, Arc::clone(&shared));
+                if read.shows(&cached_key, &shared) {
+                    let tx =
+                        Transaction::from_snapshot(path, Snapshot::clone(&shared), Some(read.file));
+                    return Ok((tx, None));
+                }
+            }
+        }
+    }
+    let FileRead {
+        bytes,
+        file,
+        identity,
+        ..
+    } = read;
+    let text = text_of(path, bytes)?;
+    let parts = match owned {
+        Some(Parts {
+            mut document,
+            mut typed,
+            ..
+        }) => {
+            let update = document
+                .update_text(&text)
+                .map_err(|err| Error::malformed(path, err))?;
+            match update {
+                TextUpdate::Unchanged => {}
+                TextUpdate::Row { table, row } => {
+                    // Record tables are root entries; a nested table is none of them.
+                    if let [name] = table.as_slice() {
+                        table::refresh_row(&mut typed, document.value(), name, row);
+                    }
+                }
+                _ => typed.clear(),
+            }
+            Parts {
+                document,
+                source: Some(identity),
+                typed,
+            }
+        }
+        None => Parts {
+            document: Document::parse(&text).map_err(|err| Error::malformed(path, err))?,
+            source: Some(identity),
+            typed: HashMap::new(),
+        },
+    };
+    Ok((
+        Transaction::owned(path, parts, Some(file)),
+        Some(Taken { ticket, key }),
+    ))
+}
