@@ -592,6 +592,23 @@ pub const PHASES: &[Phase] = &[
                 ),
             },
             Item {
+                text: "4 device processes with their own stores edit and sync in random order through a local directory and through s3s-fs: convergence, no lost edit",
+                check: p5(
+                    "multi_process",
+                    &[
+                        "four_device_processes_sync_through_a_local_directory_and_lose_nothing",
+                        "four_device_processes_sync_through_s3s_fs_and_lose_nothing",
+                    ],
+                ),
+            },
+            Item {
+                text: "a remote that refuses, or applies and drops the answer of, the Nth request of a merging push: the next push finishes with nothing lost",
+                check: p5(
+                    "faults",
+                    &["a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push"],
+                ),
+            },
+            Item {
                 text: "the merge base is the last synced head, cached crash-safely and verified, never a lost push's own backup",
                 check: p5(
                     "record_sync",

@@ -33,7 +33,7 @@ pub const SHARED: [&str; 3] = ["s0", "s1", "s2"];
 /// One simulated device: its own folder, store, identity and sync.
 pub struct SimDevice {
     pub number: usize,
-    pub dir: tempfile::TempDir,
+    _owned: Option<tempfile::TempDir>,
     pub sync: RecordSync,
     edits: usize,
 }
@@ -58,16 +58,23 @@ pub fn patient_retry() -> RetryPolicy {
 }
 
 impl SimDevice {
+    /// A device in a fresh temporary folder.
     pub fn new(number: usize, remote: &Remote) -> SimDevice {
         let dir = tempfile::tempdir().unwrap();
+        let mut device = SimDevice::open(number, remote, dir.path());
+        device._owned = Some(dir);
+        device
+    }
+
+    /// The device whose files are in `dir` (another process may have used it before).
+    pub fn open(number: usize, remote: &Remote, dir: &std::path::Path) -> SimDevice {
         let device =
-            Device::load_or_create(dir.path().join("device.json"), &format!("device-{number}"))
-                .unwrap();
-        let sync = RecordSync::new(remote.clone(), dir.path().join("todo.sdn"), device)
+            Device::load_or_create(dir.join("device.json"), &format!("device-{number}")).unwrap();
+        let sync = RecordSync::new(remote.clone(), dir.join("todo.sdn"), device)
             .with_retry(patient_retry());
         SimDevice {
             number,
-            dir,
+            _owned: None,
             sync,
             edits: 0,
         }
@@ -140,6 +147,12 @@ impl SimDevice {
 /// records.
 pub fn devices(n: usize, remote: &Remote, ledger: &mut Ledger) -> Vec<SimDevice> {
     let devices: Vec<SimDevice> = (0..n).map(|i| SimDevice::new(i, remote)).collect();
+    seed(&devices, ledger);
+    devices
+}
+
+/// The first device creates the shared records and pushes; the others pull.
+pub fn seed(devices: &[SimDevice], ledger: &mut Ledger) {
     let first = devices[0].store();
     for key in SHARED {
         first
@@ -154,7 +167,6 @@ pub fn devices(n: usize, remote: &Remote, ledger: &mut Ledger) -> Vec<SimDevice>
     for device in &devices[1..] {
         device.pull();
     }
-    devices
 }
 
 /// Two rounds of push on every device, then a pull on every device: afterwards all hold
