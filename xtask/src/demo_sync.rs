@@ -61,6 +61,23 @@ fn count_kept(text: &str, ids: &[String]) -> usize {
         .count()
 }
 
+/// Runs `work` on every device at the same moment, one thread each.
+fn at_once<D: Send, T: Send>(
+    devices: impl Iterator<Item = D>,
+    work: impl Fn(D) -> Result<T, String> + Sync,
+) -> Result<Vec<T>, String> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = devices.map(|device| scope.spawn(|| work(device))).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a device thread panicked".into()))
+            })
+            .collect()
+    })
+}
+
 /// One device of the original design.
 struct TimestampDevice {
     local: PathBuf,
@@ -141,25 +158,12 @@ pub fn run_timestamp(dir: &Path, rounds: usize, per_round: usize) -> Result<Sync
         }
         if round % 2 == 0 {
             let barrier = Barrier::new(2);
-            let detected: Vec<Result<bool, String>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = devices
-                    .iter_mut()
-                    .map(|device| {
-                        scope.spawn(|| {
-                            device.sync(|| {
-                                barrier.wait();
-                            })
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
-                    .collect()
-            });
-            for conflict in detected {
-                conflicts += usize::from(conflict?);
-            }
+            let detected = at_once(devices.iter_mut(), |device| {
+                device.sync(|| {
+                    barrier.wait();
+                })
+            })?;
+            conflicts += detected.into_iter().filter(|&c| c).count();
         } else {
             for device in &mut devices {
                 conflicts += usize::from(device.sync(|| {})?);
@@ -209,19 +213,10 @@ pub fn run_cloud_sync(dir: &Path, rounds: usize, per_round: usize) -> Result<Syn
             ids.extend(add_todos(device.path(), d, round, per_round)?);
         }
         if round % 2 == 0 {
-            let pushed: Vec<Result<usize, String>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = devices
-                    .iter()
-                    .map(|device| scope.spawn(|| device.push().map(count_merges).map_err(err)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
-                    .collect()
-            });
-            for merged in pushed {
-                merges += merged?;
-            }
+            let pushed = at_once(devices.iter(), |device| {
+                device.push().map(count_merges).map_err(err)
+            })?;
+            merges += pushed.into_iter().sum::<usize>();
         } else {
             for device in &devices {
                 merges += device.push().map(count_merges).map_err(err)?;

@@ -1,25 +1,4 @@
-//! Record-level sync of an SDN record store: pushes publish the store as it is under its
-//! writer lock; pulls fast-forward when local content is unchanged since the last sync
-//! and otherwise merge record by record ([`versioning::merge::merge`]) against the last
-//! synced base.
-//!
-//! # How a pull is applied
-//!
-//! record-store offers no "replace the whole text" operation inside a transaction, so a
-//! pull takes the store's own writer lock (the `<file>.lock` sidecar every record-store
-//! writer takes), reads local content, downloads and merges, and replaces the file with
-//! atomic-io while still holding that lock. No local writer can commit between the read
-//! and the replace, so nothing local is lost, and readers see the complete old or the
-//! complete merged file, never a half-applied pull. The price: local writers wait while
-//! a diverged pull downloads and merges.
-//!
-//! # The base
-//!
-//! The three-way merge needs the content of the last synced head. It is cached next to
-//! the store in `<file>.cloud-sync.base` (replaced atomically) and is only trusted when
-//! its sha256 is the one the sync state records; otherwise the immutable snapshot of
-//! that head is downloaded again (found through the backup entries). A crash at any
-//! point therefore leaves a base that is either right or re-fetched, never a wrong one.
+//! Record-level sync of an SDN record store: [`RecordSync`].
 
 use std::fs;
 use std::io;
@@ -106,6 +85,26 @@ impl RecordPushReport {
 }
 
 /// Syncs one SDN record store with one remote, record by record.
+///
+/// # How a pull is applied
+///
+/// record-store offers no "replace the whole text" operation inside a transaction, so a
+/// pull takes the store's own writer lock (the `<file>.lock` sidecar every record-store
+/// writer takes), reads local content, downloads and merges, and replaces the file with
+/// atomic-io while still holding that lock. No local writer can commit between the read
+/// and the replace, so nothing local is lost, and readers see the complete old or the
+/// complete merged file, never a half-applied pull. The price: local writers wait while
+/// a diverged pull downloads and merges.
+///
+/// # The base
+///
+/// The three-way merge needs the content of the last synced head. It is cached next to
+/// the store in `<file>.cloud-sync.base` (replaced atomically) and only trusted when its
+/// sha256 is the one the sync state records; otherwise the immutable snapshot of that
+/// head is downloaded again (found through the backup entries). A base is only used when
+/// the remote's history names it (a backup of our own push that lost the race is not a
+/// common ancestor); without one the merge runs against an empty store, uniting the
+/// records. A crash at any point leaves a base that is right or fetched again.
 #[derive(Debug)]
 pub struct RecordSync {
     files: FileSync,
@@ -164,7 +163,7 @@ impl RecordSync {
 
     /// Brings the remote head into local content: fast-forward when local content is
     /// unchanged since the last sync, otherwise as `prefer` says. Holds the store's
-    /// writer lock throughout (see the [module documentation](self)).
+    /// writer lock throughout (see [`RecordSync`]).
     pub fn pull(&self, prefer: Prefer) -> Result<RecordPullReport, Error> {
         let _guard = self.files.lock_local()?;
         let content = self.files.local_content()?;
@@ -255,11 +254,7 @@ impl RecordSync {
         remote: &RemoteHead,
         resolution: Resolution,
     ) -> Result<RecordPullReport, Error> {
-        let downloaded = snapshot::download(
-            self.files.remote(),
-            &remote.manifest.snapshot,
-            self.files.limits(),
-        )?;
+        let downloaded = self.download_head(remote)?;
         let mut done = report(
             status,
             Some(remote.manifest.head.clone()),
@@ -285,11 +280,7 @@ impl RecordSync {
         base: Option<&SyncState>,
         remote: &RemoteHead,
     ) -> Result<RecordPullReport, Error> {
-        let theirs = snapshot::download(
-            self.files.remote(),
-            &remote.manifest.snapshot,
-            self.files.limits(),
-        )?;
+        let theirs = self.download_head(remote)?;
         let mut warnings = Vec::new();
         let base_text = match base {
             // Only a head the remote's history names is a common ancestor. A base rebuilt
@@ -361,6 +352,15 @@ impl RecordSync {
     /// content reads as "ahead" (pushed next) unless it equals the head.
     fn record_base_with_local_changes(&self, head: &Manifest) -> Result<(), Error> {
         self.files.save_state(head, &head.snapshot.sha256)
+    }
+
+    /// The head's content, verified.
+    fn download_head(&self, remote: &RemoteHead) -> Result<Vec<u8>, Error> {
+        snapshot::download(
+            self.files.remote(),
+            &remote.manifest.snapshot,
+            self.files.limits(),
+        )
     }
 
     /// The content of the last synced head: the cache when its hash matches, else the

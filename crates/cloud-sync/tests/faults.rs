@@ -192,9 +192,9 @@ fn world() -> World {
     }
 }
 
-/// A pushes one record, B edits another and pushes through the fault; B then pushes
-/// again without it; both must converge with both edits.
-fn run(at: u64, fault: Fault) -> bool {
+/// Two synced devices that then both edit: A adds a record and pushes, B changes
+/// another (not pushed yet).
+fn diverged_world() -> World {
     let world = world();
     std::fs::write(
         world.a.path(),
@@ -203,6 +203,13 @@ fn run(at: u64, fault: Fault) -> bool {
     .unwrap();
     world.a.push().unwrap();
     std::fs::write(world.b.path(), "todos |id, title|\n  1, from b\n").unwrap();
+    world
+}
+
+/// A pushes one record, B edits another and pushes through the fault; B then pushes
+/// again without it; both must converge with both edits.
+fn run(at: u64, fault: Fault) -> bool {
+    let world = diverged_world();
     world.b_store.arm(at, fault);
     let faulted = world.b.push().is_err();
     world.b_store.disarm();
@@ -232,14 +239,7 @@ fn run(at: u64, fault: Fault) -> bool {
 #[test]
 fn a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push() {
     // How many requests a merging push makes, measured without a fault.
-    let world = world();
-    std::fs::write(
-        world.a.path(),
-        "todos |id, title|\n  1, base\n  2, from a\n",
-    )
-    .unwrap();
-    world.a.push().unwrap();
-    std::fs::write(world.b.path(), "todos |id, title|\n  1, from b\n").unwrap();
+    let world = diverged_world();
     world.b_store.arm(u64::MAX, Fault::Refuse);
     world.b.push().unwrap();
     let requests = world.b_store.disarm();
