@@ -227,7 +227,20 @@ impl RecordSync {
     pub fn push(&self) -> Result<RecordPushReport, Error> {
         let mut pulls = Vec::new();
         let push = retry_lost_races(&self.retry, |_| {
-            pulls.push(self.pull(Prefer::Merge)?);
+            let pulled = self.pull(Prefer::Merge)?;
+            let up_to_date = pulled.status_before == SyncStatus::UpToDate;
+            let head = pulled.head.clone();
+            pulls.push(pulled);
+            if let (true, Some(head)) = (up_to_date, head) {
+                // Nothing to publish: the pull's one manifest read is the whole cost.
+                return Ok(PushReport {
+                    status_before: SyncStatus::UpToDate,
+                    head,
+                    published: false,
+                    uploaded: false,
+                    warnings: Vec::new(),
+                });
+            }
             match self.files.push_file() {
                 // The head moved between our pull and our push: the same as a lost race.
                 Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {

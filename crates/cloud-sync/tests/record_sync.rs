@@ -238,3 +238,14 @@ fn a_backup_of_our_own_lost_push_is_never_taken_as_the_merge_base() {
         "{merged}"
     );
 }
+
+#[test]
+fn an_unchanged_push_costs_one_request() {
+    let (remote, _dir, a, _b) = two_plain_devices();
+    std::fs::write(a.path(), "todos |id, title|\n  1, x\n").unwrap();
+    a.push().unwrap();
+    let before = remote.request_count();
+    let report = a.push().unwrap();
+    assert!(!report.push.published);
+    assert_eq!(remote.request_count() - before, 1, "one manifest read");
+}
