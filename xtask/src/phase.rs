@@ -619,11 +619,12 @@ pub const PHASES: &[Phase] = &[
                 ),
             },
             Item {
-                text: "merges are logged with their kept conflicts; an unmergeable store changes nothing",
+                text: "merges are logged with their kept conflicts; an unmergeable store changes nothing; an unchanged store push is one request",
                 check: p5(
                     "record_sync",
                     &[
                         "a_merge_is_logged_with_its_conflicts_and_an_unmergeable_store_changes_nothing",
+                        "an_unchanged_push_costs_one_request",
                     ],
                 ),
             },
