@@ -1,6 +1,7 @@
-//! Sync a database file between devices through object storage (S3 and S3-compatible
-//! servers, or a plain directory), so that a push never overwrites a head it has not seen
-//! and every pushed version stays restorable.
+//! Sync SDN record stores and database files between devices through object storage (S3
+//! and S3-compatible servers, or a plain directory), so that a push never overwrites a
+//! head it has not seen, concurrent edits of a store are merged record by record, and
+//! every pushed version stays restorable.
 //!
 //! # Guarantees
 //!
@@ -31,6 +32,14 @@
 //!   `-shm` is ever replayed onto new content.
 //! - **No secret in errors, logs or `Debug`.** Credentials are [`Secret`]s, printed as
 //!   `***`; endpoints with embedded credentials are refused.
+//! - **SDN stores merge record by record and lose nothing.** [`RecordSync::pull`]
+//!   fast-forwards when local content is unchanged since the last sync, and otherwise
+//!   runs versioning's three-way merge against the last synced head (cached locally and
+//!   verified by hash, downloaded again when missing or wrong), under the store's own
+//!   writer lock, so no local commit is lost and readers see the old or the merged file.
+//!   Fields changed two ways stay in versioning's conflicts table and are reported.
+//!   [`RecordSync::push`] pulls and merges first and, when another device wins the head
+//!   meanwhile, pulls, merges and retries with bounded backoff.
 //! - **The local-directory remote gives real compare-and-swap** across processes (and
 //!   machines sharing the folder, as far as its file system honours locks): see
 //!   [`local_dir`].
@@ -47,9 +56,16 @@
 //!
 //! # Limitations
 //!
-//! - **No merge here.** When both sides changed, push and pull refuse with
-//!   [`Error::NotFastForward`] (a pull can overwrite local content after backing it up,
-//!   [`PullMode::OverwriteLocal`]). Record-level merge is the versioning layer's job.
+//! - **Merge is for SDN stores only.** [`RecordSync`] merges record by record; a
+//!   [`FileSync`] (any file, SQLite) refuses with [`Error::NotFastForward`] when both
+//!   sides changed (a pull can overwrite local content after backing it up,
+//!   [`PullMode::OverwriteLocal`]). No SQLite row-level merge yet.
+//! - **A diverged pull holds the store's writer lock while it downloads and merges**:
+//!   local writers wait that long (see [`RecordSync`]'s module notes).
+//! - **Without a known common ancestor** (a device that never synced, a base older than
+//!   the remembered history, a push overwritten on a non-enforcing server) the merge
+//!   runs against an empty store: records are united and differing fields kept as
+//!   conflicts, but a record deleted on one side comes back.
 //! - **Whole snapshots in memory**: a push or pull holds the content and its compressed
 //!   form in memory (bounded by [`snapshot::Limits`], 1 GiB by default); no multipart
 //!   upload or resumable transfer yet.
@@ -107,11 +123,49 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+//! Two devices editing different records of one SDN store: the second push merges.
+//!
+//! ```
+//! use cloud_sync::{Device, Prefer, Prefix, RecordSync, Remote};
+//!
+//! let remote = Remote::in_memory(Prefix::new("todo")?)?;
+//! let dir = tempfile::tempdir()?;
+//! let open = |name: &str| -> Result<RecordSync, cloud_sync::Error> {
+//!     let device = Device::load_or_create(dir.path().join(format!("{name}.json")), name)?;
+//!     Ok(RecordSync::new(remote.clone(), dir.path().join(format!("{name}.sdn")), device))
+//! };
+//! let (laptop, desktop) = (open("laptop")?, open("desktop")?);
+//!
+//! std::fs::write(laptop.path(), "todos |id, title|\n  1, write docs\n")?;
+//! laptop.push()?;
+//! desktop.pull(Prefer::Merge)?;
+//!
+//! std::fs::write(laptop.path(), "todos |id, title|\n  1, write docs\n  2, ship\n")?;
+//! std::fs::write(desktop.path(), "todos |id, title|\n  1, write better docs\n")?;
+//! laptop.push()?;
+//! let report = desktop.push()?; // pulls, merges, pushes
+//! assert_eq!(report.conflicts().count(), 0);
+//! laptop.pull(Prefer::Merge)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(laptop.path())?,
+//!     "todos |id, title|\n  1, write better docs\n  2, ship\n"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Command-line tool
+//!
+//! With the `cli` feature the package builds the `cloud-sync` binary (`init`, `device`,
+//! `status`, `push`, `pull --prefer`, `check`, `diff`, `backups`, `restore`, `log`,
+//! `doctor`, each with `--json`). The feature is off by default so library users do not
+//! build clap and indicatif.
+
 #![deny(missing_docs)]
 
 pub mod backup;
 mod check;
 pub mod device;
+pub mod diff;
 mod digest;
 pub mod doctor;
 mod error;
@@ -122,6 +176,7 @@ pub mod local_dir;
 mod local_fs;
 pub mod log;
 pub mod manifest;
+mod record_sync;
 mod remote;
 mod retry;
 pub mod snapshot;
@@ -134,6 +189,7 @@ pub use digest::sha256_hex;
 pub use error::{Error, Operation};
 pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
 pub use key::{Key, Prefix};
+pub use record_sync::{Prefer, PullOutcome, RecordPullReport, RecordPushReport, RecordSync};
 pub use remote::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion, Remote};
 #[cfg(feature = "s3")]
 pub use remote::{S3Config, Secret};
