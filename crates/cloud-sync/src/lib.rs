@@ -116,6 +116,7 @@ mod digest;
 pub mod doctor;
 mod error;
 mod file_sync;
+pub mod files;
 mod json;
 mod key;
 pub mod local_dir;
