@@ -83,6 +83,11 @@ const fn p3_errors(names: &'static [&'static str]) -> Check {
     tests("record-store", "names_and_errors", names)
 }
 
+/// Phase 5's content-file checks.
+const fn p5_files(names: &'static [&'static str]) -> Check {
+    tests("cloud-sync", "files", names)
+}
+
 const fn p4(names: &'static [&'static str]) -> Check {
     tests("versioning", "phase4", names)
 }
@@ -480,6 +485,67 @@ pub const PHASES: &[Phase] = &[
                     "stress",
                     &["p4_eight_processes_optimistic_cycles_land_or_conflict_never_overwrite"],
                 ),
+            },
+        ],
+    },
+    Phase {
+        number: 5,
+        title: "cloud-sync: content files in the cloud, downloaded on demand, with their availability always known",
+        // The size: at least 100 SIGKILLs during uploads and during downloads.
+        env: &[("CLOUD_SYNC_FILE_KILLS", "100")],
+        items: &[
+            Item {
+                text: "every availability state produced for real (present or missing locally and remotely, content differing, changed on disk after upload)",
+                check: p5_files(&["every_availability_state_is_computed_from_facts"]),
+            },
+            Item {
+                text: "uploads are zstd, content-addressed, create-only and verified; an interrupted multipart upload resumes without resending parts",
+                check: p5_files(&[
+                    "uploads_are_create_only_and_never_resent",
+                    "an_interrupted_multipart_upload_resumes_without_resending_parts",
+                    "an_upload_whose_lease_is_held_is_left_to_its_owner",
+                ]),
+            },
+            Item {
+                text: "SIGKILL during upload, multipart upload and download (>= 100 kills each): no partial file, no lost upload, the next run finishes",
+                check: tests(
+                    "cloud-sync",
+                    "files_crash",
+                    &[
+                        "sigkill_during_uploads_and_multipart_uploads_loses_nothing",
+                        "sigkill_during_downloads_never_leaves_a_partial_file",
+                    ],
+                ),
+            },
+            Item {
+                text: "two processes requesting the same CloudOnly file at once: one download, both verified",
+                check: tests(
+                    "cloud-sync",
+                    "files_crash",
+                    &["two_processes_opening_one_cloud_only_file_download_it_once"],
+                ),
+            },
+            Item {
+                text: "a corrupted object: clear checksum error, local file untouched (InMemory, local directory, s3s-fs)",
+                check: p5_files(&[
+                    "a_corrupted_object_fails_with_a_checksum_error_and_writes_nothing",
+                ]),
+            },
+            Item {
+                text: "download all (filtered, bounded, with progress), evict never a LocalOnly file, storage figures per folder",
+                check: p5_files(&[
+                    "download_all_filters_reports_progress_and_evict_keeps_what_is_not_in_the_cloud",
+                ]),
+            },
+            Item {
+                text: "deletion removes the cloud copy only after every device agrees; delete vs edit is a kept conflict",
+                check: p5_files(&[
+                    "deletion_waits_for_every_device_and_keeps_a_delete_edit_conflict",
+                ]),
+            },
+            Item {
+                text: "the catalogue is a human-readable record-store table that keeps an existing sha1 and unknown columns",
+                check: p5_files(&["an_existing_catalogue_keeps_its_sha1_and_unknown_columns"]),
             },
         ],
     },

@@ -22,15 +22,22 @@ fn files_for(remote_root: &Path, home: &Path) -> ContentFiles {
     std::fs::create_dir_all(home).unwrap();
     let remote = Remote::local_dir(remote_root, Prefix::new("crash").unwrap()).unwrap();
     let device = Device::load_or_create(home.join("device.json"), "worker").unwrap();
-    ContentFiles::new(home.join("content"), home.join("catalogue.sdn"), remote, device)
-        .unwrap()
-        .with_part_size(PART_SIZE)
-        .with_parallel(2)
+    ContentFiles::new(
+        home.join("content"),
+        home.join("catalogue.sdn"),
+        remote,
+        device,
+    )
+    .unwrap()
+    .with_part_size(PART_SIZE)
+    .with_parallel(2)
 }
 
 /// Self-describing content: one line repeated, so a torn file is recognisable.
 fn content(round: u64, name: &str, lines: usize) -> Vec<u8> {
-    format!("round {round} of {name} by {}\n", std::process::id()).repeat(lines).into_bytes()
+    format!("round {round} of {name} by {}\n", std::process::id())
+        .repeat(lines)
+        .into_bytes()
 }
 
 fn is_whole(bytes: &[u8]) -> bool {
@@ -41,7 +48,9 @@ fn is_whole(bytes: &[u8]) -> bool {
 
 #[test]
 fn files_crash_worker() {
-    let Some(mode) = std::env::var_os("CLOUD_SYNC_FILES_WORKER") else { return };
+    let Some(mode) = std::env::var_os("CLOUD_SYNC_FILES_WORKER") else {
+        return;
+    };
     let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
     let home = PathBuf::from(std::env::var_os("CLOUD_SYNC_HOME").unwrap());
     let files = files_for(&remote_root, &home);
@@ -79,9 +88,19 @@ fn files_crash_worker() {
     }
 }
 
-fn spawn_worker(mode: &str, remote_root: &Path, home: &Path, stdin: bool) -> (Child, impl Iterator<Item = String>) {
+fn spawn_worker(
+    mode: &str,
+    remote_root: &Path,
+    home: &Path,
+    stdin: bool,
+) -> (Child, impl Iterator<Item = String>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["files_crash_worker", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "files_crash_worker",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("CLOUD_SYNC_FILES_WORKER", mode)
         .env("CLOUD_SYNC_REMOTE", remote_root)
         .env("CLOUD_SYNC_HOME", home)
@@ -89,34 +108,55 @@ fn spawn_worker(mode: &str, remote_root: &Path, home: &Path, stdin: bool) -> (Ch
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
-    assert!(lines.any(|line| line.contains("@@ready")), "worker did not start");
+    let mut lines = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    assert!(
+        lines.any(|line| line.contains("@@ready")),
+        "worker did not start"
+    );
     (child, lines)
 }
 
 fn kills() -> usize {
-    std::env::var("CLOUD_SYNC_FILE_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(25)
+    std::env::var("CLOUD_SYNC_FILE_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25)
 }
 
 /// Every manifest in the cloud names parts that exist and add up to its content.
 fn cloud_is_complete(remote: &Remote) -> usize {
-    let manifests = remote.list(Some(&Key::new("files/objects").unwrap())).unwrap();
+    let manifests = remote
+        .list(Some(&Key::new("files/objects").unwrap()))
+        .unwrap();
     for info in &manifests {
-        let manifest: FileManifest = serde_json::from_slice(&remote.get(&info.key, u64::MAX).unwrap().bytes).unwrap();
+        let manifest: FileManifest =
+            serde_json::from_slice(&remote.get(&info.key, u64::MAX).unwrap().bytes).unwrap();
         let mut whole = Vec::new();
         for part in &manifest.parts {
             let key = Key::new(format!("files/parts/{}.zst", part.sha256)).unwrap();
-            let stored = remote.get(&key, u64::MAX).expect("a manifest names only stored parts").bytes;
+            let stored = remote
+                .get(&key, u64::MAX)
+                .expect("a manifest names only stored parts")
+                .bytes;
             whole.extend(zstd::stream::decode_all(&stored[..]).unwrap());
         }
-        assert_eq!(sha256_hex(&whole), manifest.sha256, "manifest {} names incomplete content", info.key.as_str());
+        assert_eq!(
+            sha256_hex(&whole),
+            manifest.sha256,
+            "manifest {} names incomplete content",
+            info.key.as_str()
+        );
     }
     manifests.len()
 }
 
 /// Every non-hidden local file is whole (no partial file under a final name).
 fn local_files_are_whole(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries {
         let entry = entry.unwrap();
         let name = entry.file_name().into_string().unwrap();
@@ -126,7 +166,11 @@ fn local_files_are_whole(dir: &Path) {
         if entry.file_type().unwrap().is_dir() {
             local_files_are_whole(&entry.path());
         } else {
-            assert!(is_whole(&std::fs::read(entry.path()).unwrap()), "torn file {}", entry.path().display());
+            assert!(
+                is_whole(&std::fs::read(entry.path()).unwrap()),
+                "torn file {}",
+                entry.path().display()
+            );
         }
     }
 }
@@ -155,7 +199,10 @@ fn sigkill_during_uploads_and_multipart_uploads_loses_nothing() {
         let remote = Remote::local_dir(&remote_root, Prefix::new("crash").unwrap()).unwrap();
         cloud_is_complete(&remote);
         local_files_are_whole(&home.join("content"));
-        let catalogue = record_store::Store::open(home.join("catalogue.sdn")).unwrap().read().unwrap();
+        let catalogue = record_store::Store::open(home.join("catalogue.sdn"))
+            .unwrap()
+            .read()
+            .unwrap();
         let in_progress: Vec<FileEntry> = catalogue
             .table::<FileEntry>()
             .unwrap()
@@ -164,24 +211,50 @@ fn sigkill_during_uploads_and_multipart_uploads_loses_nothing() {
             .cloned()
             .collect();
         killed_uploading += usize::from(!in_progress.is_empty());
-        killed_in_multipart += usize::from(in_progress.iter().any(|entry| entry.path == "big/multi.bin"));
+        killed_in_multipart += usize::from(
+            in_progress
+                .iter()
+                .any(|entry| entry.path == "big/multi.bin"),
+        );
     }
     let files = files_for(&remote_root, &home);
     // The next ordinary run resumes everything.
     let report = files.upload(&|_| {}).unwrap();
-    assert!(report.failed.is_empty() && report.busy.is_empty(), "{report:?}");
+    assert!(
+        report.failed.is_empty() && report.busy.is_empty(),
+        "{report:?}"
+    );
     for status in files.status().unwrap() {
-        assert_eq!(status.availability, Availability::Synchronized, "{}", status.path);
-        assert_eq!(status.state, TransferState::UploadCompleted, "{}", status.path);
+        assert_eq!(
+            status.availability,
+            Availability::Synchronized,
+            "{}",
+            status.path
+        );
+        assert_eq!(
+            status.state,
+            TransferState::UploadCompleted,
+            "{}",
+            status.path
+        );
     }
     let manifests = cloud_is_complete(files.remote());
     let multi = files.entry("big/multi.bin").unwrap().unwrap();
-    assert!(multi.size as usize > 10 * PART_SIZE, "the big file is a multipart upload");
+    assert!(
+        multi.size as usize > 10 * PART_SIZE,
+        "the big file is a multipart upload"
+    );
     println!(
         "{kills} kills during uploads: {killed_uploading} left an upload in progress ({killed_in_multipart} the multipart one), all resumed; {manifests} complete files in the cloud"
     );
-    assert!(killed_in_multipart > 0, "some kills must land inside the multipart upload");
-    assert!(manifests >= kills / 2, "the kills must land while the worker uploads ({manifests} files)");
+    assert!(
+        killed_in_multipart > 0,
+        "some kills must land inside the multipart upload"
+    );
+    assert!(
+        manifests >= kills / 2,
+        "the kills must land while the worker uploads ({manifests} files)"
+    );
 }
 
 fn seeded_cloud(remote_root: &Path, seed_home: &Path, names: &[(&str, usize)]) -> ContentFiles {
@@ -201,7 +274,12 @@ fn sigkill_during_downloads_never_leaves_a_partial_file() {
     let dir = tempfile::tempdir().unwrap();
     let remote_root = dir.path().join("remote");
     let home = dir.path().join("device");
-    let names = [("roms/a.bin", 3000), ("roms/b.bin", 3000), ("docs/c.txt", 50), ("docs/d.txt", 50)];
+    let names = [
+        ("roms/a.bin", 3000),
+        ("roms/b.bin", 3000),
+        ("docs/c.txt", 50),
+        ("docs/d.txt", 50),
+    ];
     let seed = seeded_cloud(&remote_root, &dir.path().join("seed"), &names);
     std::fs::create_dir_all(&home).unwrap();
     std::fs::copy(seed.catalogue_path(), home.join("catalogue.sdn")).unwrap();
@@ -215,10 +293,18 @@ fn sigkill_during_downloads_never_leaves_a_partial_file() {
     let report = files.download_all(&|_| true, &|_| {}).unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     for status in files.status().unwrap() {
-        assert_eq!(status.availability, Availability::Synchronized, "{}", status.path);
+        assert_eq!(
+            status.availability,
+            Availability::Synchronized,
+            "{}",
+            status.path
+        );
     }
     for (name, lines) in names {
-        assert_eq!(std::fs::read(files.local_path(name)).unwrap(), content(0, name, lines));
+        assert_eq!(
+            std::fs::read(files.local_path(name)).unwrap(),
+            content(0, name, lines)
+        );
     }
     println!("{kills} kills during downloads");
 }
@@ -228,18 +314,26 @@ fn two_processes_opening_one_cloud_only_file_download_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let remote_root = dir.path().join("remote");
     let home = dir.path().join("device");
-    let seed = seeded_cloud(&remote_root, &dir.path().join("seed"), &[("big/shared.bin", 40_000)]);
+    let seed = seeded_cloud(
+        &remote_root,
+        &dir.path().join("seed"),
+        &[("big/shared.bin", 40_000)],
+    );
     let expected = sha256_hex(&std::fs::read(seed.local_path("big/shared.bin")).unwrap());
     std::fs::create_dir_all(&home).unwrap();
     std::fs::copy(seed.catalogue_path(), home.join("catalogue.sdn")).unwrap();
-    let mut workers: Vec<_> = (0..2).map(|_| spawn_worker("open", &remote_root, &home, true)).collect();
+    let mut workers: Vec<_> = (0..2)
+        .map(|_| spawn_worker("open", &remote_root, &home, true))
+        .collect();
     // Both are ready before either starts.
     for (child, _) in &mut workers {
         child.stdin.take().unwrap().write_all(b"go\n").unwrap();
     }
     let mut downloads = 0;
     for (mut child, mut lines) in workers {
-        let line = lines.find(|line| line.starts_with("@@opened")).expect("worker reported");
+        let line = lines
+            .find(|line| line.starts_with("@@opened"))
+            .expect("worker reported");
         assert!(line.ends_with(&format!("sha={expected}")), "{line}");
         downloads += usize::from(line.contains("downloaded=true"));
         assert!(child.wait().unwrap().success());

@@ -56,7 +56,11 @@ pub struct Usage {
     pub files: u64,
 }
 
-pub(crate) fn availability_of(entry: &FileEntry, local: &LocalFact, cloud: &BTreeSet<String>) -> Availability {
+pub(crate) fn availability_of(
+    entry: &FileEntry,
+    local: &LocalFact,
+    cloud: &BTreeSet<String>,
+) -> Availability {
     let in_cloud = cloud.contains(&entry.sha256);
     match local {
         LocalFact::Missing if in_cloud => Availability::CloudOnly,
@@ -71,16 +75,30 @@ impl ContentFiles {
     /// The live (not deleted) catalogue entries.
     pub fn entries(&self) -> Result<Vec<FileEntry>, FilesError> {
         let path = self.catalogue.path().to_path_buf();
-        let snapshot = self.catalogue.read().map_err(FilesError::catalogue(&path))?;
-        let table = snapshot.table::<FileEntry>().map_err(FilesError::catalogue(&path))?;
-        Ok(table.iter().filter(|entry| !entry.is_deleted()).cloned().collect())
+        let snapshot = self
+            .catalogue
+            .read()
+            .map_err(FilesError::catalogue(&path))?;
+        let table = snapshot
+            .table::<FileEntry>()
+            .map_err(FilesError::catalogue(&path))?;
+        Ok(table
+            .iter()
+            .filter(|entry| !entry.is_deleted())
+            .cloned()
+            .collect())
     }
 
     /// The catalogue entry of `path`, deleted or not.
     pub fn entry(&self, path: &str) -> Result<Option<FileEntry>, FilesError> {
         let catalogue = self.catalogue.path().to_path_buf();
-        let snapshot = self.catalogue.read().map_err(FilesError::catalogue(&catalogue))?;
-        snapshot.get::<FileEntry>(&path.to_owned()).map_err(FilesError::catalogue(catalogue))
+        let snapshot = self
+            .catalogue
+            .read()
+            .map_err(FilesError::catalogue(&catalogue))?;
+        snapshot
+            .get::<FileEntry>(&path.to_owned())
+            .map_err(FilesError::catalogue(catalogue))
     }
 
     /// The status of every live catalogued file: one listing of the cloud, and a hash of
@@ -106,10 +124,21 @@ impl ContentFiles {
 
     /// The availability of one file.
     pub fn availability(&self, path: &str) -> Result<Availability, FilesError> {
-        let entry = self.entry(path)?.ok_or_else(|| FilesError::NotInCatalogue { path: path.to_owned() })?;
+        let entry = self
+            .entry(path)?
+            .ok_or_else(|| FilesError::NotInCatalogue {
+                path: path.to_owned(),
+            })?;
         let local = self.local_fact(path)?;
-        let in_cloud = self.remote.head(&super::objects::manifest_key(&entry.sha256)?)?.is_some();
-        let cloud = if in_cloud { BTreeSet::from([entry.sha256.clone()]) } else { BTreeSet::new() };
+        let in_cloud = self
+            .remote
+            .head(&super::objects::manifest_key(&entry.sha256)?)?
+            .is_some();
+        let cloud = if in_cloud {
+            BTreeSet::from([entry.sha256.clone()])
+        } else {
+            BTreeSet::new()
+        };
         Ok(availability_of(&entry, &local, &cloud))
     }
 

@@ -104,7 +104,10 @@ impl Record for LocalHash {
 /// Checks a catalogue path: relative, `/`-separated, no `.`/`..`/empty segments, no
 /// hidden first segment (the state directory lives there).
 pub fn validate_path(path: &str) -> Result<(), FilesError> {
-    let invalid = |reason| FilesError::InvalidPath { path: path.to_owned(), reason };
+    let invalid = |reason| FilesError::InvalidPath {
+        path: path.to_owned(),
+        reason,
+    };
     if path.is_empty() {
         return Err(invalid("empty"));
     }

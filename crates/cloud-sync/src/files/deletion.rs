@@ -61,14 +61,19 @@ impl ContentFiles {
         let entry = self
             .entry(path)?
             .filter(|entry| !entry.is_deleted())
-            .ok_or_else(|| FilesError::NotInCatalogue { path: path.to_owned() })?;
+            .ok_or_else(|| FilesError::NotInCatalogue {
+                path: path.to_owned(),
+            })?;
         let tombstone = Tombstone {
             path: path.to_owned(),
             sha256: entry.sha256.clone(),
             device: self.device.id.clone(),
             time: chrono::Utc::now().to_rfc3339(),
         };
-        match self.remote.put_create(&tombstone_key(&entry.sha256)?, json::encode(&tombstone)) {
+        match self
+            .remote
+            .put_create(&tombstone_key(&entry.sha256)?, json::encode(&tombstone))
+        {
             Ok(_) | Err(Error::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
@@ -84,28 +89,49 @@ impl ContentFiles {
     pub fn process_deletions(&self) -> Result<DeletionReport, FilesError> {
         let limits = Limits::default();
         let mut report = DeletionReport::default();
-        let devices: BTreeSet<String> =
-            crate::device::list_devices(&self.remote, &limits)?.into_iter().map(|device| device.id).collect();
-        let tombstones: Vec<Tombstone> = json::read_all(&self.remote, "files/tombstones", "file tombstone", &limits)?;
+        let devices: BTreeSet<String> = crate::device::list_devices(&self.remote, &limits)?
+            .into_iter()
+            .map(|device| device.id)
+            .collect();
+        let tombstones: Vec<Tombstone> =
+            json::read_all(&self.remote, "files/tombstones", "file tombstone", &limits)?;
         for tombstone in tombstones {
             let own_ack = ack_key(&tombstone.sha256, &self.device.id)?;
             if self.remote.head(&own_ack)?.is_none() {
                 let keep = self.answer(&tombstone, &mut report)?;
-                let ack = Ack { device: self.device.id.clone(), keep };
+                let ack = Ack {
+                    device: self.device.id.clone(),
+                    keep,
+                };
                 self.remote.put_overwrite(&own_ack, json::encode(&ack))?;
             }
-            let acks: Vec<Ack> =
-                json::read_all(&self.remote, &format!("files/acks/{}", tombstone.sha256), "deletion acknowledgement", &limits)?;
+            let acks: Vec<Ack> = json::read_all(
+                &self.remote,
+                &format!("files/acks/{}", tombstone.sha256),
+                "deletion acknowledgement",
+                &limits,
+            )?;
             let objections: Vec<String> = acks
                 .iter()
-                .filter_map(|ack| ack.keep.as_ref().map(|why| format!("device {} keeps it: {why}", ack.device)))
+                .filter_map(|ack| {
+                    ack.keep
+                        .as_ref()
+                        .map(|why| format!("device {} keeps it: {why}", ack.device))
+                })
                 .collect();
             let agreed: BTreeSet<&str> = acks.iter().map(|ack| ack.device.as_str()).collect();
             if !objections.is_empty() {
                 let message = objections.join("; ");
-                self.mark_deletion(&tombstone, TransferState::DeletionFailed, Some(message.clone()))?;
+                self.mark_deletion(
+                    &tombstone,
+                    TransferState::DeletionFailed,
+                    Some(message.clone()),
+                )?;
                 report.conflicts.push((tombstone.path.clone(), message));
-            } else if devices.iter().all(|device| agreed.contains(device.as_str())) {
+            } else if devices
+                .iter()
+                .all(|device| agreed.contains(device.as_str()))
+            {
                 if self.remove_from_cloud(&tombstone.sha256)? {
                     report.removed_from_cloud.push(tombstone.sha256.clone());
                 }
@@ -118,24 +144,39 @@ impl ContentFiles {
 
     /// This device's answer to a tombstone: `None` agrees (after applying the deletion
     /// here), `Some(reason)` keeps the content.
-    fn answer(&self, tombstone: &Tombstone, report: &mut DeletionReport) -> Result<Option<String>, FilesError> {
+    fn answer(
+        &self,
+        tombstone: &Tombstone,
+        report: &mut DeletionReport,
+    ) -> Result<Option<String>, FilesError> {
         let entries = self.entries()?;
         if let Some(entry) = entries.iter().find(|entry| entry.path == tombstone.path) {
             let local = self.local_fact(&entry.path)?;
             let edited_here = entry.sha256 != tombstone.sha256
                 || matches!(&local, LocalFact::Present { sha256, .. } if *sha256 != tombstone.sha256);
             if edited_here {
-                let why = format!("`{}` was deleted on device {} and edited on device {}", entry.path, tombstone.device, self.device.id);
+                let why = format!(
+                    "`{}` was deleted on device {} and edited on device {}",
+                    entry.path, tombstone.device, self.device.id
+                );
                 let kept = why.clone();
                 self.update_entry(&entry.path, |entry| entry.conflict = Some(kept))?;
                 return Ok(Some(why));
             }
-            self.update_entry(&entry.path, |entry| entry.state = TransferState::DeletionPending)?;
+            self.update_entry(&entry.path, |entry| {
+                entry.state = TransferState::DeletionPending
+            })?;
             self.remove_local(&entry.path)?;
             report.applied.push(entry.path.clone());
         }
-        if let Some(other) = entries.iter().find(|entry| entry.path != tombstone.path && entry.sha256 == tombstone.sha256) {
-            return Ok(Some(format!("the same content is still catalogued as `{}`", other.path)));
+        if let Some(other) = entries
+            .iter()
+            .find(|entry| entry.path != tombstone.path && entry.sha256 == tombstone.sha256)
+        {
+            return Ok(Some(format!(
+                "the same content is still catalogued as `{}`",
+                other.path
+            )));
         }
         Ok(None)
     }
@@ -143,7 +184,11 @@ impl ContentFiles {
     /// Removes a content's parts (those no other file manifest uses) and then its
     /// manifest; `false` when it was already gone.
     fn remove_from_cloud(&self, sha256: &str) -> Result<bool, FilesError> {
-        let limits = Limits { max_content: u64::MAX, max_stored: u64::MAX, ..Limits::default() };
+        let limits = Limits {
+            max_content: u64::MAX,
+            max_stored: u64::MAX,
+            ..Limits::default()
+        };
         let Some(manifest) = read_manifest(&self.remote, sha256, &limits)? else {
             self.mark_sha(sha256, TransferState::DeletionCompleted)?;
             return Ok(false);
@@ -151,15 +196,20 @@ impl ContentFiles {
         self.mark_sha(sha256, TransferState::DeletionInProgress)?;
         let mut still_used = BTreeSet::new();
         for other in super::objects::files_in_cloud(&self.remote)? {
-            if other != sha256 {
-                if let Some(other) = read_manifest(&self.remote, &other, &limits)? {
-                    still_used.extend(other.parts.into_iter().map(|part| part.sha256));
-                }
+            if other == sha256 {
+                continue;
+            }
+            if let Some(other) = read_manifest(&self.remote, &other, &limits)? {
+                still_used.extend(other.parts.into_iter().map(|part| part.sha256));
             }
         }
         // Parts first, manifest last: an interruption leaves the manifest, so the next
         // run finds the parts it still has to remove.
-        for part in manifest.parts.iter().filter(|part| !still_used.contains(&part.sha256)) {
+        for part in manifest
+            .parts
+            .iter()
+            .filter(|part| !still_used.contains(&part.sha256))
+        {
             self.remote.delete(&part_key(&part.sha256)?)?;
         }
         self.remote.delete(&manifest_key(sha256)?)?;
@@ -167,8 +217,15 @@ impl ContentFiles {
         Ok(true)
     }
 
-    fn mark_deletion(&self, tombstone: &Tombstone, state: TransferState, error: Option<String>) -> Result<(), FilesError> {
-        let Some(entry) = self.entry(&tombstone.path)? else { return Ok(()) };
+    fn mark_deletion(
+        &self,
+        tombstone: &Tombstone,
+        state: TransferState,
+        error: Option<String>,
+    ) -> Result<(), FilesError> {
+        let Some(entry) = self.entry(&tombstone.path)? else {
+            return Ok(());
+        };
         if entry.is_deleted() && entry.sha256 == tombstone.sha256 {
             let conflict = error.clone();
             self.update_entry(&tombstone.path, |entry| {
@@ -189,7 +246,9 @@ impl ContentFiles {
                 let table = tx.table::<FileEntry>()?;
                 let paths: Vec<String> = table
                     .iter()
-                    .filter(|entry| entry.is_deleted() && entry.sha256 == sha256 && entry.state != state)
+                    .filter(|entry| {
+                        entry.is_deleted() && entry.sha256 == sha256 && entry.state != state
+                    })
                     .map(|entry| entry.path.clone())
                     .collect();
                 for path in paths {

@@ -12,7 +12,7 @@ use super::Availability;
 pub enum FilesError {
     /// A request to the remote failed (the crate's own error, with key and operation).
     #[error(transparent)]
-    Remote(#[from] crate::Error),
+    Remote(Box<crate::Error>),
     /// Reading or committing the file catalogue (or the local hash cache) failed.
     #[error("the file catalogue {} could not be read or updated", .path.display())]
     Catalogue {
@@ -20,7 +20,7 @@ pub enum FilesError {
         path: PathBuf,
         /// The record-store error.
         #[source]
-        source: record_store::Error,
+        source: Box<record_store::Error>,
     },
     /// A local file operation failed.
     #[error("{operation} {} failed", .path.display())]
@@ -58,7 +58,9 @@ pub enum FilesError {
         path: String,
     },
     /// Neither a local copy nor a complete cloud copy exists.
-    #[error("`{path}` is not available: no local copy matches the catalogue and the cloud holds none")]
+    #[error(
+        "`{path}` is not available: no local copy matches the catalogue and the cloud holds none"
+    )]
     NotAvailable {
         /// The catalogue path of the file.
         path: String,
@@ -103,14 +105,32 @@ pub enum FilesError {
     },
 }
 
+impl From<crate::Error> for FilesError {
+    fn from(error: crate::Error) -> FilesError {
+        FilesError::Remote(Box::new(error))
+    }
+}
+
 impl FilesError {
-    pub(crate) fn local(operation: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> FilesError {
+    pub(crate) fn local(
+        operation: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> FilesError {
         let path = path.into();
-        move |source| FilesError::Local { operation, path, source }
+        move |source| FilesError::Local {
+            operation,
+            path,
+            source,
+        }
     }
 
-    pub(crate) fn catalogue(path: impl Into<PathBuf>) -> impl FnOnce(record_store::Error) -> FilesError {
+    pub(crate) fn catalogue(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(record_store::Error) -> FilesError {
         let path = path.into();
-        move |source| FilesError::Catalogue { path, source }
+        move |source| FilesError::Catalogue {
+            path,
+            source: Box::new(source),
+        }
     }
 }

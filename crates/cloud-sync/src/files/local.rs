@@ -40,14 +40,26 @@ impl ContentFiles {
     /// The local fact for `path`, from the cache when size and mtime are unchanged.
     pub fn local_fact(&self, path: &str) -> Result<LocalFact, FilesError> {
         let facts = self.local_facts(&[path])?;
-        Ok(facts.into_iter().next().map(|(_, fact)| fact).unwrap_or(LocalFact::Missing))
+        Ok(facts
+            .into_iter()
+            .next()
+            .map(|(_, fact)| fact)
+            .unwrap_or(LocalFact::Missing))
     }
 
     /// Local facts for several paths with one cache read and at most one cache commit.
-    pub(crate) fn local_facts<'a>(&self, paths: &[&'a str]) -> Result<Vec<(&'a str, LocalFact)>, FilesError> {
+    pub(crate) fn local_facts<'a>(
+        &self,
+        paths: &[&'a str],
+    ) -> Result<Vec<(&'a str, LocalFact)>, FilesError> {
         let cache_path = self.cache.path().to_path_buf();
-        let snapshot = self.cache.read().map_err(FilesError::catalogue(&cache_path))?;
-        let cached = snapshot.table::<LocalHash>().map_err(FilesError::catalogue(&cache_path))?;
+        let snapshot = self
+            .cache
+            .read()
+            .map_err(FilesError::catalogue(&cache_path))?;
+        let cached = snapshot
+            .table::<LocalHash>()
+            .map_err(FilesError::catalogue(&cache_path))?;
         let now = mtime_ns(SystemTime::now());
         let mut fresh = Vec::new();
         let mut facts = Vec::with_capacity(paths.len());
@@ -65,15 +77,32 @@ impl ContentFiles {
                 }
                 Err(e) => return Err(FilesError::local("reading the metadata of", &local)(e)),
             };
-            let mtime = mtime_ns(meta.modified().map_err(FilesError::local("reading the mtime of", &local))?);
+            let mtime = mtime_ns(
+                meta.modified()
+                    .map_err(FilesError::local("reading the mtime of", &local))?,
+            );
             let size = meta.len();
-            if let Some(hit) = cached.get(&path.to_owned()).filter(|hit| hit.size == size && hit.mtime_ns == mtime) {
-                facts.push((path, LocalFact::Present { size, sha256: hit.sha256.clone() }));
+            if let Some(hit) = cached
+                .get(&path.to_owned())
+                .filter(|hit| hit.size == size && hit.mtime_ns == mtime)
+            {
+                facts.push((
+                    path,
+                    LocalFact::Present {
+                        size,
+                        sha256: hit.sha256.clone(),
+                    },
+                ));
                 continue;
             }
             let sha256 = hash_file(&local)?;
             if now.saturating_sub(mtime) > RACY_WINDOW_NS {
-                fresh.push(LocalHash { path: path.to_owned(), size, mtime_ns: mtime, sha256: sha256.clone() });
+                fresh.push(LocalHash {
+                    path: path.to_owned(),
+                    size,
+                    mtime_ns: mtime,
+                    sha256: sha256.clone(),
+                });
             }
             facts.push((path, LocalFact::Present { size, sha256 }));
         }
@@ -100,10 +129,19 @@ impl ContentFiles {
     /// old enough to be trusted later.
     pub(crate) fn remember_written(&self, path: &str, sha256: &str) -> Result<(), FilesError> {
         let local = self.local_path(path);
-        let meta = fs::metadata(&local).map_err(FilesError::local("reading the metadata of", &local))?;
-        let mtime = mtime_ns(meta.modified().map_err(FilesError::local("reading the mtime of", &local))?);
+        let meta =
+            fs::metadata(&local).map_err(FilesError::local("reading the metadata of", &local))?;
+        let mtime = mtime_ns(
+            meta.modified()
+                .map_err(FilesError::local("reading the mtime of", &local))?,
+        );
         if mtime_ns(SystemTime::now()).saturating_sub(mtime) > RACY_WINDOW_NS {
-            self.remember_hashes(vec![LocalHash { path: path.to_owned(), size: meta.len(), mtime_ns: mtime, sha256: sha256.to_owned() }])?;
+            self.remember_hashes(vec![LocalHash {
+                path: path.to_owned(),
+                size: meta.len(),
+                mtime_ns: mtime,
+                sha256: sha256.to_owned(),
+            }])?;
         }
         Ok(())
     }
@@ -111,5 +149,6 @@ impl ContentFiles {
 
 pub(crate) fn hash_file(path: &Path) -> Result<String, FilesError> {
     let file = File::open(path).map_err(FilesError::local("opening", path))?;
-    sha256_hex_reader(std::io::BufReader::with_capacity(1 << 20, file)).map_err(FilesError::local("hashing", path))
+    sha256_hex_reader(std::io::BufReader::with_capacity(1 << 20, file))
+        .map_err(FilesError::local("hashing", path))
 }

@@ -159,7 +159,8 @@ impl ContentFiles {
         for dir in [state_dir.join("leases"), state_dir.join("downloads")] {
             fs::create_dir_all(&dir).map_err(FilesError::local("creating", &dir))?;
         }
-        let catalogue = Store::open(catalogue.as_ref()).map_err(FilesError::catalogue(catalogue.as_ref()))?;
+        let catalogue =
+            Store::open(catalogue.as_ref()).map_err(FilesError::catalogue(catalogue.as_ref()))?;
         let cache_path = state_dir.join("local-hashes.sdn");
         let cache = Store::open(&cache_path).map_err(FilesError::catalogue(&cache_path))?;
         device.publish(&remote)?;
@@ -215,11 +216,19 @@ impl ContentFiles {
 
     /// The lock file (in the state directory) that serialises `what` for `path`.
     fn lock_for(&self, what: &str, path: &str) -> file_lock::FileLock {
-        file_lock::FileLock::new(self.state_dir.join(what).join(crate::digest::sha256_hex(path.as_bytes())))
+        file_lock::FileLock::new(
+            self.state_dir
+                .join(what)
+                .join(crate::digest::sha256_hex(path.as_bytes())),
+        )
     }
 
     /// Commits `change` to the catalogue entry of `path` (if it still exists).
-    fn update_entry(&self, path: &str, change: impl FnOnce(&mut FileEntry)) -> Result<(), FilesError> {
+    fn update_entry(
+        &self,
+        path: &str,
+        change: impl FnOnce(&mut FileEntry),
+    ) -> Result<(), FilesError> {
         let catalogue = self.catalogue.path().to_path_buf();
         let device = self.device.id.clone();
         self.catalogue

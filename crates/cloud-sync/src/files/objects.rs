@@ -73,7 +73,12 @@ pub(crate) fn files_in_cloud(remote: &Remote) -> Result<BTreeSet<String>, Error>
         .list(Some(&under))?
         .into_iter()
         .filter_map(|info| {
-            let name = info.key.as_str().rsplit('/').next()?.strip_suffix(".json")?;
+            let name = info
+                .key
+                .as_str()
+                .rsplit('/')
+                .next()?
+                .strip_suffix(".json")?;
             is_sha256_hex(name).then(|| name.to_owned())
         })
         .collect())
@@ -90,7 +95,10 @@ pub(crate) fn read_manifest(
         Err(Error::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let invalid = |reason: String| FilesError::InvalidManifest { key: remote.full_key(&key), reason };
+    let invalid = |reason: String| FilesError::InvalidManifest {
+        key: remote.full_key(&key),
+        reason,
+    };
     let manifest: FileManifest =
         serde_json::from_slice(&fetched.bytes).map_err(|e| invalid(e.to_string()))?;
     if manifest.format != MANIFEST_FORMAT {
@@ -100,14 +108,27 @@ pub(crate) fn read_manifest(
         return Err(invalid(format!("it names content {}", manifest.sha256)));
     }
     if manifest.size > limits.max_content {
-        return Err(invalid(format!("size {} is over the limit {}", manifest.size, limits.max_content)));
+        return Err(invalid(format!(
+            "size {} is over the limit {}",
+            manifest.size, limits.max_content
+        )));
     }
     let total: u64 = manifest.parts.iter().map(|part| part.size).sum();
     if total != manifest.size {
-        return Err(invalid(format!("parts add up to {total} bytes, not {}", manifest.size)));
+        return Err(invalid(format!(
+            "parts add up to {total} bytes, not {}",
+            manifest.size
+        )));
     }
-    if let Some(bad) = manifest.parts.iter().find(|part| !is_sha256_hex(&part.sha256) || part.stored_size > limits.max_stored) {
-        return Err(invalid(format!("part {} is malformed or too large", bad.sha256)));
+    if let Some(bad) = manifest
+        .parts
+        .iter()
+        .find(|part| !is_sha256_hex(&part.sha256) || part.stored_size > limits.max_stored)
+    {
+        return Err(invalid(format!(
+            "part {} is malformed or too large",
+            bad.sha256
+        )));
     }
     Ok(Some(manifest))
 }
@@ -126,8 +147,20 @@ pub(crate) fn upload_file(
     let mut counts = UploadCounts::default();
     if remote.head(&manifest_key)?.is_some() {
         counts.already_in_cloud = true;
-        let manifest = read_manifest(remote, sha256, &Limits { max_content: u64::MAX, max_stored: u64::MAX, ..Limits::default() })?
-            .ok_or_else(|| FilesError::from(Error::NotFound { key: remote.full_key(&manifest_key) }))?;
+        let manifest = read_manifest(
+            remote,
+            sha256,
+            &Limits {
+                max_content: u64::MAX,
+                max_stored: u64::MAX,
+                ..Limits::default()
+            },
+        )?
+        .ok_or_else(|| {
+            FilesError::from(Error::NotFound {
+                key: remote.full_key(&manifest_key),
+            })
+        })?;
         return Ok((manifest, counts));
     }
     let mut file = File::open(local).map_err(FilesError::local("opening", local))?;
@@ -136,7 +169,8 @@ pub(crate) fn upload_file(
     let mut buffer = vec![0u8; part_size.max(1)];
     let mut size = 0u64;
     loop {
-        let read = read_full(&mut file, &mut buffer).map_err(FilesError::local("reading", local))?;
+        let read =
+            read_full(&mut file, &mut buffer).map_err(FilesError::local("reading", local))?;
         if read == 0 && !parts.is_empty() {
             break;
         }
@@ -161,10 +195,17 @@ pub(crate) fn upload_file(
             actual,
         });
     }
-    let manifest = FileManifest { format: MANIFEST_FORMAT, sha256: sha256.to_owned(), size, parts };
-    let bytes = Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(|e| FilesError::InvalidManifest {
-        key: remote.full_key(&manifest_key),
-        reason: e.to_string(),
+    let manifest = FileManifest {
+        format: MANIFEST_FORMAT,
+        sha256: sha256.to_owned(),
+        size,
+        parts,
+    };
+    let bytes = Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(|e| {
+        FilesError::InvalidManifest {
+            key: remote.full_key(&manifest_key),
+            reason: e.to_string(),
+        }
     })?);
     match remote.put_create(&manifest_key, bytes.clone()) {
         Ok(_) | Err(Error::AlreadyExists { .. }) => {}
@@ -173,7 +214,11 @@ pub(crate) fn upload_file(
     Ok((manifest, counts))
 }
 
-fn upload_part(remote: &Remote, chunk: &[u8], counts: &mut UploadCounts) -> Result<PartRef, FilesError> {
+fn upload_part(
+    remote: &Remote,
+    chunk: &[u8],
+    counts: &mut UploadCounts,
+) -> Result<PartRef, FilesError> {
     let sha256 = sha256_hex(chunk);
     let key = part_key(&sha256)?;
     let full = remote.full_key(&key);
@@ -182,9 +227,16 @@ fn upload_part(remote: &Remote, chunk: &[u8], counts: &mut UploadCounts) -> Resu
         key: full.clone(),
         source,
     })?;
-    let part = PartRef { sha256: sha256.clone(), size: chunk.len() as u64, stored_size: compressed.len() as u64 };
+    let part = PartRef {
+        sha256: sha256.clone(),
+        size: chunk.len() as u64,
+        stored_size: compressed.len() as u64,
+    };
     if let Some(existing) = remote.head(&key)? {
-        let theirs = PartRef { stored_size: existing.size, ..part.clone() };
+        let theirs = PartRef {
+            stored_size: existing.size,
+            ..part.clone()
+        };
         // Present: keep it if it verifies (another zstd version may compress differently).
         if download_part(remote, &theirs, &full).is_ok() {
             counts.parts_skipped += 1;
@@ -202,7 +254,12 @@ fn upload_part(remote: &Remote, chunk: &[u8], counts: &mut UploadCounts) -> Resu
     let stored_sha = sha256_hex(&stored.bytes);
     let sent_sha = sha256_hex(&compressed);
     if stored_sha != sent_sha {
-        return Err(FilesError::Checksum { path: full.clone(), key: full, expected: sent_sha, actual: stored_sha });
+        return Err(FilesError::Checksum {
+            path: full.clone(),
+            key: full,
+            expected: sent_sha,
+            actual: stored_sha,
+        });
     }
     counts.parts_sent += 1;
     counts.bytes_sent += part.stored_size;
@@ -210,7 +267,11 @@ fn upload_part(remote: &Remote, chunk: &[u8], counts: &mut UploadCounts) -> Resu
 }
 
 /// Downloads and verifies one part; `path` names the file in errors.
-pub(crate) fn download_part(remote: &Remote, part: &PartRef, path: &str) -> Result<Vec<u8>, FilesError> {
+pub(crate) fn download_part(
+    remote: &Remote,
+    part: &PartRef,
+    path: &str,
+) -> Result<Vec<u8>, FilesError> {
     let key = part_key(&part.sha256)?;
     let full = remote.full_key(&key);
     let fetched = remote.get(&key, part.stored_size)?;
@@ -224,7 +285,10 @@ pub(crate) fn download_part(remote: &Remote, part: &PartRef, path: &str) -> Resu
         Ok(content) => content,
         // Bytes that are not even valid zstd: report the checksum of what arrived.
         Err(Error::Codec { .. } | Error::TooLarge { .. }) => {
-            return Err(checksum_error(format!("{} (of the stored bytes, which do not decompress)", sha256_hex(&fetched.bytes))));
+            return Err(checksum_error(format!(
+                "{} (of the stored bytes, which do not decompress)",
+                sha256_hex(&fetched.bytes)
+            )));
         }
         Err(e) => return Err(e.into()),
     };

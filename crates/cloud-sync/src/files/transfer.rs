@@ -56,21 +56,41 @@ impl ContentFiles {
         let entry = self
             .entry(path)?
             .filter(|entry| !entry.is_deleted())
-            .ok_or_else(|| FilesError::NotInCatalogue { path: path.to_owned() })?;
+            .ok_or_else(|| FilesError::NotInCatalogue {
+                path: path.to_owned(),
+            })?;
         let local = self.local_path(path);
-        let present = |this: &ContentFiles| -> Result<bool, FilesError> { Ok(this.local_fact(path)? != LocalFact::Missing) };
+        let present = |this: &ContentFiles| -> Result<bool, FilesError> {
+            Ok(this.local_fact(path)? != LocalFact::Missing)
+        };
         if present(self)? {
-            return Ok(Opened { path: local, downloaded: false });
+            return Ok(Opened {
+                path: local,
+                downloaded: false,
+            });
         }
         let lock = self.lock_for("downloads", path);
-        let _guard = lock.exclusive().map_err(|source| FilesError::Lock { path: local.clone(), source })?;
+        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
+            path: local.clone(),
+            source,
+        })?;
         // Another process may have downloaded it while this one waited.
         if present(self)? {
-            return Ok(Opened { path: local, downloaded: false });
+            return Ok(Opened {
+                path: local,
+                downloaded: false,
+            });
         }
-        let limits = Limits { max_content: u64::MAX, max_stored: u64::MAX, ..Limits::default() };
-        let manifest = read_manifest(&self.remote, &entry.sha256, &limits)?
-            .ok_or_else(|| FilesError::NotAvailable { path: path.to_owned() })?;
+        let limits = Limits {
+            max_content: u64::MAX,
+            max_stored: u64::MAX,
+            ..Limits::default()
+        };
+        let manifest = read_manifest(&self.remote, &entry.sha256, &limits)?.ok_or_else(|| {
+            FilesError::NotAvailable {
+                path: path.to_owned(),
+            }
+        })?;
         if manifest.size != entry.size {
             return Err(FilesError::InvalidManifest {
                 key: path.to_owned(),
@@ -81,9 +101,15 @@ impl ContentFiles {
         if let Some(parent) = local.parent() {
             fs::create_dir_all(parent).map_err(FilesError::local("creating", parent))?;
         }
-        atomic_io::write(&local, &content).map_err(|source| FilesError::AtomicWrite { path: local.clone(), source })?;
+        atomic_io::write(&local, &content).map_err(|source| FilesError::AtomicWrite {
+            path: local.clone(),
+            source,
+        })?;
         self.remember_written(path, &entry.sha256)?;
-        Ok(Opened { path: local, downloaded: true })
+        Ok(Opened {
+            path: local,
+            downloaded: true,
+        })
     }
 
     /// Makes every live catalogued file that `filter` selects local, with at most the
@@ -93,7 +119,11 @@ impl ContentFiles {
         filter: &(dyn Fn(&FileEntry) -> bool + Sync),
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<DownloadReport, FilesError> {
-        let todo: Vec<FileEntry> = self.entries()?.into_iter().filter(|entry| filter(entry)).collect();
+        let todo: Vec<FileEntry> = self
+            .entries()?
+            .into_iter()
+            .filter(|entry| filter(entry))
+            .collect();
         let bytes_total = todo.iter().map(|entry| entry.size).sum();
         let files_total = todo.len();
         let bytes_done = AtomicU64::new(0);
@@ -115,9 +145,13 @@ impl ContentFiles {
                         };
                         let outcome = self.open_with(&entry.path, &mut on_part);
                         files_done.fetch_add(1, Ordering::Relaxed);
-                        let mut report = report.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        let mut report = report
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
                         match outcome {
-                            Ok(opened) if opened.downloaded => report.downloaded.push(entry.path.clone()),
+                            Ok(opened) if opened.downloaded => {
+                                report.downloaded.push(entry.path.clone())
+                            }
                             Ok(_) => report.present.push(entry.path.clone()),
                             Err(error) => report.failed.push((entry.path.clone(), error)),
                         }
@@ -125,7 +159,9 @@ impl ContentFiles {
                 });
             }
         });
-        let mut report = report.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut report = report
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         report.downloaded.sort();
         report.present.sort();
         Ok(report)
@@ -142,8 +178,13 @@ impl ContentFiles {
                     report.evicted.push(entry.path);
                     report.freed_bytes += freed;
                 }
-                Err(FilesError::NotSafeToEvict { availability: Availability::CloudOnly | Availability::NotAvailable, .. }) => {}
-                Err(FilesError::NotSafeToEvict { path, availability }) => report.refused.push((path, availability)),
+                Err(FilesError::NotSafeToEvict {
+                    availability: Availability::CloudOnly | Availability::NotAvailable,
+                    ..
+                }) => {}
+                Err(FilesError::NotSafeToEvict { path, availability }) => {
+                    report.refused.push((path, availability))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -155,12 +196,20 @@ impl ContentFiles {
         // Under the download lock, so an `open` in another process cannot race it.
         let lock = self.lock_for("downloads", path);
         let local = self.local_path(path);
-        let _guard = lock.exclusive().map_err(|source| FilesError::Lock { path: local.clone(), source })?;
+        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
+            path: local.clone(),
+            source,
+        })?;
         let availability = self.availability(path)?;
         if availability != Availability::Synchronized {
-            return Err(FilesError::NotSafeToEvict { path: path.to_owned(), availability });
+            return Err(FilesError::NotSafeToEvict {
+                path: path.to_owned(),
+                availability,
+            });
         }
-        let size = fs::metadata(&local).map_err(FilesError::local("reading the metadata of", &local))?.len();
+        let size = fs::metadata(&local)
+            .map_err(FilesError::local("reading the metadata of", &local))?
+            .len();
         fs::remove_file(&local).map_err(FilesError::local("removing", &local))?;
         Ok(size)
     }

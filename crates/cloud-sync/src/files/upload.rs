@@ -50,7 +50,9 @@ impl ContentFiles {
                 let table = tx.table::<FileEntry>()?;
                 let mut report = RegisterReport::default();
                 for (path, fact) in facts {
-                    let LocalFact::Present { size, sha256 } = fact else { continue };
+                    let LocalFact::Present { size, sha256 } = fact else {
+                        continue;
+                    };
                     match table.get_mut(&path.to_owned()) {
                         Some(entry) if entry.sha256 == sha256 || entry.is_deleted() => {}
                         Some(entry) => {
@@ -90,7 +92,10 @@ impl ContentFiles {
     /// Registers local files, then uploads every file not known to be in the cloud
     /// (pending, failed, or in progress under a lease whose process died), with at most
     /// the parallel bound in flight. Failures are reported per file, not fatal.
-    pub fn upload(&self, progress: &(dyn Fn(&Progress) + Sync)) -> Result<UploadReport, FilesError> {
+    pub fn upload(
+        &self,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<UploadReport, FilesError> {
         let registered = self.register()?;
         let todo: Vec<FileEntry> = self
             .entries()?
@@ -98,7 +103,9 @@ impl ContentFiles {
             .filter(|entry| {
                 matches!(
                     entry.state,
-                    TransferState::UploadPending | TransferState::UploadInProgress | TransferState::UploadFailed
+                    TransferState::UploadPending
+                        | TransferState::UploadInProgress
+                        | TransferState::UploadFailed
                 )
             })
             .collect();
@@ -107,7 +114,10 @@ impl ContentFiles {
         let bytes_done = AtomicU64::new(0);
         let files_done = AtomicUsize::new(0);
         let next = AtomicUsize::new(0);
-        let report = Mutex::new(UploadReport { registered, ..UploadReport::default() });
+        let report = Mutex::new(UploadReport {
+            registered,
+            ..UploadReport::default()
+        });
         std::thread::scope(|scope| {
             for _ in 0..self.parallel.min(files_total) {
                 scope.spawn(|| {
@@ -123,7 +133,9 @@ impl ContentFiles {
                         };
                         let outcome = self.upload_one(&entry.path, &mut on_part);
                         files_done.fetch_add(1, Ordering::Relaxed);
-                        let mut report = report.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        let mut report = report
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
                         match outcome {
                             Ok(Some(counts)) => {
                                 report.counts.parts_sent += counts.parts_sent;
@@ -138,21 +150,36 @@ impl ContentFiles {
                 });
             }
         });
-        let mut report = report.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut report = report
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         report.uploaded.sort();
         Ok(report)
     }
 
     /// Uploads one catalogued file under its lease; `None` when another live process
     /// holds the lease.
-    pub fn upload_one(&self, path: &str, on_part: &mut dyn FnMut(u64)) -> Result<Option<UploadCounts>, FilesError> {
+    pub fn upload_one(
+        &self,
+        path: &str,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<Option<UploadCounts>, FilesError> {
         let lease = self.lock_for("leases", path);
         let _lease = match lease.try_exclusive() {
             Ok(guard) => guard,
             Err(file_lock::Error::WouldBlock { .. }) => return Ok(None),
-            Err(source) => return Err(FilesError::Lock { path: self.local_path(path), source }),
+            Err(source) => {
+                return Err(FilesError::Lock {
+                    path: self.local_path(path),
+                    source,
+                });
+            }
         };
-        let entry = self.entry(path)?.ok_or_else(|| FilesError::NotInCatalogue { path: path.to_owned() })?;
+        let entry = self
+            .entry(path)?
+            .ok_or_else(|| FilesError::NotInCatalogue {
+                path: path.to_owned(),
+            })?;
         let local = self.local_path(path);
         // The file on disk is the truth: a content change since registering is recorded
         // (with its new hash) before anything is sent.
@@ -178,9 +205,21 @@ impl ContentFiles {
             upload_file(&self.remote, &local, &sha256, self.part_size, on_part)
         } else {
             // Nothing local to send: completed only if the cloud already holds it.
-            match super::objects::read_manifest(&self.remote, &sha256, &crate::snapshot::Limits::default()) {
-                Ok(Some(manifest)) => Ok((manifest, UploadCounts { already_in_cloud: true, ..UploadCounts::default() })),
-                Ok(None) => Err(FilesError::NotAvailable { path: path.to_owned() }),
+            match super::objects::read_manifest(
+                &self.remote,
+                &sha256,
+                &crate::snapshot::Limits::default(),
+            ) {
+                Ok(Some(manifest)) => Ok((
+                    manifest,
+                    UploadCounts {
+                        already_in_cloud: true,
+                        ..UploadCounts::default()
+                    },
+                )),
+                Ok(None) => Err(FilesError::NotAvailable {
+                    path: path.to_owned(),
+                }),
                 Err(e) => Err(e),
             }
         };
@@ -218,8 +257,14 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), FilesEr
         if name.starts_with('.') || name == STATE_DIR {
             continue;
         }
-        let path = if prefix.is_empty() { name.to_owned() } else { format!("{prefix}/{name}") };
-        let kind = item.file_type().map_err(FilesError::local("reading the type of", item.path()))?;
+        let path = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = item
+            .file_type()
+            .map_err(FilesError::local("reading the type of", item.path()))?;
         if kind.is_dir() {
             walk(&item.path(), &path, found)?;
         } else if kind.is_file() && validate_path(&path).is_ok() {
