@@ -280,6 +280,19 @@ pub enum Error {
         /// The full key.
         key: String,
     },
+    /// The record-level three-way merge of a pulled snapshot into local content failed
+    /// (local content, the base or the download is not a valid SDN store). Nothing local
+    /// was changed.
+    #[error("merging remote head `{head}` into {} failed", .path.display())]
+    Merge {
+        /// The local store.
+        path: PathBuf,
+        /// The remote head being merged.
+        head: String,
+        /// Versioning's error (it names which input is malformed and where).
+        #[source]
+        source: Box<versioning::Error>,
+    },
     /// A remote could not be configured (missing bucket, bad endpoint, ...).
     #[error("remote configuration is invalid: {reason}")]
     Config {

@@ -143,6 +143,11 @@ impl FileSync {
         &self.state_path
     }
 
+    /// The download size bounds.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// This device.
     pub fn device(&self) -> &Device {
         &self.device
@@ -378,14 +383,14 @@ impl FileSync {
         })
     }
 
-    fn lock_local(&self) -> Result<LockGuard, Error> {
+    pub(crate) fn lock_local(&self) -> Result<LockGuard, Error> {
         // The same sidecar (`<file>.lock`) record-store's writers lock, so a pull never
         // replaces a store in the middle of a local transaction.
         local_fs::lock(&self.path, Operation::LockLocal)
     }
 
     /// A consistent snapshot of local content; `None` when the file does not exist.
-    fn local_content(&self) -> Result<Option<Vec<u8>>, Error> {
+    pub(crate) fn local_content(&self) -> Result<Option<Vec<u8>>, Error> {
         match self.kind {
             FileKind::Plain => match fs::read(&self.path) {
                 Ok(content) => Ok(Some(content)),
@@ -402,7 +407,7 @@ impl FileSync {
     }
 
     /// Replaces local content; returns the sha256 local content has afterwards.
-    fn apply(&self, content: &[u8]) -> Result<String, Error> {
+    pub(crate) fn apply(&self, content: &[u8]) -> Result<String, Error> {
         match self.kind {
             FileKind::Plain => {
                 local_fs::replace(&self.path, content)?;
@@ -419,7 +424,7 @@ impl FileSync {
     /// damaged: the remote head if local content is its content, else the newest backup
     /// with local content's hash. `None` when nothing matches (every status is then
     /// conservative: "diverged", never "behind").
-    fn base(
+    pub(crate) fn base(
         &self,
         local_sha256: Option<&str>,
         remote: Option<&RemoteHead>,
@@ -482,7 +487,7 @@ impl FileSync {
     }
 
     /// Records the remote head as synced when local content already equals it.
-    fn adopt(
+    pub(crate) fn adopt(
         &self,
         base: Option<&SyncState>,
         remote: &RemoteHead,
@@ -494,7 +499,7 @@ impl FileSync {
         self.save_state(&remote.manifest, local)
     }
 
-    fn save_state(&self, manifest: &Manifest, local_sha256: &str) -> Result<(), Error> {
+    pub(crate) fn save_state(&self, manifest: &Manifest, local_sha256: &str) -> Result<(), Error> {
         let state = self.new_state(
             manifest.head.clone(),
             manifest.snapshot.sha256.clone(),
@@ -526,7 +531,7 @@ impl FileSync {
     /// The manifest that will follow `remote`, with its backup entry already written:
     /// the entry goes first, so if the head is lost to a racing device (even one on a
     /// server that ignores If-Match) this version stays listed and restorable.
-    fn next_head(
+    pub(crate) fn next_head(
         &self,
         remote: Option<&RemoteHead>,
         snapshot: SnapshotRef,
@@ -568,7 +573,11 @@ impl FileSync {
     }
 
     /// Uploads local content as a backup before it is overwritten; returns the entry's id.
-    fn back_up_local(&self, content: &[u8], base: Option<&SyncState>) -> Result<String, Error> {
+    pub(crate) fn back_up_local(
+        &self,
+        content: &[u8],
+        base: Option<&SyncState>,
+    ) -> Result<String, Error> {
         let prepared = snapshot::prepare(content)?;
         let (reference, _) = snapshot::upload(&self.remote, &prepared, &self.limits)?;
         let id = uuid::Uuid::new_v4().simple().to_string();
@@ -581,7 +590,7 @@ impl FileSync {
         Ok(id)
     }
 
-    fn append_log(
+    pub(crate) fn append_log(
         &self,
         kind: SyncKind,
         head: Option<&str>,
@@ -607,7 +616,7 @@ impl FileSync {
 
     /// The log entry and device record after a successful operation; their failures are
     /// warnings (the operation itself is complete and recorded locally).
-    fn bookkeeping(
+    pub(crate) fn bookkeeping(
         &self,
         kind: SyncKind,
         head: &str,

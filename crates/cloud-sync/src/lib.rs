@@ -118,6 +118,7 @@
 pub mod backup;
 mod check;
 pub mod device;
+pub mod diff;
 mod digest;
 pub mod doctor;
 mod error;
@@ -129,6 +130,7 @@ pub mod local_dir;
 mod local_fs;
 pub mod log;
 pub mod manifest;
+mod record_sync;
 mod remote;
 mod retry;
 pub mod snapshot;
@@ -141,6 +143,7 @@ pub use digest::sha256_hex;
 pub use error::{Error, Operation};
 pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
 pub use key::{Key, Prefix};
+pub use record_sync::{Prefer, PullOutcome, RecordPullReport, RecordPushReport, RecordSync};
 pub use remote::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion, Remote};
 #[cfg(feature = "s3")]
 pub use remote::{S3Config, Secret};

@@ -20,6 +20,8 @@ pub enum SyncKind {
     Pull,
     /// An earlier backup made the head again.
     Restore,
+    /// The remote head merged record by record into local content.
+    Merge,
 }
 
 /// How a conflict was settled.
@@ -34,6 +36,9 @@ pub enum Resolution {
     UsedLocal,
     /// Nothing was changed; a merge is needed.
     Unresolved,
+    /// Both sides' records were merged; fields changed two ways are kept in the
+    /// conflicts table (`conflict_detected` says whether there were any).
+    Merged,
 }
 
 /// One sync-log entry.

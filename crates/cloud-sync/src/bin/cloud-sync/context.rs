@@ -1,0 +1,160 @@
+//! The configuration file and what every command needs: the remote, this device and
+//! the store's sync.
+
+use std::path::{Path, PathBuf};
+
+use cloud_sync::{Device, Prefix, RecordSync, Remote};
+use serde::{Deserialize, Serialize};
+
+use crate::failure::{Failure, code};
+
+/// What `init` writes. Holds no secret: S3 credentials come from the AWS_* environment
+/// variables at each run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    /// The synced store; relative paths are relative to the config file's folder.
+    pub store: PathBuf,
+    /// Where the remote is.
+    pub remote: RemoteConfig,
+    /// The folder inside the remote (several stores can share one remote).
+    pub prefix: String,
+    /// This device's identity file; relative like `store`.
+    pub device_file: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RemoteConfig {
+    /// A local folder or network share.
+    Dir { path: PathBuf },
+    /// An S3 bucket (endpoint and region override AWS_ENDPOINT_URL and AWS_REGION).
+    S3 {
+        bucket: String,
+        endpoint: Option<String>,
+        region: Option<String>,
+    },
+}
+
+impl RemoteConfig {
+    pub fn describe(&self) -> String {
+        match self {
+            RemoteConfig::Dir { path } => format!("directory {}", path.display()),
+            RemoteConfig::S3 {
+                bucket, endpoint, ..
+            } => match endpoint {
+                Some(endpoint) => format!("s3 bucket {bucket} at {endpoint}"),
+                None => format!("s3 bucket {bucket}"),
+            },
+        }
+    }
+
+    pub fn connect(&self, prefix: &str) -> Result<Remote, cloud_sync::Error> {
+        let prefix = Prefix::new(prefix)?;
+        match self {
+            RemoteConfig::Dir { path } => Remote::local_dir(path, prefix),
+            #[cfg(feature = "s3")]
+            RemoteConfig::S3 {
+                bucket,
+                endpoint,
+                region,
+            } => {
+                let mut config = cloud_sync::S3Config::from_env(bucket.clone());
+                if endpoint.is_some() {
+                    config.endpoint = endpoint.clone();
+                }
+                if region.is_some() {
+                    config.region = region.clone();
+                }
+                Remote::s3(&config, prefix)
+            }
+            #[cfg(not(feature = "s3"))]
+            RemoteConfig::S3 { .. } => Err(cloud_sync::Error::Config {
+                reason: "this cloud-sync was built without the `s3` feature".into(),
+                source: None,
+            }),
+        }
+    }
+}
+
+impl Config {
+    pub fn read(path: &Path) -> Result<Config, Failure> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Failure::new(
+                code::CONFIG,
+                format!("cannot read the configuration {}: {e}", path.display()),
+                "run `cloud-sync init` first, or point --config (or CLOUD_SYNC_CONFIG) at the file it wrote",
+            )
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Failure::new(
+                code::CONFIG,
+                format!("the configuration {} is not valid: {e}", path.display()),
+                "fix it by hand or write it again with `cloud-sync init --force`",
+            )
+        })
+    }
+
+    /// Writes the configuration crash-safely (complete old or complete new file).
+    pub fn write(&self, path: &Path) -> Result<(), Failure> {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        atomic_io::write(path, text).map_err(|e| {
+            Failure::new(
+                code::CONFIG,
+                format!(
+                    "cannot write the configuration {}: {}",
+                    path.display(),
+                    crate::failure::chain(&e)
+                ),
+                "check that the folder exists and is writable",
+            )
+        })
+    }
+}
+
+/// Everything a command needs, loaded once.
+pub struct Context {
+    pub config_path: PathBuf,
+    pub config: Config,
+    /// The folder relative paths in the configuration are relative to.
+    pub base_dir: PathBuf,
+    pub remote: Remote,
+    pub device: Device,
+    /// `--json`: no progress display, no prompts.
+    pub json: bool,
+}
+
+impl Context {
+    pub fn load(config_path: &Path, json: bool) -> Result<Context, Failure> {
+        let config = Config::read(config_path)?;
+        let base_dir = config_path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let remote = config.remote.connect(&config.prefix)?;
+        let device_file = base_dir.join(&config.device_file);
+        let device = Device::load_or_create(&device_file, "unnamed")?;
+        Ok(Context {
+            config_path: config_path.to_owned(),
+            config,
+            base_dir,
+            remote,
+            device,
+            json,
+        })
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.base_dir.join(&self.config.store)
+    }
+
+    pub fn device_file(&self) -> PathBuf {
+        self.base_dir.join(&self.config.device_file)
+    }
+
+    /// The record-level sync of the configured store.
+    pub fn record_sync(&self) -> RecordSync {
+        RecordSync::new(self.remote.clone(), self.store_path(), self.device.clone())
+    }
+}

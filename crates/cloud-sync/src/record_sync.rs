@@ -1,0 +1,422 @@
+//! Record-level sync of an SDN record store: pushes publish the store as it is under its
+//! writer lock; pulls fast-forward when local content is unchanged since the last sync
+//! and otherwise merge record by record ([`versioning::merge::merge`]) against the last
+//! synced base.
+//!
+//! # How a pull is applied
+//!
+//! record-store offers no "replace the whole text" operation inside a transaction, so a
+//! pull takes the store's own writer lock (the `<file>.lock` sidecar every record-store
+//! writer takes), reads local content, downloads and merges, and replaces the file with
+//! atomic-io while still holding that lock. No local writer can commit between the read
+//! and the replace, so nothing local is lost, and readers see the complete old or the
+//! complete merged file, never a half-applied pull. The price: local writers wait while
+//! a diverged pull downloads and merges.
+//!
+//! # The base
+//!
+//! The three-way merge needs the content of the last synced head. It is cached next to
+//! the store in `<file>.cloud-sync.base` (replaced atomically) and is only trusted when
+//! its sha256 is the one the sync state records; otherwise the immutable snapshot of
+//! that head is downloaded again (found through the backup entries). A crash at any
+//! point therefore leaves a base that is either right or re-fetched, never a wrong one.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use versioning::KeptConflict;
+use versioning::merge::{self, MergeOptions};
+
+use crate::backup;
+use crate::check::SyncStatus;
+use crate::device::Device;
+use crate::digest::sha256_hex;
+use crate::error::{Error, Operation};
+use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, relate};
+use crate::local_fs;
+use crate::log::{Resolution, SyncKind};
+use crate::manifest::{self, Manifest, RemoteHead};
+use crate::remote::Remote;
+use crate::retry::{RetryPolicy, retry_lost_races};
+use crate::snapshot;
+use crate::state::SyncState;
+
+/// Which side a pull keeps when local and remote both changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Prefer {
+    /// Three-way merge record by record; fields changed two ways are kept in the
+    /// conflicts table (the default).
+    #[default]
+    Merge,
+    /// Keep local content as it is; the next push publishes it over the remote head
+    /// (which stays restorable as a backup).
+    Local,
+    /// Take the remote head; local content is uploaded as a backup first.
+    Cloud,
+}
+
+/// What a pull did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullOutcome {
+    /// Nothing to do: local content already is the head, or only local changed, or the
+    /// remote has no head yet.
+    Unchanged,
+    /// Local content was unchanged since the last sync and became the head's.
+    FastForward,
+    /// Both changed; the head was merged into local content.
+    Merged,
+    /// Both changed; local content was kept ([`Prefer::Local`]).
+    KeptLocal,
+    /// Both changed; local content was replaced by the head ([`Prefer::Cloud`]).
+    UsedCloud,
+}
+
+/// The result of [`RecordSync::pull`].
+#[derive(Clone, Debug)]
+pub struct RecordPullReport {
+    /// How local and remote related before.
+    pub status_before: SyncStatus,
+    /// The remote head (`None`: nothing pushed yet).
+    pub head: Option<String>,
+    /// What was done.
+    pub outcome: PullOutcome,
+    /// Field conflicts the merge kept in the conflicts table.
+    pub conflicts: Vec<KeptConflict>,
+    /// The backup id of local content saved before [`Prefer::Cloud`] replaced it.
+    pub local_backup: Option<String>,
+    /// Failures of the bookkeeping (log entry, device record, base cache).
+    pub warnings: Vec<String>,
+}
+
+/// The result of [`RecordSync::push`].
+#[derive(Clone, Debug)]
+pub struct RecordPushReport {
+    /// The pulls (merges) that preceded the successful push, one per attempt.
+    pub pulls: Vec<RecordPullReport>,
+    /// The push itself.
+    pub push: PushReport,
+}
+
+impl RecordPushReport {
+    /// Every conflict kept by the merges of this push.
+    pub fn conflicts(&self) -> impl Iterator<Item = &KeptConflict> {
+        self.pulls.iter().flat_map(|pull| pull.conflicts.iter())
+    }
+}
+
+/// Syncs one SDN record store with one remote, record by record.
+#[derive(Debug)]
+pub struct RecordSync {
+    files: FileSync,
+    base_path: PathBuf,
+    merge_options: MergeOptions,
+    retry: RetryPolicy,
+}
+
+impl RecordSync {
+    /// Syncs the store at `path` through `remote` as `device`. The sync state lives in
+    /// `<file>.cloud-sync.json`, the cached base in `<file>.cloud-sync.base`.
+    pub fn new(remote: Remote, path: impl Into<PathBuf>, device: Device) -> RecordSync {
+        let files = FileSync::new(remote, path, FileKind::Plain, device);
+        let mut base_name = files.path().file_name().unwrap_or_default().to_owned();
+        base_name.push(".cloud-sync.base");
+        let base_path = files.path().with_file_name(base_name);
+        RecordSync {
+            files,
+            base_path,
+            merge_options: MergeOptions::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Per-table column names and key columns for the merge (as for the store).
+    pub fn with_merge_options(mut self, options: MergeOptions) -> RecordSync {
+        self.merge_options = options;
+        self
+    }
+
+    /// How often a push that lost the race for the head pulls, merges and tries again.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> RecordSync {
+        self.retry = retry;
+        self
+    }
+
+    /// The whole-file sync underneath (backups, log, restore, check).
+    pub fn files(&self) -> &FileSync {
+        &self.files
+    }
+
+    /// The local store.
+    pub fn path(&self) -> &Path {
+        self.files.path()
+    }
+
+    /// The cached base file.
+    pub fn base_path(&self) -> &Path {
+        &self.base_path
+    }
+
+    /// How local and remote relate (see [`FileSync::check`]).
+    pub fn check(&self) -> Result<CheckReport, Error> {
+        self.files.check()
+    }
+
+    /// Brings the remote head into local content: fast-forward when local content is
+    /// unchanged since the last sync, otherwise as `prefer` says. Holds the store's
+    /// writer lock throughout (see the [module documentation](self)).
+    pub fn pull(&self, prefer: Prefer) -> Result<RecordPullReport, Error> {
+        let _guard = self.files.lock_local()?;
+        let content = self.files.local_content()?;
+        let local_sha256 = content.as_deref().map(sha256_hex);
+        let Some(remote) = manifest::read(self.files.remote(), self.files.limits())? else {
+            return Ok(report(
+                SyncStatus::NoRemoteHead,
+                None,
+                PullOutcome::Unchanged,
+            ));
+        };
+        let (base, _) = self.files.base(local_sha256.as_deref(), Some(&remote))?;
+        let status = relate(base.as_ref(), local_sha256.as_deref(), Some(&remote));
+        let head = Some(remote.manifest.head.clone());
+        match (status, content) {
+            (SyncStatus::UpToDate, Some(local)) => {
+                self.files
+                    .adopt(base.as_ref(), &remote, &sha256_hex(&local))?;
+                let mut done = report(status, head, PullOutcome::Unchanged);
+                self.cache_base(&local, &remote, &mut done.warnings);
+                Ok(done)
+            }
+            (SyncStatus::Diverged, Some(local)) => match prefer {
+                Prefer::Merge => self.merge_into_local(&local, base.as_ref(), &remote),
+                Prefer::Local => {
+                    // Recording the head as the base turns "diverged" into "ahead": the
+                    // next push publishes local content; the head stays a backup.
+                    let local_sha256 = sha256_hex(&local);
+                    self.record_base_with_local_changes(&remote.manifest)?;
+                    let mut done = report(status, head, PullOutcome::KeptLocal);
+                    done.warnings = self.files.bookkeeping(
+                        SyncKind::Pull,
+                        &remote.manifest.head,
+                        &local_sha256,
+                        true,
+                        Resolution::UsedLocal,
+                        "kept local changes over the remote head",
+                    );
+                    Ok(done)
+                }
+                Prefer::Cloud => {
+                    let backup_id = self.files.back_up_local(&local, base.as_ref())?;
+                    let mut done = self.take_remote(status, &remote, Resolution::UsedCloud)?;
+                    done.outcome = PullOutcome::UsedCloud;
+                    done.local_backup = Some(backup_id);
+                    Ok(done)
+                }
+            },
+            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _) => {
+                Ok(report(status, head, PullOutcome::Unchanged))
+            }
+            // Behind, or nothing local: taking the head loses nothing.
+            _ => self.take_remote(status, &remote, Resolution::NoConflict),
+        }
+    }
+
+    /// Publishes local content: pulls (merging as needed) and pushes, and when another
+    /// device wins the head in between, pulls, merges and tries again with bounded
+    /// backoff ([`RetryPolicy`]). Fails with [`Error::LostRace`] only when every attempt
+    /// lost.
+    pub fn push(&self) -> Result<RecordPushReport, Error> {
+        let mut pulls = Vec::new();
+        let push = retry_lost_races(&self.retry, |_| {
+            pulls.push(self.pull(Prefer::Merge)?);
+            match self.files.push_file() {
+                // The head moved between our pull and our push: the same as a lost race.
+                Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {
+                    key: self.files.remote().full_key(&manifest::manifest_key()),
+                    ours: format!("local content ({status})"),
+                    theirs: None,
+                }),
+                other => other,
+            }
+        })?;
+        if push.published {
+            let mut warnings = Vec::new();
+            self.cache_pushed_base(&push, &mut warnings);
+            if let Some(last) = pulls.last_mut() {
+                last.warnings.extend(warnings);
+            }
+        }
+        Ok(RecordPushReport { pulls, push })
+    }
+
+    fn take_remote(
+        &self,
+        status: SyncStatus,
+        remote: &RemoteHead,
+        resolution: Resolution,
+    ) -> Result<RecordPullReport, Error> {
+        let downloaded = snapshot::download(
+            self.files.remote(),
+            &remote.manifest.snapshot,
+            self.files.limits(),
+        )?;
+        let mut done = report(
+            status,
+            Some(remote.manifest.head.clone()),
+            PullOutcome::FastForward,
+        );
+        self.cache_base(&downloaded, remote, &mut done.warnings);
+        let local_after = self.files.apply(&downloaded)?;
+        self.files.save_state(&remote.manifest, &local_after)?;
+        done.warnings.extend(self.files.bookkeeping(
+            SyncKind::Pull,
+            &remote.manifest.head,
+            &local_after,
+            resolution != Resolution::NoConflict,
+            resolution,
+            "pulled",
+        ));
+        Ok(done)
+    }
+
+    fn merge_into_local(
+        &self,
+        local: &[u8],
+        base: Option<&SyncState>,
+        remote: &RemoteHead,
+    ) -> Result<RecordPullReport, Error> {
+        let theirs = snapshot::download(
+            self.files.remote(),
+            &remote.manifest.snapshot,
+            self.files.limits(),
+        )?;
+        let mut warnings = Vec::new();
+        let base_text = match base {
+            Some(state) => self.base_content(state, &mut warnings)?,
+            // No common base known (a device that never synced with this remote): every
+            // record both sides hold differently is a kept conflict, nothing is lost.
+            None => Vec::new(),
+        };
+        let text = |bytes: &[u8], what: &str| {
+            std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+                Error::local(
+                    Operation::ReadLocal,
+                    self.path(),
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{what} is not UTF-8 text"),
+                    ),
+                )
+            })
+        };
+        let merged = merge::merge(
+            &text(&base_text, "the base")?,
+            &text(local, "local content")?,
+            &text(&theirs, "the remote head")?,
+            &self.merge_options,
+        )
+        .map_err(|source| Error::Merge {
+            path: self.path().to_owned(),
+            head: remote.manifest.head.clone(),
+            source: Box::new(source),
+        })?;
+        // Base first: a crash after it leaves the old state, whose hash no longer matches
+        // the cached base, so the right base is fetched again.
+        self.cache_base(&theirs, remote, &mut warnings);
+        local_fs::replace(self.path(), merged.text.as_bytes())?;
+        let merged_sha256 = sha256_hex(merged.text.as_bytes());
+        self.record_base_with_local_changes(&remote.manifest)?;
+        let message = format!(
+            "merged remote head into local records; {} field conflict(s) kept",
+            merged.conflicts.len()
+        );
+        warnings.extend(self.files.bookkeeping(
+            SyncKind::Merge,
+            &remote.manifest.head,
+            &merged_sha256,
+            !merged.conflicts.is_empty(),
+            Resolution::Merged,
+            &message,
+        ));
+        Ok(RecordPullReport {
+            status_before: SyncStatus::Diverged,
+            head: Some(remote.manifest.head.clone()),
+            outcome: PullOutcome::Merged,
+            conflicts: merged.conflicts,
+            local_backup: None,
+            warnings,
+        })
+    }
+
+    /// Records `head` as the base of local content that still has changes of its own
+    /// (merged or kept): the state's local hash is the head's content hash, so local
+    /// content reads as "ahead" (pushed next) unless it equals the head.
+    fn record_base_with_local_changes(&self, head: &Manifest) -> Result<(), Error> {
+        self.files.save_state(head, &head.snapshot.sha256)
+    }
+
+    /// The content of the last synced head: the cache when its hash matches, else the
+    /// immutable snapshot downloaded again (and cached).
+    fn base_content(
+        &self,
+        state: &SyncState,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<u8>, Error> {
+        match fs::read(&self.base_path) {
+            Ok(cached) if sha256_hex(&cached) == state.remote_sha256 => return Ok(cached),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::local(Operation::ReadLocal, &self.base_path, e)),
+        }
+        let reference = backup::list(self.files.remote(), self.files.limits())?
+            .into_iter()
+            .find(|entry| entry.snapshot.sha256 == state.remote_sha256)
+            .map(|entry| entry.snapshot)
+            .ok_or_else(|| Error::NotFound {
+                key: format!(
+                    "{}/backups/* naming snapshot {}",
+                    self.files.remote().prefix(),
+                    state.remote_sha256
+                ),
+            })?;
+        let content = snapshot::download(self.files.remote(), &reference, self.files.limits())?;
+        if let Err(e) = local_fs::replace(&self.base_path, &content) {
+            warnings.push(format!("base cache not written: {e}"));
+        }
+        Ok(content)
+    }
+
+    /// Caches `content` as the base when it is the head's content.
+    fn cache_base(&self, content: &[u8], remote: &RemoteHead, warnings: &mut Vec<String>) {
+        if sha256_hex(content) != remote.manifest.snapshot.sha256 {
+            return;
+        }
+        if let Err(e) = local_fs::replace(&self.base_path, content) {
+            warnings.push(format!("base cache not written: {e}"));
+        }
+    }
+
+    /// After a push, local content is the new base if no local writer changed it since.
+    fn cache_pushed_base(&self, push: &PushReport, warnings: &mut Vec<String>) {
+        let Ok(Some(content)) = self.files.local_content() else {
+            return;
+        };
+        let Ok(Some(remote)) = manifest::read(self.files.remote(), self.files.limits()) else {
+            return;
+        };
+        if remote.manifest.head == push.head {
+            self.cache_base(&content, &remote, warnings);
+        }
+    }
+}
+
+fn report(status: SyncStatus, head: Option<String>, outcome: PullOutcome) -> RecordPullReport {
+    RecordPullReport {
+        status_before: status,
+        head,
+        outcome,
+        conflicts: Vec::new(),
+        local_backup: None,
+        warnings: Vec::new(),
+    }
+}
