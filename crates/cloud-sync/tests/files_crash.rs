@@ -118,6 +118,17 @@ fn spawn_worker(
     (child, lines)
 }
 
+fn assert_all_synchronized(files: &ContentFiles) {
+    for status in files.status().unwrap() {
+        assert_eq!(
+            status.availability,
+            Availability::Synchronized,
+            "{}",
+            status.path
+        );
+    }
+}
+
 fn kills() -> usize {
     std::env::var("CLOUD_SYNC_FILE_KILLS")
         .ok()
@@ -224,13 +235,8 @@ fn sigkill_during_uploads_and_multipart_uploads_loses_nothing() {
         report.failed.is_empty() && report.busy.is_empty(),
         "{report:?}"
     );
+    assert_all_synchronized(&files);
     for status in files.status().unwrap() {
-        assert_eq!(
-            status.availability,
-            Availability::Synchronized,
-            "{}",
-            status.path
-        );
         assert_eq!(
             status.state,
             TransferState::UploadCompleted,
@@ -292,14 +298,7 @@ fn sigkill_during_downloads_never_leaves_a_partial_file() {
     let files = files_for(&remote_root, &home);
     let report = files.download_all(&|_| true, &|_| {}).unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    for status in files.status().unwrap() {
-        assert_eq!(
-            status.availability,
-            Availability::Synchronized,
-            "{}",
-            status.path
-        );
-    }
+    assert_all_synchronized(&files);
     for (name, lines) in names {
         assert_eq!(
             std::fs::read(files.local_path(name)).unwrap(),

@@ -101,6 +101,16 @@ impl ContentFiles {
             .map_err(FilesError::catalogue(catalogue))
     }
 
+    /// The catalogue entry of `path` if it is live; [`FilesError::NotInCatalogue`] if it
+    /// is missing or deleted.
+    pub fn live_entry(&self, path: &str) -> Result<FileEntry, FilesError> {
+        self.entry(path)?
+            .filter(|entry| !entry.is_deleted())
+            .ok_or_else(|| FilesError::NotInCatalogue {
+                path: path.to_owned(),
+            })
+    }
+
     /// The status of every live catalogued file: one listing of the cloud, and a hash of
     /// each local file whose size or mtime changed since it was last hashed.
     pub fn status(&self) -> Result<Vec<FileStatus>, FilesError> {

@@ -58,12 +58,7 @@ impl ContentFiles {
     /// entry) and asks every device to agree to removing the cloud copy; then processes
     /// deletions.
     pub fn delete(&self, path: &str) -> Result<DeletionReport, FilesError> {
-        let entry = self
-            .entry(path)?
-            .filter(|entry| !entry.is_deleted())
-            .ok_or_else(|| FilesError::NotInCatalogue {
-                path: path.to_owned(),
-            })?;
+        let entry = self.live_entry(path)?;
         let tombstone = Tombstone {
             path: path.to_owned(),
             sha256: entry.sha256.clone(),

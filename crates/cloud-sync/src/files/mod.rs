@@ -89,6 +89,7 @@ mod deletion;
 mod error;
 mod local;
 mod objects;
+mod parallel;
 mod transfer;
 mod upload;
 

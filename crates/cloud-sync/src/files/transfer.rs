@@ -2,8 +2,6 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::availability::Availability;
 use super::catalogue::FileEntry;
@@ -53,12 +51,7 @@ impl ContentFiles {
     }
 
     fn open_with(&self, path: &str, on_part: &mut dyn FnMut(u64)) -> Result<Opened, FilesError> {
-        let entry = self
-            .entry(path)?
-            .filter(|entry| !entry.is_deleted())
-            .ok_or_else(|| FilesError::NotInCatalogue {
-                path: path.to_owned(),
-            })?;
+        let entry = self.live_entry(path)?;
         let local = self.local_path(path);
         let present = |this: &ContentFiles| -> Result<bool, FilesError> {
             Ok(this.local_fact(path)? != LocalFact::Missing)
@@ -124,44 +117,17 @@ impl ContentFiles {
             .into_iter()
             .filter(|entry| filter(entry))
             .collect();
-        let bytes_total = todo.iter().map(|entry| entry.size).sum();
-        let files_total = todo.len();
-        let bytes_done = AtomicU64::new(0);
-        let files_done = AtomicUsize::new(0);
-        let next = AtomicUsize::new(0);
-        let report = Mutex::new(DownloadReport::default());
-        std::thread::scope(|scope| {
-            for _ in 0..self.parallel.min(files_total) {
-                scope.spawn(|| {
-                    while let Some(entry) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let mut on_part = |size: u64| {
-                            progress(&Progress {
-                                path: entry.path.clone(),
-                                bytes_done: bytes_done.fetch_add(size, Ordering::Relaxed) + size,
-                                bytes_total,
-                                files_done: files_done.load(Ordering::Relaxed),
-                                files_total,
-                            })
-                        };
-                        let outcome = self.open_with(&entry.path, &mut on_part);
-                        files_done.fetch_add(1, Ordering::Relaxed);
-                        let mut report = report
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        match outcome {
-                            Ok(opened) if opened.downloaded => {
-                                report.downloaded.push(entry.path.clone())
-                            }
-                            Ok(_) => report.present.push(entry.path.clone()),
-                            Err(error) => report.failed.push((entry.path.clone(), error)),
-                        }
-                    }
-                });
-            }
+        let mut report = DownloadReport::default();
+        let outcomes = super::parallel::run(&todo, self.parallel, progress, |entry, on_part| {
+            self.open_with(&entry.path, on_part)
         });
-        let mut report = report
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (path, outcome) in outcomes {
+            match outcome {
+                Ok(opened) if opened.downloaded => report.downloaded.push(path),
+                Ok(_) => report.present.push(path),
+                Err(error) => report.failed.push((path, error)),
+            }
+        }
         report.downloaded.sort();
         report.present.sort();
         Ok(report)

@@ -2,8 +2,6 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::catalogue::{FileEntry, folder_of, validate_path};
 use super::local::LocalFact;
@@ -109,50 +107,25 @@ impl ContentFiles {
                 )
             })
             .collect();
-        let bytes_total = todo.iter().map(|entry| entry.size).sum();
-        let files_total = todo.len();
-        let bytes_done = AtomicU64::new(0);
-        let files_done = AtomicUsize::new(0);
-        let next = AtomicUsize::new(0);
-        let report = Mutex::new(UploadReport {
+        let mut report = UploadReport {
             registered,
             ..UploadReport::default()
+        };
+        let outcomes = super::parallel::run(&todo, self.parallel, progress, |entry, on_part| {
+            self.upload_one(&entry.path, on_part)
         });
-        std::thread::scope(|scope| {
-            for _ in 0..self.parallel.min(files_total) {
-                scope.spawn(|| {
-                    while let Some(entry) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let mut on_part = |size: u64| {
-                            progress(&Progress {
-                                path: entry.path.clone(),
-                                bytes_done: bytes_done.fetch_add(size, Ordering::Relaxed) + size,
-                                bytes_total,
-                                files_done: files_done.load(Ordering::Relaxed),
-                                files_total,
-                            })
-                        };
-                        let outcome = self.upload_one(&entry.path, &mut on_part);
-                        files_done.fetch_add(1, Ordering::Relaxed);
-                        let mut report = report
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        match outcome {
-                            Ok(Some(counts)) => {
-                                report.counts.parts_sent += counts.parts_sent;
-                                report.counts.parts_skipped += counts.parts_skipped;
-                                report.counts.bytes_sent += counts.bytes_sent;
-                                report.uploaded.push(entry.path.clone());
-                            }
-                            Ok(None) => report.busy.push(entry.path.clone()),
-                            Err(error) => report.failed.push((entry.path.clone(), error)),
-                        }
-                    }
-                });
+        for (path, outcome) in outcomes {
+            match outcome {
+                Ok(Some(counts)) => {
+                    report.counts.parts_sent += counts.parts_sent;
+                    report.counts.parts_skipped += counts.parts_skipped;
+                    report.counts.bytes_sent += counts.bytes_sent;
+                    report.uploaded.push(path);
+                }
+                Ok(None) => report.busy.push(path),
+                Err(error) => report.failed.push((path, error)),
             }
-        });
-        let mut report = report
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
         report.uploaded.sort();
         Ok(report)
     }

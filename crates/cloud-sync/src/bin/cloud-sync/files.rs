@@ -95,11 +95,7 @@ pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> 
                 .upload(&|progress| show(&bar, progress))
                 .map_err(failure)?;
             bar.finish_and_clear();
-            let failed: Vec<_> = report
-                .failed
-                .iter()
-                .map(|(path, e)| json!({"path": path, "error": chain(e)}))
-                .collect();
+            let failed = failed_json(&report.failed);
             out.emit(
                 json!({"uploaded": report.uploaded, "busy": report.busy, "failed": failed,
                        "parts_sent": report.counts.parts_sent, "parts_skipped": report.counts.parts_skipped,
@@ -132,11 +128,7 @@ pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> 
                 .download_all(&in_folder(folder), &|progress| show(&bar, progress))
                 .map_err(failure)?;
             bar.finish_and_clear();
-            let failed: Vec<_> = report
-                .failed
-                .iter()
-                .map(|(path, e)| json!({"path": path, "error": chain(e)}))
-                .collect();
+            let failed = failed_json(&report.failed);
             out.emit(json!({"downloaded": report.downloaded, "present": report.present, "failed": failed}), || {
                 format!("{} downloaded, {} already local, {} failed\n", report.downloaded.len(), report.present.len(), report.failed.len())
             });
@@ -186,6 +178,14 @@ pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> 
         }
     }
     Ok(())
+}
+
+/// Per-file failures as JSON: path and the whole error chain.
+fn failed_json(failed: &[(String, FilesError)]) -> Vec<serde_json::Value> {
+    failed
+        .iter()
+        .map(|(path, error)| json!({"path": path, "error": chain(error)}))
+        .collect()
 }
 
 fn bar(quiet: bool, label: &str) -> ProgressBar {
