@@ -8,10 +8,15 @@
 //!
 //! Part 2 ([`crate::demo_todo`]): the product itself on a TODO database in SDN, edited
 //! concurrently through the baseline design and through record-store.
+//!
+//! Part 3 ([`crate::demo_sync`]): two devices syncing that database through a
+//! local-directory remote, with the original design's timestamp check and with
+//! cloud-sync.
 
 use bench_suite::coord::{IncrementReport, Spawner, run_increments};
 use bench_suite::workers::{Design, TodoDesign};
 
+use crate::demo_sync;
 use crate::demo_todo::{self, EditReport, OneEdit, RECORDS, UNKNOWN_COLUMN};
 use crate::util;
 
@@ -230,9 +235,61 @@ fn todo_part(workers: usize, edits: u64) -> Result<bool, String> {
     Ok(problems.is_empty())
 }
 
+/// Runs part 3; Ok(false) when cloud-sync lost an edit.
+fn sync_part(rounds: usize, per_round: usize) -> Result<bool, String> {
+    let dir = util::scratch_dir("demo-sync")?;
+    println!("Part 3: two devices syncing the TODO database through a shared folder");
+    println!(
+        "{rounds} rounds; each round both devices add {per_round} TODOs, then sync (even rounds at the same moment, odd rounds one after the other).\n"
+    );
+    let baseline = demo_sync::run_timestamp(&dir, rounds, per_round)?;
+    let ours = demo_sync::run_cloud_sync(&dir, rounds, per_round)?;
+    print_table(
+        &["timestamp check", "cloud-sync"],
+        &[
+            (
+                "edits made",
+                vec![baseline.edits.to_string(), ours.edits.to_string()],
+            ),
+            (
+                "edits in the final cloud copy",
+                vec![baseline.kept.to_string(), ours.kept.to_string()],
+            ),
+            (
+                "edits lost",
+                vec![baseline.lost().to_string(), ours.lost().to_string()],
+            ),
+            (
+                "conflicts detected / merges",
+                vec![
+                    baseline.conflicts_detected.to_string(),
+                    ours.conflicts_detected.to_string(),
+                ],
+            ),
+        ],
+    );
+    println!();
+    let ok = ours.lost() == 0;
+    if ok {
+        println!(
+            "Part 3: the timestamp check lost {} of {} edits; cloud-sync lost none",
+            baseline.lost(),
+            baseline.edits
+        );
+    } else {
+        println!("Part 3: FAILED: cloud-sync lost {} edits", ours.lost());
+    }
+    Ok(ok)
+}
+
 /// Runs the demo; Ok(false) when our design lost or tore anything.
 pub fn run(workers: usize, iters: u64, edits: u64) -> Result<bool, String> {
     let counter_ok = counter_part(workers, iters)?;
     let todo_ok = todo_part(workers, edits)?;
-    Ok(counter_ok && todo_ok)
+    let sync_ok = sync_part(SYNC_ROUNDS, SYNC_TODOS_PER_ROUND)?;
+    Ok(counter_ok && todo_ok && sync_ok)
 }
+
+/// Part 3's size: rounds of syncing, and TODOs each device adds per round.
+const SYNC_ROUNDS: usize = 10;
+const SYNC_TODOS_PER_ROUND: usize = 3;

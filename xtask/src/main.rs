@@ -9,6 +9,7 @@ mod conformance;
 mod conformance_fixtures;
 mod crash;
 mod demo;
+mod demo_sync;
 mod demo_todo;
 mod phase;
 mod report;

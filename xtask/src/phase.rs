@@ -83,13 +83,17 @@ const fn p3_errors(names: &'static [&'static str]) -> Check {
     tests("record-store", "names_and_errors", names)
 }
 
+const fn p4(names: &'static [&'static str]) -> Check {
+    tests("versioning", "phase4", names)
+}
+
 /// Phase 5's content-file checks.
 const fn p5_files(names: &'static [&'static str]) -> Check {
     tests("cloud-sync", "files", names)
 }
 
-const fn p4(names: &'static [&'static str]) -> Check {
-    tests("versioning", "phase4", names)
+const fn p5(target: &'static str, names: &'static [&'static str]) -> Check {
+    tests("cloud-sync", target, names)
 }
 
 /// Every phase with a checklist, in order.
@@ -490,12 +494,157 @@ pub const PHASES: &[Phase] = &[
     },
     Phase {
         number: 5,
-        title: "cloud-sync: content files in the cloud, downloaded on demand, with their availability always known",
-        // The size: at least 100 SIGKILLs during uploads and during downloads.
-        env: &[("CLOUD_SYNC_FILE_KILLS", "100")],
+        title: "cloud-sync: devices push, pull and merge a store through S3 or a folder; no push is lost, nothing is overwritten unseen",
+        // The size for the SIGKILL run.
+        // ... and for the content files, >= 100 SIGKILLs during uploads and downloads.
+        env: &[
+            ("CLOUD_SYNC_KILLS", "200"),
+            ("CLOUD_SYNC_FILE_KILLS", "100"),
+        ],
         items: &[
             Item {
-                text: "every availability state produced for real (present or missing locally and remotely, content differing, changed on disk after upload)",
+                text: "one remote abstraction (object_store, InMemory, local directory, S3 via s3s-fs) behaving the same; blocking and async APIs",
+                check: p5(
+                    "conformance",
+                    &["object_operations_behave_the_same_on_every_backend"],
+                ),
+            },
+            Item {
+                text: "the local-directory remote gives real compare-and-swap and create-only across processes",
+                check: p5(
+                    "local_dir_cas",
+                    &[
+                        "processes_racing_compare_and_swap_lose_no_update_and_win_each_generation_once",
+                        "processes_racing_create_only_have_exactly_one_winner",
+                    ],
+                ),
+            },
+            Item {
+                text: "manifest changed only by conditional writes, read back; racing pushes lose no version, also where the server ignores If-Match",
+                check: p5(
+                    "read_back",
+                    &[
+                        "read_back_catches_a_rival_write_the_server_let_through",
+                        "a_push_overwritten_after_its_read_back_is_seen_as_diverged_not_behind",
+                    ],
+                ),
+            },
+            Item {
+                text: "racing pushes through every backend (InMemory, local directory, s3s-fs) lose no version",
+                check: p5(
+                    "conformance",
+                    &["racing_pushes_lose_no_version_on_any_backend"],
+                ),
+            },
+            Item {
+                text: "push, pull and check move a file between devices; check and an unchanged push cost one request; a diverged device never overwrites",
+                check: p5(
+                    "file_sync",
+                    &[
+                        "push_pull_and_check_move_a_file_between_devices",
+                        "check_and_an_unchanged_push_cost_one_request",
+                        "diverged_devices_refuse_to_overwrite_and_overwrite_local_backs_up_first",
+                    ],
+                ),
+            },
+            Item {
+                text: "downloads verified (size, sha256) and confined (no key outside the prefix); no secret in errors or Debug",
+                check: p5(
+                    "file_sync",
+                    &[
+                        "a_changed_snapshot_object_fails_verification_and_local_is_untouched",
+                        "a_manifest_naming_a_path_outside_the_prefix_is_rejected",
+                        "secrets_never_appear_in_errors_or_debug_output",
+                        "the_async_api_works_inside_a_runtime_where_the_blocking_one_refuses",
+                    ],
+                ),
+            },
+            Item {
+                text: "SQLite: a live WAL database syncs with no stale -wal/-shm; a corrupt download is refused before it touches local",
+                check: p5(
+                    "file_sync",
+                    &[
+                        "a_live_wal_sqlite_database_syncs_without_stale_wal_files",
+                        "a_corrupt_sqlite_download_is_refused_before_it_touches_the_local_database",
+                    ],
+                ),
+            },
+            Item {
+                text: "backups listed, restore is a new logged head; local sync state is crash-safe and rebuilt from checksums",
+                check: p5(
+                    "file_sync",
+                    &[
+                        "backups_are_listed_and_a_restore_is_a_new_logged_head",
+                        "missing_or_damaged_state_is_rebuilt_from_checksums",
+                        "a_push_whose_state_was_not_saved_is_recognised_as_our_own",
+                    ],
+                ),
+            },
+            Item {
+                text: "200 SIGKILLs during push and pull: complete old or new local file, a verified remote head, the next sync finishes the job",
+                check: p5(
+                    "crash",
+                    &[
+                        "sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishes",
+                    ],
+                ),
+            },
+            Item {
+                text: "record-level merge: any interleaving of pushes and pulls from 2-8 devices converges to identical bytes, every edit kept (record or conflicts table), zero lost pushes",
+                check: p5(
+                    "record_sync",
+                    &[
+                        "any_interleaving_converges_with_every_edit_kept",
+                        "concurrent_pushers_race_for_the_head_and_lose_nothing",
+                        "fresh_devices_racing_their_first_push_lose_nothing",
+                    ],
+                ),
+            },
+            Item {
+                text: "the merge base is the last synced head, cached crash-safely and verified, never a lost push's own backup",
+                check: p5(
+                    "record_sync",
+                    &[
+                        "a_damaged_or_missing_base_cache_is_fetched_again_not_trusted",
+                        "a_backup_of_our_own_lost_push_is_never_taken_as_the_merge_base",
+                    ],
+                ),
+            },
+            Item {
+                text: "merges are logged with their kept conflicts; an unmergeable store changes nothing",
+                check: p5(
+                    "record_sync",
+                    &[
+                        "a_merge_is_logged_with_its_conflicts_and_an_unmergeable_store_changes_nothing",
+                    ],
+                ),
+            },
+            Item {
+                text: "cloud-sync CLI: init, push, pull (merging), check, status, log through the real binary with --json",
+                check: p5(
+                    "cli",
+                    &["two_devices_push_pull_and_merge_concurrent_edits_through_the_binary"],
+                ),
+            },
+            Item {
+                text: "cloud-sync CLI: pull --prefer local|cloud|merge; diff per table; backups, restore; device rename",
+                check: p5(
+                    "cli",
+                    &[
+                        "prefer_cloud_and_prefer_local_settle_a_divergence_as_asked",
+                        "diff_backups_restore_and_device_rename",
+                    ],
+                ),
+            },
+            Item {
+                text: "cloud-sync CLI: distinct exit codes and errors that say what to do next",
+                check: p5(
+                    "cli",
+                    &["failures_have_distinct_exit_codes_and_say_what_to_do"],
+                ),
+            },
+            Item {
+                text: "content files: every availability state produced for real (present or missing locally and remotely, content differing, changed on disk after upload)",
                 check: p5_files(&["every_availability_state_is_computed_from_facts"]),
             },
             Item {

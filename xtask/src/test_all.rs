@@ -25,13 +25,26 @@ pub fn run() -> Tally {
             "cargo test --workspace --doc",
             &["test", "--workspace", "--doc"][..],
         ),
-        // The `sdn` binary is behind a feature that a workspace-wide run does not enable.
+        // The `sdn` and `cloud-sync` binaries are behind a feature that a workspace-wide
+        // run does not enable.
         (
             "cargo test -p recfiles-sdn-codec --features cli --test cli",
             &[
                 "test",
                 "-p",
                 "recfiles-sdn-codec",
+                "--features",
+                "cli",
+                "--test",
+                "cli",
+            ][..],
+        ),
+        (
+            "cargo test -p recfiles-cloud-sync --features cli --test cli",
+            &[
+                "test",
+                "-p",
+                "recfiles-cloud-sync",
                 "--features",
                 "cli",
                 "--test",

@@ -62,9 +62,21 @@ pub fn package_name(crate_dir: &str) -> String {
 /// of the crate in `crates/<crate_dir>`.
 pub fn cargo_test(crate_dir: &str, target: &str, test_args: &[&str]) -> Command {
     let package = package_name(crate_dir);
-    let mut command = cargo(["test", "-p", &package, "--test", target, "--"]);
+    let mut command = cargo(["test", "-p", &package, "--test", target]);
+    if let Some(features) = required_features(crate_dir, target) {
+        command.args(["--features", features]);
+    }
+    command.arg("--");
     command.args(test_args);
     command
+}
+
+/// The features a test target needs (binaries behind a feature are tested through it).
+fn required_features(crate_dir: &str, target: &str) -> Option<&'static str> {
+    match (crate_dir, target) {
+        ("sdn-codec" | "cloud-sync", "cli") => Some("cli"),
+        _ => None,
+    }
 }
 
 /// The workspace-relative file of integration test `target` of `package`: the

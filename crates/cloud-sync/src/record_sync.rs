@@ -292,10 +292,18 @@ impl RecordSync {
         )?;
         let mut warnings = Vec::new();
         let base_text = match base {
-            Some(state) => self.base_content(state, &mut warnings)?,
-            // No common base known (a device that never synced with this remote): every
-            // record both sides hold differently is a kept conflict, nothing is lost.
-            None => Vec::new(),
+            // Only a head the remote's history names is a common ancestor. A base rebuilt
+            // from the backup entry of our own push that lost the race (or one a
+            // non-enforcing server let another device overwrite) is not: merging against
+            // it would read the other side as having deleted our records.
+            Some(state) if remote.manifest.descends_from(&state.head) => {
+                self.base_content(state, &mut warnings)?
+            }
+            // No common ancestor known (never synced, our push was overwritten, or the
+            // base is older than the remembered history): merge against an empty store.
+            // Records are united and fields both hold differently are kept as conflicts;
+            // nothing is lost, but a record deleted on one side comes back.
+            _ => Vec::new(),
         };
         let text = |bytes: &[u8], what: &str| {
             std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {

@@ -55,6 +55,21 @@ fn concurrent_pushers_race_for_the_head_and_lose_nothing() {
     let remote = Remote::in_memory(Prefix::new("todo").unwrap()).unwrap();
     let mut ledger = Ledger::default();
     let devices = devices(4, &remote, &mut ledger);
+    race(devices, ledger);
+}
+
+#[test]
+fn fresh_devices_racing_their_first_push_lose_nothing() {
+    // No device has synced before: the first pushes race for the create-only head and
+    // the losers merge without a known base.
+    let remote = Remote::in_memory(Prefix::new("todo").unwrap()).unwrap();
+    let devices = (0..4)
+        .map(|i| record_devices::SimDevice::new(i, &remote))
+        .collect();
+    race(devices, Ledger::default());
+}
+
+fn race(devices: Vec<record_devices::SimDevice>, mut ledger: Ledger) {
     let ledgers: Vec<Ledger> = std::thread::scope(|scope| {
         let handles: Vec<_> = devices
             .into_iter()
@@ -188,5 +203,38 @@ fn a_merge_is_logged_with_its_conflicts_and_an_unmergeable_store_changes_nothing
     assert_eq!(
         std::fs::read_to_string(b.path()).unwrap(),
         "todos |id, title\n  broken"
+    );
+}
+
+#[test]
+fn a_backup_of_our_own_lost_push_is_never_taken_as_the_merge_base() {
+    // What a first push that lost the create-only race leaves behind: its snapshot and
+    // backup entry (written before the head moves), but another device's head.
+    let (remote, _dir, a, b) = two_plain_devices();
+    std::fs::write(b.path(), "todos |id, title|\n  b1, from b\n").unwrap();
+    b.push().unwrap();
+    let ours = "todos |id, title|\n  a1, from a\n";
+    std::fs::write(a.path(), ours).unwrap();
+    let prepared = cloud_sync::snapshot::prepare(ours.as_bytes()).unwrap();
+    let (snapshot, _) =
+        cloud_sync::snapshot::upload(&remote, &prepared, &Default::default()).unwrap();
+    cloud_sync::backup::write_entry(
+        &remote,
+        &cloud_sync::backup::BackupEntry {
+            head: "0123456789abcdef0123456789abcdef".into(),
+            parent: None,
+            snapshot,
+            device: a.files().device().id.clone(),
+            created: chrono::Utc::now(),
+            reason: cloud_sync::backup::BackupReason::Push,
+        },
+    )
+    .unwrap();
+
+    a.push().unwrap();
+    let merged = std::fs::read_to_string(a.path()).unwrap();
+    assert!(
+        merged.contains("from a") && merged.contains("from b"),
+        "{merged}"
     );
 }

@@ -92,7 +92,7 @@ impl SimDevice {
         let title = self.token("new");
         self.store()
             .insert(Todo {
-                id: format!("{}", title),
+                id: title.clone(),
                 title: title.clone(),
             })
             .unwrap();
