@@ -32,6 +32,8 @@ pub enum Which {
     Store,
     /// The versioning benches: versioned vs plain update; whole-store merge vs automerge.
     Versioning,
+    /// Content files (cloud-sync) against s3s-fs: upload and download vs raw PUT / GET.
+    Files,
     /// Everything.
     All,
     /// Nothing new: rewrite docs/benchmarks.md from the latest stored figures.
@@ -277,6 +279,8 @@ pub struct BenchFiles {
     pub sdn: Option<SdnResults>,
     /// `versioning.json`, as stored (rendered by `report_versioning`).
     pub versioning: Option<serde_json::Value>,
+    /// `files.json`, as stored (rendered by `report_files`).
+    pub files: Option<serde_json::Value>,
 }
 
 fn results_dir() -> PathBuf {
@@ -344,6 +348,10 @@ pub fn run(which: Which) -> Result<bool, String> {
     if wants(Which::Versioning) {
         ok &= criterion_bench("versioning")?;
     }
+    if wants(Which::Files) {
+        // Not a criterion bench: it ignores the criterion arguments.
+        ok &= criterion_bench("files")?;
+    }
     let mut stored = load_stored();
     if wants(Which::Io) || wants(Which::Lock) || wants(Which::Contention) {
         let spawner = build_worker()?;
@@ -365,6 +373,7 @@ pub fn run(which: Which) -> Result<bool, String> {
         store: read_json("store.json"),
         sdn: read_json("sdn.json"),
         versioning: read_json("versioning.json"),
+        files: read_json("files.json"),
     };
     report::write(&docs, &criterion, &stored, &files)?;
     println!("bench: wrote {}", docs.join("benchmarks.md").display());

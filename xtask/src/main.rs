@@ -13,6 +13,7 @@ mod demo_sync;
 mod demo_todo;
 mod phase;
 mod report;
+mod report_files;
 mod report_scaling;
 mod report_versioning;
 mod stress;

@@ -87,6 +87,11 @@ const fn p4(names: &'static [&'static str]) -> Check {
     tests("versioning", "phase4", names)
 }
 
+/// Phase 5's content-file checks.
+const fn p5_files(names: &'static [&'static str]) -> Check {
+    tests("cloud-sync", "files", names)
+}
+
 const fn p5(target: &'static str, names: &'static [&'static str]) -> Check {
     tests("cloud-sync", target, names)
 }
@@ -491,7 +496,11 @@ pub const PHASES: &[Phase] = &[
         number: 5,
         title: "cloud-sync: devices push, pull and merge a store through S3 or a folder; no push is lost, nothing is overwritten unseen",
         // The size for the SIGKILL run.
-        env: &[("CLOUD_SYNC_KILLS", "200")],
+        // ... and for the content files, >= 100 SIGKILLs during uploads and downloads.
+        env: &[
+            ("CLOUD_SYNC_KILLS", "200"),
+            ("CLOUD_SYNC_FILE_KILLS", "100"),
+        ],
         items: &[
             Item {
                 text: "one remote abstraction (object_store, InMemory, local directory, S3 via s3s-fs) behaving the same; blocking and async APIs",
@@ -651,6 +660,59 @@ pub const PHASES: &[Phase] = &[
                     "cli",
                     &["failures_have_distinct_exit_codes_and_say_what_to_do"],
                 ),
+            },
+            Item {
+                text: "content files: every availability state produced for real (present or missing locally and remotely, content differing, changed on disk after upload)",
+                check: p5_files(&["every_availability_state_is_computed_from_facts"]),
+            },
+            Item {
+                text: "uploads are zstd, content-addressed, create-only and verified; an interrupted multipart upload resumes without resending parts",
+                check: p5_files(&[
+                    "uploads_are_create_only_and_never_resent",
+                    "an_interrupted_multipart_upload_resumes_without_resending_parts",
+                    "an_upload_whose_lease_is_held_is_left_to_its_owner",
+                ]),
+            },
+            Item {
+                text: "SIGKILL during upload, multipart upload and download (>= 100 kills each): no partial file, no lost upload, the next run finishes",
+                check: tests(
+                    "cloud-sync",
+                    "files_crash",
+                    &[
+                        "sigkill_during_uploads_and_multipart_uploads_loses_nothing",
+                        "sigkill_during_downloads_never_leaves_a_partial_file",
+                    ],
+                ),
+            },
+            Item {
+                text: "two processes requesting the same CloudOnly file at once: one download, both verified",
+                check: tests(
+                    "cloud-sync",
+                    "files_crash",
+                    &["two_processes_opening_one_cloud_only_file_download_it_once"],
+                ),
+            },
+            Item {
+                text: "a corrupted object: clear checksum error, local file untouched (InMemory, local directory, s3s-fs)",
+                check: p5_files(&[
+                    "a_corrupted_object_fails_with_a_checksum_error_and_writes_nothing",
+                ]),
+            },
+            Item {
+                text: "download all (filtered, bounded, with progress), evict never a LocalOnly file, storage figures per folder",
+                check: p5_files(&[
+                    "download_all_filters_reports_progress_and_evict_keeps_what_is_not_in_the_cloud",
+                ]),
+            },
+            Item {
+                text: "deletion removes the cloud copy only after every device agrees; delete vs edit is a kept conflict",
+                check: p5_files(&[
+                    "deletion_waits_for_every_device_and_keeps_a_delete_edit_conflict",
+                ]),
+            },
+            Item {
+                text: "the catalogue is a human-readable record-store table that keeps an existing sha1 and unknown columns",
+                check: p5_files(&["an_existing_catalogue_keeps_its_sha1_and_unknown_columns"]),
             },
         ],
     },

@@ -120,7 +120,7 @@ pub fn write(
          baseline design (`crates/baseline`, the original plan implemented faithfully, bugs \
          included) run side by side in the same run on the same machine. Regenerate with \
          `cargo xtask bench` (everything, about 5 to 10 minutes on 2 cores) or \
-         `cargo xtask bench io|lock|contention|sdn|store|versioning`.\n"
+         `cargo xtask bench io|lock|contention|sdn|store|versioning|files`.\n"
     );
     machine_section(&mut md);
     io_section(&mut md, criterion, &stored.replace);
@@ -133,6 +133,7 @@ pub fn write(
         files.store.as_ref().unwrap_or(&StoreResults::default()),
     );
     crate::report_versioning::section(&mut md, files.versioning.as_ref());
+    crate::report_files::section(&mut md, files.files.as_ref());
     other_section(&mut md, criterion);
 
     if !stored.contention.is_empty() {

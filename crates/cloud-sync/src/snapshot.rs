@@ -210,7 +210,11 @@ pub fn download(
 
 /// Decompresses at most `limit` bytes; more is an error, not a truncation (a small
 /// object may expand without bound: a "zip bomb").
-fn decompress_bounded(compressed: &[u8], limit: u64, full: &str) -> Result<Vec<u8>, Error> {
+pub(crate) fn decompress_bounded(
+    compressed: &[u8],
+    limit: u64,
+    full: &str,
+) -> Result<Vec<u8>, Error> {
     let codec_error = |source| Error::Codec {
         operation: Operation::Decompress,
         key: full.to_owned(),

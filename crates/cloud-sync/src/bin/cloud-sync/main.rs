@@ -11,6 +11,7 @@ mod device;
 mod diff;
 mod doctor;
 mod failure;
+mod files;
 mod init;
 mod log;
 mod output;
@@ -73,6 +74,9 @@ enum Command {
     Log(log::Args),
     /// Probe whether the remote enforces conditional writes.
     Doctor,
+    /// Content files in the cloud, downloaded on demand: status, upload, open,
+    /// download-all, evict, du.
+    Files(files::Args),
 }
 
 fn main() -> ExitCode {
@@ -104,5 +108,6 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Failure> {
         Command::Restore(args) => backups::restore(&context, args, out),
         Command::Log(args) => log::run(&context, args, out),
         Command::Doctor => doctor::run(&context, out),
+        Command::Files(args) => files::run(&context, args, out),
     }
 }

@@ -1,0 +1,218 @@
+//! Content files against a real S3 server (s3s-fs on 127.0.0.1): upload and download of
+//! 1,000 files of 4 KiB and of one large file through `cloud_sync::files`, next to raw
+//! PUT / GET of the same bytes through the same client, with the same parallelism.
+//! Writes `files.json` into `$BENCH_RESULTS_DIR` for `cargo xtask bench files`.
+//!
+//! `FILES_BENCH_LARGE_MB` sets the large file's size (200 by default); `S3S_FS` the
+//! server binary (else `s3s-fs` on `PATH` or in `~/.cargo/bin`).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use cloud_sync::files::ContentFiles;
+use cloud_sync::{Device, Key, Prefix, Remote, S3Config, Secret};
+use serde_json::json;
+
+const SMALL_FILES: usize = 1000;
+const SMALL_SIZE: usize = 4096;
+const PARALLEL: usize = 4;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn s3s_fs() -> PathBuf {
+    if let Some(path) = std::env::var_os("S3S_FS") {
+        return path.into();
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
+    let installed = home.join("bin/s3s-fs");
+    if installed.is_file() {
+        installed
+    } else {
+        PathBuf::from("s3s-fs")
+    }
+}
+
+fn start(root: &std::path::Path) -> (Server, String) {
+    std::fs::create_dir_all(root.join("bench")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(s3s_fs())
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--access-key",
+            "bench",
+            "--secret-key",
+            "bench-secret",
+        ])
+        .arg(root)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("s3s-fs (cargo install s3s-fs --features binary)");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.contains("server is running at"))),
+        "s3s-fs did not start"
+    );
+    std::thread::spawn(move || lines.for_each(drop));
+    (Server(child), format!("http://127.0.0.1:{port}"))
+}
+
+fn remote(endpoint: &str, prefix: &str) -> Remote {
+    let config = S3Config {
+        endpoint: Some(endpoint.to_owned()),
+        access_key_id: Some("bench".into()),
+        secret_access_key: Some(Secret::new("bench-secret")),
+        allow_http: true,
+        region: Some("us-east-1".into()),
+        ..S3Config::new("bench")
+    };
+    Remote::s3(&config, Prefix::new(prefix).unwrap()).unwrap()
+}
+
+/// Bytes that compress about as well as typical binary assets: a random half and a
+/// repeated half in every 4 KiB block.
+fn content(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|i| {
+            if i % 4096 < 2048 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33) as u8
+            } else {
+                (i % 251) as u8
+            }
+        })
+        .collect()
+}
+
+fn seconds<T>(work: impl FnOnce() -> T) -> (f64, T) {
+    let start = Instant::now();
+    let value = work();
+    (start.elapsed().as_secs_f64(), value)
+}
+
+/// Raw PUT then GET of every blob, `PARALLEL` at a time, through one client.
+fn raw(remote: &Remote, blobs: &[(String, Vec<u8>)]) -> (f64, f64) {
+    let each = |work: &(dyn Fn(&Key, &[u8]) + Sync)| {
+        let next = AtomicUsize::new(0);
+        seconds(|| {
+            std::thread::scope(|scope| {
+                for _ in 0..PARALLEL.min(blobs.len()) {
+                    scope.spawn(|| {
+                        while let Some((name, bytes)) =
+                            blobs.get(next.fetch_add(1, Ordering::Relaxed))
+                        {
+                            work(&Key::new(format!("raw/{name}")).unwrap(), bytes);
+                        }
+                    });
+                }
+            })
+        })
+        .0
+    };
+    let put = each(&|key, bytes| {
+        remote.put_overwrite(key, bytes.to_vec()).unwrap();
+    });
+    let get = each(&|key, bytes| {
+        assert_eq!(remote.get(key, u64::MAX).unwrap().bytes.len(), bytes.len());
+    });
+    (put, get)
+}
+
+fn measure(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (raw_put, raw_get) = raw(&remote(endpoint, &format!("{name}-raw")), blobs);
+    let open = |device: &str| {
+        let home = dir.path().join(device);
+        std::fs::create_dir_all(&home).unwrap();
+        let device = Device::load_or_create(home.join("device.json"), device).unwrap();
+        ContentFiles::new(
+            home.join("content"),
+            dir.path().join(format!("{name}.sdn")),
+            remote(endpoint, name),
+            device,
+        )
+        .unwrap()
+        .with_parallel(PARALLEL)
+    };
+    let up = open("up");
+    for (path, bytes) in blobs {
+        let local = up.local_path(&format!("bench/{path}"));
+        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+        std::fs::write(local, bytes).unwrap();
+    }
+    let (upload, report) = seconds(|| up.upload(&|_| {}).unwrap());
+    assert!(report.failed.is_empty());
+    let down = open("down");
+    let (download, report) = seconds(|| down.download_all(&|_| true, &|_| {}).unwrap());
+    assert_eq!(report.downloaded.len(), blobs.len());
+    let bytes: u64 = blobs.iter().map(|(_, b)| b.len() as u64).sum();
+    let stored = report_stored(&up);
+    println!(
+        "{name}: upload {upload:.2} s (raw PUT {raw_put:.2} s, {:.2}x), download {download:.2} s (raw GET {raw_get:.2} s, {:.2}x), {bytes} bytes stored as {stored} ({:.2}x smaller)",
+        upload / raw_put,
+        download / raw_get,
+        bytes as f64 / stored as f64
+    );
+    json!({
+        "files": blobs.len(), "bytes": bytes, "stored_bytes": stored,
+        "upload_s": upload, "raw_put_s": raw_put, "download_s": download, "raw_get_s": raw_get,
+    })
+}
+
+fn report_stored(files: &ContentFiles) -> u64 {
+    files
+        .entries()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry.stored_size)
+        .sum()
+}
+
+fn main() {
+    let large_mb: usize = std::env::var("FILES_BENCH_LARGE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let root = tempfile::tempdir().unwrap();
+    let (_server, endpoint) = start(root.path());
+    let small: Vec<(String, Vec<u8>)> = (0..SMALL_FILES)
+        .map(|i| (format!("small/{i:04}.bin"), content(i as u64, SMALL_SIZE)))
+        .collect();
+    let small = measure(&endpoint, "small", &small);
+    let large = vec![("large.bin".to_string(), content(7, large_mb << 20))];
+    let large = measure(&endpoint, "large", &large);
+    let results = json!({"server": "s3s-fs on 127.0.0.1", "parallel": PARALLEL, "small": small, "large": large});
+    if let Some(dir) = std::env::var_os("BENCH_RESULTS_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            PathBuf::from(dir).join("files.json"),
+            serde_json::to_vec_pretty(&results).unwrap(),
+        )
+        .unwrap();
+    }
+}

@@ -1,0 +1,246 @@
+//! Content files (ROMs, manuals, screenshots, attachments) in the cloud, downloaded on
+//! demand, with their availability computed from facts.
+//!
+//! A [`ContentFiles`] ties a local content root, a **file catalogue** (a record-store
+//! table `files` in an SDN file, synced with the database like any other table), a
+//! device-local state directory (`<root>/.cloud-sync-files/`: hash cache, upload leases,
+//! download locks) and a [`Remote`].
+//!
+//! # Guarantees
+//!
+//! - **Availability is computed, never trusted from the log.** [`ContentFiles::status`]
+//!   compares the local file's sha256 (re-hashed only when its size or mtime changed;
+//!   "racily clean" files, modified within two seconds of the look, are never cached) with
+//!   the catalogue, and asks the cloud which file manifests exist (one listing). A file
+//!   deleted on disk, missing in the bucket or edited after upload is reported as such.
+//! - **Uploads are content-addressed, create-only, verified and resumable.** A file is
+//!   cut into parts ([`ContentFiles::with_part_size`], 8 MiB by default), each stored as
+//!   `files/parts/<sha256 of the part>.zst` (zstd) create-only, then read back and
+//!   compared with what was sent; the manifest `files/objects/<sha256 of the file>.json`
+//!   is written last, create-only, so its presence means the whole file is there. A
+//!   file whose manifest exists is not sent again; a part already present (from an
+//!   interrupted run or another file) is verified, not sent again.
+//! - **Crash-safe states.** The [`TransferState`] is committed through record-store
+//!   transactions. An upload holds a lease (a file-lock lock, which dies with its
+//!   process): a later run finding `UploadInProgress` with a free lease resumes it.
+//!   Deletions in progress are resumed the same way (they are idempotent).
+//! - **Downloads are verified and atomic.** Every part and the whole file are checked
+//!   against their sha256 before the file is written with atomic-io: an interrupted or
+//!   failed download never leaves a partial file under the final name, and a corrupted
+//!   object gives [`FilesError::Checksum`] with the local file untouched. Concurrent
+//!   [`ContentFiles::open`] calls for one file, in any processes, download it once (a
+//!   file-lock lock per file; the others find it present when they get the lock).
+//! - **Eviction never loses data**: only `Synchronized` files are removed locally.
+//! - **Deletion waits for every device.** [`ContentFiles::delete`] writes a tombstone
+//!   (`files/tombstones/<sha256>.json`); every device acknowledges it
+//!   (`files/acks/<sha256>/<device>.json`) when it processes deletions, and the cloud
+//!   copy is removed only when every device registered under `devices/` has
+//!   acknowledged without objection. A device that edited the file, or holds the
+//!   content under another path, keeps it: the conflict is recorded in its catalogue
+//!   entry and on the deleting device (`DeletionFailed`), nothing is removed.
+//!
+//! # Limitations
+//!
+//! - A download holds the whole file in memory (uploads stream part by part).
+//! - The catalogue is synced by the database sync, not here: this module reads and writes
+//!   the local catalogue file only.
+//! - The acknowledgement set is the devices registered under `devices/` when deletions
+//!   are processed ([`ContentFiles::new`] registers the device): a device that never
+//!   registered is not waited for.
+//! - Deletion tombstones are per-device acknowledgements in the cloud, not versioning
+//!   tombstones: the versioning crate's row tombstones apply to the catalogue table itself
+//!   once the database sync merges it.
+//! - Verification reads every stored part back once after upload (a second transfer of
+//!   the compressed bytes).
+//!
+//! # Example
+//!
+//! ```
+//! use cloud_sync::files::{Availability, ContentFiles};
+//! use cloud_sync::{Device, Prefix, Remote};
+//!
+//! let shared = tempfile::tempdir()?;
+//! let laptop = tempfile::tempdir()?;
+//! let desktop = tempfile::tempdir()?;
+//! let open = |dir: &std::path::Path, name: &str| -> Result<ContentFiles, Box<dyn std::error::Error>> {
+//!     let remote = Remote::local_dir(shared.path(), Prefix::new("library")?)?;
+//!     let device = Device::load_or_create(dir.join("device.json"), name)?;
+//!     Ok(ContentFiles::new(dir.join("content"), dir.join("catalogue.sdn"), remote, device)?)
+//! };
+//! let laptop = open(laptop.path(), "laptop")?;
+//! std::fs::create_dir_all(laptop.root().join("manuals"))?;
+//! std::fs::write(laptop.root().join("manuals/guide.txt"), "how to play\n".repeat(100))?;
+//! laptop.upload(&|_| {})?;
+//! assert_eq!(laptop.availability("manuals/guide.txt")?, Availability::Synchronized);
+//!
+//! // The desktop received the catalogue with the database; the file comes on demand.
+//! let desktop = open(desktop.path(), "desktop")?;
+//! std::fs::copy(laptop.catalogue_path(), desktop.catalogue_path())?;
+//! assert_eq!(desktop.availability("manuals/guide.txt")?, Availability::CloudOnly);
+//! let opened = desktop.open("manuals/guide.txt")?;
+//! assert!(opened.downloaded);
+//! assert_eq!(std::fs::read(&opened.path)?, "how to play\n".repeat(100).into_bytes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod availability;
+mod catalogue;
+mod deletion;
+mod error;
+mod local;
+mod objects;
+mod parallel;
+mod transfer;
+mod upload;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use record_store::Store;
+
+use crate::device::Device;
+use crate::remote::Remote;
+
+pub use availability::{Availability, FileStatus, Usage};
+pub use catalogue::{FileEntry, TransferState, folder_of, validate_path};
+pub use deletion::DeletionReport;
+pub use error::FilesError;
+pub use local::LocalFact;
+pub use objects::{FileManifest, PartRef, UploadCounts};
+pub use transfer::{DownloadReport, EvictReport, Opened};
+pub use upload::{RegisterReport, UploadReport};
+
+/// The name of the device-local state directory under the content root.
+pub const STATE_DIR: &str = ".cloud-sync-files";
+/// Default part size of uploads.
+pub const DEFAULT_PART_SIZE: usize = 8 << 20;
+/// Default bound on parallel transfers.
+pub const DEFAULT_PARALLEL: usize = 4;
+
+/// Progress of a batch transfer, given to callbacks after every part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The file the last finished part belongs to.
+    pub path: String,
+    /// Uncompressed bytes transferred (or found already in place) so far in the batch.
+    pub bytes_done: u64,
+    /// Uncompressed bytes the batch covers.
+    pub bytes_total: u64,
+    /// Files finished so far.
+    pub files_done: usize,
+    /// Files in the batch.
+    pub files_total: usize,
+}
+
+/// Content files of one device: a root directory, its catalogue and a remote.
+#[derive(Debug)]
+pub struct ContentFiles {
+    root: PathBuf,
+    state_dir: PathBuf,
+    catalogue: Store,
+    cache: Store,
+    remote: Remote,
+    device: Device,
+    part_size: usize,
+    parallel: usize,
+}
+
+impl ContentFiles {
+    /// Opens the content root `root` (created if missing) with the catalogue at
+    /// `catalogue` (an SDN file; created on the first commit) and registers `device` on
+    /// the remote (deletions wait for every registered device).
+    pub fn new(
+        root: impl Into<PathBuf>,
+        catalogue: impl AsRef<Path>,
+        remote: Remote,
+        device: Device,
+    ) -> Result<ContentFiles, FilesError> {
+        let root = root.into();
+        let state_dir = root.join(STATE_DIR);
+        for dir in [state_dir.join("leases"), state_dir.join("downloads")] {
+            fs::create_dir_all(&dir).map_err(FilesError::local("creating", &dir))?;
+        }
+        let catalogue =
+            Store::open(catalogue.as_ref()).map_err(FilesError::catalogue(catalogue.as_ref()))?;
+        let cache_path = state_dir.join("local-hashes.sdn");
+        let cache = Store::open(&cache_path).map_err(FilesError::catalogue(&cache_path))?;
+        device.publish(&remote)?;
+        Ok(ContentFiles {
+            root,
+            state_dir,
+            catalogue,
+            cache,
+            remote,
+            device,
+            part_size: DEFAULT_PART_SIZE,
+            parallel: DEFAULT_PARALLEL,
+        })
+    }
+
+    /// Sets the upload part size (at least 1 byte). Files up to this size are one part.
+    pub fn with_part_size(mut self, part_size: usize) -> ContentFiles {
+        self.part_size = part_size.max(1);
+        self
+    }
+
+    /// Sets the bound on parallel transfers of [`ContentFiles::download_all`] and
+    /// [`ContentFiles::upload`] (at least 1).
+    pub fn with_parallel(mut self, parallel: usize) -> ContentFiles {
+        self.parallel = parallel.max(1);
+        self
+    }
+
+    /// The content root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The catalogue file.
+    pub fn catalogue_path(&self) -> &Path {
+        self.catalogue.path()
+    }
+
+    /// The remote.
+    pub fn remote(&self) -> &Remote {
+        &self.remote
+    }
+
+    /// This device.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The local path of a catalogue path.
+    pub fn local_path(&self, path: &str) -> PathBuf {
+        self.root.join(path)
+    }
+
+    /// The lock file (in the state directory) that serialises `what` for `path`.
+    fn lock_for(&self, what: &str, path: &str) -> file_lock::FileLock {
+        file_lock::FileLock::new(
+            self.state_dir
+                .join(what)
+                .join(crate::digest::sha256_hex(path.as_bytes())),
+        )
+    }
+
+    /// Commits `change` to the catalogue entry of `path` (if it still exists).
+    fn update_entry(
+        &self,
+        path: &str,
+        change: impl FnOnce(&mut FileEntry),
+    ) -> Result<(), FilesError> {
+        let catalogue = self.catalogue.path().to_path_buf();
+        let device = self.device.id.clone();
+        self.catalogue
+            .update(|tx| {
+                if let Some(entry) = tx.table::<FileEntry>()?.get_mut(&path.to_owned()) {
+                    change(entry);
+                    entry.device = device;
+                    entry.updated = chrono::Utc::now().to_rfc3339();
+                }
+                Ok::<_, record_store::Error>(())
+            })
+            .map_err(FilesError::catalogue(catalogue))
+    }
+}

@@ -1,0 +1,182 @@
+//! Download on demand, download all, and eviction.
+
+use std::fs;
+use std::path::PathBuf;
+
+use super::availability::Availability;
+use super::catalogue::FileEntry;
+use super::local::LocalFact;
+use super::objects::{download_file, read_manifest};
+use super::{ContentFiles, FilesError, Progress};
+use crate::snapshot::Limits;
+
+/// What [`ContentFiles::open`] returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    /// The local path, holding the file.
+    pub path: PathBuf,
+    /// Whether this call downloaded it (false: it was already there, or another process
+    /// downloaded it while this one waited).
+    pub downloaded: bool,
+}
+
+/// What [`ContentFiles::download_all`] did.
+#[derive(Debug, Default)]
+pub struct DownloadReport {
+    /// Files downloaded by this call.
+    pub downloaded: Vec<String>,
+    /// Files already present locally.
+    pub present: Vec<String>,
+    /// Files that could not be made local, with the error.
+    pub failed: Vec<(String, FilesError)>,
+}
+
+/// What [`ContentFiles::evict`] did.
+#[derive(Debug, Default)]
+pub struct EvictReport {
+    /// Files whose local copy was removed.
+    pub evicted: Vec<String>,
+    /// Bytes freed.
+    pub freed_bytes: u64,
+    /// Files kept because they are not safely in the cloud.
+    pub refused: Vec<(String, Availability)>,
+}
+
+impl ContentFiles {
+    /// The local path of `path`, downloaded and verified first when there is no local
+    /// copy. A local copy that differs from the catalogue (an edit) is returned as is,
+    /// never overwritten.
+    pub fn open(&self, path: &str) -> Result<Opened, FilesError> {
+        self.open_with(path, &mut |_| {})
+    }
+
+    fn open_with(&self, path: &str, on_part: &mut dyn FnMut(u64)) -> Result<Opened, FilesError> {
+        let entry = self.live_entry(path)?;
+        let local = self.local_path(path);
+        let present = |this: &ContentFiles| -> Result<bool, FilesError> {
+            Ok(this.local_fact(path)? != LocalFact::Missing)
+        };
+        if present(self)? {
+            return Ok(Opened {
+                path: local,
+                downloaded: false,
+            });
+        }
+        let lock = self.lock_for("downloads", path);
+        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
+            path: local.clone(),
+            source,
+        })?;
+        // Another process may have downloaded it while this one waited.
+        if present(self)? {
+            return Ok(Opened {
+                path: local,
+                downloaded: false,
+            });
+        }
+        let limits = Limits {
+            max_content: u64::MAX,
+            max_stored: u64::MAX,
+            ..Limits::default()
+        };
+        let manifest = read_manifest(&self.remote, &entry.sha256, &limits)?.ok_or_else(|| {
+            FilesError::NotAvailable {
+                path: path.to_owned(),
+            }
+        })?;
+        if manifest.size != entry.size {
+            return Err(FilesError::InvalidManifest {
+                key: path.to_owned(),
+                reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
+            });
+        }
+        let content = download_file(&self.remote, &manifest, path, on_part)?;
+        if let Some(parent) = local.parent() {
+            fs::create_dir_all(parent).map_err(FilesError::local("creating", parent))?;
+        }
+        atomic_io::write(&local, &content).map_err(|source| FilesError::AtomicWrite {
+            path: local.clone(),
+            source,
+        })?;
+        self.remember_written(path, &entry.sha256)?;
+        Ok(Opened {
+            path: local,
+            downloaded: true,
+        })
+    }
+
+    /// Makes every live catalogued file that `filter` selects local, with at most the
+    /// parallel bound of downloads at once; `progress` is called after every part.
+    pub fn download_all(
+        &self,
+        filter: &(dyn Fn(&FileEntry) -> bool + Sync),
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<DownloadReport, FilesError> {
+        let todo: Vec<FileEntry> = self
+            .entries()?
+            .into_iter()
+            .filter(|entry| filter(entry))
+            .collect();
+        let mut report = DownloadReport::default();
+        let outcomes = super::parallel::run(&todo, self.parallel, progress, |entry, on_part| {
+            self.open_with(&entry.path, on_part)
+        });
+        for (path, outcome) in outcomes {
+            match outcome {
+                Ok(opened) if opened.downloaded => report.downloaded.push(path),
+                Ok(_) => report.present.push(path),
+                Err(error) => report.failed.push((path, error)),
+            }
+        }
+        report.downloaded.sort();
+        report.present.sort();
+        Ok(report)
+    }
+
+    /// Removes the local copies of the files `filter` selects that are `Synchronized`
+    /// (checked against the local content and the cloud now); every other file is kept
+    /// and listed as refused.
+    pub fn evict(&self, filter: &dyn Fn(&FileEntry) -> bool) -> Result<EvictReport, FilesError> {
+        let mut report = EvictReport::default();
+        for entry in self.entries()?.into_iter().filter(|entry| filter(entry)) {
+            match self.evict_one(&entry.path) {
+                Ok(freed) => {
+                    report.evicted.push(entry.path);
+                    report.freed_bytes += freed;
+                }
+                Err(FilesError::NotSafeToEvict {
+                    availability: Availability::CloudOnly | Availability::NotAvailable,
+                    ..
+                }) => {}
+                Err(FilesError::NotSafeToEvict { path, availability }) => {
+                    report.refused.push((path, availability))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Removes the local copy of one `Synchronized` file; returns the bytes freed.
+    pub fn evict_one(&self, path: &str) -> Result<u64, FilesError> {
+        // Under the download lock, so an `open` in another process cannot race it.
+        let lock = self.lock_for("downloads", path);
+        let local = self.local_path(path);
+        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
+            path: local.clone(),
+            source,
+        })?;
+        let availability = self.availability(path)?;
+        if availability != Availability::Synchronized {
+            return Err(FilesError::NotSafeToEvict {
+                path: path.to_owned(),
+                availability,
+            });
+        }
+        let size = fs::metadata(&local)
+            .map_err(FilesError::local("reading the metadata of", &local))?
+            .len();
+        fs::remove_file(&local).map_err(FilesError::local("removing", &local))?;
+        Ok(size)
+    }
+}

@@ -1,0 +1,70 @@
+//! The content-files section of `docs/benchmarks.md`, from `files.json` (written by
+//! `crates/bench-suite/benches/files.rs`).
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// Appends the section (a note when the bench has not run yet).
+pub fn section(md: &mut String, results: Option<&Value>) {
+    let _ = writeln!(md, "## 7. Content files (bench `files`)\n");
+    let Some(results) = results else {
+        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench files`.\n");
+        return;
+    };
+    let number = |v: &Value, key: &str| v.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let _ = writeln!(
+        md,
+        "`cloud_sync::files` against {} ({} transfers at once), next to raw PUT / GET of \
+         the same bytes through the same client and parallelism, in one run. Uploads \
+         include hashing, zstd, the read-back verification of every part and the catalogue \
+         transactions; downloads include verification and the atomic write. rclone was not \
+         compared.\n",
+        results
+            .get("server")
+            .and_then(Value::as_str)
+            .unwrap_or("s3s-fs"),
+        number(results, "parallel"),
+    );
+    let _ = writeln!(
+        md,
+        "| case | bytes | upload | raw PUT | ratio | download | raw GET | ratio | compression |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    for (label, key) in [
+        ("1,000 files of 4 KiB", "small"),
+        ("one large file", "large"),
+    ] {
+        let Some(case) = results.get(key) else {
+            continue;
+        };
+        let (upload, put) = (number(case, "upload_s"), number(case, "raw_put_s"));
+        let (download, get) = (number(case, "download_s"), number(case, "raw_get_s"));
+        let _ = writeln!(
+            md,
+            "| {label} | {:.0} | {upload:.2} s | {put:.2} s | {:.2}x | {download:.2} s | {get:.2} s | {:.2}x | {:.2}x |",
+            number(case, "bytes"),
+            upload / put,
+            download / get,
+            number(case, "bytes") / number(case, "stored_bytes"),
+        );
+    }
+    let _ = writeln!(md);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_stored_figures() {
+        let results = serde_json::json!({"server": "s3s-fs on 127.0.0.1", "parallel": 4,
+            "small": {"bytes": 4096000, "stored_bytes": 2048000, "upload_s": 2.0, "raw_put_s": 1.0, "download_s": 1.5, "raw_get_s": 1.0}});
+        let mut md = String::new();
+        section(&mut md, Some(&results));
+        assert!(md.contains("| 1,000 files of 4 KiB | 4096000 | 2.00 s | 1.00 s | 2.00x | 1.50 s | 1.00 s | 1.50x | 2.00x |"), "{md}");
+        let mut empty = String::new();
+        section(&mut empty, None);
+        assert!(empty.contains("Not measured yet"));
+    }
+}
