@@ -581,31 +581,13 @@ pub fn observe_stamps(remote: &str, hlc: &crate::Hlc, options: &MergeOptions) ->
     let Some(root) = value.as_dict() else {
         return Ok(());
     };
-    for (name, entry) in root.iter() {
-        let Some(table) = entry.as_table() else {
-            continue;
-        };
-        let column = if name == CONFLICTS_TABLE {
-            "stamp".to_owned()
-        } else {
-            options.table(name).columns.last_modified
-        };
-        let Some(at) = table.column_index(&column) else {
-            continue;
-        };
-        let latest = table
-            .rows
-            .iter()
-            .filter_map(|row| row.get(at).and_then(Value::text))
-            .filter_map(|text| Stamp::parse(&text))
-            .max();
-        if let Some(stamp) = latest {
-            hlc.observe(&stamp).map_err(|skew| Error::ClockSkew {
-                path: std::path::PathBuf::from("<remote snapshot>"),
-                table: name.to_owned(),
-                skew,
-            })?;
-        }
+    let columns = |table: &str| options.table(table).columns.last_modified;
+    for (name, stamp) in crate::meta::latest_stamps(root, columns) {
+        hlc.observe(&stamp).map_err(|skew| Error::ClockSkew {
+            path: std::path::PathBuf::from("<remote snapshot>"),
+            table: name.to_owned(),
+            skew,
+        })?;
     }
     Ok(())
 }

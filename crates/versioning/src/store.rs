@@ -113,31 +113,13 @@ impl VersionedStore {
     /// The latest stamp in any table of the file.
     fn latest_stamp(&self) -> Result<Option<Stamp>> {
         let snapshot = self.store.read()?;
-        let mut latest: Option<Stamp> = None;
         let Some(root) = snapshot.document().as_dict() else {
             return Ok(None);
         };
-        for (name, value) in root.iter() {
-            let Some(table) = value.as_table() else {
-                continue;
-            };
-            let column = if name == crate::conflict::CONFLICTS_TABLE {
-                "stamp"
-            } else {
-                self.columns(name).last_modified.as_str()
-            };
-            let Some(at) = table.column_index(column) else {
-                continue;
-            };
-            let best = table
-                .rows
-                .iter()
-                .filter_map(|row| row.get(at).and_then(|cell| cell.text()))
-                .filter_map(|text| Stamp::parse(&text))
-                .max();
-            latest = latest.max(best);
-        }
-        Ok(latest)
+        let columns = |table: &str| self.columns(table).last_modified.as_str();
+        Ok(crate::meta::latest_stamps(root, columns)
+            .map(|(_, stamp)| stamp)
+            .max())
     }
 
     /// The record with `key` (`None` when absent or deleted). Takes no lock.
