@@ -35,7 +35,7 @@
 use std::ops::Range;
 
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, parse_with_comments};
+use crate::parse::{EntrySpan, ParseOptions, indent_width, parse_with_comments};
 use crate::value::{Map, Value, maps_identical};
 use crate::write::{
     Spelling, format_inline_spelled, format_key, format_row_spelled, format_table_header,
@@ -143,14 +143,6 @@ fn unwritable(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Unwritable, message)
 }
 
-/// Width of an indentation (tab = 4), as the parser counts it.
-fn width(indentation: &str) -> usize {
-    indentation
-        .bytes()
-        .map(|b| if b == b'\t' { 4 } else { 1 })
-        .sum()
-}
-
 struct Formatter<'a> {
     src: &'a str,
     /// (start, end) of each line, without its line end.
@@ -202,7 +194,7 @@ impl<'a> Formatter<'a> {
 
     fn source_indent(&self, line: usize) -> usize {
         let t = self.text(line);
-        width(&t[..t.len() - t.trim_start_matches([' ', '\t']).len()])
+        indent_width(&t[..t.len() - t.trim_start_matches([' ', '\t']).len()])
     }
 
     /// The comment on `line` (from `#`, trailing blanks dropped), when comments are kept.

@@ -270,11 +270,6 @@ pub(super) fn line_ending(text: &str) -> &'static str {
     }
 }
 
-/// Width in columns of an indentation string (a tab counts 4, like the parser).
-pub(super) fn indent_width(indent: &str) -> usize {
-    indent.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
-}
-
 /// Re-indents canonical text (4 spaces per level, `\n` line ends) for insertion at
 /// `base`, with `unit` per level and the given line end.
 pub(super) fn reindent(canonical: &str, base: &str, unit: &str, eol: &str) -> String {

@@ -107,13 +107,13 @@ use std::ops::Range;
 use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, parse_spanned};
+use crate::parse::{EntrySpan, ParseOptions, indent_width, parse_spanned};
 use crate::value::{Map, Table, Value};
 use crate::write::{format_inline, map_to_canonical_string};
 
 use expected::RootEdit;
 pub(crate) use layout::line_ranges;
-use layout::{EntryValue, Lines, Scanner, indent_width, line_ending, reindent};
+use layout::{EntryValue, Lines, Scanner, line_ending, reindent};
 pub use path::KeyPath;
 use path::display_path;
 pub use table::TableMut;

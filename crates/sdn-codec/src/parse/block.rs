@@ -348,10 +348,7 @@ impl Parser<'_> {
                         _ => Value::null(),
                     }
                 } else {
-                    let gap: usize = self.src[v.start + 1..rest]
-                        .bytes()
-                        .map(|b| if b == b'\t' { 4 } else { 1 })
-                        .sum();
+                    let gap = super::scan::indent_width(&self.src[v.start + 1..rest]);
                     let item_col = v.indent + 1 + gap;
                     let item_view = LineView {
                         line: v.line,

@@ -46,6 +46,12 @@ pub(crate) fn trim_blank_end(text: &str) -> &str {
     text.trim_end_matches([' ', '\t'])
 }
 
+/// The width of a run of blanks as the parser counts indentation: a tab is 4 columns,
+/// a space 1.
+pub(crate) fn indent_width(blanks: &str) -> usize {
+    blanks.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
+}
+
 /// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
 /// or a tab.
 pub(crate) fn before_comment(rest: &str) -> &str {
