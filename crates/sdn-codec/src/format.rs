@@ -35,7 +35,7 @@
 use std::ops::Range;
 
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, indent_width, parse_with_comments};
+use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_with_comments};
 use crate::value::{Map, Value, maps_identical};
 use crate::write::{
     Spelling, format_inline_spelled, format_key, format_row_spelled, format_table_header,
@@ -193,8 +193,7 @@ impl<'a> Formatter<'a> {
     }
 
     fn source_indent(&self, line: usize) -> usize {
-        let t = self.text(line);
-        indent_width(&t[..t.len() - t.trim_start_matches([' ', '\t']).len()])
+        indent_width(leading_blanks(self.text(line)))
     }
 
     /// The comment on `line` (from `#`, trailing blanks dropped), when comments are kept.

@@ -107,7 +107,7 @@ use std::ops::Range;
 use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, indent_width, parse_spanned};
+use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_spanned};
 use crate::value::{Map, Table, Value};
 use crate::write::{format_inline, map_to_canonical_string};
 
@@ -431,7 +431,7 @@ impl Document {
         let start = self.lines.start(line);
         let body = self.body();
         let rest = &body[start..self.lines.content_end(line)];
-        &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()]
+        leading_blanks(rest)
     }
 
     /// One level of indentation as this file writes it: the step from the first entry

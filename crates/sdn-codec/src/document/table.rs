@@ -7,7 +7,7 @@ use super::layout::Lines;
 use super::layout::Scanner;
 use super::{Document, Splice, not_found, parent_dict, root_value_mut, table_at};
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions};
+use crate::parse::{EntrySpan, ParseOptions, leading_blanks};
 use crate::value::{Column, ColumnType, Map, ScalarKind, Table, Value};
 use crate::write::{format_inline, format_key, format_row, quote_string};
 
@@ -498,7 +498,7 @@ impl Document {
             text: old_line,
             table,
         } = row;
-        if new_line.contains(['\n', '\r']) || indentation(new_line) != indentation(old_line) {
+        if new_line.contains(['\n', '\r']) || leading_blanks(new_line) != leading_blanks(old_line) {
             return false;
         }
         if let Some(max) = self.options.limits.max_size
@@ -732,9 +732,4 @@ fn rewrite_row_line(
         text.replace_range(splice.range.clone(), &splice.text);
     }
     Some(text)
-}
-
-/// The leading blanks of `line`.
-fn indentation(line: &str) -> &str {
-    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Limit};
 use crate::value::{Column, Map, ScalarKind, Value};
 
-pub(crate) use scan::{indent_width, trim_blank_end};
+pub(crate) use scan::{indent_width, leading_blanks, trim_blank_end};
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
 /// Bounds for untrusted input (SPEC §10). Exceeding one is an

@@ -46,6 +46,11 @@ pub(crate) fn trim_blank_end(text: &str) -> &str {
     text.trim_end_matches([' ', '\t'])
 }
 
+/// The spaces and tabs at the start of `line`: its indentation, as written.
+pub(crate) fn leading_blanks(line: &str) -> &str {
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
 /// The width of a run of blanks as the parser counts indentation: a tab is 4 columns,
 /// a space 1.
 pub(crate) fn indent_width(blanks: &str) -> usize {
