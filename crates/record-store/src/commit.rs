@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::path::PathBuf;
 
 use file_lock::LockGuard;
 use sdn_codec::{Document, TextUpdate, Value};
@@ -140,10 +139,9 @@ struct Replaced {
 fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
     match stores {
         [store] => Ok(vec![store.lock()?]),
-        _ => {
-            let paths: Vec<PathBuf> = stores.iter().map(|s| s.path().to_path_buf()).collect();
-            crate::set::lock_all(stores, || crate::locks::lock_sorted(&paths))
-        }
+        _ => crate::set::lock_all(stores, || {
+            crate::locks::lock_stores(stores, file_lock::Mode::Exclusive)
+        }),
     }
 }
 

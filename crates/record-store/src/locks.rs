@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use file_lock::{FileLock, LockGuard};
+use file_lock::{FileLock, LockGuard, Mode, Wait};
 
 use crate::error::{Error, Result};
+use crate::store::Store;
 
 /// Exclusive locks on `paths` (sorted and deduplicated here), taken in order; released
 /// when the returned guards drop.
@@ -19,6 +20,24 @@ pub(crate) fn lock_sorted(paths: &[PathBuf]) -> Result<Vec<LockGuard>> {
                 .exclusive()
                 .map_err(|source| Error::Lock {
                     path: path.clone(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// Locks of `mode` on every store of `stores` (sorted by path, without duplicates, as a
+/// [`StoreSet`](crate::StoreSet) keeps them), taken in that order through each store's
+/// own lock handle, which keeps its sidecar open between locks.
+pub(crate) fn lock_stores(stores: &[Store], mode: Mode) -> Result<Vec<LockGuard>> {
+    stores
+        .iter()
+        .map(|store| {
+            store
+                .file_lock()
+                .lock(mode, Wait::Forever)
+                .map_err(|source| Error::Lock {
+                    path: store.path().to_path_buf(),
                     source,
                 })
         })

@@ -418,6 +418,11 @@ impl Store {
         self.inner.settle
     }
 
+    /// The handle of this file's lock; it keeps the sidecar open between locks.
+    pub(crate) fn file_lock(&self) -> &FileLock {
+        &self.inner.lock
+    }
+
     /// Takes the writer lock, first finishing any interrupted multi-file commit.
     pub(crate) fn lock(&self) -> Result<LockGuard> {
         let inner = &*self.inner;
