@@ -25,8 +25,7 @@ use crate::cache::Ticket;
 use crate::changes::ChangeSet;
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
-use crate::file_read::{CacheKey, FileRead, read_settled};
-use crate::identity::FileIdentity;
+use crate::file_read::{CacheKey, FileRead, current_identity, read_settled};
 use crate::journal;
 use crate::position::text_of;
 use crate::snapshot::{Parts, Snapshot};
@@ -198,14 +197,13 @@ fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced 
     let cache = store.cache();
     let stale = cache.take();
     let ticket = cache.ticket();
-    let Ok(metadata) = std::fs::metadata(store.path()) else {
+    let Ok(Some(identity)) = current_identity(store.path()) else {
         return Replaced {
             _stale: stale,
             _retired: None,
             _unseeded: Some(tx),
         };
     };
-    let identity = FileIdentity::of(&metadata);
     store.note_seen();
     let key = CacheKey {
         identity: Some(identity),
