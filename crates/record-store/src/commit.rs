@@ -285,16 +285,21 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
         identity,
         ..
     } = read;
-    let text = text_of(path, bytes)?;
     let parts = match owned {
         Some(Parts {
             mut document,
             mut typed,
             ..
         }) => {
-            let update = document
-                .update_text(&text)
-                .map_err(|err| Error::malformed(path, err))?;
+            // The common case, the file as this process left it, needs neither the UTF-8
+            // check nor the document's own comparison: equal bytes are the document's
+            // text, which is valid UTF-8.
+            let update = match bytes == document.as_str().as_bytes() {
+                true => TextUpdate::Unchanged,
+                false => document
+                    .update_text(&text_of(path, bytes)?)
+                    .map_err(|err| Error::malformed(path, err))?,
+            };
             match update {
                 TextUpdate::Unchanged => {}
                 TextUpdate::Row { table, row } => {
@@ -312,7 +317,8 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
             }
         }
         None => Parts {
-            document: Document::parse(&text).map_err(|err| Error::malformed(path, err))?,
+            document: Document::parse(&text_of(path, bytes)?)
+                .map_err(|err| Error::malformed(path, err))?,
             source: Some(identity),
             typed: HashMap::new(),
         },
