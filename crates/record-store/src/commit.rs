@@ -178,7 +178,7 @@ fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
         _ => journal::commit(
             &changed
                 .iter()
-                .map(|(store, doc)| (store.path().to_path_buf(), doc.as_str().as_bytes().to_vec()))
+                .map(|(store, doc)| (store.path(), doc.as_str().as_bytes()))
                 .collect::<Vec<_>>(),
         ),
     }
