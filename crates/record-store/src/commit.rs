@@ -138,7 +138,7 @@ struct Replaced {
 fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
     match stores {
         [store] => Ok(vec![store.lock()?]),
-        _ => crate::set::lock_all(stores, || {
+        _ => crate::locks::lock_all(stores, || {
             crate::locks::lock_stores(stores, file_lock::Mode::Exclusive)
         }),
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use file_lock::{FileLock, LockGuard, Mode, Wait};
 
 use crate::error::{Error, Result};
+use crate::journal;
 use crate::store::Store;
 
 /// Exclusive locks on `paths` (sorted and deduplicated here), taken in order; released
@@ -42,4 +43,21 @@ pub(crate) fn lock_stores(stores: &[Store], mode: Mode) -> Result<Vec<LockGuard>
                 })
         })
         .collect()
+}
+
+/// Takes the locks of `stores` with `take` so that no interrupted multi-file commit is
+/// pending on any of them: when one is, the locks are released, the commit is finished
+/// (recovery takes the locks itself) and they are taken again.
+pub(crate) fn lock_all<G>(stores: &[Store], take: impl Fn() -> Result<G>) -> Result<G> {
+    loop {
+        let guards = take()?;
+        if stores
+            .iter()
+            .all(|store| !journal::has_pending(store.path()))
+        {
+            return Ok(guards);
+        }
+        drop(guards);
+        crate::set::recover_pending(stores)?;
+    }
 }

@@ -2,14 +2,14 @@
 
 use std::path::Path;
 
-use file_lock::{LockGuard, Mode};
+use file_lock::Mode;
 
 use crate::changes::ChangeSet;
 use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
 use crate::file_read::current_identity;
 use crate::journal;
-use crate::locks::lock_stores;
+use crate::locks::{lock_all, lock_stores};
 use crate::paths::resolve;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
@@ -201,25 +201,8 @@ impl StoreSet {
     }
 }
 
-/// Takes a lock on every store of `stores` in path order with `take`, after finishing
-/// any interrupted multi-file commit; retries if a crash left a new one meanwhile.
-pub(crate) fn lock_all(
-    stores: &[Store],
-    take: impl Fn() -> Result<Vec<LockGuard>>,
-) -> Result<Vec<LockGuard>> {
-    loop {
-        recover_pending(stores)?;
-        let guards = take()?;
-        if stores
-            .iter()
-            .all(|store| !journal::has_pending(store.path()))
-        {
-            return Ok(guards);
-        }
-    }
-}
-
-fn recover_pending(stores: &[Store]) -> Result<()> {
+/// Finishes every interrupted multi-file commit that touches a store of `stores`.
+pub(crate) fn recover_pending(stores: &[Store]) -> Result<()> {
     for store in stores {
         if journal::has_pending(store.path()) {
             journal::recover(store.path())?;
