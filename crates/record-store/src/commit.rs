@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::path::PathBuf;
 
 use file_lock::LockGuard;
 use sdn_codec::{Document, TextUpdate, Value};
@@ -26,8 +25,7 @@ use crate::cache::Ticket;
 use crate::changes::ChangeSet;
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
-use crate::file_read::{CacheKey, FileRead, read_settled};
-use crate::identity::FileIdentity;
+use crate::file_read::{CacheKey, FileRead, current_identity, read_settled};
 use crate::journal;
 use crate::position::text_of;
 use crate::snapshot::{Parts, Snapshot};
@@ -140,10 +138,9 @@ struct Replaced {
 fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
     match stores {
         [store] => Ok(vec![store.lock()?]),
-        _ => {
-            let paths: Vec<PathBuf> = stores.iter().map(|s| s.path().to_path_buf()).collect();
-            crate::set::lock_all(stores, || crate::locks::lock_sorted(&paths))
-        }
+        _ => crate::locks::lock_all(stores, || {
+            crate::locks::lock_stores(stores, file_lock::Mode::Exclusive)
+        }),
     }
 }
 
@@ -181,7 +178,7 @@ fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
         _ => journal::commit(
             &changed
                 .iter()
-                .map(|(store, doc)| (store.path().to_path_buf(), doc.as_str().as_bytes().to_vec()))
+                .map(|(store, doc)| (store.path(), doc.as_str().as_bytes()))
                 .collect::<Vec<_>>(),
         ),
     }
@@ -200,14 +197,13 @@ fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced 
     let cache = store.cache();
     let stale = cache.take();
     let ticket = cache.ticket();
-    let Ok(metadata) = std::fs::metadata(store.path()) else {
+    let Ok(Some(identity)) = current_identity(store.path()) else {
         return Replaced {
             _stale: stale,
             _retired: None,
             _unseeded: Some(tx),
         };
     };
-    let identity = FileIdentity::of(&metadata);
     store.note_seen();
     let key = CacheKey {
         identity: Some(identity),
@@ -289,16 +285,21 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
         identity,
         ..
     } = read;
-    let text = text_of(path, bytes)?;
     let parts = match owned {
         Some(Parts {
             mut document,
             mut typed,
             ..
         }) => {
-            let update = document
-                .update_text(&text)
-                .map_err(|err| Error::malformed(path, err))?;
+            // The common case, the file as this process left it, needs neither the UTF-8
+            // check nor the document's own comparison: equal bytes are the document's
+            // text, which is valid UTF-8.
+            let update = match bytes == document.as_str().as_bytes() {
+                true => TextUpdate::Unchanged,
+                false => document
+                    .update_text(&text_of(path, bytes)?)
+                    .map_err(|err| Error::malformed(path, err))?,
+            };
             match update {
                 TextUpdate::Unchanged => {}
                 TextUpdate::Row { table, row } => {
@@ -316,7 +317,8 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
             }
         }
         None => Parts {
-            document: Document::parse(&text).map_err(|err| Error::malformed(path, err))?,
+            document: Document::parse(&text_of(path, bytes)?)
+                .map_err(|err| Error::malformed(path, err))?,
             source: Some(identity),
             typed: HashMap::new(),
         },

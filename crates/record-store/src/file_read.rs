@@ -63,21 +63,13 @@ impl FileRead {
 
 /// The file's current bytes and identity; `None` when it does not exist.
 pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
-    let mut file = match File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(Error::io("open", path, err)),
+    let Some((mut file, identity)) = pinned_identity(path)? else {
+        return Ok(None);
     };
-    let stat = |file: &File| {
-        file.metadata()
-            .map(|meta| FileIdentity::of(&meta))
-            .map_err(|err| Error::io("stat", path, err))
-    };
-    let identity = stat(&file)?;
     let mut bytes = Vec::with_capacity(identity.len() as usize);
     file.read_to_end(&mut bytes)
         .map_err(|err| Error::io("read", path, err))?;
-    let changing = stat(&file)? != identity;
+    let changing = identity_of(&file, path)? != identity;
     Ok(Some(FileRead {
         bytes,
         file,
@@ -135,10 +127,15 @@ pub(crate) fn pinned_identity(path: &Path) -> Result<Option<(File, FileIdentity)
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(Error::io("open", path, err)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|err| Error::io("stat", path, err))?;
-    Ok(Some((file, FileIdentity::of(&meta))))
+    let identity = identity_of(&file, path)?;
+    Ok(Some((file, identity)))
+}
+
+/// The identity of the open `file`, found at `path`.
+fn identity_of(file: &File, path: &Path) -> Result<FileIdentity> {
+    file.metadata()
+        .map(|meta| FileIdentity::of(&meta))
+        .map_err(|err| Error::io("stat", path, err))
 }
 
 /// Parses `bytes` as SDN, naming `path` in errors.

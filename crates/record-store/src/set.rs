@@ -1,14 +1,15 @@
 //! [`StoreSet`]: transactions over several files that commit all together or not at all.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use file_lock::{FileLock, LockGuard};
+use file_lock::Mode;
 
 use crate::changes::ChangeSet;
 use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
 use crate::file_read::current_identity;
 use crate::journal;
+use crate::locks::{lock_all, lock_stores};
 use crate::paths::resolve;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
@@ -103,13 +104,6 @@ impl StoreSet {
         self.stores.iter().find(|store| store.path() == wanted)
     }
 
-    fn paths(&self) -> Vec<PathBuf> {
-        self.stores
-            .iter()
-            .map(|store| store.path().to_path_buf())
-            .collect()
-    }
-
     /// One snapshot per member (in path order), consistent **across** the files: never
     /// a state where a multi-file commit is applied to some members and not others.
     ///
@@ -166,18 +160,7 @@ impl StoreSet {
 
     /// [`read`](StoreSet::read) under shared locks on every member.
     fn read_locked(&self) -> Result<Vec<Snapshot>> {
-        let paths = self.paths();
-        let _guards = lock_all(&self.stores, || {
-            paths
-                .iter()
-                .map(|path| {
-                    FileLock::new(path).shared().map_err(|source| Error::Lock {
-                        path: path.clone(),
-                        source,
-                    })
-                })
-                .collect()
-        })?;
+        let _guards = lock_all(&self.stores, || lock_stores(&self.stores, Mode::Shared))?;
         self.stores.iter().map(Store::read).collect()
     }
 
@@ -218,25 +201,8 @@ impl StoreSet {
     }
 }
 
-/// Takes a lock on every store of `stores` in path order with `take`, after finishing
-/// any interrupted multi-file commit; retries if a crash left a new one meanwhile.
-pub(crate) fn lock_all(
-    stores: &[Store],
-    take: impl Fn() -> Result<Vec<LockGuard>>,
-) -> Result<Vec<LockGuard>> {
-    loop {
-        recover_pending(stores)?;
-        let guards = take()?;
-        if stores
-            .iter()
-            .all(|store| !journal::has_pending(store.path()))
-        {
-            return Ok(guards);
-        }
-    }
-}
-
-fn recover_pending(stores: &[Store]) -> Result<()> {
+/// Finishes every interrupted multi-file commit that touches a store of `stores`.
+pub(crate) fn recover_pending(stores: &[Store]) -> Result<()> {
     for store in stores {
         if journal::has_pending(store.path()) {
             journal::recover(store.path())?;

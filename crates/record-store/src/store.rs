@@ -418,28 +418,27 @@ impl Store {
         self.inner.settle
     }
 
+    /// The handle of this file's lock; it keeps the sidecar open between locks.
+    pub(crate) fn file_lock(&self) -> &FileLock {
+        &self.inner.lock
+    }
+
     /// Takes the writer lock, first finishing any interrupted multi-file commit.
     pub(crate) fn lock(&self) -> Result<LockGuard> {
         let inner = &*self.inner;
-        let deadline = inner.lock_timeout.map(|timeout| Instant::now() + timeout);
-        loop {
-            let wait = match deadline {
-                Some(deadline) => Wait::Until(deadline),
-                None => Wait::Forever,
-            };
-            let guard = inner
+        let wait = match inner.lock_timeout {
+            Some(timeout) => Wait::Until(Instant::now() + timeout),
+            None => Wait::Forever,
+        };
+        crate::locks::lock_all(std::slice::from_ref(self), || {
+            inner
                 .lock
                 .lock(Mode::Exclusive, wait)
                 .map_err(|source| Error::Lock {
                     path: inner.path.clone(),
                     source,
-                })?;
-            if !journal::has_pending(&inner.path) {
-                return Ok(guard);
-            }
-            drop(guard);
-            journal::recover(&inner.path)?;
-        }
+                })
+        })
     }
 }
 

@@ -10,7 +10,7 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -31,17 +31,6 @@ fn worker_command(kind: &str) -> std::io::Result<Command> {
         .env_remove("RECORD_STORE_CRASH_AT")
         .stdout(Stdio::null());
     Ok(command)
-}
-
-fn env_path(name: &str) -> PathBuf {
-    PathBuf::from(std::env::var_os(name).unwrap_or_else(|| panic!("worker needs {name}")))
-}
-
-fn env_usize(name: &str) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
 }
 
 /// Adds 1 to counter 0 and to the meta total of both files, in one set transaction.
@@ -90,7 +79,7 @@ fn run_worker(kind: &str) -> Result<(), String> {
         // ITERS increments of counter 0 of STORE_PATH.
         "counter" => {
             let store = Store::open(env_path("STORE_PATH")).map_err(text)?;
-            for _ in 0..env_usize("ITERS") {
+            for _ in 0..env_usize("ITERS", 1) {
                 increment(&store).map_err(text)?;
             }
             Ok(())
@@ -136,35 +125,9 @@ fn disk_worker() {
     serve_worker("RECORD_STORE_DISK_WORKER", run_worker);
 }
 
-fn aborted(status: ExitStatus) -> bool {
-    use std::os::unix::process::ExitStatusExt;
-    status.signal().is_some()
-}
-
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-const SIDE_SUFFIXES: [&str; 3] = [".rs-intent", ".rs-staged", ".rs-journal"];
-
-fn commit_side_files(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if SIDE_SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
-            found.push(name);
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// The meta totals of both files, read raw.
-fn totals(a: &Path, b: &Path) -> Result<(u64, u64), Box<dyn std::error::Error>> {
-    let ta = check_invariants(&sdn_codec::parse(&fs::read_to_string(a)?)?)?.0;
-    let tb = check_invariants(&sdn_codec::parse(&fs::read_to_string(b)?)?)?.0;
-    Ok((ta, tb))
-}
 
 /// A directory `x` (inside a fresh temp dir) holding `a.sdn` and `b.sdn` after one set
 /// transaction, and a second one that a worker crashed at `step`.
@@ -183,7 +146,7 @@ fn crashed_set(step: &str) -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::
         .stderr(Stdio::null())
         .status()?;
     assert!(
-        aborted(status),
+        killed(status),
         "step {step}: the worker did not crash ({status})"
     );
     assert!(
@@ -230,7 +193,7 @@ fn p3_store_set_crash_then_directory_moved_recovers_as_one_unit() -> TestResult 
         Store::open(&a)?;
         let expected = if committed { (2, 2) } else { (1, 1) };
         assert_eq!(
-            totals(&a, &b)?,
+            meta_totals(&a, &b)?,
             expected,
             "step {step}: not all-or-nothing after mv"
         );
@@ -242,7 +205,7 @@ fn p3_store_set_crash_then_directory_moved_recovers_as_one_unit() -> TestResult 
         fs::rename(&y, &x)?;
         StoreSet::open([x.join("a.sdn"), x.join("b.sdn")])?;
         assert_eq!(
-            totals(&x.join("a.sdn"), &x.join("b.sdn"))?,
+            meta_totals(&x.join("a.sdn"), &x.join("b.sdn"))?,
             expected,
             "step {step}"
         );
@@ -267,7 +230,11 @@ fn p3_store_set_crash_then_directory_copied_recovers_each_copy_alone() -> TestRe
         })?;
         opened?;
         Store::open(&ya)?;
-        assert_eq!(totals(&ya, &y.join("b.sdn"))?, (2, 2), "step {step}: copy");
+        assert_eq!(
+            meta_totals(&ya, &y.join("b.sdn"))?,
+            (2, 2),
+            "step {step}: copy"
+        );
         assert!(
             commit_side_files(&y)?.is_empty(),
             "step {step}: copy keeps side files"
@@ -279,7 +246,7 @@ fn p3_store_set_crash_then_directory_copied_recovers_each_copy_alone() -> TestRe
         );
         StoreSet::open([x.join("a.sdn"), x.join("b.sdn")])?;
         assert_eq!(
-            totals(&x.join("a.sdn"), &x.join("b.sdn"))?,
+            meta_totals(&x.join("a.sdn"), &x.join("b.sdn"))?,
             (2, 2),
             "step {step}"
         );
@@ -455,7 +422,7 @@ fn p3_side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult 
         .env("RECORD_STORE_CRASH_AT", "journal-written")
         .stderr(Stdio::null())
         .status()?;
-    assert!(aborted(status));
+    assert!(killed(status));
     let side = commit_side_files(&x)?;
     assert_eq!(side.len(), 5, "{side:?}");
     for name in &side {
@@ -474,7 +441,7 @@ fn p3_side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult 
         "the owner could not recover and commit: {status}"
     );
     // a: 1 (set) + 1 (alone) + 1 (crashed, committed) + 1 (the owner); b: one less.
-    assert_eq!(totals(&a, &b)?, (4, 3));
+    assert_eq!(meta_totals(&a, &b)?, (4, 3));
     assert!(commit_side_files(&x)?.is_empty());
     let mut counter = worker_command("counter")?;
     counter.env("STORE_PATH", &a);

@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -18,13 +18,6 @@ use serde::{Deserialize, Serialize};
 use support::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 // ---------------------------------------------------------------------------------------
 // Worker processes: the test binary itself, started with RECORD_STORE_TEST_WORKER set.
@@ -50,10 +43,6 @@ fn wait_ok(mut child: Child, what: &str) -> Result<(), String> {
     } else {
         Err(format!("{what} failed: {status}"))
     }
-}
-
-fn env_path(name: &str) -> PathBuf {
-    PathBuf::from(std::env::var_os(name).unwrap_or_else(|| panic!("worker needs {name}")))
 }
 
 /// What one stress transaction does, decided before it runs so the worker only records
@@ -824,27 +813,6 @@ fn p3_readers_see_only_committed_states_while_writers_commit() -> TestResult {
 // Crashes
 // ---------------------------------------------------------------------------------------
 
-fn killed(status: ExitStatus) -> bool {
-    use std::os::unix::process::ExitStatusExt;
-    status.signal().is_some()
-}
-
-fn side_files(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let name = entry?.file_name();
-        let text = name.to_string_lossy().into_owned();
-        if text.ends_with(".rs-intent")
-            || text.ends_with(".rs-staged")
-            || text.ends_with(".rs-journal")
-            || atomic_io::is_temp_name(&name)
-        {
-            found.push(text);
-        }
-    }
-    Ok(found)
-}
-
 fn assert_lock_free(path: &Path) -> TestResult {
     let guard = file_lock_free(path)?;
     drop(guard);
@@ -930,12 +898,6 @@ fn p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
     Ok(())
 }
 
-fn set_totals(a: &Path, b: &Path) -> Result<(u64, u64), Box<dyn std::error::Error>> {
-    let ta = check_invariants(&sdn_codec::parse(&fs::read_to_string(a)?)?)?.0;
-    let tb = check_invariants(&sdn_codec::parse(&fs::read_to_string(b)?)?)?.0;
-    Ok((ta, tb))
-}
-
 #[test]
 fn p3_sigkill_of_store_set_writers_never_half_applies() -> TestResult {
     let kills = env_usize("RECORD_STORE_CRASH_KILLS", 50).max(1);
@@ -955,7 +917,7 @@ fn p3_sigkill_of_store_set_writers_never_half_applies() -> TestResult {
     })?;
     assert!(killed > 0);
     let set = StoreSet::open([&a, &b])?;
-    let (ta, tb) = set_totals(&a, &b)?;
+    let (ta, tb) = meta_totals(&a, &b)?;
     assert_eq!(ta, tb, "a multi-file transaction was half applied");
     assert!(
         side_files(dir.path())?.is_empty(),
@@ -965,7 +927,7 @@ fn p3_sigkill_of_store_set_writers_never_half_applies() -> TestResult {
     assert_lock_free(&a)?;
     assert_lock_free(&b)?;
     set_transaction(&set, &a, &b, 0)?;
-    assert_eq!(set_totals(&a, &b)?, (ta + 1, tb + 1));
+    assert_eq!(meta_totals(&a, &b)?, (ta + 1, tb + 1));
     eprintln!("set sigkill: {killed} writers killed, {ta} transactions committed in both files");
     Ok(())
 }
@@ -1050,7 +1012,7 @@ fn p3_store_set_crash_at_every_commit_step_is_all_or_nothing() -> TestResult {
         let first = if index % 2 == 0 { &a } else { &b };
         Store::open(first)?;
         StoreSet::open([&a, &b])?;
-        let totals = set_totals(&a, &b)?;
+        let totals = meta_totals(&a, &b)?;
         // The journal is the commit point: from its step on, the commit must survive.
         let commit_point = record_store::fault::STEPS
             .iter()

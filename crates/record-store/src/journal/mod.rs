@@ -55,7 +55,7 @@ mod format;
 
 use std::fs::{self, File};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -122,7 +122,7 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
 
 /// Commits `changes` (absolute target paths, sorted, distinct, at least one) together.
 /// The caller holds the exclusive locks of every target.
-pub(crate) fn commit(changes: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub(crate) fn commit(changes: &[(&Path, &[u8])]) -> Result<()> {
     let Some((first, _)) = changes.first() else {
         return Ok(());
     };
@@ -133,7 +133,7 @@ pub(crate) fn commit(changes: &[(PathBuf, Vec<u8>)]) -> Result<()> {
         members: changes
             .iter()
             .map(|(target, bytes)| Member {
-                target: target.clone(),
+                target: target.to_path_buf(),
                 len: bytes.len() as u64,
                 checksum: checksum(bytes),
             })
@@ -154,7 +154,7 @@ pub(crate) fn commit(changes: &[(PathBuf, Vec<u8>)]) -> Result<()> {
             // The staged file replaces the target: it carries the target's owner and mode.
             write_side_file(&side_path(target, STAGED_SUFFIX), bytes, target)?;
         }
-        sync_dirs(changes.iter().map(|(target, _)| target.as_path()))?;
+        sync_dirs(changes.iter().map(|(target, _)| *target))?;
         crash_point("staged");
         // Written in place: a torn journal fails its own checksum, so it is complete
         // once its flush returns, and the directory flush makes its name durable.

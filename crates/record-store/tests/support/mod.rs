@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
 
 use record_store::Record;
 use serde::{Deserialize, Serialize};
@@ -150,4 +151,63 @@ pub fn serve_worker(var: &str, run: impl FnOnce(&str) -> Result<(), String>) {
         std::process::exit(1);
     }
     std::process::exit(0);
+}
+
+/// The number in environment variable `name`, or `default` when it is unset or not a
+/// number.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The path in environment variable `name`, which a worker process must be given.
+pub fn env_path(name: &str) -> PathBuf {
+    PathBuf::from(std::env::var_os(name).unwrap_or_else(|| panic!("worker needs {name}")))
+}
+
+/// Whether a worker process was killed by a signal (a crash or a SIGKILL).
+pub fn killed(status: ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal().is_some()
+}
+
+/// The file-name suffixes of a multi-file commit's side files.
+pub const COMMIT_SIDE_SUFFIXES: [&str; 3] = [".rs-intent", ".rs-staged", ".rs-journal"];
+
+/// The names of the multi-file commit side files in `dir`, sorted.
+pub fn commit_side_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    files_left_in(dir, false)
+}
+
+/// The names of every file a writer may leave behind in `dir` (commit side files and
+/// atomic-io temporary files), sorted.
+pub fn side_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    files_left_in(dir, true)
+}
+
+fn files_left_in(dir: &Path, with_temps: bool) -> std::io::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let text = name.to_string_lossy().into_owned();
+        if COMMIT_SIDE_SUFFIXES
+            .iter()
+            .any(|suffix| text.ends_with(suffix))
+            || (with_temps && atomic_io::is_temp_name(&name))
+        {
+            found.push(text);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The meta totals of the two stress files `a` and `b`, read raw and checked against
+/// the stress invariants.
+pub fn meta_totals(a: &Path, b: &Path) -> Result<(u64, u64), Box<dyn std::error::Error>> {
+    let ta = check_invariants(&sdn_codec::parse(&std::fs::read_to_string(a)?)?)?.0;
+    let tb = check_invariants(&sdn_codec::parse(&std::fs::read_to_string(b)?)?)?.0;
+    Ok((ta, tb))
 }
