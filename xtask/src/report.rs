@@ -99,6 +99,22 @@ pub fn duration(ns: f64) -> String {
     }
 }
 
+/// How a section that has no figures yet begins its one line.
+const NOT_MEASURED: &str = "Not measured yet: run `";
+
+/// Writes the line a section shows instead of figures that have not been measured,
+/// naming the `command` that measures them.
+pub fn not_measured(md: &mut String, command: &str) {
+    let _ = writeln!(md, "{NOT_MEASURED}{command}`.\n");
+}
+
+/// The number at `path` (object keys, outermost first) in figures a bench stored as JSON.
+pub fn number_at(value: &serde_json::Value, path: &[&str]) -> Option<f64> {
+    path.iter()
+        .try_fold(value, |value, key| value.get(key))
+        .and_then(serde_json::Value::as_f64)
+}
+
 fn goal(met: bool) -> &'static str {
     if met { "**met**" } else { "**not met**" }
 }
@@ -261,7 +277,7 @@ fn io_section(md: &mut String, criterion: &[CriterionResult], interleaved: &[Rep
         .iter()
         .any(|(_, g)| criterion.iter().any(|r| r.group == *g))
     {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench io`.\n");
+        not_measured(md, "cargo xtask bench io");
         return;
     }
     let _ = writeln!(
@@ -367,12 +383,12 @@ fn lock_section(md: &mut String, criterion: &[CriterionResult], handoff: &[Hando
             );
         }
     } else {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench lock`.\n");
+        not_measured(md, "cargo xtask bench lock");
     }
 
     let _ = writeln!(md, "### Cross-process hand-off latency\n");
     if handoff.is_empty() {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench lock`.\n");
+        not_measured(md, "cargo xtask bench lock");
         return;
     }
     let _ = writeln!(
@@ -419,10 +435,7 @@ fn contention_section(md: &mut String, rows: &[ContentionRow]) {
         "## 3. Read-modify-durable-write under contention (bench `contention`)\n"
     );
     if rows.is_empty() {
-        let _ = writeln!(
-            md,
-            "Not measured yet: run `cargo xtask bench contention`.\n"
-        );
+        not_measured(md, "cargo xtask bench contention");
         return;
     }
     let _ = writeln!(
@@ -601,7 +614,7 @@ fn sdn_section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
         .filter(|r| r.group.starts_with("sdn_vs_json/"))
         .collect();
     if results.is_empty() {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench sdn`.\n");
+        not_measured(md, "cargo xtask bench sdn");
         return;
     }
     match sdn {
@@ -905,7 +918,7 @@ fn store_section(md: &mut String, criterion: &[CriterionResult], store: &StoreRe
         .filter(|r| r.group.starts_with("store_"))
         .collect();
     if results.is_empty() && store.contention.is_none() {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench store`.\n");
+        not_measured(md, "cargo xtask bench store");
         return;
     }
     let has_rustbreak = results.iter().any(|r| r.function.starts_with("rustbreak"));
@@ -1390,7 +1403,7 @@ fn other_section(md: &mut String, criterion: &[CriterionResult]) {
 
 fn group_table(md: &mut String, results: &[&CriterionResult], command: &str) {
     if results.is_empty() {
-        let _ = writeln!(md, "Not measured yet: run `{command}`.\n");
+        not_measured(md, command);
         return;
     }
     let mut groups: BTreeMap<&str, Vec<&CriterionResult>> = BTreeMap::new();
