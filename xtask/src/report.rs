@@ -99,6 +99,22 @@ pub fn duration(ns: f64) -> String {
     }
 }
 
+/// How a section that has no figures yet begins its one line.
+const NOT_MEASURED: &str = "Not measured yet: run `";
+
+/// Writes the line a section shows instead of figures that have not been measured,
+/// naming the `command` that measures them.
+pub fn not_measured(md: &mut String, command: &str) {
+    let _ = writeln!(md, "{NOT_MEASURED}{command}`.\n");
+}
+
+/// The number at `path` (object keys, outermost first) in figures a bench stored as JSON.
+pub fn number_at(value: &serde_json::Value, path: &[&str]) -> Option<f64> {
+    path.iter()
+        .try_fold(value, |value, key| value.get(key))
+        .and_then(serde_json::Value::as_f64)
+}
+
 fn goal(met: bool) -> &'static str {
     if met { "**met**" } else { "**not met**" }
 }
@@ -148,7 +164,58 @@ pub fn write(
         let svg = store_contention_chart(contention);
         write_file(&docs.join("benchmarks-store-contention.svg"), &svg)?;
     }
-    write_file(&docs.join("benchmarks.md"), &md)
+    let path = docs.join("benchmarks.md");
+    let previous = fs::read_to_string(&path).unwrap_or_default();
+    let (md, kept) = keep_measured_sections(&md, &previous);
+    for heading in kept {
+        println!(
+            "bench: kept the previous text of `{heading}` (its figures are not in this \
+             checkout's target/)"
+        );
+    }
+    write_file(&path, &md)
+}
+
+/// Splits a report at its `## ` headings; the text before the first heading is a part too.
+fn sections(md: &str) -> Vec<&str> {
+    let mut starts: Vec<usize> = md.match_indices("\n## ").map(|(at, _)| at + 1).collect();
+    starts.insert(0, 0);
+    starts.push(md.len());
+    starts
+        .windows(2)
+        .map(|bounds| &md[bounds[0]..bounds[1]])
+        .filter(|section| !section.is_empty())
+        .collect()
+}
+
+/// A report rewritten after a partial run (`bench io`, or another checkout whose target/
+/// lacks some figures) keeps each section of `previous` that had more of its figures than
+/// the fresh text: a fresh section showing a "not measured" line is replaced by the
+/// previous one of the same heading unless that one shows as many. Returns the merged
+/// text and the headings of the sections kept.
+fn keep_measured_sections<'a>(fresh: &str, previous: &'a str) -> (String, Vec<&'a str>) {
+    let heading = |section: &'a str| section.lines().next().unwrap_or_default();
+    let missing = |section: &str| section.matches(NOT_MEASURED).count();
+    let previous = sections(previous);
+    let mut merged = String::with_capacity(fresh.len());
+    let mut kept = Vec::new();
+    for section in sections(fresh) {
+        let older = previous
+            .iter()
+            .find(|old| heading(old) == section.lines().next().unwrap_or_default())
+            .filter(|old| missing(old) < missing(section));
+        match older {
+            Some(old) => {
+                merged.push_str(old);
+                if !old.ends_with("\n\n") {
+                    merged.push_str(if old.ends_with('\n') { "\n" } else { "\n\n" });
+                }
+                kept.push(heading(old));
+            }
+            None => merged.push_str(section),
+        }
+    }
+    (merged, kept)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
@@ -261,7 +328,7 @@ fn io_section(md: &mut String, criterion: &[CriterionResult], interleaved: &[Rep
         .iter()
         .any(|(_, g)| criterion.iter().any(|r| r.group == *g))
     {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench io`.\n");
+        not_measured(md, "cargo xtask bench io");
         return;
     }
     let _ = writeln!(
@@ -367,12 +434,12 @@ fn lock_section(md: &mut String, criterion: &[CriterionResult], handoff: &[Hando
             );
         }
     } else {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench lock`.\n");
+        not_measured(md, "cargo xtask bench lock");
     }
 
     let _ = writeln!(md, "### Cross-process hand-off latency\n");
     if handoff.is_empty() {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench lock`.\n");
+        not_measured(md, "cargo xtask bench lock");
         return;
     }
     let _ = writeln!(
@@ -419,10 +486,7 @@ fn contention_section(md: &mut String, rows: &[ContentionRow]) {
         "## 3. Read-modify-durable-write under contention (bench `contention`)\n"
     );
     if rows.is_empty() {
-        let _ = writeln!(
-            md,
-            "Not measured yet: run `cargo xtask bench contention`.\n"
-        );
+        not_measured(md, "cargo xtask bench contention");
         return;
     }
     let _ = writeln!(
@@ -601,7 +665,7 @@ fn sdn_section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
         .filter(|r| r.group.starts_with("sdn_vs_json/"))
         .collect();
     if results.is_empty() {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench sdn`.\n");
+        not_measured(md, "cargo xtask bench sdn");
         return;
     }
     match sdn {
@@ -905,7 +969,7 @@ fn store_section(md: &mut String, criterion: &[CriterionResult], store: &StoreRe
         .filter(|r| r.group.starts_with("store_"))
         .collect();
     if results.is_empty() && store.contention.is_none() {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench store`.\n");
+        not_measured(md, "cargo xtask bench store");
         return;
     }
     let has_rustbreak = results.iter().any(|r| r.function.starts_with("rustbreak"));
@@ -1390,7 +1454,7 @@ fn other_section(md: &mut String, criterion: &[CriterionResult]) {
 
 fn group_table(md: &mut String, results: &[&CriterionResult], command: &str) {
     if results.is_empty() {
-        let _ = writeln!(md, "Not measured yet: run `{command}`.\n");
+        not_measured(md, command);
         return;
     }
     let mut groups: BTreeMap<&str, Vec<&CriterionResult>> = BTreeMap::new();
@@ -1418,6 +1482,65 @@ fn group_table(md: &mut String, results: &[&CriterionResult], command: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_run_keeps_the_sections_it_did_not_measure() {
+        let mut previous = String::from("# Benchmarks\n\nold intro\n\n## 1. Io\n\n");
+        previous.push_str("| io | 5 ms |\n\n## 2. Locks\n\n### Uncontended\n\n");
+        previous.push_str("| lock | 1 µs |\n\n### Hand-off\n\n");
+        not_measured(&mut previous, "cargo xtask bench lock");
+        previous.push_str("## 3. Sdn\n\n| sdn | 2 ms |\n");
+        let mut fresh = String::from("# Benchmarks\n\nnew intro\n\n## 1. Io\n\n");
+        fresh.push_str("| io | 4 ms |\n\n## 2. Locks\n\n### Uncontended\n\n");
+        not_measured(&mut fresh, "cargo xtask bench lock");
+        fresh.push_str("### Hand-off\n\n");
+        not_measured(&mut fresh, "cargo xtask bench lock");
+        fresh.push_str("## 3. Sdn\n\n");
+        not_measured(&mut fresh, "cargo xtask bench sdn");
+        fresh.push_str("## 4. New\n\n");
+        not_measured(&mut fresh, "cargo xtask bench new");
+
+        let (merged, kept) = keep_measured_sections(&fresh, &previous);
+
+        let expected = "# Benchmarks\n\nnew intro\n\n## 1. Io\n\n| io | 4 ms |\n\n\
+            ## 2. Locks\n\n### Uncontended\n\n| lock | 1 µs |\n\n### Hand-off\n\n\
+            Not measured yet: run `cargo xtask bench lock`.\n\n\
+            ## 3. Sdn\n\n| sdn | 2 ms |\n\n\
+            ## 4. New\n\nNot measured yet: run `cargo xtask bench new`.\n\n";
+        assert_eq!(merged, expected);
+        assert_eq!(kept, ["## 2. Locks", "## 3. Sdn"]);
+        let (unchanged, kept) = keep_measured_sections(&fresh, "");
+        assert_eq!((unchanged.as_str(), kept.len()), (fresh.as_str(), 0));
+    }
+
+    #[test]
+    fn rewriting_the_report_keeps_figures_absent_from_target() {
+        let docs = tempfile::tempdir().unwrap();
+        let criterion = [criterion_row("durable_replace_4KiB", "atomic_io", 1_000.0)];
+        let files = BenchFiles {
+            versioning: Some(serde_json::json!({})),
+            ..BenchFiles::default()
+        };
+        write(docs.path(), &criterion, &Stored::default(), &files).unwrap();
+        let measured = fs::read_to_string(docs.path().join("benchmarks.md")).unwrap();
+        let section = |md: &str, heading: &str| {
+            sections(md)
+                .into_iter()
+                .find(|s| s.starts_with(heading))
+                .map(str::to_owned)
+                .unwrap()
+        };
+        for heading in ["## 1.", "## 6."] {
+            assert!(!section(&measured, heading).contains(NOT_MEASURED));
+        }
+
+        write(docs.path(), &[], &Stored::default(), &BenchFiles::default()).unwrap();
+        let rewritten = fs::read_to_string(docs.path().join("benchmarks.md")).unwrap();
+        for heading in ["## 1.", "## 6."] {
+            assert_eq!(section(&rewritten, heading), section(&measured, heading));
+        }
+        assert!(section(&rewritten, "## 7.").contains(NOT_MEASURED));
+    }
 
     #[test]
     fn durations_pick_a_readable_unit() {

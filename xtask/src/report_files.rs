@@ -5,14 +5,16 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::report::number_at;
+
 /// Appends the section (a note when the bench has not run yet).
 pub fn section(md: &mut String, results: Option<&Value>) {
     let _ = writeln!(md, "## 7. Content files (bench `files`)\n");
     let Some(results) = results else {
-        let _ = writeln!(md, "Not measured yet: run `cargo xtask bench files`.\n");
+        crate::report::not_measured(md, "cargo xtask bench files");
         return;
     };
-    let number = |v: &Value, key: &str| v.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let number = |v: &Value, key: &str| number_at(v, &[key]).unwrap_or(f64::NAN);
     let _ = writeln!(
         md,
         "`cloud_sync::files` against {} ({} transfers at once), next to raw PUT / GET of \

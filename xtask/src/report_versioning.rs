@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::report::duration;
+use crate::report::{duration, number_at};
 
 fn mib(bytes: Option<f64>) -> String {
     bytes.map_or_else(
@@ -22,30 +22,22 @@ fn kib(bytes: Option<f64>) -> String {
 pub fn section(md: &mut String, results: Option<&Value>) {
     let _ = writeln!(md, "## 6. Versioning (bench `versioning`)\n");
     let Some(results) = results else {
-        let _ = writeln!(
-            md,
-            "Not measured yet: run `cargo xtask bench versioning`.\n"
-        );
+        crate::report::not_measured(md, "cargo xtask bench versioning");
         return;
     };
-    let number = |v: &Value, path: &[&str]| {
-        path.iter()
-            .try_fold(v, |v, key| v.get(key))
-            .and_then(Value::as_f64)
-    };
     if let Some(update) = results.get("update") {
-        let plain = number(update, &["plain_median_ns"]);
-        let versioned = number(update, &["versioned_median_ns"]);
-        let ratio = number(update, &["ratio"]);
+        let plain = number_at(update, &["plain_median_ns"]);
+        let versioned = number_at(update, &["versioned_median_ns"]);
+        let ratio = number_at(update, &["ratio"]);
         let _ = writeln!(
             md,
             "A durable one-record update of a {}-record todo store ({} bytes), {} rounds \
              interleaved in one run: record-store's `Store::update` against versioning's \
              lock-free read plus `commit_if` (version check under the lock, new stamp, \
              version and stamp cells rewritten on the same line). Medians.\n",
-            number(update, &["records"]).unwrap_or(0.0),
-            number(update, &["file_bytes"]).unwrap_or(0.0),
-            number(update, &["rounds"]).unwrap_or(0.0),
+            number_at(update, &["records"]).unwrap_or(0.0),
+            number_at(update, &["file_bytes"]).unwrap_or(0.0),
+            number_at(update, &["rounds"]).unwrap_or(0.0),
         );
         let _ = writeln!(
             md,
@@ -71,10 +63,10 @@ pub fn section(md: &mut String, results: Option<&Value>) {
              runs; peak memory is the growth of the resident set's high-water mark during \
              the merge; bytes on disk are the merged SDN file and Automerge's saved \
              document.\n",
-            number(merge, &["records"]).unwrap_or(0.0),
-            number(merge, &["changed_each"]).unwrap_or(0.0),
-            number(merge, &["overlapping"]).unwrap_or(0.0),
-            number(merge, &["runs"]).unwrap_or(0.0),
+            number_at(merge, &["records"]).unwrap_or(0.0),
+            number_at(merge, &["changed_each"]).unwrap_or(0.0),
+            number_at(merge, &["overlapping"]).unwrap_or(0.0),
+            number_at(merge, &["runs"]).unwrap_or(0.0),
         );
         let _ = writeln!(
             md,
@@ -88,9 +80,9 @@ pub fn section(md: &mut String, results: Option<&Value>) {
             let _ = writeln!(
                 md,
                 "| {label} | {} | {} | {} |",
-                number(merge, &[key, "median_ns"]).map_or("–".into(), duration),
-                mib(number(merge, &[key, "peak_growth_bytes"])),
-                kib(number(merge, &[key, "bytes_on_disk"])),
+                number_at(merge, &[key, "median_ns"]).map_or("–".into(), duration),
+                mib(number_at(merge, &[key, "peak_growth_bytes"])),
+                kib(number_at(merge, &[key, "bytes_on_disk"])),
             );
         }
         let _ = writeln!(
@@ -101,7 +93,7 @@ pub fn section(md: &mut String, results: Option<&Value>) {
              ours, theirs) and matching every row by key, while Automerge merges two documents \
              already loaded in memory by applying the other side's change log; Automerge \
              saves a compressed binary columnar format, the SDN file is plain text.\n",
-            number(merge, &["versioning", "conflict_candidates"]).unwrap_or(0.0)
+            number_at(merge, &["versioning", "conflict_candidates"]).unwrap_or(0.0)
         );
     }
 }

@@ -12,55 +12,61 @@ const STRESS_ITERS: u64 = 100;
 const STRESS_TORN_ITERS: u64 = 2_000;
 const CRASH_KILLS: u64 = 200;
 
+/// The test targets behind a feature (the `sdn` and `cloud-sync` binaries' tests), which
+/// the workspace-wide run skips: one `cargo test` per package, with the features they
+/// require.
+fn feature_gated_runs() -> Vec<Vec<String>> {
+    let mut runs: Vec<(&str, Vec<String>, Vec<String>)> = Vec::new();
+    for test in util::feature_gated_tests() {
+        let at = match runs
+            .iter()
+            .position(|(package, ..)| *package == test.package)
+        {
+            Some(at) => at,
+            None => {
+                runs.push((&test.package, Vec::new(), Vec::new()));
+                runs.len() - 1
+            }
+        };
+        let (_, targets, features) = &mut runs[at];
+        targets.extend(["--test".to_owned(), test.target.clone()]);
+        features.extend(test.features.iter().cloned());
+    }
+    runs.into_iter()
+        .map(|(package, targets, mut features)| {
+            features.sort_unstable();
+            features.dedup();
+            let mut args = vec!["test".to_owned(), "-p".to_owned(), package.to_owned()];
+            args.extend(["--features".to_owned(), features.join(",")]);
+            args.extend(targets);
+            args
+        })
+        .collect()
+}
+
 /// Runs everything; returns the tally (the caller prints it and sets the exit code).
 pub fn run() -> Tally {
     let mut tally = Tally::default();
 
-    for (name, args) in [
-        (
-            "cargo test --workspace --all-targets",
-            &["test", "--workspace", "--all-targets"][..],
-        ),
-        (
-            "cargo test --workspace --doc",
-            &["test", "--workspace", "--doc"][..],
-        ),
-        // The `sdn` and `cloud-sync` binaries are behind a feature that a workspace-wide
-        // run does not enable.
-        (
-            "cargo test -p recfiles-sdn-codec --features cli --test cli",
-            &[
-                "test",
-                "-p",
-                "recfiles-sdn-codec",
-                "--features",
-                "cli",
-                "--test",
-                "cli",
-            ][..],
-        ),
-        (
-            "cargo test -p recfiles-cloud-sync --features cli --test cli",
-            &[
-                "test",
-                "-p",
-                "recfiles-cloud-sync",
-                "--features",
-                "cli",
-                "--test",
-                "cli",
-            ][..],
-        ),
-    ] {
+    let workspace = [
+        vec!["test", "--workspace", "--all-targets"],
+        vec!["test", "--workspace", "--doc"],
+    ];
+    let gated = feature_gated_runs();
+    let gated = gated
+        .iter()
+        .map(|args| args.iter().map(String::as_str).collect());
+    for args in workspace.into_iter().chain(gated) {
+        let name = format!("cargo {}", args.join(" "));
         println!("\n==== {name}");
-        match util::run_streaming(util::cargo(args), false) {
+        match util::run_streaming(util::cargo(&args), false) {
             Ok(output) => {
                 let (passed, failed) = util::sum_results(&output.stdout);
-                tally.add_counts(name, output.success, passed, failed);
+                tally.add_counts(&name, output.success, passed, failed);
             }
             Err(err) => {
                 println!("{err}");
-                tally.record(name, false);
+                tally.record(&name, false);
             }
         }
     }
@@ -147,4 +153,28 @@ pub fn loom() -> Result<bool, String> {
     let (passed, failed) = util::sum_results(&output.stdout);
     // A loom build that ran no model would be a silent pass: insist on at least one.
     Ok(output.success && failed == 0 && passed > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_feature_gated_target_runs_with_its_features() {
+        let runs: Vec<String> = feature_gated_runs()
+            .iter()
+            .map(|args| args.join(" "))
+            .collect();
+        assert!(
+            runs.contains(&"test -p recfiles-sdn-codec --features cli --test cli".to_owned()),
+            "{runs:?}"
+        );
+        assert!(
+            runs.contains(
+                &"test -p recfiles-cloud-sync --features cli --test cli --test cli_files"
+                    .to_owned()
+            ),
+            "{runs:?}"
+        );
+    }
 }

@@ -59,24 +59,83 @@ pub fn package_name(crate_dir: &str) -> String {
 }
 
 /// `cargo test -p <package> --test <target> -- <test_args>`: one integration test target
-/// of the crate in `crates/<crate_dir>`.
+/// of the crate in `crates/<crate_dir>`, with the features its manifest requires.
 pub fn cargo_test(crate_dir: &str, target: &str, test_args: &[&str]) -> Command {
     let package = package_name(crate_dir);
     let mut command = cargo(["test", "-p", &package, "--test", target]);
-    if let Some(features) = required_features(crate_dir, target) {
-        command.args(["--features", features]);
+    if let Some(gated) = feature_gated_tests()
+        .iter()
+        .find(|test| test.package == package && test.target == target)
+    {
+        command.args(["--features", &gated.features.join(",")]);
     }
     command.arg("--");
     command.args(test_args);
     command
 }
 
-/// The features a test target needs (binaries behind a feature are tested through it).
-fn required_features(crate_dir: &str, target: &str) -> Option<&'static str> {
-    match (crate_dir, target) {
-        ("sdn-codec" | "cloud-sync", "cli") => Some("cli"),
-        _ => None,
-    }
+/// An integration test target that cargo skips unless features are turned on: its
+/// manifest's `required-features`, which a workspace-wide `cargo test` does not enable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureGatedTest {
+    /// The cargo package name.
+    pub package: String,
+    /// The test target's name.
+    pub target: String,
+    /// The features it requires.
+    pub features: Vec<String>,
+}
+
+/// Every feature-gated test target of the workspace, from `cargo metadata` (read once);
+/// empty if cargo cannot say, and then the gated targets are skipped as cargo would.
+pub fn feature_gated_tests() -> &'static [FeatureGatedTest] {
+    static GATED: std::sync::OnceLock<Vec<FeatureGatedTest>> = std::sync::OnceLock::new();
+    GATED.get_or_init(|| {
+        let output = cargo(["metadata", "--no-deps", "--format-version", "1"])
+            .stderr(Stdio::inherit())
+            .output();
+        match output {
+            Ok(output) if output.status.success() => serde_json::from_slice(&output.stdout)
+                .map(|metadata| gated_tests_in(&metadata))
+                .unwrap_or_default(),
+            _ => {
+                println!("xtask: cargo metadata failed; feature-gated tests are not run");
+                Vec::new()
+            }
+        }
+    })
+}
+
+fn gated_tests_in(metadata: &serde_json::Value) -> Vec<FeatureGatedTest> {
+    let strings = |value: &serde_json::Value| -> Vec<String> {
+        value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let packages = metadata["packages"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    packages
+        .iter()
+        .flat_map(|package| {
+            let targets = package["targets"].as_array().map_or(&[][..], Vec::as_slice);
+            targets.iter().filter_map(move |target| {
+                let features = strings(&target["required-features"]);
+                let is_test = strings(&target["kind"]).iter().any(|kind| kind == "test");
+                (is_test && !features.is_empty()).then(|| FeatureGatedTest {
+                    package: package["name"].as_str().unwrap_or_default().to_owned(),
+                    target: target["name"].as_str().unwrap_or_default().to_owned(),
+                    features,
+                })
+            })
+        })
+        .collect()
 }
 
 /// The workspace-relative file of integration test `target` of `package`: the
@@ -294,6 +353,37 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feature_gated_tests_come_from_the_manifests() {
+        let gated = feature_gated_tests();
+        let features = |package: &str, target: &str| {
+            gated
+                .iter()
+                .find(|test| test.package == package && test.target == target)
+                .map(|test| test.features.clone())
+        };
+        let cli = Some(vec!["cli".to_owned()]);
+        assert_eq!(features("recfiles-sdn-codec", "cli"), cli);
+        assert_eq!(features("recfiles-cloud-sync", "cli"), cli);
+        assert_eq!(features("recfiles-cloud-sync", "cli_files"), cli);
+        assert_eq!(features("recfiles-atomic-io", "phase1"), None);
+        let args = |command: Command| {
+            command
+                .get_args()
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            args(cargo_test("cloud-sync", "cli_files", &["x"])),
+            "test -p recfiles-cloud-sync --test cli_files --features cli -- x"
+        );
+        assert_eq!(
+            args(cargo_test("atomic-io", "phase1", &[])),
+            "test -p recfiles-atomic-io --test phase1 --"
+        );
+    }
 
     const SAMPLE: &str = "\
 running 3 tests

@@ -24,6 +24,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bench_suite::memory::{reset_peak, status_kib};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use serde::{Deserialize, Serialize};
 
@@ -279,18 +280,11 @@ fn interleaved(db: &TodoDb, sdn: &str, json: &str) -> serde_json::Value {
 // ---------------------------------------------------------------------------------------
 // Peak memory (child process)
 
-fn status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// In the child: read the file, reset the peak RSS, parse, report the peak's growth.
 fn peak_child(kind: &str, path: &str) {
     let text = std::fs::read_to_string(path).expect("read input");
-    let before = status_kib("VmRSS:").unwrap_or(0);
-    // "5" resets VmHWM to the current RSS (Linux ≥ 4.0).
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = status_kib("VmRSS").unwrap_or(0);
+    let reset = reset_peak();
     let size = match kind {
         "sdn-value" => {
             let v = sdn_codec::parse(&text).expect("parse");
@@ -309,7 +303,7 @@ fn peak_child(kind: &str, path: &str) {
         }
         _ => 0,
     };
-    let peak = status_kib("VmHWM:").unwrap_or(0);
+    let peak = status_kib("VmHWM").unwrap_or(0);
     println!("{} {} {} {}", before, peak, u8::from(reset), size);
 }
 

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
+use bench_suite::memory;
 use record_store::{Record, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -183,20 +184,12 @@ fn sdn_replica(changes: &[(usize, &'static str, String)], writer: &str) -> Strin
 
 /// Resets the peak resident set (Linux) so the next reading is this step's peak.
 fn reset_peak() -> Option<u64> {
-    std::fs::write("/proc/self/clear_refs", "5").ok()?;
-    status_kb("VmRSS:")
-}
-
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches(" kB").trim().parse().ok())
+    memory::reset_peak().then_some(())?;
+    memory::status_kib("VmRSS")
 }
 
 fn peak_growth(before: Option<u64>) -> Option<u64> {
-    Some(status_kb("VmHWM:")?.saturating_sub(before?) * 1024)
+    Some(memory::status_kib("VmHWM")?.saturating_sub(before?) * 1024)
 }
 
 fn automerge_base() -> Vec<u8> {

@@ -4,7 +4,7 @@
 //! Not published. The criterion benches live in `benches/`; this library holds what the
 //! multi-process measurements share: a self-checking counter record ([`counter`]), worker
 //! processes ([`workers`], started through the `bench-worker` binary or `xtask worker`),
-//! their coordinators ([`coord`]), a cross-process clock ([`clock`]), percentiles ([`stats`]), an
+//! their coordinators ([`coord`]), a cross-process clock ([`clock`]), percentiles ([`stats`]), peak memory ([`memory`]), an
 //! interleaved durable-replace measurement ([`replace`]) and where the benches leave their
 //! figures ([`results`]).
 //!
@@ -17,6 +17,7 @@
 pub mod clock;
 pub mod coord;
 pub mod counter;
+pub mod memory;
 pub mod replace;
 pub mod results;
 pub mod stats;

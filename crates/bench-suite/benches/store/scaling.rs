@@ -21,6 +21,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use bench_suite::memory;
 use record_store::{Record, Store};
 
 use super::{Todo, Tracked, env_number, percentile_ms, store_update, write_sdn};
@@ -33,15 +34,7 @@ const SIZES: &[usize] = &[150, 1_500, 15_000, 150_000];
 
 /// A field of `/proc/self/status` in KiB (`VmHWM`, `VmRSS`); 0 where there is none.
 fn status_kib(field: &str) -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status.lines().find_map(|line| {
-                let rest = line.strip_prefix(field)?.strip_prefix(':')?;
-                rest.trim().trim_end_matches("kB").trim().parse().ok()
-            })
-        })
-        .unwrap_or(0)
+    memory::status_kib(field).unwrap_or(0)
 }
 
 /// Rounds of the warm interleaved update for a database of `records` records: fewer for
