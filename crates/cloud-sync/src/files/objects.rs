@@ -84,6 +84,15 @@ pub(crate) fn files_in_cloud(remote: &Remote) -> Result<BTreeSet<String>, Error>
         .collect())
 }
 
+/// Limits for content files, which may be of any size: only the manifest stays bounded.
+pub(crate) fn any_size() -> Limits {
+    Limits {
+        max_content: u64::MAX,
+        max_stored: u64::MAX,
+        ..Limits::default()
+    }
+}
+
 pub(crate) fn read_manifest(
     remote: &Remote,
     sha256: &str,
@@ -145,22 +154,10 @@ pub(crate) fn upload_file(
 ) -> Result<(FileManifest, UploadCounts), FilesError> {
     let manifest_key = manifest_key(sha256)?;
     let mut counts = UploadCounts::default();
-    if remote.head(&manifest_key)?.is_some() {
+    // One GET answers both "is it there?" and "what does it hold?"; a HEAD first would
+    // cost a second request per file already in the cloud.
+    if let Some(manifest) = read_manifest(remote, sha256, &any_size())? {
         counts.already_in_cloud = true;
-        let manifest = read_manifest(
-            remote,
-            sha256,
-            &Limits {
-                max_content: u64::MAX,
-                max_stored: u64::MAX,
-                ..Limits::default()
-            },
-        )?
-        .ok_or_else(|| {
-            FilesError::from(Error::NotFound {
-                key: remote.full_key(&manifest_key),
-            })
-        })?;
         return Ok((manifest, counts));
     }
     let mut file = File::open(local).map_err(FilesError::local("opening", local))?;

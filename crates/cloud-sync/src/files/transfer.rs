@@ -8,7 +8,6 @@ use super::catalogue::FileEntry;
 use super::local::LocalFact;
 use super::objects::{download_file, read_manifest};
 use super::{ContentFiles, FilesError, Progress};
-use crate::snapshot::Limits;
 
 /// What [`ContentFiles::open`] returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,11 +73,7 @@ impl ContentFiles {
                 downloaded: false,
             });
         }
-        let limits = Limits {
-            max_content: u64::MAX,
-            max_stored: u64::MAX,
-            ..Limits::default()
-        };
+        let limits = super::objects::any_size();
         let manifest = read_manifest(&self.remote, &entry.sha256, &limits)?.ok_or_else(|| {
             FilesError::NotAvailable {
                 path: path.to_owned(),
