@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use cloud_sync::files::{Availability, ContentFiles, FileEntry, FilesError, TransferState};
-use cloud_sync::{Device, Key, Remote};
+use cloud_sync::{Key, Remote};
 use support::{Backend, backends};
 
 struct Fixture {
@@ -26,17 +26,7 @@ impl Fixture {
     }
 
     fn device_on(&self, remote: Remote, name: &str) -> ContentFiles {
-        let home = self.dir.path().join(name);
-        std::fs::create_dir_all(&home).unwrap();
-        let device = Device::load_or_create(home.join("device.json"), name).unwrap();
-        ContentFiles::new(
-            home.join("content"),
-            home.join("catalogue.sdn"),
-            remote,
-            device,
-        )
-        .unwrap()
-        .with_part_size(1024)
+        support::content_files(&self.dir.path().join(name), remote, name, 1024)
     }
 }
 
