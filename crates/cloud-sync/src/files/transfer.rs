@@ -61,11 +61,7 @@ impl ContentFiles {
                 downloaded: false,
             });
         }
-        let lock = self.lock_for("downloads", path);
-        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
-            path: local.clone(),
-            source,
-        })?;
+        let _guard = self.download_lock(path)?;
         // Another process may have downloaded it while this one waited.
         if present(self)? {
             return Ok(Opened {
@@ -155,12 +151,8 @@ impl ContentFiles {
     /// Removes the local copy of one `Synchronized` file; returns the bytes freed.
     pub fn evict_one(&self, path: &str) -> Result<u64, FilesError> {
         // Under the download lock, so an `open` in another process cannot race it.
-        let lock = self.lock_for("downloads", path);
         let local = self.local_path(path);
-        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
-            path: local.clone(),
-            source,
-        })?;
+        let _guard = self.download_lock(path)?;
         let availability = self.availability(path)?;
         if availability != Availability::Synchronized {
             return Err(FilesError::NotSafeToEvict {
