@@ -19,7 +19,7 @@ use crate::manifest::{self, Manifest, RemoteHead};
 use crate::remote::Remote;
 use crate::retry::{RetryPolicy, retry_lost_races};
 use crate::snapshot;
-use crate::state::SyncState;
+use crate::state::{self, LoadedState, SyncState};
 
 /// Which side a pull keeps when local and remote both changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -183,7 +183,7 @@ impl RecordSync {
                 self.files
                     .adopt(base.as_ref(), &remote, &sha256_hex(&local))?;
                 let mut done = report(status, head, PullOutcome::Unchanged);
-                self.cache_base(&local, &remote, &mut done.warnings);
+                self.cache_base(&local, &remote.manifest.snapshot.sha256, &mut done.warnings);
                 Ok(done)
             }
             (SyncStatus::Diverged, Some(local)) => match prefer {
@@ -273,7 +273,11 @@ impl RecordSync {
             Some(remote.manifest.head.clone()),
             PullOutcome::FastForward,
         );
-        self.cache_base(&downloaded, remote, &mut done.warnings);
+        self.cache_base(
+            &downloaded,
+            &remote.manifest.snapshot.sha256,
+            &mut done.warnings,
+        );
         let local_after = self.files.apply(&downloaded)?;
         self.files.save_state(&remote.manifest, &local_after)?;
         done.warnings.extend(self.files.bookkeeping(
@@ -334,7 +338,7 @@ impl RecordSync {
         })?;
         // Base first: a crash after it leaves the old state, whose hash no longer matches
         // the cached base, so the right base is fetched again.
-        self.cache_base(&theirs, remote, &mut warnings);
+        self.cache_base(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
         local_fs::replace(self.path(), merged.text.as_bytes())?;
         let merged_sha256 = sha256_hex(merged.text.as_bytes());
         self.record_base_with_local_changes(&remote.manifest)?;
@@ -407,9 +411,9 @@ impl RecordSync {
         Ok(content)
     }
 
-    /// Caches `content` as the base when it is the head's content.
-    fn cache_base(&self, content: &[u8], remote: &RemoteHead, warnings: &mut Vec<String>) {
-        if sha256_hex(content) != remote.manifest.snapshot.sha256 {
+    /// Caches `content` as the base when it is the head's content (`head_sha256`).
+    fn cache_base(&self, content: &[u8], head_sha256: &str, warnings: &mut Vec<String>) {
+        if sha256_hex(content) != head_sha256 {
             return;
         }
         if let Err(e) = local_fs::replace(&self.base_path, content) {
@@ -418,15 +422,17 @@ impl RecordSync {
     }
 
     /// After a push, local content is the new base if no local writer changed it since.
+    /// The sync state the push just saved names the pushed head and its content hash, so
+    /// no second read of the remote manifest is needed to know what the base is.
     fn cache_pushed_base(&self, push: &PushReport, warnings: &mut Vec<String>) {
         let Ok(Some(content)) = self.files.local_content() else {
             return;
         };
-        let Ok(Some(remote)) = manifest::read(self.files.remote(), self.files.limits()) else {
+        let Ok(LoadedState::Present(state)) = state::load(self.files.state_path()) else {
             return;
         };
-        if remote.manifest.head == push.head {
-            self.cache_base(&content, &remote, warnings);
+        if state.head == push.head {
+            self.cache_base(&content, &state.remote_sha256, warnings);
         }
     }
 }

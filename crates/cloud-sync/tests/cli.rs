@@ -1,8 +1,10 @@
 //! The real `cloud-sync` binary, spawned as a user would run it: two devices syncing one
 //! store through a local-directory remote.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -18,40 +20,16 @@ impl DeviceDir {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cloud-sync"))
-            .args(args)
-            .current_dir(&self.dir)
-            .env_remove("CLOUD_SYNC_CONFIG")
-            .output()
-            .expect("spawn cloud-sync")
+        cli_support::run(&self.dir, args)
     }
 
     /// Runs with `--json`, asserts success, returns the document.
     fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let output = self.run(&all);
-        assert!(
-            output.status.success(),
-            "cloud-sync {args:?} failed: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("one JSON document on stdout")
+        cli_support::run_json(&self.dir, args)
     }
 
     fn init(&self, name: &str) {
-        self.json(&[
-            "init",
-            "--store",
-            "todo.sdn",
-            "--dir",
-            "../remote",
-            "--prefix",
-            "todo",
-            "--device",
-            name,
-        ]);
+        cli_support::init(&self.dir, "todo.sdn", "todo", name);
     }
 
     fn write(&self, text: &str) {

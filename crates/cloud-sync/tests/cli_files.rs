@@ -1,45 +1,20 @@
 //! `cloud-sync files ...` through the real binary: the catalogue travels with the store
 //! (`push` / `pull`), the content on demand.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 fn run(dir: &Path, args: &[&str]) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_cloud-sync"))
-        .args(args)
-        .arg("--json")
-        .current_dir(dir)
-        .env_remove("CLOUD_SYNC_CONFIG")
-        .output()
-        .expect("spawn cloud-sync");
-    assert!(
-        output.status.success(),
-        "cloud-sync {args:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("one JSON document on stdout")
+    cli_support::run_json(dir, args)
 }
 
 fn device(root: &Path, name: &str) -> PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    run(
-        &dir,
-        &[
-            "init",
-            "--store",
-            "library.sdn",
-            "--dir",
-            "../remote",
-            "--prefix",
-            "lib",
-            "--device",
-            name,
-        ],
-    );
+    cli_support::init(&dir, "library.sdn", "lib", name);
     dir
 }
 

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use cloud_sync::files::{Availability, ContentFiles, FileEntry, FilesError, TransferState};
-use cloud_sync::{Device, Key, Remote};
+use cloud_sync::{Key, Remote};
 use support::{Backend, backends};
 
 struct Fixture {
@@ -26,17 +26,7 @@ impl Fixture {
     }
 
     fn device_on(&self, remote: Remote, name: &str) -> ContentFiles {
-        let home = self.dir.path().join(name);
-        std::fs::create_dir_all(&home).unwrap();
-        let device = Device::load_or_create(home.join("device.json"), name).unwrap();
-        ContentFiles::new(
-            home.join("content"),
-            home.join("catalogue.sdn"),
-            remote,
-            device,
-        )
-        .unwrap()
-        .with_part_size(1024)
+        support::content_files(&self.dir.path().join(name), remote, name, 1024)
     }
 }
 
@@ -522,5 +512,30 @@ fn an_existing_catalogue_keeps_its_sha1_and_unknown_columns() {
     assert!(
         text.contains("UploadCompleted"),
         "human-readable state: {text}"
+    );
+}
+
+#[test]
+fn uploading_content_already_in_the_cloud_costs_one_request() {
+    let fixture = Fixture::new();
+    let remote = Remote::in_memory(cloud_sync::Prefix::new("library").unwrap()).unwrap();
+    let laptop = fixture.device_on(remote.clone(), "laptop");
+    let desktop = fixture.device_on(remote.clone(), "desktop");
+    let content = vec![7u8; 5000];
+    write(&laptop, "docs/same.bin", &content);
+    laptop.upload(&|_| {}).unwrap();
+    write(&desktop, "docs/same.bin", &content);
+    desktop.register().unwrap();
+    let before = remote.request_count();
+    let counts = desktop
+        .upload_one("docs/same.bin", &mut |_| {})
+        .unwrap()
+        .unwrap();
+    assert!(counts.already_in_cloud, "{counts:?}");
+    // The manifest GET answers whether it is there; no HEAD before it.
+    assert_eq!(remote.request_count() - before, 1);
+    assert_eq!(
+        availability_of(&desktop, "docs/same.bin"),
+        Availability::Synchronized
     );
 }

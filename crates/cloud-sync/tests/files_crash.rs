@@ -7,30 +7,22 @@
 //!
 //! Also: two processes opening the same cloud-only file at once download it once.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use cloud_sync::files::{Availability, ContentFiles, FileEntry, FileManifest, TransferState};
-use cloud_sync::{Device, Key, Prefix, Remote, sha256_hex};
+use cloud_sync::{Key, Prefix, Remote, sha256_hex};
 use rand::Rng;
 
 const PART_SIZE: usize = 4096;
 
 fn files_for(remote_root: &Path, home: &Path) -> ContentFiles {
-    std::fs::create_dir_all(home).unwrap();
     let remote = Remote::local_dir(remote_root, Prefix::new("crash").unwrap()).unwrap();
-    let device = Device::load_or_create(home.join("device.json"), "worker").unwrap();
-    ContentFiles::new(
-        home.join("content"),
-        home.join("catalogue.sdn"),
-        remote,
-        device,
-    )
-    .unwrap()
-    .with_part_size(PART_SIZE)
-    .with_parallel(2)
+    support::content_files(home, remote, "worker", PART_SIZE).with_parallel(2)
 }
 
 /// Self-describing content: one line repeated, so a torn file is recognisable.

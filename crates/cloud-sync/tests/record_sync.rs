@@ -249,3 +249,23 @@ fn an_unchanged_push_costs_one_request() {
     assert!(!report.push.published);
     assert_eq!(remote.request_count() - before, 1, "one manifest read");
 }
+
+#[test]
+fn a_published_push_caches_its_base_without_reading_the_manifest_again() {
+    let (remote, _dir, a, _b) = two_plain_devices();
+    let content = "todos |id, title|\n  1, x\n";
+    std::fs::write(a.path(), content).unwrap();
+    a.push().unwrap();
+    std::fs::write(a.path(), "todos |id, title|\n  1, x\n  2, y\n").unwrap();
+    let before = remote.request_count();
+    let report = a.push().unwrap();
+    assert!(report.push.published);
+    // The sync state the push saved names the new base: no manifest read after the
+    // head moved (that read made it 10).
+    assert_eq!(remote.request_count() - before, 9);
+    assert_eq!(
+        std::fs::read_to_string(a.base_path()).unwrap(),
+        "todos |id, title|\n  1, x\n  2, y\n",
+        "the pushed content is the cached base"
+    );
+}

@@ -179,11 +179,7 @@ impl ContentFiles {
     /// Removes a content's parts (those no other file manifest uses) and then its
     /// manifest; `false` when it was already gone.
     fn remove_from_cloud(&self, sha256: &str) -> Result<bool, FilesError> {
-        let limits = Limits {
-            max_content: u64::MAX,
-            max_stored: u64::MAX,
-            ..Limits::default()
-        };
+        let limits = super::objects::any_size();
         let Some(manifest) = read_manifest(&self.remote, sha256, &limits)? else {
             self.mark_sha(sha256, TransferState::DeletionCompleted)?;
             return Ok(false);

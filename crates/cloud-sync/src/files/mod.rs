@@ -224,6 +224,17 @@ impl ContentFiles {
         )
     }
 
+    /// Waits for the download lock of `path`: one download (or eviction) of a file at a
+    /// time across processes.
+    fn download_lock(&self, path: &str) -> Result<file_lock::LockGuard, FilesError> {
+        self.lock_for("downloads", path)
+            .exclusive()
+            .map_err(|source| FilesError::Lock {
+                path: self.local_path(path),
+                source,
+            })
+    }
+
     /// Commits `change` to the catalogue entry of `path` (if it still exists).
     fn update_entry(
         &self,

@@ -84,6 +84,15 @@ pub(crate) fn files_in_cloud(remote: &Remote) -> Result<BTreeSet<String>, Error>
         .collect())
 }
 
+/// Limits for content files, which may be of any size: only the manifest stays bounded.
+pub(crate) fn any_size() -> Limits {
+    Limits {
+        max_content: u64::MAX,
+        max_stored: u64::MAX,
+        ..Limits::default()
+    }
+}
+
 pub(crate) fn read_manifest(
     remote: &Remote,
     sha256: &str,
@@ -145,22 +154,10 @@ pub(crate) fn upload_file(
 ) -> Result<(FileManifest, UploadCounts), FilesError> {
     let manifest_key = manifest_key(sha256)?;
     let mut counts = UploadCounts::default();
-    if remote.head(&manifest_key)?.is_some() {
+    // One GET answers both "is it there?" and "what does it hold?"; a HEAD first would
+    // cost a second request per file already in the cloud.
+    if let Some(manifest) = read_manifest(remote, sha256, &any_size())? {
         counts.already_in_cloud = true;
-        let manifest = read_manifest(
-            remote,
-            sha256,
-            &Limits {
-                max_content: u64::MAX,
-                max_stored: u64::MAX,
-                ..Limits::default()
-            },
-        )?
-        .ok_or_else(|| {
-            FilesError::from(Error::NotFound {
-                key: remote.full_key(&manifest_key),
-            })
-        })?;
         return Ok((manifest, counts));
     }
     let mut file = File::open(local).map_err(FilesError::local("opening", local))?;
@@ -222,43 +219,51 @@ fn upload_part(
     let sha256 = sha256_hex(chunk);
     let key = part_key(&sha256)?;
     let full = remote.full_key(&key);
-    let compressed = zstd::bulk::compress(chunk, ZSTD_LEVEL).map_err(|source| Error::Codec {
-        operation: crate::Operation::Compress,
-        key: full.clone(),
-        source,
-    })?;
-    let part = PartRef {
-        sha256: sha256.clone(),
-        size: chunk.len() as u64,
-        stored_size: compressed.len() as u64,
-    };
-    if let Some(existing) = remote.head(&key)? {
+    let existing = remote.head(&key)?;
+    if let Some(existing) = &existing {
         let theirs = PartRef {
+            sha256: sha256.clone(),
+            size: chunk.len() as u64,
             stored_size: existing.size,
-            ..part.clone()
         };
         // Present: keep it if it verifies (another zstd version may compress differently).
+        // Checked before compressing, so a part already in the cloud costs no compression.
         if download_part(remote, &theirs, &full).is_ok() {
             counts.parts_skipped += 1;
             return Ok(theirs);
         }
-        remote.put_overwrite(&key, Bytes::from(compressed.clone()))?;
+    }
+    let compressed =
+        Bytes::from(
+            zstd::bulk::compress(chunk, ZSTD_LEVEL).map_err(|source| Error::Codec {
+                operation: crate::Operation::Compress,
+                key: full.clone(),
+                source,
+            })?,
+        );
+    let part = PartRef {
+        sha256,
+        size: chunk.len() as u64,
+        stored_size: compressed.len() as u64,
+    };
+    // `Bytes` clones share the buffer: the part is not copied to be sent.
+    if existing.is_some() {
+        remote.put_overwrite(&key, compressed.clone())?;
     } else {
-        match remote.put_create(&key, Bytes::from(compressed.clone())) {
+        match remote.put_create(&key, compressed.clone()) {
             Ok(_) | Err(Error::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    // Verify what the store kept, not what we sent.
+    // Verify what the store kept, not what we sent. The sent bytes are at hand, so a
+    // byte comparison is the check; hashes are only worked out to report a mismatch.
     let stored = remote.get(&key, part.stored_size)?;
-    let stored_sha = sha256_hex(&stored.bytes);
-    let sent_sha = sha256_hex(&compressed);
-    if stored_sha != sent_sha {
+    if stored.bytes != compressed {
         return Err(FilesError::Checksum {
             path: full.clone(),
             key: full,
-            expected: sent_sha,
-            actual: stored_sha,
+            expected: sha256_hex(&compressed),
+            actual: sha256_hex(&stored.bytes),
         });
     }
     counts.parts_sent += 1;

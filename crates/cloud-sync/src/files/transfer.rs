@@ -8,7 +8,6 @@ use super::catalogue::FileEntry;
 use super::local::LocalFact;
 use super::objects::{download_file, read_manifest};
 use super::{ContentFiles, FilesError, Progress};
-use crate::snapshot::Limits;
 
 /// What [`ContentFiles::open`] returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,11 +61,7 @@ impl ContentFiles {
                 downloaded: false,
             });
         }
-        let lock = self.lock_for("downloads", path);
-        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
-            path: local.clone(),
-            source,
-        })?;
+        let _guard = self.download_lock(path)?;
         // Another process may have downloaded it while this one waited.
         if present(self)? {
             return Ok(Opened {
@@ -74,11 +69,7 @@ impl ContentFiles {
                 downloaded: false,
             });
         }
-        let limits = Limits {
-            max_content: u64::MAX,
-            max_stored: u64::MAX,
-            ..Limits::default()
-        };
+        let limits = super::objects::any_size();
         let manifest = read_manifest(&self.remote, &entry.sha256, &limits)?.ok_or_else(|| {
             FilesError::NotAvailable {
                 path: path.to_owned(),
@@ -160,12 +151,8 @@ impl ContentFiles {
     /// Removes the local copy of one `Synchronized` file; returns the bytes freed.
     pub fn evict_one(&self, path: &str) -> Result<u64, FilesError> {
         // Under the download lock, so an `open` in another process cannot race it.
-        let lock = self.lock_for("downloads", path);
         let local = self.local_path(path);
-        let _guard = lock.exclusive().map_err(|source| FilesError::Lock {
-            path: local.clone(),
-            source,
-        })?;
+        let _guard = self.download_lock(path)?;
         let availability = self.availability(path)?;
         if availability != Availability::Synchronized {
             return Err(FilesError::NotSafeToEvict {

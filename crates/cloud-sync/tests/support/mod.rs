@@ -154,3 +154,23 @@ pub fn backends(test: &str) -> Vec<Backend> {
     }
     backends
 }
+
+/// Content files of device `name` living in `home` (created): identity `device.json`,
+/// files under `content/`, catalogue `catalogue.sdn`, parts of `part_size` bytes.
+pub fn content_files(
+    home: &std::path::Path,
+    remote: Remote,
+    name: &str,
+    part_size: usize,
+) -> cloud_sync::files::ContentFiles {
+    std::fs::create_dir_all(home).unwrap();
+    let device = cloud_sync::Device::load_or_create(home.join("device.json"), name).unwrap();
+    cloud_sync::files::ContentFiles::new(
+        home.join("content"),
+        home.join("catalogue.sdn"),
+        remote,
+        device,
+    )
+    .unwrap()
+    .with_part_size(part_size)
+}
