@@ -57,7 +57,11 @@ fn files_crash_worker() {
                     atomic_io::write(&path, content(round, name, lines)).unwrap();
                 }
                 println!("@@round {round}");
-                let report = files.upload(&|_| {}).unwrap();
+                // Each finished part is announced, so the test can kill inside the
+                // multipart upload on purpose instead of hoping a random delay lands there.
+                let report = files
+                    .upload(&|progress| println!("@@part {}", progress.path))
+                    .unwrap();
                 assert!(report.failed.is_empty(), "{:?}", report.failed);
             }
         }
@@ -179,9 +183,27 @@ fn local_files_are_whole(dir: &Path) {
 }
 
 fn kill_at_random(mode: &str, remote_root: &Path, home: &Path, rng: &mut impl Rng) {
+    kill_after(mode, remote_root, home, rng, None);
+}
+
+/// Starts a worker and kills it in its first or second round, a random moment after the
+/// round starts or, with `marker`, right after the worker prints a line containing it.
+fn kill_after(
+    mode: &str,
+    remote_root: &Path,
+    home: &Path,
+    rng: &mut impl Rng,
+    marker: Option<&str>,
+) {
     let (mut child, mut lines) = spawn_worker(mode, remote_root, home, false);
     for _ in 0..rng.random_range(1..3) {
         assert!(lines.any(|line| line.contains("@@round")), "worker stopped");
+    }
+    if let Some(marker) = marker {
+        assert!(lines.any(|line| line.contains(marker)), "worker stopped");
+        child.kill().unwrap();
+        assert!(!child.wait().unwrap().success());
+        return;
     }
     // Kill timing only (not synchronisation): somewhere inside the next transfer.
     std::thread::sleep(Duration::from_micros(rng.random_range(0..30_000)));
@@ -197,8 +219,11 @@ fn sigkill_during_uploads_and_multipart_uploads_loses_nothing() {
     let mut rng = rand::rng();
     let kills = kills();
     let (mut killed_uploading, mut killed_in_multipart) = (0, 0);
-    for _ in 0..kills {
-        kill_at_random("upload", &remote_root, &home, &mut rng);
+    for kill in 0..kills {
+        // Every fourth kill lands right after a part of the multipart file is stored,
+        // so the resumed multipart upload is exercised on every run; the rest at random.
+        let marker = (kill % 4 == 3).then_some("@@part big/multi.bin");
+        kill_after("upload", &remote_root, &home, &mut rng, marker);
         let remote = Remote::local_dir(&remote_root, Prefix::new("crash").unwrap()).unwrap();
         cloud_is_complete(&remote);
         local_files_are_whole(&home.join("content"));
