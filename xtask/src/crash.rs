@@ -22,6 +22,12 @@ const SUITES: &[Suite] = &[
         kills_env: "ATOMIC_IO_CRASH_KILLS",
     },
     Suite {
+        package: "atomic-io",
+        target: "journal",
+        test: "sigkilled_committers_leave_all_members_at_one_generation",
+        kills_env: "ATOMIC_IO_CRASH_KILLS",
+    },
+    Suite {
         package: "record-store",
         target: "phase3",
         test: "p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock",

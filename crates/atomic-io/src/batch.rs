@@ -16,7 +16,7 @@ use crate::{Committed, Durability, Error, Options};
 /// **A batch is not atomic across files.** Each file is individually replaced whole
 /// (complete old or complete new content), but a crash during the renames can leave some
 /// files new and others old. Making several files change together is the job of a
-/// commit journal (record-store's `StoreSet`), not of this crate. If a rename fails the
+/// commit [`journal`](crate::journal). If a rename fails the
 /// batch stops: [`Error::Batch`] lists the files already replaced, and the rest are
 /// unchanged with their temporary files removed.
 ///

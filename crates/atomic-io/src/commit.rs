@@ -10,7 +10,8 @@
 use std::io;
 use std::path::PathBuf;
 
-use rustix::fs::{AtFlags, FileType, Gid, Mode, Uid};
+use rustix::fd::AsFd;
+use rustix::fs::{AtFlags, FileType, Gid, Mode, Stat, Uid};
 use rustix::io::Errno;
 
 use crate::options::DirFlush;
@@ -99,11 +100,18 @@ fn copy_permissions(pending: &Pending) -> io::Result<()> {
     if FileType::from_raw_mode(old.st_mode) != FileType::RegularFile {
         return Ok(());
     }
-    let temp = rustix::fs::fstat(&pending.file)?;
+    copy_owner_and_mode(&pending.file, &old)
+}
+
+/// Gives the open `file` the owner (where permitted) and permission bits of the file
+/// whose status is `old`.
+pub(crate) fn copy_owner_and_mode(file: impl AsFd, old: &Stat) -> io::Result<()> {
+    let file = file.as_fd();
+    let temp = rustix::fs::fstat(file)?;
     if (old.st_uid, old.st_gid) != (temp.st_uid, temp.st_gid) {
         // Owner first: changing the owner clears set-user-ID bits the mode may restore.
         match rustix::fs::fchown(
-            &pending.file,
+            file,
             Some(Uid::from_raw(old.st_uid)),
             Some(Gid::from_raw(old.st_gid)),
         ) {
@@ -115,7 +123,7 @@ fn copy_permissions(pending: &Pending) -> io::Result<()> {
     }
     let old_mode = old.st_mode & 0o7777;
     if old_mode != temp.st_mode & 0o7777 {
-        rustix::fs::fchmod(&pending.file, Mode::from_raw_mode(old_mode))?;
+        rustix::fs::fchmod(file, Mode::from_raw_mode(old_mode))?;
     }
     Ok(())
 }

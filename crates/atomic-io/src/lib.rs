@@ -77,7 +77,8 @@
 //!
 //! - **Not atomic across files.** A [`Batch`] replaces each file atomically and shares
 //!   directory flushes, but a crash in the middle can leave some files new and some old.
-//!   Multi-file transactions belong to a commit journal (record-store).
+//!   Multi-file transactions go through the commit [`journal`], which stages every file
+//!   and writes one commit point, and needs the caller's locks and a recovery pass.
 //! - **Network filesystems.** On NFS, rename is atomic on the server, but other clients
 //!   may see the old file until their attribute cache expires, `flock` is emulated with
 //!   byte-range locks (so cleanup's "is the writer alive" test depends on the lock
@@ -139,6 +140,7 @@ unix_only! {
     mod cleanup;
     mod commit;
     mod error;
+    pub mod journal;
     mod options;
     mod sys;
     mod target;

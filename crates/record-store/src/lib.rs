@@ -186,7 +186,6 @@ mod file_read;
 pub mod identity;
 pub mod journal;
 mod locks;
-mod owner;
 mod paths;
 mod position;
 mod record;

@@ -5,11 +5,14 @@
 //! journal relative to the intent's directory), so a directory moved or copied as a whole
 //! still finds its own files. Version 1 stored absolute paths; they are still read
 //! (joining an absolute path to a directory gives the absolute path).
+//!
+//! The magic lines keep the name of the crate the journal was born in (record-store), so
+//! files written before it moved here and files written now read the same.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::paths::{normalize, parent_dir, relative};
+use super::paths::{normalize, parent_dir, relative};
 
 const JOURNAL_MAGIC: &str = "record-store commit journal v2";
 const JOURNAL_MAGIC_V1: &str = "record-store commit journal v1";
@@ -17,7 +20,7 @@ const INTENT_MAGIC: &str = "record-store commit intent v2";
 const INTENT_MAGIC_V1: &str = "record-store commit intent v1";
 
 /// FNV-1a, 64 bit: a cheap checksum against torn or foreign journal contents.
-pub(super) fn checksum(bytes: &[u8]) -> u64 {
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &byte in bytes {
         hash ^= u64::from(byte);
@@ -61,22 +64,22 @@ fn resolve_in(dir: &Path, stored: &Path) -> PathBuf {
 
 /// One target of a journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Member {
+pub(crate) struct Member {
     /// Absolute, as resolved from where the journal lies.
-    pub(super) target: PathBuf,
-    pub(super) len: u64,
-    pub(super) checksum: u64,
+    pub(crate) target: PathBuf,
+    pub(crate) len: u64,
+    pub(crate) checksum: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Journal {
-    pub(super) transaction: u64,
-    pub(super) members: Vec<Member>,
+pub(crate) struct Journal {
+    pub(crate) transaction: u64,
+    pub(crate) members: Vec<Member>,
 }
 
 impl Journal {
     /// The journal's text, for a journal file at `journal_path`.
-    pub(super) fn render(&self, journal_path: &Path) -> String {
+    pub(crate) fn render(&self, journal_path: &Path) -> String {
         let dir = parent_dir(journal_path);
         let mut text = format!("{JOURNAL_MAGIC}\ntransaction {:016x}\n", self.transaction);
         for member in &self.members {
@@ -94,7 +97,7 @@ impl Journal {
 
     /// The journal in `text`, read from the file at `journal_path`; `None` for anything
     /// but a complete, self-consistent journal.
-    pub(super) fn parse(text: &str, journal_path: &Path) -> Option<Journal> {
+    pub(crate) fn parse(text: &str, journal_path: &Path) -> Option<Journal> {
         let body_end = text.rfind("end ")?;
         let (body, end) = text.split_at(body_end);
         let mut end_fields = end.trim_end().split(' ').skip(1);
@@ -126,12 +129,12 @@ impl Journal {
     }
 
     /// Whether `target` is one of the members.
-    pub(super) fn lists(&self, target: &Path) -> bool {
+    pub(crate) fn lists(&self, target: &Path) -> bool {
         self.members.iter().any(|member| member.target == target)
     }
 
     /// The members' paths.
-    pub(super) fn targets(&self) -> Vec<PathBuf> {
+    pub(crate) fn targets(&self) -> Vec<PathBuf> {
         self.members
             .iter()
             .map(|member| member.target.clone())
@@ -141,15 +144,15 @@ impl Journal {
 
 /// What `F.rs-intent` says: which journal commits `F`, and under which transaction id.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct Intent {
+pub(crate) struct Intent {
     /// Absolute, as resolved from where the intent lies.
-    pub(super) journal: PathBuf,
-    pub(super) transaction: u64,
+    pub(crate) journal: PathBuf,
+    pub(crate) transaction: u64,
 }
 
 impl Intent {
     /// The intent's text, for an intent file at `intent_path`.
-    pub(super) fn render(&self, intent_path: &Path) -> String {
+    pub(crate) fn render(&self, intent_path: &Path) -> String {
         format!(
             "{INTENT_MAGIC}\njournal {}\ntransaction {:016x}\n",
             encode_path(&relative(parent_dir(intent_path), &self.journal)),
@@ -158,7 +161,7 @@ impl Intent {
     }
 
     /// The intent in `text`, read from the file at `intent_path`.
-    pub(super) fn parse(text: &str, intent_path: &Path) -> Option<Intent> {
+    pub(crate) fn parse(text: &str, intent_path: &Path) -> Option<Intent> {
         let mut lines = text.lines();
         if !matches!(lines.next()?, INTENT_MAGIC | INTENT_MAGIC_V1) {
             return None;

@@ -1,0 +1,74 @@
+//! How the journal names files: side files beside their target, and paths stored
+//! relative to the file that holds them.
+
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
+/// `path` with `.` removed and each `..` dropping the component before it, without
+/// asking the file system (the journal's paths have canonical directories, which hold no
+/// symbolic links, so this is what the kernel would resolve).
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The path that leads from directory `dir` to `target` (both absolute and normalized):
+/// `b.sdn` for a file in `dir`, `../other/b.sdn` for one beside it.
+pub(crate) fn relative(dir: &Path, target: &Path) -> PathBuf {
+    let dir: Vec<Component<'_>> = dir.components().collect();
+    let to: Vec<Component<'_>> = target.components().collect();
+    let common = dir.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..dir.len() {
+        out.push("..");
+    }
+    for component in &to[common..] {
+        out.push(component);
+    }
+    out
+}
+
+/// `path`'s directory (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// `path` with `suffix` appended to its file name.
+pub(crate) fn side_path(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_lead_back_to_the_target() {
+        for (dir, target, expected) in [
+            ("/x/y", "/x/y/b.sdn", "b.sdn"),
+            ("/x/y", "/x/z/b.sdn", "../z/b.sdn"),
+            ("/x/y/deep", "/x/b.sdn", "../../b.sdn"),
+            ("/", "/b.sdn", "b.sdn"),
+        ] {
+            let rel = relative(Path::new(dir), Path::new(target));
+            assert_eq!(rel, Path::new(expected));
+            assert_eq!(normalize(&Path::new(dir).join(&rel)), Path::new(target));
+        }
+    }
+}
