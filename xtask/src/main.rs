@@ -87,8 +87,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
     },
-    /// Loom model checks of the in-process coordination (record-store's snapshot cache,
-    /// versioning's shared clock),
+    /// Loom model checks of the in-process coordination (file-lock's lock table,
+    /// record-store's snapshot cache, versioning's shared clock),
     /// built with `--cfg loom` in a target directory of their own.
     Loom,
     /// Criterion benches and multi-process measurements; rewrites docs/benchmarks.md.

@@ -129,15 +129,18 @@ fn conformance_step(tally: &mut Tally) {
 /// normal target directory would rebuild the whole workspace twice per run.
 const LOOM_TARGET_DIR: &str = "target/loom";
 
-/// Runs the loom models (`cargo xtask loom`): record-store's snapshot cache and
-/// versioning's shared clock. Each model explores every interleaving of
+/// Runs the loom models (`cargo xtask loom`): file-lock's in-process lock table,
+/// record-store's snapshot cache and versioning's shared clock. Each model explores every interleaving of
 /// its threads, so a pass is a proof for that model, not a sample.
 pub fn loom() -> Result<bool, String> {
+    let file_lock = util::package_name("file-lock");
     let record_store = util::package_name("record-store");
     let versioning = util::package_name("versioning");
     let mut command = util::cargo([
         "test",
         "--release",
+        "-p",
+        &file_lock,
         "-p",
         &record_store,
         "-p",

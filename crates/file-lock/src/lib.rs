@@ -143,7 +143,9 @@ unix_only! {
     mod holder;
     mod in_process;
     mod lock;
+    mod process_table;
     mod sidecar;
+    mod sync_prims;
     mod sys;
 
     pub use error::Error;

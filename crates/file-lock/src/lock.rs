@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::in_process::{Key, Refusal};
 use crate::sidecar::{OpenSidecar, Slot};
 use crate::sys::Attempt;
-use crate::{Error, Holder, deadline, holder, in_process, read_holder, sys};
+use crate::{Error, Holder, deadline, holder, process_table, read_holder, sys};
 
 /// How a lock is held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -165,7 +165,7 @@ impl FileLock {
             Wait::Forever => (None, false),
             Wait::Until(deadline) => (Some(deadline), false),
         };
-        if let Err(refusal) = in_process::acquire(key, mode, thread, deadline, try_only) {
+        if let Err(refusal) = process_table::table().acquire(key, mode, thread, deadline, try_only) {
             let error = match refusal {
                 Refusal::AlreadyHeldByThisThread => Error::AlreadyHeldByThisThread {
                     path: self.paths.path.clone(),
@@ -315,7 +315,7 @@ struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        in_process::release(self.key, self.mode, self.thread);
+        process_table::table().release(self.key, self.mode, self.thread);
     }
 }
 
@@ -413,7 +413,7 @@ impl LockGuard {
         };
         sys::downgrade(&sidecar.file)
             .map_err(|source| self.io_error("downgrade lock on", source))?;
-        in_process::downgrade(self.registration.key, self.registration.thread);
+        process_table::table().downgrade(self.registration.key, self.registration.thread);
         self.registration.mode = Mode::Shared;
         holder::write_record(
             &sidecar.file,
@@ -431,7 +431,7 @@ impl LockGuard {
     pub fn transfer_to_current_thread(&mut self) -> Result<(), Error> {
         let current = thread::current().id();
         let registration = &mut self.registration;
-        if in_process::transfer(
+        if process_table::table().transfer(
             registration.key,
             registration.mode,
             registration.thread,
