@@ -75,13 +75,24 @@ fn phase2_waiter_gets_the_lock_after_the_release() {
     let path = dir.path().join("db.sdn");
     let held = LockFile::acquire(&path).unwrap();
     let waiter_path = path.clone();
+    let (contended, waiter_contended) = std::sync::mpsc::channel();
     let waiter = thread::spawn(move || {
+        // One attempt while the lock is held: it must fail. Saying so is the signal that
+        // the waiter is contending, instead of a guess at how long it takes to start.
+        let attempt = LockFile::acquire_with(&waiter_path, &short_policy(0));
+        contended
+            .send(attempt.map(drop).map_err(|err| err.kind()))
+            .unwrap();
         let lock = LockFile::acquire(&waiter_path).unwrap();
         let acquired = Instant::now();
         lock.release().unwrap();
         acquired
     });
-    thread::sleep(Duration::from_millis(50));
+    assert_eq!(
+        waiter_contended.recv().unwrap(),
+        Err(io::ErrorKind::TimedOut),
+        "the lock was granted while held"
+    );
     let released = Instant::now();
     drop(held);
     let acquired = waiter.join().unwrap();

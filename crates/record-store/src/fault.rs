@@ -11,6 +11,13 @@
 //! `<step>`, and `RECORD_STORE_PAUSE_AT=<step>:<microseconds>` sleeps there instead,
 //! widening the window in which a concurrent reader could observe a half-applied commit.
 //! Both are read once per process.
+//!
+//! Such a build also has a wall clock that tests can move forward, one thread at a time
+//! ([`advance_clock`]), so a test of time-based trust (see [`crate::identity`]) runs
+//! without waiting for real seconds to pass.
+
+use std::cell::Cell;
+use std::time::{Duration, SystemTime};
 
 /// Every step name a crash can be injected at, in protocol order.
 pub const STEPS: &[&str] = &[
@@ -65,4 +72,28 @@ pub(crate) fn crash_point(step: &str) {
     {
         std::thread::sleep(*pause);
     }
+}
+
+thread_local! {
+    /// How far [`advance_clock`] moved this thread's clock.
+    static CLOCK_ADVANCE: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+}
+
+/// Moves the wall clock, as this crate sees it on the calling thread only, forward by
+/// `by`: files read on this thread afterwards look `by` older. Does nothing in a build
+/// without crash points.
+pub fn advance_clock(by: Duration) {
+    if ENABLED {
+        CLOCK_ADVANCE.with(|advance| advance.set(advance.get().saturating_add(by)));
+    }
+}
+
+/// The wall clock as this crate sees it: the system's, plus this thread's
+/// [`advance_clock`] in a build with crash points.
+pub(crate) fn now() -> SystemTime {
+    let now = SystemTime::now();
+    if !ENABLED {
+        return now;
+    }
+    now + CLOCK_ADVANCE.with(Cell::get)
 }

@@ -56,7 +56,7 @@ impl FileRead {
             || known.is_some_and(|known| {
                 known.same_file(&self.identity)
                     && known != self.identity
-                    && !self.identity.settled_for(settle, SystemTime::now())
+                    && !self.identity.settled_for(settle, crate::fault::now())
             })
     }
 }
@@ -74,7 +74,8 @@ pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
         bytes,
         file,
         identity,
-        read_at: SystemTime::now(),
+        // The crate's clock, which a test build can move forward (see `crate::fault`).
+        read_at: crate::fault::now(),
         changing,
     }))
 }

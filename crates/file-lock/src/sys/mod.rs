@@ -70,6 +70,32 @@ fn is_contention(error: &io::Error) -> bool {
 /// Linux both: `ofd` is used, `flock` is what other Unix systems use).
 #[cfg(test)]
 mod contract {
+    /// Returns once the kernel lists a request blocked on `file`'s inode in `/proc/locks`
+    /// (a `->` line): the explicit sign that a waiter sleeps in the kernel, instead of a
+    /// guess at how long it takes to get there. Where there is no `/proc/locks` it returns
+    /// at once; the ordering check of the caller still holds, it is only weaker.
+    fn wait_until_the_kernel_queues_a_waiter(file: &std::fs::File) {
+        let inode = rustix::fs::fstat(file).unwrap().st_ino;
+        let entry = format!(":{inode} ");
+        let started = std::time::Instant::now();
+        loop {
+            let Ok(locks) = std::fs::read_to_string("/proc/locks") else {
+                return;
+            };
+            if locks
+                .lines()
+                .any(|line| line.contains("->") && line.contains(&entry))
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the waiter never blocked in the kernel"
+            );
+            std::thread::yield_now();
+        }
+    }
+
     macro_rules! backend_contract {
         ($backend:ident) => {
             mod $backend {
@@ -146,20 +172,29 @@ mod contract {
 
                 #[test]
                 fn blocking_lock_is_granted_when_the_holder_closes() {
+                    use std::sync::Arc;
+                    use std::sync::atomic::{AtomicBool, Ordering};
+
                     let (_dir, first, second) = two_opens();
                     assert_eq!(
                         try_lock(&first, Mode::Exclusive).unwrap(),
                         Attempt::Acquired
                     );
-                    let waiter =
-                        std::thread::spawn(move || lock_blocking(&second, Mode::Exclusive));
-                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    let released = Arc::new(AtomicBool::new(false));
+                    let waiter = {
+                        let released = Arc::clone(&released);
+                        std::thread::spawn(move || {
+                            lock_blocking(&second, Mode::Exclusive)
+                                .map(|()| released.load(Ordering::SeqCst))
+                        })
+                    };
+                    super::wait_until_the_kernel_queues_a_waiter(&first);
+                    released.store(true, Ordering::SeqCst);
+                    drop(first);
                     assert!(
-                        !waiter.is_finished(),
+                        waiter.join().unwrap().unwrap(),
                         "the blocking lock returned while held"
                     );
-                    drop(first);
-                    waiter.join().unwrap().unwrap();
                 }
             }
         };
