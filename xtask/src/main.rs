@@ -12,6 +12,7 @@ mod demo;
 mod demo_sync;
 mod demo_todo;
 mod phase;
+mod phase_docs;
 mod report;
 mod report_files;
 mod report_scaling;
@@ -54,10 +55,15 @@ enum Command {
     /// Every test: cargo test (all targets and doctests), phase checklists, a short
     /// stress and crash run. Ends with `xtask: N passed, M failed`.
     Test,
-    /// Phase N's checklist, item by item, with PASS / FAIL / SKIP.
+    /// Phase N's checklist, item by item, with PASS / FAIL / SKIP; or, with
+    /// `--write-docs`, rewrite docs/phases.md's checklist tables from the checklists.
     Phase {
         /// The phase number.
-        number: u32,
+        #[arg(required_unless_present = "write_docs")]
+        number: Option<u32>,
+        /// Regenerate the checklist tables of docs/phases.md instead of running a phase.
+        #[arg(long, conflicts_with = "number")]
+        write_docs: bool,
     },
     /// Heavy multi-process check: N processes x M locked increments, plus atomic-io's
     /// unlocked-writers torn-file test scaled up.
@@ -125,7 +131,10 @@ fn main() -> ExitCode {
             println!("xtask: {} passed, {} failed", tally.passed, tally.failed);
             Ok(tally.failed == 0)
         }
-        Command::Phase { number } => phase::run(number).map(|verdicts| {
+        Command::Phase {
+            write_docs: true, ..
+        } => phase_docs::write().map(|_| true),
+        Command::Phase { number, .. } => phase::run(number.unwrap_or_default()).map(|verdicts| {
             verdicts
                 .iter()
                 .all(|(_, verdict)| !matches!(verdict, phase::Verdict::Fail(_)))
