@@ -265,17 +265,24 @@ fn sigkilled_committers_leave_all_members_at_one_generation() {
     }
 }
 
-#[test]
-fn a_directory_moved_after_a_crash_recovers_in_its_new_place() {
-    let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("before");
+/// A directory `root/name` of members at generation 0 whose first commit was SIGKILLed
+/// at `step`.
+fn crashed_at(root: &Path, name: &str, step: Step) -> PathBuf {
+    let dir = root.join(name);
     fs::create_dir_all(dir.join("sub")).unwrap();
     for target in targets(&dir) {
         atomic_io::write(&target, content(0, &target)).unwrap();
     }
-    let mut worker = Worker::spawn(&dir, Some(Step::FirstRenamed));
+    let mut worker = Worker::spawn(&dir, Some(step));
     worker.wait_parked();
     drop(worker);
+    dir
+}
+
+#[test]
+fn a_directory_moved_after_a_crash_recovers_in_its_new_place() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = crashed_at(root.path(), "before", Step::FirstRenamed);
     let moved = root.path().join("after");
     fs::rename(&dir, &moved).unwrap();
     let outcomes = recover_all(&moved);
@@ -286,14 +293,7 @@ fn a_directory_moved_after_a_crash_recovers_in_its_new_place() {
 #[test]
 fn side_files_that_do_not_fit_are_reported_and_left_alone() {
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("data");
-    fs::create_dir_all(dir.join("sub")).unwrap();
-    for target in targets(&dir) {
-        atomic_io::write(&target, content(0, &target)).unwrap();
-    }
-    let mut worker = Worker::spawn(&dir, Some(Step::JournalWritten));
-    worker.wait_parked();
-    drop(worker);
+    let dir = crashed_at(root.path(), "data", Step::JournalWritten);
     // Copy only c.txt and its side files elsewhere: its journal is not beside it.
     let lonely = root.path().join("lonely");
     fs::create_dir(&lonely).unwrap();

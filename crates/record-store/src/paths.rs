@@ -2,7 +2,9 @@
 //! canonical).
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use atomic_io::journal::normalize;
 
 use crate::error::{Error, Result};
 
@@ -43,25 +45,6 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
         path,
         io::Error::other(format!("more than {MAX_LINKS} symbolic links in a row")),
     ))
-}
-
-/// `path` with `.` removed and each `..` dropping the component before it, without
-/// asking the file system (the callers' paths have canonical directories, which hold no
-/// symbolic links, so this is what the kernel would resolve).
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(component);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ mod recover;
 use std::path::{Path, PathBuf};
 
 pub use error::{JournalError, JournalOperation};
+pub use paths::normalize;
 
 use paths::side_path;
 

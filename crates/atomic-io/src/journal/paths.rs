@@ -5,9 +5,17 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 /// `path` with `.` removed and each `..` dropping the component before it, without
-/// asking the file system (the journal's paths have canonical directories, which hold no
-/// symbolic links, so this is what the kernel would resolve).
-pub(crate) fn normalize(path: &Path) -> PathBuf {
+/// asking the file system: the rule by which the journal turns the relative paths it
+/// stores back into the paths it compares. For a path whose directories are canonical
+/// (no symbolic links) it is what the kernel would resolve, so callers that resolve their
+/// targets (following a symbolic link to a relative target, say) can use the same rule.
+///
+/// ```
+/// use std::path::Path;
+/// let path = atomic_io::journal::normalize(Path::new("/data/app/../shared/./b.sdn"));
+/// assert_eq!(path, Path::new("/data/shared/b.sdn"));
+/// ```
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
