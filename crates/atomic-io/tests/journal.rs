@@ -10,12 +10,14 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use atomic_io::journal::{self, Journal, JournalError, Locking, Recovery, Step};
 use rustix::fs::FlockOperation;
+
+mod support;
 
 const WORKER_ENV: &str = "ATOMIC_IO_JOURNAL_WORKER";
 const DIR_ENV: &str = "ATOMIC_IO_JOURNAL_DIR";
@@ -144,19 +146,8 @@ struct Worker(Child);
 
 impl Worker {
     fn spawn(dir: &Path, park_at: Option<Step>) -> Worker {
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command
-            .args([
-                "--exact",
-                "worker_process",
-                "--nocapture",
-                "--test-threads=1",
-                "-q",
-            ])
-            .env(WORKER_ENV, "commit-loop")
-            .env(DIR_ENV, dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+        let mut command = support::worker_command(WORKER_ENV, "commit-loop");
+        command.env(DIR_ENV, dir);
         if let Some(step) = park_at {
             command.env(PARK_ENV, step.name());
         }

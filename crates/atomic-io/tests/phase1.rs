@@ -14,12 +14,14 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use atomic_io::{Durability, Operation, Options, Symlinks, TempStrategy};
+
+mod support;
 
 const WORKER_ENV: &str = "ATOMIC_IO_TEST_WORKER";
 const WORKER_PREFIX: &str = "ATOMIC-IO-WORKER ";
@@ -143,18 +145,7 @@ struct Worker {
 
 impl Worker {
     fn spawn(role: &str, envs: &[(&str, String)]) -> Worker {
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command
-            .args([
-                "--exact",
-                "worker_process",
-                "--nocapture",
-                "--test-threads=1",
-                "-q",
-            ])
-            .env(WORKER_ENV, role)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+        let mut command = support::worker_command(WORKER_ENV, role);
         for (key, value) in envs {
             command.env(key, value);
         }
