@@ -110,3 +110,17 @@ pub(crate) fn has_pending(target: &Path) -> bool {
 pub(crate) fn recover(target: &Path) -> Result<Recovery> {
     journal().recover(target)
 }
+
+#[cfg(test)]
+mod tests {
+    use atomic_io::journal::Step;
+
+    /// The crash points the crash tests name are `locked` (this crate's, before the
+    /// journal starts) and then the journal's own steps, in order.
+    #[test]
+    fn crash_points_are_locked_then_the_journal_steps() {
+        let journal_steps: Vec<&str> = Step::ALL.iter().map(|step| step.name()).collect();
+        assert_eq!(crate::fault::STEPS[0], "locked");
+        assert_eq!(&crate::fault::STEPS[1..], journal_steps.as_slice());
+    }
+}
