@@ -108,6 +108,7 @@ mod migrate;
 mod options;
 mod row;
 mod shim;
+mod stamp;
 mod store;
 pub mod strategy;
 
