@@ -11,7 +11,7 @@
 //!   side are combined. A field changed two ways takes the value that sorts last (an
 //!   order-independent rule: a per-row stamp cannot tell which replica changed a field
 //!   last once rows of several replicas were combined), and **both** values are kept in
-//!   the conflicts table with the stamp of the row they came from. The merged row's
+//!   the conflicts table, with an empty stamp (see below). The merged row's
 //!   version is the sum of both sides' increments over the base (`ours + theirs -
 //!   base`), its stamp the greater of the two, its tombstone set if either side deleted.
 //! - Inserted on both sides with the same key: merged as above against an empty row.
@@ -27,11 +27,20 @@
 //!
 //! Merging a replica with itself or with the base returns `ours` unchanged. The same
 //! replicas merged in any order (each merge against their common base) give the same
-//! record tables, byte for byte, given they started from that base and changed records
-//! only. The conflicts table holds the same candidate values in any order, but the
-//! stamp kept with a candidate is the stamp of the row it was found in: when that row
-//! had already combined changes from several replicas, it is the latest of them, so
-//! that column can differ between merge orders.
+//! file, byte for byte, conflicts table included, given they started from that base and
+//! changed records only.
+//!
+//! # Why merge-found candidates carry no stamp
+//!
+//! A row records one stamp: its latest change. Once a merge has combined two replicas'
+//! changes to a record (one changed `status`, the other `owner`), the file no longer
+//! says who typed which field, and whether a later merge sees the original row or the
+//! combined one depends on the merge order. A candidate's stamp would then differ
+//! between orders, and so would the bytes. So a candidate found by a whole-store merge
+//! is kept with its table, key, field and value and an empty stamp; the record's own
+//! `last_modified` still names its latest writer. Candidates kept by
+//! [`crate::VersionedStore::commit_if`] with [`crate::Fallback::Keep`] compare two single
+//! commits and keep both exact stamps; merges carry those rows over unchanged.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -40,7 +49,6 @@ use sdn_codec::{Document, Map, Table, Value};
 
 use crate::conflict::{CONFLICTS_TABLE, KeptConflict, value_text};
 use crate::error::{Error, Result};
-use crate::hlc::Stamp;
 use crate::meta::{Columns, Meta};
 use crate::options::TableOptions;
 use crate::strategy::{merge_fields, same};
@@ -454,11 +462,6 @@ fn merge_row(
         Meta::read(ours, columns),
         Meta::read(theirs, columns),
     );
-    let stamp_text = |meta: &Meta| {
-        meta.stamp
-            .as_ref()
-            .map_or_else(String::new, Stamp::to_string)
-    };
     let blank = crate::row::empty_cell();
     for field in &field_merge.conflicts {
         let ours_value = ours.get(field).unwrap_or(&blank);
@@ -467,13 +470,14 @@ fn merge_row(
         if theirs_text > ours_text {
             merged.insert(field.as_str(), theirs_value.clone());
         }
-        for (value, meta) in [(ours_text, &mo), (theirs_text, &mt)] {
+        // No stamp: see the module documentation.
+        for value in [ours_text, theirs_text] {
             conflicts.push(KeptConflict {
                 table: table.to_owned(),
                 key: key.to_owned(),
                 field: field.clone(),
                 value,
-                stamp: stamp_text(meta),
+                stamp: String::new(),
             });
         }
     }

@@ -101,7 +101,9 @@ fn same_field_changed_two_ways_keeps_both_values_and_sums_versions() {
         .iter()
         .map(|c| (c.value.as_str(), c.writer()))
         .collect();
-    assert_eq!(kept, [("done", "dev-a"), ("in_progress", "dev-b")]);
+    // A whole-store merge cannot tell who typed a field once rows were combined, so its
+    // candidates carry no stamp (which keeps merge orders byte-identical).
+    assert_eq!(kept, [("done", ""), ("in_progress", "")]);
     assert!(a.text.contains(CONFLICTS_TABLE), "{}", a.text);
 }
 
@@ -347,7 +349,8 @@ proptest! {
             let j = index.index(n);
             order.swap(0, j);
             let got = fold(&base, &replicas, &order);
-            prop_assert_eq!(split(&got), split(&expected), "order {:?}", order);
+            // The whole file, conflicts table (values and stamps) included.
+            prop_assert_eq!(&got, &expected, "order {:?}", order);
         }
         // Idempotent: with itself, with the base.
         for r in &replicas {
