@@ -45,8 +45,10 @@
 //! - Plain record-store transactions through [`VersionedStore::store`] are stamped
 //!   only when their record type carries the version columns; otherwise the commit is
 //!   refused ([`Error::Unstamped`]), never written unstamped.
-//! - A whole-store merge parses all three texts: it costs far more than a CRDT's merge
-//!   of documents already in memory (see the repository's benchmarks).
+//! - A whole-store merge parses all three texts in full (only writing the result is
+//!   proportional to what changed): it costs more than a CRDT's merge of documents
+//!   already in memory, though less than loading them from disk first (see the
+//!   repository's benchmarks).
 //!
 //! # Example
 //!
