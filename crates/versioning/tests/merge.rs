@@ -265,15 +265,7 @@ fn replica(dir: &Path, base: &str, replica: usize, ops: &[Op]) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// The text without the conflicts table, and the conflicts' candidate values.
-fn split(text: &str) -> (String, Vec<(String, String, String)>) {
-    let data = match text.find(&format!("{CONFLICTS_TABLE} |")) {
-        Some(at) => text[..at].to_owned(),
-        None => text.to_owned(),
-    };
-    (data, candidates(text))
-}
-
+/// The conflicts' candidate values: (key, field, value), sorted.
 fn candidates(text: &str) -> Vec<(String, String, String)> {
     let doc = sdn_codec::parse(text).unwrap();
     let mut out: Vec<(String, String, String)> = doc
