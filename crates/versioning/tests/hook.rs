@@ -3,35 +3,12 @@
 
 mod support;
 
-use record_store::{ChangeSet, Record, TableChanges};
-use serde::{Deserialize, Serialize};
+use record_store::{ChangeSet, TableChanges};
+// The todo record as a plain record-store user might declare it, with the version
+// columns as ordinary fields.
+use support::Versioned as PlainTodo;
 use support::{T0, Todo, open_at, todo};
 use versioning::{Error, ManualClock};
-
-/// The todo record as a plain record-store user might declare it, with the version
-/// columns as ordinary fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct PlainTodo {
-    id: String,
-    title: String,
-    status: String,
-    #[serde(default)]
-    owner: String,
-    #[serde(default)]
-    version: u64,
-    #[serde(default)]
-    last_modified: String,
-    #[serde(default)]
-    deleted: String,
-}
-
-impl Record for PlainTodo {
-    const TABLE: &'static str = "todos";
-    type Key = String;
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
 
 fn seeded(dir: &std::path::Path, clock: &ManualClock) -> versioning::VersionedStore {
     let store = open_at(&dir.join("db.sdn"), "dev-a", clock);
@@ -51,15 +28,7 @@ fn a_plain_record_store_change_through_the_versioned_store_is_stamped() {
         .update(|tx| {
             let todos = tx.table::<PlainTodo>()?;
             todos.get_mut(&"todo-1".to_string()).unwrap().status = "done".into();
-            todos.insert(PlainTodo {
-                id: "todo-3".into(),
-                title: "new".into(),
-                status: "open".into(),
-                owner: String::new(),
-                version: 0,
-                last_modified: String::new(),
-                deleted: String::new(),
-            })
+            todos.insert(PlainTodo::new("todo-3"))
         })
         .unwrap();
     let one = store.get::<Todo>(&"todo-1".to_string()).unwrap().unwrap();
