@@ -6,9 +6,14 @@
 //! 2. Three-way merge of two 10,000-record replicas with 1% of the records changed on
 //!    each side (a fifth of them the same records): `versioning::merge::merge` on SDN
 //!    text against the `automerge` crate merging the same edits made to an Automerge
-//!    document of the same records. Time (median of several runs), peak memory growth
-//!    (Linux `VmHWM` after resetting it) and bytes on disk (the SDN text; Automerge's
-//!    saved document).
+//!    document of the same records. Each side is measured two ways: **in memory** (ours:
+//!    the three texts in memory to the merged text, parsing included, since the text is
+//!    the document; automerge: two documents already loaded, `merge` alone) and **disk
+//!    to disk** (read the input files, merge, write the merged file; automerge also
+//!    loads both documents and saves the result). Time (median of several runs), peak
+//!    memory growth (Linux `VmHWM` after resetting it) and bytes on disk (the SDN text
+//!    and Automerge's saved document, each also compressed with zstd at level 3, as
+//!    cloud-sync stores snapshots).
 //!
 //! Figures are printed and stored in `versioning.json` under `BENCH_RESULTS_DIR`.
 
@@ -225,53 +230,120 @@ fn automerge_replica(
     doc
 }
 
+/// Median time and peak memory growth (first run) of `runs` runs of `step`; `prepare`
+/// runs before each, untimed, and gives the step its input.
+fn measure<I, O>(
+    runs: usize,
+    mut prepare: impl FnMut() -> I,
+    mut step: impl FnMut(I) -> O,
+) -> (serde_json::Value, O) {
+    let mut samples = Vec::with_capacity(runs);
+    let mut peak = None;
+    let mut first = None;
+    for run in 0..runs {
+        let input = prepare();
+        let before = reset_peak();
+        let started = Instant::now();
+        let output = step(input);
+        samples.push(started.elapsed().as_nanos() as f64);
+        if run == 0 {
+            peak = peak_growth(before);
+            first = Some(output);
+        }
+    }
+    let figures = json!({ "median_ns": median(samples), "peak_growth_bytes": peak });
+    (figures, first.expect("at least one run"))
+}
+
+fn zstd_len(bytes: &[u8]) -> usize {
+    // The level cloud-sync stores snapshots at.
+    zstd::bulk::compress(bytes, 3).unwrap().len()
+}
+
 fn merge_bench() -> serde_json::Value {
     let edits = edits();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name);
     let base = sdn_replica(&[], "seed");
     let ours = sdn_replica(&edits.ours, "dev-a");
     let theirs = sdn_replica(&edits.theirs, "dev-b");
-    let options = MergeOptions::default();
-    let mut sdn_ns = Vec::new();
-    let mut sdn_peak = None;
-    let mut merged_bytes = 0;
-    let mut conflicts = 0;
-    for run in 0..MERGE_RUNS {
-        let before = reset_peak();
-        let started = Instant::now();
-        let merged = merge(&base, &ours, &theirs, &options).unwrap();
-        sdn_ns.push(started.elapsed().as_nanos() as f64);
-        if run == 0 {
-            sdn_peak = peak_growth(before);
-            merged_bytes = merged.text.len();
-            conflicts = merged.conflicts.len();
-        }
+    for (name, text) in [
+        ("base.sdn", &base),
+        ("ours.sdn", &ours),
+        ("theirs.sdn", &theirs),
+    ] {
+        std::fs::write(file(name), text).unwrap();
     }
+    let options = MergeOptions::default();
+
+    // versioning, in memory: the three texts already in memory, the merged text out
+    // (parsing included: a text file is the document's in-memory form too).
+    let (sdn_memory, merged) = measure(
+        MERGE_RUNS,
+        || (),
+        |()| merge(&base, &ours, &theirs, &options).unwrap(),
+    );
+    // versioning, disk to disk: read the three files, merge, write the merged file.
+    let (sdn_disk, ()) = measure(
+        MERGE_RUNS,
+        || (),
+        |()| {
+            let read = |name: &str| std::fs::read_to_string(file(name)).unwrap();
+            let merged = merge(
+                &read("base.sdn"),
+                &read("ours.sdn"),
+                &read("theirs.sdn"),
+                &options,
+            )
+            .unwrap();
+            std::fs::write(file("merged.sdn"), merged.text).unwrap();
+        },
+    );
 
     let am_base = automerge_base();
-    let mut am_ns = Vec::new();
-    let mut am_peak = None;
-    let mut am_bytes = 0;
-    for run in 0..MERGE_RUNS {
-        let mut am_ours = automerge_replica(&am_base, b"dev-a", &edits.ours);
-        let mut am_theirs = automerge_replica(&am_base, b"dev-b", &edits.theirs);
-        let before = reset_peak();
-        let started = Instant::now();
-        am_ours.merge(&mut am_theirs).unwrap();
-        am_ns.push(started.elapsed().as_nanos() as f64);
-        if run == 0 {
-            am_peak = peak_growth(before);
-            am_bytes = am_ours.save().len();
-        }
-    }
-    let (sdn_median, am_median) = (median(sdn_ns), median(am_ns));
+    let am_ours = automerge_replica(&am_base, b"dev-a", &edits.ours).save();
+    let am_theirs = automerge_replica(&am_base, b"dev-b", &edits.theirs).save();
+    std::fs::write(file("ours.automerge"), &am_ours).unwrap();
+    std::fs::write(file("theirs.automerge"), &am_theirs).unwrap();
+    // automerge, in memory: both documents loaded beforehand (untimed), merge alone.
+    let (am_memory, am_merged) = measure(
+        MERGE_RUNS,
+        || {
+            (
+                AutoCommit::load(&am_ours).unwrap(),
+                AutoCommit::load(&am_theirs).unwrap(),
+            )
+        },
+        |(mut ours, mut theirs)| {
+            ours.merge(&mut theirs).unwrap();
+            ours
+        },
+    );
+    // automerge, disk to disk: read both files, load, merge, save, write.
+    let (am_disk, ()) = measure(
+        MERGE_RUNS,
+        || (),
+        |()| {
+            let load = |name: &str| AutoCommit::load(&std::fs::read(file(name)).unwrap()).unwrap();
+            let (mut ours, mut theirs) = (load("ours.automerge"), load("theirs.automerge"));
+            ours.merge(&mut theirs).unwrap();
+            std::fs::write(file("merged.automerge"), ours.save()).unwrap();
+        },
+    );
+    let am_bytes = am_merged.clone().save();
+    let ms = |figures: &serde_json::Value| figures["median_ns"].as_f64().unwrap_or(0.0) / 1e6;
     println!(
-        "merge, {MERGE_RECORDS} records, {} + {} changed: versioning {:.1} ms (peak +{:?} B, {merged_bytes} B on disk, {conflicts} conflict candidates); automerge {:.1} ms (peak +{:?} B, {am_bytes} B on disk)",
+        "merge, {MERGE_RECORDS} records, {} + {} changed: versioning {:.1} ms in memory, {:.1} ms disk to disk ({} B, {} B zstd, {} conflict candidates); automerge {:.1} ms in memory, {:.1} ms disk to disk ({} B)",
         edits.ours.len(),
         edits.theirs.len(),
-        sdn_median / 1e6,
-        sdn_peak,
-        am_median / 1e6,
-        am_peak,
+        ms(&sdn_memory),
+        ms(&sdn_disk),
+        merged.text.len(),
+        zstd_len(merged.text.as_bytes()),
+        merged.conflicts.len(),
+        ms(&am_memory),
+        ms(&am_disk),
+        am_bytes.len(),
     );
     json!({
         "records": MERGE_RECORDS,
@@ -279,15 +351,17 @@ fn merge_bench() -> serde_json::Value {
         "overlapping": edits.ours.len() / 5,
         "runs": MERGE_RUNS,
         "versioning": {
-            "median_ns": sdn_median,
-            "peak_growth_bytes": sdn_peak,
-            "bytes_on_disk": merged_bytes,
-            "conflict_candidates": conflicts,
+            "in_memory": sdn_memory,
+            "disk_to_disk": sdn_disk,
+            "bytes_on_disk": merged.text.len(),
+            "zstd_bytes": zstd_len(merged.text.as_bytes()),
+            "conflict_candidates": merged.conflicts.len(),
         },
         "automerge": {
-            "median_ns": am_median,
-            "peak_growth_bytes": am_peak,
-            "bytes_on_disk": am_bytes,
+            "in_memory": am_memory,
+            "disk_to_disk": am_disk,
+            "bytes_on_disk": am_bytes.len(),
+            "zstd_bytes": zstd_len(&am_bytes),
         },
     })
 }

@@ -88,7 +88,9 @@ pub struct KeptConflict {
     pub field: String,
     /// The candidate value, as SDN inline text.
     pub value: String,
-    /// The stamp of the change that wrote it (which names the writer).
+    /// The stamp of the change that wrote it (which names the writer); empty for a
+    /// candidate found by a whole-store merge, which cannot tell who typed a field (see
+    /// [`crate::merge`]).
     pub stamp: String,
 }
 
@@ -99,7 +101,7 @@ impl KeptConflict {
             .unwrap_or_else(|_| Value::from(self.value.as_str()))
     }
 
-    /// The writer named by the stamp.
+    /// The writer named by the stamp (empty when unknown).
     pub fn writer(&self) -> &str {
         self.stamp.rsplit_once('@').map_or("", |(_, writer)| writer)
     }
@@ -109,7 +111,11 @@ impl Record for KeptConflict {
     const TABLE: &'static str = CONFLICTS_TABLE;
     type Key = String;
     fn key(&self) -> String {
-        format!("{}/{}/{}/{}", self.table, self.key, self.field, self.stamp)
+        // The value too: merge-found candidates share the empty stamp.
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.table, self.key, self.field, self.stamp, self.value
+        )
     }
 }
 

@@ -27,7 +27,20 @@ pub struct ClockSkew {
 pub enum Error {
     /// The record store below failed (I/O, lock, malformed file, ...).
     #[error(transparent)]
-    Store(#[from] record_store::Error),
+    Store(record_store::Error),
+    /// A change to a versioned table could not be stamped, or carried metadata that
+    /// does not follow the record's history: the commit was vetoed, nothing written.
+    #[error("cannot stamp the change to {table}/{key} in {path}: {reason}")]
+    Unstamped {
+        /// The store.
+        path: PathBuf,
+        /// The table.
+        table: String,
+        /// The record's key.
+        key: String,
+        /// Why.
+        reason: String,
+    },
     /// Another writer committed the record since it was read, and the strategy was to
     /// fail: nothing was written. Carries base, ours and theirs.
     #[error("{0}")]
@@ -115,4 +128,18 @@ pub enum Error {
         /// Why.
         message: String,
     },
+}
+
+impl From<record_store::Error> for Error {
+    /// A commit vetoed by this crate's pre-commit hook comes back as the typed error the
+    /// hook raised; any other record-store error is wrapped.
+    fn from(err: record_store::Error) -> Self {
+        match err {
+            record_store::Error::Aborted(source) => match source.downcast::<Error>() {
+                Ok(ours) => *ours,
+                Err(source) => Error::Store(record_store::Error::Aborted(source)),
+            },
+            other => Error::Store(other),
+        }
+    }
 }

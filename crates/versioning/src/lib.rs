@@ -35,14 +35,20 @@
 //!   time; concurrent processes each need their own ([`WriterId::for_process`]).
 //! - Cells read through the versioned row lose number spellings (`007` reads as 7) when
 //!   read into a `String` field; unchanged cells are never rewritten.
-//! - The change cursor ([`cursor`]) keeps a map of the versions it has seen: its
-//!   memory grows with the number of records.
+//! - The change cursor ([`cursor`]) keeps at most 32 KiB of digests per table, not the
+//!   versions of every record: it never misses a change but may also report a few
+//!   records that share a digest bucket with a changed one.
 //! - A whole-store merge gives a field changed two ways the value that sorts last (not
 //!   the later writer's: rows do not record who changed which field), and keeps both
-//!   values as conflicts; the stamp kept with a candidate can differ between merge
-//!   orders when its row had already combined several replicas' changes.
-//! - A whole-store merge parses all three texts: it costs far more than a CRDT's merge
-//!   of documents already in memory (see the repository's benchmarks).
+//!   values as conflicts without a stamp (which replica typed a field is not in the
+//!   file once rows were combined; see [`merge`]).
+//! - Plain record-store transactions through [`VersionedStore::store`] are stamped
+//!   only when their record type carries the version columns; otherwise the commit is
+//!   refused ([`Error::Unstamped`]), never written unstamped.
+//! - A whole-store merge parses all three texts in full (only writing the result is
+//!   proportional to what changed): it costs more than a CRDT's merge of documents
+//!   already in memory, though less than loading them from disk first (see the
+//!   repository's benchmarks).
 //!
 //! # Example
 //!
@@ -108,6 +114,7 @@ mod migrate;
 mod options;
 mod row;
 mod shim;
+mod stamp;
 mod store;
 pub mod strategy;
 

@@ -2,8 +2,9 @@
 //! committed optimistically.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use record_store::{Record, Store, Transaction};
+use record_store::{ChangeSet, Record, Store, Transaction};
 use sdn_codec::{Map, Value};
 
 use crate::conflict::{Conflict, KeptConflict, Side, value_text};
@@ -12,6 +13,7 @@ use crate::hlc::{Hlc, Stamp};
 use crate::meta::{Columns, Meta};
 use crate::options::Options;
 use crate::row::{self, Row};
+use crate::stamp::Stamper;
 use crate::strategy::{self, Decision, Fallback, Strategy, Winner};
 
 /// A record as read, with its metadata: the base of an optimistic commit.
@@ -53,8 +55,7 @@ enum Intent<T> {
 #[derive(Debug)]
 pub struct VersionedStore {
     store: Store,
-    hlc: Hlc,
-    options: Options,
+    stamper: Arc<Stamper>,
 }
 
 /// The outcome of a strategy, before writing.
@@ -68,25 +69,28 @@ struct Plan {
 impl VersionedStore {
     /// Opens the store at `path` (a missing file is an empty store) and recovers the
     /// clock from the latest stamp in it, so stamps keep increasing across restarts.
+    ///
+    /// Every commit through this store, including plain record-store transactions made
+    /// through [`VersionedStore::store`], passes its pre-commit hook, which stamps each
+    /// changed record (version + 1, a fresh stamp), checks changes that carry their own
+    /// metadata, and keeps removed records as tombstones.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
-        let store = Store::open(path)?;
-        let hlc = Hlc::new(
-            options.writer.clone(),
-            options.clock.clone(),
-            options.hlc.clone(),
-        );
-        let versioned = VersionedStore {
-            store,
-            hlc,
-            options,
-        };
+        let path = path.as_ref();
+        let stamper = Stamper::new(path, options);
+        let hook = Arc::clone(&stamper);
+        let store =
+            Store::open(path)?.with_pre_commit(move |tx, changes| hook.on_commit(tx, changes));
+        let versioned = VersionedStore { store, stamper };
         if let Some(latest) = versioned.latest_stamp()? {
-            versioned.hlc.recover(&latest);
+            versioned.hlc().recover(&latest);
         }
         Ok(versioned)
     }
 
-    /// The record store underneath.
+    /// The record store underneath, with this store's stamping hook: a plain
+    /// record-store transaction through it is stamped like any versioned commit (its
+    /// record type must carry the version columns, else the commit is vetoed with
+    /// [`Error::Unstamped`], wrapped in [`record_store::Error::Aborted`]).
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -98,16 +102,16 @@ impl VersionedStore {
 
     /// This store's clock.
     pub fn hlc(&self) -> &Hlc {
-        &self.hlc
+        &self.stamper.hlc
     }
 
     /// The settings.
     pub fn options(&self) -> &Options {
-        &self.options
+        self.stamper.options()
     }
 
     pub(crate) fn columns(&self, table: &str) -> &Columns {
-        &self.options.table_options(table).columns
+        &self.options().table_options(table).columns
     }
 
     /// The latest stamp in any table of the file.
@@ -200,20 +204,6 @@ impl VersionedStore {
         )
     }
 
-    /// Moves the clock past a stamp read from the file, applying the skew policy to
-    /// other writers' stamps (this writer's own are its history, as at open).
-    fn observe(&self, stamp: &Stamp, table: &str) -> Result<()> {
-        if stamp.writer == self.hlc.writer().as_str() {
-            self.hlc.recover(stamp);
-            return Ok(());
-        }
-        self.hlc.observe(stamp).map_err(|skew| Error::ClockSkew {
-            path: self.path().to_path_buf(),
-            table: table.to_owned(),
-            skew,
-        })
-    }
-
     /// Fails when table `table` has rows but lacks a metadata column.
     pub(crate) fn check_migrated(&self, root: &Value, table: &str) -> Result<()> {
         let Some(found) = root.get(table).and_then(Value::as_table) else {
@@ -253,7 +243,7 @@ impl VersionedStore {
         intent: Intent<T>,
         strategy: Option<&Strategy>,
     ) -> Result<Committed<T>> {
-        let strategy = strategy.unwrap_or_else(|| self.options.strategy_for(T::TABLE));
+        let strategy = strategy.unwrap_or_else(|| self.options().strategy_for(T::TABLE));
         let columns = self.columns(T::TABLE);
         let key_text = key.to_string();
         let encode = |record: &T| {
@@ -280,14 +270,14 @@ impl VersionedStore {
             }
             Intent::Delete => base_side.fields.clone(),
         };
-        self.store.update(|tx| {
+        let committed = self.store.commit(|tx| {
             self.check_migrated(tx.document(), T::TABLE)?;
             let current = tx.table::<Row<T>>()?.get(&key).cloned();
             let theirs = match &current {
                 Some(row) => {
                     let meta = Meta::read(&row.cells, columns);
                     if let Some(stamp) = &meta.stamp {
-                        self.observe(stamp, T::TABLE)?;
+                        self.stamper.observe(stamp, T::TABLE)?;
                     }
                     Side {
                         fields: encode(&row.record)?,
@@ -297,19 +287,24 @@ impl VersionedStore {
                 }
                 None => absent_side(),
             };
-            let ours = Side {
-                fields: ours_fields,
-                meta: Meta {
-                    version: theirs.meta.version + 1,
-                    stamp: Some(self.hlc.now()),
-                    deleted: matches!(intent, Intent::Delete),
-                },
-                wall_ms: self.hlc.clock().now_ms(),
-            };
+            let deleted = matches!(intent, Intent::Delete);
             let clean = theirs.meta.version == base_side.meta.version
                 || (base.is_none() && (current.is_none() || theirs.meta.deleted));
+            // Without a conflict the hook stamps what is written. With one, ours gets
+            // its stamp now: the strategies compare it, and kept candidates name it.
+            let ours = Side {
+                fields: ours_fields,
+                meta: match clean {
+                    true => Meta {
+                        deleted,
+                        ..theirs.meta.clone()
+                    },
+                    false => self.stamper.next(&theirs.meta, deleted),
+                },
+                wall_ms: self.hlc().clock().now_ms(),
+            };
             if clean {
-                let record = self.write(tx, &key_text, current, &theirs, &ours)?;
+                let record = self.write(tx, &key_text, current, &theirs, &ours, false)?;
                 return Ok(Committed {
                     record,
                     written: true,
@@ -329,7 +324,11 @@ impl VersionedStore {
             };
             let plan = self.plan(strategy, &mut conflict, columns)?;
             let record = match &plan.target {
-                Some(target) => self.write(tx, &key_text, current, &conflict.theirs, target)?,
+                // Kept candidates name ours' stamp: the row must carry that stamp.
+                Some(target) => {
+                    let explicit = !plan.kept.is_empty();
+                    self.write(tx, &key_text, current, &conflict.theirs, target, explicit)?
+                }
                 None => match current {
                     Some(row) => versioned(&row, columns),
                     None => {
@@ -355,7 +354,8 @@ impl VersionedStore {
                 winner: Some(plan.winner),
                 kept: plan.kept,
             })
-        })
+        })?;
+        Ok(settle(committed, T::TABLE, &key_text, columns))
     }
 
     /// Decides a conflict: the side to write (`None`: keep theirs), or an error.
@@ -491,7 +491,9 @@ impl VersionedStore {
     }
 
     /// Writes `target` over the row `current` (whose fields are `theirs.fields`),
-    /// changing only the cells that differ.
+    /// changing only the cells that differ. With `explicit_meta`, the row carries
+    /// `target`'s version and stamp (the hook checks them); otherwise it keeps theirs, so
+    /// the hook stamps it as a plain change.
     fn write<T: Record>(
         &self,
         tx: &mut Transaction,
@@ -499,6 +501,7 @@ impl VersionedStore {
         current: Option<Row<T>>,
         theirs: &Side,
         target: &Side,
+        explicit_meta: bool,
     ) -> Result<Versioned<T>> {
         let columns = self.columns(T::TABLE);
         let mut cells = current.map(|row| row.cells).unwrap_or_default();
@@ -507,12 +510,20 @@ impl VersionedStore {
                 cells.insert(name, value.clone());
             }
         }
-        target.meta.write(&mut cells, columns);
+        let meta = if explicit_meta {
+            target.meta.clone()
+        } else {
+            Meta {
+                deleted: target.meta.deleted,
+                ..theirs.meta.clone()
+            }
+        };
+        meta.write(&mut cells, columns);
         let record: T =
             row::decode(&cells).map_err(|message| self.record_error(T::TABLE, key, message))?;
         let written = Versioned {
             record: record.clone(),
-            meta: target.meta.clone(),
+            meta,
         };
         tx.table::<Row<T>>()?.upsert(Row { record, cells });
         Ok(written)
@@ -540,7 +551,7 @@ impl VersionedStore {
     ) -> Result<Committed<T>> {
         let columns = self.columns(T::TABLE);
         let key_text = key.to_string();
-        self.store.update(|tx| {
+        let committed = self.store.commit(|tx| {
             let kept = tx.table::<KeptConflict>()?;
             let matching: Vec<String> = kept
                 .iter()
@@ -574,9 +585,10 @@ impl VersionedStore {
             } else {
                 target.fields.insert(field, value);
             }
-            target.meta.version += 1;
-            target.meta.stamp = Some(self.hlc.now());
-            let record = self.write(tx, &key_text, Some(current), &theirs, &target)?;
+            // A new version even when the chosen value is the one the row holds: the
+            // resolution itself must travel to other replicas.
+            target.meta = self.stamper.next(&theirs.meta, target.meta.deleted);
+            let record = self.write(tx, &key_text, Some(current), &theirs, &target, true)?;
             Ok(Committed {
                 record,
                 written: true,
@@ -584,8 +596,45 @@ impl VersionedStore {
                 winner: None,
                 kept: Vec::new(),
             })
-        })
+        })?;
+        Ok(settle(committed, T::TABLE, &key_text, columns))
     }
+}
+
+/// The outcome of a commit with the record's metadata as the pre-commit hook stamped
+/// it; a commit whose change set is empty wrote nothing.
+fn settle<T>(
+    committed: record_store::Committed<Committed<T>>,
+    table: &str,
+    key: &str,
+    columns: &Columns,
+) -> Committed<T> {
+    let mut outcome = committed.value;
+    if !outcome.written {
+        return outcome;
+    }
+    match written_row(&committed.changes, table, key) {
+        Some(row) => outcome.record.meta = Meta::read(row, columns),
+        None => outcome.written = false,
+    }
+    outcome
+}
+
+/// The row `key` of `table` as a commit wrote it.
+fn written_row<'c>(changes: &'c ChangeSet, table: &str, key: &str) -> Option<&'c Map> {
+    let changes = changes.table(table)?;
+    changes
+        .updated
+        .iter()
+        .find(|row| row.key == key)
+        .map(|row| &row.new)
+        .or_else(|| {
+            changes
+                .inserted
+                .iter()
+                .find(|row| row.key == key)
+                .map(|row| &row.row)
+        })
 }
 
 fn absent_side() -> Side {

@@ -77,3 +77,43 @@ pub fn changed_lines(before: &str, after: &str) -> Vec<usize> {
         .map(|(i, _)| i + 1)
         .collect()
 }
+
+/// The todo record with the version columns as fields, for plain record-store
+/// transactions through a versioned store (its hook stamps them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub version: u64,
+    #[serde(default)]
+    pub last_modified: String,
+    #[serde(default)]
+    pub deleted: String,
+}
+
+impl Versioned {
+    pub fn new(id: &str) -> Self {
+        let todo = todo(id, "open");
+        Versioned {
+            id: todo.id,
+            title: todo.title,
+            status: todo.status,
+            owner: todo.owner,
+            version: 0,
+            last_modified: String::new(),
+            deleted: String::new(),
+        }
+    }
+}
+
+impl Record for Versioned {
+    const TABLE: &'static str = "todos";
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}

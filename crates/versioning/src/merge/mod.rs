@@ -11,7 +11,7 @@
 //!   side are combined. A field changed two ways takes the value that sorts last (an
 //!   order-independent rule: a per-row stamp cannot tell which replica changed a field
 //!   last once rows of several replicas were combined), and **both** values are kept in
-//!   the conflicts table with the stamp of the row they came from. The merged row's
+//!   the conflicts table, with an empty stamp (see below). The merged row's
 //!   version is the sum of both sides' increments over the base (`ours + theirs -
 //!   base`), its stamp the greater of the two, its tombstone set if either side deleted.
 //! - Inserted on both sides with the same key: merged as above against an empty row.
@@ -27,11 +27,20 @@
 //!
 //! Merging a replica with itself or with the base returns `ours` unchanged. The same
 //! replicas merged in any order (each merge against their common base) give the same
-//! record tables, byte for byte, given they started from that base and changed records
-//! only. The conflicts table holds the same candidate values in any order, but the
-//! stamp kept with a candidate is the stamp of the row it was found in: when that row
-//! had already combined changes from several replicas, it is the latest of them, so
-//! that column can differ between merge orders.
+//! file, byte for byte, conflicts table included, given they started from that base and
+//! changed records only.
+//!
+//! # Why merge-found candidates carry no stamp
+//!
+//! A row records one stamp: its latest change. Once a merge has combined two replicas'
+//! changes to a record (one changed `status`, the other `owner`), the file no longer
+//! says who typed which field, and whether a later merge sees the original row or the
+//! combined one depends on the merge order. A candidate's stamp would then differ
+//! between orders, and so would the bytes. So a candidate found by a whole-store merge
+//! is kept with its table, key, field and value and an empty stamp; the record's own
+//! `last_modified` still names its latest writer. Candidates kept by
+//! [`crate::VersionedStore::commit_if`] with [`crate::Fallback::Keep`] compare two single
+//! commits and keep both exact stamps; merges carry those rows over unchanged.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -40,10 +49,11 @@ use sdn_codec::{Document, Map, Table, Value};
 
 use crate::conflict::{CONFLICTS_TABLE, KeptConflict, value_text};
 use crate::error::{Error, Result};
-use crate::hlc::Stamp;
 use crate::meta::{Columns, Meta};
 use crate::options::TableOptions;
 use crate::strategy::{merge_fields, same};
+
+mod splice;
 
 /// Settings of a whole-store merge.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +90,17 @@ pub struct Merged {
 /// # Ok::<(), versioning::Error>(())
 /// ```
 pub fn merge(base: &str, ours: &str, theirs: &str, options: &MergeOptions) -> Result<Merged> {
+    merge_with(base, ours, theirs, options, true)
+}
+
+/// [`merge`], with the line splice allowed or not (the tests compare both paths).
+fn merge_with(
+    base: &str,
+    ours: &str,
+    theirs: &str,
+    options: &MergeOptions,
+    allow_splice: bool,
+) -> Result<Merged> {
     let unchanged = |text: &str| Merged {
         text: text.to_owned(),
         conflicts: Vec::new(),
@@ -95,68 +116,119 @@ pub fn merge(base: &str, ours: &str, theirs: &str, options: &MergeOptions) -> Re
         return Ok(unchanged(theirs));
     }
     let base_value = parse("base", base)?;
-    let mut doc = Document::parse(ours).map_err(|source| Error::MalformedInput {
-        input: "ours",
-        source,
+    let spanned = sdn_codec::parse_spanned(ours, &Default::default()).map_err(|source| {
+        Error::MalformedInput {
+            input: "ours",
+            source,
+        }
     })?;
-    let mut conflicts = Vec::new();
     let empty = Map::new();
     let base_root = base_value.as_dict().unwrap_or(&empty);
     let theirs_root = theirs_value.as_dict().unwrap_or(&empty);
+    let ours_root = &spanned.value;
 
+    let mut conflicts = Vec::new();
+    let mut plans = Vec::new();
+    let mut entries = Vec::new();
     for (name, theirs_entry) in theirs_root.iter() {
         if name == CONFLICTS_TABLE {
             continue;
         }
         let base_entry = base_root.get(name);
-        let plan = match (
+        match (
             theirs_entry.as_table(),
-            doc.get(name).and_then(Value::as_table),
+            ours_root.get(name).and_then(Value::as_table),
         ) {
-            (Some(theirs_table), Some(ours_table)) => TableMerge {
-                name,
-                options: options.table(name),
-                base: base_entry.and_then(Value::as_table),
-                ours: ours_table,
-                theirs: theirs_table,
-            }
-            .plan(&mut conflicts)?,
-            _ => {
-                let ours_entry = doc.get(name).cloned();
-                merge_entry(
-                    &mut doc,
+            (Some(theirs_table), Some(ours_table)) => plans.extend(
+                TableMerge {
                     name,
-                    base_entry,
-                    ours_entry.as_ref(),
-                    theirs_entry,
-                    &mut conflicts,
-                )?;
-                None
-            }
-        };
-        if let Some(plan) = plan {
-            plan.apply(&mut doc)?;
+                    options: options.table(name),
+                    base: base_entry.and_then(Value::as_table),
+                    ours: ours_table,
+                    theirs: theirs_table,
+                }
+                .plan(&mut conflicts)?,
+            ),
+            _ => entries.extend(merge_entry(
+                name,
+                base_entry,
+                ours_root.get(name),
+                theirs_entry,
+                &mut conflicts,
+            )),
         }
     }
     for (name, base_entry) in base_root.iter() {
         if theirs_root.contains_key(name) || name == CONFLICTS_TABLE {
             continue;
         }
-        if doc.get(name) == Some(base_entry) {
-            doc.remove(name).map_err(|err| unmergeable(name, err))?;
+        if ours_root.get(name) == Some(base_entry) {
+            entries.push(EntryEdit::Remove(name.to_owned()));
         }
     }
-    let new_table = merge_conflicts_table(&mut doc, base_root, theirs_root, &conflicts)?;
+    let conflicts_table = merged_conflicts_table(
+        ours_root.get(CONFLICTS_TABLE),
+        base_root,
+        theirs_root,
+        &conflicts,
+    );
     conflicts.sort();
     conflicts.dedup();
-    let mut text = doc.into_string();
-    if let Some(table) = new_table {
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(&table);
-    }
+    let spliced = match allow_splice && entries.is_empty() {
+        true => splice::render(ours, &spanned, &plans, conflicts_table.as_ref()),
+        false => None,
+    };
+    let text = match spliced {
+        Some(text) => text,
+        None => edit_document(ours, plans, entries, conflicts_table)?,
+    };
     Ok(Merged { text, conflicts })
+}
+
+/// The general way to apply a merge: edit `ours` as a format-preserving document.
+fn edit_document(
+    ours: &str,
+    plans: Vec<TablePlan>,
+    entries: Vec<EntryEdit>,
+    conflicts_table: Option<Table>,
+) -> Result<String> {
+    let mut doc = Document::parse(ours).map_err(|source| Error::MalformedInput {
+        input: "ours",
+        source,
+    })?;
+    for plan in plans {
+        plan.apply(&mut doc)?;
+    }
+    for entry in entries {
+        match entry {
+            EntryEdit::Set(name, value) => doc.set(name.as_str(), value),
+            EntryEdit::Remove(name) => doc.remove(name.as_str()).map(drop),
+        }
+        .map_err(|err| unmergeable(CONFLICTS_TABLE, err))?;
+    }
+    let Some(table) = conflicts_table else {
+        return Ok(doc.into_string());
+    };
+    if doc.get(CONFLICTS_TABLE).is_some() {
+        doc.set(CONFLICTS_TABLE, Value::Table(table))
+            .map_err(|err| unmergeable(CONFLICTS_TABLE, err))?;
+        return Ok(doc.into_string());
+    }
+    append_conflicts_table(doc.into_string(), table)
+}
+
+/// `text` with the conflicts table appended, written as `Document::set` writes a new
+/// entry (canonical), without parsing the whole text again to check it.
+fn append_conflicts_table(mut text: String, table: Table) -> Result<String> {
+    let mut root = Map::new();
+    root.insert(CONFLICTS_TABLE, Value::Table(table));
+    let rendered = sdn_codec::to_canonical_string(&Value::Dict(root))
+        .map_err(|err| unmergeable(CONFLICTS_TABLE, err))?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&rendered);
+    Ok(text)
 }
 
 fn unmergeable(table: &str, err: impl std::fmt::Display) -> Error {
@@ -167,22 +239,25 @@ fn unmergeable(table: &str, err: impl std::fmt::Display) -> Error {
     }
 }
 
+/// A change to a top-level entry that is not a table on both sides.
+enum EntryEdit {
+    Set(String, Value),
+    Remove(String),
+}
+
 /// A top-level entry that is not a table on both sides: three-way on the whole value.
 fn merge_entry(
-    doc: &mut Document,
     name: &str,
     base: Option<&Value>,
     ours: Option<&Value>,
     theirs: &Value,
     conflicts: &mut Vec<KeptConflict>,
-) -> Result<()> {
+) -> Option<EntryEdit> {
     if base == Some(theirs) || ours == Some(theirs) {
-        return Ok(());
+        return None;
     }
     if ours == base {
-        return doc
-            .set(name, theirs.clone())
-            .map_err(|err| unmergeable(name, err));
+        return Some(EntryEdit::Set(name.to_owned(), theirs.clone()));
     }
     for value in [ours, Some(theirs)].into_iter().flatten() {
         conflicts.push(KeptConflict {
@@ -193,7 +268,7 @@ fn merge_entry(
             stamp: String::new(),
         });
     }
-    Ok(())
+    None
 }
 
 /// One table present in `ours` and `theirs`.
@@ -373,8 +448,8 @@ impl TableMerge<'_> {
     }
 }
 
-/// The edits that merge one table, computed from the inputs before `ours`' document is
-/// edited (so the inputs are borrowed, never copied).
+/// The edits that merge one table, computed from the inputs before `ours` is edited (so
+/// the inputs are borrowed, never copied).
 struct TablePlan {
     name: String,
     new_columns: Vec<String>,
@@ -395,13 +470,7 @@ impl TablePlan {
         }
         for (row, cells) in &self.updates {
             table
-                .update_row_with(*row, |map| {
-                    for (column, value) in cells.iter() {
-                        if map.contains_key(column) {
-                            map.insert(column, value.clone());
-                        }
-                    }
-                })
+                .update_row_with(*row, |map| update_cells(map, cells))
                 .map_err(|err| unmergeable(name, err))?;
         }
         for row in self.removals {
@@ -415,6 +484,15 @@ impl TablePlan {
                 .map_err(|err| unmergeable(name, err))?;
         }
         Ok(())
+    }
+}
+
+/// Sets the cells of `map` that `cells` gives (columns the row lacks are left out).
+fn update_cells(map: &mut Map, cells: &Map) {
+    for (column, value) in cells.iter() {
+        if map.contains_key(column) {
+            map.insert(column, value.clone());
+        }
     }
 }
 
@@ -454,11 +532,6 @@ fn merge_row(
         Meta::read(ours, columns),
         Meta::read(theirs, columns),
     );
-    let stamp_text = |meta: &Meta| {
-        meta.stamp
-            .as_ref()
-            .map_or_else(String::new, Stamp::to_string)
-    };
     let blank = crate::row::empty_cell();
     for field in &field_merge.conflicts {
         let ours_value = ours.get(field).unwrap_or(&blank);
@@ -467,13 +540,14 @@ fn merge_row(
         if theirs_text > ours_text {
             merged.insert(field.as_str(), theirs_value.clone());
         }
-        for (value, meta) in [(ours_text, &mo), (theirs_text, &mt)] {
+        // No stamp: see the module documentation.
+        for value in [ours_text, theirs_text] {
             conflicts.push(KeptConflict {
                 table: table.to_owned(),
                 key: key.to_owned(),
                 field: field.clone(),
                 value,
-                stamp: stamp_text(meta),
+                stamp: String::new(),
             });
         }
     }
@@ -502,15 +576,13 @@ fn merge_row(
 }
 
 /// The conflicts table: a set of immutable rows, merged three-way by presence, plus the
-/// conflicts this merge found; rewritten sorted when its set of rows changes. A table
-/// `ours` lacks is returned as text to append (canonical, as `Document::set` writes it,
-/// without parsing the whole document again to check it).
-fn merge_conflicts_table(
-    doc: &mut Document,
+/// conflicts this merge found, sorted; `None` when it equals ours' (nothing to write).
+fn merged_conflicts_table(
+    ours: Option<&Value>,
     base: &Map,
     theirs: &Map,
     found: &[KeptConflict],
-) -> Result<Option<String>> {
+) -> Option<Table> {
     let rows = |entry: Option<&Value>| -> BTreeSet<KeptConflict> {
         entry
             .and_then(Value::as_table)
@@ -523,7 +595,7 @@ fn merge_conflicts_table(
             .unwrap_or_default()
     };
     let b = rows(base.get(CONFLICTS_TABLE));
-    let o = rows(doc.get(CONFLICTS_TABLE));
+    let o = rows(ours);
     let t = rows(theirs.get(CONFLICTS_TABLE));
     let mut result: BTreeSet<KeptConflict> = o
         .iter()
@@ -533,7 +605,7 @@ fn merge_conflicts_table(
     result.extend(t.iter().filter(|row| !b.contains(row)).cloned());
     result.extend(found.iter().filter(|c| !c.table.is_empty()).cloned());
     if result == o {
-        return Ok(None);
+        return None;
     }
     let mut table = Table::with_columns(["table", "key", "field", "value", "stamp"]);
     for row in &result {
@@ -545,16 +617,7 @@ fn merge_conflicts_table(
             Value::from(row.stamp.as_str()),
         ]);
     }
-    if doc.get(CONFLICTS_TABLE).is_none() {
-        let mut root = Map::new();
-        root.insert(CONFLICTS_TABLE, Value::Table(table));
-        return sdn_codec::to_canonical_string(&Value::Dict(root))
-            .map(Some)
-            .map_err(|err| unmergeable(CONFLICTS_TABLE, err));
-    }
-    doc.set(CONFLICTS_TABLE, Value::Table(table))
-        .map(|()| None)
-        .map_err(|err| unmergeable(CONFLICTS_TABLE, err))
+    Some(table)
 }
 
 /// Moves `hlc` past every stamp in `remote` (a snapshot from another replica, before
@@ -590,4 +653,40 @@ pub fn observe_stamps(remote: &str, hlc: &crate::Hlc, options: &MergeOptions) ->
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line splice and the document editor give the same bytes.
+    #[test]
+    fn splicing_lines_matches_editing_the_document() {
+        let base = "# todos\ntodos |id, status, version|\n    1, open, 1\n    # a note\n    2, open, 1\n    3, open, 1\n# after\nnotes |id, text|\n    a, \"x, y\"\n";
+        let cases = [
+            // Updates on both sides, one overlapping field.
+            (
+                "# todos\ntodos |id, status, version|\n    1, done, 2\n    # a note\n    2, open, 1\n    3, open, 1\n# after\nnotes |id, text|\n    a, \"x, y\"\n",
+                "# todos\ntodos |id, status, version|\n    1, blocked, 2\n    # a note\n    2, open, 1\n    3, \"in progress\", 2\n# after\nnotes |id, text|\n    a, \"x, z\"\n",
+            ),
+            // Rows added on both sides, one removed on theirs.
+            (
+                "# todos\ntodos |id, status, version|\n    1, open, 1\n    # a note\n    2, open, 1\n    3, open, 1\n    4, new, 1\n# after\nnotes |id, text|\n    a, \"x, y\"\n",
+                "# todos\ntodos |id, status, version|\n    1, open, 1\n    # a note\n    3, open, 1\n    5, other, 1\n# after\nnotes |id, text|\n    a, \"x, y\"\n    b, \"new note\"\n",
+            ),
+            // The last row removed by theirs while rows are appended.
+            (
+                "# todos\ntodos |id, status, version|\n    1, open, 1\n    # a note\n    2, open, 1\n    3, open, 1\n    4, x, 1\n# after\nnotes |id, text|\n    a, \"x, y\"\n",
+                "# todos\ntodos |id, status, version|\n    1, open, 1\n    # a note\n    2, open, 1\n# after\nnotes |id, text|\n    a, \"x, y\"\n",
+            ),
+        ];
+        for (ours, theirs) in cases {
+            for (o, t) in [(ours, theirs), (theirs, ours)] {
+                let options = MergeOptions::default();
+                let spliced = merge_with(base, o, t, &options, true).unwrap();
+                let edited = merge_with(base, o, t, &options, false).unwrap();
+                assert_eq!(spliced, edited, "ours:\n{o}\ntheirs:\n{t}");
+            }
+        }
+    }
 }
