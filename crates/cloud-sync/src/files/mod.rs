@@ -90,6 +90,8 @@ mod error;
 mod local;
 mod objects;
 mod parallel;
+mod part_io;
+mod pipeline;
 mod transfer;
 mod upload;
 
@@ -241,14 +243,27 @@ impl ContentFiles {
         path: &str,
         change: impl FnOnce(&mut FileEntry),
     ) -> Result<(), FilesError> {
+        self.update_entries([(path, change)])
+    }
+
+    /// Commits every change to its path's catalogue entry (those that still exist) in
+    /// one transaction: one durable commit for a whole batch of files.
+    fn update_entries<'p, F: FnOnce(&mut FileEntry)>(
+        &self,
+        changes: impl IntoIterator<Item = (&'p str, F)>,
+    ) -> Result<(), FilesError> {
         let catalogue = self.catalogue.path().to_path_buf();
         let device = self.device.id.clone();
+        let now = chrono::Utc::now().to_rfc3339();
         self.catalogue
             .update(|tx| {
-                if let Some(entry) = tx.table::<FileEntry>()?.get_mut(&path.to_owned()) {
-                    change(entry);
-                    entry.device = device;
-                    entry.updated = chrono::Utc::now().to_rfc3339();
+                let table = tx.table::<FileEntry>()?;
+                for (path, change) in changes {
+                    if let Some(entry) = table.get_mut(&path.to_owned()) {
+                        change(entry);
+                        entry.device = device.clone();
+                        entry.updated = now.clone();
+                    }
                 }
                 Ok::<_, record_store::Error>(())
             })
