@@ -173,3 +173,69 @@ pub(crate) fn fetch_part(
     }
     Ok((content, fetched.bytes.len() as u64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Prefix;
+
+    fn stored(remote: &Remote, key: &Key, bytes: &'static [u8]) -> Bytes {
+        let bytes = Bytes::from_static(bytes);
+        remote.put_overwrite(key, bytes.clone()).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn an_md5_etag_of_the_sent_bytes_is_the_check_and_anything_else_reads_back() {
+        let remote = Remote::in_memory(Prefix::new("p").unwrap()).unwrap();
+        let key = Key::new("files/parts/x.zst").unwrap();
+        let sent = stored(&remote, &key, b"part bytes");
+        let md5 = hex_digest(&Md5::digest(&sent));
+        let server_md5 = ObjectVersion {
+            etag: Some(format!("\"{md5}\"")),
+            version: None,
+        };
+        let before = remote.request_count();
+        verify_stored(&remote, &key, &sent, &server_md5).unwrap();
+        assert_eq!(remote.request_count(), before, "no read-back");
+
+        // Another ETag: read back, and what the store holds is what counts.
+        let other = ObjectVersion {
+            etag: Some("\"1\"".into()),
+            version: None,
+        };
+        verify_stored(&remote, &key, &sent, &other).unwrap();
+        assert_eq!(remote.request_count(), before + 1, "one read-back");
+        stored(&remote, &key, b"part bytez");
+        let error = verify_stored(&remote, &key, &sent, &other).unwrap_err();
+        assert!(matches!(error, FilesError::Checksum { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn a_part_is_fetched_only_when_it_matches_its_address() {
+        let remote = Remote::in_memory(Prefix::new("p").unwrap()).unwrap();
+        let content = b"some content, some content, some content".repeat(10);
+        let (part, outcome) = store_part(&remote, &content, sha256_hex(&content), false).unwrap();
+        assert_eq!(outcome, Stored::Sent);
+        assert_eq!(fetch_part(&remote, &part, "f").unwrap().0, content);
+        // Stored again without probing: the create-only PUT finds it, it is verified.
+        let (again, outcome) = store_part(&remote, &content, sha256_hex(&content), false).unwrap();
+        assert_eq!((again.size, outcome), (part.size, Stored::Found));
+        // Valid zstd of other bytes under the address: refused.
+        let key = part_key(&part.sha256).unwrap();
+        let wrong = zstd::bulk::compress(&b"x".repeat(content.len()), 1).unwrap();
+        remote.put_overwrite(&key, wrong).unwrap();
+        let limit = PartRef {
+            stored_size: u64::MAX,
+            ..part.clone()
+        };
+        assert!(matches!(
+            fetch_part(&remote, &limit, "f"),
+            Err(FilesError::Checksum { .. })
+        ));
+        // ... and repaired by the next store.
+        let (_, outcome) = store_part(&remote, &content, sha256_hex(&content), false).unwrap();
+        assert_eq!(outcome, Stored::Sent);
+        assert_eq!(fetch_part(&remote, &limit, "f").unwrap().0, content);
+    }
+}

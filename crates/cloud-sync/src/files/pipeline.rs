@@ -72,7 +72,22 @@ impl Transfers<'_> {
             .map_err(FilesError::local("reading the metadata of", local))?
             .len();
         let (parts, size, actual) = if expected_size <= self.part_size as u64 {
-            self.upload_single(&mut file, local, &mut counts, on_part)?
+            // A file of at most one part: its part's sha256 is the file's, hashed once.
+            let mut chunk = Vec::with_capacity(self.part_size.min(1 << 20));
+            // One byte more than a part: a file that grew past the part size since its
+            // metadata was read is a changed file, caught by the hash.
+            (&mut file)
+                .take(self.part_size as u64 + 1)
+                .read_to_end(&mut chunk)
+                .map_err(FilesError::local("reading", local))?;
+            let sha256 = sha256_hex(&chunk);
+            let (part, stored) = {
+                let _slot = self.slots.acquire();
+                store_part(self.remote, &chunk, sha256.clone(), false)?
+            };
+            count(&mut counts, &part, stored);
+            on_part(part.size);
+            (vec![part], chunk.len() as u64, sha256)
         } else {
             self.upload_parts(&mut file, local, &mut counts, on_part)?
         };
@@ -105,30 +120,6 @@ impl Transfers<'_> {
             Err(e) => return Err(e.into()),
         }
         Ok((manifest, counts))
-    }
-
-    /// A file of at most one part: its part's sha256 is the file's, hashed once.
-    fn upload_single(
-        &self,
-        file: &mut File,
-        local: &Path,
-        counts: &mut UploadCounts,
-        on_part: &mut dyn FnMut(u64),
-    ) -> Result<(Vec<PartRef>, u64, String), FilesError> {
-        let mut chunk = Vec::with_capacity(self.part_size.min(1 << 20));
-        // One byte more than a part: a file that grew past the part size since its
-        // metadata was read is a changed file, caught by the hash.
-        file.take(self.part_size as u64 + 1)
-            .read_to_end(&mut chunk)
-            .map_err(FilesError::local("reading", local))?;
-        let sha256 = sha256_hex(&chunk);
-        let (part, stored) = {
-            let _slot = self.slots.acquire();
-            store_part(self.remote, &chunk, sha256.clone(), false)?
-        };
-        count(counts, &part, stored);
-        on_part(part.size);
-        Ok((vec![part], chunk.len() as u64, sha256))
     }
 
     /// A file of several parts: read and hashed in order here, parts sent by workers.
