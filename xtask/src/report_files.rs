@@ -18,10 +18,12 @@ pub fn section(md: &mut String, results: Option<&Value>) {
     let _ = writeln!(
         md,
         "`cloud_sync::files` against {} ({} transfers at once), next to raw PUT / GET of \
-         the same bytes through the same client and parallelism, in one run. Uploads \
-         include hashing, zstd, the read-back verification of every part and the catalogue \
-         transactions; downloads include verification and the atomic write. rclone was not \
-         compared.\n",
+         the same bytes through the same client and parallelism, and `rclone copy` of the \
+         same files to and from the same server with as many transfers, in one run. \
+         Uploads include hashing, zstd, the verification of every stored part (the \
+         server's MD5 ETag, else a read-back) and the catalogue transactions; downloads \
+         include verification and the atomic, durable write of every file. rclone's \
+         times include its start-up; \"skipped\" means rclone was not installed.\n",
         results
             .get("server")
             .and_then(Value::as_str)
@@ -30,9 +32,9 @@ pub fn section(md: &mut String, results: Option<&Value>) {
     );
     let _ = writeln!(
         md,
-        "| case | bytes | upload | raw PUT | ratio | download | raw GET | ratio | compression |"
+        "| case | bytes | upload | raw PUT | ratio | rclone | vs rclone | download | raw GET | ratio | rclone | vs rclone | compression |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, key) in [
         ("1,000 files of 4 KiB", "small"),
         ("one large file", "large"),
@@ -42,12 +44,18 @@ pub fn section(md: &mut String, results: Option<&Value>) {
         };
         let (upload, put) = (number(case, "upload_s"), number(case, "raw_put_s"));
         let (download, get) = (number(case, "download_s"), number(case, "raw_get_s"));
+        let rclone = |field: &str, ours: f64| match number_at(case, &[field]) {
+            Some(theirs) => format!("{theirs:.2} s | {:.2}x", ours / theirs),
+            None => "skipped | -".to_owned(),
+        };
         let _ = writeln!(
             md,
-            "| {label} | {:.0} | {upload:.2} s | {put:.2} s | {:.2}x | {download:.2} s | {get:.2} s | {:.2}x | {:.2}x |",
+            "| {label} | {:.0} | {upload:.2} s | {put:.2} s | {:.2}x | {} | {download:.2} s | {get:.2} s | {:.2}x | {} | {:.2}x |",
             number(case, "bytes"),
             upload / put,
+            rclone("rclone_upload_s", upload),
             download / get,
+            rclone("rclone_download_s", download),
             number(case, "bytes") / number(case, "stored_bytes"),
         );
     }
@@ -61,10 +69,14 @@ mod tests {
     #[test]
     fn renders_stored_figures() {
         let results = serde_json::json!({"server": "s3s-fs on 127.0.0.1", "parallel": 4,
-            "small": {"bytes": 4096000, "stored_bytes": 2048000, "upload_s": 2.0, "raw_put_s": 1.0, "download_s": 1.5, "raw_get_s": 1.0}});
+            "small": {"bytes": 4096000, "stored_bytes": 2048000, "upload_s": 2.0, "raw_put_s": 1.0, "download_s": 1.5, "raw_get_s": 1.0,
+                "rclone_upload_s": 4.0, "rclone_download_s": 3.0},
+            "large": {"bytes": 100, "stored_bytes": 50, "upload_s": 1.0, "raw_put_s": 1.0, "download_s": 1.0, "raw_get_s": 1.0,
+                "rclone_upload_s": null, "rclone_download_s": null}});
         let mut md = String::new();
         section(&mut md, Some(&results));
-        assert!(md.contains("| 1,000 files of 4 KiB | 4096000 | 2.00 s | 1.00 s | 2.00x | 1.50 s | 1.00 s | 1.50x | 2.00x |"), "{md}");
+        assert!(md.contains("| 1,000 files of 4 KiB | 4096000 | 2.00 s | 1.00 s | 2.00x | 4.00 s | 0.50x | 1.50 s | 1.00 s | 1.50x | 3.00 s | 0.50x | 2.00x |"), "{md}");
+        assert!(md.contains("| one large file | 100 | 1.00 s | 1.00 s | 1.00x | skipped | - | 1.00 s | 1.00 s | 1.00x | skipped | - | 2.00x |"), "{md}");
         let mut empty = String::new();
         section(&mut empty, None);
         assert!(empty.contains("Not measured yet"));

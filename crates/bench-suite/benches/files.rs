@@ -1,13 +1,15 @@
 //! Content files against a real S3 server (s3s-fs on 127.0.0.1): upload and download of
 //! 1,000 files of 4 KiB and of one large file through `cloud_sync::files`, next to raw
-//! PUT / GET of the same bytes through the same client, with the same parallelism.
-//! Writes `files.json` into `$BENCH_RESULTS_DIR` for `cargo xtask bench files`.
+//! PUT / GET of the same bytes through the same client, with the same parallelism, and
+//! next to `rclone copy` (same server, same number of transfers) when rclone is
+//! installed. Writes `files.json` into `$BENCH_RESULTS_DIR` for `cargo xtask bench files`.
 //!
 //! `FILES_BENCH_LARGE_MB` sets the large file's size (200 by default); `S3S_FS` the
-//! server binary (else `s3s-fs` on `PATH` or in `~/.cargo/bin`).
+//! server binary (else `s3s-fs` on `PATH` or in `~/.cargo/bin`); `RCLONE` the rclone
+//! binary (else `rclone` on `PATH`; the rclone rows are skipped without it).
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -143,6 +145,90 @@ fn raw(remote: &Remote, blobs: &[(String, Vec<u8>)]) -> (f64, f64) {
     (put, get)
 }
 
+/// The rclone binary, if it runs.
+fn rclone() -> Option<PathBuf> {
+    let binary = PathBuf::from(std::env::var_os("RCLONE").unwrap_or_else(|| "rclone".into()));
+    let runs = Command::new(&binary)
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    runs.then_some(binary)
+}
+
+/// `rclone copy from to` against the bench's server: the remote `bench:` is defined by
+/// environment variables only (an empty config file, so no user configuration counts),
+/// with the same credentials and number of transfers as the client under test.
+fn rclone_copy(binary: &Path, endpoint: &str, config: &Path, from: &str, to: &str) -> f64 {
+    let mut command = Command::new(binary);
+    command
+        .args(["copy", from, to, "--transfers", &PARALLEL.to_string()])
+        .env("RCLONE_CONFIG", config)
+        .env("RCLONE_CONFIG_BENCH_TYPE", "s3")
+        .env("RCLONE_CONFIG_BENCH_PROVIDER", "Other")
+        .env("RCLONE_CONFIG_BENCH_ENDPOINT", endpoint)
+        .env("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", "bench")
+        .env("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", "bench-secret")
+        .env("RCLONE_CONFIG_BENCH_REGION", "us-east-1")
+        .env("RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE", "true")
+        .stdout(Stdio::null());
+    // Plain HTTP to 127.0.0.1: a CA bundle or proxy from the environment only gets in
+    // the way (rclone refuses to start with AWS_CA_BUNDLE on a plain-HTTP transport).
+    for name in [
+        "AWS_CA_BUNDLE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        command.env_remove(name);
+    }
+    let (elapsed, status) = seconds(|| command.status().expect("rclone runs"));
+    assert!(status.success(), "rclone copy {from} {to} failed");
+    elapsed
+}
+
+/// rclone's upload and download of `blobs`, written out as files first.
+fn measure_rclone(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> Option<(f64, f64)> {
+    let Some(binary) = rclone() else {
+        println!("{name}: rclone is not installed (apt-get install rclone): its row is skipped");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rclone.conf");
+    std::fs::write(&config, "").unwrap();
+    let source = dir.path().join("source");
+    for (path, bytes) in blobs {
+        let local = source.join(path);
+        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+        std::fs::write(local, bytes).unwrap();
+    }
+    let remote = format!("bench:bench/{name}-rclone");
+    let upload = rclone_copy(
+        &binary,
+        endpoint,
+        &config,
+        source.to_str().unwrap(),
+        &remote,
+    );
+    let target = dir.path().join("target");
+    let download = rclone_copy(
+        &binary,
+        endpoint,
+        &config,
+        &remote,
+        target.to_str().unwrap(),
+    );
+    for (path, bytes) in blobs {
+        let got = std::fs::metadata(target.join(path)).expect("rclone downloaded every file");
+        assert_eq!(got.len(), bytes.len() as u64);
+    }
+    Some((upload, download))
+}
+
 fn measure(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let (raw_put, raw_get) = raw(&remote(endpoint, &format!("{name}-raw")), blobs);
@@ -178,9 +264,18 @@ fn measure(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_jso
         download / raw_get,
         bytes as f64 / stored as f64
     );
+    let rclone = measure_rclone(endpoint, name, blobs);
+    if let Some((rclone_up, rclone_down)) = rclone {
+        println!(
+            "{name}: rclone copy upload {rclone_up:.2} s (ours {:.2}x of it), download {rclone_down:.2} s (ours {:.2}x of it)",
+            upload / rclone_up,
+            download / rclone_down
+        );
+    }
     json!({
         "files": blobs.len(), "bytes": bytes, "stored_bytes": stored,
         "upload_s": upload, "raw_put_s": raw_put, "download_s": download, "raw_get_s": raw_get,
+        "rclone_upload_s": rclone.map(|(up, _)| up), "rclone_download_s": rclone.map(|(_, down)| down),
     })
 }
 

@@ -53,7 +53,7 @@
 //! | `backups/<time>-<head>.json` | create-only | [`backup::BackupEntry`] |
 //! | `log/<time>-<device>-<id>.json` | create-only | [`log::LogEntry`] |
 //! | `devices/<id>.json` | by that device only | [`device::DeviceRecord`] |
-//! | `files/parts/<sha256>.zst` | create-only, read back | one zstd part of a content file ([`files`]) |
+//! | `files/parts/<sha256>.zst` | create-only, verified (MD5 ETag, else read back) | one zstd part of a content file ([`files`]) |
 //! | `files/objects/<sha256>.json` | create-only, last | [`files::FileManifest`]: the parts of one content file |
 //! | `files/tombstones/<sha256>.json`, `files/acks/<sha256>/<device>.json` | create-only / by that device | a content deletion and each device's answer |
 //!

@@ -15,17 +15,26 @@
 //!   deleted on disk, missing in the bucket or edited after upload is reported as such.
 //! - **Uploads are content-addressed, create-only, verified and resumable.** A file is
 //!   cut into parts ([`ContentFiles::with_part_size`], 8 MiB by default), each stored as
-//!   `files/parts/<sha256 of the part>.zst` (zstd) create-only, then read back and
-//!   compared with what was sent; the manifest `files/objects/<sha256 of the file>.json`
-//!   is written last, create-only, so its presence means the whole file is there. A
-//!   file whose manifest exists is not sent again; a part already present (from an
-//!   interrupted run or another file) is verified, not sent again.
+//!   `files/parts/<sha256 of the part>.zst` (zstd) create-only and verified: by the
+//!   server's ETag when it is the MD5 of the bytes sent (what an S3 server computes over
+//!   the object it stored), otherwise by reading the part back and comparing. The
+//!   manifest `files/objects/<sha256 of the file>.json` is written last, create-only, so
+//!   its presence means the whole file is there. A file whose manifest exists is not
+//!   sent again; a part already present (from an interrupted run or another file) is
+//!   verified, not sent again.
+//! - **A bound on parallel transfers** ([`ContentFiles::with_parallel`], 4 by default):
+//!   at most that many files are in hand and at most that many parts are in flight
+//!   (read, compressed, sent, or fetched and checked), so a large file uses every slot
+//!   for its parts and memory stays within about `2 × parallel × part size`.
 //! - **Crash-safe states.** The [`TransferState`] is committed through record-store
-//!   transactions. An upload holds a lease (a file-lock lock, which dies with its
-//!   process): a later run finding `UploadInProgress` with a free lease resumes it.
-//!   Deletions in progress are resumed the same way (they are idempotent).
-//! - **Downloads are verified and atomic.** Every part and the whole file are checked
-//!   against their sha256 before the file is written with atomic-io: an interrupted or
+//!   transactions, one pair per batch of files in [`ContentFiles::upload`] (the batch
+//!   marked `UploadInProgress`, then its outcomes). An upload holds a lease per file (a
+//!   file-lock lock, which dies with its process): a later run finding
+//!   `UploadInProgress` with a free lease resumes it. Deletions in progress are resumed
+//!   the same way (they are idempotent).
+//! - **Downloads are verified and atomic.** Parts are fetched in parallel and streamed
+//!   in order into an atomic-io temporary file; every part and the whole file are checked
+//!   against their sha256 before that file is committed: an interrupted or
 //!   failed download never leaves a partial file under the final name, and a corrupted
 //!   object gives [`FilesError::Checksum`] with the local file untouched. Concurrent
 //!   [`ContentFiles::open`] calls for one file, in any processes, download it once (a
@@ -41,7 +50,6 @@
 //!
 //! # Limitations
 //!
-//! - A download holds the whole file in memory (uploads stream part by part).
 //! - The catalogue is synced by the database sync, not here: this module reads and writes
 //!   the local catalogue file only.
 //! - The acknowledgement set is the devices registered under `devices/` when deletions
@@ -50,8 +58,12 @@
 //! - Deletion tombstones are per-device acknowledgements in the cloud, not versioning
 //!   tombstones: the versioning crate's row tombstones apply to the catalogue table itself
 //!   once the database sync merges it.
-//! - Verification reads every stored part back once after upload (a second transfer of
-//!   the compressed bytes).
+//! - Verification reads a stored part back (a second transfer of its compressed bytes)
+//!   when the server's ETag is not the MD5 of what was sent: always on the
+//!   local-directory and in-memory remotes, and on S3 servers that encrypt with KMS keys.
+//! - [`ContentFiles::download_all`] fetches a listed file of at most one part size by its
+//!   part address directly (one GET); a file another device sent in smaller parts costs a
+//!   failed GET before its manifest is read.
 //!
 //! # Example
 //!
@@ -90,6 +102,8 @@ mod error;
 mod local;
 mod objects;
 mod parallel;
+mod part_io;
+mod pipeline;
 mod transfer;
 mod upload;
 
@@ -241,14 +255,27 @@ impl ContentFiles {
         path: &str,
         change: impl FnOnce(&mut FileEntry),
     ) -> Result<(), FilesError> {
+        self.update_entries([(path, change)])
+    }
+
+    /// Commits every change to its path's catalogue entry (those that still exist) in
+    /// one transaction: one durable commit for a whole batch of files.
+    fn update_entries<'p, F: FnOnce(&mut FileEntry)>(
+        &self,
+        changes: impl IntoIterator<Item = (&'p str, F)>,
+    ) -> Result<(), FilesError> {
         let catalogue = self.catalogue.path().to_path_buf();
         let device = self.device.id.clone();
+        let now = chrono::Utc::now().to_rfc3339();
         self.catalogue
             .update(|tx| {
-                if let Some(entry) = tx.table::<FileEntry>()?.get_mut(&path.to_owned()) {
-                    change(entry);
-                    entry.device = device;
-                    entry.updated = chrono::Utc::now().to_rfc3339();
+                let table = tx.table::<FileEntry>()?;
+                for (path, change) in changes {
+                    if let Some(entry) = table.get_mut(&path.to_owned()) {
+                        change(entry);
+                        entry.device = device.clone();
+                        entry.updated = now.clone();
+                    }
                 }
                 Ok::<_, record_store::Error>(())
             })

@@ -3,23 +3,18 @@
 //! a manifest's presence means the complete file is in the cloud.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::digest::{is_sha256_hex, sha256_hex};
+use crate::digest::is_sha256_hex;
 use crate::error::Error;
 use crate::key::Key;
 use crate::remote::Remote;
-use crate::snapshot::{Limits, decompress_bounded};
+use crate::snapshot::Limits;
 
 use super::FilesError;
 
-const ZSTD_LEVEL: i32 = 3;
-const MANIFEST_FORMAT: u32 = 1;
+pub(crate) const MANIFEST_FORMAT: u32 = 1;
 
 /// One part of a file in the cloud.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +88,25 @@ pub(crate) fn any_size() -> Limits {
     }
 }
 
+/// The manifest a file sent as a single part has: its one part is addressed by the
+/// file's own sha256. Its stored size is only bounded (zstd's worst case), which is all
+/// a download needs.
+pub(crate) fn single_part(entry: &super::FileEntry) -> FileManifest {
+    let stored_limit = usize::try_from(entry.size)
+        .map(|size| zstd::compress_bound(size) as u64)
+        .unwrap_or(u64::MAX);
+    FileManifest {
+        format: MANIFEST_FORMAT,
+        sha256: entry.sha256.clone(),
+        size: entry.size,
+        parts: vec![PartRef {
+            sha256: entry.sha256.clone(),
+            size: entry.size,
+            stored_size: stored_limit,
+        }],
+    }
+}
+
 pub(crate) fn read_manifest(
     remote: &Remote,
     sha256: &str,
@@ -140,201 +154,4 @@ pub(crate) fn read_manifest(
         )));
     }
     Ok(Some(manifest))
-}
-
-/// Uploads `local` (whose content hashes to `sha256`) in parts of `part_size` bytes,
-/// skipping parts already present and verifying every part it stores by reading it back;
-/// the manifest goes last, create-only. `on_part` is told each finished part's size.
-pub(crate) fn upload_file(
-    remote: &Remote,
-    local: &Path,
-    sha256: &str,
-    part_size: usize,
-    on_part: &mut dyn FnMut(u64),
-) -> Result<(FileManifest, UploadCounts), FilesError> {
-    let manifest_key = manifest_key(sha256)?;
-    let mut counts = UploadCounts::default();
-    // One GET answers both "is it there?" and "what does it hold?"; a HEAD first would
-    // cost a second request per file already in the cloud.
-    if let Some(manifest) = read_manifest(remote, sha256, &any_size())? {
-        counts.already_in_cloud = true;
-        return Ok((manifest, counts));
-    }
-    let mut file = File::open(local).map_err(FilesError::local("opening", local))?;
-    let mut parts = Vec::new();
-    let mut whole = sha2::Sha256::default();
-    let mut buffer = vec![0u8; part_size.max(1)];
-    let mut size = 0u64;
-    loop {
-        let read =
-            read_full(&mut file, &mut buffer).map_err(FilesError::local("reading", local))?;
-        if read == 0 && !parts.is_empty() {
-            break;
-        }
-        let chunk = &buffer[..read];
-        sha2::Digest::update(&mut whole, chunk);
-        size += read as u64;
-        let part = upload_part(remote, chunk, &mut counts)?;
-        on_part(part.size);
-        parts.push(part);
-        if read < buffer.len() {
-            break;
-        }
-    }
-    let actual = crate::digest::hex_digest(&sha2::Digest::finalize(whole));
-    if actual != sha256 {
-        // The file changed while it was read: its parts are harmless garbage, the
-        // manifest is not written under a wrong address.
-        return Err(FilesError::Checksum {
-            path: local.display().to_string(),
-            key: remote.full_key(&manifest_key),
-            expected: sha256.to_owned(),
-            actual,
-        });
-    }
-    let manifest = FileManifest {
-        format: MANIFEST_FORMAT,
-        sha256: sha256.to_owned(),
-        size,
-        parts,
-    };
-    let bytes = Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(|e| {
-        FilesError::InvalidManifest {
-            key: remote.full_key(&manifest_key),
-            reason: e.to_string(),
-        }
-    })?);
-    match remote.put_create(&manifest_key, bytes.clone()) {
-        Ok(_) | Err(Error::AlreadyExists { .. }) => {}
-        Err(e) => return Err(e.into()),
-    }
-    Ok((manifest, counts))
-}
-
-fn upload_part(
-    remote: &Remote,
-    chunk: &[u8],
-    counts: &mut UploadCounts,
-) -> Result<PartRef, FilesError> {
-    let sha256 = sha256_hex(chunk);
-    let key = part_key(&sha256)?;
-    let full = remote.full_key(&key);
-    let existing = remote.head(&key)?;
-    if let Some(existing) = &existing {
-        let theirs = PartRef {
-            sha256: sha256.clone(),
-            size: chunk.len() as u64,
-            stored_size: existing.size,
-        };
-        // Present: keep it if it verifies (another zstd version may compress differently).
-        // Checked before compressing, so a part already in the cloud costs no compression.
-        if download_part(remote, &theirs, &full).is_ok() {
-            counts.parts_skipped += 1;
-            return Ok(theirs);
-        }
-    }
-    let compressed =
-        Bytes::from(
-            zstd::bulk::compress(chunk, ZSTD_LEVEL).map_err(|source| Error::Codec {
-                operation: crate::Operation::Compress,
-                key: full.clone(),
-                source,
-            })?,
-        );
-    let part = PartRef {
-        sha256,
-        size: chunk.len() as u64,
-        stored_size: compressed.len() as u64,
-    };
-    // `Bytes` clones share the buffer: the part is not copied to be sent.
-    if existing.is_some() {
-        remote.put_overwrite(&key, compressed.clone())?;
-    } else {
-        match remote.put_create(&key, compressed.clone()) {
-            Ok(_) | Err(Error::AlreadyExists { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    // Verify what the store kept, not what we sent. The sent bytes are at hand, so a
-    // byte comparison is the check; hashes are only worked out to report a mismatch.
-    let stored = remote.get(&key, part.stored_size)?;
-    if stored.bytes != compressed {
-        return Err(FilesError::Checksum {
-            path: full.clone(),
-            key: full,
-            expected: sha256_hex(&compressed),
-            actual: sha256_hex(&stored.bytes),
-        });
-    }
-    counts.parts_sent += 1;
-    counts.bytes_sent += part.stored_size;
-    Ok(part)
-}
-
-/// Downloads and verifies one part; `path` names the file in errors.
-pub(crate) fn download_part(
-    remote: &Remote,
-    part: &PartRef,
-    path: &str,
-) -> Result<Vec<u8>, FilesError> {
-    let key = part_key(&part.sha256)?;
-    let full = remote.full_key(&key);
-    let fetched = remote.get(&key, part.stored_size)?;
-    let checksum_error = |actual: String| FilesError::Checksum {
-        path: path.to_owned(),
-        key: full.clone(),
-        expected: part.sha256.clone(),
-        actual,
-    };
-    let content = match decompress_bounded(&fetched.bytes, part.size, &full) {
-        Ok(content) => content,
-        // Bytes that are not even valid zstd: report the checksum of what arrived.
-        Err(Error::Codec { .. } | Error::TooLarge { .. }) => {
-            return Err(checksum_error(format!(
-                "{} (of the stored bytes, which do not decompress)",
-                sha256_hex(&fetched.bytes)
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let actual = sha256_hex(&content);
-    if actual != part.sha256 || content.len() as u64 != part.size {
-        return Err(checksum_error(actual));
-    }
-    Ok(content)
-}
-
-/// Downloads a whole file and verifies every part and the whole.
-pub(crate) fn download_file(
-    remote: &Remote,
-    manifest: &FileManifest,
-    path: &str,
-    on_part: &mut dyn FnMut(u64),
-) -> Result<Vec<u8>, FilesError> {
-    let mut content = Vec::with_capacity(usize::try_from(manifest.size).unwrap_or(0));
-    for part in &manifest.parts {
-        content.extend_from_slice(&download_part(remote, part, path)?);
-        on_part(part.size);
-    }
-    let actual = sha256_hex(&content);
-    if actual != manifest.sha256 {
-        return Err(FilesError::Checksum {
-            path: path.to_owned(),
-            key: remote.full_key(&manifest_key(&manifest.sha256)?),
-            expected: manifest.sha256.clone(),
-            actual,
-        });
-    }
-    Ok(content)
-}
-
-fn read_full(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..])? {
-            0 => break,
-            read => filled += read,
-        }
-    }
-    Ok(filled)
 }

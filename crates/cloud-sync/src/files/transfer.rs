@@ -1,13 +1,17 @@
 //! Download on demand, download all, and eviction.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
 
 use super::availability::Availability;
 use super::catalogue::FileEntry;
 use super::local::LocalFact;
-use super::objects::{download_file, read_manifest};
+use super::objects::{FileManifest, any_size, files_in_cloud, read_manifest, single_part};
+use super::parallel::{self, Slots, Tracker};
+use super::pipeline::Transfers;
 use super::{ContentFiles, FilesError, Progress};
+use crate::error::Error;
 
 /// What [`ContentFiles::open`] returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,10 +50,16 @@ impl ContentFiles {
     /// copy. A local copy that differs from the catalogue (an edit) is returned as is,
     /// never overwritten.
     pub fn open(&self, path: &str) -> Result<Opened, FilesError> {
-        self.open_with(path, &mut |_| {})
+        self.open_with(path, None, &Slots::new(self.parallel), &mut |_| {})
     }
 
-    fn open_with(&self, path: &str, on_part: &mut dyn FnMut(u64)) -> Result<Opened, FilesError> {
+    fn open_with(
+        &self,
+        path: &str,
+        listed: Option<&BTreeSet<String>>,
+        slots: &Slots,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<Opened, FilesError> {
         let entry = self.live_entry(path)?;
         let local = self.local_path(path);
         let present = |this: &ContentFiles| -> Result<bool, FilesError> {
@@ -69,26 +79,44 @@ impl ContentFiles {
                 downloaded: false,
             });
         }
-        let limits = super::objects::any_size();
-        let manifest = read_manifest(&self.remote, &entry.sha256, &limits)?.ok_or_else(|| {
-            FilesError::NotAvailable {
-                path: path.to_owned(),
-            }
-        })?;
-        if manifest.size != entry.size {
-            return Err(FilesError::InvalidManifest {
-                key: path.to_owned(),
-                reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
-            });
-        }
-        let content = download_file(&self.remote, &manifest, path, on_part)?;
         if let Some(parent) = local.parent() {
             fs::create_dir_all(parent).map_err(FilesError::local("creating", parent))?;
         }
-        atomic_io::write(&local, &content).map_err(|source| FilesError::AtomicWrite {
-            path: local.clone(),
-            source,
-        })?;
+        let transfers = Transfers {
+            remote: &self.remote,
+            part_size: self.part_size,
+            slots,
+        };
+        let not_available = || FilesError::NotAvailable {
+            path: path.to_owned(),
+        };
+        let single = match listed {
+            Some(listed) if !listed.contains(&entry.sha256) => return Err(not_available()),
+            // Listed, and small enough to have been sent as one part by a device with
+            // this part size: that part's address is the file's own, so one GET fetches
+            // it without the manifest. A file sent in smaller parts has no such object,
+            // and the manifest is read after all.
+            Some(_) if entry.size <= self.part_size as u64 => Some(single_part(&entry)),
+            _ => None,
+        };
+        let fetched = match single {
+            Some(manifest) => match self.fetch_into(&transfers, &manifest, path, on_part) {
+                Err(FilesError::Remote(e)) if matches!(*e, Error::NotFound { .. }) => None,
+                done => Some(done?),
+            },
+            None => None,
+        };
+        if fetched.is_none() {
+            let manifest = read_manifest(&self.remote, &entry.sha256, &any_size())?
+                .ok_or_else(not_available)?;
+            if manifest.size != entry.size {
+                return Err(FilesError::InvalidManifest {
+                    key: path.to_owned(),
+                    reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
+                });
+            }
+            self.fetch_into(&transfers, &manifest, path, on_part)?;
+        }
         self.remember_written(path, &entry.sha256)?;
         Ok(Opened {
             path: local,
@@ -96,8 +124,34 @@ impl ContentFiles {
         })
     }
 
+    /// Downloads `manifest`'s content and puts it under `path`'s final name, atomically
+    /// and durably, only once every check passed.
+    fn fetch_into(
+        &self,
+        transfers: &Transfers<'_>,
+        manifest: &FileManifest,
+        path: &str,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<(), FilesError> {
+        let local = self.local_path(path);
+        let atomic_error = |source| FilesError::AtomicWrite {
+            path: local.clone(),
+            source,
+        };
+        let mut writer = atomic_io::Options::new()
+            .open(&local)
+            .map_err(atomic_error)?;
+        // On any error the writer is dropped uncommitted: its temporary file goes away
+        // and nothing appears under the final name.
+        transfers.download_file(manifest, path, &mut writer, &local, on_part)?;
+        writer.commit().map_err(atomic_error)?;
+        Ok(())
+    }
+
     /// Makes every live catalogued file that `filter` selects local, with at most the
-    /// parallel bound of downloads at once; `progress` is called after every part.
+    /// parallel bound of transfers in flight; `progress` is called after every part.
+    /// One listing of the cloud's file manifests, taken first, tells which files are
+    /// there.
     pub fn download_all(
         &self,
         filter: &(dyn Fn(&FileEntry) -> bool + Sync),
@@ -109,9 +163,19 @@ impl ContentFiles {
             .filter(|entry| filter(entry))
             .collect();
         let mut report = DownloadReport::default();
-        let outcomes = super::parallel::run(&todo, self.parallel, progress, |entry, on_part| {
-            self.open_with(&entry.path, on_part)
-        });
+        if todo.is_empty() {
+            return Ok(report);
+        }
+        let listed = files_in_cloud(&self.remote)?;
+        let slots = Slots::new(self.parallel);
+        let tracker = Tracker::new(&todo, progress);
+        let outcomes = parallel::run(
+            &todo,
+            |entry| entry.path.as_str(),
+            self.parallel,
+            &tracker,
+            |entry, on_part| self.open_with(&entry.path, Some(&listed), &slots, on_part),
+        );
         for (path, outcome) in outcomes {
             match outcome {
                 Ok(opened) if opened.downloaded => report.downloaded.push(path),

@@ -1,0 +1,335 @@
+//! Whole files through the parts layer: a file of one part is sent or fetched in the
+//! calling thread; a larger one goes through a pipeline in which the calling thread reads
+//! (or writes) the file in order and hashes the whole, while workers compress, hash and
+//! send (or fetch, decompress and check) parts in parallel, each holding a transfer
+//! [`Slot`](super::parallel::Slots) from the moment its part is in memory until it is
+//! done, so memory and requests stay within the bound.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use crate::digest::{hex_digest, sha256_hex};
+use crate::error::Error;
+use crate::remote::Remote;
+
+use super::FilesError;
+use super::objects::{
+    FileManifest, MANIFEST_FORMAT, PartRef, UploadCounts, any_size, manifest_key, read_manifest,
+};
+use super::parallel::{Slot, Slots};
+use super::part_io::{Stored, fetch_part, store_part};
+
+/// What a transfer needs: the remote, the part size and the bound on transfers.
+pub(crate) struct Transfers<'a> {
+    pub(crate) remote: &'a Remote,
+    pub(crate) part_size: usize,
+    pub(crate) slots: &'a Slots,
+}
+
+/// Whether an upload first asks the cloud for the file's manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// GET the manifest: a file already in the cloud costs that one request.
+    AskTheCloud,
+    /// A listing taken for this batch said the manifest is absent: go straight to the
+    /// parts (the create-only manifest PUT still settles a race with another device).
+    ListedAbsent,
+}
+
+/// A part finished by a worker: its index, and the reference or the error.
+type Finished<T> = (usize, Result<T, FilesError>);
+
+impl Transfers<'_> {
+    /// Uploads `local` (whose content hashes to `sha256`) in parts, skipping parts
+    /// already present and verifying every part it stores; the manifest goes last,
+    /// create-only. `on_part` is told each finished part's size, in the calling thread.
+    pub(crate) fn upload_file(
+        &self,
+        local: &Path,
+        sha256: &str,
+        lookup: Lookup,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<(FileManifest, UploadCounts), FilesError> {
+        let mut counts = UploadCounts::default();
+        // One GET answers both "is it there?" and "what does it hold?"; a HEAD first would
+        // cost a second request per file already in the cloud.
+        if lookup == Lookup::AskTheCloud
+            && let Some(manifest) = read_manifest(self.remote, sha256, &any_size())?
+        {
+            counts.already_in_cloud = true;
+            return Ok((manifest, counts));
+        }
+        let mut file = File::open(local).map_err(FilesError::local("opening", local))?;
+        let expected_size = file
+            .metadata()
+            .map_err(FilesError::local("reading the metadata of", local))?
+            .len();
+        let (parts, size, actual) = if expected_size <= self.part_size as u64 {
+            // A file of at most one part: its part's sha256 is the file's, hashed once.
+            let mut chunk = Vec::with_capacity(self.part_size.min(1 << 20));
+            // One byte more than a part: a file that grew past the part size since its
+            // metadata was read is a changed file, caught by the hash.
+            (&mut file)
+                .take(self.part_size as u64 + 1)
+                .read_to_end(&mut chunk)
+                .map_err(FilesError::local("reading", local))?;
+            let sha256 = sha256_hex(&chunk);
+            let (part, stored) = {
+                let _slot = self.slots.acquire();
+                store_part(self.remote, &chunk, sha256.clone(), false)?
+            };
+            count(&mut counts, &part, stored);
+            on_part(part.size);
+            (vec![part], chunk.len() as u64, sha256)
+        } else {
+            self.upload_parts(&mut file, local, &mut counts, on_part)?
+        };
+        if actual != sha256 {
+            // The file changed since it was hashed: its parts are harmless garbage, the
+            // manifest is not written under a wrong address.
+            return Err(FilesError::Checksum {
+                path: local.display().to_string(),
+                key: self.remote.full_key(&manifest_key(sha256)?),
+                expected: sha256.to_owned(),
+                actual,
+            });
+        }
+        let manifest = FileManifest {
+            format: MANIFEST_FORMAT,
+            sha256: sha256.to_owned(),
+            size,
+            parts,
+        };
+        let key = manifest_key(sha256)?;
+        let bytes = Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(|e| {
+            FilesError::InvalidManifest {
+                key: self.remote.full_key(&key),
+                reason: e.to_string(),
+            }
+        })?);
+        let _slot = self.slots.acquire();
+        match self.remote.put_create(&key, bytes) {
+            Ok(_) | Err(Error::AlreadyExists { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok((manifest, counts))
+    }
+
+    /// A file of several parts: read and hashed in order here, parts sent by workers.
+    fn upload_parts(
+        &self,
+        file: &mut File,
+        local: &Path,
+        counts: &mut UploadCounts,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<(Vec<PartRef>, u64, String), FilesError> {
+        let mut whole = Sha256::new();
+        let mut size = 0u64;
+        let mut parts: BTreeMap<usize, PartRef> = BTreeMap::new();
+        let (jobs, job_queue) = mpsc::channel::<(usize, Vec<u8>, Slot<'_>)>();
+        let job_queue = Mutex::new(job_queue);
+        let (done, finished) = mpsc::channel::<Finished<(PartRef, Stored)>>();
+        let mut failure = None;
+        std::thread::scope(|scope| {
+            for _ in 0..self.slots.capacity() {
+                let done = done.clone();
+                let job_queue = &job_queue;
+                scope.spawn(move || {
+                    while let Ok((index, chunk, slot)) = next_job(job_queue) {
+                        // HEAD first: a resumed upload finds its stored parts unsent.
+                        let outcome = store_part(self.remote, &chunk, sha256_hex(&chunk), true);
+                        drop(slot);
+                        if done.send((index, outcome)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            let mut in_flight = 0usize;
+            let mut end = false;
+            let mut index = 0usize;
+            loop {
+                while !end && failure.is_none() && in_flight < self.slots.capacity() {
+                    let slot = self.slots.acquire();
+                    let mut chunk = Vec::with_capacity(self.part_size);
+                    match (&mut *file)
+                        .take(self.part_size as u64)
+                        .read_to_end(&mut chunk)
+                    {
+                        Ok(read) => {
+                            end = read < self.part_size;
+                            if read == 0 && index > 0 {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            failure = Some(FilesError::local("reading", local)(e));
+                            break;
+                        }
+                    }
+                    whole.update(&chunk);
+                    size += chunk.len() as u64;
+                    if jobs.send((index, chunk, slot)).is_err() {
+                        break;
+                    }
+                    index += 1;
+                    in_flight += 1;
+                }
+                if in_flight == 0 {
+                    break;
+                }
+                let Ok((at, outcome)) = finished.recv() else {
+                    break;
+                };
+                in_flight -= 1;
+                match outcome {
+                    Ok((part, stored)) => {
+                        count(counts, &part, stored);
+                        on_part(part.size);
+                        parts.insert(at, part);
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+            // Closing the queue lets the workers finish.
+            drop(jobs);
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        Ok((
+            parts.into_values().collect(),
+            size,
+            hex_digest(&whole.finalize()),
+        ))
+    }
+
+    /// Downloads the file `manifest` describes into `writer`, checking every part and the
+    /// whole; `path` names the file in errors. Nothing is committed here: the caller
+    /// commits the writer only when this succeeds.
+    pub(crate) fn download_file(
+        &self,
+        manifest: &FileManifest,
+        path: &str,
+        writer: &mut impl Write,
+        local: &Path,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<(), FilesError> {
+        let whole_key = || -> Result<String, FilesError> {
+            Ok(self.remote.full_key(&manifest_key(&manifest.sha256)?))
+        };
+        let write = |writer: &mut dyn Write, bytes: &[u8]| {
+            writer
+                .write_all(bytes)
+                .map_err(FilesError::local("writing", local))
+        };
+        if let [part] = manifest.parts.as_slice()
+            && part.sha256 == manifest.sha256
+        {
+            // One part holding the whole file: its check is the whole file's.
+            let (content, _) = {
+                let _slot = self.slots.acquire();
+                fetch_part(self.remote, part, path)?
+            };
+            write(writer, &content)?;
+            on_part(part.size);
+            return Ok(());
+        }
+        let mut whole = Sha256::new();
+        let (jobs, job_queue) = mpsc::channel::<(usize, Slot<'_>)>();
+        let job_queue = Mutex::new(job_queue);
+        let (done, finished) = mpsc::channel::<Finished<Vec<u8>>>();
+        let window = self.slots.capacity();
+        let mut failure = None;
+        std::thread::scope(|scope| {
+            for _ in 0..window.min(manifest.parts.len()) {
+                let done = done.clone();
+                let job_queue = &job_queue;
+                scope.spawn(move || {
+                    while let Ok((index, slot)) = next_job(job_queue) {
+                        let outcome = fetch_part(self.remote, &manifest.parts[index], path)
+                            .map(|(content, _)| content);
+                        drop(slot);
+                        if done.send((index, outcome)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            // Parts arrive in any order and are written in order; at most `window` parts
+            // past the next one to write are requested, so the wait list stays bounded.
+            let mut waiting: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+            let (mut requested, mut written) = (0usize, 0usize);
+            while written < manifest.parts.len() && failure.is_none() {
+                while requested < manifest.parts.len() && requested < written + window {
+                    let slot = self.slots.acquire();
+                    if jobs.send((requested, slot)).is_err() {
+                        break;
+                    }
+                    requested += 1;
+                }
+                let Ok((at, outcome)) = finished.recv() else {
+                    break;
+                };
+                match outcome {
+                    Ok(content) => {
+                        waiting.insert(at, content);
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+                while let Some(content) = waiting.remove(&written) {
+                    whole.update(&content);
+                    if let Err(e) = write(writer, &content) {
+                        failure = Some(e);
+                        break;
+                    }
+                    on_part(content.len() as u64);
+                    written += 1;
+                }
+            }
+            drop(jobs);
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let actual = hex_digest(&whole.finalize());
+        if actual != manifest.sha256 {
+            return Err(FilesError::Checksum {
+                path: path.to_owned(),
+                key: whole_key()?,
+                expected: manifest.sha256.clone(),
+                actual,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn next_job<T>(queue: &Mutex<mpsc::Receiver<T>>) -> Result<T, mpsc::RecvError> {
+    queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .recv()
+}
+
+fn count(counts: &mut UploadCounts, part: &PartRef, stored: Stored) {
+    match stored {
+        Stored::Sent => {
+            counts.parts_sent += 1;
+            counts.bytes_sent += part.stored_size;
+        }
+        Stored::Found => counts.parts_skipped += 1,
+    }
+}
