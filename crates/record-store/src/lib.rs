@@ -179,6 +179,7 @@ pub struct ReadmeDoctests;
 mod cache;
 pub mod changes;
 mod commit;
+mod direct;
 mod edit;
 mod error;
 pub mod fault;

@@ -155,6 +155,21 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
     }
 }
 
+/// Decodes table `T::TABLE` of `text`, whose parsed value `root` returns; a missing
+/// table is empty. Straight from the text when it can be (see [`crate::direct`]): the
+/// value is only asked for when that fails, to decode (and place an error) from it.
+pub(crate) fn decode_text<'a, T: Record>(
+    path: &Path,
+    text: &'a str,
+    root: impl FnOnce() -> &'a Value,
+) -> Result<Decoded<T>> {
+    check_name::<T>()?;
+    match crate::direct::decode::<T>(path, text) {
+        Some(decoded) => decoded,
+        None => decode(path, text, root()),
+    }
+}
+
 /// Decodes table `T::TABLE` of `root`, parsed from `text`; a missing table is empty.
 /// Errors name the line (and column) of the row, from `text`.
 pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result<Decoded<T>> {

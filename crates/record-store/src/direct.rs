@@ -1,0 +1,197 @@
+//! Reading a file without building its value tree: checking that the text parses, and
+//! decoding one table's rows straight from the text into records.
+//!
+//! sdn-codec's serde deserializer reads record-shaped files (root `key: scalar` entries
+//! and tables of scalar cells) straight from the text, checking the whole text as the
+//! parser would; for any other shape it parses the text into a value tree first. Either
+//! way the result is the parser's. A parsed tree costs several times the file's size
+//! (a value per cell), so the read path goes through serde and builds the tree only
+//! when someone asks for it ([`Snapshot::document`](crate::Snapshot::document)).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::error::{Error, Result};
+use crate::position;
+use crate::record::Record;
+use crate::table::Decoded;
+
+/// Checks that `text` parses as SDN, without keeping a value tree; the parser's error
+/// (with its line and column) when it does not.
+pub(crate) fn check_parses(path: &Path, text: &str) -> Result<()> {
+    sdn_codec::from_str::<AnyDocument>(text)
+        .map(drop)
+        .map_err(|err| Error::malformed(path, err))
+}
+
+/// Table `T::TABLE` of `text` decoded straight from the text. `None` when it could not
+/// be (the entry is not a table, a row does not read as `T`, the header spans lines...):
+/// the caller then decodes from the parsed value, which also places the error.
+pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decoded<T>>> {
+    let found = sdn_codec::from_str::<OneTable<T>>(text).ok()?;
+    let Some(rows) = found.rows else {
+        return Some(Ok(Decoded {
+            records: BTreeMap::new(),
+            original: BTreeMap::new(),
+            row_count: 0,
+            columns: None,
+        }));
+    };
+    if let Some((first, second, key)) = rows.duplicate {
+        return Some(Err(Error::DuplicateKeyInFile {
+            path: path.to_path_buf(),
+            table: T::TABLE.to_owned(),
+            key: key.to_string(),
+            first_row: first + 1,
+            second_row: second + 1,
+            first_line: position::row_line(text, T::TABLE, first).unwrap_or(0),
+            second_line: position::row_line(text, T::TABLE, second).unwrap_or(0),
+        }));
+    }
+    Some(Ok(Decoded {
+        records: rows.records,
+        original: rows.original,
+        row_count: rows.row_count,
+        columns: Some(header_columns(text, T::TABLE)?),
+    }))
+}
+
+/// The column names of root table `table`, read from its header line alone.
+fn header_columns(text: &str, table: &str) -> Option<Vec<String>> {
+    let line = position::line_text(text, position::entry_line(text, table)?)?;
+    let header = sdn_codec::parse(line).ok()?;
+    Some(header.get(table)?.as_table()?.column_keys())
+}
+
+/// A document whose every entry is read and dropped: deserializing it checks the text.
+struct AnyDocument;
+
+impl<'de> de::Deserialize<'de> for AnyDocument {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AnyDocument)
+    }
+}
+
+impl<'de> Visitor<'de> for AnyDocument {
+    type Value = AnyDocument;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SDN document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self, A::Error> {
+        while entries.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(AnyDocument)
+    }
+}
+
+/// A document of which only root table `T::TABLE` is kept, as records.
+struct OneTable<T: Record> {
+    rows: Option<Rows<T>>,
+}
+
+/// The rows of a table read as records, in a map by key, as they stream by.
+struct Rows<T: Record> {
+    records: BTreeMap<T::Key, T>,
+    original: BTreeMap<T::Key, usize>,
+    row_count: usize,
+    /// The first key found twice: its first and second row.
+    duplicate: Option<(usize, usize, T::Key)>,
+}
+
+impl<'de, T: Record> de::Deserialize<'de> for OneTable<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(OneTableVisitor(PhantomData))
+    }
+}
+
+struct OneTableVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Record> Visitor<'de> for OneTableVisitor<T> {
+    type Value = OneTable<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SDN document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<OneTable<T>, A::Error> {
+        let mut rows = None;
+        while let Some(ours) = entries.next_key_seed(KeyIs(T::TABLE))? {
+            if ours {
+                rows = Some(entries.next_value_seed(RowsSeed(PhantomData))?);
+            } else {
+                entries.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(OneTable { rows })
+    }
+}
+
+/// Reads a root key as whether it is the given name (without copying it).
+struct KeyIs(&'static str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
+    }
+}
+
+struct RowsSeed<T>(PhantomData<T>);
+
+impl<'de, T: Record> DeserializeSeed<'de> for RowsSeed<T> {
+    type Value = Rows<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Rows<T>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
+    type Value = Rows<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<Rows<T>, A::Error> {
+        let mut rows = Rows {
+            records: BTreeMap::new(),
+            original: BTreeMap::new(),
+            row_count: 0,
+            duplicate: None,
+        };
+        while let Some(record) = cells.next_element::<T>()? {
+            let row = rows.row_count;
+            rows.row_count += 1;
+            let key = record.key();
+            match rows.original.get(&key) {
+                Some(&first) => {
+                    rows.duplicate.get_or_insert((first, row, key));
+                }
+                None => {
+                    rows.original.insert(key.clone(), row);
+                    rows.records.insert(key, record);
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
