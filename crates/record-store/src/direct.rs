@@ -195,3 +195,74 @@ impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Note {
+        id: u32,
+        text: Option<String>,
+    }
+
+    impl Record for Note {
+        const TABLE: &'static str = "notes";
+        type Key = u32;
+        fn key(&self) -> u32 {
+            self.id
+        }
+    }
+
+    const PLAIN: &str = "title: x\nnotes |id, text|\n    2, b\n    1,\nother |a|\n    z\n";
+
+    #[test]
+    fn a_record_file_decodes_straight_from_its_text() {
+        let path = Path::new("n.sdn");
+        let decoded = decode::<Note>(path, PLAIN).unwrap().unwrap();
+        let root = sdn_codec::parse(PLAIN).unwrap();
+        let from_value = crate::table::decode::<Note>(path, PLAIN, &root).unwrap();
+        assert_eq!(decoded.records, from_value.records);
+        assert_eq!(decoded.original, from_value.original);
+        assert_eq!(decoded.row_count, 2);
+        assert_eq!(decoded.columns, from_value.columns);
+        assert_eq!(decoded.records[&1].text, None);
+        check_parses(path, PLAIN).unwrap();
+    }
+
+    #[test]
+    fn a_missing_table_is_empty_and_a_duplicate_key_is_placed() {
+        let path = Path::new("n.sdn");
+        let empty = decode::<Note>(path, "title: x\n").unwrap().unwrap();
+        assert!(empty.records.is_empty() && empty.columns.is_none());
+        let text = "notes |id, text|\n    1, a\n    # c\n    1, b\n";
+        match decode::<Note>(path, text).unwrap() {
+            Err(Error::DuplicateKeyInFile {
+                first_line: 2,
+                second_line: 4,
+                ..
+            }) => {}
+            other => panic!("{:?}", other.map(|d| d.records)),
+        }
+    }
+
+    #[test]
+    fn what_the_text_route_cannot_read_is_left_to_the_value() {
+        let path = Path::new("n.sdn");
+        // A row that does not read as `Note`: decoding from the value places the error.
+        assert!(decode::<Note>(path, "notes |id, text|\n    x, a\n").is_none());
+        // Not a table.
+        assert!(decode::<Note>(path, "notes: 3\n").is_none());
+        // Syntax errors are the parser's, with their position.
+        match check_parses(path, "a: 1\nb: [\n") {
+            Err(Error::Malformed { line, .. }) => assert!(line >= 2),
+            other => panic!("{other:?}"),
+        }
+        // A nested block is read through the value tree, with the same result.
+        let nested = "meta:\n    owner: me\nnotes |id, text|\n    1, a\n";
+        check_parses(path, nested).unwrap();
+        let root = sdn_codec::parse(nested).unwrap();
+        let decoded = crate::table::decode_text::<Note>(path, nested, || &root).unwrap();
+        assert_eq!(decoded.records[&1].text.as_deref(), Some("a"));
+    }
+}
