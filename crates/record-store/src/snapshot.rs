@@ -203,9 +203,11 @@ impl Snapshot {
                 return Ok(decoded);
             }
         }
-        let decoded = Arc::new(table::decode_text::<T>(&self.inner.path, self.text(), || {
-            self.document()
-        })?);
+        let decoded = Arc::new(table::decode_text::<T>(
+            &self.inner.path,
+            self.text(),
+            || self.document(),
+        )?);
         self.inner
             .typed
             .lock()

@@ -152,7 +152,9 @@ impl Transaction {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
-                    Source::Text { text, root } => table::decode_text::<T>(&self.path, text, || root)?,
+                    Source::Text { text, root } => {
+                        table::decode_text::<T>(&self.path, text, || root)?
+                    }
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {
                         match owned.typed.remove(&TypeId::of::<T>()).and_then(|cached| {

@@ -80,7 +80,12 @@ fn reading_a_table_peaks_below_eight_times_the_file() -> Result<(), Box<dyn std:
     write_todos(&path, RECORDS)?;
     let file_kib = std::fs::metadata(&path)?.len() / 1024;
     let output = Command::new(std::env::current_exe()?)
-        .args(["--exact", "memory_worker", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "memory_worker",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("RECORD_STORE_MEMORY_WORKER", "read")
         .env("MEMORY_STORE", &path)
         .env("MEMORY_RECORDS", RECORDS.to_string())
