@@ -42,15 +42,9 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decode
         }));
     };
     if let Some((first, second, key)) = rows.duplicate {
-        return Some(Err(Error::DuplicateKeyInFile {
-            path: path.to_path_buf(),
-            table: T::TABLE.to_owned(),
-            key: key.to_string(),
-            first_row: first + 1,
-            second_row: second + 1,
-            first_line: position::row_line(text, T::TABLE, first).unwrap_or(0),
-            second_line: position::row_line(text, T::TABLE, second).unwrap_or(0),
-        }));
+        return Some(Err(crate::table::duplicate_key::<T>(
+            path, text, &key, first, second,
+        )));
     }
     Some(Ok(Decoded {
         records: rows.records,
