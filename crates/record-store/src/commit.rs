@@ -124,9 +124,8 @@ struct Taken {
     key: CacheKey,
 }
 
-/// What a commit held of the versions it replaced. Dropping it frees their memory and
-/// closes the replaced files, which makes the kernel delete their inodes: work worth
-/// doing after the writer locks are released.
+/// What a commit held of the versions it replaced. Dropping it frees their memory: work
+/// worth doing after the writer locks are released.
 struct Replaced {
     _stale: Option<(Ticket, CacheKey, Arc<Snapshot>)>,
     _retired: Option<crate::tx::Retired>,
@@ -272,18 +271,18 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
             Err(shared) => {
                 cache.publish(taken_ticket, cached_key, Arc::clone(&shared));
                 if read.shows(&cached_key, &shared) {
-                    let tx =
-                        Transaction::from_snapshot(path, Snapshot::clone(&shared), Some(read.file));
+                    let tx = Transaction::from_snapshot(path, Snapshot::clone(&shared));
                     return Ok((tx, None));
                 }
             }
         }
     }
+    // The file is closed before the commit renames over it: a replaced file still held
+    // open becomes an orphan inode that the kernel must record and free on the last
+    // close (ext4 journals both), which costs more than the plain unlink the rename
+    // does otherwise.
     let FileRead {
-        bytes,
-        file,
-        identity,
-        ..
+        bytes, identity, ..
     } = read;
     let parts = match owned {
         Some(Parts {
@@ -323,8 +322,5 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
             typed: HashMap::new(),
         },
     };
-    Ok((
-        Transaction::owned(path, parts, Some(file)),
-        Some(Taken { ticket, key }),
-    ))
+    Ok((Transaction::owned(path, parts), Some(Taken { ticket, key })))
 }

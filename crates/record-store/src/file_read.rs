@@ -6,11 +6,8 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use sdn_codec::Value;
-
 use crate::error::{Error, Result};
 use crate::identity::FileIdentity;
-use crate::position::text_of;
 use crate::snapshot::Snapshot;
 
 /// What the cache knows about the file a snapshot was read from.
@@ -137,11 +134,4 @@ fn identity_of(file: &File, path: &Path) -> Result<FileIdentity> {
     file.metadata()
         .map(|meta| FileIdentity::of(&meta))
         .map_err(|err| Error::io("stat", path, err))
-}
-
-/// Parses `bytes` as SDN, naming `path` in errors.
-pub(crate) fn parse(path: &Path, bytes: Vec<u8>) -> Result<(String, Value)> {
-    let text = text_of(path, bytes)?;
-    let root = sdn_codec::parse(&text).map_err(|err| Error::malformed(path, err))?;
-    Ok((text, root))
 }

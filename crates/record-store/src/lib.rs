@@ -114,8 +114,12 @@
 //! # Limitations
 //!
 //! - Records map to table rows: fields must be scalars or `Option`s of scalars.
-//! - Tables are kept in memory whole (the text, its parsed value and the decoded records:
-//!   about ten times the file's size); meant for files of kilobytes to tens of megabytes.
+//! - Tables are kept in memory whole. A read keeps the text and the decoded records
+//!   (about five times the file's size at the peak; the untyped value of
+//!   [`Snapshot::document`] is parsed only when asked for); a transaction also keeps the
+//!   format-preserving document with a parsed value per cell (about ten times the file's
+//!   size, more for a transaction inserting every row). Meant for files of kilobytes to
+//!   tens of megabytes.
 //! - A change set gives rows as the record type encodes them: columns of the file the
 //!   type does not know are kept in the file but are not part of the change set.
 //! - A single [`Store::read`] is consistent for its own file; for a consistent view
@@ -179,6 +183,7 @@ pub struct ReadmeDoctests;
 mod cache;
 pub mod changes;
 mod commit;
+mod direct;
 mod edit;
 mod error;
 pub mod fault;

@@ -42,8 +42,13 @@ pub(crate) struct Parts {
 
 /// What a snapshot was parsed into.
 enum Content {
-    /// Bytes and their value (read path).
-    Plain { bytes: Vec<u8>, root: Value },
+    /// Bytes, checked to parse, and their value, parsed on first use (read path: a
+    /// reader that only decodes tables never pays for the value tree, several times
+    /// the file's size).
+    Plain {
+        bytes: Vec<u8>,
+        root: std::sync::OnceLock<Value>,
+    },
     /// A format-preserving document (its text and value), kept when the writer had one
     /// anyway, so the next transaction edits it without parsing the file again.
     Document(Document),
@@ -65,7 +70,19 @@ impl Snapshot {
         root: Value,
         source: Option<FileIdentity>,
     ) -> Self {
+        let root = std::sync::OnceLock::from(root);
         Snapshot::with_content(path, Content::Plain { bytes, root }, source)
+    }
+
+    /// A snapshot of `text`, which must be known to parse (see
+    /// [`direct::check_parses`](crate::direct::check_parses)); its value is parsed when
+    /// first asked for.
+    pub(crate) fn of_checked_text(path: &Path, text: String, source: Option<FileIdentity>) -> Self {
+        let content = Content::Plain {
+            bytes: text.into_bytes(),
+            root: std::sync::OnceLock::new(),
+        };
+        Snapshot::with_content(path, content, source)
     }
 
     /// A snapshot of the text of `document` (which the parser reads as its value).
@@ -148,9 +165,21 @@ impl Snapshot {
     /// The whole document, untyped.
     pub fn document(&self) -> &Value {
         match &self.inner.content {
-            Content::Plain { root, .. } => root,
+            Content::Plain { bytes, root } => root.get_or_init(|| {
+                // The text was checked to parse when it was read, so neither step fails;
+                // the empty document only stands in for a broken invariant.
+                std::str::from_utf8(bytes)
+                    .ok()
+                    .and_then(|text| sdn_codec::parse(text).ok())
+                    .unwrap_or_else(|| Value::Dict(Default::default()))
+            }),
             Content::Document(document) => document.value(),
         }
+    }
+
+    /// The file's text (the bytes of a snapshot are UTF-8: they were checked to parse).
+    fn text(&self) -> &str {
+        std::str::from_utf8(self.bytes()).unwrap_or_default()
     }
 
     /// Whether two snapshots are the same parsed version (not merely equal content).
@@ -174,9 +203,11 @@ impl Snapshot {
                 return Ok(decoded);
             }
         }
-        // The bytes parsed, so they are UTF-8.
-        let text = std::str::from_utf8(self.bytes()).unwrap_or_default();
-        let decoded = Arc::new(table::decode::<T>(&self.inner.path, text, self.document())?);
+        let decoded = Arc::new(table::decode_text::<T>(
+            &self.inner.path,
+            self.text(),
+            || self.document(),
+        )?);
         self.inner
             .typed
             .lock()

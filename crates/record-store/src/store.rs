@@ -14,8 +14,9 @@ use crate::cache::SnapshotCache;
 use crate::changes::ChangeSet;
 use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
-use crate::file_read::{CacheKey, current_identity, parse, pinned_identity, read_file};
+use crate::file_read::{CacheKey, current_identity, pinned_identity, read_file};
 use crate::journal;
+use crate::position::text_of;
 use crate::snapshot::Snapshot;
 use crate::sync_prims::Arc;
 use crate::tx::Transaction;
@@ -218,8 +219,9 @@ impl Store {
             }
             return Ok((Snapshot::clone(snapshot), Some(read.file)));
         }
-        let (text, root) = parse(&inner.path, read.bytes)?;
-        let snapshot = Snapshot::new(&inner.path, text.into_bytes(), root, Some(read.identity));
+        let text = text_of(&inner.path, read.bytes)?;
+        crate::direct::check_parses(&inner.path, &text)?;
+        let snapshot = Snapshot::of_checked_text(&inner.path, text, Some(read.identity));
         inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
         Ok((snapshot, Some(read.file)))
     }

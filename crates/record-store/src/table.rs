@@ -155,6 +155,21 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
     }
 }
 
+/// Decodes table `T::TABLE` of `text`, whose parsed value `root` returns; a missing
+/// table is empty. Straight from the text when it can be (see [`crate::direct`]): the
+/// value is only asked for when that fails, to decode (and place an error) from it.
+pub(crate) fn decode_text<'a, T: Record>(
+    path: &Path,
+    text: &'a str,
+    root: impl FnOnce() -> &'a Value,
+) -> Result<Decoded<T>> {
+    check_name::<T>()?;
+    match crate::direct::decode::<T>(path, text) {
+        Some(decoded) => decoded,
+        None => decode(path, text, root()),
+    }
+}
+
 /// Decodes table `T::TABLE` of `root`, parsed from `text`; a missing table is empty.
 /// Errors name the line (and column) of the row, from `text`.
 pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result<Decoded<T>> {
@@ -186,22 +201,33 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result
         };
         let key = record.key();
         if let Some(&first) = decoded.original.get(&key) {
-            let key_text = key.to_string();
-            return Err(Error::DuplicateKeyInFile {
-                path: path.to_path_buf(),
-                table: T::TABLE.to_owned(),
-                key: key_text,
-                first_row: first + 1,
-                second_row: row + 1,
-                first_line: position::row_line(text, T::TABLE, first).unwrap_or(0),
-                second_line: position::row_line(text, T::TABLE, row).unwrap_or(0),
-            });
+            return Err(duplicate_key::<T>(path, text, &key, first, row));
         }
         decoded.original.insert(key.clone(), row);
         decoded.records.insert(key, record);
     }
     decoded.columns = Some(columns);
     Ok(decoded)
+}
+
+/// The error for `key` found on rows `first` and `second` (0-based) of table `T::TABLE`
+/// of `text`.
+pub(crate) fn duplicate_key<T: Record>(
+    path: &Path,
+    text: &str,
+    key: &T::Key,
+    first: usize,
+    second: usize,
+) -> Error {
+    Error::DuplicateKeyInFile {
+        path: path.to_path_buf(),
+        table: T::TABLE.to_owned(),
+        key: key.to_string(),
+        first_row: first + 1,
+        second_row: second + 1,
+        first_line: position::row_line(text, T::TABLE, first).unwrap_or(0),
+        second_line: position::row_line(text, T::TABLE, second).unwrap_or(0),
+    }
 }
 
 /// Decodes row `row` of `table`, whose column names are `columns`, as `T` (`None`: no

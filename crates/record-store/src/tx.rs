@@ -21,10 +21,6 @@ pub struct Transaction {
     path: PathBuf,
     source: Source,
     tables: BTreeMap<&'static str, Box<dyn AnyTable>>,
-    /// The file as opened at the start, kept open until the transaction is dropped
-    /// (after the writer lock is released): when a commit replaces it, the kernel frees
-    /// its inode on that last close, outside the lock.
-    _opened: Option<std::fs::File>,
 }
 
 /// The file as read at the start of the transaction.
@@ -61,28 +57,21 @@ impl Transaction {
             path: path.to_path_buf(),
             source: Source::Text { text, root },
             tables: BTreeMap::new(),
-            _opened: None,
         }
     }
 
     /// A transaction on the file of `snapshot` (saves parsing it again at commit when
     /// the snapshot kept its document, and decoding tables it already decoded).
-    pub(crate) fn from_snapshot(
-        path: &Path,
-        snapshot: Snapshot,
-        opened: Option<std::fs::File>,
-    ) -> Self {
+    pub(crate) fn from_snapshot(path: &Path, snapshot: Snapshot) -> Self {
         Transaction {
             path: path.to_path_buf(),
             source: Source::Snapshot(snapshot),
             tables: BTreeMap::new(),
-            _opened: opened,
         }
     }
 
     /// A transaction that edits the parts of a snapshot nothing else holds.
-    /// `opened`: the file as opened for this transaction.
-    pub(crate) fn owned(path: &Path, parts: Parts, opened: Option<std::fs::File>) -> Self {
+    pub(crate) fn owned(path: &Path, parts: Parts) -> Self {
         Transaction {
             path: path.to_path_buf(),
             source: Source::Owned(Box::new(Owned {
@@ -91,7 +80,6 @@ impl Transaction {
                 typed: parts.typed,
             })),
             tables: BTreeMap::new(),
-            _opened: opened,
         }
     }
 
@@ -152,7 +140,9 @@ impl Transaction {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
-                    Source::Text { text, root } => table::decode::<T>(&self.path, text, root)?,
+                    Source::Text { text, root } => {
+                        table::decode_text::<T>(&self.path, text, || root)?
+                    }
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {
                         match owned.typed.remove(&TypeId::of::<T>()).and_then(|cached| {
@@ -292,17 +282,14 @@ impl Transaction {
         }
         Retired {
             _source: self.source,
-            _opened: self._opened,
         }
     }
 }
 
 /// What a committed transaction held of the version it replaced. Dropping it frees that
-/// version's memory and closes the replaced file, which makes the kernel delete its
-/// inode: work worth doing after the writer lock is released.
+/// version's memory: work worth doing after the writer lock is released.
 pub(crate) struct Retired {
     _source: Source,
-    _opened: Option<std::fs::File>,
 }
 
 /// The value of an empty file, for an owned transaction whose document was taken.

@@ -1,0 +1,262 @@
+//! Reading a file without building its value tree: checking that the text parses, and
+//! decoding one table's rows straight from the text into records.
+//!
+//! sdn-codec's serde deserializer reads record-shaped files (root `key: scalar` entries
+//! and tables of scalar cells) straight from the text, checking the whole text as the
+//! parser would; for any other shape it parses the text into a value tree first. Either
+//! way the result is the parser's. A parsed tree costs several times the file's size
+//! (a value per cell), so the read path goes through serde and builds the tree only
+//! when someone asks for it ([`Snapshot::document`](crate::Snapshot::document)).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::error::{Error, Result};
+use crate::position;
+use crate::record::Record;
+use crate::table::Decoded;
+
+/// Checks that `text` parses as SDN, without keeping a value tree; the parser's error
+/// (with its line and column) when it does not.
+pub(crate) fn check_parses(path: &Path, text: &str) -> Result<()> {
+    sdn_codec::from_str::<AnyDocument>(text)
+        .map(drop)
+        .map_err(|err| Error::malformed(path, err))
+}
+
+/// Table `T::TABLE` of `text` decoded straight from the text. `None` when it could not
+/// be (the entry is not a table, a row does not read as `T`, the header spans lines...):
+/// the caller then decodes from the parsed value, which also places the error.
+pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decoded<T>>> {
+    let found = sdn_codec::from_str::<OneTable<T>>(text).ok()?;
+    let Some(rows) = found.rows else {
+        return Some(Ok(Decoded {
+            records: BTreeMap::new(),
+            original: BTreeMap::new(),
+            row_count: 0,
+            columns: None,
+        }));
+    };
+    if let Some((first, second, key)) = rows.duplicate {
+        return Some(Err(crate::table::duplicate_key::<T>(
+            path, text, &key, first, second,
+        )));
+    }
+    Some(Ok(Decoded {
+        records: rows.records,
+        original: rows.original,
+        row_count: rows.row_count,
+        columns: Some(header_columns(text, T::TABLE)?),
+    }))
+}
+
+/// The column names of root table `table`, read from its header line alone.
+fn header_columns(text: &str, table: &str) -> Option<Vec<String>> {
+    let line = position::line_text(text, position::entry_line(text, table)?)?;
+    let header = sdn_codec::parse(line).ok()?;
+    Some(header.get(table)?.as_table()?.column_keys())
+}
+
+/// A document whose every entry is read and dropped: deserializing it checks the text.
+struct AnyDocument;
+
+impl<'de> de::Deserialize<'de> for AnyDocument {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AnyDocument)
+    }
+}
+
+impl<'de> Visitor<'de> for AnyDocument {
+    type Value = AnyDocument;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SDN document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self, A::Error> {
+        while entries.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(AnyDocument)
+    }
+}
+
+/// A document of which only root table `T::TABLE` is kept, as records.
+struct OneTable<T: Record> {
+    rows: Option<Rows<T>>,
+}
+
+/// The rows of a table read as records, in a map by key, as they stream by.
+struct Rows<T: Record> {
+    records: BTreeMap<T::Key, T>,
+    original: BTreeMap<T::Key, usize>,
+    row_count: usize,
+    /// The first key found twice: its first and second row.
+    duplicate: Option<(usize, usize, T::Key)>,
+}
+
+impl<'de, T: Record> de::Deserialize<'de> for OneTable<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(OneTableVisitor(PhantomData))
+    }
+}
+
+struct OneTableVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Record> Visitor<'de> for OneTableVisitor<T> {
+    type Value = OneTable<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SDN document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<OneTable<T>, A::Error> {
+        let mut rows = None;
+        while let Some(ours) = entries.next_key_seed(KeyIs(T::TABLE))? {
+            if ours {
+                rows = Some(entries.next_value_seed(RowsSeed(PhantomData))?);
+            } else {
+                entries.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(OneTable { rows })
+    }
+}
+
+/// Reads a root key as whether it is the given name (without copying it).
+struct KeyIs(&'static str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
+    }
+}
+
+struct RowsSeed<T>(PhantomData<T>);
+
+impl<'de, T: Record> DeserializeSeed<'de> for RowsSeed<T> {
+    type Value = Rows<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Rows<T>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
+    type Value = Rows<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<Rows<T>, A::Error> {
+        let mut rows = Rows {
+            records: BTreeMap::new(),
+            original: BTreeMap::new(),
+            row_count: 0,
+            duplicate: None,
+        };
+        while let Some(record) = cells.next_element::<T>()? {
+            let row = rows.row_count;
+            rows.row_count += 1;
+            let key = record.key();
+            match rows.original.get(&key) {
+                Some(&first) => {
+                    rows.duplicate.get_or_insert((first, row, key));
+                }
+                None => {
+                    rows.original.insert(key.clone(), row);
+                    rows.records.insert(key, record);
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Note {
+        id: u32,
+        text: Option<String>,
+    }
+
+    impl Record for Note {
+        const TABLE: &'static str = "notes";
+        type Key = u32;
+        fn key(&self) -> u32 {
+            self.id
+        }
+    }
+
+    const PLAIN: &str = "title: x\nnotes |id, text|\n    2, b\n    1,\nother |a|\n    z\n";
+
+    #[test]
+    fn a_record_file_decodes_straight_from_its_text() {
+        let path = Path::new("n.sdn");
+        let decoded = decode::<Note>(path, PLAIN).unwrap().unwrap();
+        let root = sdn_codec::parse(PLAIN).unwrap();
+        let from_value = crate::table::decode::<Note>(path, PLAIN, &root).unwrap();
+        assert_eq!(decoded.records, from_value.records);
+        assert_eq!(decoded.original, from_value.original);
+        assert_eq!(decoded.row_count, 2);
+        assert_eq!(decoded.columns, from_value.columns);
+        assert_eq!(decoded.records[&1].text, None);
+        check_parses(path, PLAIN).unwrap();
+    }
+
+    #[test]
+    fn a_missing_table_is_empty_and_a_duplicate_key_is_placed() {
+        let path = Path::new("n.sdn");
+        let empty = decode::<Note>(path, "title: x\n").unwrap().unwrap();
+        assert!(empty.records.is_empty() && empty.columns.is_none());
+        let text = "notes |id, text|\n    1, a\n    # c\n    1, b\n";
+        match decode::<Note>(path, text).unwrap() {
+            Err(Error::DuplicateKeyInFile {
+                first_line: 2,
+                second_line: 4,
+                ..
+            }) => {}
+            other => panic!("{:?}", other.map(|d| d.records)),
+        }
+    }
+
+    #[test]
+    fn what_the_text_route_cannot_read_is_left_to_the_value() {
+        let path = Path::new("n.sdn");
+        // A row that does not read as `Note`: decoding from the value places the error.
+        assert!(decode::<Note>(path, "notes |id, text|\n    x, a\n").is_none());
+        // Not a table.
+        assert!(decode::<Note>(path, "notes: 3\n").is_none());
+        // Syntax errors are the parser's, with their position.
+        match check_parses(path, "a: 1\nb: [\n") {
+            Err(Error::Malformed { line, .. }) => assert!(line >= 2),
+            other => panic!("{other:?}"),
+        }
+        // A nested block is read through the value tree, with the same result.
+        let nested = "meta:\n    owner: me\nnotes |id, text|\n    1, a\n";
+        check_parses(path, nested).unwrap();
+        let root = sdn_codec::parse(nested).unwrap();
+        let decoded = crate::table::decode_text::<Note>(path, nested, || &root).unwrap();
+        assert_eq!(decoded.records[&1].text.as_deref(), Some("a"));
+    }
+}
