@@ -15,6 +15,7 @@ mod phase;
 mod report;
 mod report_files;
 mod report_scaling;
+mod report_sync;
 mod report_versioning;
 mod stress;
 mod svg;

@@ -68,6 +68,23 @@ impl Remote {
         Remote::new(AsyncRemote::s3(config, prefix)?)
     }
 
+    /// The same remote with every request bounded by `timeout` (see
+    /// [`AsyncRemote::with_request_timeout`]); shares the runtime.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let remote = cloud_sync::Remote::in_memory(cloud_sync::Prefix::new("p")?)?
+    ///     .with_request_timeout(Duration::from_secs(30));
+    /// assert_eq!(remote.as_async().request_timeout(), Some(Duration::from_secs(30)));
+    /// # Ok::<(), cloud_sync::Error>(())
+    /// ```
+    pub fn with_request_timeout(&self, timeout: std::time::Duration) -> Remote {
+        Remote {
+            remote: self.remote.with_request_timeout(timeout),
+            runtime: Arc::clone(&self.runtime),
+        }
+    }
+
     /// The async API of the same remote (shares backend and request counter).
     pub fn as_async(&self) -> &AsyncRemote {
         &self.remote
