@@ -177,6 +177,7 @@ pub mod doctor;
 mod error;
 mod file_sync;
 pub mod files;
+mod inflate;
 mod json;
 mod key;
 pub mod local_dir;

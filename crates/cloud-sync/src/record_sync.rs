@@ -289,17 +289,29 @@ impl RecordSync {
             Some(remote.manifest.head.clone()),
             PullOutcome::FastForward,
         );
-        self.cache_base(&downloaded, &mut done.warnings);
         let local_after = self
             .files
             .apply_verified(&downloaded, &remote.manifest.snapshot.sha256)?;
-        done.warnings.extend(self.files.record_and_log(
-            &remote.manifest,
-            &local_after,
-            SyncKind::Pull,
-            resolution,
-            "pulled",
-        )?);
+        // The cache is written after the durable replace (whose flush then does not wait
+        // for it) and while the state, log entry and device record are written.
+        let (cached, recorded) = std::thread::scope(|scope| {
+            let cached = scope.spawn(|| {
+                let mut warnings = Vec::new();
+                self.cache_base(&downloaded, &mut warnings);
+                warnings
+            });
+            let recorded = self.files.record_and_log(
+                &remote.manifest,
+                &local_after,
+                SyncKind::Pull,
+                resolution,
+                "pulled",
+            );
+            (cached.join(), recorded)
+        });
+        done.warnings.extend(recorded?);
+        done.warnings
+            .extend(cached.unwrap_or_else(|_| vec!["base cache: its thread panicked".into()]));
         Ok(done)
     }
 

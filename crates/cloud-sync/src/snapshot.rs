@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::{is_sha256_hex, sha256_hex};
 use crate::error::{Error, Operation};
+use crate::inflate::Inflater;
 use crate::key::Key;
 use crate::remote::{ObjectInfo, Remote};
 
@@ -234,18 +235,23 @@ pub fn download(
 ) -> Result<Vec<u8>, Error> {
     let key = reference.validate(limits)?;
     let full = remote.full_key(&key);
-    let fetched = remote.get(&key, reference.stored_size)?;
-    if fetched.bytes.len() as u64 != reference.stored_size {
+    // Decompressed and hashed as the body arrives; the bounds hold throughout.
+    let mut inflater = Inflater::new(reference.size, &full)?;
+    let mut stored = 0u64;
+    remote.get_chunks(&key, reference.stored_size, &mut |_, chunk| {
+        stored += chunk.len() as u64;
+        inflater.feed(chunk)
+    })?;
+    if stored != reference.stored_size {
         return Err(Error::Integrity {
             key: full,
             problem: format!(
-                "{} bytes stored, the manifest says {}",
-                fetched.bytes.len(),
+                "{stored} bytes stored, the manifest says {}",
                 reference.stored_size
             ),
         });
     }
-    let content = decompress_bounded(&fetched.bytes, reference.size, &full)?;
+    let (content, sha256) = inflater.finish()?;
     if content.len() as u64 != reference.size {
         return Err(Error::Integrity {
             key: full,
@@ -256,7 +262,6 @@ pub fn download(
             ),
         });
     }
-    let sha256 = sha256_hex(&content);
     if sha256 != reference.sha256 {
         return Err(Error::Integrity {
             key: full,

@@ -126,6 +126,16 @@ impl Remote {
         self.block(self.remote.get(key, max_size))
     }
 
+    /// See [`AsyncRemote::get_chunks`].
+    pub fn get_chunks(
+        &self,
+        key: &Key,
+        max_size: u64,
+        consume: &mut (dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send),
+    ) -> Result<ObjectVersion, Error> {
+        self.block(self.remote.get_chunks(key, max_size, consume))
+    }
+
     /// See [`AsyncRemote::head`].
     pub fn head(&self, key: &Key) -> Result<Option<ObjectInfo>, Error> {
         self.block(self.remote.head(key))

@@ -237,6 +237,35 @@ impl AsyncRemote {
         self.bounded(Operation::Get, &full, request).await
     }
 
+    /// Reads `key` like [`get`](AsyncRemote::get), but hands the body to `consume` chunk
+    /// by chunk as it arrives (with the announced size, for a first allocation), so the
+    /// caller can decompress and hash while the rest is still on the wire. A
+    /// local-directory remote hands over the whole object at once.
+    pub async fn get_chunks(
+        &self,
+        key: &Key,
+        max_size: u64,
+        consume: &mut (dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send),
+    ) -> Result<ObjectVersion, Error> {
+        self.count();
+        let full = self.full_key(key);
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::get_chunks(s, &full, max_size, consume).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    let fetched = run_blocking(Operation::Get, full.clone(), move |full| {
+                        d.get(&full, max_size)
+                    })
+                    .await?;
+                    consume(fetched.bytes.len(), &fetched.bytes)?;
+                    Ok(fetched.version)
+                }
+            }
+        };
+        self.bounded(Operation::Get, &full, request).await
+    }
+
     /// Reads `key`'s metadata; `None` if it does not exist.
     pub async fn head(&self, key: &Key) -> Result<Option<ObjectInfo>, Error> {
         self.count();
