@@ -198,7 +198,7 @@ pub use error::{Error, Operation};
 pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
 pub use key::{Key, Prefix};
 pub use record_sync::{Prefer, PullOutcome, RecordPullReport, RecordPushReport, RecordSync};
-pub use remote::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion, Remote};
+pub use remote::{AsyncRemote, ChunkConsumer, Fetched, ObjectInfo, ObjectVersion, Remote};
 #[cfg(feature = "s3")]
 pub use remote::{S3Config, Secret};
 pub use retry::{RetryPolicy, retry_lost_races};

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use object_store::ObjectStore;
 use tokio::runtime::Runtime;
 
-use super::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion};
+use super::{AsyncRemote, ChunkConsumer, Fetched, ObjectInfo, ObjectVersion};
 use crate::error::Error;
 use crate::key::{Key, Prefix};
 
@@ -131,7 +131,7 @@ impl Remote {
         &self,
         key: &Key,
         max_size: u64,
-        consume: &mut (dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send),
+        consume: &mut ChunkConsumer<'_>,
     ) -> Result<ObjectVersion, Error> {
         self.block(self.remote.get_chunks(key, max_size, consume))
     }

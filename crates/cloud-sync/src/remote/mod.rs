@@ -51,6 +51,10 @@ pub struct ObjectVersion {
     pub version: Option<String>,
 }
 
+/// What [`AsyncRemote::get_chunks`] hands each chunk of a body to, with the size the
+/// server announced (for a first allocation); an error stops the download.
+pub type ChunkConsumer<'a> = dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send + 'a;
+
 /// An object's metadata.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectInfo {
@@ -245,7 +249,7 @@ impl AsyncRemote {
         &self,
         key: &Key,
         max_size: u64,
-        consume: &mut (dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send),
+        consume: &mut ChunkConsumer<'_>,
     ) -> Result<ObjectVersion, Error> {
         self.count();
         let full = self.full_key(key);

@@ -9,7 +9,7 @@ use object_store::{
     GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
 };
 
-use super::{Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
+use super::{ChunkConsumer, Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
 use crate::error::{Error, Operation};
 
 fn path(full: &str) -> Result<Path, Error> {
@@ -73,7 +73,7 @@ pub(crate) async fn get_chunks(
     store: &Arc<dyn ObjectStore>,
     full: &str,
     max_size: u64,
-    consume: &mut (dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send),
+    consume: &mut ChunkConsumer<'_>,
 ) -> Result<ObjectVersion, Error> {
     let location = path(full)?;
     let result = store
