@@ -296,8 +296,10 @@ impl FileSync {
         Ok((report, Some(prepared)))
     }
 
-    /// After the head moved: saves the local sync state while the sync-log entry and the
-    /// device record are written (the three are independent, so they overlap).
+    /// After the head moved: saves the local sync state (on another thread) while the
+    /// sync-log entry and the device record are written (the three are independent, so
+    /// they overlap). Only the calling thread drives the remote's runtime: a
+    /// current-thread runtime driven from two threads at once lost wake-ups under load.
     pub(crate) fn record_and_log(
         &self,
         manifest: &Manifest,
@@ -307,19 +309,21 @@ impl FileSync {
         message: &str,
     ) -> Result<Vec<String>, Error> {
         std::thread::scope(|scope| {
-            let bookkeeping = scope.spawn(|| {
-                self.bookkeeping(
-                    kind,
-                    &manifest.head,
-                    local_sha256,
-                    resolution != Resolution::NoConflict,
-                    resolution,
-                    message,
-                )
-            });
-            let saved = self.save_state(manifest, local_sha256);
-            let warnings = bookkeeping.join().unwrap_or_else(|_| {
-                vec!["sync-log entry and device record: the writing thread panicked".into()]
+            let saved = scope.spawn(|| self.save_state(manifest, local_sha256));
+            let warnings = self.bookkeeping(
+                kind,
+                &manifest.head,
+                local_sha256,
+                resolution != Resolution::NoConflict,
+                resolution,
+                message,
+            );
+            let saved = saved.join().unwrap_or_else(|_| {
+                Err(Error::local(
+                    Operation::WriteLocal,
+                    &self.state_path,
+                    io::Error::other("the thread saving the sync state panicked"),
+                ))
             });
             saved.map(|()| warnings)
         })
@@ -697,9 +701,8 @@ impl FileSync {
         )
     }
 
-    /// The log entry and device record after a successful operation, written at the same
-    /// time (two independent objects); their failures are warnings (the operation itself
-    /// is complete and recorded locally).
+    /// The log entry and device record after a successful operation; their failures are
+    /// warnings (the operation itself is complete and recorded locally).
     pub(crate) fn bookkeeping(
         &self,
         kind: SyncKind,
@@ -709,26 +712,19 @@ impl FileSync {
         resolution: Resolution,
         message: &str,
     ) -> Vec<String> {
-        let (logged, published) = std::thread::scope(|scope| {
-            let device = scope.spawn(|| self.device.publish(&self.remote));
-            let logged = self.append_log(
-                kind,
-                Some(head),
-                Some(local_sha256),
-                conflict_detected,
-                resolution,
-                message,
-            );
-            (logged, device.join())
-        });
         let mut warnings = Vec::new();
-        if let Err(e) = logged {
+        if let Err(e) = self.append_log(
+            kind,
+            Some(head),
+            Some(local_sha256),
+            conflict_detected,
+            resolution,
+            message,
+        ) {
             warnings.push(format!("sync-log entry not written: {e}"));
         }
-        match published {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => warnings.push(format!("device record not updated: {e}")),
-            Err(_) => warnings.push("device record not updated: its thread panicked".into()),
+        if let Err(e) = self.device.publish(&self.remote) {
+            warnings.push(format!("device record not updated: {e}"));
         }
         warnings
     }

@@ -141,9 +141,9 @@ pub(crate) fn prepare_hashed(content: &[u8], sha256: &str) -> Result<PreparedSna
     })
 }
 
-/// [`prepare_hashed`], while another thread asks the remote whether the snapshot is
-/// already there (the answer [`upload_probed`] needs): the request's round trip is hidden
-/// behind the compression.
+/// [`prepare_hashed`] on another thread while this one asks the remote whether the
+/// snapshot is already there (the answer [`upload_probed`] needs): the request's round
+/// trip is hidden behind the compression. Only the calling thread drives the remote.
 pub(crate) fn prepare_and_probe(
     remote: &Remote,
     content: &[u8],
@@ -151,11 +151,11 @@ pub(crate) fn prepare_and_probe(
 ) -> Result<(PreparedSnapshot, Option<ObjectInfo>), Error> {
     let key = snapshot_key(sha256)?;
     std::thread::scope(|scope| {
-        let probe = scope.spawn(|| remote.head(&key));
-        let prepared = prepare_hashed(content, sha256);
-        let present = probe.join().unwrap_or_else(|_| {
+        let prepared = scope.spawn(|| prepare_hashed(content, sha256));
+        let present = remote.head(&key);
+        let prepared = prepared.join().unwrap_or_else(|_| {
             Err(Error::TaskFailed {
-                operation: Operation::Head,
+                operation: Operation::Compress,
                 key: remote.full_key(&key),
             })
         });
