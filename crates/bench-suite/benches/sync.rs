@@ -1,7 +1,8 @@
 //! Database sync against a real S3 server (s3s-fs on 127.0.0.1), side by side in one run:
 //!
 //! 1. A push of an unchanged database: every request that reaches the client is counted
-//!    by a wrapper around the S3 client (goal: one, the manifest read).
+//!    by a wrapper around the S3 client (goal: one, the manifest read). Each remote has
+//!    a client of its own (a `Remote` drives its client on its own runtime).
 //! 2. Push and pull of an SDN record store of about 1 MB and 50 MB (generated task
 //!    records) through `RecordSync`, next to a raw PUT / GET of the same bytes through the
 //!    same client; rounds interleave ours and raw, and each round first changes one
@@ -245,26 +246,43 @@ fn median(mut samples: Vec<f64>) -> f64 {
 }
 
 struct Bench {
-    store: Arc<Counting>,
+    endpoint: String,
     dir: tempfile::TempDir,
 }
 
+/// One device: its sync, and the counting client its remote sends through.
+struct Synced {
+    sync: RecordSync,
+    counts: Arc<Counting>,
+}
+
 impl Bench {
-    fn remote(&self, prefix: &str) -> Remote {
-        Remote::from_store(
-            self.store.clone(),
+    /// A remote with a client of its own: a `Remote` drives its client's connections on
+    /// its own runtime, so two remotes must not share one client.
+    fn remote(&self, prefix: &str) -> (Remote, Arc<Counting>) {
+        let counting = Arc::new(Counting {
+            inner: s3s::config(&self.endpoint).object_store().unwrap(),
+            counts: Counts::default(),
+        });
+        let remote = Remote::from_store(
+            counting.clone(),
             Prefix::new(prefix).unwrap(),
             "s3s-fs on 127.0.0.1",
         )
-        .unwrap()
+        .unwrap();
+        (remote, counting)
     }
 
     /// A device with its own folder and store, syncing under `prefix`.
-    fn device(&self, prefix: &str, name: &str) -> RecordSync {
+    fn device(&self, prefix: &str, name: &str) -> Synced {
         let home = self.dir.path().join(prefix).join(name);
         std::fs::create_dir_all(&home).unwrap();
         let device = Device::load_or_create(home.join("device.json"), name).unwrap();
-        RecordSync::new(self.remote(prefix), home.join("tasks.sdn"), device)
+        let (remote, counts) = self.remote(prefix);
+        Synced {
+            sync: RecordSync::new(remote, home.join("tasks.sdn"), device),
+            counts,
+        }
     }
 }
 
@@ -274,13 +292,16 @@ fn write(path: &Path, text: &str) {
 
 /// Requests of a push with nothing to publish, counted by kind.
 fn unchanged_push(bench: &Bench) -> serde_json::Value {
-    let device = bench.device("unchanged", "a");
+    let Synced {
+        sync: device,
+        counts,
+    } = bench.device("unchanged", "a");
     write(device.path(), &text(&rows_of_size(1 << 20, 1)));
     device.push().unwrap();
-    let before = bench.store.counts.snapshot();
+    let before = counts.counts.snapshot();
     let (time, report) = seconds(|| device.push().unwrap());
     assert!(!report.push.published);
-    let after = bench.store.counts.snapshot();
+    let after = counts.counts.snapshot();
     let [get, head, put, list, other] = [0, 1, 2, 3, 4].map(|i| after[i] - before[i]);
     let requests = get + head + put + list + other;
     println!(
@@ -294,9 +315,13 @@ fn unchanged_push(bench: &Bench) -> serde_json::Value {
 /// Push and pull of a store of about `mb` MB against raw PUT / GET of the same bytes.
 fn transfer(bench: &Bench, mb: usize) -> serde_json::Value {
     let prefix = format!("db-{mb}mb");
-    let (a, b) = (bench.device(&prefix, "a"), bench.device(&prefix, "b"));
-    let raw = bench.remote(&format!("raw-{mb}mb"));
-    let raw_key = Key::new("tasks.sdn").unwrap();
+    let (a, b) = (
+        bench.device(&prefix, "a").sync,
+        bench.device(&prefix, "b").sync,
+    );
+    // The raw transfers go through the same clients: PUT through the pusher's, GET
+    // through the puller's (a key outside the sync layout, under the same prefix).
+    let raw_key = Key::new("raw/tasks.sdn").unwrap();
     let mut rows = rows_of_size(mb << 20, 7);
     write(a.path(), &text(&rows));
     a.push().unwrap();
@@ -326,8 +351,10 @@ fn transfer(bench: &Bench, mb: usize) -> serde_json::Value {
             pull.push(t);
         };
         let mut theirs = || {
-            put.push(seconds(|| raw.put_overwrite(&raw_key, payload.clone()).unwrap()).0);
-            let (t, fetched) = seconds(|| raw.get(&raw_key, u64::MAX).unwrap());
+            let pusher = a.files().remote();
+            put.push(seconds(|| pusher.put_overwrite(&raw_key, payload.clone()).unwrap()).0);
+            let puller = b.files().remote();
+            let (t, fetched) = seconds(|| puller.get(&raw_key, u64::MAX).unwrap());
             assert_eq!(fetched.bytes.len(), bytes);
             get.push(t);
         };
@@ -370,7 +397,10 @@ fn merge_pull(bench: &Bench) -> serde_json::Value {
     let (mut pulls, mut merges, mut conflicts) = (vec![], vec![], 0);
     for run in 0..MERGE_RUNS {
         let prefix = format!("merge-{run}");
-        let (a, b) = (bench.device(&prefix, "a"), bench.device(&prefix, "b"));
+        let (a, b) = (
+            bench.device(&prefix, "a").sync,
+            bench.device(&prefix, "b").sync,
+        );
         let base = rows_of_count(MERGE_RECORDS, 11);
         write(a.path(), &text(&base));
         a.push().unwrap();
@@ -413,10 +443,7 @@ fn main() {
     let root = tempfile::tempdir().unwrap();
     let (_server, endpoint) = s3s::start(root.path());
     let bench = Bench {
-        store: Arc::new(Counting {
-            inner: s3s::config(&endpoint).object_store().unwrap(),
-            counts: Counts::default(),
-        }),
+        endpoint,
         dir: tempfile::tempdir().unwrap(),
     };
     let unchanged = unchanged_push(&bench);

@@ -54,6 +54,11 @@ impl Remote {
     }
 
     /// Any `object_store` backend (`description` must not contain secrets).
+    ///
+    /// Give each `Remote` a store of its own (clones of one `Remote` share it safely): an
+    /// HTTP client's pooled connections are driven by the runtime that opened them, and
+    /// this remote's runtime only runs while one of its calls is in progress, so a
+    /// connection opened by another `Remote` can stall a request of this one.
     pub fn from_store(
         store: Arc<dyn ObjectStore>,
         prefix: Prefix,
