@@ -40,6 +40,10 @@
 //!   Fields changed two ways stay in versioning's conflicts table and are reported.
 //!   [`RecordSync::push`] pulls and merges first and, when another device wins the head
 //!   meanwhile, pulls, merges and retries with bounded backoff.
+//! - **A hung request does not hang a sync.** [`Remote::with_request_timeout`] bounds
+//!   every request on every backend ([`Error::Timeout`]); since every write is
+//!   create-only, conditional or idempotent, the next sync finishes what a timed-out one
+//!   started.
 //! - **The local-directory remote gives real compare-and-swap** across processes (and
 //!   machines sharing the folder, as far as its file system honours locks): see
 //!   [`local_dir`].
