@@ -36,6 +36,9 @@ pub enum Which {
     Versioning,
     /// Content files (cloud-sync) against s3s-fs: upload and download vs raw PUT / GET.
     Files,
+    /// Database sync (cloud-sync) against s3s-fs: push and pull vs raw PUT / GET, the
+    /// requests of an unchanged push, a merging pull.
+    Sync,
     /// Everything.
     All,
     /// Nothing new: rewrite docs/benchmarks.md from the latest stored figures.
@@ -283,6 +286,8 @@ pub struct BenchFiles {
     pub versioning: Option<serde_json::Value>,
     /// `files.json`, as stored (rendered by `report_files`).
     pub files: Option<serde_json::Value>,
+    /// `sync.json`, as stored (rendered by `report_sync`).
+    pub sync: Option<serde_json::Value>,
 }
 
 fn results_dir() -> PathBuf {
@@ -354,6 +359,10 @@ pub fn run(which: Which) -> Result<bool, String> {
         // Not a criterion bench: it ignores the criterion arguments.
         ok &= criterion_bench("files")?;
     }
+    if wants(Which::Sync) {
+        // Not a criterion bench either.
+        ok &= criterion_bench("sync")?;
+    }
     let mut stored = load_stored();
     if wants(Which::Io) || wants(Which::Lock) || wants(Which::Contention) {
         let spawner = build_worker()?;
@@ -376,6 +385,7 @@ pub fn run(which: Which) -> Result<bool, String> {
         sdn: read_json("sdn.json"),
         versioning: read_json("versioning.json"),
         files: read_json("files.json"),
+        sync: read_json("sync.json"),
     };
     report::write(&docs, &criterion, &stored, &files)?;
     println!("bench: wrote {}", docs.join("benchmarks.md").display());

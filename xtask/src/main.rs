@@ -16,6 +16,7 @@ mod phase_docs;
 mod report;
 mod report_files;
 mod report_scaling;
+mod report_sync;
 mod report_versioning;
 mod stress;
 mod svg;

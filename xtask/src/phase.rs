@@ -649,10 +649,13 @@ pub const PHASES: &[Phase] = &[
                 ),
             },
             Item {
-                text: "a remote that refuses, or applies and drops the answer of, the Nth request of a merging push: the next push finishes with nothing lost",
+                text: "a remote that refuses, applies and drops the answer of, or hangs past the request timeout on the Nth request of a merging push: the timeout fires and the next push finishes with nothing lost",
                 check: p5(
                     "faults",
-                    &["a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push"],
+                    &[
+                        "a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push",
+                        "a_request_hanging_past_the_timeout_fails_and_the_next_push_finishes_the_job",
+                    ],
                 ),
             },
             Item {

@@ -115,7 +115,8 @@ pub fn number_at(value: &serde_json::Value, path: &[&str]) -> Option<f64> {
         .and_then(serde_json::Value::as_f64)
 }
 
-fn goal(met: bool) -> &'static str {
+/// How a report marks a goal: met or not met, in bold.
+pub fn goal(met: bool) -> &'static str {
     if met { "**met**" } else { "**not met**" }
 }
 
@@ -136,7 +137,7 @@ pub fn write(
          baseline design (`crates/baseline`, the original plan implemented faithfully, bugs \
          included) run side by side in the same run on the same machine. Regenerate with \
          `cargo xtask bench` (everything, about 5 to 10 minutes on 2 cores) or \
-         `cargo xtask bench io|lock|contention|sdn|store|versioning|files`.\n"
+         `cargo xtask bench io|lock|contention|sdn|store|versioning|files|sync`.\n"
     );
     machine_section(&mut md);
     io_section(&mut md, criterion, &stored.replace);
@@ -150,6 +151,7 @@ pub fn write(
     );
     crate::report_versioning::section(&mut md, files.versioning.as_ref());
     crate::report_files::section(&mut md, files.files.as_ref());
+    crate::report_sync::section(&mut md, files.sync.as_ref());
     other_section(&mut md, criterion);
 
     if !stored.contention.is_empty() {

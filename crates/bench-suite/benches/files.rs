@@ -5,91 +5,25 @@
 //! installed. Writes `files.json` into `$BENCH_RESULTS_DIR` for `cargo xtask bench files`.
 //!
 //! `FILES_BENCH_LARGE_MB` sets the large file's size (200 by default); `S3S_FS` the
-//! server binary (else `s3s-fs` on `PATH` or in `~/.cargo/bin`); `RCLONE` the rclone
-//! binary (else `rclone` on `PATH`; the rclone rows are skipped without it).
+//! server binary (see `support/s3s.rs`); `RCLONE` the rclone binary (else `rclone` on
+//! `PATH`; the rclone rows are skipped without it).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use cloud_sync::files::ContentFiles;
-use cloud_sync::{Device, Key, Prefix, Remote, S3Config, Secret};
+use cloud_sync::{Device, Key, Remote};
+
+#[path = "support/s3s.rs"]
+mod s3s;
+use s3s::{remote, start};
 use serde_json::json;
 
 const SMALL_FILES: usize = 1000;
 const SMALL_SIZE: usize = 4096;
 const PARALLEL: usize = 4;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn s3s_fs() -> PathBuf {
-    if let Some(path) = std::env::var_os("S3S_FS") {
-        return path.into();
-    }
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
-    let installed = home.join("bin/s3s-fs");
-    if installed.is_file() {
-        installed
-    } else {
-        PathBuf::from("s3s-fs")
-    }
-}
-
-fn start(root: &std::path::Path) -> (Server, String) {
-    std::fs::create_dir_all(root.join("bench")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(s3s_fs())
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--access-key",
-            "bench",
-            "--secret-key",
-            "bench-secret",
-        ])
-        .arg(root)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("s3s-fs (cargo install s3s-fs --features binary)");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(
-        lines.any(|l| l.is_ok_and(|l| l.contains("server is running at"))),
-        "s3s-fs did not start"
-    );
-    std::thread::spawn(move || lines.for_each(drop));
-    (Server(child), format!("http://127.0.0.1:{port}"))
-}
-
-fn remote(endpoint: &str, prefix: &str) -> Remote {
-    let config = S3Config {
-        endpoint: Some(endpoint.to_owned()),
-        access_key_id: Some("bench".into()),
-        secret_access_key: Some(Secret::new("bench-secret")),
-        allow_http: true,
-        region: Some("us-east-1".into()),
-        ..S3Config::new("bench")
-    };
-    Remote::s3(&config, Prefix::new(prefix).unwrap()).unwrap()
-}
 
 /// Bytes that compress about as well as typical binary assets: a random half and a
 /// repeated half in every 4 KiB block.

@@ -272,6 +272,19 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A request took longer than the remote's request timeout
+    /// ([`Remote::with_request_timeout`](crate::Remote::with_request_timeout)) and was
+    /// abandoned. The server may or may not have applied it: every cloud-sync write is
+    /// create-only, conditional or idempotent, so the next sync finishes the job.
+    #[error("{operation} remote object `{key}` timed out after {after:?}")]
+    Timeout {
+        /// The step that timed out.
+        operation: Operation,
+        /// The full key.
+        key: String,
+        /// The configured request timeout.
+        after: std::time::Duration,
+    },
     /// A background task panicked or was cancelled.
     #[error("{operation} remote object `{key}`: the background task did not finish")]
     TaskFailed {

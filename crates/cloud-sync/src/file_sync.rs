@@ -93,6 +93,18 @@ pub struct PullReport {
     pub warnings: Vec<String>,
 }
 
+/// What a sync read under the local lock: local content and its hash, the remote head,
+/// the last sync and how they relate. Passed on so that a push following a pull in the
+/// same lock hold reads and hashes nothing twice.
+#[derive(Debug)]
+pub(crate) struct Seen {
+    pub(crate) content: Option<Vec<u8>>,
+    pub(crate) local_sha256: Option<String>,
+    pub(crate) remote: Option<RemoteHead>,
+    pub(crate) base: Option<SyncState>,
+    pub(crate) status: SyncStatus,
+}
+
 /// Syncs one local file with one remote.
 #[derive(Debug)]
 pub struct FileSync {
@@ -186,27 +198,59 @@ impl FileSync {
     /// this push was under way; in both cases the remote head is untouched by us.
     pub fn push_file(&self) -> Result<PushReport, Error> {
         let _guard = self.lock_local()?;
-        let content = self.local_content()?.ok_or_else(|| {
-            Error::local(
+        let seen = self.see()?;
+        self.publish_seen(&seen).map(|(report, _)| report)
+    }
+
+    /// Reads local content and the remote head (one request) and relates them. The
+    /// caller holds the local lock.
+    pub(crate) fn see(&self) -> Result<Seen, Error> {
+        let remote = manifest::read(&self.remote, &self.limits)?;
+        self.see_with(remote)
+    }
+
+    /// [`FileSync::see`] with a remote head read earlier in the same lock hold.
+    pub(crate) fn see_with(&self, remote: Option<RemoteHead>) -> Result<Seen, Error> {
+        let content = self.local_content()?;
+        let local_sha256 = content.as_deref().map(sha256_hex);
+        let (base, _) = self.base(local_sha256.as_deref(), remote.as_ref())?;
+        let status = relate(base.as_ref(), local_sha256.as_deref(), remote.as_ref());
+        Ok(Seen {
+            content,
+            local_sha256,
+            remote,
+            base,
+            status,
+        })
+    }
+
+    /// The push itself, under the local lock the caller holds, from what the caller has
+    /// already read: local content, its hash, the remote head and how they relate. Also
+    /// returns the snapshot it prepared (`None` when nothing was published).
+    pub(crate) fn publish_seen(
+        &self,
+        seen: &Seen,
+    ) -> Result<(PushReport, Option<snapshot::PreparedSnapshot>), Error> {
+        let (Some(content), Some(local_sha256)) = (&seen.content, &seen.local_sha256) else {
+            return Err(Error::local(
                 Operation::ReadLocal,
                 &self.path,
                 io::Error::new(io::ErrorKind::NotFound, "nothing to push"),
-            )
-        })?;
-        let local_sha256 = sha256_hex(&content);
-        let remote = manifest::read(&self.remote, &self.limits)?;
-        let (base, _) = self.base(Some(&local_sha256), remote.as_ref())?;
-        let status = relate(base.as_ref(), Some(&local_sha256), remote.as_ref());
-        match (status, &remote) {
+            ));
+        };
+        let status = seen.status;
+        let remote = seen.remote.as_ref();
+        match (status, remote) {
             (SyncStatus::UpToDate, Some(head)) => {
-                self.adopt(base.as_ref(), head, &local_sha256)?;
-                return Ok(PushReport {
+                self.adopt(seen.base.as_ref(), head, local_sha256)?;
+                let report = PushReport {
                     status_before: status,
                     head: head.manifest.head.clone(),
                     published: false,
                     uploaded: false,
                     warnings: Vec::new(),
-                });
+                };
+                return Ok((report, None));
             }
             (SyncStatus::Ahead | SyncStatus::NoRemoteHead, _) => {}
             _ => {
@@ -217,16 +261,17 @@ impl FileSync {
             }
         }
 
-        let prepared = snapshot::prepare(&content)?;
-        let (reference, uploaded) = snapshot::upload(&self.remote, &prepared, &self.limits)?;
-        let manifest = self.next_head(remote.as_ref(), reference, BackupReason::Push)?;
-        if let Err(e) = manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits) {
+        let (prepared, present) = snapshot::prepare_and_probe(&self.remote, content, local_sha256)?;
+        let (reference, uploaded) =
+            snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
+        let manifest = self.next_head(remote, reference, BackupReason::Push)?;
+        if let Err(e) = manifest::publish(&self.remote, &manifest, remote, &self.limits) {
             if e.is_lost_race() {
                 // Best effort: the lost race is the error to report.
                 let _ = self.append_log(
                     SyncKind::Push,
                     None,
-                    Some(&local_sha256),
+                    Some(local_sha256),
                     true,
                     Resolution::Unresolved,
                     &e.to_string(),
@@ -234,21 +279,53 @@ impl FileSync {
             }
             return Err(e);
         }
-        self.save_state(&manifest, &local_sha256)?;
-        let warnings = self.bookkeeping(
+        let warnings = self.record_and_log(
+            &manifest,
+            local_sha256,
             SyncKind::Push,
-            &manifest.head,
-            &local_sha256,
-            false,
             Resolution::NoConflict,
             "pushed",
-        );
-        Ok(PushReport {
+        )?;
+        let report = PushReport {
             status_before: status,
             head: manifest.head,
             published: true,
             uploaded,
             warnings,
+        };
+        Ok((report, Some(prepared)))
+    }
+
+    /// After the head moved: saves the local sync state (on another thread) while the
+    /// sync-log entry and the device record are written (the three are independent, so
+    /// they overlap). Only the calling thread drives the remote's runtime: a
+    /// current-thread runtime driven from two threads at once lost wake-ups under load.
+    pub(crate) fn record_and_log(
+        &self,
+        manifest: &Manifest,
+        local_sha256: &str,
+        kind: SyncKind,
+        resolution: Resolution,
+        message: &str,
+    ) -> Result<Vec<String>, Error> {
+        std::thread::scope(|scope| {
+            let saved = scope.spawn(|| self.save_state(manifest, local_sha256));
+            let warnings = self.bookkeeping(
+                kind,
+                &manifest.head,
+                local_sha256,
+                resolution != Resolution::NoConflict,
+                resolution,
+                message,
+            );
+            let saved = saved.join().unwrap_or_else(|_| {
+                Err(Error::local(
+                    Operation::WriteLocal,
+                    &self.state_path,
+                    io::Error::other("the thread saving the sync state panicked"),
+                ))
+            });
+            saved.map(|()| warnings)
         })
     }
 
@@ -300,14 +377,12 @@ impl FileSync {
             },
         }
         let downloaded = snapshot::download(&self.remote, &remote.manifest.snapshot, &self.limits)?;
-        let local_after = self.apply(&downloaded)?;
-        self.save_state(&remote.manifest, &local_after)?;
+        let local_after = self.apply_verified(&downloaded, &remote.manifest.snapshot.sha256)?;
         let diverged = status == SyncStatus::Diverged;
-        let warnings = self.bookkeeping(
-            SyncKind::Pull,
-            &head,
+        let warnings = self.record_and_log(
+            &remote.manifest,
             &local_after,
-            diverged,
+            SyncKind::Pull,
             if diverged {
                 Resolution::UsedCloud
             } else {
@@ -318,7 +393,7 @@ impl FileSync {
             } else {
                 "pulled"
             },
-        );
+        )?;
         Ok(PullReport {
             status_before: status,
             head,
@@ -403,6 +478,18 @@ impl FileSync {
                 }
                 sqlite::snapshot(&self.path).map(Some)
             }
+        }
+    }
+
+    /// [`FileSync::apply`] of content already verified to hash to `sha256` (a checked
+    /// download): a plain file is not hashed again.
+    pub(crate) fn apply_verified(&self, content: &[u8], sha256: &str) -> Result<String, Error> {
+        match self.kind {
+            FileKind::Plain => {
+                local_fs::replace(&self.path, content)?;
+                Ok(sha256.to_owned())
+            }
+            FileKind::Sqlite => self.apply(content),
         }
     }
 

@@ -40,6 +40,10 @@
 //!   Fields changed two ways stay in versioning's conflicts table and are reported.
 //!   [`RecordSync::push`] pulls and merges first and, when another device wins the head
 //!   meanwhile, pulls, merges and retries with bounded backoff.
+//! - **A hung request does not hang a sync.** [`Remote::with_request_timeout`] bounds
+//!   every request on every backend ([`Error::Timeout`]); since every write is
+//!   create-only, conditional or idempotent, the next sync finishes what a timed-out one
+//!   started.
 //! - **The local-directory remote gives real compare-and-swap** across processes (and
 //!   machines sharing the folder, as far as its file system honours locks): see
 //!   [`local_dir`].
@@ -177,6 +181,7 @@ pub mod doctor;
 mod error;
 mod file_sync;
 pub mod files;
+mod inflate;
 mod json;
 mod key;
 pub mod local_dir;
@@ -197,7 +202,7 @@ pub use error::{Error, Operation};
 pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
 pub use key::{Key, Prefix};
 pub use record_sync::{Prefer, PullOutcome, RecordPullReport, RecordPushReport, RecordSync};
-pub use remote::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion, Remote};
+pub use remote::{AsyncRemote, ChunkConsumer, Fetched, ObjectInfo, ObjectVersion, Remote};
 #[cfg(feature = "s3")]
 pub use remote::{S3Config, Secret};
 pub use retry::{RetryPolicy, retry_lost_races};

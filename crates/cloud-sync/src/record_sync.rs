@@ -12,14 +12,14 @@ use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Operation};
-use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, relate};
+use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, Seen};
 use crate::local_fs;
 use crate::log::{Resolution, SyncKind};
 use crate::manifest::{self, Manifest, RemoteHead};
 use crate::remote::Remote;
 use crate::retry::{RetryPolicy, retry_lost_races};
 use crate::snapshot;
-use crate::state::{self, LoadedState, SyncState};
+use crate::state::SyncState;
 
 /// Which side a pull keeps when local and remote both changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,8 +88,9 @@ impl RecordPushReport {
 ///
 /// # How a pull is applied
 ///
-/// record-store offers no "replace the whole text" operation inside a transaction, so a
-/// pull takes the store's own writer lock (the `<file>.lock` sidecar every record-store
+/// record-store offers no "replace the whole text" operation inside a transaction (and
+/// its `Transaction::apply` of a change set needs each table's record type, which a sync
+/// of any store does not know), so a pull takes the store's own writer lock (the `<file>.lock` sidecar every record-store
 /// writer takes), reads local content, downloads and merges, and replaces the file with
 /// atomic-io while still holding that lock. No local writer can commit between the read
 /// and the replace, so nothing local is lost, and readers see the complete old or the
@@ -99,7 +100,8 @@ impl RecordPushReport {
 /// # The base
 ///
 /// The three-way merge needs the content of the last synced head. It is cached next to
-/// the store in `<file>.cloud-sync.base` (replaced atomically) and only trusted when its
+/// the store in `<file>.cloud-sync.base` (replaced atomically but not flushed: it is a
+/// cache, so a power loss may cost it but nothing else) and only trusted when its
 /// sha256 is the one the sync state records; otherwise the immutable snapshot of that
 /// head is downloaded again (found through the backup entries). A base is only used when
 /// the remote's history names it (a backup of our own push that lost the race is not a
@@ -166,68 +168,75 @@ impl RecordSync {
     /// writer lock throughout (see [`RecordSync`]).
     pub fn pull(&self, prefer: Prefer) -> Result<RecordPullReport, Error> {
         let _guard = self.files.lock_local()?;
-        let content = self.files.local_content()?;
-        let local_sha256 = content.as_deref().map(sha256_hex);
-        let Some(remote) = manifest::read(self.files.remote(), self.files.limits())? else {
-            return Ok(report(
-                SyncStatus::NoRemoteHead,
-                None,
-                PullOutcome::Unchanged,
-            ));
+        let seen = self.files.see()?;
+        self.pull_seen(prefer, &seen).map(|(report, _)| report)
+    }
+
+    /// The pull, under the lock the caller holds, from what it has read. Also says
+    /// whether local content or the sync state changed (`false`: `seen` still holds).
+    fn pull_seen(&self, prefer: Prefer, seen: &Seen) -> Result<(RecordPullReport, bool), Error> {
+        let status = seen.status;
+        let Some(remote) = &seen.remote else {
+            return Ok((report(status, None, PullOutcome::Unchanged), false));
         };
-        let (base, _) = self.files.base(local_sha256.as_deref(), Some(&remote))?;
-        let status = relate(base.as_ref(), local_sha256.as_deref(), Some(&remote));
         let head = Some(remote.manifest.head.clone());
-        match (status, content) {
-            (SyncStatus::UpToDate, Some(local)) => {
-                self.files
-                    .adopt(base.as_ref(), &remote, &sha256_hex(&local))?;
+        let pulled = match (status, &seen.content, &seen.local_sha256) {
+            (SyncStatus::UpToDate, Some(local), Some(local_sha256)) => {
+                self.files.adopt(seen.base.as_ref(), remote, local_sha256)?;
                 let mut done = report(status, head, PullOutcome::Unchanged);
-                self.cache_base(&local, &remote.manifest.snapshot.sha256, &mut done.warnings);
-                Ok(done)
+                if *local_sha256 == remote.manifest.snapshot.sha256 && !self.base_cached(local) {
+                    self.cache_base(local, &mut done.warnings);
+                }
+                done
             }
-            (SyncStatus::Diverged, Some(local)) => match prefer {
-                Prefer::Merge => self.merge_into_local(&local, base.as_ref(), &remote),
+            (SyncStatus::Diverged, Some(local), Some(local_sha256)) => match prefer {
+                Prefer::Merge => self.merge_into_local(local, seen.base.as_ref(), remote)?,
                 Prefer::Local => {
                     // Recording the head as the base turns "diverged" into "ahead": the
                     // next push publishes local content; the head stays a backup.
-                    let local_sha256 = sha256_hex(&local);
                     self.record_base_with_local_changes(&remote.manifest)?;
                     let mut done = report(status, head, PullOutcome::KeptLocal);
                     done.warnings = self.files.bookkeeping(
                         SyncKind::Pull,
                         &remote.manifest.head,
-                        &local_sha256,
+                        local_sha256,
                         true,
                         Resolution::UsedLocal,
                         "kept local changes over the remote head",
                     );
-                    Ok(done)
+                    done
                 }
                 Prefer::Cloud => {
-                    let backup_id = self.files.back_up_local(&local, base.as_ref())?;
-                    let mut done = self.take_remote(status, &remote, Resolution::UsedCloud)?;
+                    let backup_id = self.files.back_up_local(local, seen.base.as_ref())?;
+                    let mut done = self.take_remote(status, remote, Resolution::UsedCloud)?;
                     done.outcome = PullOutcome::UsedCloud;
                     done.local_backup = Some(backup_id);
-                    Ok(done)
+                    done
                 }
             },
-            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _) => {
-                Ok(report(status, head, PullOutcome::Unchanged))
+            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _, _) => {
+                return Ok((report(status, head, PullOutcome::Unchanged), false));
             }
             // Behind, or nothing local: taking the head loses nothing.
-            _ => self.take_remote(status, &remote, Resolution::NoConflict),
-        }
+            _ => self.take_remote(status, remote, Resolution::NoConflict)?,
+        };
+        Ok((pulled, true))
     }
 
     /// Publishes local content: pulls (merging as needed) and pushes, and when another
     /// device wins the head in between, pulls, merges and tries again with bounded
     /// backoff ([`RetryPolicy`]). Fails with [`Error::LostRace`] only when every attempt
     /// lost.
+    ///
+    /// Each attempt holds the store's writer lock from the pull to the end of the push,
+    /// so what is pushed is exactly what was merged, and local content is read, hashed
+    /// and the manifest fetched once: a push with nothing to publish is one request.
     pub fn push(&self) -> Result<RecordPushReport, Error> {
         let mut pulls = Vec::new();
         let push = retry_lost_races(&self.retry, |_| {
-            let pulled = self.pull(Prefer::Merge)?;
+            let _guard = self.files.lock_local()?;
+            let seen = self.files.see()?;
+            let (pulled, changed) = self.pull_seen(Prefer::Merge, &seen)?;
             let up_to_date = pulled.status_before == SyncStatus::UpToDate;
             let head = pulled.head.clone();
             pulls.push(pulled);
@@ -241,23 +250,30 @@ impl RecordSync {
                     warnings: Vec::new(),
                 });
             }
-            match self.files.push_file() {
+            let seen = if changed {
+                // The pull merged or fast-forwarded: read local content again, against
+                // the head it just read (a newer one makes the push lose its race).
+                self.files.see_with(seen.remote)?
+            } else {
+                seen
+            };
+            match self.files.publish_seen(&seen) {
+                Ok((mut push, _)) => {
+                    if let (true, Some(content)) = (push.published, &seen.content) {
+                        // Under the same lock: the pushed content is the new base.
+                        self.cache_base(content, &mut push.warnings);
+                    }
+                    Ok(push)
+                }
                 // The head moved between our pull and our push: the same as a lost race.
                 Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {
                     key: self.files.remote().full_key(&manifest::manifest_key()),
                     ours: format!("local content ({status})"),
                     theirs: None,
                 }),
-                other => other,
+                Err(e) => Err(e),
             }
         })?;
-        if push.published {
-            let mut warnings = Vec::new();
-            self.cache_pushed_base(&push, &mut warnings);
-            if let Some(last) = pulls.last_mut() {
-                last.warnings.extend(warnings);
-            }
-        }
         Ok(RecordPushReport { pulls, push })
     }
 
@@ -273,21 +289,29 @@ impl RecordSync {
             Some(remote.manifest.head.clone()),
             PullOutcome::FastForward,
         );
-        self.cache_base(
-            &downloaded,
-            &remote.manifest.snapshot.sha256,
-            &mut done.warnings,
-        );
-        let local_after = self.files.apply(&downloaded)?;
-        self.files.save_state(&remote.manifest, &local_after)?;
-        done.warnings.extend(self.files.bookkeeping(
-            SyncKind::Pull,
-            &remote.manifest.head,
-            &local_after,
-            resolution != Resolution::NoConflict,
-            resolution,
-            "pulled",
-        ));
+        let local_after = self
+            .files
+            .apply_verified(&downloaded, &remote.manifest.snapshot.sha256)?;
+        // The cache is written after the durable replace (whose flush then does not wait
+        // for it) and while the state, log entry and device record are written.
+        let (cached, recorded) = std::thread::scope(|scope| {
+            let cached = scope.spawn(|| {
+                let mut warnings = Vec::new();
+                self.cache_base(&downloaded, &mut warnings);
+                warnings
+            });
+            let recorded = self.files.record_and_log(
+                &remote.manifest,
+                &local_after,
+                SyncKind::Pull,
+                resolution,
+                "pulled",
+            );
+            (cached.join(), recorded)
+        });
+        done.warnings.extend(recorded?);
+        done.warnings
+            .extend(cached.unwrap_or_else(|_| vec!["base cache: its thread panicked".into()]));
         Ok(done)
     }
 
@@ -338,7 +362,7 @@ impl RecordSync {
         })?;
         // Base first: a crash after it leaves the old state, whose hash no longer matches
         // the cached base, so the right base is fetched again.
-        self.cache_base(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
+        self.cache_base(&theirs, &mut warnings);
         local_fs::replace(self.path(), merged.text.as_bytes())?;
         let merged_sha256 = sha256_hex(merged.text.as_bytes());
         self.record_base_with_local_changes(&remote.manifest)?;
@@ -405,35 +429,23 @@ impl RecordSync {
                 ),
             })?;
         let content = snapshot::download(self.files.remote(), &reference, self.files.limits())?;
-        if let Err(e) = local_fs::replace(&self.base_path, &content) {
-            warnings.push(format!("base cache not written: {e}"));
-        }
+        self.cache_base(&content, warnings);
         Ok(content)
     }
 
-    /// Caches `content` as the base when it is the head's content (`head_sha256`).
-    fn cache_base(&self, content: &[u8], head_sha256: &str, warnings: &mut Vec<String>) {
-        if sha256_hex(content) != head_sha256 {
-            return;
-        }
-        if let Err(e) = local_fs::replace(&self.base_path, content) {
+    /// Caches `content`, which the caller knows to be the content of the head it records
+    /// as the base (a verified download, or what it just pushed). Not flushed: the cache
+    /// is checked against the state's hash before use, so a torn or lost cache only costs
+    /// a download.
+    fn cache_base(&self, content: &[u8], warnings: &mut Vec<String>) {
+        if let Err(e) = local_fs::replace_cache(&self.base_path, content) {
             warnings.push(format!("base cache not written: {e}"));
         }
     }
 
-    /// After a push, local content is the new base if no local writer changed it since.
-    /// The sync state the push just saved names the pushed head and its content hash, so
-    /// no second read of the remote manifest is needed to know what the base is.
-    fn cache_pushed_base(&self, push: &PushReport, warnings: &mut Vec<String>) {
-        let Ok(Some(content)) = self.files.local_content() else {
-            return;
-        };
-        let Ok(LoadedState::Present(state)) = state::load(self.files.state_path()) else {
-            return;
-        };
-        if state.head == push.head {
-            self.cache_base(&content, &state.remote_sha256, warnings);
-        }
+    /// Whether a base cache of `content`'s size exists (its hash is checked when used).
+    fn base_cached(&self, content: &[u8]) -> bool {
+        fs::metadata(&self.base_path).is_ok_and(|meta| meta.len() == content.len() as u64)
     }
 }
 

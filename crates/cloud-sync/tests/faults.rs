@@ -1,11 +1,13 @@
-//! A remote that fails on the Nth request: refused before the server sees it, or
-//! applied by the server with the answer lost (a dropped connection, or a client timeout
-//! after the server wrote). For every request of a merging push, each fault leaves a
-//! state from which the next push finishes with nothing lost and both devices converge.
+//! A remote that fails on the Nth request: refused before the server sees it, applied
+//! by the server with the answer lost (a dropped connection), or hanging past the
+//! remote's request timeout before or after the server applied it (the timeout must
+//! fire). For every request of a merging push, each fault leaves a state from which the
+//! next push finishes with nothing lost and both devices converge.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -25,8 +27,12 @@ enum Fault {
     /// Fails without reaching the server.
     Refuse,
     /// Reaches the server, which applies it; the answer is lost (the caller sees an
-    /// error, as after a dropped connection or a timeout that fired too late).
+    /// error, as after a dropped connection).
     DropAnswer,
+    /// Never answers and never reaches the server: only the request timeout ends it.
+    Hang,
+    /// Reaches the server, which applies (or refuses) it, and then never answers.
+    HangAfterApply,
 }
 
 /// Wraps a store; counts requests; injects `fault` at request number `at` (from 1).
@@ -92,6 +98,12 @@ async fn faulty<T>(
                 "connection dropped after the server applied the request",
             ))
         }
+        Some(Fault::Hang) => std::future::pending().await,
+        Some(Fault::HangAfterApply) => {
+            // Whatever the server answered (a refusal too) never arrives.
+            let _ = request.await;
+            std::future::pending().await
+        }
         None => request.await,
     }
 }
@@ -131,12 +143,14 @@ impl ObjectStore for Faulty {
             Some(Fault::Refuse) => {
                 futures_util::stream::once(async { Err(injected("delete refused")) }).boxed()
             }
+            Some(Fault::Hang) => futures_util::stream::pending().boxed(),
             _ => self.inner.delete_stream(locations),
         }
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
         match self.next() {
+            Some(Fault::Hang | Fault::HangAfterApply) => futures_util::stream::pending().boxed(),
             Some(_) => futures_util::stream::once(async { Err(injected("list failed")) }).boxed(),
             None => self.inner.list(prefix),
         }
@@ -163,7 +177,12 @@ struct World {
     b_store: Arc<Faulty>,
 }
 
-/// Two synced devices; B's requests go through the fault wrapper.
+/// How long B waits for any one request before giving up on it: long enough for an
+/// in-memory request on a loaded machine, short enough for a test of dozens of hangs.
+const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// Two synced devices; B's requests go through the fault wrapper and are bounded by
+/// [`REQUEST_TIMEOUT`].
 fn world() -> World {
     let shared = Arc::new(InMemory::new());
     let dir = tempfile::tempdir().unwrap();
@@ -174,7 +193,9 @@ fn world() -> World {
         max_pause: std::time::Duration::from_millis(2),
     };
     let open = |name: &str, store: Arc<dyn ObjectStore>| {
-        let remote = Remote::from_store(store, prefix.clone(), "faulty in-memory").unwrap();
+        let remote = Remote::from_store(store, prefix.clone(), "faulty in-memory")
+            .unwrap()
+            .with_request_timeout(REQUEST_TIMEOUT);
         let device = Device::load_or_create(dir.path().join(format!("{name}.json")), name).unwrap();
         RecordSync::new(remote, dir.path().join(format!("{name}.sdn")), device).with_retry(quick)
     };
@@ -207,11 +228,45 @@ fn diverged_world() -> World {
 }
 
 /// A pushes one record, B edits another and pushes through the fault; B then pushes
-/// again without it; both must converge with both edits.
+/// again without it; both must converge with both edits. Returns whether the faulted
+/// push failed.
 fn run(at: u64, fault: Fault) -> bool {
     let world = diverged_world();
     world.b_store.arm(at, fault);
-    let faulted = world.b.push().is_err();
+    let started = Instant::now();
+    let faulted = match world.b.push() {
+        Ok(report) => {
+            // Only the bookkeeping after the head moved may fail without failing the push.
+            if matches!(fault, Fault::Hang | Fault::HangAfterApply) {
+                assert!(
+                    report.push.warnings.iter().any(|w| w.contains("timed out"))
+                        || report
+                            .pulls
+                            .iter()
+                            .any(|p| p.warnings.iter().any(|w| w.contains("timed out"))),
+                    "fault {fault:?} at request {at}: a hung request neither failed the push nor warned: {report:?}"
+                );
+            }
+            false
+        }
+        Err(e) => {
+            if matches!(fault, Fault::Hang | Fault::HangAfterApply) {
+                assert!(
+                    matches!(
+                        e,
+                        cloud_sync::Error::Timeout {
+                            after: REQUEST_TIMEOUT,
+                            ..
+                        }
+                    ),
+                    "fault {fault:?} at request {at}: expected the request timeout, got {e}"
+                );
+                // The timeout fired: the push did not wait for the hung request.
+                assert!(started.elapsed() < REQUEST_TIMEOUT * 20);
+            }
+            true
+        }
+    };
     world.b_store.disarm();
     world
         .b
@@ -236,9 +291,8 @@ fn run(at: u64, fault: Fault) -> bool {
     faulted
 }
 
-#[test]
-fn a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push() {
-    // How many requests a merging push makes, measured without a fault.
+/// How many requests a merging push makes, measured without a fault.
+fn requests_per_merging_push() -> u64 {
     let world = diverged_world();
     world.b_store.arm(u64::MAX, Fault::Refuse);
     world.b.push().unwrap();
@@ -247,13 +301,28 @@ fn a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push() {
         requests >= 8,
         "a merging push makes several requests ({requests})"
     );
+    requests
+}
 
+/// Injects each of `faults` at every request of a merging push in turn.
+fn every_request(faults: &[Fault]) {
+    let requests = requests_per_merging_push();
     let mut faulted = 0;
-    for fault in [Fault::Refuse, Fault::DropAnswer] {
+    for &fault in faults {
         for at in 1..=requests {
             faulted += usize::from(run(at, fault));
         }
     }
     assert!(faulted > 0, "the faults must make some pushes fail");
     println!("{requests} requests per merging push; {faulted} faulted pushes recovered");
+}
+
+#[test]
+fn a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push() {
+    every_request(&[Fault::Refuse, Fault::DropAnswer]);
+}
+
+#[test]
+fn a_request_hanging_past_the_timeout_fails_and_the_next_push_finishes_the_job() {
+    every_request(&[Fault::Hang, Fault::HangAfterApply]);
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use object_store::ObjectStore;
 use tokio::runtime::Runtime;
 
-use super::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion};
+use super::{AsyncRemote, ChunkConsumer, Fetched, ObjectInfo, ObjectVersion};
 use crate::error::Error;
 use crate::key::{Key, Prefix};
 
@@ -54,6 +54,11 @@ impl Remote {
     }
 
     /// Any `object_store` backend (`description` must not contain secrets).
+    ///
+    /// Give each `Remote` a store of its own (clones of one `Remote` share it safely): an
+    /// HTTP client's pooled connections are driven by the runtime that opened them, and
+    /// this remote's runtime only runs while one of its calls is in progress, so a
+    /// connection opened by another `Remote` can stall a request of this one.
     pub fn from_store(
         store: Arc<dyn ObjectStore>,
         prefix: Prefix,
@@ -66,6 +71,23 @@ impl Remote {
     #[cfg(feature = "s3")]
     pub fn s3(config: &super::S3Config, prefix: Prefix) -> Result<Remote, Error> {
         Remote::new(AsyncRemote::s3(config, prefix)?)
+    }
+
+    /// The same remote with every request bounded by `timeout` (see
+    /// [`AsyncRemote::with_request_timeout`]); shares the runtime.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let remote = cloud_sync::Remote::in_memory(cloud_sync::Prefix::new("p")?)?
+    ///     .with_request_timeout(Duration::from_secs(30));
+    /// assert_eq!(remote.as_async().request_timeout(), Some(Duration::from_secs(30)));
+    /// # Ok::<(), cloud_sync::Error>(())
+    /// ```
+    pub fn with_request_timeout(&self, timeout: std::time::Duration) -> Remote {
+        Remote {
+            remote: self.remote.with_request_timeout(timeout),
+            runtime: Arc::clone(&self.runtime),
+        }
     }
 
     /// The async API of the same remote (shares backend and request counter).
@@ -107,6 +129,16 @@ impl Remote {
     /// See [`AsyncRemote::get`].
     pub fn get(&self, key: &Key, max_size: u64) -> Result<Fetched, Error> {
         self.block(self.remote.get(key, max_size))
+    }
+
+    /// See [`AsyncRemote::get_chunks`].
+    pub fn get_chunks(
+        &self,
+        key: &Key,
+        max_size: u64,
+        consume: &mut ChunkConsumer<'_>,
+    ) -> Result<ObjectVersion, Error> {
+        self.block(self.remote.get_chunks(key, max_size, consume))
     }
 
     /// See [`AsyncRemote::head`].

@@ -27,6 +27,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -49,6 +50,10 @@ pub struct ObjectVersion {
     /// The store's version id, if the bucket is versioned.
     pub version: Option<String>,
 }
+
+/// What [`AsyncRemote::get_chunks`] hands each chunk of a body to, with the size the
+/// server announced (for a first allocation); an error stops the download.
+pub type ChunkConsumer<'a> = dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send + 'a;
 
 /// An object's metadata.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +89,7 @@ struct Inner {
     prefix: Prefix,
     description: String,
     requests: AtomicU64,
+    timeout: Option<Duration>,
 }
 
 /// The async remote API. Cheap to clone (clones share the backend and request counter).
@@ -109,8 +115,54 @@ impl AsyncRemote {
                 prefix,
                 description,
                 requests: AtomicU64::new(0),
+                timeout: None,
             }),
         }
+    }
+
+    /// The same remote with every request bounded by `timeout`: a request still
+    /// unanswered then is abandoned with [`Error::Timeout`] (the server may have applied
+    /// it; every write cloud-sync makes is create-only, conditional or idempotent, so the
+    /// next sync finishes the job). Applies to every backend, on top of an S3 client's
+    /// own per-attempt timeout ([`S3Config`]`::timeout`). Needs a tokio runtime with the
+    /// time driver (the blocking [`Remote`] has one). The request counter starts again
+    /// from zero.
+    pub fn with_request_timeout(&self, timeout: Duration) -> AsyncRemote {
+        AsyncRemote {
+            inner: Arc::new(Inner {
+                backend: self.inner.backend.clone(),
+                prefix: self.inner.prefix.clone(),
+                description: self.inner.description.clone(),
+                requests: AtomicU64::new(0),
+                timeout: Some(timeout),
+            }),
+        }
+    }
+
+    /// The request timeout, if one is set.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        self.inner.timeout
+    }
+
+    /// Runs one request under the request timeout.
+    async fn bounded<T>(
+        &self,
+        operation: Operation,
+        full: &str,
+        request: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let Some(after) = self.inner.timeout else {
+            return request.await;
+        };
+        tokio::time::timeout(after, request)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    operation,
+                    key: full.to_owned(),
+                    after,
+                })
+            })
     }
 
     /// A fresh in-memory store (object_store's `InMemory`): for tests and examples.
@@ -174,26 +226,64 @@ impl AsyncRemote {
     pub async fn get(&self, key: &Key, max_size: u64) -> Result<Fetched, Error> {
         self.count();
         let full = self.full_key(key);
-        match &self.inner.backend {
-            Backend::Store(s) => store::get(s, full, max_size).await,
-            Backend::Dir(d) => {
-                let d = Arc::clone(d);
-                run_blocking(Operation::Get, full, move |full| d.get(&full, max_size)).await
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::get(s, full.clone(), max_size).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    run_blocking(Operation::Get, full.clone(), move |full| {
+                        d.get(&full, max_size)
+                    })
+                    .await
+                }
             }
-        }
+        };
+        self.bounded(Operation::Get, &full, request).await
+    }
+
+    /// Reads `key` like [`get`](AsyncRemote::get), but hands the body to `consume` chunk
+    /// by chunk as it arrives (with the announced size, for a first allocation), so the
+    /// caller can decompress and hash while the rest is still on the wire. A
+    /// local-directory remote hands over the whole object at once.
+    pub async fn get_chunks(
+        &self,
+        key: &Key,
+        max_size: u64,
+        consume: &mut ChunkConsumer<'_>,
+    ) -> Result<ObjectVersion, Error> {
+        self.count();
+        let full = self.full_key(key);
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::get_chunks(s, &full, max_size, consume).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    let fetched = run_blocking(Operation::Get, full.clone(), move |full| {
+                        d.get(&full, max_size)
+                    })
+                    .await?;
+                    consume(fetched.bytes.len(), &fetched.bytes)?;
+                    Ok(fetched.version)
+                }
+            }
+        };
+        self.bounded(Operation::Get, &full, request).await
     }
 
     /// Reads `key`'s metadata; `None` if it does not exist.
     pub async fn head(&self, key: &Key) -> Result<Option<ObjectInfo>, Error> {
         self.count();
         let full = self.full_key(key);
-        let meta = match &self.inner.backend {
-            Backend::Store(s) => store::head(s, full).await?,
-            Backend::Dir(d) => {
-                let d = Arc::clone(d);
-                run_blocking(Operation::Head, full, move |full| d.head(&full)).await?
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::head(s, full.clone()).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    run_blocking(Operation::Head, full.clone(), move |full| d.head(&full)).await
+                }
             }
         };
+        let meta = self.bounded(Operation::Head, &full, request).await?;
         Ok(meta.map(|(size, last_modified, version)| ObjectInfo {
             key: key.clone(),
             size,
@@ -228,16 +318,20 @@ impl AsyncRemote {
     async fn put(&self, key: &Key, bytes: Bytes, kind: PutKind) -> Result<ObjectVersion, Error> {
         self.count();
         let full = self.full_key(key);
-        match &self.inner.backend {
-            Backend::Store(s) => store::put(s, full, bytes, kind).await,
-            Backend::Dir(d) => {
-                let d = Arc::clone(d);
-                run_blocking(kind.operation(), full, move |full| {
-                    d.put(&full, &bytes, &kind)
-                })
-                .await
+        let operation = kind.operation();
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::put(s, full.clone(), bytes, kind).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    run_blocking(operation, full.clone(), move |full| {
+                        d.put(&full, &bytes, &kind)
+                    })
+                    .await
+                }
             }
-        }
+        };
+        self.bounded(operation, &full, request).await
     }
 
     /// Every object under `under` (or under the whole prefix), sorted by key. Objects
@@ -248,13 +342,16 @@ impl AsyncRemote {
             Some(key) => self.full_key(key),
             None => self.inner.prefix.as_str().to_owned(),
         };
-        let listed = match &self.inner.backend {
-            Backend::Store(s) => store::list(s, full).await?,
-            Backend::Dir(d) => {
-                let d = Arc::clone(d);
-                run_blocking(Operation::List, full, move |full| d.list(&full)).await?
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::list(s, full.clone()).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    run_blocking(Operation::List, full.clone(), move |full| d.list(&full)).await
+                }
             }
         };
+        let listed = self.bounded(Operation::List, &full, request).await?;
         let mut infos: Vec<ObjectInfo> = listed
             .into_iter()
             .filter_map(|(full, size, last_modified, version)| {
@@ -274,13 +371,16 @@ impl AsyncRemote {
     pub async fn delete(&self, key: &Key) -> Result<(), Error> {
         self.count();
         let full = self.full_key(key);
-        match &self.inner.backend {
-            Backend::Store(s) => store::delete(s, full).await,
-            Backend::Dir(d) => {
-                let d = Arc::clone(d);
-                run_blocking(Operation::Delete, full, move |full| d.delete(&full)).await
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => store::delete(s, full.clone()).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    run_blocking(Operation::Delete, full.clone(), move |full| d.delete(&full)).await
+                }
             }
-        }
+        };
+        self.bounded(Operation::Delete, &full, request).await
     }
 }
 

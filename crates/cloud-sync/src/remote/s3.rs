@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
-use object_store::{BackoffConfig, ClientOptions, RetryConfig};
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 
 use super::AsyncRemote;
 use crate::error::Error;
@@ -105,11 +105,13 @@ impl S3Config {
     }
 }
 
-impl AsyncRemote {
-    /// An S3 or S3-compatible bucket. Conditional writes use `If-None-Match: *` and
+impl S3Config {
+    /// The `object_store` client this configuration describes, for callers that wrap it
+    /// (request counting, instrumentation) before handing it to
+    /// [`AsyncRemote::from_store`]. Conditional writes use `If-None-Match: *` and
     /// `If-Match: <etag>`.
-    pub fn s3(config: &S3Config, prefix: Prefix) -> Result<AsyncRemote, Error> {
-        if let Some(endpoint) = &config.endpoint {
+    pub fn object_store(&self) -> Result<Arc<dyn ObjectStore>, Error> {
+        if let Some(endpoint) = &self.endpoint {
             // `scheme://user:password@host` would put a credential into every error and
             // log line that names the endpoint.
             let authority = endpoint.split("://").nth(1).unwrap_or(endpoint);
@@ -123,40 +125,51 @@ impl AsyncRemote {
         // Client options first: `with_allow_http` writes into them, and setting them
         // afterwards would silently reset it.
         let mut builder = AmazonS3Builder::new()
-            .with_client_options(ClientOptions::new().with_timeout(config.timeout))
-            .with_allow_http(config.allow_http)
-            .with_bucket_name(&config.bucket)
-            .with_region(config.region.as_deref().unwrap_or("us-east-1"))
+            .with_client_options(ClientOptions::new().with_timeout(self.timeout))
+            .with_allow_http(self.allow_http)
+            .with_bucket_name(&self.bucket)
+            .with_region(self.region.as_deref().unwrap_or("us-east-1"))
             .with_conditional_put(S3ConditionalPut::ETagMatch)
             .with_retry(RetryConfig {
                 backoff: BackoffConfig::default(),
-                max_retries: config.max_retries,
-                retry_timeout: config.timeout.saturating_mul(4),
+                max_retries: self.max_retries,
+                retry_timeout: self.timeout.saturating_mul(4),
             });
-        if let Some(endpoint) = &config.endpoint {
+        if let Some(endpoint) = &self.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
-        if let Some(id) = &config.access_key_id {
+        if let Some(id) = &self.access_key_id {
             builder = builder.with_access_key_id(id);
         }
-        if let Some(secret) = &config.secret_access_key {
+        if let Some(secret) = &self.secret_access_key {
             builder = builder.with_secret_access_key(secret.expose());
         }
-        if let Some(token) = &config.session_token {
+        if let Some(token) = &self.session_token {
             builder = builder.with_token(token.expose());
         }
         let store = builder.build().map_err(|source| Error::Config {
-            reason: format!("cannot configure S3 bucket `{}`", config.bucket),
+            reason: format!("cannot configure S3 bucket `{}`", self.bucket),
             source: Some(Box::new(source)),
         })?;
-        let description = match &config.endpoint {
-            Some(endpoint) => format!("s3 bucket {} at {endpoint}", config.bucket),
-            None => format!("s3 bucket {}", config.bucket),
-        };
+        Ok(Arc::new(store))
+    }
+
+    /// How this bucket is named in descriptions and errors (no secrets).
+    pub fn description(&self) -> String {
+        match &self.endpoint {
+            Some(endpoint) => format!("s3 bucket {} at {endpoint}", self.bucket),
+            None => format!("s3 bucket {}", self.bucket),
+        }
+    }
+}
+
+impl AsyncRemote {
+    /// An S3 or S3-compatible bucket (see [`S3Config::object_store`]).
+    pub fn s3(config: &S3Config, prefix: Prefix) -> Result<AsyncRemote, Error> {
         Ok(AsyncRemote::from_store(
-            Arc::new(store),
+            config.object_store()?,
             prefix,
-            description,
+            config.description(),
         ))
     }
 }

@@ -9,7 +9,7 @@ use object_store::{
     GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
 };
 
-use super::{Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
+use super::{ChunkConsumer, Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
 use crate::error::{Error, Operation};
 
 fn path(full: &str) -> Result<Path, Error> {
@@ -51,14 +51,38 @@ pub(crate) async fn get(
     full: String,
     max_size: u64,
 ) -> Result<Fetched, Error> {
-    let location = path(&full)?;
+    let mut buffer = BytesMut::new();
+    let version = get_chunks(store, &full, max_size, &mut |size_hint, chunk| {
+        if buffer.is_empty() {
+            buffer.reserve(size_hint);
+        }
+        buffer.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await?;
+    Ok(Fetched {
+        bytes: buffer.freeze(),
+        version,
+    })
+}
+
+/// Reads `full` chunk by chunk as the body arrives, handing each chunk (with the announced
+/// size, for a first allocation) to `consume`; refuses objects larger than `max_size`
+/// before and while downloading them.
+pub(crate) async fn get_chunks(
+    store: &Arc<dyn ObjectStore>,
+    full: &str,
+    max_size: u64,
+    consume: &mut ChunkConsumer<'_>,
+) -> Result<ObjectVersion, Error> {
+    let location = path(full)?;
     let result = store
         .get_opts(&location, GetOptions::default())
         .await
-        .map_err(|e| map_error(Operation::Get, &full, e))?;
+        .map_err(|e| map_error(Operation::Get, full, e))?;
     let too_large = |size| Error::TooLarge {
         what: "remote object",
-        key: full.clone(),
+        key: full.to_owned(),
         size,
         limit: max_size,
     };
@@ -66,22 +90,19 @@ pub(crate) async fn get(
         return Err(too_large(result.meta.size));
     }
     let object_version = version(result.meta.e_tag.clone(), result.meta.version.clone());
-    let capacity = usize::try_from(result.meta.size).unwrap_or(0);
-    let mut buffer = BytesMut::with_capacity(capacity);
+    let size_hint = usize::try_from(result.meta.size).unwrap_or(0);
+    let mut received = 0u64;
     let mut stream = result.into_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| map_error(Operation::Get, &full, e))?;
+        let chunk = chunk.map_err(|e| map_error(Operation::Get, full, e))?;
         // The size in the response header is the server's word; the body is checked too.
-        let size = buffer.len() as u64 + chunk.len() as u64;
-        if size > max_size {
-            return Err(too_large(size));
+        received += chunk.len() as u64;
+        if received > max_size {
+            return Err(too_large(received));
         }
-        buffer.extend_from_slice(&chunk);
+        consume(size_hint, &chunk)?;
     }
-    Ok(Fetched {
-        bytes: buffer.freeze(),
-        version: object_version,
-    })
+    Ok(object_version)
 }
 
 pub(crate) async fn head(
