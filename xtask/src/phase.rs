@@ -502,8 +502,24 @@ pub const PHASES: &[Phase] = &[
                 ),
             },
             Item {
-                text: "change cursor: store revision and what changed since it",
-                check: p4(&["p4_change_cursor_reports_what_changed_since_a_revision"]),
+                text: "change cursor: store revision and what changed since it, with memory bounded per table",
+                check: p4(&[
+                    "p4_change_cursor_reports_what_changed_since_a_revision",
+                    "p4_change_cursor_memory_is_bounded_and_merged_in_changes_are_not_missed",
+                ]),
+            },
+            Item {
+                text: "stamping lives in record-store's pre-commit hook: plain changes stamped, removals tombstoned, unstampable changes vetoed, remote metadata checked",
+                check: tests(
+                    "versioning",
+                    "hook",
+                    &[
+                        "a_plain_record_store_change_through_the_versioned_store_is_stamped",
+                        "a_plain_removal_becomes_a_stamped_tombstone",
+                        "a_change_that_cannot_carry_the_version_columns_is_vetoed_and_nothing_is_written",
+                        "a_remote_change_set_keeps_its_metadata_and_a_stale_one_is_refused",
+                    ],
+                ),
             },
             Item {
                 text: "migration: unversioned databases read as version 0, migrate in one commit, then one-line diffs",

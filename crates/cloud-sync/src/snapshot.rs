@@ -6,7 +6,6 @@
 //! accepted only when the stored size, the decompressed size and the sha256 all match
 //! what the manifest promised, and both sizes are bounded before any byte is buffered.
 
-use std::io::Read;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -269,35 +268,6 @@ pub fn download(
                 "content sha256 is {sha256}, the manifest says {}",
                 reference.sha256
             ),
-        });
-    }
-    Ok(content)
-}
-
-/// Decompresses at most `limit` bytes; more is an error, not a truncation (a small
-/// object may expand without bound: a "zip bomb").
-pub(crate) fn decompress_bounded(
-    compressed: &[u8],
-    limit: u64,
-    full: &str,
-) -> Result<Vec<u8>, Error> {
-    let codec_error = |source| Error::Codec {
-        operation: Operation::Decompress,
-        key: full.to_owned(),
-        source,
-    };
-    let decoder = zstd::stream::read::Decoder::new(compressed).map_err(codec_error)?;
-    let mut content = Vec::with_capacity(usize::try_from(limit.min(1 << 26)).unwrap_or(0));
-    decoder
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut content)
-        .map_err(codec_error)?;
-    if content.len() as u64 > limit {
-        return Err(Error::TooLarge {
-            what: "decompressed snapshot",
-            key: full.to_owned(),
-            size: content.len() as u64,
-            limit,
         });
     }
     Ok(content)
