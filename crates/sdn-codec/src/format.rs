@@ -35,7 +35,8 @@
 use std::ops::Range;
 
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_with_comments};
+use crate::parse::{EntrySpan, ParseOptions, parse_with_comments};
+use crate::syntax::{indent_width, leading_blanks};
 use crate::value::{Map, Value, maps_identical};
 use crate::write::{
     Spelling, format_inline_spelled, format_key, format_row_spelled, format_table_header,

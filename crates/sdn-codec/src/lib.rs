@@ -62,12 +62,14 @@
 pub struct ReadmeDoctests;
 
 mod bytescan;
+mod column_type;
 pub mod de;
 pub mod document;
 pub mod error;
 pub mod format;
 pub mod parse;
 pub mod ser;
+mod syntax;
 pub mod value;
 
 /// The SDN format as this crate reads and writes it (the package's `SPEC.md`).

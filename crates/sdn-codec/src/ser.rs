@@ -125,7 +125,7 @@ pub fn to_string_with<T: Serialize + ?Sized>(
         return result;
     }
     let root = root_map(to_value(value)?, options)?;
-    crate::to_canonical_string(&Value::Dict(root))
+    crate::write::to_canonical_string(&Value::Dict(root))
 }
 
 /// Serializes `value` as canonical SDN into `writer`.

@@ -25,6 +25,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+pub use crate::column_type::ColumnType;
+
 mod identical;
 mod rows;
 pub(crate) use rows::cell_column;
@@ -220,7 +222,7 @@ pub(crate) fn canonical_scalar_spelling(kind: &ScalarKind) -> String {
         ScalarKind::Null => "null".to_owned(),
         ScalarKind::Bool(b) => b.to_string(),
         ScalarKind::Int(i) => i.to_string(),
-        ScalarKind::Float(f) => crate::write::format_float(*f).unwrap_or_else(|| f.to_string()),
+        ScalarKind::Float(f) => crate::syntax::format_float(*f).unwrap_or_else(|| f.to_string()),
         ScalarKind::String(s) => s.clone(),
     }
 }
@@ -831,48 +833,6 @@ impl<'a> IntoIterator for &'a Map {
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
-    }
-}
-
-/// The declared type of a typed-table column (`table{i64, str, f64, bool}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ColumnType {
-    /// `i64`: integer cells.
-    I64,
-    /// `f64`: float cells (an integer literal is accepted and read as a float).
-    F64,
-    /// `str`: every cell is a string, whatever it looks like (`007` stays `"007"`).
-    Str,
-    /// `bool`: `true` / `false`.
-    Bool,
-}
-
-impl ColumnType {
-    /// The SDN spelling: `i64`, `f64`, `str`, `bool`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ColumnType::I64 => "i64",
-            ColumnType::F64 => "f64",
-            ColumnType::Str => "str",
-            ColumnType::Bool => "bool",
-        }
-    }
-
-    /// Parses an SDN type name; `None` for anything else.
-    pub fn from_name(name: &str) -> Option<ColumnType> {
-        Some(match name {
-            "i64" => ColumnType::I64,
-            "f64" => ColumnType::F64,
-            "str" => ColumnType::Str,
-            "bool" => ColumnType::Bool,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

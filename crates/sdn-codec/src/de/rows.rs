@@ -186,7 +186,7 @@ impl<'a> Doc<'a> {
             .find(|c: char| c.is_whitespace() || ":=|,[]{}()\"#".contains(c))
             .unwrap_or(line.len());
         let key = &line[..key_len];
-        if !crate::parse::is_valid_plain_key(key) || self.seen.contains(&key) {
+        if !crate::syntax::is_valid_plain_key(key) || self.seen.contains(&key) {
             return Err(self.bail());
         }
         self.seen.push(key);
@@ -289,7 +289,7 @@ impl<'a> Doc<'a> {
 fn trim_end(text: &str) -> &str {
     match text.as_bytes().last() {
         Some(b) if b.is_ascii_graphic() => text,
-        _ => crate::parse::trim_blank_end(text.strip_suffix('\r').unwrap_or(text)),
+        _ => crate::syntax::trim_blank_end(text.strip_suffix('\r').unwrap_or(text)),
     }
 }
 
@@ -321,7 +321,7 @@ fn header_columns(line: &str, open: usize) -> Option<Vec<&str>> {
         p = skip_blank(line, p);
         let rest = line.get(p..)?;
         let len = rest.find([',', '|'])?;
-        let name = crate::parse::trim_blank_end(&rest[..len]);
+        let name = crate::syntax::trim_blank_end(&rest[..len]);
         if name.is_empty()
             || name.starts_with('"')
             || !name

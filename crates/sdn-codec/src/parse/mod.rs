@@ -18,7 +18,8 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Limit};
 use crate::value::{Column, Map, ScalarKind, Value};
 
-pub(crate) use scan::{indent_width, leading_blanks, trim_blank_end};
+pub(crate) use crate::syntax::{indent_width, leading_blanks};
+pub use crate::syntax::{is_comment_start, is_valid_plain_key};
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
 /// Bounds for untrusted input (SPEC §10). Exceeding one is an
@@ -355,27 +356,6 @@ pub fn parse_table_header(line: &str) -> Result<TableHeader, Error> {
     let mut parser = Parser::new(line, &options, false)?;
     let start = parser.skip_blank(0);
     parser.parse_header_only(start)
-}
-
-/// True when `key` can be written without quotes: non-empty, no whitespace and none of
-/// ``: = | , [ ] { } ( ) " #``, and not starting with `-` (a list marker).
-///
-/// ```
-/// use sdn_codec::parse::is_valid_plain_key;
-/// assert!(is_valid_plain_key("lib.crypto") && is_valid_plain_key("302918736704"));
-/// assert!(!is_valid_plain_key("a b") && !is_valid_plain_key("") && !is_valid_plain_key("x:y"));
-/// ```
-pub fn is_valid_plain_key(key: &str) -> bool {
-    !key.is_empty() && !key.starts_with('-') && key.chars().all(scan::is_key_char)
-}
-
-/// True when the `#` at byte `pos` of `line` starts a comment: it is the first
-/// non-blank character or follows a space or tab.
-pub fn is_comment_start(line: &str, pos: usize) -> bool {
-    line.as_bytes().get(pos) == Some(&b'#')
-        && (pos == 0
-            || matches!(line.as_bytes()[pos - 1], b' ' | b'\t')
-            || line[..pos].trim().is_empty())
 }
 
 /// Decodes a complete quoted string literal (with its quotes), applying the escapes of

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use super::Parser;
 use crate::bytescan::skip_to_any;
 use crate::error::{Error, ErrorKind, shorten};
+use crate::syntax::{is_key_char, trim_blank_end};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
 /// A typed-table row written as a tuple: its cells and the offset of its `(`.
@@ -38,42 +39,6 @@ pub(crate) struct EntryHead {
     pub(crate) sep: Sep,
     /// Byte offset of the separator.
     pub(crate) sep_pos: usize,
-}
-
-/// `text` without the spaces and tabs at its end: the only characters a plain value
-/// loses (SPEC: every other character, Unicode whitespace included, is data).
-pub(crate) fn trim_blank_end(text: &str) -> &str {
-    text.trim_end_matches([' ', '\t'])
-}
-
-/// The spaces and tabs at the start of `line`: its indentation, as written.
-pub(crate) fn leading_blanks(line: &str) -> &str {
-    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
-}
-
-/// The width of a run of blanks as the parser counts indentation: a tab is 4 columns,
-/// a space 1.
-pub(crate) fn indent_width(blanks: &str) -> usize {
-    blanks.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
-}
-
-/// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
-/// or a tab.
-pub(crate) fn before_comment(rest: &str) -> &str {
-    let bytes = rest.as_bytes();
-    let end = (1..bytes.len())
-        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
-        .unwrap_or(bytes.len());
-    &rest[..end]
-}
-
-/// Characters allowed in a plain key (SPEC §3).
-pub(crate) fn is_key_char(c: char) -> bool {
-    !c.is_whitespace()
-        && !matches!(
-            c,
-            ':' | '=' | '|' | ',' | '[' | ']' | '{' | '}' | '(' | ')' | '"' | '#'
-        )
 }
 
 fn is_int_literal(t: &str) -> bool {
