@@ -61,7 +61,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-mod bytescan;
+mod byte_search;
 mod column_type;
 pub mod de;
 pub mod document;
@@ -76,8 +76,11 @@ pub mod value;
 pub mod spec {
     #![doc = include_str!("../SPEC.md")]
 }
-pub mod write;
+pub mod canonical_writer;
+/// The canonical writer under its earlier name: the same module as [`canonical_writer`].
+pub use canonical_writer as write;
 
+pub use canonical_writer::{map_to_canonical_string, to_canonical_string};
 pub use de::{
     DeOptions, from_row, from_slice, from_slice_with, from_str, from_str_with, from_value,
     from_value_with,
@@ -91,4 +94,3 @@ pub use parse::{
 };
 pub use ser::{SerOptions, to_string, to_string_with, to_value, to_writer, to_writer_with};
 pub use value::{Column, ColumnType, Map, Scalar, ScalarKind, Table, Value, ValueIndex};
-pub use write::{map_to_canonical_string, to_canonical_string};

@@ -106,10 +106,10 @@ use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
+use crate::canonical_writer::{format_inline, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_spanned};
 use crate::value::{Map, Table, Value};
-use crate::write::{format_inline, map_to_canonical_string};
 
 use expected::RootEdit;
 pub(crate) use layout::line_ranges;

@@ -415,7 +415,7 @@ impl<'a> Parser<'a> {
     ) -> Result<Self, Error> {
         let bytes = src.as_bytes();
         // Counted first (a vectorized loop) so the table of lines is allocated once.
-        let mut lines = Vec::with_capacity(crate::bytescan::count_byte(bytes, b'\n') + 1);
+        let mut lines = Vec::with_capacity(crate::byte_search::count_byte(bytes, b'\n') + 1);
         let mut start = 0;
         while let Some(len) = src[start..].find('\n') {
             let i = start + len;
@@ -457,7 +457,7 @@ impl<'a> Parser<'a> {
         }
         // A CR is a line end only before LF; anywhere else it would be invisible data.
         // Most texts have no CR at all: look for one first with a fast scan.
-        if crate::bytescan::contains_byte(bytes, b'\r') {
+        if crate::byte_search::contains_byte(bytes, b'\r') {
             for (i, &b) in bytes.iter().enumerate() {
                 if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
                     return Err(parser.error(

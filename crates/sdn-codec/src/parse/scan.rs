@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::Parser;
-use crate::bytescan::skip_to_any;
+use crate::byte_search::skip_to_any;
 use crate::error::{Error, ErrorKind, shorten};
 use crate::syntax::{is_key_char, trim_blank_end};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
