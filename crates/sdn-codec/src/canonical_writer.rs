@@ -35,8 +35,8 @@
 //! ```
 
 use crate::error::{Error, ErrorKind};
-use crate::syntax::is_valid_plain_key;
 pub use crate::syntax::{format_float, is_plain_string_safe};
+use crate::syntax::{is_valid_plain_key, push_quoted, push_string};
 use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
 
 /// Longest inline form (in characters) for which an array of scalars is written inline.
@@ -79,30 +79,16 @@ pub(crate) fn map_to_string_spelled(map: &Map, spelling: Spelling) -> Result<Str
 /// assert_eq!(sdn_codec::write::quote_string("a \"b\"\n"), r#""a \"b\"\n""#);
 /// ```
 pub fn quote_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    let mut out = String::new();
+    push_quoted(&mut out, s);
     out
 }
 
 /// A string as the canonical writer writes it: plain when safe, else quoted.
 pub fn format_string(s: &str) -> String {
-    if is_plain_string_safe(s) {
-        s.to_owned()
-    } else {
-        quote_string(s)
-    }
+    let mut out = String::new();
+    push_string(&mut out, s);
+    out
 }
 
 /// A key as the canonical writer writes it: plain when it is a valid plain key, else

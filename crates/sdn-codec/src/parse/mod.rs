@@ -414,22 +414,7 @@ impl<'a> Parser<'a> {
         record: bool,
     ) -> Result<Self, Error> {
         let bytes = src.as_bytes();
-        // Counted first (a vectorized loop) so the table of lines is allocated once.
-        let mut lines = Vec::with_capacity(crate::byte_search::count_byte(bytes, b'\n') + 1);
-        let mut start = 0;
-        while let Some(len) = src[start..].find('\n') {
-            let i = start + len;
-            let end = if i > start && bytes[i - 1] == b'\r' {
-                i - 1
-            } else {
-                i
-            };
-            lines.push((start, end));
-            start = i + 1;
-        }
-        if start < bytes.len() {
-            lines.push((start, bytes.len()));
-        }
+        let lines = crate::syntax::line_ranges(src);
         let parser = Parser {
             src,
             lines,
@@ -613,9 +598,7 @@ impl<'a> Parser<'a> {
 
     /// True at a `#` that starts a comment: first on its line, or after a space/tab.
     pub(crate) fn is_comment_at(&self, pos: usize) -> bool {
-        let bytes = self.src.as_bytes();
-        bytes.get(pos) == Some(&b'#')
-            && (pos == 0 || matches!(bytes[pos - 1], b' ' | b'\t' | b'\n'))
+        crate::syntax::comment_starts_at(self.src.as_bytes(), pos)
     }
 
     pub(crate) fn at_line_end_or_comment(&self, pos: usize) -> bool {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use super::Parser;
 use crate::byte_search::skip_to_any;
 use crate::error::{Error, ErrorKind, shorten};
-use crate::syntax::{is_key_char, trim_blank_end};
+use crate::syntax::{is_key_char, trim_blank_end, unescape_letter};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
 /// A typed-table row written as a tuple: its cells and the offset of its `(`.
@@ -234,12 +234,13 @@ impl Parser<'_> {
                 b'\\' => {
                     out.push_str(&self.src[run..i]);
                     let next = bytes.get(i + 1).copied();
+                    if let Some(c) = next.and_then(unescape_letter) {
+                        out.push(c);
+                        i += 2;
+                        run = i;
+                        continue;
+                    }
                     match next {
-                        Some(b'n') => out.push('\n'),
-                        Some(b't') => out.push('\t'),
-                        Some(b'r') => out.push('\r'),
-                        Some(b'\\') => out.push('\\'),
-                        Some(b'"') => out.push('"'),
                         Some(b'u') if bytes.get(i + 2) == Some(&b'{') => {
                             let close = self.src[i + 3..].find('}').map(|c| i + 3 + c);
                             let hex = close.map(|c| &self.src[i + 3..c]);
@@ -276,8 +277,6 @@ impl Parser<'_> {
                             continue;
                         }
                     }
-                    i += 2;
-                    run = i;
                 }
                 _ => i += 1,
             }

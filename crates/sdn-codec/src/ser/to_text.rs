@@ -11,8 +11,6 @@
 //! so the result is the same bytes as `to_canonical_string(&to_value(x)?)`; tests check
 //! that on every serialized type, including generated ones.
 
-use std::fmt::Write as _;
-
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
@@ -20,6 +18,7 @@ use super::to_value::{KeySerializer, ValueSerializer};
 use super::{float_value, sdn_int, take_key};
 use crate::canonical_writer::{format_float, format_key, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
+use crate::syntax::{push_int, push_string};
 use crate::value::Map;
 
 macro_rules! entry_ints {
@@ -161,134 +160,6 @@ pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Option<Result<Strin
 fn decline(flag: &mut bool) -> Error {
     *flag = true;
     Error::new(ErrorKind::Unwritable, "direct path: declined")
-}
-
-/// Bytes allowed after the first in a plain string: ASCII letters, digits, `_./#-`.
-static PLAIN_TAIL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'#' | b'-');
-        b += 1;
-    }
-    table
-};
-
-/// True when `s` can be written plain: the rule of `write::is_plain_string_safe` (ASCII
-/// letter or `_`, then ASCII letters, digits and `_./#-`; not a keyword), on bytes.
-fn plain_safe(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    match bytes.first() {
-        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => {}
-        _ => return false,
-    }
-    bytes[1..].iter().all(|&b| PLAIN_TAIL[usize::from(b)])
-        && !(matches!(bytes[0], b't' | b'f' | b'n')
-            && matches!(s, "true" | "false" | "null" | "nil" | "table"))
-}
-
-/// Bytes that may start something `quote_string` escapes: `\\`, `"`, ASCII control
-/// characters, and `0xC2` (the lead byte of the C1 controls U+0080..U+009F).
-static MAY_ESCAPE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'\\' as usize] = true;
-    table[b'"' as usize] = true;
-    table[0x7f] = true;
-    table[0xc2] = true;
-    table
-};
-
-/// True when `quote_string` would escape something in `bytes`. Skips eight bytes at a
-/// time while none of them can need it (word tests that never miss a byte; a possible
-/// hit is then checked byte by byte).
-fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has = |word: u64, byte: u8| {
-        let y = word ^ (ONES * u64::from(byte));
-        y.wrapping_sub(ONES) & !y & HIGHS
-    };
-    let mut start = 0;
-    while let Some(chunk) = bytes.get(start..start + 8) {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(chunk);
-        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        if below_space | has(word, b'"') | has(word, b'\\') | has(word, 0x7f) | has(word, 0xc2) != 0
-        {
-            break;
-        }
-        start += 8;
-    }
-    (start..bytes.len()).any(|i| {
-        let b = bytes[i];
-        MAY_ESCAPE[usize::from(b)] && (b != 0xc2 || matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
-    })
-}
-
-/// Appends `s` as the canonical writer writes a string: plain when safe, else quoted
-/// with the escapes of `write::quote_string`.
-fn push_string(out: &mut String, s: &str) {
-    if plain_safe(s) {
-        out.push_str(s);
-        return;
-    }
-    out.reserve(s.len() + 2);
-    out.push('"');
-    let bytes = s.as_bytes();
-    if !needs_escape(bytes) {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '\\' => "\\\\",
-            '"' => "\\\"",
-            '\n' => "\\n",
-            '\t' => "\\t",
-            '\r' => "\\r",
-            c if c.is_control() => "",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{{{:X}}}", c as u32);
-        } else {
-            out.push_str(escape);
-        }
-        run = i + c.len_utf8();
-    }
-    out.push_str(&s[run..]);
-    out.push('"');
-}
-
-fn push_int(out: &mut String, i: i64) {
-    let mut digits = [0u8; 20];
-    let mut n = i.unsigned_abs();
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
 }
 
 fn push_float(out: &mut String, f: f64) -> Result<(), Error> {

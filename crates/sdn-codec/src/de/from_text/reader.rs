@@ -219,11 +219,9 @@ pub(super) fn skip_blank(line: &str, mut pos: usize) -> usize {
     pos
 }
 
-/// True when the `#` at `pos` starts a comment (it follows a blank). Positions here are
-/// never 0 of the document: root lines start with a key, rows with indentation.
+/// True when the `#` at `pos` starts a comment, by the parser's rule.
 pub(super) fn is_comment_at(line: &str, pos: usize) -> bool {
-    let bytes = line.as_bytes();
-    bytes.get(pos) == Some(&b'#') && (pos == 0 || matches!(bytes[pos - 1], b' ' | b'\t'))
+    crate::syntax::comment_starts_at(line.as_bytes(), pos)
 }
 
 pub(super) fn at_end_or_comment(line: &str, pos: usize) -> bool {
@@ -514,14 +512,11 @@ pub(super) fn decode_simple_escapes(content: &str, from: usize) -> Option<String
             break;
         }
         out.push_str(&content[run..i]);
-        let replacement = match bytes.get(i + 1) {
-            Some(b'n') => '\n',
-            Some(b't') => '\t',
-            Some(b'r') => '\r',
-            Some(b'\\') => '\\',
-            Some(b'"') => '"',
-            Some(b'u') => return None,
-            _ => {
+        let next = bytes.get(i + 1).copied();
+        let replacement = match next.and_then(crate::syntax::unescape_letter) {
+            Some(c) => c,
+            None if next == Some(b'u') => return None,
+            None => {
                 // Kept as written: the backslash, then the next character as text.
                 out.push('\\');
                 i += 1;
