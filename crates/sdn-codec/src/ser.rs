@@ -39,6 +39,46 @@ use serde::ser::{self};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, ScalarKind, Table, Value};
 
+/// The forms of the serde mapping every serializer shares: `Some(x)` and a newtype
+/// struct are written as `x`.
+macro_rules! wrapper_forms {
+    ($ok:ty) => {
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            value: &T,
+        ) -> Result<$ok, Error> {
+            value.serialize(self)
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<$ok, Error> {
+            value.serialize(self)
+        }
+    };
+}
+
+/// [`wrapper_forms`], plus: `()` and a unit struct are written as `None` is (null),
+/// and a unit variant as its name, a string. Used by every serializer of values, so
+/// the `Value` route and the text route cannot spell these differently.
+macro_rules! unit_and_wrapper_forms {
+    ($ok:ty) => {
+        wrapper_forms!($ok);
+        fn serialize_unit(self) -> Result<$ok, Error> {
+            self.serialize_none()
+        }
+        fn serialize_unit_struct(self, _name: &'static str) -> Result<$ok, Error> {
+            self.serialize_none()
+        }
+        fn serialize_unit_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+        ) -> Result<$ok, Error> {
+            self.serialize_str(variant)
+        }
+    };
+}
+
 mod to_text;
 mod to_value;
 

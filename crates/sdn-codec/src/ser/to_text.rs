@@ -200,16 +200,7 @@ impl<'o> ser::Serializer for RootSerializer<'o> {
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<RootEntries<'o>, Error> {
         self.serialize_map(Some(len))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    wrapper_forms!(());
 
     give_up! {
         serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
@@ -372,30 +363,7 @@ impl<'e> ser::Serializer for EntrySerializer<'e> {
             Ok(())
         })
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    unit_and_wrapper_forms!(());
     fn serialize_seq(self, _len: Option<usize>) -> Result<TableWriter<'e>, Error> {
         let start = self.out.len();
         Ok(TableWriter {
@@ -496,16 +464,7 @@ impl<'t, 'e> ser::Serializer for RowSerializer<'t, 'e> {
     fn serialize_map(self, _len: Option<usize>) -> Result<RowFields<'t, 'e>, Error> {
         self.serialize_struct("", 0)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    wrapper_forms!(());
 
     give_up! {
         serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
@@ -659,30 +618,7 @@ impl ser::Serializer for CellSerializer<'_> {
         self.out.push_str("null");
         Ok(())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    unit_and_wrapper_forms!(());
 
     give_up! {
         serialize_bytes(&[u8]) serialize_newtype_variant serialize_seq serialize_tuple

@@ -64,30 +64,7 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_none(self) -> Result<Value, Error> {
         Ok(Value::null())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Value, Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Value, Error> {
-        Ok(Value::null())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Value, Error> {
-        Ok(Value::null())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<Value, Error> {
-        Ok(Value::from(variant))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<Value, Error> {
-        value.serialize(self)
-    }
+    unit_and_wrapper_forms!(Value);
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
