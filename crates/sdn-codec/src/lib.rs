@@ -36,6 +36,23 @@
 //! - An array item holding a table has no inline spelling; it is written in a block
 //!   form other SDN readers may not read ([`spec`] §12).
 //!
+//! # Layout
+//!
+//! - **Value model**: [`value`] ([`Value`], [`Scalar`], [`Map`], [`Table`]) and
+//!   [`error`].
+//! - **Parsing and canonical writing**: [`parse`](mod@parse), [`canonical_writer`] (also reachable
+//!   under its earlier name `write`) and [`format()`]. Every lexical rule they share
+//!   (plain keys and strings, quoting and escapes, comments, blanks and indentation,
+//!   line splitting, number spelling) lives once, in the crate's private `syntax`
+//!   module, which the serde routes and [`Document`] consult too.
+//! - **Format-preserving edits**: [`document`] ([`Document`]).
+//! - **serde**: [`ser`] and [`de`]. Each direction has a general route through a
+//!   [`Value`] and a fast route for record files straight to or from text
+//!   (`ser::to_text`, `de::from_text`); the fast route declines anything it does not
+//!   cover, and both routes take their rules from the same places.
+//! - **The `sdn` command-line tool**: behind the `cli` feature, which alone brings in
+//!   clap, serde_json and recfiles-atomic-io; without it the crate depends on serde only.
+//!
 //! # Example
 //!
 //! ```
