@@ -152,10 +152,14 @@ macro_rules! forward_to_value_deserializer {
     )*};
 }
 
+mod context;
 mod from_text;
 mod from_value;
+mod options;
 
 use from_value::{RootDeserializer, RowDeserializer};
+use options::DEFAULT_OPTIONS;
+pub use options::DeOptions;
 mod scalar;
 
 impl de::Error for Error {
@@ -163,42 +167,6 @@ impl de::Error for Error {
         Error::custom(msg)
     }
 }
-
-/// Options for [`from_str_with`] and [`from_value_with`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeOptions {
-    /// Reject a table column that the row type has no field for (the error names the
-    /// column). Default `false`: extra columns are ignored.
-    pub deny_unknown_columns: bool,
-    /// For a top-level sequence (`Vec<T>`): the root entry to read. Default `None`: the
-    /// document must have exactly one root entry.
-    pub root_table: Option<String>,
-}
-
-impl DeOptions {
-    /// Default options: extra columns ignored, a top-level `Vec` reads the only entry.
-    pub fn new() -> Self {
-        DeOptions::default()
-    }
-
-    /// Sets [`DeOptions::deny_unknown_columns`].
-    pub fn deny_unknown_columns(mut self, deny: bool) -> Self {
-        self.deny_unknown_columns = deny;
-        self
-    }
-
-    /// Sets [`DeOptions::root_table`].
-    pub fn root_table(mut self, name: impl Into<String>) -> Self {
-        self.root_table = Some(name.into());
-        self
-    }
-}
-
-static DEFAULT_OPTIONS: DeOptions = DeOptions {
-    deny_unknown_columns: false,
-    root_table: None,
-};
 
 /// Deserializes a `T` from SDN text.
 ///
@@ -331,55 +299,4 @@ pub fn from_row<T: DeserializeOwned>(columns: &[String], cells: Vec<Value>) -> R
         cells,
         options: &DEFAULT_OPTIONS,
     })
-}
-
-// ---------------------------------------------------------------------------------------
-// Error context
-
-/// Prefixes `err`'s message with the path segment `segment` (`todos`, `[3]`, `line`),
-/// merging with a path already there: `at `todos[3].line`: ...`.
-pub(crate) fn in_context(err: Error, segment: &dyn fmt::Display) -> Error {
-    let message = err.message();
-    let (path, rest) = match message
-        .strip_prefix("at `")
-        .and_then(|m| m.split_once("`: "))
-    {
-        Some((path, rest)) => (path, rest),
-        None => ("", message),
-    };
-    let segment = segment.to_string();
-    let joined = if path.is_empty() {
-        segment
-    } else if path.starts_with('[') {
-        format!("{segment}{path}")
-    } else {
-        format!("{segment}.{path}")
-    };
-    let mut out = Error::new(err.kind().clone(), format!("at `{joined}`: {rest}"));
-    if err.line() > 0 {
-        out = out.with_position_if_missing(err.line(), err.column());
-    }
-    out = out.with_excerpt_of(&err);
-    if let Some(path) = err.path() {
-        out = out.with_path(path);
-    }
-    out
-}
-
-struct Index(usize);
-
-impl fmt::Display for Index {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}]", self.0)
-    }
-}
-
-pub(crate) fn unknown_column(column: &str, fields: &'static [&'static str]) -> Error {
-    Error::new(
-        ErrorKind::Custom,
-        format!(
-            "unknown column `{column}` (the record type has: {})",
-            fields.join(", ")
-        ),
-    )
 }

@@ -17,7 +17,7 @@
 //!
 //! A sequence becomes a table when it is non-empty and every element is a dict with the
 //! same keys in the same order and no value that is itself a table: the rule of
-//! [`Table::from_records`]. So a `Vec` of flat structs (scalars, `Option`s, unit enum
+//! [`Table::from_records`](crate::Table::from_records). So a `Vec` of flat structs (scalars, `Option`s, unit enum
 //! variants, and inline-writable arrays or nested structs) is a table, and the dict key
 //! the sequence is stored under is its name. An empty sequence is written `[]` (serde
 //! gives no column names for it); it reads back as an empty `Vec`.
@@ -37,7 +37,7 @@ use serde::Serialize;
 use serde::ser::{self};
 
 use crate::error::{Error, ErrorKind};
-use crate::value::{Map, ScalarKind, Table, Value};
+use crate::value::{Map, Value};
 
 /// The forms of the serde mapping every serializer shares: `Some(x)` and a newtype
 /// struct are written as `x`.
@@ -79,8 +79,11 @@ macro_rules! unit_and_wrapper_forms {
     };
 }
 
+mod mapping;
 mod to_text;
 mod to_value;
+
+pub(crate) use mapping::seq_to_value;
 
 pub use to_value::{MapBuilder, SeqBuilder, ValueSerializer, VariantBuilder};
 
@@ -219,74 +222,5 @@ fn root_map(value: Value, options: &SerOptions) -> Result<Map, Error> {
                 other.kind_with_article()
             ),
         )),
-    }
-}
-
-/// Builds a table out of `items` when they are all flat records with the same keys;
-/// otherwise returns them as an array.
-pub(crate) fn seq_to_value(items: Vec<Value>) -> Value {
-    if let Some(columns) = table_columns(&items) {
-        let mut table = Table::with_columns(columns);
-        table.rows = items
-            .into_iter()
-            .map(|item| match item {
-                Value::Dict(map) => map.into_iter().map(|(_, v)| v).collect(),
-                // `table_columns` checked every item is a dict.
-                other => vec![other],
-            })
-            .collect();
-        Value::Table(table)
-    } else {
-        Value::Array(items)
-    }
-}
-
-/// The column names when `items` is a non-empty list of dicts with identical keys (in
-/// the same order, at least one) and no table values: the rule of
-/// [`Table::from_records`], which tests check this agrees with.
-fn table_columns(items: &[Value]) -> Option<Vec<String>> {
-    let first = items.first()?.as_dict()?;
-    if first.is_empty() {
-        return None;
-    }
-    for item in items {
-        let map = item.as_dict()?;
-        if map.len() != first.len()
-            || !map
-                .iter()
-                .zip(first.keys())
-                .all(|((k, v), k0)| k == k0 && !matches!(v, Value::Table(_)))
-        {
-            return None;
-        }
-    }
-    Some(first.keys().map(str::to_owned).collect())
-}
-
-/// The SDN integer for `v`, or an error when it is outside the signed 64-bit range:
-/// the rule of both the `Value` route and the direct text route.
-fn sdn_int<T: TryInto<i64> + Copy + std::fmt::Display>(v: T) -> Result<i64, Error> {
-    v.try_into().map_err(|_| {
-        Error::new(
-            ErrorKind::IntegerOutOfRange,
-            format!("integer {v} is outside the signed 64-bit range SDN integers have"),
-        )
-    })
-}
-
-/// The key of the entry `serialize_value` is writing (`SerializeMap` passes them apart).
-fn take_key(key: &mut Option<String>) -> Result<String, Error> {
-    key.take()
-        .ok_or_else(|| Error::custom("serialize_value called before serialize_key"))
-}
-
-fn float_value(f: f64) -> Result<Value, Error> {
-    if f.is_finite() {
-        Ok(Value::scalar(ScalarKind::Float(f)))
-    } else {
-        Err(Error::new(
-            ErrorKind::NonFiniteFloat,
-            format!("{f} cannot be written: SDN floats are finite"),
-        ))
     }
 }

@@ -25,9 +25,10 @@ use serde::de::{
 };
 use serde::forward_to_deserialize_any;
 
+use super::context::{Index, in_context, unknown_column};
 use super::from_value::KeyDeserializer;
+use super::options::DeOptions;
 use super::scalar::{ENUM_EXPECTED, Typed};
-use super::{DeOptions, Index, in_context, unknown_column};
 use crate::byte_search::contains_byte;
 use crate::error::Error;
 

@@ -12,8 +12,9 @@ use serde::de::{
 };
 use serde::forward_to_deserialize_any;
 
+use super::context::{Index, in_context, unknown_column};
+use super::options::{DEFAULT_OPTIONS, DeOptions};
 use super::scalar::{ENUM_EXPECTED, Typed};
-use super::{DEFAULT_OPTIONS, DeOptions, Index, in_context, unknown_column};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Scalar, ScalarKind, Table, Value};
 

@@ -14,8 +14,8 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+use super::mapping::{float_value, sdn_int, take_key};
 use super::to_value::{KeySerializer, ValueSerializer};
-use super::{float_value, sdn_int, take_key};
 use crate::canonical_writer::{format_float, format_key, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
 use crate::syntax::{push_int, push_string};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use super::{float_value, sdn_int, seq_to_value, take_key};
+use super::mapping::{float_value, sdn_int, seq_to_value, take_key};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Scalar, ScalarKind, Table, Value};
 
