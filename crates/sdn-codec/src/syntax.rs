@@ -10,23 +10,27 @@ use std::fmt::Write as _;
 
 /// `text` without the spaces and tabs at its end: the only characters a plain value
 /// loses (SPEC: every other character, Unicode whitespace included, is data).
+#[inline]
 pub(crate) fn trim_blank_end(text: &str) -> &str {
     text.trim_end_matches([' ', '\t'])
 }
 
 /// The spaces and tabs at the start of `line`: its indentation, as written.
+#[inline]
 pub(crate) fn leading_blanks(line: &str) -> &str {
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }
 
 /// The width of a run of blanks as the parser counts indentation: a tab is 4 columns,
 /// a space 1.
+#[inline]
 pub(crate) fn indent_width(blanks: &str) -> usize {
     blanks.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
 }
 
 /// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
 /// or a tab.
+#[inline]
 pub(crate) fn before_comment(rest: &str) -> &str {
     let bytes = rest.as_bytes();
     let end = (1..bytes.len())
@@ -36,6 +40,7 @@ pub(crate) fn before_comment(rest: &str) -> &str {
 }
 
 /// Characters allowed in a plain key (SPEC §3).
+#[inline]
 pub(crate) fn is_key_char(c: char) -> bool {
     !c.is_whitespace()
         && !matches!(
@@ -52,18 +57,21 @@ pub(crate) fn is_key_char(c: char) -> bool {
 /// assert!(is_valid_plain_key("lib.crypto") && is_valid_plain_key("302918736704"));
 /// assert!(!is_valid_plain_key("a b") && !is_valid_plain_key("") && !is_valid_plain_key("x:y"));
 /// ```
+#[inline]
 pub fn is_valid_plain_key(key: &str) -> bool {
     !key.is_empty() && !key.starts_with('-') && key.chars().all(is_key_char)
 }
 
 /// True at a `#` that starts a comment inside a text: first on its line, or after a
 /// space or tab (SPEC §2). The rule the parser and the text deserializer share.
+#[inline]
 pub(crate) fn comment_starts_at(bytes: &[u8], pos: usize) -> bool {
     bytes.get(pos) == Some(&b'#') && (pos == 0 || matches!(bytes[pos - 1], b' ' | b'\t' | b'\n'))
 }
 
 /// True when the `#` at byte `pos` of `line` starts a comment: it is the first
 /// non-blank character or follows a space or tab.
+#[inline]
 pub fn is_comment_start(line: &str, pos: usize) -> bool {
     line.as_bytes().get(pos) == Some(&b'#')
         && (pos == 0
@@ -115,6 +123,7 @@ static PLAIN_STRING_TAIL: [bool; 256] = {
 /// assert!(is_plain_string_safe("doc/a.md#intro") && is_plain_string_safe("_x"));
 /// assert!(!is_plain_string_safe("007") && !is_plain_string_safe("nil") && !is_plain_string_safe("é"));
 /// ```
+#[inline]
 pub fn is_plain_string_safe(s: &str) -> bool {
     // On bytes: every byte of a non-ASCII character is outside the table.
     let bytes = s.as_bytes();
@@ -141,6 +150,7 @@ const LETTER_ESCAPES: [(char, u8); 5] = [
 ];
 
 /// The character a one-letter escape `\letter` stands for; `None` for any other letter.
+#[inline]
 pub(crate) fn unescape_letter(letter: u8) -> Option<char> {
     LETTER_ESCAPES
         .iter()
@@ -167,6 +177,7 @@ static MAY_ESCAPE: [bool; 256] = {
 /// True when [`push_quoted`] would escape something in `bytes`. Skips eight bytes at a
 /// time while none of them can need it (word tests that never miss a byte; a possible
 /// hit is then checked byte by byte).
+#[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -195,6 +206,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
 
 /// Appends `s` as a double-quoted literal: the [`LETTER_ESCAPES`], other control
 /// characters as `\u{..}` (uppercase hex), everything else as is.
+#[inline]
 pub(crate) fn push_quoted(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
@@ -231,6 +243,7 @@ pub(crate) fn push_quoted(out: &mut String, s: &str) {
 
 /// Appends a string value as every writer spells it: plain when
 /// [`is_plain_string_safe`], else quoted ([`push_quoted`]).
+#[inline]
 pub(crate) fn push_string(out: &mut String, s: &str) {
     if is_plain_string_safe(s) {
         out.push_str(s);
@@ -241,6 +254,7 @@ pub(crate) fn push_string(out: &mut String, s: &str) {
 
 /// Appends an integer in decimal (the one spelling writers use), without the
 /// formatting machinery.
+#[inline]
 pub(crate) fn push_int(out: &mut String, i: i64) {
     let mut digits = [0u8; 20];
     let mut n = i.unsigned_abs();
