@@ -14,7 +14,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::value::ColumnType;
+use crate::column_type::ColumnType;
 
 /// Which limit of [`crate::Limits`] was exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

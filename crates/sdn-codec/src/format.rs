@@ -34,13 +34,14 @@
 
 use std::ops::Range;
 
-use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_with_comments};
-use crate::value::{Map, Value, maps_identical};
-use crate::write::{
+use crate::canonical_writer::{
     Spelling, format_inline_spelled, format_key, format_row_spelled, format_table_header,
     map_to_string_spelled,
 };
+use crate::error::{Error, ErrorKind};
+use crate::parse::{EntrySpan, ParseOptions, parse_with_comments};
+use crate::syntax::{indent_width, leading_blanks};
+use crate::value::{Map, Value, maps_identical};
 
 /// What [`format_with`] keeps. The default keeps comments, blank lines and spellings.
 ///

@@ -36,6 +36,23 @@
 //! - An array item holding a table has no inline spelling; it is written in a block
 //!   form other SDN readers may not read ([`spec`] §12).
 //!
+//! # Layout
+//!
+//! - **Value model**: [`value`] ([`Value`], [`Scalar`], [`Map`], [`Table`]) and
+//!   [`error`].
+//! - **Parsing and canonical writing**: [`parse`](mod@parse), [`canonical_writer`] (also reachable
+//!   under its earlier name `write`) and [`format()`]. Every lexical rule they share
+//!   (plain keys and strings, quoting and escapes, comments, blanks and indentation,
+//!   line splitting, number spelling) lives once, in the crate's private `syntax`
+//!   module, which the serde routes and [`Document`] consult too.
+//! - **Format-preserving edits**: [`document`] ([`Document`]).
+//! - **serde**: [`ser`] and [`de`]. Each direction has a general route through a
+//!   [`Value`] and a fast route for record files straight to or from text
+//!   (`ser::to_text`, `de::from_text`); the fast route declines anything it does not
+//!   cover, and both routes take their rules from the same places.
+//! - **The `sdn` command-line tool**: behind the `cli` feature, which alone brings in
+//!   clap, serde_json and recfiles-atomic-io; without it the crate depends on serde only.
+//!
 //! # Example
 //!
 //! ```
@@ -61,21 +78,26 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-mod bytescan;
+mod byte_search;
+mod column_type;
 pub mod de;
 pub mod document;
 pub mod error;
 pub mod format;
 pub mod parse;
 pub mod ser;
+mod syntax;
 pub mod value;
 
 /// The SDN format as this crate reads and writes it (the package's `SPEC.md`).
 pub mod spec {
     #![doc = include_str!("../SPEC.md")]
 }
-pub mod write;
+pub mod canonical_writer;
+/// The canonical writer under its earlier name: the same module as [`canonical_writer`].
+pub use canonical_writer as write;
 
+pub use canonical_writer::{map_to_canonical_string, to_canonical_string};
 pub use de::{
     DeOptions, from_row, from_slice, from_slice_with, from_str, from_str_with, from_value,
     from_value_with,
@@ -89,4 +111,3 @@ pub use parse::{
 };
 pub use ser::{SerOptions, to_string, to_string_with, to_value, to_writer, to_writer_with};
 pub use value::{Column, ColumnType, Map, Scalar, ScalarKind, Table, Value, ValueIndex};
-pub use write::{map_to_canonical_string, to_canonical_string};

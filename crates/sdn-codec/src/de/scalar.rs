@@ -1,6 +1,6 @@
 //! The scalar rules both deserialization routes share: which Rust values an SDN scalar
 //! reads as. The `Value` route (`ValueDeserializer` on a `Value::Scalar`) and the direct
-//! text route (`rows::ScalarDe`) both visit through [`Typed`], so they cannot drift.
+//! text route (`from_text::ScalarDe`) both visit through [`Typed`], so they cannot drift.
 
 use std::borrow::Cow;
 

@@ -17,27 +17,7 @@ pub(super) struct Lines {
     len: usize,
 }
 
-/// `(start, content_end)` of each line of `text`, split as the parser splits lines.
-pub(crate) fn line_ranges(text: &str) -> Vec<(usize, usize)> {
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' {
-            let end = if i > start && bytes[i - 1] == b'\r' {
-                i - 1
-            } else {
-                i
-            };
-            ranges.push((start, end));
-            start = i + 1;
-        }
-    }
-    if start < bytes.len() {
-        ranges.push((start, bytes.len()));
-    }
-    ranges
-}
+pub(crate) use crate::syntax::line_ranges;
 
 impl Lines {
     pub(super) fn new(text: &str) -> Lines {

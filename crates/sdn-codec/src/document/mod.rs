@@ -99,6 +99,7 @@
 
 mod expected;
 mod layout;
+mod navigate;
 mod path;
 mod table;
 
@@ -106,16 +107,17 @@ use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
+use crate::canonical_writer::{format_inline, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_spanned};
 use crate::value::{Map, Table, Value};
-use crate::write::{format_inline, map_to_canonical_string};
 
+use crate::byte_search::{common_prefix, common_suffix};
 use expected::RootEdit;
 pub(crate) use layout::line_ranges;
 use layout::{EntryValue, Lines, Scanner, line_ending, reindent};
+use navigate::{empty_map, not_found, parent_dict, remove_in, root_value_mut, set_in, table_at};
 pub use path::KeyPath;
-use path::display_path;
 pub use table::TableMut;
 
 /// A parsed SDN text that can be edited in place, keeping its formatting.
@@ -702,129 +704,6 @@ impl Document {
     }
 }
 
-fn empty_map() -> &'static Map {
-    static EMPTY: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(Map::new)
-}
-
-fn wrong_kind(expected: &'static str, found: &Value, keys: &[String]) -> Error {
-    Error::new(
-        ErrorKind::WrongKind {
-            expected,
-            found: found.kind_name(),
-        },
-        format!(
-            "`{}` is {}, not {}",
-            display_path(keys),
-            found.kind_with_article(),
-            crate::value::with_article(expected)
-        ),
-    )
-}
-
-fn not_found(keys: &[String]) -> Error {
-    Error::new(
-        ErrorKind::NotFound,
-        format!("no entry `{}`", display_path(keys)),
-    )
-}
-
-/// The value at `keys` through dicts only.
-fn root_value<'m>(map: &'m Map, keys: &[String]) -> Option<&'m Value> {
-    let (first, rest) = keys.split_first()?;
-    let mut current = map.get(first)?;
-    for key in rest {
-        current = current.as_dict()?.get(key)?;
-    }
-    Some(current)
-}
-
-/// How many leading bytes `a` and `b` share (compared a block at a time: this runs over
-/// a whole file whenever another writer changed it).
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 32;
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
-        i += BLOCK;
-    }
-    i + a[i..n]
-        .iter()
-        .zip(&b[i..n])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// How many trailing bytes `a` and `b` share.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 32;
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
-    let mut i = 0;
-    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
-        i += BLOCK;
-    }
-    i + a[..n - i]
-        .iter()
-        .rev()
-        .zip(b[..n - i].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// The value at `keys` under the root dict `root`, mutably (through dicts only).
-fn root_value_mut<'v>(root: &'v mut Value, keys: &[String]) -> Option<&'v mut Value> {
-    let mut current = root;
-    for key in keys {
-        current = match current {
-            Value::Dict(map) => map.get_mut(key)?,
-            _ => return None,
-        };
-    }
-    Some(current)
-}
-
-/// The dict that holds the last key of `keys`, creating missing dicts when `create`.
-fn parent_dict<'m>(map: &'m mut Map, keys: &[String], create: bool) -> Result<&'m mut Map, Error> {
-    let mut current = map;
-    let parents = &keys[..keys.len().saturating_sub(1)];
-    for (i, key) in parents.iter().enumerate() {
-        if !current.contains_key(key) {
-            if !create {
-                return Err(not_found(&keys[..=i]));
-            }
-            current.insert(key.clone(), Value::Dict(Map::new()));
-        }
-        current = match current.get_mut(key) {
-            Some(Value::Dict(m)) => m,
-            Some(other) => return Err(wrong_kind("dict", other, &keys[..=i])),
-            None => return Err(not_found(&keys[..=i])),
-        };
-    }
-    Ok(current)
-}
-
-fn set_in(map: &mut Map, keys: &[String], value: Value) -> Result<(), Error> {
-    let last = keys.last().ok_or_else(|| not_found(keys))?;
-    parent_dict(map, keys, true)?.insert(last.clone(), value);
-    Ok(())
-}
-
-fn remove_in(map: &mut Map, keys: &[String]) -> Result<Value, Error> {
-    let last = keys.last().ok_or_else(|| not_found(keys))?;
-    parent_dict(map, keys, false)?
-        .remove(last)
-        .ok_or_else(|| not_found(keys))
-}
-
-fn table_at<'m>(map: &'m Map, keys: &[String]) -> Result<&'m Table, Error> {
-    match root_value(map, keys) {
-        Some(Value::Table(t)) => Ok(t),
-        Some(other) => Err(wrong_kind("table", other, keys)),
-        None => Err(not_found(keys)),
-    }
-}
-
 impl fmt::Display for Document {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -849,48 +728,5 @@ impl FromStr for Document {
 impl AsRef<str> for Document {
     fn as_ref(&self) -> &str {
         &self.text
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{common_prefix, common_suffix};
-
-    #[test]
-    fn common_prefix_and_suffix_match_a_byte_by_byte_count() {
-        let naive_prefix = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
-        let naive_suffix = |a: &[u8], b: &[u8]| {
-            a.iter()
-                .rev()
-                .zip(b.iter().rev())
-                .take_while(|(x, y)| x == y)
-                .count()
-        };
-        let base: Vec<u8> = (0..200u32).map(|i| b'a' + (i % 7) as u8).collect();
-        for len in [0, 1, 31, 32, 33, 64, 65, 100, 200] {
-            let a = &base[..len];
-            for at in 0..=len {
-                let mut b = a.to_vec();
-                if at < len {
-                    b[at] = b'#';
-                } else {
-                    b.push(b'#');
-                }
-                for (x, y) in [(a, b.as_slice()), (b.as_slice(), a)] {
-                    assert_eq!(
-                        common_prefix(x, y),
-                        naive_prefix(x, y),
-                        "len {len}, at {at}"
-                    );
-                    assert_eq!(
-                        common_suffix(x, y),
-                        naive_suffix(x, y),
-                        "len {len}, at {at}"
-                    );
-                }
-            }
-            assert_eq!(common_prefix(a, a), len);
-            assert_eq!(common_suffix(a, a), len);
-        }
     }
 }

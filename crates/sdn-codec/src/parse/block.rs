@@ -95,7 +95,7 @@ impl Parser<'_> {
         }
         let key_end = v.start
             + text
-                .find(|c: char| !super::scan::is_key_char(c))
+                .find(|c: char| !crate::syntax::is_key_char(c))
                 .unwrap_or(text.len());
         let after = self.skip_blank(key_end);
         if text.trim_end() == "}"
@@ -217,7 +217,7 @@ impl Parser<'_> {
             };
         }
         let rest = self.line_text_from(p);
-        let rest_value = super::scan::trim_blank_end(super::scan::before_comment(rest));
+        let rest_value = crate::syntax::trim_blank_end(crate::syntax::before_comment(rest));
         if is_block_scalar_indicator(rest_value) {
             return Err(self.error(
                 p,
@@ -348,7 +348,7 @@ impl Parser<'_> {
                         _ => Value::null(),
                     }
                 } else {
-                    let gap = super::scan::indent_width(&self.src[v.start + 1..rest]);
+                    let gap = crate::syntax::indent_width(&self.src[v.start + 1..rest]);
                     let item_col = v.indent + 1 + gap;
                     let item_view = LineView {
                         line: v.line,
@@ -395,7 +395,7 @@ impl Parser<'_> {
     /// the line).
     fn array_value_line(&mut self, pos: usize) -> Result<Value, Error> {
         let rest = self.line_text_from(pos);
-        let rest_value = super::scan::trim_blank_end(super::scan::before_comment(rest));
+        let rest_value = crate::syntax::trim_blank_end(crate::syntax::before_comment(rest));
         if is_block_scalar_indicator(rest_value) {
             return Err(self.error(
                 pos,

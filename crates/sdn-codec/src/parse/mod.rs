@@ -18,7 +18,8 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Limit};
 use crate::value::{Column, Map, ScalarKind, Value};
 
-pub(crate) use scan::{indent_width, leading_blanks, trim_blank_end};
+pub(crate) use crate::syntax::{indent_width, leading_blanks};
+pub use crate::syntax::{is_comment_start, is_valid_plain_key};
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
 /// Bounds for untrusted input (SPEC §10). Exceeding one is an
@@ -357,27 +358,6 @@ pub fn parse_table_header(line: &str) -> Result<TableHeader, Error> {
     parser.parse_header_only(start)
 }
 
-/// True when `key` can be written without quotes: non-empty, no whitespace and none of
-/// ``: = | , [ ] { } ( ) " #``, and not starting with `-` (a list marker).
-///
-/// ```
-/// use sdn_codec::parse::is_valid_plain_key;
-/// assert!(is_valid_plain_key("lib.crypto") && is_valid_plain_key("302918736704"));
-/// assert!(!is_valid_plain_key("a b") && !is_valid_plain_key("") && !is_valid_plain_key("x:y"));
-/// ```
-pub fn is_valid_plain_key(key: &str) -> bool {
-    !key.is_empty() && !key.starts_with('-') && key.chars().all(scan::is_key_char)
-}
-
-/// True when the `#` at byte `pos` of `line` starts a comment: it is the first
-/// non-blank character or follows a space or tab.
-pub fn is_comment_start(line: &str, pos: usize) -> bool {
-    line.as_bytes().get(pos) == Some(&b'#')
-        && (pos == 0
-            || matches!(line.as_bytes()[pos - 1], b' ' | b'\t')
-            || line[..pos].trim().is_empty())
-}
-
 /// Decodes a complete quoted string literal (with its quotes), applying the escapes of
 /// SPEC §4 and keeping other backslash pairs as written.
 ///
@@ -434,22 +414,7 @@ impl<'a> Parser<'a> {
         record: bool,
     ) -> Result<Self, Error> {
         let bytes = src.as_bytes();
-        // Counted first (a vectorized loop) so the table of lines is allocated once.
-        let mut lines = Vec::with_capacity(crate::bytescan::count_byte(bytes, b'\n') + 1);
-        let mut start = 0;
-        while let Some(len) = src[start..].find('\n') {
-            let i = start + len;
-            let end = if i > start && bytes[i - 1] == b'\r' {
-                i - 1
-            } else {
-                i
-            };
-            lines.push((start, end));
-            start = i + 1;
-        }
-        if start < bytes.len() {
-            lines.push((start, bytes.len()));
-        }
+        let lines = crate::syntax::line_ranges(src);
         let parser = Parser {
             src,
             lines,
@@ -477,7 +442,7 @@ impl<'a> Parser<'a> {
         }
         // A CR is a line end only before LF; anywhere else it would be invisible data.
         // Most texts have no CR at all: look for one first with a fast scan.
-        if crate::bytescan::contains_byte(bytes, b'\r') {
+        if crate::byte_search::contains_byte(bytes, b'\r') {
             for (i, &b) in bytes.iter().enumerate() {
                 if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
                     return Err(parser.error(
@@ -633,9 +598,7 @@ impl<'a> Parser<'a> {
 
     /// True at a `#` that starts a comment: first on its line, or after a space/tab.
     pub(crate) fn is_comment_at(&self, pos: usize) -> bool {
-        let bytes = self.src.as_bytes();
-        bytes.get(pos) == Some(&b'#')
-            && (pos == 0 || matches!(bytes[pos - 1], b' ' | b'\t' | b'\n'))
+        crate::syntax::comment_starts_at(self.src.as_bytes(), pos)
     }
 
     pub(crate) fn at_line_end_or_comment(&self, pos: usize) -> bool {

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::Parser;
-use crate::bytescan::skip_to_any;
+use crate::byte_search::skip_to_any;
 use crate::error::{Error, ErrorKind, shorten};
+use crate::syntax::{is_key_char, trim_blank_end, unescape_letter};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
 /// A typed-table row written as a tuple: its cells and the offset of its `(`.
@@ -38,42 +39,6 @@ pub(crate) struct EntryHead {
     pub(crate) sep: Sep,
     /// Byte offset of the separator.
     pub(crate) sep_pos: usize,
-}
-
-/// `text` without the spaces and tabs at its end: the only characters a plain value
-/// loses (SPEC: every other character, Unicode whitespace included, is data).
-pub(crate) fn trim_blank_end(text: &str) -> &str {
-    text.trim_end_matches([' ', '\t'])
-}
-
-/// The spaces and tabs at the start of `line`: its indentation, as written.
-pub(crate) fn leading_blanks(line: &str) -> &str {
-    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
-}
-
-/// The width of a run of blanks as the parser counts indentation: a tab is 4 columns,
-/// a space 1.
-pub(crate) fn indent_width(blanks: &str) -> usize {
-    blanks.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
-}
-
-/// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
-/// or a tab.
-pub(crate) fn before_comment(rest: &str) -> &str {
-    let bytes = rest.as_bytes();
-    let end = (1..bytes.len())
-        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
-        .unwrap_or(bytes.len());
-    &rest[..end]
-}
-
-/// Characters allowed in a plain key (SPEC §3).
-pub(crate) fn is_key_char(c: char) -> bool {
-    !c.is_whitespace()
-        && !matches!(
-            c,
-            ':' | '=' | '|' | ',' | '[' | ']' | '{' | '}' | '(' | ')' | '"' | '#'
-        )
 }
 
 fn is_int_literal(t: &str) -> bool {
@@ -269,12 +234,13 @@ impl Parser<'_> {
                 b'\\' => {
                     out.push_str(&self.src[run..i]);
                     let next = bytes.get(i + 1).copied();
+                    if let Some(c) = next.and_then(unescape_letter) {
+                        out.push(c);
+                        i += 2;
+                        run = i;
+                        continue;
+                    }
                     match next {
-                        Some(b'n') => out.push('\n'),
-                        Some(b't') => out.push('\t'),
-                        Some(b'r') => out.push('\r'),
-                        Some(b'\\') => out.push('\\'),
-                        Some(b'"') => out.push('"'),
                         Some(b'u') if bytes.get(i + 2) == Some(&b'{') => {
                             let close = self.src[i + 3..].find('}').map(|c| i + 3 + c);
                             let hex = close.map(|c| &self.src[i + 3..c]);
@@ -311,8 +277,6 @@ impl Parser<'_> {
                             continue;
                         }
                     }
-                    i += 2;
-                    run = i;
                 }
                 _ => i += 1,
             }

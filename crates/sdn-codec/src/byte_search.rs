@@ -56,6 +56,39 @@ pub(crate) fn count_byte(bytes: &[u8], needle: u8) -> usize {
     count + tail.iter().filter(|&&b| b == needle).count()
 }
 
+/// How many leading bytes `a` and `b` share (compared a block at a time: this runs over
+/// a whole file whenever another writer changed it).
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 32;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many trailing bytes `a` and `b` share.
+pub(crate) fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 32;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    i + a[..n - i]
+        .iter()
+        .rev()
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +124,43 @@ mod tests {
         with_cr[70] = b'\r';
         assert!(contains_byte(&with_cr, b'\r'));
         assert_eq!(skip_to_any(&with_cr, 3, [b'\r']), 70);
+    }
+
+    #[test]
+    fn common_prefix_and_suffix_match_a_byte_by_byte_count() {
+        let naive_prefix = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let naive_suffix = |a: &[u8], b: &[u8]| {
+            a.iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count()
+        };
+        let base: Vec<u8> = (0..200u32).map(|i| b'a' + (i % 7) as u8).collect();
+        for len in [0, 1, 31, 32, 33, 64, 65, 100, 200] {
+            let a = &base[..len];
+            for at in 0..=len {
+                let mut b = a.to_vec();
+                if at < len {
+                    b[at] = b'#';
+                } else {
+                    b.push(b'#');
+                }
+                for (x, y) in [(a, b.as_slice()), (b.as_slice(), a)] {
+                    assert_eq!(
+                        common_prefix(x, y),
+                        naive_prefix(x, y),
+                        "len {len}, at {at}"
+                    );
+                    assert_eq!(
+                        common_suffix(x, y),
+                        naive_suffix(x, y),
+                        "len {len}, at {at}"
+                    );
+                }
+            }
+            assert_eq!(common_prefix(a, a), len);
+            assert_eq!(common_suffix(a, a), len);
+        }
     }
 }

@@ -35,7 +35,8 @@
 //! ```
 
 use crate::error::{Error, ErrorKind};
-use crate::parse::is_valid_plain_key;
+pub use crate::syntax::{format_float, is_plain_string_safe};
+use crate::syntax::{is_valid_plain_key, push_quoted, push_string};
 use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
 
 /// Longest inline form (in characters) for which an array of scalars is written inline.
@@ -71,39 +72,6 @@ pub(crate) fn map_to_string_spelled(map: &Map, spelling: Spelling) -> Result<Str
     Ok(w.out)
 }
 
-/// Shortest text that reads back as exactly `f`, always with a `.` or an exponent;
-/// `None` for non-finite floats.
-///
-/// ```
-/// use sdn_codec::write::format_float;
-/// assert_eq!(format_float(3.0).as_deref(), Some("3.0"));
-/// assert_eq!(format_float(1e300).as_deref(), Some("1e300"));
-/// assert_eq!(format_float(f64::NAN), None);
-/// ```
-pub fn format_float(f: f64) -> Option<String> {
-    if !f.is_finite() {
-        return None;
-    }
-    // `{:?}` prints the shortest representation that round-trips, and for finite
-    // floats always includes a `.` or an exponent (`1.0`, `1e16`, `1e-7`).
-    let text = format!("{f:?}");
-    if text.contains(['.', 'e', 'E']) {
-        Some(text)
-    } else {
-        Some(format!("{text}.0"))
-    }
-}
-
-/// True when `s` can be written without quotes and reads back as the same string:
-/// it matches `[A-Za-z_][A-Za-z0-9_./#-]*` and is not `true`, `false`, `null`, `nil` or
-/// `table`.
-pub fn is_plain_string_safe(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '#' | '-'))
-        && !matches!(s, "true" | "false" | "null" | "nil" | "table")
-}
-
 /// `s` as a double-quoted literal with the escapes of SPEC §4 (`\\ \" \n \t \r`, other
 /// control characters as `\u{..}`).
 ///
@@ -111,30 +79,16 @@ pub fn is_plain_string_safe(s: &str) -> bool {
 /// assert_eq!(sdn_codec::write::quote_string("a \"b\"\n"), r#""a \"b\"\n""#);
 /// ```
 pub fn quote_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    let mut out = String::new();
+    push_quoted(&mut out, s);
     out
 }
 
 /// A string as the canonical writer writes it: plain when safe, else quoted.
 pub fn format_string(s: &str) -> String {
-    if is_plain_string_safe(s) {
-        s.to_owned()
-    } else {
-        quote_string(s)
-    }
+    let mut out = String::new();
+    push_string(&mut out, s);
+    out
 }
 
 /// A key as the canonical writer writes it: plain when it is a valid plain key, else

@@ -11,15 +11,15 @@
 //! so the result is the same bytes as `to_canonical_string(&to_value(x)?)`; tests check
 //! that on every serialized type, including generated ones.
 
-use std::fmt::Write as _;
-
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use super::{KeySerializer, ValueSerializer, float_value, sdn_int, take_key};
+use super::mapping::{float_value, sdn_int, take_key};
+use super::to_value::{KeySerializer, ValueSerializer};
+use crate::canonical_writer::{format_float, format_key, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
+use crate::syntax::{push_int, push_string};
 use crate::value::Map;
-use crate::write::{format_float, format_key, map_to_canonical_string};
 
 macro_rules! entry_ints {
     ($($method:ident($t:ty)),*) => {$(
@@ -162,134 +162,6 @@ fn decline(flag: &mut bool) -> Error {
     Error::new(ErrorKind::Unwritable, "direct path: declined")
 }
 
-/// Bytes allowed after the first in a plain string: ASCII letters, digits, `_./#-`.
-static PLAIN_TAIL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'#' | b'-');
-        b += 1;
-    }
-    table
-};
-
-/// True when `s` can be written plain: the rule of `write::is_plain_string_safe` (ASCII
-/// letter or `_`, then ASCII letters, digits and `_./#-`; not a keyword), on bytes.
-fn plain_safe(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    match bytes.first() {
-        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => {}
-        _ => return false,
-    }
-    bytes[1..].iter().all(|&b| PLAIN_TAIL[usize::from(b)])
-        && !(matches!(bytes[0], b't' | b'f' | b'n')
-            && matches!(s, "true" | "false" | "null" | "nil" | "table"))
-}
-
-/// Bytes that may start something `quote_string` escapes: `\\`, `"`, ASCII control
-/// characters, and `0xC2` (the lead byte of the C1 controls U+0080..U+009F).
-static MAY_ESCAPE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'\\' as usize] = true;
-    table[b'"' as usize] = true;
-    table[0x7f] = true;
-    table[0xc2] = true;
-    table
-};
-
-/// True when `quote_string` would escape something in `bytes`. Skips eight bytes at a
-/// time while none of them can need it (word tests that never miss a byte; a possible
-/// hit is then checked byte by byte).
-fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has = |word: u64, byte: u8| {
-        let y = word ^ (ONES * u64::from(byte));
-        y.wrapping_sub(ONES) & !y & HIGHS
-    };
-    let mut start = 0;
-    while let Some(chunk) = bytes.get(start..start + 8) {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(chunk);
-        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        if below_space | has(word, b'"') | has(word, b'\\') | has(word, 0x7f) | has(word, 0xc2) != 0
-        {
-            break;
-        }
-        start += 8;
-    }
-    (start..bytes.len()).any(|i| {
-        let b = bytes[i];
-        MAY_ESCAPE[usize::from(b)] && (b != 0xc2 || matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
-    })
-}
-
-/// Appends `s` as the canonical writer writes a string: plain when safe, else quoted
-/// with the escapes of `write::quote_string`.
-fn push_string(out: &mut String, s: &str) {
-    if plain_safe(s) {
-        out.push_str(s);
-        return;
-    }
-    out.reserve(s.len() + 2);
-    out.push('"');
-    let bytes = s.as_bytes();
-    if !needs_escape(bytes) {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '\\' => "\\\\",
-            '"' => "\\\"",
-            '\n' => "\\n",
-            '\t' => "\\t",
-            '\r' => "\\r",
-            c if c.is_control() => "",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{{{:X}}}", c as u32);
-        } else {
-            out.push_str(escape);
-        }
-        run = i + c.len_utf8();
-    }
-    out.push_str(&s[run..]);
-    out.push('"');
-}
-
-fn push_int(out: &mut String, i: i64) {
-    let mut digits = [0u8; 20];
-    let mut n = i.unsigned_abs();
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
-}
-
 fn push_float(out: &mut String, f: f64) -> Result<(), Error> {
     float_value(f)?;
     if let Some(text) = format_float(f) {
@@ -328,16 +200,7 @@ impl<'o> ser::Serializer for RootSerializer<'o> {
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<RootEntries<'o>, Error> {
         self.serialize_map(Some(len))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    wrapper_forms!(());
 
     give_up! {
         serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
@@ -500,30 +363,7 @@ impl<'e> ser::Serializer for EntrySerializer<'e> {
             Ok(())
         })
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    unit_and_wrapper_forms!(());
     fn serialize_seq(self, _len: Option<usize>) -> Result<TableWriter<'e>, Error> {
         let start = self.out.len();
         Ok(TableWriter {
@@ -624,16 +464,7 @@ impl<'t, 'e> ser::Serializer for RowSerializer<'t, 'e> {
     fn serialize_map(self, _len: Option<usize>) -> Result<RowFields<'t, 'e>, Error> {
         self.serialize_struct("", 0)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    wrapper_forms!(());
 
     give_up! {
         serialize_bool(bool) serialize_i8(i8) serialize_i16(i16) serialize_i32(i32)
@@ -787,30 +618,7 @@ impl ser::Serializer for CellSerializer<'_> {
         self.out.push_str("null");
         Ok(())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        self.serialize_none()
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        self.serialize_str(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    unit_and_wrapper_forms!(());
 
     give_up! {
         serialize_bytes(&[u8]) serialize_newtype_variant serialize_seq serialize_tuple
@@ -820,73 +628,4 @@ impl ser::Serializer for CellSerializer<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::ScalarKind;
-
-    fn canonical(kind: &ScalarKind) -> String {
-        crate::write::format_scalar(kind).unwrap_or_default()
-    }
-
-    #[test]
-    fn strings_are_spelled_like_the_canonical_writer() {
-        for s in [
-            "",
-            "plain",
-            "a b",
-            "007",
-            "true",
-            "table",
-            "\"q\"",
-            "a\\b",
-            "line\nbreak",
-            "\t",
-            "\r",
-            "\u{7}",
-            "\u{1b}[0m",
-            "é✓😀",
-            "doc/a.md#x",
-            "-x",
-            "_x",
-            "x,y",
-            "\u{85}",
-            "\u{9f}",
-            "\u{a0}",
-            "\u{7f}",
-            "nil",
-            "null",
-            "Table",
-            "a\u{85}b",
-            "\u{2028}",
-            "x\u{0}",
-        ] {
-            let mut out = String::new();
-            push_string(&mut out, s);
-            assert_eq!(out, canonical(&ScalarKind::String(s.to_owned())), "{s:?}");
-            assert_eq!(
-                plain_safe(s),
-                crate::write::is_plain_string_safe(s),
-                "{s:?}"
-            );
-        }
-        // Every byte position of longer strings (the word-at-a-time skip).
-        for special in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "§", "é", "x"] {
-            for at in 0..20 {
-                let s = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
-                let mut out = String::new();
-                push_string(&mut out, &s);
-                assert_eq!(out, canonical(&ScalarKind::String(s.clone())), "{s:?}");
-            }
-        }
-        for f in [0.0, -0.0, 1.0, 0.1, 1e300, 1e-300, 123456789.125] {
-            let mut out = String::new();
-            push_float(&mut out, f).unwrap();
-            assert_eq!(out, canonical(&ScalarKind::Float(f)));
-        }
-        for i in [0, 7, -1, 10, -10, 1234567890, i64::MAX, i64::MIN] {
-            let mut out = String::new();
-            push_int(&mut out, i);
-            assert_eq!(out, canonical(&ScalarKind::Int(i)));
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,54 @@
+//! Error context shared by both routes: the path of the failing value in every data
+//! error, and the unknown-column error.
+
+use std::fmt;
+
+use crate::error::{Error, ErrorKind};
+
+/// Prefixes `err`'s message with the path segment `segment` (`todos`, `[3]`, `line`),
+/// merging with a path already there: `at `todos[3].line`: ...`.
+pub(crate) fn in_context(err: Error, segment: &dyn fmt::Display) -> Error {
+    let message = err.message();
+    let (path, rest) = match message
+        .strip_prefix("at `")
+        .and_then(|m| m.split_once("`: "))
+    {
+        Some((path, rest)) => (path, rest),
+        None => ("", message),
+    };
+    let segment = segment.to_string();
+    let joined = if path.is_empty() {
+        segment
+    } else if path.starts_with('[') {
+        format!("{segment}{path}")
+    } else {
+        format!("{segment}.{path}")
+    };
+    let mut out = Error::new(err.kind().clone(), format!("at `{joined}`: {rest}"));
+    if err.line() > 0 {
+        out = out.with_position_if_missing(err.line(), err.column());
+    }
+    out = out.with_excerpt_of(&err);
+    if let Some(path) = err.path() {
+        out = out.with_path(path);
+    }
+    out
+}
+
+pub(crate) struct Index(pub(crate) usize);
+
+impl fmt::Display for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]", self.0)
+    }
+}
+
+pub(crate) fn unknown_column(column: &str, fields: &'static [&'static str]) -> Error {
+    Error::new(
+        ErrorKind::Custom,
+        format!(
+            "unknown column `{column}` (the record type has: {})",
+            fields.join(", ")
+        ),
+    )
+}
