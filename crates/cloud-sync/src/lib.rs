@@ -169,6 +169,7 @@
 #![deny(missing_docs)]
 
 pub mod backup;
+mod base_cache;
 mod check;
 pub mod device;
 pub mod diff;
@@ -188,6 +189,9 @@ mod remote;
 mod retry;
 pub mod snapshot;
 mod sqlite;
+pub mod sqlite_merge;
+mod sqlite_rows;
+mod sqlite_sync;
 mod state;
 
 pub use check::SyncStatus;
@@ -201,4 +205,5 @@ pub use remote::{AsyncRemote, Fetched, ObjectInfo, ObjectVersion, Remote};
 #[cfg(feature = "s3")]
 pub use remote::{S3Config, Secret};
 pub use retry::{RetryPolicy, retry_lost_races};
+pub use sqlite_sync::{SqlitePullReport, SqlitePushReport, SqliteSync};
 pub use state::{LoadedState, SyncState};

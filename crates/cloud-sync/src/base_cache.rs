@@ -1,0 +1,81 @@
+//! The cached content of the last synced head (the base of a three-way merge), kept next
+//! to the synced file in `<file>.cloud-sync.base`.
+//!
+//! The cache is replaced atomically and only trusted when its sha256 is the one the sync
+//! state records; otherwise the immutable snapshot of that head is downloaded again
+//! (found through the backup entries) and cached. A crash at any point leaves a cache
+//! that is right or fetched again.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::backup;
+use crate::digest::sha256_hex;
+use crate::error::{Error, Operation};
+use crate::file_sync::FileSync;
+use crate::local_fs;
+use crate::snapshot;
+use crate::state::SyncState;
+
+#[derive(Debug)]
+pub(crate) struct BaseCache {
+    path: PathBuf,
+}
+
+impl BaseCache {
+    /// The cache of `file`: `<file>.cloud-sync.base`.
+    pub(crate) fn next_to(file: &Path) -> BaseCache {
+        let mut name = file.file_name().unwrap_or_default().to_owned();
+        name.push(".cloud-sync.base");
+        BaseCache {
+            path: file.with_file_name(name),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The content of the last synced head: the cache when its hash matches, else the
+    /// immutable snapshot downloaded again (and cached).
+    pub(crate) fn content(
+        &self,
+        files: &FileSync,
+        state: &SyncState,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<u8>, Error> {
+        match fs::read(&self.path) {
+            Ok(cached) if sha256_hex(&cached) == state.remote_sha256 => return Ok(cached),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::local(Operation::ReadLocal, &self.path, e)),
+        }
+        let reference = backup::list(files.remote(), files.limits())?
+            .into_iter()
+            .find(|entry| entry.snapshot.sha256 == state.remote_sha256)
+            .map(|entry| entry.snapshot)
+            .ok_or_else(|| Error::NotFound {
+                key: format!(
+                    "{}/backups/* naming snapshot {}",
+                    files.remote().prefix(),
+                    state.remote_sha256
+                ),
+            })?;
+        let content = snapshot::download(files.remote(), &reference, files.limits())?;
+        if let Err(e) = local_fs::replace(&self.path, &content) {
+            warnings.push(format!("base cache not written: {e}"));
+        }
+        Ok(content)
+    }
+
+    /// Caches `content` as the base when it is the head's content (`head_sha256`).
+    pub(crate) fn store(&self, content: &[u8], head_sha256: &str, warnings: &mut Vec<String>) {
+        if sha256_hex(content) != head_sha256 {
+            return;
+        }
+        if let Err(e) = local_fs::replace(&self.path, content) {
+            warnings.push(format!("base cache not written: {e}"));
+        }
+    }
+}
