@@ -160,6 +160,12 @@ impl SqliteSync {
         self.base.path()
     }
 
+    /// A consistent snapshot of the live database (the bytes a push would upload, taken
+    /// with the online backup API); `None` when the database does not exist.
+    pub fn snapshot(&self) -> Result<Option<Vec<u8>>, Error> {
+        self.files.local_content()
+    }
+
     /// How local and remote relate (see [`FileSync::check`]).
     pub fn check(&self) -> Result<CheckReport, Error> {
         self.files.check()
