@@ -193,6 +193,7 @@ pub mod local_dir;
 mod local_fs;
 pub mod log;
 pub mod manifest;
+mod push_loop;
 mod record_sync;
 mod remote;
 mod retry;

@@ -1,13 +1,12 @@
 //! Record-level sync of an SDN record store: [`RecordSync`].
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use versioning::KeptConflict;
 use versioning::merge::{self, MergeOptions};
 
-use crate::backup;
+use crate::base_cache::BaseCache;
 use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
@@ -16,10 +15,11 @@ use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, relate};
 use crate::local_fs;
 use crate::log::{Resolution, SyncKind};
 use crate::manifest::{self, Manifest, RemoteHead};
+use crate::push_loop::{PullBeforePush, pull_then_push};
 use crate::remote::Remote;
-use crate::retry::{RetryPolicy, retry_lost_races};
+use crate::retry::RetryPolicy;
 use crate::snapshot;
-use crate::state::{self, LoadedState, SyncState};
+use crate::state::SyncState;
 
 /// Which side a pull keeps when local and remote both changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,6 +77,16 @@ pub struct RecordPushReport {
     pub push: PushReport,
 }
 
+impl PullBeforePush for RecordPullReport {
+    fn status_before(&self) -> SyncStatus {
+        self.status_before
+    }
+
+    fn head(&self) -> Option<&str> {
+        self.head.as_deref()
+    }
+}
+
 impl RecordPushReport {
     /// Every conflict kept by the merges of this push.
     pub fn conflicts(&self) -> impl Iterator<Item = &KeptConflict> {
@@ -108,7 +118,7 @@ impl RecordPushReport {
 #[derive(Debug)]
 pub struct RecordSync {
     files: FileSync,
-    base_path: PathBuf,
+    base: BaseCache,
     merge_options: MergeOptions,
     retry: RetryPolicy,
 }
@@ -118,12 +128,10 @@ impl RecordSync {
     /// `<file>.cloud-sync.json`, the cached base in `<file>.cloud-sync.base`.
     pub fn new(remote: Remote, path: impl Into<PathBuf>, device: Device) -> RecordSync {
         let files = FileSync::new(remote, path, FileKind::Plain, device);
-        let mut base_name = files.path().file_name().unwrap_or_default().to_owned();
-        base_name.push(".cloud-sync.base");
-        let base_path = files.path().with_file_name(base_name);
+        let base = BaseCache::next_to(files.path());
         RecordSync {
             files,
-            base_path,
+            base,
             merge_options: MergeOptions::default(),
             retry: RetryPolicy::default(),
         }
@@ -153,7 +161,7 @@ impl RecordSync {
 
     /// The cached base file.
     pub fn base_path(&self) -> &Path {
-        &self.base_path
+        self.base.path()
     }
 
     /// How local and remote relate (see [`FileSync::check`]).
@@ -183,7 +191,8 @@ impl RecordSync {
                 self.files
                     .adopt(base.as_ref(), &remote, &sha256_hex(&local))?;
                 let mut done = report(status, head, PullOutcome::Unchanged);
-                self.cache_base(&local, &remote.manifest.snapshot.sha256, &mut done.warnings);
+                self.base
+                    .store(&local, &remote.manifest.snapshot.sha256, &mut done.warnings);
                 Ok(done)
             }
             (SyncStatus::Diverged, Some(local)) => match prefer {
@@ -225,38 +234,11 @@ impl RecordSync {
     /// backoff ([`RetryPolicy`]). Fails with [`Error::LostRace`] only when every attempt
     /// lost.
     pub fn push(&self) -> Result<RecordPushReport, Error> {
-        let mut pulls = Vec::new();
-        let push = retry_lost_races(&self.retry, |_| {
-            let pulled = self.pull(Prefer::Merge)?;
-            let up_to_date = pulled.status_before == SyncStatus::UpToDate;
-            let head = pulled.head.clone();
-            pulls.push(pulled);
-            if let (true, Some(head)) = (up_to_date, head) {
-                // Nothing to publish: the pull's one manifest read is the whole cost.
-                return Ok(PushReport {
-                    status_before: SyncStatus::UpToDate,
-                    head,
-                    published: false,
-                    uploaded: false,
-                    warnings: Vec::new(),
-                });
-            }
-            match self.files.push_file() {
-                // The head moved between our pull and our push: the same as a lost race.
-                Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {
-                    key: self.files.remote().full_key(&manifest::manifest_key()),
-                    ours: format!("local content ({status})"),
-                    theirs: None,
-                }),
-                other => other,
-            }
-        })?;
-        if push.published {
-            let mut warnings = Vec::new();
-            self.cache_pushed_base(&push, &mut warnings);
-            if let Some(last) = pulls.last_mut() {
-                last.warnings.extend(warnings);
-            }
+        let (mut pulls, push) =
+            pull_then_push(&self.files, &self.retry, || self.pull(Prefer::Merge))?;
+        if let Some(last) = pulls.last_mut() {
+            self.base
+                .store_pushed(&self.files, &push, &mut last.warnings);
         }
         Ok(RecordPushReport { pulls, push })
     }
@@ -273,7 +255,7 @@ impl RecordSync {
             Some(remote.manifest.head.clone()),
             PullOutcome::FastForward,
         );
-        self.cache_base(
+        self.base.store(
             &downloaded,
             &remote.manifest.snapshot.sha256,
             &mut done.warnings,
@@ -305,7 +287,7 @@ impl RecordSync {
             // non-enforcing server let another device overwrite) is not: merging against
             // it would read the other side as having deleted our records.
             Some(state) if remote.manifest.descends_from(&state.head) => {
-                self.base_content(state, &mut warnings)?
+                self.base.content(&self.files, state, &mut warnings)?
             }
             // No common ancestor known (never synced, our push was overwritten, or the
             // base is older than the remembered history): merge against an empty store.
@@ -338,7 +320,8 @@ impl RecordSync {
         })?;
         // Base first: a crash after it leaves the old state, whose hash no longer matches
         // the cached base, so the right base is fetched again.
-        self.cache_base(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
+        self.base
+            .store(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
         local_fs::replace(self.path(), merged.text.as_bytes())?;
         let merged_sha256 = sha256_hex(merged.text.as_bytes());
         self.record_base_with_local_changes(&remote.manifest)?;
@@ -378,62 +361,6 @@ impl RecordSync {
             &remote.manifest.snapshot,
             self.files.limits(),
         )
-    }
-
-    /// The content of the last synced head: the cache when its hash matches, else the
-    /// immutable snapshot downloaded again (and cached).
-    fn base_content(
-        &self,
-        state: &SyncState,
-        warnings: &mut Vec<String>,
-    ) -> Result<Vec<u8>, Error> {
-        match fs::read(&self.base_path) {
-            Ok(cached) if sha256_hex(&cached) == state.remote_sha256 => return Ok(cached),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::local(Operation::ReadLocal, &self.base_path, e)),
-        }
-        let reference = backup::list(self.files.remote(), self.files.limits())?
-            .into_iter()
-            .find(|entry| entry.snapshot.sha256 == state.remote_sha256)
-            .map(|entry| entry.snapshot)
-            .ok_or_else(|| Error::NotFound {
-                key: format!(
-                    "{}/backups/* naming snapshot {}",
-                    self.files.remote().prefix(),
-                    state.remote_sha256
-                ),
-            })?;
-        let content = snapshot::download(self.files.remote(), &reference, self.files.limits())?;
-        if let Err(e) = local_fs::replace(&self.base_path, &content) {
-            warnings.push(format!("base cache not written: {e}"));
-        }
-        Ok(content)
-    }
-
-    /// Caches `content` as the base when it is the head's content (`head_sha256`).
-    fn cache_base(&self, content: &[u8], head_sha256: &str, warnings: &mut Vec<String>) {
-        if sha256_hex(content) != head_sha256 {
-            return;
-        }
-        if let Err(e) = local_fs::replace(&self.base_path, content) {
-            warnings.push(format!("base cache not written: {e}"));
-        }
-    }
-
-    /// After a push, local content is the new base if no local writer changed it since.
-    /// The sync state the push just saved names the pushed head and its content hash, so
-    /// no second read of the remote manifest is needed to know what the base is.
-    fn cache_pushed_base(&self, push: &PushReport, warnings: &mut Vec<String>) {
-        let Ok(Some(content)) = self.files.local_content() else {
-            return;
-        };
-        let Ok(LoadedState::Present(state)) = state::load(self.files.state_path()) else {
-            return;
-        };
-        if state.head == push.head {
-            self.cache_base(&content, &state.remote_sha256, warnings);
-        }
     }
 }
 

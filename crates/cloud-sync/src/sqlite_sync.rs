@@ -14,14 +14,15 @@ use crate::error::{Error, Operation};
 use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, relate};
 use crate::log::{Resolution, SyncKind};
 use crate::manifest::{self, RemoteHead};
+use crate::push_loop::{PullBeforePush, pull_then_push};
 use crate::record_sync::PullOutcome;
 use crate::remote::Remote;
-use crate::retry::{RetryPolicy, retry_lost_races};
+use crate::retry::RetryPolicy;
 use crate::snapshot;
 use crate::sqlite::{self, sqlite_error};
 use crate::sqlite_merge::{self, MergeContext, RowChanges, RowConflict, SqliteMergeOptions};
 use crate::sqlite_rows;
-use crate::state::{LoadedState, SyncState};
+use crate::state::SyncState;
 
 /// The result of [`SqliteSync::pull`].
 #[derive(Clone, Debug)]
@@ -44,6 +45,16 @@ pub struct SqlitePullReport {
     pub local_backup: Option<String>,
     /// Failures of the bookkeeping (log entry, device record, base cache).
     pub warnings: Vec<String>,
+}
+
+impl PullBeforePush for SqlitePullReport {
+    fn status_before(&self) -> SyncStatus {
+        self.status_before
+    }
+
+    fn head(&self) -> Option<&str> {
+        self.head.as_deref()
+    }
 }
 
 impl SqlitePullReport {
@@ -212,37 +223,10 @@ impl SqliteSync {
     /// device wins the head in between, pulls, merges and tries again with bounded
     /// backoff ([`RetryPolicy`]).
     pub fn push(&self) -> Result<SqlitePushReport, Error> {
-        let mut pulls = Vec::new();
-        let push = retry_lost_races(&self.retry, |_| {
-            let pulled = self.pull()?;
-            let up_to_date = pulled.status_before == SyncStatus::UpToDate;
-            let head = pulled.head.clone();
-            pulls.push(pulled);
-            if let (true, Some(head)) = (up_to_date, head) {
-                return Ok(PushReport {
-                    status_before: SyncStatus::UpToDate,
-                    head,
-                    published: false,
-                    uploaded: false,
-                    warnings: Vec::new(),
-                });
-            }
-            match self.files.push_file() {
-                // The head moved between our pull and our push: the same as a lost race.
-                Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {
-                    key: self.files.remote().full_key(&manifest::manifest_key()),
-                    ours: format!("local database ({status})"),
-                    theirs: None,
-                }),
-                other => other,
-            }
-        })?;
-        if push.published {
-            let mut warnings = Vec::new();
-            self.cache_pushed_base(&push, &mut warnings);
-            if let Some(last) = pulls.last_mut() {
-                last.warnings.extend(warnings);
-            }
+        let (mut pulls, push) = pull_then_push(&self.files, &self.retry, || self.pull())?;
+        if let Some(last) = pulls.last_mut() {
+            self.base
+                .store_pushed(&self.files, &push, &mut last.warnings);
         }
         Ok(SqlitePushReport { pulls, push })
     }
@@ -414,20 +398,6 @@ impl SqliteSync {
             &remote.manifest.snapshot,
             self.files.limits(),
         )
-    }
-
-    /// After a push, the pushed snapshot is the new base if no local writer changed the
-    /// database since (its snapshot still hashes to what was pushed).
-    fn cache_pushed_base(&self, push: &PushReport, warnings: &mut Vec<String>) {
-        let Ok(Some(content)) = self.files.local_content() else {
-            return;
-        };
-        let Ok(LoadedState::Present(state)) = crate::state::load(self.files.state_path()) else {
-            return;
-        };
-        if state.head == push.head {
-            self.base.store(&content, &state.remote_sha256, warnings);
-        }
     }
 }
 

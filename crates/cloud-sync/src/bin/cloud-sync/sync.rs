@@ -1,6 +1,6 @@
 //! `status`, `check`, `push`, `pull`.
 
-use cloud_sync::{CheckReport, Prefer, PullOutcome, RecordPullReport, SyncStatus};
+use cloud_sync::{CheckReport, Prefer, PullOutcome, PushReport, RecordPullReport, SyncStatus};
 use serde_json::{Value, json};
 
 use crate::context::Context;
@@ -115,45 +115,66 @@ pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
     let sync = context.record_sync();
     let report = progress::run("pushing", context.json, || sync.push())?;
     let conflicts: Vec<_> = report.conflicts().cloned().collect();
-    let merges = report
+    let pulls: Vec<_> = report
         .pulls
         .iter()
-        .filter(|pull| pull.outcome == PullOutcome::Merged)
-        .count();
-    let mut warnings: Vec<String> = report
-        .pulls
-        .iter()
-        .flat_map(|p| p.warnings.clone())
+        .map(|pull| (pull.outcome, pull.warnings.as_slice()))
         .collect();
-    warnings.extend(report.push.warnings.clone());
+    emit_push(
+        out,
+        &report.push,
+        &pulls,
+        conflicts_json(&conflicts),
+        conflicts_text(&conflicts),
+    );
+    Ok(())
+}
+
+/// A push's output, for either kind of store: `pulls` are the outcome and warnings of
+/// each pull before it.
+pub fn emit_push(
+    out: &Output,
+    push: &PushReport,
+    pulls: &[(PullOutcome, &[String])],
+    conflicts_json: Value,
+    conflicts_text: String,
+) {
+    let merges = pulls
+        .iter()
+        .filter(|(outcome, _)| *outcome == PullOutcome::Merged)
+        .count();
+    let mut warnings: Vec<String> = pulls
+        .iter()
+        .flat_map(|(_, warnings)| warnings.iter().cloned())
+        .collect();
+    warnings.extend(push.warnings.clone());
     out.emit(
         json!({
-            "head": report.push.head,
-            "published": report.push.published,
-            "uploaded": report.push.uploaded,
-            "status_before": status_word(report.push.status_before),
+            "head": push.head,
+            "published": push.published,
+            "uploaded": push.uploaded,
+            "status_before": status_word(push.status_before),
             "merges": merges,
-            "attempts": report.pulls.len(),
-            "conflicts": conflicts_json(&conflicts),
+            "attempts": pulls.len(),
+            "conflicts": conflicts_json,
             "warnings": warnings,
         }),
         || {
-            let mut text = if report.push.published {
-                format!("pushed head {}", report.push.head)
+            let mut text = if push.published {
+                format!("pushed head {}", push.head)
             } else {
-                format!("already up to date (head {})", report.push.head)
+                format!("already up to date (head {})", push.head)
             };
             if merges > 0 {
                 text.push_str(&format!(
                     "\nmerged remote changes first ({merges} merge(s))"
                 ));
             }
-            text.push_str(&conflicts_text(&conflicts));
+            text.push_str(&conflicts_text);
             text.push_str(&warnings_text(&warnings));
             text
         },
     );
-    Ok(())
 }
 
 pub fn pull(context: &Context, args: &PullArgs, out: &Output) -> Result<(), Failure> {

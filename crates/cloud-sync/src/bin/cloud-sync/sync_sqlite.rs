@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::progress;
-use crate::sync::{FieldArg, NoKeyArg, PreferArg, PullArgs, status_word, warnings_text};
+use crate::sync::{FieldArg, NoKeyArg, PreferArg, PullArgs, emit_push, status_word, warnings_text};
 
 /// The merge options `pull` flags ask for.
 fn options(args: &PullArgs) -> SqliteMergeOptions {
@@ -71,41 +71,17 @@ pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
     let sync = context.sqlite_sync();
     let report = progress::run("pushing", context.json, || sync.push())?;
     let conflicts: Vec<RowConflict> = report.conflicts().cloned().collect();
-    let merges = report
+    let pulls: Vec<_> = report
         .pulls
         .iter()
-        .filter(|pull| pull.outcome == PullOutcome::Merged)
-        .count();
-    let mut warnings: Vec<String> = report
-        .pulls
-        .iter()
-        .flat_map(|p| p.warnings.clone())
+        .map(|pull| (pull.outcome, pull.warnings.as_slice()))
         .collect();
-    warnings.extend(report.push.warnings.clone());
-    out.emit(
-        json!({
-            "head": report.push.head,
-            "published": report.push.published,
-            "uploaded": report.push.uploaded,
-            "status_before": status_word(report.push.status_before),
-            "merges": merges,
-            "attempts": report.pulls.len(),
-            "conflicts": conflicts,
-            "warnings": warnings,
-        }),
-        || {
-            let mut text = if report.push.published {
-                format!("pushed head {}", report.push.head)
-            } else {
-                format!("already up to date (head {})", report.push.head)
-            };
-            if merges > 0 {
-                text.push_str(&format!("\nmerged remote rows first ({merges} merge(s))"));
-            }
-            text.push_str(&conflicts_text(&conflicts));
-            text.push_str(&warnings_text(&warnings));
-            text
-        },
+    emit_push(
+        out,
+        &report.push,
+        &pulls,
+        json!(conflicts),
+        conflicts_text(&conflicts),
     );
     Ok(())
 }
