@@ -201,28 +201,101 @@ pub struct RowChanges {
 }
 
 /// The result of a merge applied to the live database.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Applied {
-    pub(crate) conflicts: Vec<RowConflict>,
-    pub(crate) changes: RowChanges,
-    /// Whether the merged database holds anything the remote head does not (local-only
-    /// rows or values, or recorded conflicts): then it must be pushed.
-    pub(crate) differs_from_theirs: bool,
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// Every conflict found, with what was done (also in [`CONFLICTS_TABLE`]).
+    pub conflicts: Vec<RowConflict>,
+    /// Rows written into the live database.
+    pub changes: RowChanges,
+    /// Whether the merged database holds anything `theirs` does not (local-only rows or
+    /// values, or recorded conflicts): then it has something to push.
+    pub differs_from_theirs: bool,
+}
+
+/// Merges `theirs` (the bytes of a database file, such as a downloaded head) into the
+/// live database at `path` against `base` (the bytes of their common ancestor; empty when
+/// none is known: rows are then united and rows both sides hold differently are
+/// conflicts), in one immediate transaction; see the [module docs](self) for the rules.
+/// `theirs` must pass `PRAGMA integrity_check` first. `head` names `theirs` in the
+/// conflicts table and conflict copies; `cloud_written` is when `theirs` was written, for
+/// last-write-wins. On any error the live database is unchanged.
+///
+/// ```
+/// use cloud_sync::sqlite_merge::{self, SqliteMergeOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// let bytes = |sql: &str| -> rusqlite::Result<Vec<u8>> {
+///     let c = rusqlite::Connection::open_in_memory()?;
+///     c.execute_batch(sql)?;
+///     Ok(c.serialize(rusqlite::MAIN_DB)?.to_vec())
+/// };
+/// let schema = "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);";
+/// let base = bytes(&format!("{schema} INSERT INTO t VALUES (1, 'a'), (2, 'b');"))?;
+/// let theirs = bytes(&format!("{schema} INSERT INTO t VALUES (1, 'a'), (2, 'B');"))?;
+/// let live = dir.path().join("live.db");
+/// let c = rusqlite::Connection::open(&live)?;
+/// c.execute_batch(&format!("{schema} INSERT INTO t VALUES (1, 'A'), (2, 'b');"))?;
+///
+/// let applied = sqlite_merge::merge_into_file(
+///     &live, &base, &theirs, "head-1", chrono::Utc::now(), SqliteMergeOptions::default(),
+/// )?;
+/// assert_eq!(applied.changes.updated, 1);
+/// let v: Vec<String> = c.prepare("SELECT v FROM t ORDER BY id")?
+///     .query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+/// assert_eq!(v, ["A", "B"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn merge_into_file(
+    path: &Path,
+    base: &[u8],
+    theirs: &[u8],
+    head: &str,
+    cloud_written: chrono::DateTime<chrono::Utc>,
+    options: SqliteMergeOptions,
+) -> Result<Applied, Error> {
+    let check_error = crate::sqlite::sqlite_error(Operation::CheckSqlite, path);
+    let theirs_db = crate::sqlite_rows::open_bytes(theirs).map_err(&check_error)?;
+    crate::sqlite::integrity_check(&theirs_db, path)?;
+    let base_db = crate::sqlite_rows::open_bytes(base).map_err(&check_error)?;
+    let error = sqlite_error(path);
+    let mut live = Connection::open(path).map_err(&error)?;
+    live.busy_timeout(crate::sqlite::BUSY_WAIT)
+        .map_err(&error)?;
+    let context = MergeContext {
+        path,
+        head,
+        local_is_later: local_written(path) > cloud_written,
+        options,
+    };
+    merge_into(&mut live, &base_db, &theirs_db, &context)
+}
+
+/// When the database at `path` was last written: the newest modification time of the
+/// file and its `-wal`.
+fn local_written(path: &Path) -> chrono::DateTime<chrono::Utc> {
+    let modified = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::SystemTime::UNIX_EPOCH)
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    modified(path).max(modified(Path::new(&wal))).into()
 }
 
 /// Who the merge is for: the head being merged and which side wrote last.
-pub(crate) struct MergeContext<'a> {
-    pub(crate) path: &'a Path,
-    pub(crate) head: &'a str,
-    pub(crate) local_is_later: bool,
-    pub(crate) options: SqliteMergeOptions,
+struct MergeContext<'a> {
+    path: &'a Path,
+    head: &'a str,
+    local_is_later: bool,
+    options: SqliteMergeOptions,
 }
 
 type Sides = (Option<Row>, Option<Row>, Option<Row>);
 
 /// Merges `theirs` into the live database `live` against `base` in one immediate
 /// transaction (see the module docs). On any error nothing is written.
-pub(crate) fn merge_into(
+fn merge_into(
     live: &mut Connection,
     base: &Connection,
     theirs: &Connection,

@@ -1,7 +1,6 @@
 //! Row-level sync of a SQLite database: [`SqliteSync`].
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -20,7 +19,7 @@ use crate::remote::Remote;
 use crate::retry::RetryPolicy;
 use crate::snapshot;
 use crate::sqlite::{self, sqlite_error};
-use crate::sqlite_merge::{self, MergeContext, RowChanges, RowConflict, SqliteMergeOptions};
+use crate::sqlite_merge::{self, RowChanges, RowConflict, SqliteMergeOptions};
 use crate::sqlite_rows;
 use crate::state::SyncState;
 
@@ -286,33 +285,33 @@ impl SqliteSync {
             _ => Vec::new(),
         };
         let path = self.path();
-        let check_error = sqlite_error(Operation::CheckSqlite, path);
-        let theirs_db = sqlite_rows::open_bytes(&theirs).map_err(&check_error)?;
+        // Checked before anything else is done with it (the merge checks again).
+        let theirs_db =
+            sqlite_rows::open_bytes(&theirs).map_err(sqlite_error(Operation::CheckSqlite, path))?;
         sqlite::integrity_check(&theirs_db, path)?;
-        let base_db = sqlite_rows::open_bytes(&base_bytes).map_err(&check_error)?;
-
         let local_backup = if status == SyncStatus::Diverged && options.may_discard_local() {
             Some(self.files.back_up_local(local, base)?)
         } else {
             None
         };
-        let error = sqlite_error(Operation::MergeSqlite, path);
-        let mut live = Connection::open(path).map_err(&error)?;
-        live.busy_timeout(sqlite::BUSY_WAIT).map_err(&error)?;
-        let context = MergeContext {
+        // An unreadable stamp: the local write is the one known to have happened.
+        let cloud_written = DateTime::parse_from_rfc3339(&remote.manifest.stamp)
+            .map(|stamp| stamp.with_timezone(&Utc))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let merged = sqlite_merge::merge_into_file(
             path,
-            head: &remote.manifest.head,
-            local_is_later: local_is_later(path, &remote.manifest.stamp),
+            &base_bytes,
+            &theirs,
+            &remote.manifest.head,
+            cloud_written,
             options,
-        };
-        let applied = match sqlite_merge::merge_into(&mut live, &base_db, &theirs_db, &context) {
+        );
+        let applied = match merged {
             Err(Error::SqliteSchemaDiverged { .. }) if status == SyncStatus::Behind => {
-                drop(live);
                 return self.take_remote(status, remote, Some(theirs));
             }
             other => other?,
         };
-        drop(live);
 
         self.base
             .store(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
@@ -398,24 +397,6 @@ impl SqliteSync {
             &remote.manifest.snapshot,
             self.files.limits(),
         )
-    }
-}
-
-/// Whether the local database was written after the remote head was pushed: the newest
-/// modification time of the file and its `-wal` against the head's stamp.
-fn local_is_later(path: &Path, stamp: &str) -> bool {
-    let modified = |path: &Path| {
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .unwrap_or(SystemTime::UNIX_EPOCH)
-    };
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let local: DateTime<Utc> = modified(path).max(modified(Path::new(&wal))).into();
-    match DateTime::parse_from_rfc3339(stamp) {
-        Ok(cloud) => local > cloud,
-        // An unreadable stamp: the local write is the one we know happened.
-        Err(_) => true,
     }
 }
 
