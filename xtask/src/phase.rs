@@ -719,6 +719,66 @@ pub const PHASES: &[Phase] = &[
                 ),
             },
             Item {
+                text: "SQLite: two devices edit different rows and columns through a local-directory remote; every disjoint edit kept, a same-column conflict kept open and reported (cloud_sync_conflicts table)",
+                check: p5(
+                    "sqlite_merge",
+                    &["two_devices_editing_different_rows_and_columns_keep_every_edit"],
+                ),
+            },
+            Item {
+                text: "SQLite: a same-row conflict settled by each strategy (prefer local, prefer cloud with a backup first, last-write-wins, error changes nothing, field merge with fallback); delete vs edit never loses the edit",
+                check: p5(
+                    "sqlite_merge",
+                    &[
+                        "same_row_conflicts_are_settled_by_each_strategy",
+                        "a_row_deleted_on_one_side_and_edited_on_the_other_is_never_lost_silently",
+                    ],
+                ),
+            },
+            Item {
+                text: "SQLite: a table without a primary key under each choice (use cloud, use local, keep both as a conflict copy); schema changes created or refused",
+                check: p5(
+                    "sqlite_merge",
+                    &[
+                        "tables_without_a_primary_key_follow_each_choice",
+                        "a_table_new_on_the_remote_is_created_and_a_schema_change_is_refused_when_diverged",
+                    ],
+                ),
+            },
+            Item {
+                text: "SQLite: a pulled merge is applied in one transaction while another process holds a read transaction open (it keeps its snapshot, then sees the merge)",
+                check: p5(
+                    "sqlite_merge",
+                    &["a_pulled_merge_is_applied_while_another_process_holds_a_read_transaction"],
+                ),
+            },
+            Item {
+                text: "SQLite: a live WAL database written by another process during pushes: every pulled snapshot is one committed state, the last has every commit",
+                check: p5(
+                    "sqlite_merge",
+                    &[
+                        "a_live_database_written_by_another_process_during_push_syncs_consistent_snapshots",
+                    ],
+                ),
+            },
+            Item {
+                text: "cloud-sync CLI on a SQLite database: push, pull (row merge, --prefer error/cloud), diff per table, status; backups --prune",
+                check: p5(
+                    "cli_sqlite",
+                    &["two_devices_merge_sqlite_rows_through_the_binary_and_prune_backups"],
+                ),
+            },
+            Item {
+                text: "backup retention by count and by age; the head's backup and every snapshot a kept backup names survive",
+                check: p5(
+                    "backup_retention",
+                    &[
+                        "retention_by_count_deletes_old_backups_and_their_snapshots_but_never_the_head",
+                        "retention_by_age_deletes_what_is_older_and_combines_with_count",
+                    ],
+                ),
+            },
+            Item {
                 text: "content files: every availability state produced for real (present or missing locally and remotely, content differing, changed on disk after upload)",
                 check: p5(
                     "files",

@@ -79,3 +79,121 @@ pub fn find(remote: &Remote, head: &str, limits: &Limits) -> Result<Option<Backu
         .into_iter()
         .find(|entry| entry.head == head))
 }
+
+/// Which backups [`prune`] keeps: a backup is deleted when it is beyond the newest
+/// `keep_last` **or** older than `max_age`. The backup of the current head is never
+/// deleted, whatever the rules say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Keep at most this many of the newest backups (`None`: no count limit).
+    pub keep_last: Option<usize>,
+    /// Delete backups older than this (`None`: no age limit).
+    pub max_age: Option<std::time::Duration>,
+}
+
+impl Retention {
+    /// Whether the rules delete nothing.
+    pub fn keeps_everything(&self) -> bool {
+        self.keep_last.is_none() && self.max_age.is_none()
+    }
+}
+
+/// What [`prune`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PruneReport {
+    /// The backups left, oldest first.
+    pub kept: Vec<BackupEntry>,
+    /// The backups deleted, oldest first.
+    pub deleted: Vec<BackupEntry>,
+    /// sha256 of the snapshots deleted with them (those no kept backup and not the head
+    /// still names).
+    pub snapshots_deleted: Vec<String>,
+}
+
+/// Deletes the backups `retention` does not keep, as of `now`, then the snapshots only
+/// they named. The current head's backup and snapshot are always kept, as is every
+/// snapshot a kept backup names. Entries go first: a crash in between leaves an
+/// unnamed snapshot (harmless garbage), never a backup naming a missing snapshot.
+///
+/// Run it when no other device is pushing: a push that publishes content equal to a
+/// pruned version reuses the stored snapshot (uploads skip content the remote already
+/// has), and if prune deletes that snapshot between the push's check and its head
+/// update, the new head names a missing snapshot.
+///
+/// ```
+/// use cloud_sync::backup::{self, Retention};
+/// use cloud_sync::{Device, FileKind, FileSync, Prefix, Remote};
+///
+/// let dir = tempfile::tempdir()?;
+/// let remote = Remote::in_memory(Prefix::new("todo")?)?;
+/// let device = Device::load_or_create(dir.path().join("device.json"), "laptop")?;
+/// let sync = FileSync::new(remote.clone(), dir.path().join("todo.sdn"), FileKind::Plain, device);
+/// for n in 0..5 {
+///     std::fs::write(sync.path(), format!("todo |id|\n  {n}\n"))?;
+///     sync.push_file()?;
+/// }
+/// let retention = Retention { keep_last: Some(2), max_age: None };
+/// let report = backup::prune(&remote, &retention, sync.limits(), chrono::Utc::now())?;
+/// assert_eq!((report.kept.len(), report.deleted.len()), (2, 3));
+/// assert_eq!(sync.backups()?.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn prune(
+    remote: &Remote,
+    retention: &Retention,
+    limits: &Limits,
+    now: DateTime<Utc>,
+) -> Result<PruneReport, Error> {
+    let entries = list(remote, limits)?;
+    let head = crate::manifest::read(remote, limits)?.map(|head| head.manifest);
+    let newest_first = entries.len();
+    let mut report = PruneReport::default();
+    for (position, entry) in entries.into_iter().enumerate() {
+        let rank = newest_first - 1 - position;
+        let too_many = retention.keep_last.is_some_and(|keep| rank >= keep);
+        let too_old = retention.max_age.is_some_and(|age| {
+            now.signed_duration_since(entry.created)
+                .to_std()
+                .is_ok_and(|elapsed| elapsed > age)
+        });
+        let is_head = head.as_ref().is_some_and(|head| head.head == entry.head);
+        if (too_many || too_old) && !is_head {
+            report.deleted.push(entry);
+        } else {
+            report.kept.push(entry);
+        }
+    }
+    for entry in &report.deleted {
+        ignore_missing(remote.delete(&entry.key()?))?;
+    }
+    let named: std::collections::BTreeSet<&str> = report
+        .kept
+        .iter()
+        .map(|entry| entry.snapshot.sha256.as_str())
+        .chain(head.as_ref().map(|head| head.snapshot.sha256.as_str()))
+        .collect();
+    let orphaned: Vec<&SnapshotRef> = report
+        .deleted
+        .iter()
+        .map(|entry| &entry.snapshot)
+        .filter(|snapshot| !named.contains(snapshot.sha256.as_str()))
+        .collect();
+    let mut deleted = Vec::new();
+    for snapshot in orphaned {
+        if deleted.contains(&snapshot.sha256) {
+            continue;
+        }
+        ignore_missing(remote.delete(&snapshot.validate(limits)?))?;
+        deleted.push(snapshot.sha256.clone());
+    }
+    report.snapshots_deleted = deleted;
+    Ok(report)
+}
+
+/// Deleting what is already gone (another prune) is done.
+fn ignore_missing(result: Result<(), Error>) -> Result<(), Error> {
+    match result {
+        Err(Error::NotFound { .. }) => Ok(()),
+        other => other,
+    }
+}

@@ -1,5 +1,7 @@
-//! Record-level differences between two versions of an SDN store: which records each
-//! table gained, lost or changed (with old and new values), matched by key column.
+//! Record-level differences between two versions of an SDN store ([`diff_stores`]) or
+//! of a SQLite database ([`diff_databases`]): which records each table gained, lost or
+//! changed (with old and new values), matched by key column (for SQLite, the primary
+//! key).
 //!
 //! ```
 //! let old = "todos |id, title|\n  1, write docs\n  2, test\n";
@@ -77,24 +79,7 @@ pub fn diff_stores(
     for name in names {
         let old_rows = old.get(name).unwrap_or(&empty);
         let new_rows = new.get(name).unwrap_or(&empty);
-        let mut diff = TableDiff {
-            table: name.clone(),
-            ..TableDiff::default()
-        };
-        for (key, fields) in new_rows {
-            match old_rows.get(key) {
-                None => diff.added.push(row(key, fields)),
-                Some(before) if before != fields => {
-                    diff.modified.push(changed(key, before, fields))
-                }
-                Some(_) => {}
-            }
-        }
-        for (key, fields) in old_rows {
-            if !new_rows.contains_key(key) {
-                diff.removed.push(row(key, fields));
-            }
-        }
+        let diff = keyed_diff(name, old_rows, new_rows);
         if !diff.is_empty() {
             diffs.push(diff);
         }
@@ -103,6 +88,27 @@ pub fn diff_stores(
 }
 
 type Rows = BTreeMap<String, Fields>;
+
+/// Rows matched by key: added, modified and removed.
+fn keyed_diff(table: &str, old_rows: &Rows, new_rows: &Rows) -> TableDiff {
+    let mut diff = TableDiff {
+        table: table.to_owned(),
+        ..TableDiff::default()
+    };
+    for (key, fields) in new_rows {
+        match old_rows.get(key) {
+            None => diff.added.push(row(key, fields)),
+            Some(before) if before != fields => diff.modified.push(changed(key, before, fields)),
+            Some(_) => {}
+        }
+    }
+    for (key, fields) in old_rows {
+        if !new_rows.contains_key(key) {
+            diff.removed.push(row(key, fields));
+        }
+    }
+    diff
+}
 
 fn tables(document: &Value, options: &MergeOptions) -> BTreeMap<String, Rows> {
     let Some(root) = document.as_dict() else {
@@ -185,4 +191,81 @@ fn changed(key: &str, old: &Fields, new: &Fields) -> Modified {
         }
     }
     modified
+}
+
+/// The tables that differ between two SQLite databases (the bytes of database files,
+/// such as snapshots), in name order. Rows are matched by primary key (the key is shown
+/// as its value, or `(a, b)` for a composite key) and compared cell by cell; rows of a
+/// table without a primary key are compared as a multiset and reported as added or
+/// removed with the key `(no key)`. An empty slice reads as an empty database.
+///
+/// ```
+/// let db = |sql: &str| -> rusqlite::Result<Vec<u8>> {
+///     let c = rusqlite::Connection::open_in_memory()?;
+///     c.execute_batch(sql)?;
+///     Ok(c.serialize(rusqlite::MAIN_DB)?.to_vec())
+/// };
+/// let old = db("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');")?;
+/// let new = db("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'A'), (3, 'c');")?;
+/// let diff = cloud_sync::diff::diff_databases(&old, &new)?;
+/// assert_eq!((diff[0].added[0].key.as_str(), diff[0].removed[0].key.as_str()), ("3", "2"));
+/// assert_eq!(diff[0].modified[0].old["v"], "a");
+/// assert_eq!(diff[0].modified[0].new["v"], "A");
+/// # Ok::<(), rusqlite::Error>(())
+/// ```
+pub fn diff_databases(old: &[u8], new: &[u8]) -> rusqlite::Result<Vec<TableDiff>> {
+    use crate::sqlite_rows::{self, Rows as SqliteRows, TableSchema, key_text};
+    let old = sqlite_rows::read_all(&sqlite_rows::open_bytes(old)?)?;
+    let new = sqlite_rows::read_all(&sqlite_rows::open_bytes(new)?)?;
+    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let fields = |schema: &TableSchema, row: &[sqlite_rows::Cell]| -> Fields {
+        schema
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(column, cell)| (column.clone(), cell.text()))
+            .collect()
+    };
+    let mut diffs = Vec::new();
+    for name in names {
+        let (schema, old_rows, new_rows) = match (old.get(name), new.get(name)) {
+            (Some((schema, old_rows)), Some((_, new_rows))) => (schema, old_rows, new_rows),
+            (Some((schema, old_rows)), None) => (schema, old_rows, &SqliteRows::Absent),
+            (None, Some((schema, new_rows))) => (schema, &SqliteRows::Absent, new_rows),
+            (None, None) => continue,
+        };
+        // Keyed rows by key; keyless rows (and a table whose key changed) as a multiset.
+        let keyed = |rows: &SqliteRows| -> BTreeMap<String, Fields> {
+            match rows {
+                SqliteRows::Keyed(rows) => rows
+                    .iter()
+                    .map(|(key, row)| (key_text(key), fields(schema, row)))
+                    .collect(),
+                _ => BTreeMap::new(),
+            }
+        };
+        let unkeyed = |rows: &SqliteRows| -> Vec<Fields> {
+            match rows {
+                SqliteRows::Unkeyed(rows) => rows.iter().map(|row| fields(schema, row)).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut diff = keyed_diff(name, &keyed(old_rows), &keyed(new_rows));
+        let mut remaining = unkeyed(old_rows);
+        for after in unkeyed(new_rows) {
+            match remaining.iter().position(|before| *before == after) {
+                Some(found) => {
+                    remaining.swap_remove(found);
+                }
+                None => diff.added.push(row("(no key)", &after)),
+            }
+        }
+        for before in &remaining {
+            diff.removed.push(row("(no key)", before));
+        }
+        if !diff.is_empty() {
+            diffs.push(diff);
+        }
+    }
+    Ok(diffs)
 }

@@ -44,6 +44,8 @@ pub enum Operation {
     CheckSqlite,
     /// Applying a downloaded SQLite database onto the local one.
     ApplySqlite,
+    /// Merging a downloaded SQLite database into the local one row by row.
+    MergeSqlite,
     /// Compressing a snapshot.
     Compress,
     /// Decompressing a snapshot.
@@ -69,6 +71,7 @@ impl fmt::Display for Operation {
             Operation::SnapshotSqlite => "snapshotting the SQLite database",
             Operation::CheckSqlite => "checking the SQLite database",
             Operation::ApplySqlite => "applying a downloaded database onto",
+            Operation::MergeSqlite => "merging the remote head's rows into",
             Operation::Compress => "compressing",
             Operation::Decompress => "decompressing",
         })
@@ -247,6 +250,33 @@ pub enum Error {
         path: PathBuf,
         /// The first lines SQLite reported.
         report: String,
+    },
+    /// The row-level merge of SQLite databases cannot reconcile a schema change (a table
+    /// whose `CREATE` statement differs between local and remote, or that one side
+    /// dropped). Nothing local was changed; `--prefer local` or `--prefer cloud` at the
+    /// whole-database level settles it.
+    #[error("cannot merge table `{table}` of {}: {reason}", .path.display())]
+    SqliteSchemaDiverged {
+        /// The local database.
+        path: PathBuf,
+        /// The table.
+        table: String,
+        /// What differs.
+        reason: String,
+    },
+    /// A row changed on both sides and the strategy was
+    /// [`RowStrategy::Error`](crate::sqlite_merge::RowStrategy::Error) (or a field
+    /// fallback of `Error`). Nothing local was changed.
+    #[error("row {key} of table `{table}` in {} changed on both sides{}", .path.display(), .column.as_ref().map(|c| format!(" (column `{c}`)")).unwrap_or_default())]
+    SqliteRowConflict {
+        /// The local database.
+        path: PathBuf,
+        /// The table.
+        table: String,
+        /// The row's primary key, as text.
+        key: String,
+        /// The column both sides changed, when the conflict is on one field.
+        column: Option<String>,
     },
     /// Compressing or decompressing failed.
     #[error("{operation} snapshot `{key}` failed")]

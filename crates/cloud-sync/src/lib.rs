@@ -38,6 +38,11 @@
 //!   verified by hash, downloaded again when missing or wrong), under the store's own
 //!   writer lock, so no local commit is lost and readers see the old or the merged file.
 //!   Fields changed two ways stay in versioning's conflicts table and are reported.
+//! - **SQLite databases merge row by row** ([`SqliteSync`], [`sqlite_merge`]): a
+//!   three-way diff by primary key against the last synced head, applied to the live
+//!   database in one SQLite transaction (readers see the old or the merged rows; local
+//!   writers wait and commit on top); every conflict is settled by the chosen strategy or
+//!   kept open, and always recorded in the database's `cloud_sync_conflicts` table.
 //!   [`RecordSync::push`] pulls and merges first and, when another device wins the head
 //!   meanwhile, pulls, merges and retries with bounded backoff.
 //! - **A hung request does not hang a sync.** [`Remote::with_request_timeout`] bounds
@@ -66,10 +71,11 @@
 //!
 //! # Limitations
 //!
-//! - **Merge is for SDN stores only.** [`RecordSync`] merges record by record; a
-//!   [`FileSync`] (any file, SQLite) refuses with [`Error::NotFastForward`] when both
-//!   sides changed (a pull can overwrite local content after backing it up,
-//!   [`PullMode::OverwriteLocal`]). No SQLite row-level merge yet.
+//! - **SQLite merges need equal schemas.** [`SqliteSync`] merges row by row by primary
+//!   key; a table whose definition changed (or that was dropped) on one side while the
+//!   other side changed rows is refused with [`Error::SqliteSchemaDiverged`]. A
+//!   [`FileSync`] (any file) still refuses with [`Error::NotFastForward`] when both sides
+//!   changed ([`PullMode::OverwriteLocal`] overwrites after a backup).
 //! - **A diverged pull holds the store's writer lock while it downloads and merges**:
 //!   local writers wait that long (see [`RecordSync`]'s module notes).
 //! - **Without a known common ancestor** (a device that never synced, a base older than
@@ -90,7 +96,9 @@
 //!   which case the status is conservatively "diverged".
 //! - **History**: a manifest remembers [`manifest::HISTORY_LEN`] earlier heads; a device
 //!   that last synced further back is told "diverged" rather than "behind".
-//! - **No retention yet**: backup entries and snapshots are never deleted.
+//! - **Pruning backups races with pushes**: [`backup::prune`] can delete a snapshot that
+//!   a concurrent push found present (and so did not upload) just before that push
+//!   moves the head; prune when no device is pushing.
 //! - The blocking API returns [`Error::InsideAsyncRuntime`] when called from async code;
 //!   use [`AsyncRemote`] there ([`FileSync`] itself is blocking: run it with
 //!   `spawn_blocking`).
@@ -133,7 +141,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-//! Two devices editing different records of one SDN store: the second push merges.
+//! Two devices editing different records of one SDN store: the second push merges (a
+//! SQLite database works the same way with [`SqliteSync`]).
 //!
 //! ```
 //! use cloud_sync::{Device, Prefer, Prefix, RecordSync, Remote};
@@ -173,6 +182,7 @@
 #![deny(missing_docs)]
 
 pub mod backup;
+mod base_cache;
 mod check;
 pub mod device;
 pub mod diff;
@@ -188,11 +198,15 @@ pub mod local_dir;
 mod local_fs;
 pub mod log;
 pub mod manifest;
+mod push_loop;
 mod record_sync;
 mod remote;
 mod retry;
 pub mod snapshot;
 mod sqlite;
+pub mod sqlite_merge;
+mod sqlite_rows;
+mod sqlite_sync;
 mod state;
 
 pub use check::SyncStatus;
@@ -206,4 +220,5 @@ pub use remote::{AsyncRemote, ChunkConsumer, Fetched, ObjectInfo, ObjectVersion,
 #[cfg(feature = "s3")]
 pub use remote::{S3Config, Secret};
 pub use retry::{RetryPolicy, retry_lost_races};
+pub use sqlite_sync::{SqlitePullReport, SqlitePushReport, SqliteSync};
 pub use state::{LoadedState, SyncState};

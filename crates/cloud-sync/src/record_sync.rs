@@ -1,13 +1,12 @@
 //! Record-level sync of an SDN record store: [`RecordSync`].
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use versioning::KeptConflict;
 use versioning::merge::{self, MergeOptions};
 
-use crate::backup;
+use crate::base_cache::BaseCache;
 use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
@@ -110,7 +109,7 @@ impl RecordPushReport {
 #[derive(Debug)]
 pub struct RecordSync {
     files: FileSync,
-    base_path: PathBuf,
+    base: BaseCache,
     merge_options: MergeOptions,
     retry: RetryPolicy,
 }
@@ -120,12 +119,10 @@ impl RecordSync {
     /// `<file>.cloud-sync.json`, the cached base in `<file>.cloud-sync.base`.
     pub fn new(remote: Remote, path: impl Into<PathBuf>, device: Device) -> RecordSync {
         let files = FileSync::new(remote, path, FileKind::Plain, device);
-        let mut base_name = files.path().file_name().unwrap_or_default().to_owned();
-        base_name.push(".cloud-sync.base");
-        let base_path = files.path().with_file_name(base_name);
+        let base = BaseCache::next_to(files.path());
         RecordSync {
             files,
-            base_path,
+            base,
             merge_options: MergeOptions::default(),
             retry: RetryPolicy::default(),
         }
@@ -155,7 +152,7 @@ impl RecordSync {
 
     /// The cached base file.
     pub fn base_path(&self) -> &Path {
-        &self.base_path
+        self.base.path()
     }
 
     /// How local and remote relate (see [`FileSync::check`]).
@@ -184,8 +181,8 @@ impl RecordSync {
             (SyncStatus::UpToDate, Some(local), Some(local_sha256)) => {
                 self.files.adopt(seen.base.as_ref(), remote, local_sha256)?;
                 let mut done = report(status, head, PullOutcome::Unchanged);
-                if *local_sha256 == remote.manifest.snapshot.sha256 && !self.base_cached(local) {
-                    self.cache_base(local, &mut done.warnings);
+                if *local_sha256 == remote.manifest.snapshot.sha256 && !self.base.has_len(local.len()) {
+                    self.base.put(local, &mut done.warnings);
                 }
                 done
             }
@@ -261,7 +258,7 @@ impl RecordSync {
                 Ok((mut push, _)) => {
                     if let (true, Some(content)) = (push.published, &seen.content) {
                         // Under the same lock: the pushed content is the new base.
-                        self.cache_base(content, &mut push.warnings);
+                        self.base.put(content, &mut push.warnings);
                     }
                     Ok(push)
                 }
@@ -297,7 +294,7 @@ impl RecordSync {
         let (cached, recorded) = std::thread::scope(|scope| {
             let cached = scope.spawn(|| {
                 let mut warnings = Vec::new();
-                self.cache_base(&downloaded, &mut warnings);
+                self.base.put(&downloaded, &mut warnings);
                 warnings
             });
             let recorded = self.files.record_and_log(
@@ -329,7 +326,7 @@ impl RecordSync {
             // non-enforcing server let another device overwrite) is not: merging against
             // it would read the other side as having deleted our records.
             Some(state) if remote.manifest.descends_from(&state.head) => {
-                self.base_content(state, &mut warnings)?
+                self.base.content(&self.files, state, &mut warnings)?
             }
             // No common ancestor known (never synced, our push was overwritten, or the
             // base is older than the remembered history): merge against an empty store.
@@ -362,7 +359,7 @@ impl RecordSync {
         })?;
         // Base first: a crash after it leaves the old state, whose hash no longer matches
         // the cached base, so the right base is fetched again.
-        self.cache_base(&theirs, &mut warnings);
+        self.base.put(&theirs, &mut warnings);
         local_fs::replace(self.path(), merged.text.as_bytes())?;
         let merged_sha256 = sha256_hex(merged.text.as_bytes());
         self.record_base_with_local_changes(&remote.manifest)?;
@@ -402,50 +399,6 @@ impl RecordSync {
             &remote.manifest.snapshot,
             self.files.limits(),
         )
-    }
-
-    /// The content of the last synced head: the cache when its hash matches, else the
-    /// immutable snapshot downloaded again (and cached).
-    fn base_content(
-        &self,
-        state: &SyncState,
-        warnings: &mut Vec<String>,
-    ) -> Result<Vec<u8>, Error> {
-        match fs::read(&self.base_path) {
-            Ok(cached) if sha256_hex(&cached) == state.remote_sha256 => return Ok(cached),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::local(Operation::ReadLocal, &self.base_path, e)),
-        }
-        let reference = backup::list(self.files.remote(), self.files.limits())?
-            .into_iter()
-            .find(|entry| entry.snapshot.sha256 == state.remote_sha256)
-            .map(|entry| entry.snapshot)
-            .ok_or_else(|| Error::NotFound {
-                key: format!(
-                    "{}/backups/* naming snapshot {}",
-                    self.files.remote().prefix(),
-                    state.remote_sha256
-                ),
-            })?;
-        let content = snapshot::download(self.files.remote(), &reference, self.files.limits())?;
-        self.cache_base(&content, warnings);
-        Ok(content)
-    }
-
-    /// Caches `content`, which the caller knows to be the content of the head it records
-    /// as the base (a verified download, or what it just pushed). Not flushed: the cache
-    /// is checked against the state's hash before use, so a torn or lost cache only costs
-    /// a download.
-    fn cache_base(&self, content: &[u8], warnings: &mut Vec<String>) {
-        if let Err(e) = local_fs::replace_cache(&self.base_path, content) {
-            warnings.push(format!("base cache not written: {e}"));
-        }
-    }
-
-    /// Whether a base cache of `content`'s size exists (its hash is checked when used).
-    fn base_cached(&self, content: &[u8]) -> bool {
-        fs::metadata(&self.base_path).is_ok_and(|meta| meta.len() == content.len() as u64)
     }
 }
 

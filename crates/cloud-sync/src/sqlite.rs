@@ -20,9 +20,12 @@ use rusqlite::{Connection, MAIN_DB, OpenFlags};
 use crate::error::{Error, Operation};
 
 /// How long a snapshot or apply waits for other connections' locks.
-const BUSY_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(30);
 
-fn sqlite_error(operation: Operation, path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+pub(crate) fn sqlite_error(
+    operation: Operation,
+    path: &Path,
+) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |source| Error::Sqlite {
         operation,
         path: path.to_owned(),
@@ -64,7 +67,7 @@ fn clear_change_counter(bytes: &mut [u8]) {
 /// WAL, 1 for rollback journal. A page-for-page copy of a WAL database keeps the 2, and a
 /// WAL database cannot be opened from memory; a standalone snapshot has no WAL, so it
 /// says 1 (what `PRAGMA journal_mode=DELETE` writes there).
-fn to_rollback_mode(bytes: &mut [u8]) {
+pub(crate) fn to_rollback_mode(bytes: &mut [u8]) {
     if bytes.len() >= 100 && bytes.starts_with(b"SQLite format 3\0") {
         for version in &mut bytes[18..20] {
             if *version == 2 {
@@ -100,7 +103,7 @@ pub(crate) fn apply(path: &Path, content: &[u8]) -> Result<(), Error> {
 }
 
 /// `PRAGMA integrity_check` on a connection; anything but a single `ok` is an error.
-fn integrity_check(connection: &Connection, path: &Path) -> Result<(), Error> {
+pub(crate) fn integrity_check(connection: &Connection, path: &Path) -> Result<(), Error> {
     let error = sqlite_error(Operation::CheckSqlite, path);
     let mut statement = connection
         .prepare("PRAGMA integrity_check(20)")

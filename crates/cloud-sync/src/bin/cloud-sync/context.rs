@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cloud_sync::{Device, Prefix, RecordSync, Remote};
+use cloud_sync::backup::Retention;
+use cloud_sync::{Device, FileKind, FileSync, Prefix, RecordSync, Remote, SqliteSync};
 use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, code};
@@ -20,6 +21,33 @@ pub struct Config {
     pub prefix: String,
     /// This device's identity file; relative like `store`.
     pub device_file: PathBuf,
+    /// What the store is; absent: decided by its extension (`.db`, `.sqlite`,
+    /// `.sqlite3` are SQLite databases, anything else an SDN store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<StoreKind>,
+    /// Which backups `cloud-sync backups --prune` keeps unless told otherwise.
+    #[serde(default, skip_serializing_if = "Retention::keeps_everything")]
+    pub retention: Retention,
+}
+
+/// What kind of file the configured store is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// An SDN record store, merged record by record.
+    Sdn,
+    /// A SQLite database, merged row by row by primary key.
+    Sqlite,
+}
+
+impl StoreKind {
+    /// The kind a store path implies by its extension.
+    pub fn of_path(path: &Path) -> StoreKind {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("db" | "sqlite" | "sqlite3") => StoreKind::Sqlite,
+            _ => StoreKind::Sdn,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -156,5 +184,33 @@ impl Context {
     /// The record-level sync of the configured store.
     pub fn record_sync(&self) -> RecordSync {
         RecordSync::new(self.remote.clone(), self.store_path(), self.device.clone())
+    }
+
+    /// Whether the configured store is a SQLite database.
+    pub fn is_sqlite(&self) -> bool {
+        self.config
+            .kind
+            .unwrap_or_else(|| StoreKind::of_path(&self.config.store))
+            == StoreKind::Sqlite
+    }
+
+    /// The row-level sync of the configured SQLite database.
+    pub fn sqlite_sync(&self) -> SqliteSync {
+        SqliteSync::new(self.remote.clone(), self.store_path(), self.device.clone())
+    }
+
+    /// The whole-file sync underneath either kind (check, backups, restore, log).
+    pub fn file_sync(&self) -> FileSync {
+        let kind = if self.is_sqlite() {
+            FileKind::Sqlite
+        } else {
+            FileKind::Plain
+        };
+        FileSync::new(
+            self.remote.clone(),
+            self.store_path(),
+            kind,
+            self.device.clone(),
+        )
     }
 }

@@ -1,4 +1,5 @@
-//! `cloud-sync diff [--backup ID]`: records added, modified and removed per table.
+//! `cloud-sync diff [--backup ID]`: records (SQLite: rows) added, modified and removed
+//! per table.
 
 use cloud_sync::diff::{TableDiff, diff_stores};
 use cloud_sync::manifest;
@@ -19,9 +20,8 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> {
-    let sync = context.record_sync();
-    let files = sync.files();
-    let limits = files.limits();
+    let sync = context.file_sync();
+    let limits = sync.limits();
     let (label, reference) = match &args.backup {
         Some(id) => {
             let entry =
@@ -51,18 +51,42 @@ pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> 
     let remote_bytes = progress::run("downloading", context.json, || {
         snapshot::download(&context.remote, &reference, limits)
     })?;
-    let local = std::fs::read(sync.path()).unwrap_or_default();
+    let diffs = if context.is_sqlite() {
+        let local = context.sqlite_sync().snapshot()?.unwrap_or_default();
+        cloud_sync::diff::diff_databases(&remote_bytes, &local).map_err(|e| {
+            Failure::new(
+                code::INTEGRITY,
+                format!("cannot read the databases: {}", crate::failure::chain(&e)),
+                "check the local database with `sqlite3 <file> 'PRAGMA integrity_check'`",
+            )
+        })?
+    } else {
+        sdn_diff(&remote_bytes, &label, sync.path())?
+    };
+    out.emit(
+        json!({"old": label, "new": "local", "tables": diffs}),
+        || render(&label, &diffs),
+    );
+    Ok(())
+}
+
+fn sdn_diff(
+    remote_bytes: &[u8],
+    label: &str,
+    path: &std::path::Path,
+) -> Result<Vec<TableDiff>, Failure> {
+    let local = std::fs::read(path).unwrap_or_default();
     let text = |bytes: &[u8], what: &str| {
         String::from_utf8(bytes.to_vec()).map_err(|_| {
             Failure::new(
                 code::MERGE,
                 format!("{what} is not UTF-8 text"),
-                "only SDN stores can be diffed",
+                "only SDN stores and SQLite databases can be diffed",
             )
         })
     };
-    let diffs = diff_stores(
-        &text(&remote_bytes, &label)?,
+    diff_stores(
+        &text(remote_bytes, label)?,
         &text(&local, "the local store")?,
         &Default::default(),
     )
@@ -72,12 +96,7 @@ pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> 
             format!("cannot parse the stores: {}", crate::failure::chain(&e)),
             "fix the local store so it parses (`sdn check` names the line)",
         )
-    })?;
-    out.emit(
-        json!({"old": label, "new": "local", "tables": diffs}),
-        || render(&label, &diffs),
-    );
-    Ok(())
+    })
 }
 
 fn render(label: &str, diffs: &[TableDiff]) -> String {

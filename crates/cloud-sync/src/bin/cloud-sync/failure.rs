@@ -5,7 +5,7 @@ pub mod code {
     /// Anything not listed below (local I/O, locks).
     pub const FAILED: u8 = 1;
     /// Command-line usage errors (clap's own code).
-    pub const _USAGE: u8 = 2;
+    pub const USAGE: u8 = 2;
     /// No configuration, or a configuration that cannot be used.
     pub const CONFIG: u8 = 3;
     /// Another device kept winning the remote head, or an action needs a pull first.
@@ -14,7 +14,8 @@ pub mod code {
     pub const REMOTE: u8 = 5;
     /// Remote data failed verification (size, hash, decoding).
     pub const INTEGRITY: u8 = 6;
-    /// Local content could not be merged (not a valid SDN store).
+    /// Local content could not be merged (not a valid SDN store, a SQLite schema change
+    /// on both sides, or a row conflict under `--prefer error`).
     pub const MERGE: u8 = 7;
 }
 
@@ -74,6 +75,14 @@ impl From<cloud_sync::Error> for Failure {
             E::Merge { .. } => (
                 code::MERGE,
                 "fix the store so it parses (`sdn check` names the line), then pull again",
+            ),
+            E::SqliteRowConflict { .. } => (
+                code::MERGE,
+                "pull again with --prefer merge (conflicts are kept in the cloud_sync_conflicts table), --prefer local or --prefer cloud",
+            ),
+            E::SqliteSchemaDiverged { .. } => (
+                code::MERGE,
+                "make both schemas equal (apply the same ALTER/CREATE on this device), or settle the whole database with `cloud-sync pull --prefer cloud` after backing up",
             ),
             E::Remote { .. }
             | E::LocalRemote { .. }

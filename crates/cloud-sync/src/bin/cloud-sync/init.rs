@@ -5,15 +5,22 @@ use std::path::{Path, PathBuf};
 use cloud_sync::Device;
 use serde_json::json;
 
-use crate::context::{Config, RemoteConfig};
+use crate::backups::RetentionArgs;
+use crate::context::{Config, RemoteConfig, StoreKind};
 use crate::failure::{Failure, code};
 use crate::output::Output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The SDN store to sync (created by the first pull if it does not exist).
+    /// The SDN store or SQLite database to sync (created by the first pull if it does not
+    /// exist).
     #[arg(long)]
     store: PathBuf,
+    /// What the store is [default: by extension: .db, .sqlite, .sqlite3 are SQLite].
+    #[arg(long, value_enum)]
+    kind: Option<StoreKind>,
+    #[command(flatten)]
+    retention: RetentionArgs,
     /// A local folder or network share as the remote.
     #[arg(
         long,
@@ -89,10 +96,12 @@ pub fn run(config_path: &Path, args: &Args, out: &Output) -> Result<(), Failure>
         remote,
         prefix: args.prefix.clone(),
         device_file,
+        kind: args.kind,
+        retention: args.retention.retention(),
     };
     config.write(config_path)?;
     out.emit(
-        json!({"config": config_path, "store": config.store, "remote": config.remote.describe(), "prefix": config.prefix, "device": device}),
+        json!({"config": config_path, "store": config.store, "kind": config.kind.unwrap_or_else(|| StoreKind::of_path(&config.store)), "retention": config.retention, "remote": config.remote.describe(), "prefix": config.prefix, "device": device}),
         || {
             format!(
                 "wrote {}\n  store:  {}\n  remote: {} (prefix `{}`)\n  device: {} ({})\nnext: `cloud-sync push` on the device that has the data, `cloud-sync pull` on the others",

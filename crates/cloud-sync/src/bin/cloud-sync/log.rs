@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: &Args, out: &Output) -> Result<(), Failure> {
-    let mut entries = context.record_sync().files().log()?;
+    let mut entries = context.file_sync().log()?;
     if let Some(last) = args.last {
         let skip = entries.len().saturating_sub(last);
         entries.drain(..skip);

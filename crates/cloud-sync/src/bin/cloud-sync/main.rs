@@ -1,5 +1,5 @@
-//! `cloud-sync`: sync an SDN record store between devices through a local directory or
-//! an S3 bucket, from the terminal.
+//! `cloud-sync`: sync an SDN record store or a SQLite database between devices through a
+//! local directory or an S3 bucket, from the terminal.
 //!
 //! Each command group lives in its own module; [`context::Context`] (the loaded
 //! configuration, the remote and this device) is shared by all of them. Adding a group
@@ -17,6 +17,7 @@ mod log;
 mod output;
 mod progress;
 mod sync;
+mod sync_sqlite;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,8 +28,8 @@ use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::Output;
 
-/// Sync an SDN record store between devices through a local directory or S3, merging
-/// record by record and losing nothing.
+/// Sync an SDN record store or a SQLite database between devices through a local
+/// directory or S3, merging record by record (row by row) and losing nothing.
 #[derive(Debug, Parser)]
 #[command(name = "cloud-sync", version, about)]
 struct Cli {
@@ -66,8 +67,8 @@ enum Command {
     /// Records added, modified and removed per table between the remote head (or a
     /// backup) and the local store.
     Diff(diff::Args),
-    /// List the backups on the remote.
-    Backups,
+    /// List the backups on the remote, or prune them (--prune) by count and age.
+    Backups(backups::ListArgs),
     /// Make a backup the remote head again and apply it locally.
     Restore(backups::RestoreArgs),
     /// Show the sync log.
@@ -104,7 +105,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Failure> {
         Command::Pull(args) => sync::pull(&context, args, out),
         Command::Check => sync::check(&context, out),
         Command::Diff(args) => diff::run(&context, args, out),
-        Command::Backups => backups::list(&context, out),
+        Command::Backups(args) => backups::list(&context, args, out),
         Command::Restore(args) => backups::restore(&context, args, out),
         Command::Log(args) => log::run(&context, args, out),
         Command::Doctor => doctor::run(&context, out),

@@ -1,10 +1,10 @@
 //! `status`, `check`, `push`, `pull`.
 
-use cloud_sync::{CheckReport, Prefer, PullOutcome, RecordPullReport, SyncStatus};
+use cloud_sync::{CheckReport, Prefer, PullOutcome, PushReport, RecordPullReport, SyncStatus};
 use serde_json::{Value, json};
 
 use crate::context::Context;
-use crate::failure::Failure;
+use crate::failure::{Failure, code};
 use crate::output::Output;
 use crate::progress;
 
@@ -13,19 +13,52 @@ pub struct PullArgs {
     /// When local and remote both changed: merge record by record (fields changed two
     /// ways are kept as conflicts), keep local (pushed next; the remote version stays a
     /// backup), or take the cloud copy (local content is backed up first).
+    /// For SQLite databases the choice is per row: `merge` combines the columns each
+    /// side changed (a column changed two ways goes to --field-conflicts), `local`,
+    /// `cloud` and `last-write-wins` take whole rows, `error` refuses.
     #[arg(long, value_enum, default_value_t = PreferArg::Merge)]
-    prefer: PreferArg,
+    pub prefer: PreferArg,
+    /// (SQLite, --prefer merge) a column both sides changed: keep the local value and
+    /// record both in the cloud_sync_conflicts table, or take local, cloud, the later
+    /// writer's, or refuse.
+    #[arg(long, value_enum, default_value_t = FieldArg::Keep)]
+    pub field_conflicts: FieldArg,
+    /// (SQLite) a table without a primary key changed on both sides: keep the local rows
+    /// plus a conflict copy of the cloud rows, or use one side [default: keep-both with
+    /// --prefer merge, else the side --prefer names].
+    #[arg(long, value_enum)]
+    pub no_key: Option<NoKeyArg>,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum PreferArg {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreferArg {
     Local,
     Cloud,
     Merge,
+    /// SQLite only.
+    LastWriteWins,
+    /// SQLite only.
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum FieldArg {
+    Keep,
+    Local,
+    Cloud,
+    LastWriteWins,
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum NoKeyArg {
+    KeepBoth,
+    Local,
+    Cloud,
 }
 
 pub fn check(context: &Context, out: &Output) -> Result<(), Failure> {
-    let report = context.record_sync().check()?;
+    let report = context.file_sync().check()?;
     out.emit(check_json(&report), || {
         format!("{}: {}", status_word(report.status), report.status)
     });
@@ -33,9 +66,13 @@ pub fn check(context: &Context, out: &Output) -> Result<(), Failure> {
 }
 
 pub fn status(context: &Context, out: &Output) -> Result<(), Failure> {
-    let sync = context.record_sync();
+    let sync = context.file_sync();
     let report = sync.check()?;
-    let pending = pending_changes(context, &report);
+    let pending = if context.is_sqlite() {
+        crate::sync_sqlite::pending_changes(context, &report)
+    } else {
+        pending_changes(context, &report)
+    };
     let mut document = check_json(&report);
     document["device"] = json!(context.device);
     document["store"] = json!(sync.path());
@@ -72,55 +109,89 @@ pub fn status(context: &Context, out: &Output) -> Result<(), Failure> {
 }
 
 pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
+    if context.is_sqlite() {
+        return crate::sync_sqlite::push(context, out);
+    }
     let sync = context.record_sync();
     let report = progress::run("pushing", context.json, || sync.push())?;
     let conflicts: Vec<_> = report.conflicts().cloned().collect();
-    let merges = report
+    let pulls: Vec<_> = report
         .pulls
         .iter()
-        .filter(|pull| pull.outcome == PullOutcome::Merged)
-        .count();
-    let mut warnings: Vec<String> = report
-        .pulls
-        .iter()
-        .flat_map(|p| p.warnings.clone())
+        .map(|pull| (pull.outcome, pull.warnings.as_slice()))
         .collect();
-    warnings.extend(report.push.warnings.clone());
+    emit_push(
+        out,
+        &report.push,
+        &pulls,
+        conflicts_json(&conflicts),
+        conflicts_text(&conflicts),
+    );
+    Ok(())
+}
+
+/// A push's output, for either kind of store: `pulls` are the outcome and warnings of
+/// each pull before it.
+pub fn emit_push(
+    out: &Output,
+    push: &PushReport,
+    pulls: &[(PullOutcome, &[String])],
+    conflicts_json: Value,
+    conflicts_text: String,
+) {
+    let merges = pulls
+        .iter()
+        .filter(|(outcome, _)| *outcome == PullOutcome::Merged)
+        .count();
+    let mut warnings: Vec<String> = pulls
+        .iter()
+        .flat_map(|(_, warnings)| warnings.iter().cloned())
+        .collect();
+    warnings.extend(push.warnings.clone());
     out.emit(
         json!({
-            "head": report.push.head,
-            "published": report.push.published,
-            "uploaded": report.push.uploaded,
-            "status_before": status_word(report.push.status_before),
+            "head": push.head,
+            "published": push.published,
+            "uploaded": push.uploaded,
+            "status_before": status_word(push.status_before),
             "merges": merges,
-            "attempts": report.pulls.len(),
-            "conflicts": conflicts_json(&conflicts),
+            "attempts": pulls.len(),
+            "conflicts": conflicts_json,
             "warnings": warnings,
         }),
         || {
-            let mut text = if report.push.published {
-                format!("pushed head {}", report.push.head)
+            let mut text = if push.published {
+                format!("pushed head {}", push.head)
             } else {
-                format!("already up to date (head {})", report.push.head)
+                format!("already up to date (head {})", push.head)
             };
             if merges > 0 {
                 text.push_str(&format!(
                     "\nmerged remote changes first ({merges} merge(s))"
                 ));
             }
-            text.push_str(&conflicts_text(&conflicts));
+            text.push_str(&conflicts_text);
             text.push_str(&warnings_text(&warnings));
             text
         },
     );
-    Ok(())
 }
 
 pub fn pull(context: &Context, args: &PullArgs, out: &Output) -> Result<(), Failure> {
+    if context.is_sqlite() {
+        return crate::sync_sqlite::pull(context, args, out);
+    }
     let prefer = match args.prefer {
         PreferArg::Local => Prefer::Local,
         PreferArg::Cloud => Prefer::Cloud,
         PreferArg::Merge => Prefer::Merge,
+        PreferArg::LastWriteWins | PreferArg::Error => {
+            return Err(Failure::new(
+                code::USAGE,
+                "--prefer last-write-wins and --prefer error are for SQLite databases",
+                "SDN stores merge record by record: use --prefer merge, local or cloud",
+            ));
+        }
     };
     let sync = context.record_sync();
     let report = progress::run("pulling", context.json, || sync.pull(prefer))?;
@@ -162,7 +233,7 @@ fn pull_json(report: &RecordPullReport) -> Value {
     })
 }
 
-fn check_json(report: &CheckReport) -> Value {
+pub fn check_json(report: &CheckReport) -> Value {
     json!({
         "status": status_word(report.status),
         "local_sha256": report.local_sha256,
@@ -234,6 +305,6 @@ fn conflicts_text(conflicts: &[versioning::KeptConflict]) -> String {
     text
 }
 
-fn warnings_text(warnings: &[String]) -> String {
+pub fn warnings_text(warnings: &[String]) -> String {
     warnings.iter().map(|w| format!("\nwarning: {w}")).collect()
 }

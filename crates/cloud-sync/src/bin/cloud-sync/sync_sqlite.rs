@@ -1,0 +1,162 @@
+//! `push`, `pull` and the pending changes of `status` for a SQLite database: row-level
+//! merges by primary key ([`cloud_sync::SqliteSync`]).
+
+use cloud_sync::sqlite_merge::{
+    ConflictOutcome, FieldFallback, RowConflict, RowStrategy, SqliteMergeOptions, UnkeyedTables,
+};
+use cloud_sync::{CheckReport, PullOutcome, SqlitePullReport};
+use serde_json::{Value, json};
+
+use crate::context::Context;
+use crate::failure::Failure;
+use crate::output::Output;
+use crate::progress;
+use crate::sync::{FieldArg, NoKeyArg, PreferArg, PullArgs, emit_push, status_word, warnings_text};
+
+/// The merge options `pull` flags ask for.
+fn options(args: &PullArgs) -> SqliteMergeOptions {
+    let fallback = match args.field_conflicts {
+        FieldArg::Keep => FieldFallback::Keep,
+        FieldArg::Local => FieldFallback::PreferLocal,
+        FieldArg::Cloud => FieldFallback::PreferCloud,
+        FieldArg::LastWriteWins => FieldFallback::LastWriteWins,
+        FieldArg::Error => FieldFallback::Error,
+    };
+    let (strategy, unkeyed) = match args.prefer {
+        PreferArg::Merge => (RowStrategy::Merge(fallback), UnkeyedTables::KeepBoth),
+        PreferArg::Local => (RowStrategy::PreferLocal, UnkeyedTables::UseLocal),
+        PreferArg::Cloud => (RowStrategy::PreferCloud, UnkeyedTables::UseCloud),
+        PreferArg::LastWriteWins => (RowStrategy::LastWriteWins, UnkeyedTables::KeepBoth),
+        PreferArg::Error => (RowStrategy::Error, UnkeyedTables::KeepBoth),
+    };
+    let unkeyed = match args.no_key {
+        Some(NoKeyArg::KeepBoth) => UnkeyedTables::KeepBoth,
+        Some(NoKeyArg::Local) => UnkeyedTables::UseLocal,
+        Some(NoKeyArg::Cloud) => UnkeyedTables::UseCloud,
+        None => unkeyed,
+    };
+    SqliteMergeOptions { strategy, unkeyed }
+}
+
+pub fn pull(context: &Context, args: &PullArgs, out: &Output) -> Result<(), Failure> {
+    let sync = context.sqlite_sync();
+    let options = options(args);
+    let report = progress::run("pulling", context.json, || sync.pull_with(options))?;
+    out.emit(pull_json(&report), || {
+        let mut text = match report.outcome {
+            PullOutcome::Unchanged => format!("nothing to pull: {}", report.status_before),
+            PullOutcome::FastForward => "pulled the remote head".into(),
+            _ => "merged the remote head into the local database row by row".into(),
+        };
+        if let Some(head) = &report.head {
+            text.push_str(&format!(" (head {head})"));
+        }
+        text.push_str(&changes_text(&report));
+        if let Some(backup) = &report.local_backup {
+            text.push_str(&format!(
+                "\nlocal content was saved first as backup {backup}"
+            ));
+        }
+        text.push_str(&conflicts_text(&report.conflicts));
+        text.push_str(&warnings_text(&report.warnings));
+        if report.outcome == PullOutcome::Merged {
+            text.push_str("\nnext: `cloud-sync push` publishes the merge");
+        }
+        text
+    });
+    Ok(())
+}
+
+pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
+    let sync = context.sqlite_sync();
+    let report = progress::run("pushing", context.json, || sync.push())?;
+    let conflicts: Vec<RowConflict> = report.conflicts().cloned().collect();
+    let pulls: Vec<_> = report
+        .pulls
+        .iter()
+        .map(|pull| (pull.outcome, pull.warnings.as_slice()))
+        .collect();
+    emit_push(
+        out,
+        &report.push,
+        &pulls,
+        json!(conflicts),
+        conflicts_text(&conflicts),
+    );
+    Ok(())
+}
+
+fn pull_json(report: &SqlitePullReport) -> Value {
+    json!({
+        "status_before": status_word(report.status_before),
+        "head": report.head,
+        "outcome": format!("{:?}", report.outcome).to_lowercase(),
+        "changes": report.changes,
+        "conflicts": report.conflicts,
+        "local_backup": report.local_backup,
+        "warnings": report.warnings,
+    })
+}
+
+fn changes_text(report: &SqlitePullReport) -> String {
+    let c = report.changes;
+    if c.inserted + c.updated + c.deleted + c.tables_created == 0 {
+        return String::new();
+    }
+    format!(
+        "\nrows: {} inserted, {} updated, {} deleted; {} table(s) created",
+        c.inserted, c.updated, c.deleted, c.tables_created
+    )
+}
+
+fn conflicts_text(conflicts: &[RowConflict]) -> String {
+    if conflicts.is_empty() {
+        return String::new();
+    }
+    let open = conflicts
+        .iter()
+        .filter(|c| c.outcome == ConflictOutcome::Kept)
+        .count();
+    let mut text = format!(
+        "\n{} conflict(s), {open} left open (all recorded in the cloud_sync_conflicts table):",
+        conflicts.len()
+    );
+    let side = |value: &Option<String>| value.clone().unwrap_or_else(|| "(deleted)".into());
+    for c in conflicts {
+        let place = match (&c.key, &c.column) {
+            (Some(key), Some(column)) => format!("{}[{key}].{column}", c.table),
+            (Some(key), None) => format!("{}[{key}]", c.table),
+            _ => format!("{} (no primary key)", c.table),
+        };
+        let outcome = match &c.outcome {
+            ConflictOutcome::Kept => "kept local, open".to_owned(),
+            ConflictOutcome::TookLocal => "took local".to_owned(),
+            ConflictOutcome::TookCloud => "took cloud".to_owned(),
+            ConflictOutcome::CopiedCloud(table) => format!("cloud rows copied to {table}"),
+        };
+        text.push_str(&format!(
+            "\n  {place}: local {:?}, cloud {:?} -> {outcome}",
+            side(&c.local),
+            side(&c.cloud)
+        ));
+    }
+    text
+}
+
+/// Rows changed since the last sync, when the base is cached.
+pub fn pending_changes(context: &Context, report: &CheckReport) -> Option<Value> {
+    let base = report.base.as_ref()?;
+    let sync = context.sqlite_sync();
+    let cached = std::fs::read(sync.base_path()).ok()?;
+    if cloud_sync::sha256_hex(&cached) != base.remote_sha256 {
+        return None;
+    }
+    let local = sync.snapshot().ok()??;
+    let diff = cloud_sync::diff::diff_databases(&cached, &local).ok()?;
+    let count = |f: fn(&cloud_sync::diff::TableDiff) -> usize| diff.iter().map(f).sum::<usize>();
+    Some(json!({
+        "added": count(|t| t.added.len()),
+        "modified": count(|t| t.modified.len()),
+        "removed": count(|t| t.removed.len()),
+    }))
+}

@@ -1,0 +1,655 @@
+//! Row-level sync of SQLite databases between devices through a local-directory remote:
+//! disjoint edits all kept, same-row conflicts settled by each strategy or kept and
+//! reported, tables without a primary key under each choice, and live databases (a
+//! reader process holding a read transaction during a pulled merge, a writer process
+//! committing during pushes).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use cloud_sync::sqlite_merge::{
+    ConflictOutcome, FieldFallback, RowStrategy, SqliteMergeOptions, UnkeyedTables,
+};
+use cloud_sync::{Device, Error, Prefix, PullOutcome, Remote, SqliteSync, SyncStatus};
+use rusqlite::Connection;
+
+struct Setup {
+    shared: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        Setup {
+            shared: tempfile::tempdir().unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn device(&self, name: &str) -> SqliteSync {
+        let remote =
+            Remote::local_dir(self.shared.path(), Prefix::new("catalogue").unwrap()).unwrap();
+        let device =
+            Device::load_or_create(self.dir.path().join(format!("{name}.json")), name).unwrap();
+        SqliteSync::new(remote, self.dir.path().join(format!("{name}.db")), device)
+    }
+
+    /// Laptop and desktop sharing ten items (and a keyless log of two lines).
+    fn pair(&self, options: SqliteMergeOptions) -> (SqliteSync, SqliteSync) {
+        let laptop = self.device("laptop").with_options(options);
+        let desktop = self.device("desktop").with_options(options);
+        sql(
+            &laptop,
+            "CREATE TABLE items(id INTEGER PRIMARY KEY, title TEXT, status TEXT, note TEXT);
+             CREATE TABLE log(line TEXT);
+             INSERT INTO log VALUES ('first'), ('second');",
+        );
+        for i in 1..=10 {
+            Connection::open(laptop.path())
+                .unwrap()
+                .execute(
+                    "INSERT INTO items VALUES (?1, ?2, 'open', '')",
+                    (i, format!("item {i}")),
+                )
+                .unwrap();
+        }
+        laptop.push().unwrap();
+        desktop.pull().unwrap();
+        assert_eq!(status(&desktop), SyncStatus::UpToDate);
+        (laptop, desktop)
+    }
+}
+
+fn sql(sync: &SqliteSync, statements: &str) {
+    Connection::open(sync.path())
+        .unwrap()
+        .execute_batch(statements)
+        .unwrap();
+}
+
+fn status(sync: &SqliteSync) -> SyncStatus {
+    sync.check().unwrap().status
+}
+
+fn items(path: &Path) -> Vec<(i64, String, String, String)> {
+    Connection::open(path)
+        .unwrap()
+        .prepare("SELECT id, title, status, note FROM items ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn item(path: &Path, id: i64) -> (String, String, String) {
+    let all = items(path);
+    let (_, title, status, note) = all.into_iter().find(|row| row.0 == id).unwrap();
+    (title, status, note)
+}
+
+fn lines(path: &Path, table: &str) -> Vec<String> {
+    Connection::open(path)
+        .unwrap()
+        .prepare(&format!("SELECT line FROM \"{table}\" ORDER BY line"))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// (table, key, column, local, cloud, outcome) of every recorded conflict.
+type Recorded = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn recorded_conflicts(path: &Path) -> Vec<Recorded> {
+    Connection::open(path)
+        .unwrap()
+        .prepare(
+            "SELECT table_name, row_key, column_name, local_value, cloud_value, outcome \
+             FROM cloud_sync_conflicts ORDER BY table_name, row_key, column_name",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Makes the database look last written at `time` (for last-write-wins, without
+/// depending on how fast the test runs).
+fn set_written(path: &Path, time: SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+}
+
+#[test]
+fn two_devices_editing_different_rows_and_columns_keep_every_edit() {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
+    sql(
+        &laptop,
+        "UPDATE items SET title = 'laptop title 1' WHERE id = 1;
+         INSERT INTO items VALUES (11, 'laptop new', 'open', '');
+         DELETE FROM items WHERE id = 2;
+         UPDATE items SET title = 'laptop title 6' WHERE id = 6;
+         UPDATE items SET title = 'laptop title 7' WHERE id = 7;",
+    );
+    sql(
+        &desktop,
+        "UPDATE items SET status = 'done' WHERE id = 3;
+         INSERT INTO items VALUES (12, 'desktop new', 'open', '');
+         DELETE FROM items WHERE id = 4;
+         UPDATE items SET status = 'desktop status 6' WHERE id = 6;
+         UPDATE items SET title = 'desktop title 7' WHERE id = 7;",
+    );
+    laptop.push().unwrap();
+    let pushed = desktop.push().unwrap();
+    let pull = &pushed.pulls[0];
+    assert_eq!(pull.outcome, PullOutcome::Merged);
+    assert_eq!(pull.status_before, SyncStatus::Diverged);
+    // Only row 7's title was changed two ways: kept open and reported.
+    let conflicts: Vec<_> = pushed.conflicts().collect();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].key.as_deref(), Some("7"));
+    assert_eq!(conflicts[0].column.as_deref(), Some("title"));
+    assert_eq!(conflicts[0].local.as_deref(), Some("desktop title 7"));
+    assert_eq!(conflicts[0].cloud.as_deref(), Some("laptop title 7"));
+    assert_eq!(conflicts[0].outcome, ConflictOutcome::Kept);
+
+    let pulled = laptop.pull().unwrap();
+    assert_eq!(pulled.outcome, PullOutcome::FastForward);
+    assert_eq!(
+        status(&laptop),
+        SyncStatus::UpToDate,
+        "no pointless re-push"
+    );
+    assert_eq!(status(&desktop), SyncStatus::UpToDate);
+    let merged = items(laptop.path());
+    assert_eq!(merged, items(desktop.path()));
+    let ids: Vec<i64> = merged.iter().map(|row| row.0).collect();
+    assert_eq!(
+        ids,
+        [1, 3, 5, 6, 7, 8, 9, 10, 11, 12],
+        "inserts and deletes of both"
+    );
+    assert_eq!(item(laptop.path(), 1).0, "laptop title 1");
+    assert_eq!(item(laptop.path(), 3).1, "done");
+    assert_eq!(
+        item(laptop.path(), 6),
+        (
+            "laptop title 6".into(),
+            "desktop status 6".into(),
+            String::new()
+        ),
+        "disjoint columns of one row are combined"
+    );
+    assert_eq!(item(laptop.path(), 7).0, "desktop title 7");
+    // The open conflict travels with the database: both devices have it.
+    let recorded = recorded_conflicts(laptop.path());
+    assert_eq!(recorded, recorded_conflicts(desktop.path()));
+    assert_eq!(
+        recorded,
+        [(
+            "items".to_owned(),
+            Some("7".to_owned()),
+            Some("title".to_owned()),
+            Some("desktop title 7".to_owned()),
+            Some("laptop title 7".to_owned()),
+            "kept".to_owned()
+        )]
+    );
+    // The merge and the pull are in the sync log.
+    let log = laptop.files().log().unwrap();
+    assert!(log.iter().any(|entry| entry.conflict_detected));
+}
+
+/// Both devices change row 1: the laptop its title and note, the desktop its title and
+/// status. Returns the desktop's pull result.
+fn same_row_conflict(
+    options: SqliteMergeOptions,
+    local_written: Option<SystemTime>,
+) -> (
+    Setup,
+    SqliteSync,
+    Result<cloud_sync::SqlitePullReport, Error>,
+) {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(options);
+    sql(
+        &laptop,
+        "UPDATE items SET title = 'cloud title', note = 'cloud note' WHERE id = 1",
+    );
+    laptop.push().unwrap();
+    sql(
+        &desktop,
+        "UPDATE items SET title = 'local title', status = 'local status' WHERE id = 1",
+    );
+    if let Some(time) = local_written {
+        set_written(desktop.path(), time);
+    }
+    let result = desktop.pull();
+    (setup, desktop, result)
+}
+
+#[test]
+fn same_row_conflicts_are_settled_by_each_strategy() {
+    let strategy = |strategy| SqliteMergeOptions {
+        strategy,
+        ..Default::default()
+    };
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let far_ahead = SystemTime::now() + Duration::from_secs(3600);
+
+    let (_s, desktop, pulled) = same_row_conflict(strategy(RowStrategy::PreferLocal), None);
+    let pulled = pulled.unwrap();
+    assert_eq!(
+        item(desktop.path(), 1),
+        ("local title".into(), "local status".into(), String::new())
+    );
+    assert_eq!(pulled.conflicts[0].outcome, ConflictOutcome::TookLocal);
+    assert!(pulled.local_backup.is_none());
+
+    let (_s, desktop, pulled) = same_row_conflict(strategy(RowStrategy::PreferCloud), None);
+    let pulled = pulled.unwrap();
+    assert_eq!(
+        item(desktop.path(), 1),
+        ("cloud title".into(), "open".into(), "cloud note".into())
+    );
+    assert_eq!(pulled.conflicts[0].outcome, ConflictOutcome::TookCloud);
+    assert!(
+        pulled.local_backup.is_some(),
+        "local content is backed up before it is replaced"
+    );
+
+    let (_s, desktop, pulled) =
+        same_row_conflict(strategy(RowStrategy::LastWriteWins), Some(far_ahead));
+    pulled.unwrap();
+    assert_eq!(item(desktop.path(), 1).0, "local title", "local wrote last");
+    let (_s, desktop, pulled) =
+        same_row_conflict(strategy(RowStrategy::LastWriteWins), Some(long_ago));
+    pulled.unwrap();
+    assert_eq!(
+        item(desktop.path(), 1).0,
+        "cloud title",
+        "the cloud wrote last"
+    );
+
+    let (_s, desktop, pulled) = same_row_conflict(strategy(RowStrategy::Error), None);
+    match pulled {
+        Err(Error::SqliteRowConflict { table, key, .. }) => {
+            assert_eq!((table.as_str(), key.as_str()), ("items", "1"));
+        }
+        other => panic!("expected a row conflict, got {other:?}"),
+    }
+    assert_eq!(
+        item(desktop.path(), 1),
+        ("local title".into(), "local status".into(), String::new()),
+        "a refused merge changes nothing"
+    );
+    assert_eq!(status(&desktop), SyncStatus::Diverged);
+
+    // Field-level merge: columns changed on one side are combined; the title, changed
+    // two ways, goes to the fallback.
+    let (_s, desktop, pulled) = same_row_conflict(
+        strategy(RowStrategy::Merge(FieldFallback::PreferCloud)),
+        None,
+    );
+    let pulled = pulled.unwrap();
+    assert_eq!(
+        item(desktop.path(), 1),
+        (
+            "cloud title".into(),
+            "local status".into(),
+            "cloud note".into()
+        )
+    );
+    assert_eq!(pulled.conflicts.len(), 1);
+    assert_eq!(pulled.conflicts[0].column.as_deref(), Some("title"));
+
+    let (_s, _desktop, pulled) =
+        same_row_conflict(strategy(RowStrategy::Merge(FieldFallback::Error)), None);
+    assert!(
+        matches!(pulled, Err(Error::SqliteRowConflict { column: Some(ref c), .. }) if c == "title"),
+        "{pulled:?}"
+    );
+
+    let (_s, desktop, pulled) = same_row_conflict(SqliteMergeOptions::default(), None);
+    let pulled = pulled.unwrap();
+    assert_eq!(
+        item(desktop.path(), 1),
+        (
+            "local title".into(),
+            "local status".into(),
+            "cloud note".into()
+        )
+    );
+    assert_eq!(pulled.open_conflicts().count(), 1);
+    assert_eq!(recorded_conflicts(desktop.path()).len(), 1);
+    assert_eq!(
+        status(&desktop),
+        SyncStatus::Ahead,
+        "the merge is pushed next"
+    );
+}
+
+#[test]
+fn a_row_deleted_on_one_side_and_edited_on_the_other_is_never_lost_silently() {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
+    sql(&laptop, "DELETE FROM items WHERE id = 5");
+    laptop.push().unwrap();
+    sql(
+        &desktop,
+        "UPDATE items SET note = 'still needed' WHERE id = 5",
+    );
+    let pulled = desktop.pull().unwrap();
+    assert_eq!(item(desktop.path(), 5).2, "still needed");
+    assert_eq!(pulled.conflicts.len(), 1);
+    assert_eq!(pulled.conflicts[0].column, None);
+    assert_eq!(pulled.conflicts[0].cloud, None, "deleted in the cloud");
+    assert_eq!(pulled.conflicts[0].outcome, ConflictOutcome::Kept);
+}
+
+#[test]
+fn tables_without_a_primary_key_follow_each_choice() {
+    for choice in [
+        UnkeyedTables::UseCloud,
+        UnkeyedTables::UseLocal,
+        UnkeyedTables::KeepBoth,
+    ] {
+        let setup = Setup::new();
+        let options = SqliteMergeOptions {
+            unkeyed: choice,
+            ..Default::default()
+        };
+        let (laptop, desktop) = setup.pair(options);
+        sql(&laptop, "INSERT INTO log VALUES ('cloud line')");
+        let pushed = laptop.push().unwrap();
+        sql(&desktop, "INSERT INTO log VALUES ('local line')");
+        let pulled = desktop.pull().unwrap();
+        let log = lines(desktop.path(), "log");
+        let conflict = &pulled.conflicts[0];
+        assert_eq!(
+            (conflict.table.as_str(), conflict.key.as_deref()),
+            ("log", None)
+        );
+        match choice {
+            UnkeyedTables::UseCloud => {
+                assert_eq!(log, ["cloud line", "first", "second"]);
+                assert!(pulled.local_backup.is_some());
+            }
+            UnkeyedTables::UseLocal => assert_eq!(log, ["first", "local line", "second"]),
+            UnkeyedTables::KeepBoth => {
+                assert_eq!(log, ["first", "local line", "second"]);
+                let ConflictOutcome::CopiedCloud(copy) = &conflict.outcome else {
+                    panic!("{conflict:?}")
+                };
+                assert!(copy.starts_with("log_conflict_"), "{copy}");
+                assert!(
+                    pushed
+                        .push
+                        .head
+                        .starts_with(copy.trim_start_matches("log_conflict_"))
+                );
+                assert_eq!(
+                    lines(desktop.path(), copy),
+                    ["cloud line", "first", "second"]
+                );
+            }
+        }
+        // One side only: taken as is, no conflict.
+        desktop.push().unwrap();
+        laptop.pull().unwrap();
+        sql(&laptop, "DELETE FROM log WHERE line = 'first'");
+        laptop.push().unwrap();
+        let pulled = desktop.pull().unwrap();
+        assert!(pulled.conflicts.is_empty());
+        assert!(!lines(desktop.path(), "log").contains(&"first".to_owned()));
+        assert_eq!(lines(desktop.path(), "log"), lines(laptop.path(), "log"));
+    }
+}
+
+#[test]
+fn a_table_new_on_the_remote_is_created_and_a_schema_change_is_refused_when_diverged() {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
+    sql(
+        &laptop,
+        "CREATE TABLE tags(name TEXT PRIMARY KEY, colour TEXT);
+         CREATE INDEX tags_colour ON tags(colour);
+         INSERT INTO tags VALUES ('red', '#f00');",
+    );
+    laptop.push().unwrap();
+    sql(&desktop, "UPDATE items SET note = 'local' WHERE id = 9");
+    desktop.push().unwrap();
+    let index: i64 = Connection::open(desktop.path())
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'tags_colour'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 1, "the new table's index came along");
+    laptop.pull().unwrap();
+    assert_eq!(item(laptop.path(), 9).2, "local");
+
+    sql(&laptop, "ALTER TABLE items ADD COLUMN price REAL");
+    laptop.push().unwrap();
+    sql(&desktop, "UPDATE items SET note = 'again' WHERE id = 9");
+    let err = desktop.pull().unwrap_err();
+    assert!(
+        matches!(err, Error::SqliteSchemaDiverged { ref table, .. } if table == "items"),
+        "{err}"
+    );
+    assert_eq!(item(desktop.path(), 9).2, "again", "nothing changed");
+    // With no local change, a schema change is a whole-file fast-forward.
+    let fresh = setup.device("tablet");
+    fresh.pull().unwrap();
+    sql(&laptop, "ALTER TABLE items ADD COLUMN weight REAL");
+    laptop.push().unwrap();
+    assert_eq!(fresh.pull().unwrap().outcome, PullOutcome::FastForward);
+    assert_eq!(status(&fresh), SyncStatus::UpToDate);
+}
+
+// ---- live databases and real processes -------------------------------------------
+
+const ROLE: &str = "SQLITE_MERGE_WORKER";
+const DB: &str = "SQLITE_MERGE_DB";
+const WRITES: i64 = 1500;
+
+/// Worker entry point; a no-op unless spawned by one of the tests below.
+#[test]
+fn sqlite_worker() {
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
+    let path = std::env::var(DB).unwrap();
+    let mut stdin = std::io::stdin().lock();
+    let mut line = String::new();
+    match role.as_str() {
+        "reader" => {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("BEGIN").unwrap();
+            let count = |c: &Connection| -> i64 {
+                c.query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+                    .unwrap()
+            };
+            println!("READY {}", count(&c));
+            stdin.read_line(&mut line).unwrap();
+            println!("IN-TRANSACTION {}", count(&c));
+            c.execute_batch("COMMIT").unwrap();
+            println!("AFTER {}", count(&c));
+        }
+        "writer" => {
+            let c = Connection::open(&path).unwrap();
+            c.busy_timeout(Duration::from_secs(30)).unwrap();
+            println!("READY");
+            stdin.read_line(&mut line).unwrap();
+            for i in 1..=WRITES {
+                // One transaction: the row and the counter move together, so a torn
+                // snapshot would show them disagreeing.
+                c.execute_batch(&format!(
+                    "BEGIN; INSERT INTO items VALUES ({}, 'written {i}', 'open', '');
+                     UPDATE counter SET n = {i}; COMMIT;",
+                    1000 + i
+                ))
+                .unwrap();
+            }
+            println!("DONE");
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+fn spawn(role: &str, db: &Path) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "sqlite_worker",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ROLE, role)
+        .env(DB, db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    (child, stdout)
+}
+
+/// The next line the worker printed that starts with `prefix`.
+fn expect(stdout: &mut BufReader<std::process::ChildStdout>, prefix: &str) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "worker ended before {prefix}"
+        );
+        // The harness may print `test sqlite_worker ... ` in front of the first line.
+        if let Some((_, rest)) = line.trim().split_once(prefix) {
+            return rest.trim().to_owned();
+        }
+    }
+}
+
+#[test]
+fn a_pulled_merge_is_applied_while_another_process_holds_a_read_transaction() {
+    if std::env::var(ROLE).is_ok() {
+        return;
+    }
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
+    sql(&desktop, "PRAGMA journal_mode=WAL");
+    sql(
+        &laptop,
+        "INSERT INTO items VALUES (20, 'from the laptop', 'open', '')",
+    );
+    laptop.push().unwrap();
+    sql(
+        &desktop,
+        "INSERT INTO items VALUES (21, 'from the desktop', 'open', '')",
+    );
+
+    let (mut reader, mut stdout) = spawn("reader", desktop.path());
+    assert_eq!(expect(&mut stdout, "READY"), "11");
+    let pulled = desktop.pull().unwrap();
+    assert_eq!(pulled.outcome, PullOutcome::Merged);
+    assert_eq!(pulled.changes.inserted, 1);
+    writeln!(reader.stdin.as_mut().unwrap()).unwrap();
+    assert_eq!(
+        expect(&mut stdout, "IN-TRANSACTION"),
+        "11",
+        "the reader's transaction keeps its consistent snapshot"
+    );
+    assert_eq!(
+        expect(&mut stdout, "AFTER"),
+        "12",
+        "its next read sees the merge"
+    );
+    assert!(reader.wait().unwrap().success());
+    let ok: String = Connection::open(desktop.path())
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    desktop.push().unwrap();
+    laptop.pull().unwrap();
+    assert_eq!(items(laptop.path()), items(desktop.path()));
+    assert_eq!(items(laptop.path()).len(), 12);
+}
+
+#[test]
+fn a_live_database_written_by_another_process_during_push_syncs_consistent_snapshots() {
+    if std::env::var(ROLE).is_ok() {
+        return;
+    }
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
+    sql(
+        &laptop,
+        "PRAGMA journal_mode=WAL; CREATE TABLE counter(n INTEGER); INSERT INTO counter VALUES (0);",
+    );
+    laptop.push().unwrap();
+    let (mut writer, mut stdout) = spawn("writer", laptop.path());
+    expect(&mut stdout, "READY");
+    writeln!(writer.stdin.as_mut().unwrap()).unwrap();
+    let mut pushes = 0;
+    let mut partial = 0;
+    loop {
+        let finished = writer.try_wait().unwrap().is_some();
+        laptop.push().unwrap();
+        pushes += 1;
+        desktop.pull().unwrap();
+        let c = Connection::open(desktop.path()).unwrap();
+        let written: i64 = c
+            .query_row("SELECT count(*) FROM items WHERE id > 1000", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let counter: i64 = c
+            .query_row("SELECT n FROM counter", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            written, counter,
+            "every pulled snapshot is one committed state"
+        );
+        if written > 0 && written < WRITES {
+            partial += 1;
+        }
+        if finished {
+            assert_eq!(written, WRITES, "the last push has every commit");
+            break;
+        }
+    }
+    assert_eq!(expect(&mut stdout, "DONE"), "");
+    println!("{pushes} pushes, {partial} of them mid-write");
+    assert_eq!(status(&laptop), SyncStatus::UpToDate);
+    assert_eq!(status(&desktop), SyncStatus::UpToDate);
+}
