@@ -181,7 +181,9 @@ impl RecordSync {
             (SyncStatus::UpToDate, Some(local), Some(local_sha256)) => {
                 self.files.adopt(seen.base.as_ref(), remote, local_sha256)?;
                 let mut done = report(status, head, PullOutcome::Unchanged);
-                if *local_sha256 == remote.manifest.snapshot.sha256 && !self.base.has_len(local.len()) {
+                if *local_sha256 == remote.manifest.snapshot.sha256
+                    && !self.base.has_len(local.len())
+                {
                     self.base.put(local, &mut done.warnings);
                 }
                 done

@@ -6,7 +6,6 @@
 //! accepted only when the stored size, the decompressed size and the sha256 all match
 //! what the manifest promised, and both sizes are bounded before any byte is buffered.
 
-
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
