@@ -30,24 +30,36 @@ pub(crate) fn pull_then_push<P: PullBeforePush>(
         let head = pulled.head().map(str::to_owned);
         pulls.push(pulled);
         if let (true, Some(head)) = (up_to_date, head) {
-            // Nothing to publish: the pull's one manifest read is the whole cost.
-            return Ok(PushReport {
-                status_before: SyncStatus::UpToDate,
-                head,
-                published: false,
-                uploaded: false,
-                warnings: Vec::new(),
-            });
+            return Ok(nothing_to_publish(head));
         }
-        match files.push_file() {
-            // The head moved between our pull and our push: the same as a lost race.
-            Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {
-                key: files.remote().full_key(&manifest::manifest_key()),
-                ours: format!("local content ({status})"),
-                theirs: None,
-            }),
-            other => other,
-        }
+        files
+            .push_file()
+            .map_err(|e| head_moved_is_a_lost_race(files, e))
     })?;
     Ok((pulls, push))
+}
+
+/// The push report when the pull found local and remote up to date: nothing to publish,
+/// and the pull's one manifest read was the whole cost.
+pub(crate) fn nothing_to_publish(head: String) -> PushReport {
+    PushReport {
+        status_before: SyncStatus::UpToDate,
+        head,
+        published: false,
+        uploaded: false,
+        warnings: Vec::new(),
+    }
+}
+
+/// A push refused because the head moved between our pull and our push is the same as a
+/// lost race (so the retry loop pulls, merges and tries again); other errors pass.
+pub(crate) fn head_moved_is_a_lost_race(files: &FileSync, error: Error) -> Error {
+    match error {
+        Error::NotFastForward { status, .. } => Error::LostRace {
+            key: files.remote().full_key(&manifest::manifest_key()),
+            ours: format!("local content ({status})"),
+            theirs: None,
+        },
+        other => other,
+    }
 }

@@ -14,7 +14,8 @@ use crate::error::{Error, Operation};
 use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, Seen};
 use crate::local_fs;
 use crate::log::{Resolution, SyncKind};
-use crate::manifest::{self, Manifest, RemoteHead};
+use crate::manifest::{Manifest, RemoteHead};
+use crate::push_loop::{head_moved_is_a_lost_race, nothing_to_publish};
 use crate::remote::Remote;
 use crate::retry::{RetryPolicy, retry_lost_races};
 use crate::snapshot;
@@ -240,14 +241,7 @@ impl RecordSync {
             let head = pulled.head.clone();
             pulls.push(pulled);
             if let (true, Some(head)) = (up_to_date, head) {
-                // Nothing to publish: the pull's one manifest read is the whole cost.
-                return Ok(PushReport {
-                    status_before: SyncStatus::UpToDate,
-                    head,
-                    published: false,
-                    uploaded: false,
-                    warnings: Vec::new(),
-                });
+                return Ok(nothing_to_publish(head));
             }
             let seen = if changed {
                 // The pull merged or fast-forwarded: read local content again, against
@@ -256,22 +250,15 @@ impl RecordSync {
             } else {
                 seen
             };
-            match self.files.publish_seen(&seen) {
-                Ok((mut push, _)) => {
-                    if let (true, Some(content)) = (push.published, &seen.content) {
-                        // Under the same lock: the pushed content is the new base.
-                        self.base.put(content, &mut push.warnings);
-                    }
-                    Ok(push)
-                }
-                // The head moved between our pull and our push: the same as a lost race.
-                Err(Error::NotFastForward { status, .. }) => Err(Error::LostRace {
-                    key: self.files.remote().full_key(&manifest::manifest_key()),
-                    ours: format!("local content ({status})"),
-                    theirs: None,
-                }),
-                Err(e) => Err(e),
+            let (mut push, _) = self
+                .files
+                .publish_seen(&seen)
+                .map_err(|e| head_moved_is_a_lost_race(&self.files, e))?;
+            if let (true, Some(content)) = (push.published, &seen.content) {
+                // Under the same lock: the pushed content is the new base.
+                self.base.put(content, &mut push.warnings);
             }
+            Ok(push)
         })?;
         Ok(RecordPushReport { pulls, push })
     }
