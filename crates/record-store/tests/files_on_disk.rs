@@ -428,10 +428,23 @@ fn p3_side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult 
     for name in &side {
         assert_eq!(owner_and_mode(&x.join(name))?, theirs, "{name}");
     }
-    // The owner, not root, recovers it and commits again; then locks after root did.
-    let as_owner = |mut command: Command| {
+    // The owner, not root, recovers it and commits again; then locks after root did. The
+    // owner runs a copy of this test binary kept in its own directory: the checkout (and
+    // so the binary under target/) may be a directory only root can enter.
+    let owners_exe = root.path().join("worker");
+    fs::copy(std::env::current_exe()?, &owners_exe)?;
+    chown(&owners_exe)?;
+    let as_owner = |command: Command| {
         use std::os::unix::process::CommandExt;
-        command.uid(OTHER_UID).gid(OTHER_UID).status()
+        let mut theirs = Command::new(&owners_exe);
+        theirs.args(command.get_args()).stdout(Stdio::null());
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => theirs.env(key, value),
+                None => theirs.env_remove(key),
+            };
+        }
+        theirs.uid(OTHER_UID).gid(OTHER_UID).status()
     };
     let mut set_once = worker_command("set-once")?;
     set_once.env("STORE_A", &a).env("STORE_B", &b);
