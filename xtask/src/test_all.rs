@@ -174,7 +174,7 @@ mod tests {
         );
         assert!(
             runs.contains(
-                &"test -p recfiles-cloud-sync --features cli --test cli --test cli_files"
+                &"test -p recfiles-cloud-sync --features cli --test cli --test cli_files --test cli_sqlite"
                     .to_owned()
             ),
             "{runs:?}"
