@@ -41,7 +41,7 @@ use crate::error::{Error, ErrorKind};
 use crate::value::Value;
 
 /// Implements the listed `deserialize_*` methods as `self.$target(visitor)`, ignoring
-/// the name, length or fields serde passes.
+/// the name, length, fields or variants serde passes.
 macro_rules! forward_to_method {
     ($target:ident: $($method:ident)*) => {$( forward_to_method!(@ $method $target); )*};
     (@ deserialize_tuple $target:ident) => {
@@ -77,6 +77,16 @@ macro_rules! forward_to_method {
             self,
             _name: &'static str,
             _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.$target(visitor)
+        }
+    };
+    (@ deserialize_enum $target:ident) => {
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _variants: &'static [&'static str],
             visitor: V,
         ) -> Result<V::Value, Error> {
             self.$target(visitor)

@@ -161,7 +161,7 @@ struct Formatter<'a> {
 
 impl<'a> Formatter<'a> {
     fn new(src: &'a str, comments: &[usize], options: &FormatOptions) -> Self {
-        let lines = crate::document::line_ranges(src);
+        let lines = crate::syntax::line_ranges(src);
         let mut comment = vec![None; lines.len()];
         let mut line = 0;
         for &pos in comments {

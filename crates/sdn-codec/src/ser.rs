@@ -79,6 +79,45 @@ macro_rules! unit_and_wrapper_forms {
     };
 }
 
+/// Implements `SerializeStruct` and `SerializeMap` for a collector of entries. The type
+/// has a field `key: Option<String>` (a map key waiting for its value) and the methods
+/// `entry(&mut self, key, value)`, given a struct field's `&'static str` name or a map
+/// key's text (from `KeySerializer`), and `finish(self)`.
+macro_rules! struct_and_map_entries {
+    ($collector:ty => $ok:ty) => {
+        impl ser::SerializeStruct for $collector {
+            type Ok = $ok;
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.entry(key, value)
+            }
+            fn end(self) -> Result<$ok, Error> {
+                self.finish()
+            }
+        }
+
+        impl ser::SerializeMap for $collector {
+            type Ok = $ok;
+            type Error = Error;
+            fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+                self.key = Some(key.serialize(KeySerializer)?);
+                Ok(())
+            }
+            fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                let key = take_key(&mut self.key)?;
+                self.entry(key, value)
+            }
+            fn end(self) -> Result<$ok, Error> {
+                self.finish()
+            }
+        }
+    };
+}
+
 mod mapping;
 mod to_text;
 mod to_value;

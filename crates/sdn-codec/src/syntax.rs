@@ -28,13 +28,23 @@ pub(crate) fn indent_width(blanks: &str) -> usize {
     blanks.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
 }
 
-/// The part of `rest` (the text after a `key:`) before a comment: a `#` after a space
-/// or a tab.
+/// The offset of the first byte at or after `pos` of `text` that is not a space or tab.
+#[inline]
+pub(crate) fn skip_blanks(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t') {
+        pos += 1;
+    }
+    pos
+}
+
+/// The part of `rest` (the rest of a line after a `key:`) before a comment: a `#` that
+/// [`comment_starts_at`], except right at the start (after the `:`, it is data).
 #[inline]
 pub(crate) fn before_comment(rest: &str) -> &str {
     let bytes = rest.as_bytes();
     let end = (1..bytes.len())
-        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
+        .find(|&i| comment_starts_at(bytes, i))
         .unwrap_or(bytes.len());
     &rest[..end]
 }
@@ -69,14 +79,21 @@ pub(crate) fn comment_starts_at(bytes: &[u8], pos: usize) -> bool {
     bytes.get(pos) == Some(&b'#') && (pos == 0 || matches!(bytes[pos - 1], b' ' | b'\t' | b'\n'))
 }
 
+/// True at the end of a line's content at byte `pos` of `text`: the end of the text, a
+/// line end, or a comment ([`comment_starts_at`]).
+#[inline]
+pub(crate) fn at_line_end_or_comment(text: &str, pos: usize) -> bool {
+    let bytes = text.as_bytes();
+    matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) || comment_starts_at(bytes, pos)
+}
+
 /// True when the `#` at byte `pos` of `line` starts a comment: it is the first
-/// non-blank character or follows a space or tab.
+/// non-blank character or follows a space or tab (the parser's rule,
+/// [`comment_starts_at`], on one line).
 #[inline]
 pub fn is_comment_start(line: &str, pos: usize) -> bool {
-    line.as_bytes().get(pos) == Some(&b'#')
-        && (pos == 0
-            || matches!(line.as_bytes()[pos - 1], b' ' | b'\t')
-            || line[..pos].trim().is_empty())
+    comment_starts_at(line.as_bytes(), pos)
+        || (line.as_bytes().get(pos) == Some(&b'#') && line[..pos].trim().is_empty())
 }
 
 /// Shortest text that reads back as exactly `f`, always with a `.` or an exponent;

@@ -1,5 +1,5 @@
 //! Error context shared by both routes: the path of the failing value in every data
-//! error, and the unknown-column error.
+//! error, and the unknown-column check.
 
 use std::fmt;
 
@@ -43,12 +43,24 @@ impl fmt::Display for Index {
     }
 }
 
-pub(crate) fn unknown_column(column: &str, fields: &'static [&'static str]) -> Error {
-    Error::new(
-        ErrorKind::Custom,
-        format!(
-            "unknown column `{column}` (the record type has: {})",
-            fields.join(", ")
-        ),
-    )
+/// `Ok` when every column names a field of the record type (`deny_unknown_columns`);
+/// otherwise the error naming the first column that does not.
+pub(crate) fn check_columns<S: AsRef<str>>(
+    columns: &[S],
+    fields: &'static [&'static str],
+) -> Result<(), Error> {
+    match columns
+        .iter()
+        .map(AsRef::as_ref)
+        .find(|c| !fields.contains(c))
+    {
+        None => Ok(()),
+        Some(column) => Err(Error::new(
+            ErrorKind::Custom,
+            format!(
+                "unknown column `{column}` (the record type has: {})",
+                fields.join(", ")
+            ),
+        )),
+    }
 }

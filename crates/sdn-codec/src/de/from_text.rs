@@ -20,40 +20,20 @@
 use std::borrow::Cow;
 
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, VariantAccess,
-    Visitor,
+    self, DeserializeOwned, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, Visitor,
 };
 use serde::forward_to_deserialize_any;
 
-use super::context::{Index, in_context, unknown_column};
+use super::context::{Index, check_columns, in_context};
 use super::from_value::KeyDeserializer;
 use super::options::DeOptions;
-use super::scalar::{ENUM_EXPECTED, Typed};
+use super::scalar::{ENUM_EXPECTED, Typed, UnitOnly};
 use crate::byte_search::contains_byte;
 use crate::error::Error;
 
 mod reader;
 
 use reader::{Doc, Header, LineRef, Scalar, Statement, at};
-
-/// Implements the listed `deserialize_*` methods as "give up" (root values the direct
-/// path leaves to the general path).
-macro_rules! bail_methods {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
-            Err(self.doc.bail())
-        }
-    )*};
-}
-
-/// Implements the listed `deserialize_*` methods as "a table is not that".
-macro_rules! table_invalid {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            Err(self.invalid_type(&visitor))
-        }
-    )*};
-}
 
 /// Deserializes `T` straight from `text`, or returns `None` when the text has a shape
 /// the direct path does not cover (the caller then takes the general path).
@@ -139,36 +119,20 @@ impl<'de> de::Deserializer<'de> for RootDe<'_, '_> {
         }
         Ok(value)
     }
+    // Scalars, units, enums and ignored values at the root are rare: leave them to the
+    // general path.
     fn deserialize_bool<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
         Err(self.doc.bail())
     }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Error> {
-        Err(self.doc.bail())
-    }
-
-    forward_to_deserialize_any! {
-        map struct identifier
-    }
-    // Scalars, units and ignored values at the root are rare: leave them to the
-    // general path.
-    bail_methods! {
+    forward_to_method!(deserialize_bool:
         deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
         deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
-        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_ignored_any
-    }
+        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_unit_struct
+        deserialize_enum deserialize_ignored_any);
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _visitor: V,
-    ) -> Result<V::Value, Error> {
-        Err(self.doc.bail())
+    forward_to_deserialize_any! {
+        map struct identifier
     }
 }
 
@@ -277,21 +241,6 @@ impl<'de> de::Deserializer<'de> for TableDe<'_, '_, '_> {
         // The caller checks the rows it skips.
         visitor.visit_unit()
     }
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        Err(self.invalid_type(&visitor))
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        Err(self.invalid_type(&visitor))
-    }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -301,12 +250,16 @@ impl<'de> de::Deserializer<'de> for TableDe<'_, '_, '_> {
         Err(self.invalid_type(&ENUM_EXPECTED))
     }
 
-    table_invalid! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
-        deserialize_string deserialize_unit deserialize_map deserialize_identifier
+    // Any other request: a table is not that.
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        Err(self.invalid_type(&visitor))
     }
+    forward_to_method!(deserialize_bool:
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
+        deserialize_unit deserialize_unit_struct deserialize_map deserialize_struct
+        deserialize_identifier);
 }
 
 struct RowsAccess<'d, 'a, 'h> {
@@ -367,17 +320,24 @@ struct RowDe<'r, 'a> {
     bailed: &'r mut bool,
 }
 
-impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_map(RowAccess {
+impl<'r, 'a> RowDe<'r, 'a> {
+    /// The row's cells, read as a map (by column name) or as a sequence.
+    fn cells(self) -> RowCells<'r, 'a> {
+        RowCells {
             columns: self.columns,
             cells: self.cells,
             line: self.line,
             next: 0,
             bailed: self.bailed,
-        })
+        }
+    }
+}
+
+impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_map(self.cells())
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -393,32 +353,20 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
                 .checked_fields
                 .is_some_and(|checked| std::ptr::eq(checked, fields))
         {
-            if let Some(column) = self
-                .columns
-                .iter()
-                .find(|c| !fields.iter().any(|f| f == *c))
-            {
-                return Err(unknown_column(column, fields));
-            }
+            check_columns(self.columns, fields)?;
             *self.checked_fields = Some(fields);
         }
         self.deserialize_any(visitor)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let len = self.cells.len();
-        let mut access = CellsAccess {
-            cells: self.cells,
-            line: self.line,
-            next: 0,
-            bailed: self.bailed,
-        };
+        let mut access = self.cells();
         let value = visitor.visit_seq(&mut access)?;
-        if access.next == len {
+        if access.next == access.cells.len() {
             Ok(value)
         } else {
             Err(de::Error::invalid_length(
-                len,
+                access.cells.len(),
                 &"fewer elements in the array",
             ))
         }
@@ -432,7 +380,9 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
     }
 }
 
-struct RowAccess<'r, 'a> {
+/// The cells of one row, in order: a map from column name to cell for records, a
+/// sequence for tuples.
+struct RowCells<'r, 'a> {
     columns: &'r [&'a str],
     cells: &'r [Scalar<'a>],
     line: LineRef<'a>,
@@ -440,7 +390,23 @@ struct RowAccess<'r, 'a> {
     bailed: &'r mut bool,
 }
 
-impl<'de> MapAccess<'de> for RowAccess<'_, '_> {
+impl RowCells<'_, '_> {
+    /// Deserializes `cell`, naming `segment` in its errors.
+    fn cell<'de, T: DeserializeSeed<'de>>(
+        &mut self,
+        cell: Scalar<'_>,
+        seed: T,
+        segment: &dyn std::fmt::Display,
+    ) -> Result<T::Value, Error> {
+        seed.deserialize(ScalarDe {
+            scalar: cell,
+            bailed: self.bailed,
+        })
+        .map_err(|e| in_context(cell.error_at(self.line, e), segment))
+    }
+}
+
+impl<'de> MapAccess<'de> for RowCells<'_, '_> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -456,14 +422,10 @@ impl<'de> MapAccess<'de> for RowAccess<'_, '_> {
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
         let i = self.next;
         self.next += 1;
-        let (Some(column), Some(cell)) = (self.columns.get(i), self.cells.get(i)) else {
+        let (Some(column), Some(&cell)) = (self.columns.get(i), self.cells.get(i)) else {
             return Err(Error::custom("next_value called before next_key"));
         };
-        seed.deserialize(ScalarDe {
-            scalar: *cell,
-            bailed: self.bailed,
-        })
-        .map_err(|e| in_context(cell.error_at(self.line, e), column))
+        self.cell(cell, seed, column)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -471,14 +433,7 @@ impl<'de> MapAccess<'de> for RowAccess<'_, '_> {
     }
 }
 
-struct CellsAccess<'r, 'a> {
-    cells: &'r [Scalar<'a>],
-    line: LineRef<'a>,
-    next: usize,
-    bailed: &'r mut bool,
-}
-
-impl<'de> SeqAccess<'de> for CellsAccess<'_, '_> {
+impl<'de> SeqAccess<'de> for RowCells<'_, '_> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -486,16 +441,11 @@ impl<'de> SeqAccess<'de> for CellsAccess<'_, '_> {
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
         let i = self.next;
-        let Some(cell) = self.cells.get(i) else {
+        let Some(&cell) = self.cells.get(i) else {
             return Ok(None);
         };
         self.next += 1;
-        seed.deserialize(ScalarDe {
-            scalar: *cell,
-            bailed: self.bailed,
-        })
-        .map(Some)
-        .map_err(|e| in_context(cell.error_at(self.line, e), &Index(i)))
+        self.cell(cell, seed, &Index(i)).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -626,37 +576,6 @@ impl<'de> EnumAccess<'de> for UnitEnum<'_> {
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, UnitOnly), Error> {
         let value = seed.deserialize(KeyDeserializer { key: &self.variant })?;
         Ok((value, UnitOnly))
-    }
-}
-
-struct UnitOnly;
-
-impl<'de> VariantAccess<'de> for UnitOnly {
-    type Error = Error;
-    fn unit_variant(self) -> Result<(), Error> {
-        Ok(())
-    }
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _seed: T) -> Result<T::Value, Error> {
-        Err(de::Error::invalid_type(
-            de::Unexpected::UnitVariant,
-            &"newtype variant",
-        ))
-    }
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, Error> {
-        Err(de::Error::invalid_type(
-            de::Unexpected::UnitVariant,
-            &"tuple variant",
-        ))
-    }
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Error> {
-        Err(de::Error::invalid_type(
-            de::Unexpected::UnitVariant,
-            &"struct variant",
-        ))
     }
 }
 

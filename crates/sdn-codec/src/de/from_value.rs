@@ -12,9 +12,9 @@ use serde::de::{
 };
 use serde::forward_to_deserialize_any;
 
-use super::context::{Index, in_context, unknown_column};
+use super::context::{Index, check_columns, in_context};
 use super::options::{DEFAULT_OPTIONS, DeOptions};
-use super::scalar::{ENUM_EXPECTED, Typed};
+use super::scalar::{ENUM_EXPECTED, Typed, UnitOnly};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Scalar, ScalarKind, Table, Value};
 
@@ -437,10 +437,8 @@ impl<'de> de::Deserializer<'de> for RowDeserializer<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        if self.options.deny_unknown_columns
-            && let Some(column) = self.columns.iter().find(|c| !fields.contains(&c.as_str()))
-        {
-            return Err(unknown_column(column, fields));
+        if self.options.deny_unknown_columns {
+            check_columns(self.columns, fields)?;
         }
         self.deserialize_any(visitor)
     }
@@ -583,32 +581,23 @@ impl<'de> VariantAccess<'de> for VariantContent<'_> {
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
         match self.content {
             Some(value) => seed.deserialize(ValueDeserializer::new(value, self.options)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"newtype variant",
-            )),
+            None => UnitOnly.newtype_variant_seed(seed),
         }
     }
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Error> {
         match self.content {
             Some(value) => ValueDeserializer::new(value, self.options).deserialize_seq(visitor),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"tuple variant",
-            )),
+            None => UnitOnly.tuple_variant(len, visitor),
         }
     }
     fn struct_variant<V: Visitor<'de>>(
         self,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.content {
             Some(value) => ValueDeserializer::new(value, self.options).deserialize_map(visitor),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"struct variant",
-            )),
+            None => UnitOnly.struct_variant(fields, visitor),
         }
     }
 }

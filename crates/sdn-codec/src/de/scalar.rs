@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use serde::de::{self, Visitor};
+use serde::de::{self, DeserializeSeed, VariantAccess, Visitor};
 
 use crate::error::Error;
 use crate::value::ScalarKind;
@@ -124,5 +124,38 @@ impl<'a> Typed<'a> {
             Typed::Str(s) => visitor.visit_byte_buf(s.into_owned().into_bytes()),
             other => Err(other.invalid_type(&visitor)),
         }
+    }
+}
+
+/// The content of a unit variant: the variant access of a bare variant name, on both
+/// routes (other variant kinds are a type error).
+pub(crate) struct UnitOnly;
+
+impl<'de> VariantAccess<'de> for UnitOnly {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        Ok(())
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _seed: T) -> Result<T::Value, Error> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &"newtype variant",
+        ))
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, Error> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &"tuple variant",
+        ))
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Error> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &"struct variant",
+        ))
     }
 }

@@ -17,7 +17,7 @@ pub(super) struct Lines {
     len: usize,
 }
 
-pub(crate) use crate::syntax::line_ranges;
+use crate::syntax::line_ranges;
 
 impl Lines {
     pub(super) fn new(text: &str) -> Lines {

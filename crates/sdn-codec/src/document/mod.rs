@@ -109,12 +109,12 @@ use std::str::FromStr;
 
 use crate::canonical_writer::{format_inline, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, indent_width, leading_blanks, parse_spanned};
+use crate::parse::{EntrySpan, ParseOptions, parse_spanned};
+use crate::syntax::{indent_width, leading_blanks};
 use crate::value::{Map, Table, Value};
 
 use crate::byte_search::{common_prefix, common_suffix};
 use expected::RootEdit;
-pub(crate) use layout::line_ranges;
 use layout::{EntryValue, Lines, Scanner, line_ending, reindent};
 use navigate::{empty_map, not_found, parent_dict, remove_in, root_value_mut, set_in, table_at};
 pub use path::KeyPath;

@@ -8,7 +8,8 @@ use super::layout::Scanner;
 use super::{Document, Splice, not_found, parent_dict, root_value_mut, table_at};
 use crate::canonical_writer::{format_inline, format_key, format_row, quote_string};
 use crate::error::{Error, ErrorKind};
-use crate::parse::{EntrySpan, ParseOptions, leading_blanks};
+use crate::parse::{EntrySpan, ParseOptions};
+use crate::syntax::leading_blanks;
 use crate::value::{Column, ColumnType, Map, ScalarKind, Table, Value};
 
 /// Row and column edits of the table at one path of a [`Document`]

@@ -18,7 +18,6 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Limit};
 use crate::value::{Column, Map, ScalarKind, Value};
 
-pub(crate) use crate::syntax::{indent_width, leading_blanks};
 pub use crate::syntax::{is_comment_start, is_valid_plain_key};
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
@@ -581,19 +580,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips spaces and tabs (not line ends).
-    pub(crate) fn skip_blank(&self, mut pos: usize) -> usize {
-        let bytes = self.src.as_bytes();
-        while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t') {
-            pos += 1;
-        }
-        pos
-    }
-
-    pub(crate) fn at_line_end(&self, pos: usize) -> bool {
-        matches!(
-            self.src.as_bytes().get(pos),
-            None | Some(b'\n') | Some(b'\r')
-        )
+    pub(crate) fn skip_blank(&self, pos: usize) -> usize {
+        crate::syntax::skip_blanks(self.src, pos)
     }
 
     /// True at a `#` that starts a comment: first on its line, or after a space/tab.
@@ -602,7 +590,7 @@ impl<'a> Parser<'a> {
     }
 
     pub(crate) fn at_line_end_or_comment(&self, pos: usize) -> bool {
-        self.at_line_end(pos) || self.is_comment_at(pos)
+        crate::syntax::at_line_end_or_comment(self.src, pos)
     }
 
     /// Enters one level of nesting at `pos`, failing beyond the depth limit.

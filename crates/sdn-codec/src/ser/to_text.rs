@@ -43,102 +43,48 @@ macro_rules! cell_ints {
 /// serializer's flag, and the value is written by the general path instead.
 macro_rules! give_up {
     ($($method:ident $(($t:ty))?)*) => {$( give_up!(@ $method $(($t))?); )*};
-    (@ serialize_none) => {
-        fn serialize_none(self) -> Result<(), Error> {
+    (@sig $method:ident($($arg:ty),*) -> $ok:ty) => {
+        fn $method(self, $(_: $arg),*) -> Result<$ok, Error> {
             Err(self.give_up())
         }
     };
-    (@ serialize_unit) => {
-        fn serialize_unit(self) -> Result<(), Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_unit_struct) => {
-        fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-            Err(self.give_up())
-        }
-    };
+    (@ serialize_none) => { give_up!(@sig serialize_none() -> ()); };
+    (@ serialize_unit) => { give_up!(@sig serialize_unit() -> ()); };
+    (@ serialize_unit_struct) => { give_up!(@sig serialize_unit_struct(&'static str) -> ()); };
     (@ serialize_unit_variant) => {
-        fn serialize_unit_variant(
-            self,
-            _name: &'static str,
-            _index: u32,
-            _variant: &'static str,
-        ) -> Result<(), Error> {
-            Err(self.give_up())
-        }
+        give_up!(@sig serialize_unit_variant(&'static str, u32, &'static str) -> ());
+    };
+    (@ serialize_seq) => {
+        give_up!(@sig serialize_seq(Option<usize>) -> Self::SerializeSeq);
+    };
+    (@ serialize_tuple) => { give_up!(@sig serialize_tuple(usize) -> Self::SerializeTuple); };
+    (@ serialize_tuple_struct) => {
+        give_up!(@sig serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct);
+    };
+    (@ serialize_tuple_variant) => {
+        give_up!(@sig serialize_tuple_variant(&'static str, u32, &'static str, usize)
+            -> Self::SerializeTupleVariant);
+    };
+    (@ serialize_map) => { give_up!(@sig serialize_map(Option<usize>) -> Self::SerializeMap); };
+    (@ serialize_struct) => {
+        give_up!(@sig serialize_struct(&'static str, usize) -> Self::SerializeStruct);
+    };
+    (@ serialize_struct_variant) => {
+        give_up!(@sig serialize_struct_variant(&'static str, u32, &'static str, usize)
+            -> Self::SerializeStructVariant);
     };
     (@ serialize_newtype_variant) => {
         fn serialize_newtype_variant<T: Serialize + ?Sized>(
             self,
-            _name: &'static str,
-            _index: u32,
-            _variant: &'static str,
-            _value: &T,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
         ) -> Result<(), Error> {
             Err(self.give_up())
         }
     };
-    (@ serialize_seq) => {
-        fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_tuple) => {
-        fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_tuple_struct) => {
-        fn serialize_tuple_struct(
-            self,
-            _name: &'static str,
-            _len: usize,
-        ) -> Result<Self::SerializeTupleStruct, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_tuple_variant) => {
-        fn serialize_tuple_variant(
-            self,
-            _name: &'static str,
-            _index: u32,
-            _variant: &'static str,
-            _len: usize,
-        ) -> Result<Self::SerializeTupleVariant, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_map) => {
-        fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_struct) => {
-        fn serialize_struct(
-            self,
-            _name: &'static str,
-            _len: usize,
-        ) -> Result<Self::SerializeStruct, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ serialize_struct_variant) => {
-        fn serialize_struct_variant(
-            self,
-            _name: &'static str,
-            _index: u32,
-            _variant: &'static str,
-            _len: usize,
-        ) -> Result<Self::SerializeStructVariant, Error> {
-            Err(self.give_up())
-        }
-    };
-    (@ $method:ident($t:ty)) => {
-        fn $method(self, _v: $t) -> Result<(), Error> {
-            Err(self.give_up())
-        }
-    };
+    (@ $method:ident($t:ty)) => { give_up!(@sig $method($t) -> ()); };
 }
 
 /// Writes `value` (a struct or map) as a canonical document, or returns `None` when
@@ -228,7 +174,12 @@ struct RootEntries<'o> {
 }
 
 impl RootEntries<'_> {
-    fn entry<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), Error> {
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: impl Into<String>,
+        value: &T,
+    ) -> Result<(), Error> {
+        let key = key.into();
         if self.keys.contains(&key) {
             // The general path reports it (with its message); don't duplicate that here.
             return Err(decline(self.declined));
@@ -253,38 +204,13 @@ impl RootEntries<'_> {
         self.keys.push(key);
         Ok(())
     }
-}
 
-impl ser::SerializeStruct for RootEntries<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.entry(key.to_owned(), value)
-    }
-    fn end(self) -> Result<(), Error> {
+    fn finish(self) -> Result<(), Error> {
         Ok(())
     }
 }
 
-impl ser::SerializeMap for RootEntries<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(KeySerializer)?);
-        Ok(())
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = take_key(&mut self.key)?;
-        self.entry(key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Ok(())
-    }
-}
+struct_and_map_entries!(RootEntries<'_> => ());
 
 // ---------------------------------------------------------------------------------------
 // One root entry: a scalar line or a table; anything else falls back
@@ -492,7 +418,13 @@ struct RowFields<'t, 'e> {
 }
 
 impl RowFields<'_, '_> {
-    fn cell<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+    /// Writes one cell. Struct field names are `'static`: `key` keeps their address.
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: impl AsRef<str>,
+        value: &T,
+    ) -> Result<(), Error> {
+        let key = key.as_ref();
         let table = &mut *self.table;
         let address = key.as_ptr() as usize;
         if self.first {
@@ -531,36 +463,7 @@ impl RowFields<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for RowFields<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.cell(key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeMap for RowFields<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(KeySerializer)?);
-        Ok(())
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = take_key(&mut self.key)?;
-        self.cell(&key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
+struct_and_map_entries!(RowFields<'_, '_> => ());
 
 /// One cell: a scalar written in place; anything else falls back.
 struct CellSerializer<'c> {

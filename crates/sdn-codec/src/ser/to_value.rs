@@ -16,6 +16,15 @@ macro_rules! value_ints {
     )*};
 }
 
+/// Implements the listed `KeySerializer` methods as the key's text (`to_string`).
+macro_rules! key_text {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<String, Error> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
 /// The serde `Serializer` that builds a [`Value`]; used by [`to_value`](super::to_value).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ValueSerializer;
@@ -183,40 +192,22 @@ impl MapBuilder {
         self.map.insert(key, value);
         Ok(())
     }
-}
 
-impl ser::SerializeMap for MapBuilder {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(KeySerializer)?);
-        Ok(())
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = take_key(&mut self.key)?;
-        let value = value.serialize(ValueSerializer)?;
-        self.insert(key, value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(Value::Dict(self.map))
-    }
-}
-
-impl ser::SerializeStruct for MapBuilder {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
+    fn entry<T: Serialize + ?Sized>(
         &mut self,
-        key: &'static str,
+        key: impl Into<String>,
         value: &T,
     ) -> Result<(), Error> {
         let value = value.serialize(ValueSerializer)?;
-        self.insert(key.to_owned(), value)
+        self.insert(key.into(), value)
     }
-    fn end(self) -> Result<Value, Error> {
+
+    fn finish(self) -> Result<Value, Error> {
         Ok(Value::Dict(self.map))
     }
 }
+
+struct_and_map_entries!(MapBuilder => Value);
 
 /// Wraps the content of a tuple or struct variant into `{Variant: content}`.
 #[doc(hidden)]
@@ -282,47 +273,25 @@ impl ser::Serializer for KeySerializer {
     type SerializeStruct = Impossible<String, Error>;
     type SerializeStructVariant = Impossible<String, Error>;
 
-    fn serialize_bool(self, v: bool) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<String, Error> {
-        Ok(v.to_string())
-    }
+    key_text!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_char(char)
+    );
     fn serialize_f32(self, _v: f32) -> Result<String, Error> {
         Err(key_error("a float"))
     }
     fn serialize_f64(self, _v: f64) -> Result<String, Error> {
         Err(key_error("a float"))
-    }
-    fn serialize_char(self, v: char) -> Result<String, Error> {
-        Ok(v.to_string())
     }
     fn serialize_str(self, v: &str) -> Result<String, Error> {
         Ok(v.to_owned())

@@ -8,6 +8,7 @@ use crate::byte_search::skip_to_any;
 use crate::de::scalar::Typed;
 use crate::error::{Error, ErrorKind};
 use crate::parse::{decode_quoted, parse_scalar_text};
+use crate::syntax::{at_line_end_or_comment, comment_starts_at, is_key_char, skip_blanks};
 use crate::value::ScalarKind;
 
 /// The error used to unwind when the direct path gives up; never shown to callers.
@@ -100,22 +101,20 @@ impl<'a> Doc<'a> {
             // An indented line outside a table: a block or an error.
             return Err(self.bail());
         }
-        let key_len = line
-            .find(|c: char| c.is_whitespace() || ":=|,[]{}()\"#".contains(c))
-            .unwrap_or(line.len());
+        let key_len = line.find(|c| !is_key_char(c)).unwrap_or(line.len());
         let key = &line[..key_len];
         if !crate::syntax::is_valid_plain_key(key) || self.seen.contains(&key) {
             return Err(self.bail());
         }
         self.seen.push(key);
-        let after_key = skip_blank(line, key_len);
+        let after_key = skip_blanks(line, key_len);
         let statement = match line.as_bytes().get(after_key) {
             Some(b':') if key_len == after_key => {
                 match line.as_bytes().get(after_key + 1) {
                     Some(b' ' | b'\t') => {}
                     _ => return Err(self.bail()),
                 }
-                let start = skip_blank(line, after_key + 1);
+                let start = skip_blanks(line, after_key + 1);
                 let scalar = statement_scalar(line, start).ok_or_else(|| self.bail())?;
                 Statement::Scalar(scalar, LineRef { index, text: line })
             }
@@ -147,7 +146,7 @@ impl<'a> Doc<'a> {
             let Some(rest) = text.get(self.pos..).filter(|r| !r.is_empty()) else {
                 return Ok(None);
             };
-            let start = skip_blank(rest, 0);
+            let start = skip_blanks(rest, 0);
             if matches!(
                 rest.as_bytes().get(start),
                 None | Some(b'\n' | b'\r' | b'#')
@@ -211,49 +210,27 @@ pub(super) fn trim_end(text: &str) -> &str {
     }
 }
 
-pub(super) fn skip_blank(line: &str, mut pos: usize) -> usize {
-    let bytes = line.as_bytes();
-    while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t') {
-        pos += 1;
-    }
-    pos
-}
-
-/// True when the `#` at `pos` starts a comment, by the parser's rule.
-pub(super) fn is_comment_at(line: &str, pos: usize) -> bool {
-    crate::syntax::comment_starts_at(line.as_bytes(), pos)
-}
-
-pub(super) fn at_end_or_comment(line: &str, pos: usize) -> bool {
-    matches!(line.as_bytes().get(pos), None | Some(b'\n' | b'\r')) || is_comment_at(line, pos)
-}
-
 /// Column names of `name |a, b|` (the `|` at `open`); `None` for anything the direct
 /// path leaves to the parser (quoted names, an inline row, a malformed header).
 pub(super) fn header_columns(line: &str, open: usize) -> Option<Vec<&str>> {
     let mut columns: Vec<&str> = Vec::new();
     let mut p = open + 1;
     loop {
-        p = skip_blank(line, p);
+        p = skip_blanks(line, p);
         let rest = line.get(p..)?;
         let len = rest.find([',', '|'])?;
         let name = crate::syntax::trim_blank_end(&rest[..len]);
-        if name.is_empty()
-            || name.starts_with('"')
-            || !name
-                .chars()
-                .all(|c| !c.is_whitespace() && !":=|,[]{}()\"#".contains(c))
-        {
+        if name.is_empty() || name.starts_with('"') || !name.chars().all(is_key_char) {
             return None;
         }
         columns.push(name);
         let sep = p + len;
         if line.as_bytes()[sep] == b'|' {
-            let after = skip_blank(line, sep + 1);
+            let after = skip_blanks(line, sep + 1);
             // Duplicate names are the parser's error to report: a set keeps this linear.
             let mut seen = std::collections::HashSet::with_capacity(columns.len());
             let unique = columns.iter().all(|name| seen.insert(*name));
-            return (unique && at_end_or_comment(line, after)).then_some(columns);
+            return (unique && at_line_end_or_comment(line, after)).then_some(columns);
         }
         p = sep + 1;
     }
@@ -262,7 +239,7 @@ pub(super) fn header_columns(line: &str, open: usize) -> Option<Vec<&str>> {
 /// The scalar of a `key: value` statement starting at `start`; `None` when the value is
 /// not a single-line scalar (empty, a block, inline brackets, a typed table, ...).
 pub(super) fn statement_scalar(line: &str, start: usize) -> Option<Scalar<'_>> {
-    if at_end_or_comment(line, start) {
+    if at_line_end_or_comment(line, start) {
         return None;
     }
     let rest = &line[start..];
@@ -271,12 +248,12 @@ pub(super) fn statement_scalar(line: &str, start: usize) -> Option<Scalar<'_>> {
     }
     if rest.starts_with('"') {
         let (scalar, end) = quoted_at(line, start)?;
-        let after = skip_blank(line, end);
-        return at_end_or_comment(line, after).then_some(scalar);
+        let after = skip_blanks(line, end);
+        return at_line_end_or_comment(line, after).then_some(scalar);
     }
     let mut end = start;
     let bytes = line.as_bytes();
-    while end < bytes.len() && !is_comment_at(line, end) {
+    while end < bytes.len() && !comment_starts_at(bytes, end) {
         end += 1;
     }
     Some(Scalar {
@@ -338,7 +315,7 @@ pub(super) fn split_row<'a>(
     cells: &mut Vec<Scalar<'a>>,
 ) -> Option<usize> {
     let bytes = line.as_bytes();
-    let mut p = skip_blank(line, start);
+    let mut p = skip_blanks(line, start);
     loop {
         // Where the cell ends, past the blanks after it.
         let q = match bytes.get(p) {
@@ -346,7 +323,7 @@ pub(super) fn split_row<'a>(
             Some(b'"') => {
                 let (scalar, end) = quoted_at(line, p)?;
                 cells.push(scalar);
-                skip_blank(line, end)
+                skip_blanks(line, end)
             }
             _ => {
                 let mut end = p;
@@ -354,7 +331,7 @@ pub(super) fn split_row<'a>(
                     // A CR before the LF is trimmed below with the other blanks.
                     end = skip_to_any(bytes, end, [b',', b'#', b'\n']);
                     match bytes.get(end) {
-                        Some(b'#') if !is_comment_at(line, end) => end += 1,
+                        Some(b'#') if !comment_starts_at(bytes, end) => end += 1,
                         _ => break,
                     }
                 }
@@ -376,10 +353,10 @@ pub(super) fn split_row<'a>(
                     p += 1;
                 }
                 if matches!(bytes.get(p), Some(b' ' | b'\t')) {
-                    p = skip_blank(line, p);
+                    p = skip_blanks(line, p);
                 }
             }
-            _ if at_end_or_comment(line, q) => return Some(q),
+            _ if at_line_end_or_comment(line, q) => return Some(q),
             _ => return None,
         }
     }
