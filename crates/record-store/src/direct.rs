@@ -256,7 +256,7 @@ mod tests {
         let nested = "meta:\n    owner: me\nnotes |id, text|\n    1, a\n";
         check_parses(path, nested).unwrap();
         let root = sdn_codec::parse(nested).unwrap();
-        let decoded = crate::table::decode_text::<Note>(path, nested, || &root).unwrap();
+        let decoded = crate::table::decode_text::<Note>(path, nested, || Ok(&root)).unwrap();
         assert_eq!(decoded.records[&1].text.as_deref(), Some("a"));
     }
 }

@@ -161,12 +161,12 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
 pub(crate) fn decode_text<'a, T: Record>(
     path: &Path,
     text: &'a str,
-    root: impl FnOnce() -> &'a Value,
+    root: impl FnOnce() -> Result<&'a Value>,
 ) -> Result<Decoded<T>> {
     check_name::<T>()?;
     match crate::direct::decode::<T>(path, text) {
         Some(decoded) => decoded,
-        None => decode(path, text, root()),
+        None => decode(path, text, root()?),
     }
 }
 
@@ -732,7 +732,10 @@ impl<T: Record> AnyTable for Table<T> {
     }
 
     fn seed(self: Box<Self>, snapshot: &Snapshot) {
-        if let Some(decoded) = self.into_committed(snapshot.document()) {
+        // A committed snapshot holds its document, so its value is at hand.
+        if let Ok(document) = snapshot.document()
+            && let Some(decoded) = self.into_committed(document)
+        {
             snapshot.seed_decoded(decoded);
         }
     }
