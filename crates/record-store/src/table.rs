@@ -26,6 +26,34 @@ pub(crate) struct Decoded<T: Record> {
     pub(crate) columns: Option<Vec<String>>,
 }
 
+impl<T: Record> Decoded<T> {
+    /// No rows: a table the file does not have.
+    pub(crate) fn empty() -> Self {
+        Decoded {
+            records: BTreeMap::new(),
+            original: BTreeMap::new(),
+            row_count: 0,
+            columns: None,
+        }
+    }
+
+    /// Adds `record`, read from row `row`. When its key was already read, adds nothing
+    /// and returns the first row with that key, and the key.
+    pub(crate) fn add(
+        &mut self,
+        row: usize,
+        record: T,
+    ) -> std::result::Result<(), (usize, T::Key)> {
+        let key = record.key();
+        if let Some(&first) = self.original.get(&key) {
+            return Err((first, key));
+        }
+        self.original.insert(key.clone(), row);
+        self.records.insert(key, record);
+        Ok(())
+    }
+}
+
 /// A decoded table in a snapshot's typed cache, its record type erased.
 pub(crate) trait CachedTable: Any + Send + Sync {
     /// The table (root key) it decodes.
@@ -174,12 +202,7 @@ pub(crate) fn decode_text<'a, T: Record>(
 /// Errors name the line (and column) of the row, from `text`.
 pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result<Decoded<T>> {
     check_name::<T>()?;
-    let mut decoded = Decoded {
-        records: BTreeMap::new(),
-        original: BTreeMap::new(),
-        row_count: 0,
-        columns: None,
-    };
+    let mut decoded = Decoded::empty();
     let Some(entry) = root.get(T::TABLE) else {
         return Ok(decoded);
     };
@@ -199,12 +222,9 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result
             Ok(None) => continue,
             Err(err) => return Err(row_error::<T>(path, text, &columns, row, &err)),
         };
-        let key = record.key();
-        if let Some(&first) = decoded.original.get(&key) {
+        if let Err((first, key)) = decoded.add(row, record) {
             return Err(duplicate_key::<T>(path, text, &key, first, row));
         }
-        decoded.original.insert(key.clone(), row);
-        decoded.records.insert(key, record);
     }
     decoded.columns = Some(columns);
     Ok(decoded)
