@@ -8,7 +8,6 @@
 //! (a value per cell), so the read path goes through serde and builds the tree only
 //! when someone asks for it ([`Snapshot::document`](crate::Snapshot::document)).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -34,12 +33,7 @@ pub(crate) fn check_parses(path: &Path, text: &str) -> Result<()> {
 pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decoded<T>>> {
     let found = sdn_codec::from_str::<OneTable<T>>(text).ok()?;
     let Some(rows) = found.rows else {
-        return Some(Ok(Decoded {
-            records: BTreeMap::new(),
-            original: BTreeMap::new(),
-            row_count: 0,
-            columns: None,
-        }));
+        return Some(Ok(Decoded::empty()));
     };
     if let Some((first, second, key)) = rows.duplicate {
         return Some(Err(crate::table::duplicate_key::<T>(
@@ -47,10 +41,8 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decode
         )));
     }
     Some(Ok(Decoded {
-        records: rows.records,
-        original: rows.original,
-        row_count: rows.row_count,
         columns: Some(header_columns(text, T::TABLE)?),
+        ..rows.decoded
     }))
 }
 
@@ -88,11 +80,9 @@ struct OneTable<T: Record> {
     rows: Option<Rows<T>>,
 }
 
-/// The rows of a table read as records, in a map by key, as they stream by.
+/// The rows of a table read as records as they stream by (its columns left unset).
 struct Rows<T: Record> {
-    records: BTreeMap<T::Key, T>,
-    original: BTreeMap<T::Key, usize>,
-    row_count: usize,
+    decoded: Decoded<T>,
     /// The first key found twice: its first and second row.
     duplicate: Option<(usize, usize, T::Key)>,
 }
@@ -167,23 +157,14 @@ impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<Rows<T>, A::Error> {
         let mut rows = Rows {
-            records: BTreeMap::new(),
-            original: BTreeMap::new(),
-            row_count: 0,
+            decoded: Decoded::empty(),
             duplicate: None,
         };
         while let Some(record) = cells.next_element::<T>()? {
-            let row = rows.row_count;
-            rows.row_count += 1;
-            let key = record.key();
-            match rows.original.get(&key) {
-                Some(&first) => {
-                    rows.duplicate.get_or_insert((first, row, key));
-                }
-                None => {
-                    rows.original.insert(key.clone(), row);
-                    rows.records.insert(key, record);
-                }
+            let row = rows.decoded.row_count;
+            rows.decoded.row_count += 1;
+            if let Err((first, key)) = rows.decoded.add(row, record) {
+                rows.duplicate.get_or_insert((first, row, key));
             }
         }
         Ok(rows)
@@ -256,7 +237,7 @@ mod tests {
         let nested = "meta:\n    owner: me\nnotes |id, text|\n    1, a\n";
         check_parses(path, nested).unwrap();
         let root = sdn_codec::parse(nested).unwrap();
-        let decoded = crate::table::decode_text::<Note>(path, nested, || &root).unwrap();
+        let decoded = crate::table::decode_text::<Note>(path, nested, || Ok(&root)).unwrap();
         assert_eq!(decoded.records[&1].text.as_deref(), Some("a"));
     }
 }

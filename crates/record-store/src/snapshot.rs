@@ -42,11 +42,11 @@ pub(crate) struct Parts {
 
 /// What a snapshot was parsed into.
 enum Content {
-    /// Bytes, checked to parse, and their value, parsed on first use (read path: a
+    /// Text, checked to parse, and its value, parsed on first use (read path: a
     /// reader that only decodes tables never pays for the value tree, several times
     /// the file's size).
     Plain {
-        bytes: Vec<u8>,
+        text: String,
         root: std::sync::OnceLock<Value>,
     },
     /// A format-preserving document (its text and value), kept when the writer had one
@@ -64,22 +64,12 @@ impl std::fmt::Debug for Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn new(
-        path: &Path,
-        bytes: Vec<u8>,
-        root: Value,
-        source: Option<FileIdentity>,
-    ) -> Self {
-        let root = std::sync::OnceLock::from(root);
-        Snapshot::with_content(path, Content::Plain { bytes, root }, source)
-    }
-
     /// A snapshot of `text`, which must be known to parse (see
     /// [`direct::check_parses`](crate::direct::check_parses)); its value is parsed when
     /// first asked for.
     pub(crate) fn of_checked_text(path: &Path, text: String, source: Option<FileIdentity>) -> Self {
         let content = Content::Plain {
-            bytes: text.into_bytes(),
+            text,
             root: std::sync::OnceLock::new(),
         };
         Snapshot::with_content(path, content, source)
@@ -157,29 +147,37 @@ impl Snapshot {
     /// The file's bytes (empty for a missing file).
     pub fn bytes(&self) -> &[u8] {
         match &self.inner.content {
-            Content::Plain { bytes, .. } => bytes,
+            Content::Plain { text, .. } => text.as_bytes(),
             Content::Document(document) => document.as_str().as_bytes(),
         }
     }
 
     /// The whole document, untyped.
-    pub fn document(&self) -> &Value {
+    ///
+    /// A snapshot that was read (rather than committed by this process) parses its value
+    /// on first use. Its text was checked to parse when it was read, so this fails only
+    /// if the parser disagrees with that check; the parser's error is returned then
+    /// ([`Error::Malformed`](crate::Error::Malformed)), never a stand-in value.
+    pub fn document(&self) -> Result<&Value> {
         match &self.inner.content {
-            Content::Plain { bytes, root } => root.get_or_init(|| {
-                // The text was checked to parse when it was read, so neither step fails;
-                // the empty document only stands in for a broken invariant.
-                std::str::from_utf8(bytes)
-                    .ok()
-                    .and_then(|text| sdn_codec::parse(text).ok())
-                    .unwrap_or_else(|| Value::Dict(Default::default()))
-            }),
-            Content::Document(document) => document.value(),
+            Content::Plain { text, root } => match root.get() {
+                Some(root) => Ok(root),
+                None => {
+                    let parsed = sdn_codec::parse(text)
+                        .map_err(|err| crate::Error::malformed(&self.inner.path, err))?;
+                    Ok(root.get_or_init(|| parsed))
+                }
+            },
+            Content::Document(document) => Ok(document.value()),
         }
     }
 
-    /// The file's text (the bytes of a snapshot are UTF-8: they were checked to parse).
+    /// The file's text.
     fn text(&self) -> &str {
-        std::str::from_utf8(self.bytes()).unwrap_or_default()
+        match &self.inner.content {
+            Content::Plain { text, .. } => text,
+            Content::Document(document) => document.as_str(),
+        }
     }
 
     /// Whether two snapshots are the same parsed version (not merely equal content).
@@ -292,3 +290,31 @@ impl<T: Record> Records<T> {
 // The typed-table cache only ever gains complete entries; a caught panic leaves it valid.
 impl std::panic::UnwindSafe for Snapshot {}
 impl std::panic::RefUnwindSafe for Snapshot {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_snapshot_parses_its_document_on_first_use() {
+        let path = Path::new("n.sdn");
+        let snapshot = Snapshot::of_checked_text(path, "a: 1\n".into(), None);
+        let root = snapshot.document().unwrap();
+        assert_eq!(root.get("a"), sdn_codec::parse("a: 1\n").unwrap().get("a"));
+        assert!(std::ptr::eq(root, snapshot.document().unwrap()));
+        // A missing file's snapshot: the empty text, the empty document.
+        let empty = Snapshot::of_checked_text(path, String::new(), None);
+        assert_eq!(empty.document().unwrap(), &Value::Dict(Default::default()));
+    }
+
+    #[test]
+    fn a_document_the_parser_rejects_is_its_error_not_an_empty_stand_in() {
+        // Breaks the constructor's precondition on purpose: the parser's disagreement
+        // with the read-time check must surface, not read as an empty file.
+        let snapshot = Snapshot::of_checked_text(Path::new("n.sdn"), "a: 1\nb: [\n".into(), None);
+        match snapshot.document() {
+            Err(crate::Error::Malformed { line, .. }) => assert!(line >= 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}

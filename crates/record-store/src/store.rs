@@ -8,7 +8,6 @@ use std::sync::{OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use file_lock::{FileLock, LockGuard, Mode, Wait};
-use sdn_codec::Value;
 
 use crate::cache::SnapshotCache;
 use crate::changes::ChangeSet;
@@ -196,12 +195,8 @@ impl Store {
             {
                 return Ok((Snapshot::clone(snapshot), None));
             }
-            let snapshot = Snapshot::new(
-                &inner.path,
-                Vec::new(),
-                Value::Dict(Default::default()),
-                None,
-            );
+            // The empty text is the empty document.
+            let snapshot = Snapshot::of_checked_text(&inner.path, String::new(), None);
             let key = CacheKey {
                 identity: None,
                 trusted: true,

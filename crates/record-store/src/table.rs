@@ -26,6 +26,34 @@ pub(crate) struct Decoded<T: Record> {
     pub(crate) columns: Option<Vec<String>>,
 }
 
+impl<T: Record> Decoded<T> {
+    /// No rows: a table the file does not have.
+    pub(crate) fn empty() -> Self {
+        Decoded {
+            records: BTreeMap::new(),
+            original: BTreeMap::new(),
+            row_count: 0,
+            columns: None,
+        }
+    }
+
+    /// Adds `record`, read from row `row`. When its key was already read, adds nothing
+    /// and returns the first row with that key, and the key.
+    pub(crate) fn add(
+        &mut self,
+        row: usize,
+        record: T,
+    ) -> std::result::Result<(), (usize, T::Key)> {
+        let key = record.key();
+        if let Some(&first) = self.original.get(&key) {
+            return Err((first, key));
+        }
+        self.original.insert(key.clone(), row);
+        self.records.insert(key, record);
+        Ok(())
+    }
+}
+
 /// A decoded table in a snapshot's typed cache, its record type erased.
 pub(crate) trait CachedTable: Any + Send + Sync {
     /// The table (root key) it decodes.
@@ -161,12 +189,12 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
 pub(crate) fn decode_text<'a, T: Record>(
     path: &Path,
     text: &'a str,
-    root: impl FnOnce() -> &'a Value,
+    root: impl FnOnce() -> Result<&'a Value>,
 ) -> Result<Decoded<T>> {
     check_name::<T>()?;
     match crate::direct::decode::<T>(path, text) {
         Some(decoded) => decoded,
-        None => decode(path, text, root()),
+        None => decode(path, text, root()?),
     }
 }
 
@@ -174,12 +202,7 @@ pub(crate) fn decode_text<'a, T: Record>(
 /// Errors name the line (and column) of the row, from `text`.
 pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result<Decoded<T>> {
     check_name::<T>()?;
-    let mut decoded = Decoded {
-        records: BTreeMap::new(),
-        original: BTreeMap::new(),
-        row_count: 0,
-        columns: None,
-    };
+    let mut decoded = Decoded::empty();
     let Some(entry) = root.get(T::TABLE) else {
         return Ok(decoded);
     };
@@ -199,12 +222,9 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result
             Ok(None) => continue,
             Err(err) => return Err(row_error::<T>(path, text, &columns, row, &err)),
         };
-        let key = record.key();
-        if let Some(&first) = decoded.original.get(&key) {
+        if let Err((first, key)) = decoded.add(row, record) {
             return Err(duplicate_key::<T>(path, text, &key, first, row));
         }
-        decoded.original.insert(key.clone(), row);
-        decoded.records.insert(key, record);
     }
     decoded.columns = Some(columns);
     Ok(decoded)
@@ -732,7 +752,10 @@ impl<T: Record> AnyTable for Table<T> {
     }
 
     fn seed(self: Box<Self>, snapshot: &Snapshot) {
-        if let Some(decoded) = self.into_committed(snapshot.document()) {
+        // A committed snapshot holds its document, so its value is at hand.
+        if let Ok(document) = snapshot.document()
+            && let Some(decoded) = self.into_committed(document)
+        {
             snapshot.seed_decoded(decoded);
         }
     }

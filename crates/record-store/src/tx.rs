@@ -119,15 +119,16 @@ impl Transaction {
         &self.path
     }
 
-    /// The whole document as read at the start of the transaction (untyped).
-    pub fn document(&self) -> &Value {
+    /// The whole document as read at the start of the transaction (untyped). Fails
+    /// only as [`Snapshot::document`] does.
+    pub fn document(&self) -> Result<&Value> {
         match &self.source {
-            Source::Text { root, .. } => root,
+            Source::Text { root, .. } => Ok(root),
             Source::Snapshot(snapshot) => snapshot.document(),
-            Source::Owned(owned) => owned
+            Source::Owned(owned) => Ok(owned
                 .document
                 .as_ref()
-                .map_or(empty_document(), Document::value),
+                .map_or(empty_document(), Document::value)),
         }
     }
 
@@ -141,7 +142,7 @@ impl Transaction {
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
                     Source::Text { text, root } => {
-                        table::decode_text::<T>(&self.path, text, || root)?
+                        table::decode_text::<T>(&self.path, text, || Ok(root))?
                     }
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {

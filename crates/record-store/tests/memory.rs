@@ -40,6 +40,7 @@ fn run_worker(kind: &str) -> Result<(), String> {
     // The untyped document is still there when asked for (parsed on first use).
     let rows = snapshot
         .document()
+        .map_err(|e| e.to_string())?
         .get("todos")
         .and_then(|table| table.as_table())
         .map_or(0, |table| table.rows.len());

@@ -150,7 +150,7 @@ fn run_worker(kind: &str) -> Result<(), String> {
                 }
                 last_total = total;
                 let snapshot = store.read().map_err(|e| e.to_string())?;
-                let (total, _) = check_invariants(snapshot.document())?;
+                let (total, _) = check_invariants(snapshot.document().map_err(|e| e.to_string())?)?;
                 if total < last_total {
                     return Err(format!(
                         "snapshot total went back from {last_total} to {total}"
@@ -704,7 +704,7 @@ fn p3_threads_sharing_handles_lose_no_update() -> TestResult {
             });
         }
     });
-    let (total, _) = check_invariants(Store::open(&path)?.read()?.document())?;
+    let (total, _) = check_invariants(Store::open(&path)?.read()?.document()?)?;
     assert_eq!(total, 100);
     Ok(())
 }
@@ -741,7 +741,7 @@ fn p3_processes_lose_no_update_and_duplicate_no_record() -> TestResult {
     }
     let elapsed = started.elapsed();
     let snapshot = Store::open(&path)?.read()?;
-    let (total, item_count) = check_invariants(snapshot.document())?;
+    let (total, item_count) = check_invariants(snapshot.document()?)?;
     assert_eq!(total as usize, procs * iters, "every increment is there");
     let counters = snapshot.table::<Counter>()?;
     assert_eq!(
@@ -807,7 +807,7 @@ fn p3_readers_see_only_committed_states_while_writers_commit() -> TestResult {
         failures.extend(wait_ok(child, "reader (parse error or uncommitted state)").err());
     }
     assert!(failures.is_empty(), "{failures:?}");
-    let (total, _) = check_invariants(Store::open(&path)?.read()?.document())?;
+    let (total, _) = check_invariants(Store::open(&path)?.read()?.document()?)?;
     assert_eq!(total as usize, writers * iters);
     Ok(())
 }
@@ -896,7 +896,7 @@ fn p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
         &mut StdRng::seed_from_u64(1),
         &mut live,
     )?;
-    assert_eq!(check_invariants(store.read()?.document())?.0, total + 1);
+    assert_eq!(check_invariants(store.read()?.document()?)?.0, total + 1);
     eprintln!("sigkill: {killed} writers killed, {total} transactions committed, file intact");
     Ok(())
 }
@@ -968,8 +968,8 @@ fn p3_store_set_reads_never_see_half_applied_commits() -> TestResult {
                 .is_some_and(|(total, _)| total as usize == 2 * iters)
         });
         let snapshots = set.read()?;
-        let ta = check_invariants(snapshots[0].document())?.0;
-        let tb = check_invariants(snapshots[1].document())?.0;
+        let ta = check_invariants(snapshots[0].document()?)?.0;
+        let tb = check_invariants(snapshots[1].document()?)?.0;
         assert_eq!(ta, tb, "read {reads}: a half-applied commit was visible");
         assert!(ta >= last, "went back in time");
         last = ta;

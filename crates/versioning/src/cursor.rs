@@ -115,7 +115,7 @@ impl VersionedStore {
         let snapshot = self.store().read()?;
         let mut changes = Vec::new();
         let mut next = Cursor::default();
-        let Some(root) = snapshot.document().as_dict() else {
+        let Some(root) = snapshot.document()?.as_dict() else {
             return Ok((changes, next));
         };
         for (name, value) in root.iter() {

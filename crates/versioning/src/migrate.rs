@@ -31,7 +31,8 @@ impl VersionedStore {
         self.store().update(|tx| {
             // Files of the baseline design already have `version` and `last_modified`:
             // their rows keep those cells and only gain the columns they lack.
-            let missing: Vec<String> = match tx.document().get(T::TABLE).and_then(Value::as_table) {
+            let missing: Vec<String> = match tx.document()?.get(T::TABLE).and_then(Value::as_table)
+            {
                 Some(table) => columns
                     .names()
                     .into_iter()

@@ -92,7 +92,7 @@ impl Stamper {
         changes: &ChangeSet,
     ) -> record_store::Result<()> {
         let amended = self
-            .amendments(tx.document(), changes)
+            .amendments(tx.document()?, changes)
             .map_err(record_store::Error::aborted)?;
         if amended.is_empty() {
             return Ok(());

@@ -117,7 +117,7 @@ impl VersionedStore {
     /// The latest stamp in any table of the file.
     fn latest_stamp(&self) -> Result<Option<Stamp>> {
         let snapshot = self.store.read()?;
-        let Some(root) = snapshot.document().as_dict() else {
+        let Some(root) = snapshot.document()?.as_dict() else {
             return Ok(None);
         };
         let columns = |table: &str| self.columns(table).last_modified.as_str();
@@ -271,7 +271,7 @@ impl VersionedStore {
             Intent::Delete => base_side.fields.clone(),
         };
         let committed = self.store.commit(|tx| {
-            self.check_migrated(tx.document(), T::TABLE)?;
+            self.check_migrated(tx.document()?, T::TABLE)?;
             let current = tx.table::<Row<T>>()?.get(&key).cloned();
             let theirs = match &current {
                 Some(row) => {
