@@ -5,7 +5,7 @@
 //! installed. Writes `files.json` into `$BENCH_RESULTS_DIR` for `cargo xtask bench files`.
 //!
 //! `FILES_BENCH_LARGE_MB` sets the large file's size (200 by default); `S3S_FS` the
-//! server binary (see `support/s3s.rs`); `RCLONE` the rclone binary (else `rclone` on
+//! server binary (else `s3s-fs` on `PATH`, else in `~/.cargo/bin`); `RCLONE` the rclone binary (else `rclone` on
 //! `PATH`; the rclone rows are left out without it, and under `cargo test`).
 
 use std::path::{Path, PathBuf};
@@ -16,9 +16,10 @@ use std::time::Instant;
 use cloud_sync::files::ContentFiles;
 use cloud_sync::{Device, Key, Remote};
 
-#[path = "support/s3s.rs"]
+// The s3s-fs launcher of cloud-sync's own tests: one launcher for tests and benches.
+#[path = "../../cloud-sync/tests/support/mod.rs"]
 mod s3s;
-use s3s::{remote, start};
+use s3s::S3Server;
 use serde_json::json;
 
 const SMALL_FILES: usize = 1000;
@@ -102,8 +103,8 @@ fn rclone_copy(binary: &Path, endpoint: &str, config: &Path, from: &str, to: &st
         .env("RCLONE_CONFIG_BENCH_TYPE", "s3")
         .env("RCLONE_CONFIG_BENCH_PROVIDER", "Other")
         .env("RCLONE_CONFIG_BENCH_ENDPOINT", endpoint)
-        .env("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", "bench")
-        .env("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", "bench-secret")
+        .env("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", s3s::ACCESS_KEY)
+        .env("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", s3s::SECRET_KEY)
         .env("RCLONE_CONFIG_BENCH_REGION", "us-east-1")
         .env("RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE", "true")
         .stdout(Stdio::null());
@@ -140,7 +141,7 @@ fn measure_rclone(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> Op
         std::fs::create_dir_all(local.parent().unwrap()).unwrap();
         std::fs::write(local, bytes).unwrap();
     }
-    let remote = format!("bench:bench/{name}-rclone");
+    let remote = format!("bench:{}/{name}-rclone", s3s::BUCKET);
     let upload = rclone_copy(
         &binary,
         endpoint,
@@ -163,9 +164,9 @@ fn measure_rclone(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> Op
     Some((upload, download))
 }
 
-fn measure(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_json::Value {
+fn measure(server: &S3Server, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    let (raw_put, raw_get) = raw(&remote(endpoint, &format!("{name}-raw")), blobs);
+    let (raw_put, raw_get) = raw(&server.remote(&format!("{name}-raw")), blobs);
     let open = |device: &str| {
         let home = dir.path().join(device);
         std::fs::create_dir_all(&home).unwrap();
@@ -173,7 +174,7 @@ fn measure(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_jso
         ContentFiles::new(
             home.join("content"),
             dir.path().join(format!("{name}.sdn")),
-            remote(endpoint, name),
+            server.remote(name),
             device,
         )
         .unwrap()
@@ -202,7 +203,7 @@ fn measure(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_jso
     // outside tool, is measured only by `cargo bench` (which passes `--bench`).
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let rclone = benchmarking
-        .then(|| measure_rclone(endpoint, name, blobs))
+        .then(|| measure_rclone(&server.endpoint, name, blobs))
         .flatten();
     if let Some((rclone_up, rclone_down)) = rclone {
         println!(
@@ -232,14 +233,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    let root = tempfile::tempdir().unwrap();
-    let (_server, endpoint) = start(root.path());
+    let server = S3Server::start("bench files").expect("the files bench needs s3s-fs");
     let small: Vec<(String, Vec<u8>)> = (0..SMALL_FILES)
         .map(|i| (format!("small/{i:04}.bin"), content(i as u64, SMALL_SIZE)))
         .collect();
-    let small = measure(&endpoint, "small", &small);
+    let small = measure(&server, "small", &small);
     let large = vec![("large.bin".to_string(), content(7, large_mb << 20))];
-    let large = measure(&endpoint, "large", &large);
+    let large = measure(&server, "large", &large);
     let results = json!({"server": "s3s-fs on 127.0.0.1", "parallel": PARALLEL, "small": small, "large": large});
     if let Some(dir) = std::env::var_os("BENCH_RESULTS_DIR") {
         std::fs::create_dir_all(&dir).unwrap();

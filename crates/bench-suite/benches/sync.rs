@@ -30,7 +30,8 @@ use object_store::{
 use serde_json::json;
 use versioning::merge::{MergeOptions, merge};
 
-#[path = "support/s3s.rs"]
+// The s3s-fs launcher of cloud-sync's own tests: one launcher for tests and benches.
+#[path = "../../cloud-sync/tests/support/mod.rs"]
 mod s3s;
 
 /// Requests by kind, as they reach the S3 client.
@@ -246,7 +247,7 @@ fn median(mut samples: Vec<f64>) -> f64 {
 }
 
 struct Bench {
-    endpoint: String,
+    server: s3s::S3Server,
     dir: tempfile::TempDir,
 }
 
@@ -261,7 +262,7 @@ impl Bench {
     /// its own runtime, so two remotes must not share one client.
     fn remote(&self, prefix: &str) -> (Remote, Arc<Counting>) {
         let counting = Arc::new(Counting {
-            inner: s3s::config(&self.endpoint).object_store().unwrap(),
+            inner: self.server.config().object_store().unwrap(),
             counts: Counts::default(),
         });
         let remote = Remote::from_store(
@@ -440,10 +441,8 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 50]);
-    let root = tempfile::tempdir().unwrap();
-    let (_server, endpoint) = s3s::start(root.path());
     let bench = Bench {
-        endpoint,
+        server: s3s::S3Server::start("bench sync").expect("the sync bench needs s3s-fs"),
         dir: tempfile::tempdir().unwrap(),
     };
     let unchanged = unchanged_push(&bench);

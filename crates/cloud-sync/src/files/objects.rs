@@ -88,13 +88,19 @@ pub(crate) fn any_size() -> Limits {
     }
 }
 
+/// The most bytes a part of `size` bytes can take once compressed (zstd's worst case):
+/// the bound on reading a part whose stored size is not known.
+pub(crate) fn stored_bound(size: u64) -> u64 {
+    usize::try_from(size)
+        .map(|size| zstd::compress_bound(size) as u64)
+        .unwrap_or(u64::MAX)
+}
+
 /// The manifest a file sent as a single part has: its one part is addressed by the
 /// file's own sha256. Its stored size is only bounded (zstd's worst case), which is all
 /// a download needs.
 pub(crate) fn single_part(entry: &super::FileEntry) -> FileManifest {
-    let stored_limit = usize::try_from(entry.size)
-        .map(|size| zstd::compress_bound(size) as u64)
-        .unwrap_or(u64::MAX);
+    let stored_limit = stored_bound(entry.size);
     FileManifest {
         format: MANIFEST_FORMAT,
         sha256: entry.sha256.clone(),

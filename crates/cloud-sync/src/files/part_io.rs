@@ -10,7 +10,7 @@ use crate::key::Key;
 use crate::remote::{ObjectVersion, Remote};
 
 use super::FilesError;
-use super::objects::{PartRef, part_key};
+use super::objects::{PartRef, part_key, stored_bound};
 
 /// zstd level of parts: level 1 is the fastest standard level; on the bench's data it
 /// stores within 1% of level 3's size (1.98x against 1.99x smaller) for less CPU, which
@@ -72,7 +72,7 @@ pub(crate) fn store_part(
             Err(Error::AlreadyExists { .. }) => {
                 // Another file, device or earlier run stored it first: keep it if it
                 // verifies (another zstd version may compress differently), else repair.
-                let limit = zstd::compress_bound(chunk.len()) as u64;
+                let limit = stored_bound(size);
                 if let Some(found) = verified_existing(remote, &part.sha256, size, limit, &full) {
                     return Ok((found, Stored::Found));
                 }

@@ -87,41 +87,52 @@ impl ContentFiles {
             part_size: self.part_size,
             slots,
         };
-        let not_available = || FilesError::NotAvailable {
-            path: path.to_owned(),
-        };
-        let single = match listed {
-            Some(listed) if !listed.contains(&entry.sha256) => return Err(not_available()),
-            // Listed, and small enough to have been sent as one part by a device with
-            // this part size: that part's address is the file's own, so one GET fetches
-            // it without the manifest. A file sent in smaller parts has no such object,
-            // and the manifest is read after all.
-            Some(_) if entry.size <= self.part_size as u64 => Some(single_part(&entry)),
-            _ => None,
-        };
-        let fetched = match single {
-            Some(manifest) => match self.fetch_into(&transfers, &manifest, path, on_part) {
-                Err(FilesError::Remote(e)) if matches!(*e, Error::NotFound { .. }) => None,
-                done => Some(done?),
-            },
-            None => None,
-        };
-        if fetched.is_none() {
-            let manifest = read_manifest(&self.remote, &entry.sha256, &any_size())?
-                .ok_or_else(not_available)?;
-            if manifest.size != entry.size {
-                return Err(FilesError::InvalidManifest {
-                    key: path.to_owned(),
-                    reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
-                });
-            }
-            self.fetch_into(&transfers, &manifest, path, on_part)?;
-        }
+        self.fetch_entry(&transfers, &entry, path, listed, on_part)?;
         self.remember_written(path, &entry.sha256)?;
         Ok(Opened {
             path: local,
             downloaded: true,
         })
+    }
+
+    /// Downloads `entry`'s content (the catalogue's entry for `path`) into place, by its
+    /// manifest; `listed` (a listing of the cloud's manifests) spares the requests for a
+    /// file that is not there and lets a small file skip its manifest.
+    fn fetch_entry(
+        &self,
+        transfers: &Transfers<'_>,
+        entry: &FileEntry,
+        path: &str,
+        listed: Option<&BTreeSet<String>>,
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<(), FilesError> {
+        let not_available = || FilesError::NotAvailable {
+            path: path.to_owned(),
+        };
+        if let Some(listed) = listed {
+            if !listed.contains(&entry.sha256) {
+                return Err(not_available());
+            }
+            // Small enough to have been sent as one part by a device with this part size:
+            // that part's address is the file's own, so one GET fetches it without the
+            // manifest. A file sent in smaller parts has no such object, and the manifest
+            // is read after all.
+            if entry.size <= self.part_size as u64 {
+                match self.fetch_into(transfers, &single_part(entry), path, on_part) {
+                    Err(FilesError::Remote(e)) if matches!(*e, Error::NotFound { .. }) => {}
+                    done => return done,
+                }
+            }
+        }
+        let manifest =
+            read_manifest(&self.remote, &entry.sha256, &any_size())?.ok_or_else(not_available)?;
+        if manifest.size != entry.size {
+            return Err(FilesError::InvalidManifest {
+                key: path.to_owned(),
+                reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
+            });
+        }
+        self.fetch_into(transfers, &manifest, path, on_part)
     }
 
     /// Downloads `manifest`'s content and puts it under `path`'s final name, atomically

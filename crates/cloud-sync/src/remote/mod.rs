@@ -144,6 +144,33 @@ impl AsyncRemote {
         self.inner.timeout
     }
 
+    /// Sends one request for the object (or listing) `full`: counted, run by the backend
+    /// (a local directory's file I/O on a blocking thread) and bounded by the request
+    /// timeout.
+    async fn request<T, F>(
+        &self,
+        operation: Operation,
+        full: String,
+        on_store: impl FnOnce(Arc<dyn ObjectStore>, String) -> F,
+        on_dir: impl FnOnce(&LocalDir, &str) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, Error>>,
+    {
+        self.count();
+        let request = async {
+            match &self.inner.backend {
+                Backend::Store(s) => on_store(Arc::clone(s), full.clone()).await,
+                Backend::Dir(d) => {
+                    let d = Arc::clone(d);
+                    run_blocking(operation, full.clone(), move |full| on_dir(&d, &full)).await
+                }
+            }
+        };
+        self.bounded(operation, &full, request).await
+    }
+
     /// Runs one request under the request timeout.
     async fn bounded<T>(
         &self,
@@ -224,21 +251,13 @@ impl AsyncRemote {
     /// Reads `key`, refusing objects larger than `max_size` bytes before (and while)
     /// downloading them.
     pub async fn get(&self, key: &Key, max_size: u64) -> Result<Fetched, Error> {
-        self.count();
-        let full = self.full_key(key);
-        let request = async {
-            match &self.inner.backend {
-                Backend::Store(s) => store::get(s, full.clone(), max_size).await,
-                Backend::Dir(d) => {
-                    let d = Arc::clone(d);
-                    run_blocking(Operation::Get, full.clone(), move |full| {
-                        d.get(&full, max_size)
-                    })
-                    .await
-                }
-            }
-        };
-        self.bounded(Operation::Get, &full, request).await
+        self.request(
+            Operation::Get,
+            self.full_key(key),
+            |s, full| async move { store::get(&s, full, max_size).await },
+            move |d, full| d.get(full, max_size),
+        )
+        .await
     }
 
     /// Reads `key` like [`get`](AsyncRemote::get), but hands the body to `consume` chunk
@@ -251,39 +270,27 @@ impl AsyncRemote {
         max_size: u64,
         consume: &mut ChunkConsumer<'_>,
     ) -> Result<ObjectVersion, Error> {
+        let Backend::Store(s) = &self.inner.backend else {
+            let fetched = self.get(key, max_size).await?;
+            consume(fetched.bytes.len(), &fetched.bytes)?;
+            return Ok(fetched.version);
+        };
         self.count();
         let full = self.full_key(key);
-        let request = async {
-            match &self.inner.backend {
-                Backend::Store(s) => store::get_chunks(s, &full, max_size, consume).await,
-                Backend::Dir(d) => {
-                    let d = Arc::clone(d);
-                    let fetched = run_blocking(Operation::Get, full.clone(), move |full| {
-                        d.get(&full, max_size)
-                    })
-                    .await?;
-                    consume(fetched.bytes.len(), &fetched.bytes)?;
-                    Ok(fetched.version)
-                }
-            }
-        };
+        let request = store::get_chunks(s, &full, max_size, consume);
         self.bounded(Operation::Get, &full, request).await
     }
 
     /// Reads `key`'s metadata; `None` if it does not exist.
     pub async fn head(&self, key: &Key) -> Result<Option<ObjectInfo>, Error> {
-        self.count();
-        let full = self.full_key(key);
-        let request = async {
-            match &self.inner.backend {
-                Backend::Store(s) => store::head(s, full.clone()).await,
-                Backend::Dir(d) => {
-                    let d = Arc::clone(d);
-                    run_blocking(Operation::Head, full.clone(), move |full| d.head(&full)).await
-                }
-            }
-        };
-        let meta = self.bounded(Operation::Head, &full, request).await?;
+        let meta = self
+            .request(
+                Operation::Head,
+                self.full_key(key),
+                |s, full| async move { store::head(&s, full).await },
+                |d, full| d.head(full),
+            )
+            .await?;
         Ok(meta.map(|(size, last_modified, version)| ObjectInfo {
             key: key.clone(),
             size,
@@ -316,42 +323,33 @@ impl AsyncRemote {
     }
 
     async fn put(&self, key: &Key, bytes: Bytes, kind: PutKind) -> Result<ObjectVersion, Error> {
-        self.count();
-        let full = self.full_key(key);
-        let operation = kind.operation();
-        let request = async {
-            match &self.inner.backend {
-                Backend::Store(s) => store::put(s, full.clone(), bytes, kind).await,
-                Backend::Dir(d) => {
-                    let d = Arc::clone(d);
-                    run_blocking(operation, full.clone(), move |full| {
-                        d.put(&full, &bytes, &kind)
-                    })
-                    .await
-                }
-            }
-        };
-        self.bounded(operation, &full, request).await
+        // Each backend's closure owns a handle on the payload (a `Bytes` clone shares the
+        // buffer); only one of them runs.
+        let (dir_bytes, dir_kind) = (bytes.clone(), kind.clone());
+        self.request(
+            kind.operation(),
+            self.full_key(key),
+            |s, full| async move { store::put(&s, full, bytes, kind).await },
+            move |d, full| d.put(full, &dir_bytes, &dir_kind),
+        )
+        .await
     }
 
     /// Every object under `under` (or under the whole prefix), sorted by key. Objects
     /// whose keys are not valid [`Key`]s are skipped: cloud-sync never writes them.
     pub async fn list(&self, under: Option<&Key>) -> Result<Vec<ObjectInfo>, Error> {
-        self.count();
         let full = match under {
             Some(key) => self.full_key(key),
             None => self.inner.prefix.as_str().to_owned(),
         };
-        let request = async {
-            match &self.inner.backend {
-                Backend::Store(s) => store::list(s, full.clone()).await,
-                Backend::Dir(d) => {
-                    let d = Arc::clone(d);
-                    run_blocking(Operation::List, full.clone(), move |full| d.list(&full)).await
-                }
-            }
-        };
-        let listed = self.bounded(Operation::List, &full, request).await?;
+        let listed = self
+            .request(
+                Operation::List,
+                full,
+                |s, full| async move { store::list(&s, full).await },
+                |d, full| d.list(full),
+            )
+            .await?;
         let mut infos: Vec<ObjectInfo> = listed
             .into_iter()
             .filter_map(|(full, size, last_modified, version)| {
@@ -369,18 +367,13 @@ impl AsyncRemote {
 
     /// Deletes `key`; deleting an absent object succeeds.
     pub async fn delete(&self, key: &Key) -> Result<(), Error> {
-        self.count();
-        let full = self.full_key(key);
-        let request = async {
-            match &self.inner.backend {
-                Backend::Store(s) => store::delete(s, full.clone()).await,
-                Backend::Dir(d) => {
-                    let d = Arc::clone(d);
-                    run_blocking(Operation::Delete, full.clone(), move |full| d.delete(&full)).await
-                }
-            }
-        };
-        self.bounded(Operation::Delete, &full, request).await
+        self.request(
+            Operation::Delete,
+            self.full_key(key),
+            |s, full| async move { store::delete(&s, full).await },
+            |d, full| d.delete(full),
+        )
+        .await
     }
 }
 

@@ -93,6 +93,11 @@ impl S3Server {
         panic!("s3s-fs did not start on any of 5 ports");
     }
 
+    /// A remote on this server under `prefix`, with a client of its own.
+    pub fn remote(&self, prefix: &str) -> Remote {
+        Remote::s3(&self.config(), Prefix::new(prefix).unwrap()).unwrap()
+    }
+
     pub fn config(&self) -> S3Config {
         S3Config {
             endpoint: Some(self.endpoint.clone()),
@@ -127,13 +132,15 @@ impl Backend {
     }
 
     pub fn remote(&self, prefix: &str) -> Remote {
-        let prefix = Prefix::new(prefix).unwrap();
         match self {
             Backend::InMemory(store) => {
-                Remote::from_store(Arc::clone(store), prefix, "in-memory").unwrap()
+                Remote::from_store(Arc::clone(store), Prefix::new(prefix).unwrap(), "in-memory")
+                    .unwrap()
             }
-            Backend::LocalDir(dir) => Remote::local_dir(dir.path(), prefix).unwrap(),
-            Backend::S3(server) => Remote::s3(&server.config(), prefix).unwrap(),
+            Backend::LocalDir(dir) => {
+                Remote::local_dir(dir.path(), Prefix::new(prefix).unwrap()).unwrap()
+            }
+            Backend::S3(server) => server.remote(prefix),
         }
     }
 
