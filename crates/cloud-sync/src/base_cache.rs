@@ -90,29 +90,3 @@ impl BaseCache {
         fs::metadata(&self.path).is_ok_and(|meta| meta.len() == len as u64)
     }
 }
-
-impl BaseCache {
-    /// After a push, local content is the new base if no local writer changed it since.
-    /// The sync state the push just saved names the pushed head and its content hash, so
-    /// no second read of the remote manifest is needed to know what the base is.
-    pub(crate) fn store_pushed(
-        &self,
-        files: &FileSync,
-        push: &crate::file_sync::PushReport,
-        warnings: &mut Vec<String>,
-    ) {
-        if !push.published {
-            return;
-        }
-        let Ok(Some(content)) = files.local_content() else {
-            return;
-        };
-        let Ok(crate::state::LoadedState::Present(state)) = crate::state::load(files.state_path())
-        else {
-            return;
-        };
-        if state.head == push.head {
-            self.store(&content, &state.remote_sha256, warnings);
-        }
-    }
-}
