@@ -102,6 +102,15 @@ pub(crate) fn apply(path: &Path, content: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// `bytes` (a database file, such as a download) opened in memory and checked with
+/// `PRAGMA integrity_check`; errors name `path`, the database they are for.
+pub(crate) fn open_checked(bytes: &[u8], path: &Path) -> Result<Connection, Error> {
+    let connection = crate::sqlite_rows::open_bytes(bytes)
+        .map_err(sqlite_error(Operation::CheckSqlite, path))?;
+    integrity_check(&connection, path)?;
+    Ok(connection)
+}
+
 /// `PRAGMA integrity_check` on a connection; anything but a single `ok` is an error.
 pub(crate) fn integrity_check(connection: &Connection, path: &Path) -> Result<(), Error> {
     let error = sqlite_error(Operation::CheckSqlite, path);

@@ -292,10 +292,8 @@ impl SqliteSync {
             _ => Vec::new(),
         };
         let path = self.path();
-        // Checked before anything else is done with it (the merge checks again).
-        let theirs_db =
-            sqlite_rows::open_bytes(&theirs).map_err(sqlite_error(Operation::CheckSqlite, path))?;
-        sqlite::integrity_check(&theirs_db, path)?;
+        // Checked before anything else is done with it; the merge reads this connection.
+        let theirs_db = sqlite::open_checked(&theirs, path)?;
         let local_backup = if status == SyncStatus::Diverged && options.may_discard_local() {
             Some(self.files.back_up_local(local, base)?)
         } else {
@@ -305,10 +303,10 @@ impl SqliteSync {
         let cloud_written = DateTime::parse_from_rfc3339(&remote.manifest.stamp)
             .map(|stamp| stamp.with_timezone(&Utc))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let merged = sqlite_merge::merge_into_file(
+        let merged = sqlite_merge::merge_checked_into_file(
             path,
             &base_bytes,
-            &theirs,
+            &theirs_db,
             &remote.manifest.head,
             cloud_written,
             options,
