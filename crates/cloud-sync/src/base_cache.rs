@@ -67,14 +67,6 @@ impl BaseCache {
         Ok(content)
     }
 
-    /// Caches `content` as the base when it is the head's content (`head_sha256`).
-    pub(crate) fn store(&self, content: &[u8], head_sha256: &str, warnings: &mut Vec<String>) {
-        if sha256_hex(content) != head_sha256 {
-            return;
-        }
-        self.put(content, warnings);
-    }
-
     /// Caches `content`, which the caller knows to be the content of the head it records
     /// as the base (a verified download, or what it just pushed). Replaced atomically but
     /// not flushed: the cache is checked against the state's hash before use, so a torn

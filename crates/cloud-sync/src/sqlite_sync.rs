@@ -254,11 +254,8 @@ impl SqliteSync {
             Some(remote.manifest.head.clone()),
             PullOutcome::FastForward,
         );
-        self.base.store(
-            &downloaded,
-            &remote.manifest.snapshot.sha256,
-            &mut done.warnings,
-        );
+        // A verified download of the head: its content is the new base.
+        self.base.put(&downloaded, &mut done.warnings);
         let local_after = self.files.apply(&downloaded)?;
         self.files.save_state(&remote.manifest, &local_after)?;
         done.warnings.extend(self.files.bookkeeping(
@@ -318,8 +315,7 @@ impl SqliteSync {
             other => other?,
         };
 
-        self.base
-            .store(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
+        self.base.put(&theirs, &mut warnings);
         let local_after = self.record_merged(remote, &theirs_db, applied.differs_from_theirs)?;
         let merged = status == SyncStatus::Diverged;
         let open = applied
