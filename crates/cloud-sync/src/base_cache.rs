@@ -67,14 +67,6 @@ impl BaseCache {
         Ok(content)
     }
 
-    /// Caches `content` as the base when it is the head's content (`head_sha256`).
-    pub(crate) fn store(&self, content: &[u8], head_sha256: &str, warnings: &mut Vec<String>) {
-        if sha256_hex(content) != head_sha256 {
-            return;
-        }
-        self.put(content, warnings);
-    }
-
     /// Caches `content`, which the caller knows to be the content of the head it records
     /// as the base (a verified download, or what it just pushed). Replaced atomically but
     /// not flushed: the cache is checked against the state's hash before use, so a torn
@@ -88,31 +80,5 @@ impl BaseCache {
     /// Whether a cache of `len` bytes exists (its hash is checked when it is used).
     pub(crate) fn has_len(&self, len: usize) -> bool {
         fs::metadata(&self.path).is_ok_and(|meta| meta.len() == len as u64)
-    }
-}
-
-impl BaseCache {
-    /// After a push, local content is the new base if no local writer changed it since.
-    /// The sync state the push just saved names the pushed head and its content hash, so
-    /// no second read of the remote manifest is needed to know what the base is.
-    pub(crate) fn store_pushed(
-        &self,
-        files: &FileSync,
-        push: &crate::file_sync::PushReport,
-        warnings: &mut Vec<String>,
-    ) {
-        if !push.published {
-            return;
-        }
-        let Ok(Some(content)) = files.local_content() else {
-            return;
-        };
-        let Ok(crate::state::LoadedState::Present(state)) = crate::state::load(files.state_path())
-        else {
-            return;
-        };
-        if state.head == push.head {
-            self.store(&content, &state.remote_sha256, warnings);
-        }
     }
 }

@@ -2,9 +2,10 @@
 //! [`SqliteSync`](crate::SqliteSync): pull (merging) first, then push, and when another
 //! device wins the head in between, pull, merge and try again with bounded backoff.
 
+use crate::base_cache::BaseCache;
 use crate::check::SyncStatus;
 use crate::error::Error;
-use crate::file_sync::{FileSync, PushReport};
+use crate::file_sync::{FileSync, PushReport, Seen};
 use crate::manifest;
 use crate::retry::{RetryPolicy, retry_lost_races};
 
@@ -16,32 +17,52 @@ pub(crate) trait PullBeforePush {
     fn head(&self) -> Option<&str>;
 }
 
-/// Pulls with `pull`, then pushes local content with `files`, retrying lost races with
-/// `retry`; returns every pull (one per attempt) and the push.
+/// Pulls with `pull_seen`, then pushes local content with `files`, retrying lost races
+/// with `retry`; returns every pull (one per attempt) and the push.
+///
+/// Each attempt holds the local lock from the pull to the end of the push, and local
+/// content is read, hashed and the manifest fetched once: `pull_seen` gets what was read
+/// and says whether it changed local content or the sync state (`true`: local content is
+/// read again, against the head already read, before the push). A push with nothing to
+/// publish is one request. The pushed content becomes the cached base.
 pub(crate) fn pull_then_push<P: PullBeforePush>(
     files: &FileSync,
+    base: &BaseCache,
     retry: &RetryPolicy,
-    mut pull: impl FnMut() -> Result<P, Error>,
+    mut pull_seen: impl FnMut(&Seen) -> Result<(P, bool), Error>,
 ) -> Result<(Vec<P>, PushReport), Error> {
     let mut pulls = Vec::new();
     let push = retry_lost_races(retry, |_| {
-        let pulled = pull()?;
+        let _guard = files.lock_local()?;
+        let seen = files.see()?;
+        let (pulled, changed) = pull_seen(&seen)?;
         let up_to_date = pulled.status_before() == SyncStatus::UpToDate;
         let head = pulled.head().map(str::to_owned);
         pulls.push(pulled);
         if let (true, Some(head)) = (up_to_date, head) {
             return Ok(nothing_to_publish(head));
         }
-        files
-            .push_file()
-            .map_err(|e| head_moved_is_a_lost_race(files, e))
+        let seen = if changed {
+            // A newer head than the one read makes the push lose its race.
+            files.see_with(seen.remote)?
+        } else {
+            seen
+        };
+        let (mut push, _) = files
+            .publish_seen(&seen)
+            .map_err(|e| head_moved_is_a_lost_race(files, e))?;
+        if let (true, Some(content)) = (push.published, &seen.content) {
+            // Under the same lock: the pushed content is the new base.
+            base.put(content, &mut push.warnings);
+        }
+        Ok(push)
     })?;
     Ok((pulls, push))
 }
 
 /// The push report when the pull found local and remote up to date: nothing to publish,
 /// and the pull's one manifest read was the whole cost.
-pub(crate) fn nothing_to_publish(head: String) -> PushReport {
+fn nothing_to_publish(head: String) -> PushReport {
     PushReport {
         status_before: SyncStatus::UpToDate,
         head,
@@ -53,7 +74,7 @@ pub(crate) fn nothing_to_publish(head: String) -> PushReport {
 
 /// A push refused because the head moved between our pull and our push is the same as a
 /// lost race (so the retry loop pulls, merges and tries again); other errors pass.
-pub(crate) fn head_moved_is_a_lost_race(files: &FileSync, error: Error) -> Error {
+fn head_moved_is_a_lost_race(files: &FileSync, error: Error) -> Error {
     match error {
         Error::NotFastForward { status, .. } => Error::LostRace {
             key: files.remote().full_key(&manifest::manifest_key()),

@@ -15,9 +15,9 @@ use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, Seen};
 use crate::local_fs;
 use crate::log::{Resolution, SyncKind};
 use crate::manifest::{Manifest, RemoteHead};
-use crate::push_loop::{head_moved_is_a_lost_race, nothing_to_publish};
+use crate::push_loop::{PullBeforePush, pull_then_push};
 use crate::remote::Remote;
-use crate::retry::{RetryPolicy, retry_lost_races};
+use crate::retry::RetryPolicy;
 use crate::snapshot;
 use crate::state::SyncState;
 
@@ -66,6 +66,16 @@ pub struct RecordPullReport {
     pub local_backup: Option<String>,
     /// Failures of the bookkeeping (log entry, device record, base cache).
     pub warnings: Vec<String>,
+}
+
+impl PullBeforePush for RecordPullReport {
+    fn status_before(&self) -> SyncStatus {
+        self.status_before
+    }
+
+    fn head(&self) -> Option<&str> {
+        self.head.as_deref()
+    }
 }
 
 /// The result of [`RecordSync::push`].
@@ -232,33 +242,8 @@ impl RecordSync {
     /// so what is pushed is exactly what was merged, and local content is read, hashed
     /// and the manifest fetched once: a push with nothing to publish is one request.
     pub fn push(&self) -> Result<RecordPushReport, Error> {
-        let mut pulls = Vec::new();
-        let push = retry_lost_races(&self.retry, |_| {
-            let _guard = self.files.lock_local()?;
-            let seen = self.files.see()?;
-            let (pulled, changed) = self.pull_seen(Prefer::Merge, &seen)?;
-            let up_to_date = pulled.status_before == SyncStatus::UpToDate;
-            let head = pulled.head.clone();
-            pulls.push(pulled);
-            if let (true, Some(head)) = (up_to_date, head) {
-                return Ok(nothing_to_publish(head));
-            }
-            let seen = if changed {
-                // The pull merged or fast-forwarded: read local content again, against
-                // the head it just read (a newer one makes the push lose its race).
-                self.files.see_with(seen.remote)?
-            } else {
-                seen
-            };
-            let (mut push, _) = self
-                .files
-                .publish_seen(&seen)
-                .map_err(|e| head_moved_is_a_lost_race(&self.files, e))?;
-            if let (true, Some(content)) = (push.published, &seen.content) {
-                // Under the same lock: the pushed content is the new base.
-                self.base.put(content, &mut push.warnings);
-            }
-            Ok(push)
+        let (pulls, push) = pull_then_push(&self.files, &self.base, &self.retry, |seen| {
+            self.pull_seen(Prefer::Merge, seen)
         })?;
         Ok(RecordPushReport { pulls, push })
     }

@@ -67,7 +67,7 @@ fn clear_change_counter(bytes: &mut [u8]) {
 /// WAL, 1 for rollback journal. A page-for-page copy of a WAL database keeps the 2, and a
 /// WAL database cannot be opened from memory; a standalone snapshot has no WAL, so it
 /// says 1 (what `PRAGMA journal_mode=DELETE` writes there).
-pub(crate) fn to_rollback_mode(bytes: &mut [u8]) {
+fn to_rollback_mode(bytes: &mut [u8]) {
     if bytes.len() >= 100 && bytes.starts_with(b"SQLite format 3\0") {
         for version in &mut bytes[18..20] {
             if *version == 2 {
@@ -77,16 +77,20 @@ pub(crate) fn to_rollback_mode(bytes: &mut [u8]) {
     }
 }
 
+/// `bytes` (a database file, such as a download or a snapshot) opened read-only in
+/// memory.
+pub(crate) fn open_in_memory(bytes: &[u8]) -> rusqlite::Result<Connection> {
+    let mut content = bytes.to_vec();
+    to_rollback_mode(&mut content);
+    let mut connection = Connection::open_in_memory()?;
+    connection.deserialize_read_exact(MAIN_DB, &content[..], content.len(), true)?;
+    Ok(connection)
+}
+
 /// Checks `content` (a downloaded database) and copies it into the database at `path`
 /// (created if missing). Nothing is changed when the check fails.
 pub(crate) fn apply(path: &Path, content: &[u8]) -> Result<(), Error> {
-    let check_error = sqlite_error(Operation::CheckSqlite, path);
-    let mut content = content.to_vec();
-    to_rollback_mode(&mut content);
-    let mut downloaded = Connection::open_in_memory().map_err(&check_error)?;
-    downloaded
-        .deserialize_read_exact(MAIN_DB, &content[..], content.len(), true)
-        .map_err(&check_error)?;
+    let downloaded = open_in_memory(content).map_err(sqlite_error(Operation::CheckSqlite, path))?;
     integrity_check(&downloaded, path)?;
 
     let error = sqlite_error(Operation::ApplySqlite, path);
@@ -100,6 +104,15 @@ pub(crate) fn apply(path: &Path, content: &[u8]) -> Result<(), Error> {
     live.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .map_err(&error)?;
     Ok(())
+}
+
+/// `bytes` (a database file, such as a download) opened in memory and checked with
+/// `PRAGMA integrity_check`; errors name `path`, the database they are for.
+pub(crate) fn open_checked(bytes: &[u8], path: &Path) -> Result<Connection, Error> {
+    let connection = crate::sqlite_rows::open_bytes(bytes)
+        .map_err(sqlite_error(Operation::CheckSqlite, path))?;
+    integrity_check(&connection, path)?;
+    Ok(connection)
 }
 
 /// `PRAGMA integrity_check` on a connection; anything but a single `ok` is an error.

@@ -253,9 +253,22 @@ pub fn merge_into_file(
     cloud_written: chrono::DateTime<chrono::Utc>,
     options: SqliteMergeOptions,
 ) -> Result<Applied, Error> {
+    let theirs_db = crate::sqlite::open_checked(theirs, path)?;
+    merge_checked_into_file(path, base, &theirs_db, head, cloud_written, options)
+}
+
+/// [`merge_into_file`] of `theirs` already opened and checked with
+/// [`open_checked`](crate::sqlite::open_checked) (a sync checks the download before it
+/// backs local content up, and merges that same connection).
+pub(crate) fn merge_checked_into_file(
+    path: &Path,
+    base: &[u8],
+    theirs_db: &Connection,
+    head: &str,
+    cloud_written: chrono::DateTime<chrono::Utc>,
+    options: SqliteMergeOptions,
+) -> Result<Applied, Error> {
     let check_error = crate::sqlite::sqlite_error(Operation::CheckSqlite, path);
-    let theirs_db = crate::sqlite_rows::open_bytes(theirs).map_err(&check_error)?;
-    crate::sqlite::integrity_check(&theirs_db, path)?;
     let base_db = crate::sqlite_rows::open_bytes(base).map_err(&check_error)?;
     let error = sqlite_error(path);
     let mut live = Connection::open(path).map_err(&error)?;
@@ -267,7 +280,7 @@ pub fn merge_into_file(
         local_is_later: local_written(path) > cloud_written,
         options,
     };
-    merge_into(&mut live, &base_db, &theirs_db, &context)
+    merge_into(&mut live, &base_db, theirs_db, &context)
 }
 
 /// When the database at `path` was last written: the newest modification time of the

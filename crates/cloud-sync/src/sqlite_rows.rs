@@ -4,8 +4,8 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, MAIN_DB};
 
 /// One SQLite value with a total order (reals by `total_cmp`), so rows can be keyed and
 /// compared. Values of different storage classes are never equal (`1` and `1.0` differ,
@@ -185,14 +185,10 @@ pub(crate) fn read_rows(connection: &Connection, table: &TableSchema) -> rusqlit
 
 /// A downloaded or cached database, opened read-only in memory.
 pub(crate) fn open_bytes(bytes: &[u8]) -> rusqlite::Result<Connection> {
-    let mut connection = Connection::open_in_memory()?;
     if bytes.is_empty() {
-        return Ok(connection);
+        return Connection::open_in_memory();
     }
-    let mut content = bytes.to_vec();
-    crate::sqlite::to_rollback_mode(&mut content);
-    connection.deserialize_read_exact(MAIN_DB, &content[..], content.len(), true)?;
-    Ok(connection)
+    crate::sqlite::open_in_memory(bytes)
 }
 
 /// Every table's schema and rows.

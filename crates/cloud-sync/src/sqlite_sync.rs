@@ -10,9 +10,9 @@ use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Operation};
-use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, relate};
+use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, Seen};
 use crate::log::{Resolution, SyncKind};
-use crate::manifest::{self, RemoteHead};
+use crate::manifest::RemoteHead;
 use crate::push_loop::{PullBeforePush, pull_then_push};
 use crate::record_sync::PullOutcome;
 use crate::remote::Remote;
@@ -191,42 +191,49 @@ impl SqliteSync {
     /// does not. Holds the `<file>.lock` sidecar so two syncs of one file do not overlap.
     pub fn pull_with(&self, options: SqliteMergeOptions) -> Result<SqlitePullReport, Error> {
         let _guard = self.files.lock_local()?;
-        let content = self.files.local_content()?;
-        let local_sha256 = content.as_deref().map(sha256_hex);
-        let Some(remote) = manifest::read(self.files.remote(), self.files.limits())? else {
-            return Ok(report(
-                SyncStatus::NoRemoteHead,
-                None,
-                PullOutcome::Unchanged,
-            ));
+        let seen = self.files.see()?;
+        self.pull_seen(options, &seen).map(|(report, _)| report)
+    }
+
+    /// The pull, under the lock the caller holds, from what it has read. Also says
+    /// whether local content or the sync state changed (`false`: `seen` still holds).
+    fn pull_seen(
+        &self,
+        options: SqliteMergeOptions,
+        seen: &Seen,
+    ) -> Result<(SqlitePullReport, bool), Error> {
+        let status = seen.status;
+        let Some(remote) = &seen.remote else {
+            return Ok((report(status, None, PullOutcome::Unchanged), false));
         };
-        let (base, _) = self.files.base(local_sha256.as_deref(), Some(&remote))?;
-        let status = relate(base.as_ref(), local_sha256.as_deref(), Some(&remote));
         let head = Some(remote.manifest.head.clone());
-        match (status, content) {
-            (SyncStatus::UpToDate, Some(_)) => {
-                if let Some(local) = &local_sha256 {
-                    self.files.adopt(base.as_ref(), &remote, local)?;
-                }
-                Ok(report(status, head, PullOutcome::Unchanged))
+        let pulled = match (status, &seen.content, &seen.local_sha256) {
+            (SyncStatus::UpToDate, Some(_), Some(local_sha256)) => {
+                self.files.adopt(seen.base.as_ref(), remote, local_sha256)?;
+                report(status, head, PullOutcome::Unchanged)
             }
-            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _) => {
-                Ok(report(status, head, PullOutcome::Unchanged))
+            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _, _) => {
+                return Ok((report(status, head, PullOutcome::Unchanged), false));
             }
-            (_, None) => self.take_remote(status, &remote, None),
-            (_, Some(local)) => self.merge(status, &local, base.as_ref(), &remote, options),
-        }
+            (_, None, _) => self.take_remote(status, remote, None)?,
+            (_, Some(local), _) => {
+                self.merge(status, local, seen.base.as_ref(), remote, options)?
+            }
+        };
+        Ok((pulled, true))
     }
 
     /// Publishes the local database: pulls (merging as needed) and pushes; when another
     /// device wins the head in between, pulls, merges and tries again with bounded
     /// backoff ([`RetryPolicy`]).
+    ///
+    /// Each attempt holds the `<file>.lock` sidecar from the pull to the end of the push
+    /// and snapshots the database once, or twice when the pull changed it: the snapshot
+    /// the push uploads is the one it hashed, and it becomes the cached base.
     pub fn push(&self) -> Result<SqlitePushReport, Error> {
-        let (mut pulls, push) = pull_then_push(&self.files, &self.retry, || self.pull())?;
-        if let Some(last) = pulls.last_mut() {
-            self.base
-                .store_pushed(&self.files, &push, &mut last.warnings);
-        }
+        let (pulls, push) = pull_then_push(&self.files, &self.base, &self.retry, |seen| {
+            self.pull_seen(self.options, seen)
+        })?;
         Ok(SqlitePushReport { pulls, push })
     }
 
@@ -247,11 +254,8 @@ impl SqliteSync {
             Some(remote.manifest.head.clone()),
             PullOutcome::FastForward,
         );
-        self.base.store(
-            &downloaded,
-            &remote.manifest.snapshot.sha256,
-            &mut done.warnings,
-        );
+        // A verified download of the head: its content is the new base.
+        self.base.put(&downloaded, &mut done.warnings);
         let local_after = self.files.apply(&downloaded)?;
         self.files.save_state(&remote.manifest, &local_after)?;
         done.warnings.extend(self.files.bookkeeping(
@@ -285,10 +289,8 @@ impl SqliteSync {
             _ => Vec::new(),
         };
         let path = self.path();
-        // Checked before anything else is done with it (the merge checks again).
-        let theirs_db =
-            sqlite_rows::open_bytes(&theirs).map_err(sqlite_error(Operation::CheckSqlite, path))?;
-        sqlite::integrity_check(&theirs_db, path)?;
+        // Checked before anything else is done with it; the merge reads this connection.
+        let theirs_db = sqlite::open_checked(&theirs, path)?;
         let local_backup = if status == SyncStatus::Diverged && options.may_discard_local() {
             Some(self.files.back_up_local(local, base)?)
         } else {
@@ -298,10 +300,10 @@ impl SqliteSync {
         let cloud_written = DateTime::parse_from_rfc3339(&remote.manifest.stamp)
             .map(|stamp| stamp.with_timezone(&Utc))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let merged = sqlite_merge::merge_into_file(
+        let merged = sqlite_merge::merge_checked_into_file(
             path,
             &base_bytes,
-            &theirs,
+            &theirs_db,
             &remote.manifest.head,
             cloud_written,
             options,
@@ -313,8 +315,7 @@ impl SqliteSync {
             other => other?,
         };
 
-        self.base
-            .store(&theirs, &remote.manifest.snapshot.sha256, &mut warnings);
+        self.base.put(&theirs, &mut warnings);
         let local_after = self.record_merged(remote, &theirs_db, applied.differs_from_theirs)?;
         let merged = status == SyncStatus::Diverged;
         let open = applied

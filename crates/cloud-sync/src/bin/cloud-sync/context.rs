@@ -105,6 +105,11 @@ impl RemoteConfig {
 }
 
 impl Config {
+    /// What the store is: the configured kind, else the one its extension implies.
+    pub fn store_kind(&self) -> StoreKind {
+        self.kind.unwrap_or_else(|| StoreKind::of_path(&self.store))
+    }
+
     pub fn read(path: &Path) -> Result<Config, Failure> {
         let bytes = std::fs::read(path).map_err(|e| {
             Failure::new(
@@ -188,10 +193,7 @@ impl Context {
 
     /// Whether the configured store is a SQLite database.
     pub fn is_sqlite(&self) -> bool {
-        self.config
-            .kind
-            .unwrap_or_else(|| StoreKind::of_path(&self.config.store))
-            == StoreKind::Sqlite
+        self.config.store_kind() == StoreKind::Sqlite
     }
 
     /// The row-level sync of the configured SQLite database.

@@ -101,7 +101,7 @@ pub fn run(config_path: &Path, args: &Args, out: &Output) -> Result<(), Failure>
     };
     config.write(config_path)?;
     out.emit(
-        json!({"config": config_path, "store": config.store, "kind": config.kind.unwrap_or_else(|| StoreKind::of_path(&config.store)), "retention": config.retention, "remote": config.remote.describe(), "prefix": config.prefix, "device": device}),
+        json!({"config": config_path, "store": config.store, "kind": config.store_kind(), "retention": config.retention, "remote": config.remote.describe(), "prefix": config.prefix, "device": device}),
         || {
             format!(
                 "wrote {}\n  store:  {}\n  remote: {} (prefix `{}`)\n  device: {} ({})\nnext: `cloud-sync push` on the device that has the data, `cloud-sync pull` on the others",

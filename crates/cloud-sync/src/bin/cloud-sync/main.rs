@@ -16,7 +16,10 @@ mod init;
 mod log;
 mod output;
 mod progress;
-mod sync;
+mod pull_args;
+mod status;
+mod sync_records;
+mod sync_report;
 mod sync_sqlite;
 
 use std::path::PathBuf;
@@ -61,7 +64,7 @@ enum Command {
     /// Publish local changes (pulling and merging first when the remote moved on).
     Push,
     /// Bring remote changes into the local store.
-    Pull(sync::PullArgs),
+    Pull(pull_args::PullArgs),
     /// How local and remote relate, from the manifest alone (pulls nothing).
     Check,
     /// Records added, modified and removed per table between the remote head (or a
@@ -100,10 +103,12 @@ fn run(cli: &Cli, out: &Output) -> Result<(), Failure> {
     match &cli.command {
         Command::Init(_) => unreachable!("handled above"),
         Command::Device(command) => device::run(&context, command, out),
-        Command::Status => sync::status(&context, out),
-        Command::Push => sync::push(&context, out),
-        Command::Pull(args) => sync::pull(&context, args, out),
-        Command::Check => sync::check(&context, out),
+        Command::Status => status::status(&context, out),
+        Command::Push if context.is_sqlite() => sync_sqlite::push(&context, out),
+        Command::Push => sync_records::push(&context, out),
+        Command::Pull(args) if context.is_sqlite() => sync_sqlite::pull(&context, args, out),
+        Command::Pull(args) => sync_records::pull(&context, args, out),
+        Command::Check => status::check(&context, out),
         Command::Diff(args) => diff::run(&context, args, out),
         Command::Backups(args) => backups::list(&context, args, out),
         Command::Restore(args) => backups::restore(&context, args, out),

@@ -1,17 +1,18 @@
-//! `push`, `pull` and the pending changes of `status` for a SQLite database: row-level
-//! merges by primary key ([`cloud_sync::SqliteSync`]).
+//! `push` and `pull` for a SQLite database: row-level merges by primary key
+//! ([`cloud_sync::SqliteSync`]).
 
 use cloud_sync::sqlite_merge::{
     ConflictOutcome, FieldFallback, RowConflict, RowStrategy, SqliteMergeOptions, UnkeyedTables,
 };
-use cloud_sync::{CheckReport, PullOutcome, SqlitePullReport};
+use cloud_sync::{PullOutcome, SqlitePullReport};
 use serde_json::{Value, json};
 
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::Output;
 use crate::progress;
-use crate::sync::{FieldArg, NoKeyArg, PreferArg, PullArgs, emit_push, status_word, warnings_text};
+use crate::pull_args::{FieldArg, NoKeyArg, PreferArg, PullArgs};
+use crate::sync_report::{emit_push, status_word, warnings_text};
 
 /// The merge options `pull` flags ask for.
 fn options(args: &PullArgs) -> SqliteMergeOptions {
@@ -71,15 +72,10 @@ pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
     let sync = context.sqlite_sync();
     let report = progress::run("pushing", context.json, || sync.push())?;
     let conflicts: Vec<RowConflict> = report.conflicts().cloned().collect();
-    let pulls: Vec<_> = report
-        .pulls
-        .iter()
-        .map(|pull| (pull.outcome, pull.warnings.as_slice()))
-        .collect();
     emit_push(
         out,
         &report.push,
-        &pulls,
+        &report.pulls,
         json!(conflicts),
         conflicts_text(&conflicts),
     );
@@ -141,22 +137,4 @@ fn conflicts_text(conflicts: &[RowConflict]) -> String {
         ));
     }
     text
-}
-
-/// Rows changed since the last sync, when the base is cached.
-pub fn pending_changes(context: &Context, report: &CheckReport) -> Option<Value> {
-    let base = report.base.as_ref()?;
-    let sync = context.sqlite_sync();
-    let cached = std::fs::read(sync.base_path()).ok()?;
-    if cloud_sync::sha256_hex(&cached) != base.remote_sha256 {
-        return None;
-    }
-    let local = sync.snapshot().ok()??;
-    let diff = cloud_sync::diff::diff_databases(&cached, &local).ok()?;
-    let count = |f: fn(&cloud_sync::diff::TableDiff) -> usize| diff.iter().map(f).sum::<usize>();
-    Some(json!({
-        "added": count(|t| t.added.len()),
-        "modified": count(|t| t.modified.len()),
-        "removed": count(|t| t.removed.len()),
-    }))
 }
