@@ -88,8 +88,8 @@ pub(crate) fn at_line_end_or_comment(text: &str, pos: usize) -> bool {
 }
 
 /// True when the `#` at byte `pos` of `line` starts a comment: it is the first
-/// non-blank character or follows a space or tab (the parser's rule,
-/// [`comment_starts_at`], on one line).
+/// non-blank character or follows a space or tab (the parser's rule, applied to one
+/// line).
 #[inline]
 pub fn is_comment_start(line: &str, pos: usize) -> bool {
     comment_starts_at(line.as_bytes(), pos)
