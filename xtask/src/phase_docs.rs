@@ -3,7 +3,7 @@
 //! runs.
 //!
 //! The prose of the document is written by hand; each phase's table sits between two
-//! marker comments and is rewritten from the table in `phase.rs`. The test below fails
+//! marker comments and is rewritten from [`PHASES`]. The test below fails
 //! when the file on disk differs from what would be generated (rust-analyzer's
 //! "sourcegen" pattern), naming the command that fixes it.
 

@@ -24,7 +24,9 @@ use std::time::Instant;
 use bench_suite::memory;
 use record_store::{Record, Store};
 
-use super::{Todo, Tracked, env_number, percentile_ms, store_update, write_sdn};
+use super::designs::{store_update, write_sdn};
+use super::records::{Todo, Tracked};
+use super::{env_number, percentile_ms};
 
 /// Environment variable that turns this binary into a scaling worker: `op|records|dir`.
 pub const WORKER_ENV: &str = "BENCH_STORE_SCALE_WORKER";
