@@ -307,7 +307,7 @@ mod tests {
         let dir = std::env::temp_dir();
         let parse_error = sdn_codec::parse("a: 1\na: 2\n").unwrap_err();
         let lock_error = file_lock::Error::Io {
-            operation: "open lock file",
+            operation: file_lock::Operation::OpenLockFile,
             path: dir.join("x.sdn.lock"),
             source: io::Error::from(io::ErrorKind::PermissionDenied),
         };
