@@ -60,6 +60,48 @@ impl fmt::Display for UnmergeableReason {
     }
 }
 
+/// Why a change could not be stamped ([`Error::Unstamped`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnstampedReason {
+    /// The record type does not carry the version columns, so a change made through
+    /// plain record-store cannot be stamped.
+    NotVersioned,
+    /// The change set the version columns itself, to metadata that does not follow the
+    /// record's history (a version not above the stored one, or no stamp).
+    MetadataNotNewer {
+        /// The version the change sets.
+        version: u64,
+        /// The stamp the change sets, as written.
+        stamp: Option<String>,
+        /// The version stored before.
+        previous_version: u64,
+    },
+}
+
+impl fmt::Display for UnstampedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnstampedReason::NotVersioned => f.write_str(
+                "the record type does not carry the version columns, so the change cannot be \
+                 stamped; commit it through VersionedStore or give the type the version fields",
+            ),
+            UnstampedReason::MetadataNotNewer {
+                version,
+                stamp,
+                previous_version,
+            } => {
+                write!(f, "the change sets version {version} with ")?;
+                match stamp {
+                    Some(stamp) => write!(f, "stamp {stamp}")?,
+                    None => f.write_str("no stamp")?,
+                }
+                write!(f, " over version {previous_version}")
+            }
+        }
+    }
+}
+
 /// What is wrong with a record ([`Error::Record`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -142,7 +184,7 @@ pub enum Error {
         /// The record's key.
         key: String,
         /// Why.
-        reason: String,
+        reason: UnstampedReason,
     },
     /// Another writer committed the record since it was read, and the strategy was to
     /// fail: nothing was written. Carries base, ours and theirs.
