@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::{Error, Mode, sidecar_path_for};
+use crate::{Error, Mode, Operation, sidecar_path_for};
 
 /// Length every record is padded to; far more than pid, a 64-byte host name and a time need.
 pub(crate) const RECORD_LEN: usize = 256;
@@ -120,7 +120,7 @@ pub fn read_holder(path: impl AsRef<Path>) -> Result<Option<Holder>, Error> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
             return Err(Error::Io {
-                operation: "open lock file to read its holder",
+                operation: Operation::ReadHolder,
                 path: sidecar,
                 source,
             });
@@ -128,7 +128,7 @@ pub fn read_holder(path: impl AsRef<Path>) -> Result<Option<Holder>, Error> {
     };
     let mut buffer = vec![0; READ_LIMIT];
     let len = file.read_at(&mut buffer, 0).map_err(|source| Error::Io {
-        operation: "read lock holder",
+        operation: Operation::ReadHolder,
         path: sidecar.clone(),
         source,
     })?;

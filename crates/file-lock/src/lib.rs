@@ -148,7 +148,7 @@ unix_only! {
     mod sync_prims;
     mod sys;
 
-    pub use error::Error;
+    pub use error::{Error, Operation};
     pub use holder::{Holder, read_holder};
     use lock::sidecar_path_for;
     pub use lock::{FileLock, LockGuard, Mode, Wait};

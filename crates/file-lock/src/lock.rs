@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::in_process::{Key, Refusal};
 use crate::sidecar::{OpenSidecar, Slot};
 use crate::sys::Attempt;
-use crate::{Error, Holder, deadline, holder, process_table, read_holder, sys};
+use crate::{Error, Holder, Operation, deadline, holder, process_table, read_holder, sys};
 
 /// How a lock is held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -156,7 +156,7 @@ impl FileLock {
             .paths
             .idle
             .take_or_open(&self.paths.sidecar, &self.paths.path, pid)
-            .map_err(self.io_error("open lock file"))?;
+            .map_err(self.io_error(Operation::OpenLockFile))?;
         let key = sidecar.facts.key;
         let thread = thread::current().id();
 
@@ -182,7 +182,7 @@ impl FileLock {
         let registration = Registration { key, mode, thread };
 
         // On an unexpected error the descriptor is closed rather than cached: it may be bad.
-        let attempt = sys::try_lock(&sidecar.file, mode).map_err(self.io_error("lock"))?;
+        let attempt = sys::try_lock(&sidecar.file, mode).map_err(self.io_error(Operation::Lock))?;
         let mut sidecar = match attempt {
             Attempt::Acquired => sidecar,
             Attempt::Contended => match wait {
@@ -193,7 +193,7 @@ impl FileLock {
                 }
                 Wait::Forever => {
                     sys::lock_blocking(&sidecar.file, mode)
-                        .map_err(self.io_error("wait for lock on"))?;
+                        .map_err(self.io_error(Operation::WaitForLock))?;
                     sidecar
                 }
                 Wait::Until(deadline) if deadline <= Instant::now() => {
@@ -205,7 +205,7 @@ impl FileLock {
                     // The helper thread waits on the descriptor; a timed-out helper keeps it.
                     let OpenSidecar { file, facts } = sidecar;
                     match deadline::lock_until(file, mode, deadline)
-                        .map_err(self.io_error("wait for lock on"))?
+                        .map_err(self.io_error(Operation::WaitForLock))?
                     {
                         deadline::Outcome::Acquired(file) => OpenSidecar { file, facts },
                         deadline::Outcome::TimedOut => {
@@ -230,7 +230,7 @@ impl FileLock {
             acquired_at,
             sidecar.facts.needs_trim,
         )
-        .map_err(self.io_error("record holder in lock file"))?;
+        .map_err(self.io_error(Operation::RecordHolder))?;
         sidecar.facts.needs_trim = false;
         Ok(LockGuard {
             sidecar: Some(sidecar),
@@ -278,7 +278,7 @@ impl FileLock {
         read_holder(&self.paths.path)
     }
 
-    fn io_error(&self, operation: &'static str) -> impl FnOnce(io::Error) -> Error + '_ {
+    fn io_error(&self, operation: Operation) -> impl FnOnce(io::Error) -> Error + '_ {
         move |source| Error::Io {
             operation,
             path: self.paths.sidecar.clone(),
@@ -373,7 +373,7 @@ impl LockGuard {
     /// description, which releases it too.
     pub fn unlock(mut self) -> Result<(), Error> {
         self.release()
-            .map_err(|source| self.io_error("unlock", source))
+            .map_err(|source| self.io_error(Operation::Unlock, source))
     }
 
     /// Unlocks the sidecar and caches the now idle descriptor in the handle's slot, or closes
@@ -412,7 +412,7 @@ impl LockGuard {
             return Ok(());
         };
         sys::downgrade(&sidecar.file)
-            .map_err(|source| self.io_error("downgrade lock on", source))?;
+            .map_err(|source| self.io_error(Operation::Downgrade, source))?;
         process_table::table().downgrade(self.registration.key, self.registration.thread);
         self.registration.mode = Mode::Shared;
         holder::write_record(
@@ -422,7 +422,7 @@ impl LockGuard {
             self.acquired_at,
             false,
         )
-        .map_err(|source| self.io_error("record holder in", source))
+        .map_err(|source| self.io_error(Operation::RecordHolder, source))
     }
 
     /// Makes the calling thread the one the same-thread check associates with this guard
@@ -447,7 +447,7 @@ impl LockGuard {
         }
     }
 
-    fn io_error(&self, operation: &'static str, source: io::Error) -> Error {
+    fn io_error(&self, operation: Operation, source: io::Error) -> Error {
         Error::Io {
             operation,
             path: self.paths.sidecar.clone(),

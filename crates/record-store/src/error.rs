@@ -6,9 +6,42 @@
 //! [`source()`](std::error::Error::source) and does not repeat it in its own message, so
 //! an error reporter that walks the chain (anyhow, eyre) shows each cause once.
 
+use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use atomic_io::journal::JournalError;
+pub use atomic_io::journal::UnmatchedReason;
+
+/// The step of an [`Error::Io`] that failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Resolving the store's path to the file it names (making it absolute, following
+    /// symbolic links).
+    ResolvePath,
+    /// Reading a symbolic link on the way to the file.
+    ReadLink,
+    /// Opening the data file.
+    Open,
+    /// Reading the data file.
+    Read,
+    /// Reading the data file's metadata (to tell whether it changed).
+    Stat,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::ResolvePath => "resolving the path",
+            Operation::ReadLink => "reading the symbolic link",
+            Operation::Open => "opening the file",
+            Operation::Read => "reading the file",
+            Operation::Stat => "reading the file's metadata",
+        })
+    }
+}
 
 /// Everything that can go wrong in a store.
 ///
@@ -20,10 +53,10 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// Reading, creating, renaming or flushing a file failed.
-    #[error("cannot {operation} {}", .path.display())]
+    #[error("{operation} failed for {}", .path.display())]
     Io {
-        /// What was being done, e.g. "read".
-        operation: &'static str,
+        /// The step that failed.
+        operation: Operation,
         /// The file or directory it was done to.
         path: PathBuf,
         /// The underlying error.
@@ -200,14 +233,19 @@ pub enum Error {
         #[source]
         source: atomic_io::Error,
     },
-    /// A multi-file commit journal or its side files are inconsistent beyond what
-    /// recovery may decide alone.
-    #[error("commit journal {}: {message}", .path.display())]
+    /// A multi-file commit of a [`StoreSet`](crate::StoreSet), or the recovery of an
+    /// interrupted one, failed in the commit journal ([`atomic_io::journal`]). The
+    /// journal's error is the [`source`](std::error::Error::source): it says which step
+    /// failed. [`Error::is_committed`] tells whether the transaction passed its commit
+    /// point: then it is not lost, and the next open of any member completes it;
+    /// otherwise no member was changed by the failed commit.
+    #[error("multi-file commit journal failed for {}{}", .path.display(), committed_text(.source.is_committed()))]
     Journal {
-        /// The journal or side file.
+        /// The file the failure is about (see [`JournalError::path`]).
         path: PathBuf,
-        /// What is wrong.
-        message: String,
+        /// The journal's error.
+        #[source]
+        source: JournalError,
     },
     /// The side files of an interrupted multi-file commit do not fit together (for example
     /// part of a directory was copied or moved mid-commit). Recovery refuses to guess:
@@ -224,7 +262,7 @@ pub enum Error {
         /// The journal.
         journal: PathBuf,
         /// What does not fit.
-        reason: String,
+        reason: UnmatchedReason,
     },
     /// A [`StoreSet`](crate::StoreSet) transaction named a file that is not in the set.
     #[error("{} is not a member of this store set", .path.display())]
@@ -236,6 +274,14 @@ pub enum Error {
     /// reason (it is the caller's own message, not a cause to walk to).
     #[error("transaction aborted: {0}")]
     Aborted(Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn committed_text(committed: bool) -> &'static str {
+    if committed {
+        "; the transaction is committed and the next open of any member completes it"
+    } else {
+        ""
+    }
 }
 
 fn position_text(line: Option<usize>, column: Option<usize>) -> String {
@@ -272,7 +318,40 @@ impl Error {
         Error::Aborted(reason.into())
     }
 
-    pub(crate) fn io(operation: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+    /// The file the error is about (for [`Error::UnmatchedJournal`], the data file being
+    /// recovered); `None` for errors about a record type or a key rather than a file.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io { path, .. }
+            | Error::Malformed { path, .. }
+            | Error::Record { path, .. }
+            | Error::NotATable { path, .. }
+            | Error::DuplicateKeyInFile { path, .. }
+            | Error::Vanished { path }
+            | Error::ChangedInPlace { path, .. }
+            | Error::TableNotOpen { path, .. }
+            | Error::Lock { path, .. }
+            | Error::Commit { path, .. }
+            | Error::Journal { path, .. }
+            | Error::NotInSet { path } => Some(path),
+            Error::UnmatchedJournal { target, .. } => Some(target),
+            Error::InvalidTableName { .. }
+            | Error::KeyExists { .. }
+            | Error::KeyChanged { .. }
+            | Error::TableTypeConflict { .. }
+            | Error::Aborted(_) => None,
+        }
+    }
+
+    /// Whether the failed transaction passed its commit point all the same: only a
+    /// multi-file commit whose journal was committed but not yet applied
+    /// ([`Error::Journal`]). Its changes are not lost: the next open of any member of
+    /// the set completes it. For every other error, the transaction wrote nothing.
+    pub fn is_committed(&self) -> bool {
+        matches!(self, Error::Journal { source, .. } if source.is_committed())
+    }
+
+    pub(crate) fn io(operation: Operation, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::Io {
             operation,
             path: path.into(),
@@ -298,33 +377,104 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use std::error::Error as _;
 
+    use atomic_io::journal::JournalOperation;
+
     use super::*;
 
-    /// Regression: `Io`, `Malformed`, `Lock` and `Commit` used to print their source and
-    /// return it too, so a reporter walking the chain printed every cause twice.
+    /// Every variant with a cause returns it, unchanged and of its own type, from
+    /// `source()` and leaves its text out of its own message, so a reporter walking the
+    /// chain (anyhow, `{:#}`) shows each cause once. Regression: `Io`, `Malformed`,
+    /// `Lock` and `Commit` used to print their source and return it too, and `Journal`
+    /// flattened the journal's error (and its cause) into its message.
     #[test]
-    fn a_wrapped_cause_is_returned_or_printed_never_both() {
+    fn the_cause_is_returned_as_source_and_not_printed() {
         let dir = std::env::temp_dir();
-        let parse_error = sdn_codec::parse("a: 1\na: 2\n").unwrap_err();
-        let lock_error = file_lock::Error::Io {
-            operation: "open lock file",
-            path: dir.join("x.sdn.lock"),
-            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        let file = dir.join("x.sdn");
+        let journal_io = || JournalError::Io {
+            operation: JournalOperation::FlushDir,
+            path: dir.join("x.sdn.rs-journal"),
+            source: io::Error::from_raw_os_error(5),
         };
-        let wrapped = [
-            Error::io("read", dir.join("x.sdn"), io::Error::from_raw_os_error(5)),
-            Error::malformed(dir.join("x.sdn"), parse_error),
+        let unapplied = JournalError::Unapplied {
+            journal: dir.join("x.sdn.rs-journal"),
+            source: Box::new(journal_io()),
+        };
+        let with_source = [
+            Error::io(Operation::Read, &file, io::Error::from_raw_os_error(5)),
+            Error::malformed(&file, sdn_codec::parse("a: 1\na: 2\n").unwrap_err()),
             Error::Lock {
-                path: dir.join("x.sdn"),
-                source: lock_error,
+                path: file.clone(),
+                source: file_lock::Error::Io {
+                    operation: file_lock::Operation::OpenLockFile,
+                    path: dir.join("x.sdn.lock"),
+                    source: io::Error::from(io::ErrorKind::PermissionDenied),
+                },
             },
+            Error::Commit {
+                path: file.clone(),
+                source: atomic_io::Error::Io {
+                    operation: atomic_io::Operation::FlushTemp,
+                    path: file.clone(),
+                    target_changed: false,
+                    source: io::Error::from_raw_os_error(28),
+                },
+            },
+            Error::from(journal_io()),
+            Error::from(unapplied),
+            Error::from(JournalError::StagedMismatch {
+                staged: dir.join("x.sdn.rs-staged"),
+                journal: dir.join("x.sdn.rs-journal"),
+            }),
         ];
-        for error in &wrapped {
+        for error in &with_source {
             let cause = error.source().expect("the wrapped error is the source");
             let (text, cause_text) = (error.to_string(), cause.to_string());
             assert!(!text.contains(&cause_text), "{text} repeats {cause_text}");
             assert!(text.contains("x.sdn"), "{text}");
+            let expected_type = match error {
+                Error::Io { .. } => cause.is::<io::Error>(),
+                Error::Malformed { .. } => cause.is::<sdn_codec::Error>(),
+                Error::Lock { .. } => cause.is::<file_lock::Error>(),
+                Error::Commit { .. } => cause.is::<atomic_io::Error>(),
+                Error::Journal { .. } => cause.is::<JournalError>(),
+                other => panic!("unexpected variant {other:?}"),
+            };
+            assert!(
+                expected_type,
+                "{error:?}: the source is the lower error itself"
+            );
+            // Nor does the message repeat any cause further down the chain.
+            let mut lower = cause.source();
+            while let Some(next) = lower {
+                assert!(!text.contains(&next.to_string()), "{text} repeats {next}");
+                lower = next.source();
+            }
         }
+
+        let committed = &with_source[5];
+        assert!(committed.is_committed(), "{committed}");
+        assert!(committed.to_string().contains("committed"), "{committed}");
+        assert!(with_source.iter().filter(|e| e.is_committed()).count() == 1);
+
+        let unmatched = Error::from(JournalError::Unmatched {
+            target: file.clone(),
+            side_file: dir.join("x.sdn.rs-intent"),
+            journal: dir.join("x.sdn.rs-journal"),
+            reason: UnmatchedReason::IntentNotInJournal,
+        });
+        assert!(
+            matches!(
+                unmatched,
+                Error::UnmatchedJournal {
+                    reason: UnmatchedReason::IntentNotInJournal,
+                    ..
+                }
+            ),
+            "{unmatched:?}"
+        );
+        assert!(unmatched.source().is_none(), "its fields are copied out");
+        assert_eq!(unmatched.path(), Some(file.as_path()));
+
         let aborted = Error::aborted("nothing to do");
         assert!(aborted.source().is_none(), "the reason is printed");
         assert_eq!(aborted.to_string(), "transaction aborted: nothing to do");

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Operation, Result};
 use crate::identity::FileIdentity;
 use crate::snapshot::Snapshot;
 
@@ -65,7 +65,7 @@ pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
     };
     let mut bytes = Vec::with_capacity(identity.len() as usize);
     file.read_to_end(&mut bytes)
-        .map_err(|err| Error::io("read", path, err))?;
+        .map_err(|err| Error::io(Operation::Read, path, err))?;
     let changing = identity_of(&file, path)? != identity;
     Ok(Some(FileRead {
         bytes,
@@ -113,7 +113,7 @@ pub(crate) fn current_identity(path: &Path) -> Result<Option<FileIdentity>> {
     match std::fs::metadata(path) {
         Ok(meta) => Ok(Some(FileIdentity::of(&meta))),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(Error::io("stat", path, err)),
+        Err(err) => Err(Error::io(Operation::Stat, path, err)),
     }
 }
 
@@ -123,7 +123,7 @@ pub(crate) fn pinned_identity(path: &Path) -> Result<Option<(File, FileIdentity)
     let file = match File::open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(Error::io("open", path, err)),
+        Err(err) => return Err(Error::io(Operation::Open, path, err)),
     };
     let identity = identity_of(&file, path)?;
     Ok(Some((file, identity)))
@@ -133,5 +133,5 @@ pub(crate) fn pinned_identity(path: &Path) -> Result<Option<(File, FileIdentity)
 fn identity_of(file: &File, path: &Path) -> Result<FileIdentity> {
     file.metadata()
         .map(|meta| FileIdentity::of(&meta))
-        .map_err(|err| Error::io("stat", path, err))
+        .map_err(|err| Error::io(Operation::Stat, path, err))
 }

@@ -50,13 +50,10 @@ fn journal() -> Journal<StoreLocks> {
 }
 
 impl From<JournalError> for Error {
+    /// Unmatched side files get their own variant, since the caller must act on them
+    /// by hand; every other journal error is kept whole as [`Error::Journal`]'s source.
     fn from(err: JournalError) -> Self {
         match err {
-            JournalError::Io {
-                operation,
-                path,
-                source,
-            } => Error::io(operation.verb(), path, source),
             JournalError::Unmatched {
                 target,
                 side_file,
@@ -66,25 +63,11 @@ impl From<JournalError> for Error {
                 target,
                 side_file,
                 journal,
-                reason: reason.into(),
-            },
-            JournalError::StagedMismatch { staged, .. } => Error::Journal {
-                path: staged,
-                message: "staged content does not match the committed journal; refusing to \
-                          guess (inspect and remove the side files by hand)"
-                    .into(),
-            },
-            JournalError::Unapplied { journal, source } => Error::Journal {
-                path: journal,
-                message: format!(
-                    "the transaction is committed but applying it failed ({}); the next \
-                     open of any member completes it",
-                    Error::from(*source)
-                ),
+                reason,
             },
             other => Error::Journal {
                 path: other.path().to_path_buf(),
-                message: other.to_string(),
+                source: other,
             },
         }
     }

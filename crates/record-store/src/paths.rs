@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use atomic_io::journal::normalize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Operation, Result};
 
 /// How many symbolic links [`resolve`] follows before giving up (Linux's own limit).
 const MAX_LINKS: usize = 40;
@@ -17,11 +17,12 @@ const MAX_LINKS: usize = 40;
 /// handle takes the same lock, and a commit replaces the link's target, keeping the
 /// link.
 pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
-    let mut current = std::path::absolute(path).map_err(|err| Error::io("resolve", path, err))?;
+    let mut current =
+        std::path::absolute(path).map_err(|err| Error::io(Operation::ResolvePath, path, err))?;
     for _ in 0..MAX_LINKS {
         let (Some(dir), Some(name)) = (current.parent(), current.file_name()) else {
             return Err(Error::io(
-                "open store at",
+                Operation::ResolvePath,
                 path,
                 io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
             ));
@@ -33,7 +34,7 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
         match std::fs::symlink_metadata(&candidate) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 let target = std::fs::read_link(&candidate)
-                    .map_err(|err| Error::io("read symbolic link", &candidate, err))?;
+                    .map_err(|err| Error::io(Operation::ReadLink, &candidate, err))?;
                 // A relative target is relative to the link's directory.
                 current = normalize(&dir.join(target));
             }
@@ -41,7 +42,7 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
         }
     }
     Err(Error::io(
-        "resolve",
+        Operation::ResolvePath,
         path,
         io::Error::other(format!("more than {MAX_LINKS} symbolic links in a row")),
     ))

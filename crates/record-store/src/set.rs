@@ -167,7 +167,9 @@ impl StoreSet {
     /// Runs `change` over every member under all their writer locks, then commits every
     /// changed file together: a single changed file is replaced atomically; several go
     /// through the commit journal. Errors and panics write nothing, as in
-    /// [`Store::update`].
+    /// [`Store::update`], with one exception: an [`Error::Journal`] for which
+    /// [`Error::is_committed`] is true passed the commit point, and the next open of any
+    /// member completes it.
     pub fn update<R, E>(
         &self,
         change: impl FnOnce(&mut SetTransaction) -> Result<R, E>,

@@ -119,7 +119,9 @@ mod store;
 pub mod strategy;
 
 pub use conflict::{CONFLICTS_TABLE, Conflict, KeptConflict, Side};
-pub use error::{ClockSkew, Error, Result};
+pub use error::{
+    ClockSkew, Error, MergeInput, RecordProblem, Result, UnmergeableReason, UnstampedReason,
+};
 pub use hlc::{
     Clock, Hlc, HlcOptions, ManualClock, OffsetClock, SkewPolicy, Stamp, SystemClock, WriterId,
 };

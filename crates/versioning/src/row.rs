@@ -9,6 +9,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::error::RecordProblem;
+
 /// One row of table `T::TABLE`: `record` is how the row reads as `T`; `cells` holds
 /// every cell, and is what is written back (only cells that changed reach the file).
 #[derive(Clone)]
@@ -44,22 +46,28 @@ impl<'de, T: Record> Deserialize<'de> for Row<T> {
     }
 }
 
+/// Why a record did not become a row or a row a record, with the codec's error when
+/// there is one (the parts of an [`Error::Record`](crate::Error::Record)).
+pub(crate) type RowFailure = (RecordProblem, Option<sdn_codec::Error>);
+
 /// Encodes `record` as a map of its fields.
-pub(crate) fn encode<T: Record>(record: &T) -> Result<Map, String> {
+pub(crate) fn encode<T: Record>(record: &T) -> Result<Map, RowFailure> {
     match sdn_codec::to_value(record) {
         Ok(Value::Dict(map)) => Ok(map),
-        Ok(other) => Err(format!(
-            "a record must serialize to a flat struct, not a {}",
-            other.kind_name()
+        Ok(other) => Err((
+            RecordProblem::NotFlat {
+                found: other.kind_name(),
+            },
+            None,
         )),
-        Err(err) => Err(format!("cannot encode the record: {err}")),
+        Err(err) => Err((RecordProblem::Encode, Some(err))),
     }
 }
 
 /// Reads `cells` as `T`.
-pub(crate) fn decode<T: Record>(cells: &Map) -> Result<T, String> {
+pub(crate) fn decode<T: Record>(cells: &Map) -> Result<T, RowFailure> {
     sdn_codec::from_value(Value::Dict(cells.clone()))
-        .map_err(|err| format!("the row does not read as the record type: {err}"))
+        .map_err(|err| (RecordProblem::Decode, Some(err)))
 }
 
 struct CellsVisitor;

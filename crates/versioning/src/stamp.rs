@@ -29,7 +29,7 @@ use record_store::{ChangeSet, TableChanges, Transaction};
 use sdn_codec::{Map, Value};
 
 use crate::conflict::CONFLICTS_TABLE;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, UnstampedReason};
 use crate::hlc::{Hlc, Stamp};
 use crate::meta::{Columns, Meta};
 use crate::options::Options;
@@ -179,12 +179,11 @@ impl Stamper {
                     path: self.path.clone(),
                     table: table.to_owned(),
                     key: key.to_owned(),
-                    reason: format!(
-                        "the change sets version {} with stamp {:?} over version {}",
-                        after.version,
-                        after.stamp.as_ref().map(ToString::to_string),
-                        before.version
-                    ),
+                    reason: UnstampedReason::MetadataNotNewer {
+                        version: after.version,
+                        stamp: after.stamp.as_ref().map(ToString::to_string),
+                        previous_version: before.version,
+                    },
                 });
             }
             if let Some(stamp) = &after.stamp {
@@ -218,10 +217,7 @@ impl Stamper {
             path: self.path.clone(),
             table: table.to_owned(),
             key: key.to_owned(),
-            reason: "the record type does not carry the version columns, so the change \
-                     cannot be stamped; commit it through VersionedStore or give the type \
-                     the version fields"
-                .into(),
+            reason: UnstampedReason::NotVersioned,
         }
     }
 }

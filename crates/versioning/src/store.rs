@@ -8,11 +8,11 @@ use record_store::{ChangeSet, Record, Store, Transaction};
 use sdn_codec::{Map, Value};
 
 use crate::conflict::{Conflict, KeptConflict, Side, value_text};
-use crate::error::{Error, Result};
+use crate::error::{Error, RecordProblem, Result};
 use crate::hlc::{Hlc, Stamp};
 use crate::meta::{Columns, Meta};
 use crate::options::Options;
-use crate::row::{self, Row};
+use crate::row::{self, Row, RowFailure};
 use crate::stamp::Stamper;
 use crate::strategy::{self, Decision, Fallback, Strategy, Winner};
 
@@ -227,12 +227,13 @@ impl VersionedStore {
         }
     }
 
-    fn record_error(&self, table: &str, key: &str, message: String) -> Error {
+    fn record_error(&self, table: &str, key: &str, (problem, source): RowFailure) -> Error {
         Error::Record {
             path: self.path().to_path_buf(),
             table: table.to_owned(),
             key: key.to_owned(),
-            message,
+            problem,
+            source,
         }
     }
 
@@ -247,7 +248,7 @@ impl VersionedStore {
         let columns = self.columns(T::TABLE);
         let key_text = key.to_string();
         let encode = |record: &T| {
-            row::encode(record).map_err(|message| self.record_error(T::TABLE, &key_text, message))
+            row::encode(record).map_err(|failure| self.record_error(T::TABLE, &key_text, failure))
         };
         let base_side = match base {
             Some(base) => Side {
@@ -263,7 +264,12 @@ impl VersionedStore {
                     return Err(self.record_error(
                         T::TABLE,
                         &key_text,
-                        format!("the new record's key is {}", record.key()),
+                        (
+                            RecordProblem::KeyChanged {
+                                new_key: record.key().to_string(),
+                            },
+                            None,
+                        ),
                     ));
                 }
                 encode(record)?
@@ -335,7 +341,7 @@ impl VersionedStore {
                         return Err(self.record_error(
                             T::TABLE,
                             &key_text,
-                            "the strategy kept a record that does not exist".into(),
+                            (RecordProblem::KeptMissing, None),
                         ));
                     }
                 },
@@ -520,7 +526,7 @@ impl VersionedStore {
         };
         meta.write(&mut cells, columns);
         let record: T =
-            row::decode(&cells).map_err(|message| self.record_error(T::TABLE, key, message))?;
+            row::decode(&cells).map_err(|failure| self.record_error(T::TABLE, key, failure))?;
         let written = Versioned {
             record: record.clone(),
             meta,
@@ -570,12 +576,12 @@ impl VersionedStore {
                 kept.remove(id);
             }
             let current = tx.table::<Row<T>>()?.get(key).cloned().ok_or_else(|| {
-                self.record_error(T::TABLE, &key_text, "the record is gone".into())
+                self.record_error(T::TABLE, &key_text, (RecordProblem::Gone, None))
             })?;
             let meta = Meta::read(&current.cells, columns);
             let theirs = Side {
                 fields: row::encode(&current.record)
-                    .map_err(|m| self.record_error(T::TABLE, &key_text, m))?,
+                    .map_err(|failure| self.record_error(T::TABLE, &key_text, failure))?,
                 wall_ms: 0,
                 meta,
             };

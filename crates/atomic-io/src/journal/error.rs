@@ -58,6 +58,39 @@ impl fmt::Display for JournalOperation {
     }
 }
 
+/// Why the side files of an interrupted commit do not fit together
+/// ([`JournalError::Unmatched`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnmatchedReason {
+    /// The committed journal an intent names does not list the intent's file.
+    IntentNotInJournal,
+    /// The journal stored beside a file does not list that file.
+    JournalNotListingFile,
+    /// A member of a committed journal has neither its staged copy nor the committed
+    /// content.
+    MemberContentMissing,
+}
+
+impl fmt::Display for UnmatchedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnmatchedReason::IntentNotInJournal => {
+                "the journal with this intent's transaction id does not list this file \
+                 (renamed or copied apart from its journal mid-commit?)"
+            }
+            UnmatchedReason::JournalNotListingFile => {
+                "the journal beside this file does not list it (renamed apart from its files \
+                 mid-commit?)"
+            }
+            UnmatchedReason::MemberContentMissing => {
+                "the file has neither its staged copy nor the committed content (side files \
+                 copied or moved apart from it?)"
+            }
+        })
+    }
+}
+
 /// A journal failure.
 ///
 /// Unless a variant says otherwise, a failed [`commit`](crate::journal::Journal::commit)
@@ -112,7 +145,7 @@ pub enum JournalError {
         /// The journal.
         journal: PathBuf,
         /// What does not fit.
-        reason: &'static str,
+        reason: UnmatchedReason,
     },
     /// [`commit`](crate::journal::Journal::commit) was given a target it cannot journal
     /// (a relative path, one named twice, or no file name); nothing was written.

@@ -115,7 +115,7 @@ mod recover;
 
 use std::path::{Path, PathBuf};
 
-pub use error::{JournalError, JournalOperation};
+pub use error::{JournalError, JournalOperation, UnmatchedReason};
 pub use paths::normalize;
 
 use paths::side_path;

@@ -8,6 +8,7 @@ use super::format::{Intent, Journal as Record, Member, checksum};
 use super::paths::side_path;
 use super::{
     INTENT_SUFFIX, JOURNAL_SUFFIX, Journal, JournalError, Locking, Recovery, STAGED_SUFFIX,
+    UnmatchedReason,
 };
 
 /// How many rounds recovery tries while other processes keep changing the side files.
@@ -57,8 +58,7 @@ impl<L: Locking> Journal<L> {
                         target: target.to_path_buf(),
                         side_file: intent_path,
                         journal: intent.journal.clone(),
-                        reason: "the journal with this intent's transaction id does not list \
-                                 this file (renamed or copied apart from its journal mid-commit?)",
+                        reason: UnmatchedReason::IntentNotInJournal,
                     }
                     .into());
                 }
@@ -119,8 +119,7 @@ impl<L: Locking> Journal<L> {
                             target: target.to_path_buf(),
                             side_file: journal_path.clone(),
                             journal: journal_path,
-                            reason: "the journal beside this file does not list it (renamed \
-                                     apart from its files mid-commit?)",
+                            reason: UnmatchedReason::JournalNotListingFile,
                         }
                         .into());
                     }
@@ -177,8 +176,7 @@ fn verify_members(journal_path: &Path, record: &Record) -> Result<(), JournalErr
                         target: member.target.clone(),
                         side_file: intent,
                         journal: journal_path.to_path_buf(),
-                        reason: "the file has neither its staged copy nor the committed \
-                                 content (side files copied or moved apart from it?)",
+                        reason: UnmatchedReason::MemberContentMissing,
                     });
                 }
             }

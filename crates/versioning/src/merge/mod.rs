@@ -48,7 +48,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sdn_codec::{Document, Map, Table, Value};
 
 use crate::conflict::{CONFLICTS_TABLE, KeptConflict, value_text};
-use crate::error::{Error, Result};
+use crate::error::{Error, MergeInput, Result, UnmergeableReason};
 use crate::meta::{Columns, Meta};
 use crate::options::TableOptions;
 use crate::strategy::{merge_fields, same};
@@ -108,17 +108,17 @@ fn merge_with(
     if theirs == base || theirs == ours {
         return Ok(unchanged(ours));
     }
-    let parse = |input: &'static str, text: &str| {
+    let parse = |input: MergeInput, text: &str| {
         sdn_codec::parse(text).map_err(|source| Error::MalformedInput { input, source })
     };
-    let theirs_value = parse("theirs", theirs)?;
+    let theirs_value = parse(MergeInput::Theirs, theirs)?;
     if ours == base {
         return Ok(unchanged(theirs));
     }
-    let base_value = parse("base", base)?;
+    let base_value = parse(MergeInput::Base, base)?;
     let spanned = sdn_codec::parse_spanned(ours, &Default::default()).map_err(|source| {
         Error::MalformedInput {
-            input: "ours",
+            input: MergeInput::Ours,
             source,
         }
     })?;
@@ -193,7 +193,7 @@ fn edit_document(
     conflicts_table: Option<Table>,
 ) -> Result<String> {
     let mut doc = Document::parse(ours).map_err(|source| Error::MalformedInput {
-        input: "ours",
+        input: MergeInput::Ours,
         source,
     })?;
     for plan in plans {
@@ -231,11 +231,10 @@ fn append_conflicts_table(mut text: String, table: Table) -> Result<String> {
     Ok(text)
 }
 
-fn unmergeable(table: &str, err: impl std::fmt::Display) -> Error {
-    Error::Unmergeable {
-        input: "ours",
+fn unmergeable(table: &str, source: sdn_codec::Error) -> Error {
+    Error::MergeEdit {
         table: table.to_owned(),
-        message: err.to_string(),
+        source,
     }
 }
 
@@ -299,15 +298,17 @@ impl TableMerge<'_> {
         }
     }
 
-    fn keyed(&self, input: &'static str, table: &Table, column: &str) -> Result<Keyed> {
-        let error = |message: String| Error::Unmergeable {
+    fn keyed(&self, input: MergeInput, table: &Table, column: &str) -> Result<Keyed> {
+        let error = |reason| Error::Unmergeable {
             input,
             table: self.name.to_owned(),
-            message,
+            reason,
         };
-        let index = table
-            .column_index(column)
-            .ok_or_else(|| error(format!("no key column `{column}`")))?;
+        let index = table.column_index(column).ok_or_else(|| {
+            error(UnmergeableReason::NoKeyColumn {
+                column: column.to_owned(),
+            })
+        })?;
         let mut keyed = Keyed {
             order: Vec::with_capacity(table.rows.len()),
             at: HashMap::with_capacity(table.rows.len()),
@@ -319,11 +320,11 @@ impl TableMerge<'_> {
                 .map(|text| text.into_owned())
                 .unwrap_or_default();
             if let Some(first) = keyed.at.insert(key.clone(), row) {
-                return Err(error(format!(
-                    "rows {} and {} share the key {key}",
-                    first + 1,
-                    row + 1
-                )));
+                return Err(error(UnmergeableReason::DuplicateKey {
+                    key,
+                    first_row: first + 1,
+                    second_row: row + 1,
+                }));
             }
             keyed.order.push(key);
         }
@@ -332,11 +333,11 @@ impl TableMerge<'_> {
 
     fn plan(&self, conflicts: &mut Vec<KeptConflict>) -> Result<Option<TablePlan>> {
         let key_column = self.key_column();
-        let ours = self.keyed("ours", self.ours, &key_column)?;
-        let theirs = self.keyed("theirs", self.theirs, &key_column)?;
+        let ours = self.keyed(MergeInput::Ours, self.ours, &key_column)?;
+        let theirs = self.keyed(MergeInput::Theirs, self.theirs, &key_column)?;
         let base = match self.base {
             Some(table) if table.column_index(&key_column).is_some() => {
-                Some(self.keyed("base", table, &key_column)?)
+                Some(self.keyed(MergeInput::Base, table, &key_column)?)
             }
             _ => None,
         };
@@ -638,7 +639,7 @@ fn merged_conflicts_table(
 /// ```
 pub fn observe_stamps(remote: &str, hlc: &crate::Hlc, options: &MergeOptions) -> Result<()> {
     let value = sdn_codec::parse(remote).map_err(|source| Error::MalformedInput {
-        input: "theirs",
+        input: MergeInput::Theirs,
         source,
     })?;
     let Some(root) = value.as_dict() else {
