@@ -215,8 +215,8 @@ fn changed(key: &str, old: &Fields, new: &Fields) -> Modified {
 /// ```
 pub fn diff_databases(old: &[u8], new: &[u8]) -> rusqlite::Result<Vec<TableDiff>> {
     use crate::sqlite_rows::{self, Rows as SqliteRows, TableSchema, key_text};
-    let old = sqlite_rows::read_all(&sqlite_rows::open_bytes(old)?)?;
-    let new = sqlite_rows::read_all(&sqlite_rows::open_bytes(new)?)?;
+    let old = sqlite_rows::read_all(&crate::sqlite::open_bytes(old)?)?;
+    let new = sqlite_rows::read_all(&crate::sqlite::open_bytes(new)?)?;
     let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let fields = |schema: &TableSchema, row: &[sqlite_rows::Cell]| -> Fields {
         schema

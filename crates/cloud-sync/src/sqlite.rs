@@ -87,6 +87,15 @@ pub(crate) fn open_in_memory(bytes: &[u8]) -> rusqlite::Result<Connection> {
     Ok(connection)
 }
 
+/// A downloaded or cached database, opened read-only in memory; no bytes (nothing cached
+/// yet) is an empty database.
+pub(crate) fn open_bytes(bytes: &[u8]) -> rusqlite::Result<Connection> {
+    if bytes.is_empty() {
+        return Connection::open_in_memory();
+    }
+    open_in_memory(bytes)
+}
+
 /// Checks `content` (a downloaded database) and copies it into the database at `path`
 /// (created if missing). Nothing is changed when the check fails.
 pub(crate) fn apply(path: &Path, content: &[u8]) -> Result<(), Error> {
@@ -109,8 +118,7 @@ pub(crate) fn apply(path: &Path, content: &[u8]) -> Result<(), Error> {
 /// `bytes` (a database file, such as a download) opened in memory and checked with
 /// `PRAGMA integrity_check`; errors name `path`, the database they are for.
 pub(crate) fn open_checked(bytes: &[u8], path: &Path) -> Result<Connection, Error> {
-    let connection = crate::sqlite_rows::open_bytes(bytes)
-        .map_err(sqlite_error(Operation::CheckSqlite, path))?;
+    let connection = open_bytes(bytes).map_err(sqlite_error(Operation::CheckSqlite, path))?;
     integrity_check(&connection, path)?;
     Ok(connection)
 }

@@ -143,7 +143,7 @@ pub(crate) fn merge_checked_into_file(
     options: SqliteMergeOptions,
 ) -> Result<Applied, Error> {
     let check_error = crate::sqlite::sqlite_error(Operation::CheckSqlite, path);
-    let base_db = crate::sqlite_rows::open_bytes(base).map_err(&check_error)?;
+    let base_db = crate::sqlite::open_bytes(base).map_err(&check_error)?;
     let error = sqlite_error(path);
     let mut live = Connection::open(path).map_err(&error)?;
     live.busy_timeout(crate::sqlite::BUSY_WAIT)

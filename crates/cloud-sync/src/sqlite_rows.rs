@@ -183,14 +183,6 @@ pub(crate) fn read_rows(connection: &Connection, table: &TableSchema) -> rusqlit
     ))
 }
 
-/// A downloaded or cached database, opened read-only in memory.
-pub(crate) fn open_bytes(bytes: &[u8]) -> rusqlite::Result<Connection> {
-    if bytes.is_empty() {
-        return Connection::open_in_memory();
-    }
-    crate::sqlite::open_in_memory(bytes)
-}
-
 /// Every table's schema and rows.
 pub(crate) fn read_all(
     connection: &Connection,

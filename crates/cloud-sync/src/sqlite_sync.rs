@@ -379,7 +379,7 @@ impl SqliteSync {
         if !differs_from_theirs {
             let after = sqlite::snapshot(self.path())?;
             let error = sqlite_error(Operation::CheckSqlite, self.path());
-            let after_db = sqlite_rows::open_bytes(&after).map_err(&error)?;
+            let after_db = sqlite::open_bytes(&after).map_err(&error)?;
             let same = sqlite_rows::read_all(&after_db).map_err(&error)?
                 == sqlite_rows::read_all(theirs_db).map_err(&error)?;
             if same {
