@@ -284,11 +284,18 @@ fn filesystem_of(path: &Path) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Today's date in UTC as `YYYY-MM-DD HH:MM`, from the system clock.
+/// Today's date in UTC as `YYYY-MM-DD HH:MM`, from the system clock, or from
+/// `SOURCE_DATE_EPOCH` (seconds since 1970) when set, so that two renderings of the same
+/// figures can be compared byte for byte (the reproducible-builds convention).
 fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|secs| secs.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
     let days = (secs / 86_400) as i64;
     let (hour, minute) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
     // Howard Hinnant's days-to-civil algorithm.
