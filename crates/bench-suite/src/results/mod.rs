@@ -1,10 +1,21 @@
 //! Where the benches leave the figures they measure outside criterion (`<name>.json`), for
-//! `cargo xtask bench` to render into `docs/benchmarks.md`.
+//! `cargo xtask bench` to render into `docs/benchmarks.md`, and what those files hold: the
+//! schemas of [`multiprocess`] (`results.json`), [`store`] (`store.json`) and [`sdn`]
+//! (`sdn.json`); the `versioning`, `files` and `sync` benches' figures are read as JSON
+//! values ([`BenchFiles`]).
 
 use std::fs;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
+
+pub mod multiprocess;
+pub mod sdn;
+pub mod store;
+
+pub use multiprocess::{ContentionRow, HandoffRow, ReplaceRow, Stored};
+pub use sdn::SdnResults;
+pub use store::StoreResults;
 
 /// `$BENCH_RESULTS_DIR`, else `<target>/xtask-bench`, found from the running bench
 /// executable (`<target>/<profile>/deps/<bench>-<hash>`); `target/xtask-bench` when that
@@ -38,4 +49,19 @@ pub fn store(file: &str, entries: Map<String, Value>) {
         Ok(()) => println!("results stored in {}", path.display()),
         Err(e) => eprintln!("could not store results in {}: {e}", path.display()),
     }
+}
+
+/// What the `sdn`, `store` and `versioning` benches stored, if they ran.
+#[derive(Debug, Clone, Default)]
+pub struct BenchFiles {
+    /// `store.json`.
+    pub store: Option<StoreResults>,
+    /// `sdn.json`.
+    pub sdn: Option<SdnResults>,
+    /// `versioning.json`, as stored (its figures are read by name).
+    pub versioning: Option<serde_json::Value>,
+    /// `files.json`, as stored (its figures are read by name).
+    pub files: Option<serde_json::Value>,
+    /// `sync.json`, as stored (its figures are read by name).
+    pub sync: Option<serde_json::Value>,
 }

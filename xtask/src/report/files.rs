@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::report::number_at;
+use super::format::number_at;
 
 /// Appends the section (a note when the bench has not run yet).
 pub fn section(md: &mut String, results: Option<&Value>) {
     let _ = writeln!(md, "## 7. Content files (bench `files`)\n");
     let Some(results) = results else {
-        crate::report::not_measured(md, "cargo xtask bench files");
+        super::format::not_measured(md, "cargo xtask bench files");
         return;
     };
     let number = |v: &Value, key: &str| number_at(v, &[key]).unwrap_or(f64::NAN);

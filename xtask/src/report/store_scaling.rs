@@ -4,47 +4,9 @@
 
 use std::fmt::Write as _;
 
-use serde::Deserialize;
+use bench_suite::results::store::{StoreScaling, UpdateInterleaved};
 
-use crate::bench::UpdateInterleaved;
-use crate::report::duration;
-
-/// The scaling measurement of `store.json`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct StoreScaling {
-    /// One row per database size.
-    pub rows: Vec<ScalingRow>,
-}
-
-/// One database size.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ScalingRow {
-    /// Records in the database.
-    pub records: usize,
-    /// The file's size in bytes.
-    pub file_bytes: f64,
-    /// Interleaved rounds of the warm update.
-    #[serde(default)]
-    pub rounds: Option<usize>,
-    /// Warm one-record durable update, median, ms.
-    pub update_p50_ms: f64,
-    /// atomic-io's two-flush replace of the same bytes, median, ms.
-    pub floor_p50_ms: f64,
-    /// Their ratio.
-    pub update_over_floor: f64,
-    /// One transaction inserting every record into a new file, ms.
-    pub insert_ms: f64,
-    /// Open, read and decode the whole table, ms.
-    pub load_ms: f64,
-    /// One-record update by a process that had not read the file, ms.
-    pub cold_update_ms: f64,
-    /// Peak memory of the load above the process's size before it, in file sizes.
-    pub load_peak_x: f64,
-    /// The same for the cold update.
-    pub cold_update_peak_x: f64,
-    /// The same for the insert.
-    pub insert_peak_x: f64,
-}
+use super::format::duration;
 
 /// The goal for the 150-record update: at most this multiple of the two-flush floor.
 const UPDATE_GOAL: f64 = 1.10;
@@ -155,7 +117,7 @@ pub fn section(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::UpdateRow;
+    use bench_suite::results::store::{ScalingRow, UpdateRow};
 
     fn row(records: usize, peak: f64) -> ScalingRow {
         ScalingRow {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::report::{duration, number_at};
+use super::format::{duration, number_at};
 
 fn mib(bytes: Option<f64>) -> String {
     bytes.map_or_else(
@@ -22,7 +22,7 @@ fn kib(bytes: Option<f64>) -> String {
 pub fn section(md: &mut String, results: Option<&Value>) {
     let _ = writeln!(md, "## 6. Versioning (bench `versioning`)\n");
     let Some(results) = results else {
-        crate::report::not_measured(md, "cargo xtask bench versioning");
+        super::format::not_measured(md, "cargo xtask bench versioning");
         return;
     };
     if let Some(update) = results.get("update") {

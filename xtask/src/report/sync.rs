@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::report::{duration, goal, number_at};
+use super::format::{duration, goal, number_at};
 
 /// The push and pull goal: at most this many times a raw PUT / GET of the same bytes.
 const RATIO_GOAL: f64 = 1.2;
@@ -14,7 +14,7 @@ const RATIO_GOAL: f64 = 1.2;
 pub fn section(md: &mut String, results: Option<&Value>) {
     let _ = writeln!(md, "## 8. Database sync (bench `sync`)\n");
     let Some(results) = results else {
-        crate::report::not_measured(md, "cargo xtask bench sync");
+        super::format::not_measured(md, "cargo xtask bench sync");
         return;
     };
     let number = |v: &Value, path: &[&str]| number_at(v, path).unwrap_or(f64::NAN);
