@@ -7,34 +7,23 @@ use bench_suite::results::ContentionRow;
 use bench_suite::results::multiprocess::{CONTENTION_PROCS, CONTENTION_SIZE};
 
 use super::format::{duration, goal, not_measured};
+use super::template::{Template, template};
+
+const TEXT: Template = template!("contention.md");
 
 pub fn section(md: &mut String, rows: &[ContentionRow]) {
-    let _ = writeln!(
-        md,
-        "## 3. Read-modify-durable-write under contention (bench `contention`)\n"
-    );
+    md.push_str(TEXT.text("heading"));
     if rows.is_empty() {
         not_measured(md, "cargo xtask bench contention");
         return;
     }
-    let _ = writeln!(
-        md,
-        "1, 2, 4 and 8 processes each repeatedly read a {} KiB record file, increment the \
-         counter embedded in it and write it back, for {:.0} s per point. **Ours**: \
-         file-lock exclusive held across read-modify-write, atomic-io durable write (two \
-         flushes). **Ours, atomic only**: the same with `Durability::AtomicOnly` (no flushes, \
-         the baseline's durability), to separate the price of locking from the price of \
-         flushing. **Baseline**: phase 2 as planned: lock file around the load, lock file \
-         again around the save (phase-1 write, no flush). *Kept* is the final counter: \
-         increments that survived; *lost* = successful operations − kept.\n",
-        CONTENTION_SIZE / 1024,
-        rows[0].seconds
-    );
-    let _ = writeln!(
-        md,
-        "| design | procs | ops/s | kept/s | lost | errors | p50 | p95 | p99 | max |"
-    );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    md.push_str(&TEXT.fill(
+        "table",
+        &[
+            ("kib", &(CONTENTION_SIZE / 1024)),
+            ("seconds", &format!("{:.0}", rows[0].seconds)),
+        ],
+    ));
     for row in rows {
         let ms = |v: f64| duration(v * 1e6);
         let _ = writeln!(
@@ -58,43 +47,43 @@ pub fn section(md: &mut String, rows: &[ContentionRow]) {
     let _ = writeln!(md);
     if let (Some(one), Some(many)) = (point("ours", 1), point("ours", max_procs)) {
         let kept = many.ops_per_s / one.ops_per_s;
-        let _ = writeln!(
-            md,
-            "- ours at {max_procs} processes keeps **{:.0}%** of its 1-process throughput \
-             (goal ≥ 70%: {}).",
-            kept * 100.0,
-            goal(kept >= 0.7)
-        );
+        md.push_str(&TEXT.fill(
+            "scaling_goal",
+            &[
+                ("procs", &max_procs),
+                ("percent", &format!("{:.0}", kept * 100.0)),
+                ("goal", &goal(kept >= 0.7)),
+            ],
+        ));
     }
-    if let (Some(ours), Some(base)) = (point("ours", max_procs), point("baseline", max_procs)) {
+    // Ours against the baseline at the most processes, by operations and by increments kept.
+    let against_baseline = |design: &str| {
+        let (ours, base) = (point(design, max_procs)?, point("baseline", max_procs)?);
         let raw = ours.ops_per_s / base.ops_per_s.max(f64::MIN_POSITIVE);
         let kept = ours.kept_per_s / base.kept_per_s.max(f64::MIN_POSITIVE);
-        let _ = writeln!(
-            md,
-            "- at {max_procs} processes ours / baseline = **{raw:.2}x** in operations per \
-             second and **{kept:.2}x** in increments kept per second (goal ≥ 10x: {}).",
-            goal(raw >= 10.0)
-        );
+        Some((raw, kept))
+    };
+    if let Some((raw, kept)) = against_baseline("ours") {
+        md.push_str(&TEXT.fill(
+            "against_baseline",
+            &[
+                ("procs", &max_procs),
+                ("raw", &format!("{raw:.2}")),
+                ("kept", &format!("{kept:.2}")),
+                ("goal", &goal(raw >= 10.0)),
+            ],
+        ));
     }
-    let _ = writeln!(
-        md,
-        "  Ours pays two flushes per operation (the durable replace of section 1) and the \
-         baseline none, so on a disk where a flush costs milliseconds the durable variant \
-         cannot be 10x faster than a design that never flushes; the comparison at equal \
-         durability follows."
-    );
-    if let (Some(ours), Some(base)) = (
-        point("ours-atomic-only", max_procs),
-        point("baseline", max_procs),
-    ) {
-        let raw = ours.ops_per_s / base.ops_per_s.max(f64::MIN_POSITIVE);
-        let kept = ours.kept_per_s / base.kept_per_s.max(f64::MIN_POSITIVE);
-        let _ = writeln!(
-            md,
-            "- at equal durability (no flushes), ours-atomic-only / baseline at {max_procs} \
-             processes = **{raw:.2}x** in operations per second and **{kept:.2}x** in \
-             increments kept per second."
-        );
+    md.push_str(TEXT.text("flush_price"));
+    if let Some((raw, kept)) = against_baseline("ours-atomic-only") {
+        md.push_str(&TEXT.fill(
+            "equal_durability",
+            &[
+                ("procs", &max_procs),
+                ("raw", &format!("{raw:.2}")),
+                ("kept", &format!("{kept:.2}")),
+            ],
+        ));
     }
     let estimates: Vec<String> = CONTENTION_PROCS
         .iter()
@@ -106,37 +95,29 @@ pub fn section(md: &mut String, rows: &[ContentionRow]) {
                 _ => return None,
             };
             let row = point("baseline", *procs)?;
-            Some(format!(
-                "{procs} processes: estimated {estimate} ops/s, measured {:.0} ops/s of which \
-                 {:.0}/s kept",
-                row.ops_per_s, row.kept_per_s
+            Some(TEXT.fill_inline(
+                "estimate",
+                &[
+                    ("procs", procs),
+                    ("estimate", &estimate),
+                    ("ops", &format!("{:.0}", row.ops_per_s)),
+                    ("kept", &format!("{:.0}", row.kept_per_s)),
+                ],
             ))
         })
         .collect();
     if !estimates.is_empty() {
-        let _ = writeln!(
-            md,
-            "- the baseline's own (never measured) estimates against this run: {}.",
-            estimates.join("; ")
-        );
+        md.push_str(&TEXT.fill("estimates", &[("estimates", &estimates.join("; "))]));
     }
-    let lost_ours: u64 = rows
-        .iter()
-        .filter(|r| r.design == "ours")
-        .map(|r| r.lost)
-        .sum();
-    let lost_base: u64 = rows
-        .iter()
-        .filter(|r| r.design == "baseline")
-        .map(|r| r.lost)
-        .sum();
-    let _ = writeln!(
-        md,
-        "- lost updates over all points: ours (both variants) **{lost_ours}**, baseline \
-         **{lost_base}**."
-    );
-    let _ = writeln!(
-        md,
-        "\n![contention throughput](benchmarks-contention.svg)\n"
-    );
+    let lost = |design: &str| -> u64 {
+        rows.iter()
+            .filter(|r| r.design == design)
+            .map(|r| r.lost)
+            .sum()
+    };
+    md.push_str(&TEXT.fill(
+        "lost",
+        &[("ours", &lost("ours")), ("baseline", &lost("baseline"))],
+    ));
+    md.push_str(TEXT.text("chart"));
 }

@@ -6,6 +6,9 @@ use bench_suite::results::ReplaceRow;
 
 use super::criterion::{CriterionResult, find};
 use super::format::{duration, goal, not_measured};
+use super::template::{Template, template};
+
+const TEXT: Template = template!("io.md");
 
 const IO_FUNCTIONS: &[(&str, &str)] = &[
     ("atomic_io", "atomic-io `write` (durable)"),
@@ -24,7 +27,7 @@ const IO_FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 pub fn section(md: &mut String, criterion: &[CriterionResult], interleaved: &[ReplaceRow]) {
-    let _ = writeln!(md, "## 1. Durable replace (criterion, bench `io`)\n");
+    md.push_str(TEXT.text("heading"));
     let groups = [
         ("4 KiB", "durable_replace_4KiB"),
         ("40 KiB", "durable_replace_40KiB"),
@@ -36,13 +39,10 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], interleaved: &[Re
         not_measured(md, "cargo xtask bench io");
         return;
     }
-    let _ = writeln!(
-        md,
-        "Replacing a file's whole content, in a directory under the target dir on a real \
-         disk. Mean time per replace (criterion, flat sampling, 20 samples).\n"
-    );
-    let _ = writeln!(md, "| method | {} | {} |", groups[0].0, groups[1].0);
-    let _ = writeln!(md, "|---|---:|---:|");
+    md.push_str(&TEXT.fill(
+        "criterion",
+        &[("small", &groups[0].0), ("large", &groups[1].0)],
+    ));
     for (function, label) in IO_FUNCTIONS {
         let cells: Vec<String> = groups
             .iter()
@@ -58,48 +58,40 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], interleaved: &[Re
             find(criterion, group, "atomic_io"),
             find(criterion, group, "bare_syscalls"),
         ) {
-            let _ = writeln!(
-                md,
-                "- {size}, criterion: atomic-io / bare sequence = {:.2}x by mean, {:.2}x by median",
-                ours.mean_ns / bare.mean_ns,
-                ours.median_ns / bare.median_ns
-            );
+            md.push_str(&TEXT.fill(
+                "criterion_ratio",
+                &[
+                    ("size", &size),
+                    ("mean_ratio", &format!("{:.2}", ours.mean_ns / bare.mean_ns)),
+                    (
+                        "median_ratio",
+                        &format!("{:.2}", ours.median_ns / bare.median_ns),
+                    ),
+                ],
+            ));
         }
     }
     if !interleaved.is_empty() {
-        let _ = writeln!(
-            md,
-            "\nCriterion measures one method after the other, so on a shared machine a burst \
-             of background I/O can land on one of them only. The same comparison measured \
-             **interleaved** (the two methods alternate round by round, in one release-built \
-             process), which is what the goal is judged on:\n"
-        );
-        let _ = writeln!(
-            md,
-            "| size | rounds | atomic-io p50 | bare p50 | atomic-io mean | bare mean | atomic-io p99 | bare p99 | ratio of medians |"
-        );
-        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.push_str(TEXT.text("interleaved"));
         for row in interleaved {
             let us = |v: f64| duration(v * 1e3);
             let ratio = row.ours_p50_us / row.bare_p50_us;
-            let _ = writeln!(
-                md,
-                "| {} KiB | {} | {} | {} | {} | {} | {} | {} | **{ratio:.2}x** (goal ≤ 1.1x: {}) |",
-                row.size / 1024,
-                row.rounds,
-                us(row.ours_p50_us),
-                us(row.bare_p50_us),
-                us(row.ours_mean_us),
-                us(row.bare_mean_us),
-                us(row.ours_p99_us),
-                us(row.bare_p99_us),
-                goal(ratio <= 1.1)
-            );
+            md.push_str(&TEXT.fill(
+                "interleaved_row",
+                &[
+                    ("kib", &(row.size / 1024)),
+                    ("rounds", &row.rounds),
+                    ("ours_p50", &us(row.ours_p50_us)),
+                    ("bare_p50", &us(row.bare_p50_us)),
+                    ("ours_mean", &us(row.ours_mean_us)),
+                    ("bare_mean", &us(row.bare_mean_us)),
+                    ("ours_p99", &us(row.ours_p99_us)),
+                    ("bare_p99", &us(row.bare_p99_us)),
+                    ("ratio", &format!("{ratio:.2}")),
+                    ("goal", &goal(ratio <= 1.1)),
+                ],
+            ));
         }
     }
-    let _ = writeln!(
-        md,
-        "\n`fs::write` and the baseline are faster because they never flush: after a power \
-         loss their \"saved\" file may be empty or old.\n"
-    );
+    md.push_str(TEXT.text("not_durable"));
 }

@@ -6,10 +6,12 @@ use bench_suite::results::HandoffRow;
 
 use super::criterion::{CriterionResult, find};
 use super::format::{duration, goal, not_measured};
+use super::template::{Template, template};
+
+const TEXT: Template = template!("lock.md");
 
 pub fn section(md: &mut String, criterion: &[CriterionResult], handoff: &[HandoffRow]) {
-    let _ = writeln!(md, "## 2. Locks (bench `lock`)\n");
-    let _ = writeln!(md, "### Uncontended lock + unlock (criterion)\n");
+    md.push_str(TEXT.text("heading"));
     let functions = [
         ("file_lock_exclusive", "file-lock exclusive"),
         ("file_lock_shared", "file-lock shared"),
@@ -20,7 +22,7 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], handoff: &[Handof
         ("baseline_lock_file", "baseline lock file (create + delete)"),
     ];
     if criterion.iter().any(|r| r.group == "lock_unlock") {
-        let _ = writeln!(md, "| lock | mean | median |\n|---|---:|---:|");
+        md.push_str(TEXT.text("uncontended"));
         for (function, label) in functions {
             if let Some(r) = find(criterion, "lock_unlock", function) {
                 let _ = writeln!(
@@ -32,34 +34,24 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], handoff: &[Handof
             }
         }
         if let Some(r) = find(criterion, "lock_unlock", "file_lock_exclusive") {
-            let _ = writeln!(
-                md,
-                "\nfile-lock exclusive lock + unlock: {} (goal ≤ 5 µs: {}). It opens the \
-                 sidecar and consults the in-process table on every acquisition; the raw pair \
-                 reuses one open descriptor.\n",
-                duration(r.mean_ns),
-                goal(r.mean_ns <= 5_000.0)
-            );
+            md.push_str(&TEXT.fill(
+                "uncontended_goal",
+                &[
+                    ("mean", &duration(r.mean_ns)),
+                    ("goal", &goal(r.mean_ns <= 5_000.0)),
+                ],
+            ));
         }
     } else {
         not_measured(md, "cargo xtask bench lock");
     }
 
-    let _ = writeln!(md, "### Cross-process hand-off latency\n");
+    md.push_str(TEXT.text("handoff_heading"));
     if handoff.is_empty() {
         not_measured(md, "cargo xtask bench lock");
         return;
     }
-    let _ = writeln!(
-        md,
-        "Process A holds the lock while process B blocks on it; A records `CLOCK_MONOTONIC` \
-         just before it releases, B just after it acquires (the clock is shared by all \
-         processes on Linux). Each round A holds for 1 ms after B reports it is waiting.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| lock | rounds | p50 | p95 | p99 | max |\n|---|---:|---:|---:|---:|---:|"
-    );
+    md.push_str(TEXT.text("handoff"));
     for row in handoff {
         let label = if row.design == "ours" {
             "file-lock (blocking OFD lock)"
@@ -78,12 +70,13 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], handoff: &[Handof
         );
     }
     if let Some(ours) = handoff.iter().find(|r| r.design == "ours") {
-        let _ = writeln!(
-            md,
-            "\nfile-lock hand-off p50 {} (goal < 200 µs: {}).",
-            duration(ours.p50_us * 1e3),
-            goal(ours.p50_us < 200.0)
-        );
+        md.push_str(&TEXT.fill(
+            "handoff_goal",
+            &[
+                ("p50", &duration(ours.p50_us * 1e3)),
+                ("goal", &goal(ours.p50_us < 200.0)),
+            ],
+        ));
     }
-    let _ = writeln!(md, "\n![hand-off latency](benchmarks-handoff.svg)\n");
+    md.push_str(TEXT.text("handoff_chart"));
 }

@@ -1,9 +1,13 @@
 //! The report's "Machine" section: where and when the figures were measured.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
+use super::template::{Template, template};
+
+const TEXT: Template = template!("machine.md");
+
+/// Appends the section: date, CPUs, kernel, toolchain and the bench directory's filesystem.
 pub fn section(md: &mut String) {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -26,19 +30,17 @@ pub fn section(md: &mut String) {
         .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
         .unwrap_or_default();
     let fs_type = filesystem_of(&crate::util::target_dir());
-    let _ = writeln!(md, "## Machine\n");
-    let _ = writeln!(md, "| | |\n|---|---|");
-    let _ = writeln!(md, "| date (UTC) | {} |", today_utc());
-    let _ = writeln!(md, "| CPUs (nproc) | {cpus} |");
-    let _ = writeln!(md, "| CPU | {cpu_model} |");
-    let _ = writeln!(md, "| kernel | {kernel} |");
-    let _ = writeln!(md, "| toolchain | {rustc} |");
-    let _ = writeln!(md, "| filesystem of the bench directory | {fs_type} |\n");
-    let _ = writeln!(
-        md,
-        "Numbers from a shared 2-core virtual machine are noisy; compare columns of one run, \
-         not runs with each other.\n"
-    );
+    md.push_str(&TEXT.fill(
+        "section",
+        &[
+            ("date", &today_utc()),
+            ("cpus", &cpus),
+            ("cpu", &cpu_model),
+            ("kernel", &kernel),
+            ("toolchain", &rustc),
+            ("filesystem", &fs_type),
+        ],
+    ));
 }
 
 /// The filesystem type of the longest mount point containing `path`.

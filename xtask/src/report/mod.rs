@@ -19,9 +19,9 @@ mod store;
 mod store_scaling;
 mod svg;
 mod sync;
+mod template;
 mod versioning;
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
@@ -29,6 +29,7 @@ use bench_suite::results::{BenchFiles, StoreResults, Stored};
 
 use self::criterion::{CriterionResult, read_criterion};
 use self::previous::keep_measured_sections;
+use self::template::template;
 
 /// Rewrites `benchmarks.md` and its plots in `docs` from the figures stored under `target`
 /// (criterion's `criterion/` and our `xtask-bench/`), measuring nothing.
@@ -68,16 +69,7 @@ fn write(
 ) -> Result<(), String> {
     fs::create_dir_all(docs).map_err(|e| format!("create {}: {e}", docs.display()))?;
     let mut md = String::new();
-    let _ = writeln!(md, "# Benchmarks\n");
-    let _ = writeln!(
-        md,
-        "Measured by `cargo xtask bench` (criterion benches in `crates/bench-suite/benches/`, \
-         multi-process measurements in `crates/bench-suite/src/coord.rs`). Our crates and the \
-         baseline design (`crates/baseline`, the original plan implemented faithfully, bugs \
-         included) run side by side in the same run on the same machine. Regenerate with \
-         `cargo xtask bench` (everything, about 5 to 10 minutes on 2 cores) or \
-         `cargo xtask bench io|lock|contention|sdn|store|versioning|files|sync`.\n"
-    );
+    md.push_str(template!("intro.md").text("intro"));
     machine::section(&mut md);
     io::section(&mut md, criterion, &stored.replace);
     lock::section(&mut md, criterion, &stored.handoff);
