@@ -7,6 +7,9 @@ use std::fs;
 use std::path::Path;
 
 use super::format::{duration, not_measured};
+use super::template::{Template, template};
+
+const TEXT: Template = template!("criterion.md");
 
 /// One criterion benchmark's result.
 #[derive(Debug, Clone)]
@@ -83,6 +86,14 @@ pub fn find<'a>(
         .find(|r| r.group == group && r.function == function)
 }
 
+/// [`group_table`] folded away under "All criterion rows of this bench".
+pub fn details_table(md: &mut String, results: &[&CriterionResult], command: &str) {
+    md.push_str(TEXT.text("details_open"));
+    group_table(md, results, command);
+    md.push_str(TEXT.text("details_close"));
+}
+
+/// A table of `results` by group, or the line that names `command` when there are none.
 pub fn group_table(md: &mut String, results: &[&CriterionResult], command: &str) {
     if results.is_empty() {
         not_measured(md, command);
@@ -92,10 +103,7 @@ pub fn group_table(md: &mut String, results: &[&CriterionResult], command: &str)
     for result in results {
         groups.entry(&result.group).or_default().push(result);
     }
-    let _ = writeln!(
-        md,
-        "| group | benchmark | mean | median |\n|---|---|---:|---:|"
-    );
+    md.push_str(TEXT.text("group_table"));
     for (group, results) in groups {
         for r in results {
             let _ = writeln!(

@@ -1,8 +1,7 @@
 //! The last section: criterion groups that have no section of their own.
 
-use std::fmt::Write as _;
-
 use super::criterion::{CriterionResult, group_table};
+use super::template::template;
 
 /// Criterion groups of benches without a section of their own (or of removed benches
 /// whose results are still on disk).
@@ -23,6 +22,6 @@ pub fn section(md: &mut String, criterion: &[CriterionResult]) {
     if others.is_empty() {
         return;
     }
-    let _ = writeln!(md, "## Other criterion results\n");
+    md.push_str(template!("other.md").text("heading"));
     group_table(md, &others, "cargo xtask bench");
 }

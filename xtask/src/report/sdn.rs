@@ -4,8 +4,11 @@ use std::fmt::Write as _;
 
 use bench_suite::results::SdnResults;
 
-use super::criterion::{CriterionResult, find, group_table};
+use super::criterion::{CriterionResult, details_table, find};
 use super::format::{duration, goal, mb, not_measured, thousands};
+use super::template::{Template, template};
+
+const TEXT: Template = template!("sdn.md");
 
 /// Speed ratio serde_json time / SDN time (≥ 1.0: SDN at least as fast), with the goal.
 fn speed_ratio(sdn_ns: f64, json_ns: f64) -> String {
@@ -36,7 +39,7 @@ fn sized<'a>(
 }
 
 pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnResults>) {
-    let _ = writeln!(md, "## 4. SDN codec against serde_json (bench `sdn`)\n");
+    md.push_str(TEXT.text("heading"));
     let results: Vec<&CriterionResult> = criterion
         .iter()
         .filter(|r| r.group.starts_with("sdn_vs_json/"))
@@ -47,25 +50,17 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
     }
     match sdn {
         Some(sdn) => {
-            let _ = writeln!(
-                md,
-                "{} generated TODO-like records (11 columns: integers, prose with commas and \
-                 quotes, paths, optional fields, an enum, a boolean), as one SDN table of {} \
-                 and as the equivalent JSON of {}, deserialized into `Vec<Todo>` and \
-                 serialized back. *Speed ratio* = serde_json time / SDN time: 1.0 or more \
-                 means SDN is at least as fast (the goal).\n",
-                thousands(sdn.records),
-                mb(sdn.sdn_bytes as f64),
-                mb(sdn.json_bytes as f64)
-            );
+            md.push_str(&TEXT.fill(
+                "intro",
+                &[
+                    ("records", &thousands(sdn.records)),
+                    ("sdn_size", &mb(sdn.sdn_bytes as f64)),
+                    ("json_size", &mb(sdn.json_bytes as f64)),
+                ],
+            ));
         }
         None => {
-            let _ = writeln!(
-                md,
-                "*Speed ratio* = serde_json time / SDN time: 1.0 or more means SDN is at least \
-                 as fast (the goal). (`sdn.json` is missing: the interleaved check and the \
-                 peak memory appear after `cargo xtask bench sdn`.)\n"
-            );
+            md.push_str(TEXT.text("intro_without_sdn_json"));
         }
     }
     let operations = [
@@ -85,11 +80,7 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
         ),
     ];
     let interleaved = sdn.map(|s| &s.interleaved);
-    let _ = writeln!(
-        md,
-        "| operation | SDN (criterion median) | serde_json (criterion median) | speed ratio, criterion | SDN (interleaved median) | serde_json (interleaved median) | speed ratio, interleaved |"
-    );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+    md.push_str(TEXT.text("table"));
     for (key, label, group, sdn_fn, json_fn) in operations {
         let (mut c_sdn, mut c_json, mut c_ratio) =
             ("–".to_string(), "–".to_string(), "–".to_string());
@@ -141,46 +132,44 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
     });
     let mut summary = Vec::new();
     if let Some((worst, met)) = by_interleaved {
-        summary.push(format!(
-            "by interleaved medians the lower speed ratio is **{worst:.2}x** ({})",
-            goal(met)
+        summary.push(TEXT.fill_inline(
+            "worst_interleaved",
+            &[("worst", &format!("{worst:.2}")), ("goal", &goal(met))],
         ));
     }
     if let Some((worst, met)) = by_criterion {
-        summary.push(format!(
-            "by criterion medians **{worst:.2}x** ({})",
-            goal(met)
+        summary.push(TEXT.fill_inline(
+            "worst_criterion",
+            &[("worst", &format!("{worst:.2}")), ("goal", &goal(met))],
         ));
     }
     if !summary.is_empty() {
-        let _ = writeln!(
-            md,
-            "\nGoal, SDN at least as fast as serde_json in both directions (speed ratio ≥ \
-             1.0): {}.",
-            summary.join("; ")
-        );
+        md.push_str(&TEXT.fill("goal", &[("summary", &summary.join("; "))]));
     }
     if let Some(interleaved) = interleaved {
-        let _ = writeln!(
-            md,
-            "\nCriterion measures SDN, then serde_json; on a shared machine a change of load \
-             between the two skews its ratio. The *interleaved* columns alternate SDN and \
-             serde_json run by run ({} runs each, one process), so both see the same load. \
-             Fastest runs: {}.\n",
-            interleaved.rounds,
-            interleaved
-                .rows
-                .iter()
-                .map(|r| format!(
-                    "{} SDN {} vs serde_json {} (speed ratio {:.2}x)",
-                    r.operation,
-                    duration(r.sdn_fastest_ms * 1e6),
-                    duration(r.json_fastest_ms * 1e6),
-                    r.json_fastest_ms / r.sdn_fastest_ms.max(f64::MIN_POSITIVE)
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+        let fastest: Vec<String> = interleaved
+            .rows
+            .iter()
+            .map(|r| {
+                let ratio = r.json_fastest_ms / r.sdn_fastest_ms.max(f64::MIN_POSITIVE);
+                TEXT.fill_inline(
+                    "fastest",
+                    &[
+                        ("operation", &r.operation),
+                        ("sdn", &duration(r.sdn_fastest_ms * 1e6)),
+                        ("json", &duration(r.json_fastest_ms * 1e6)),
+                        ("ratio", &format!("{ratio:.2}")),
+                    ],
+                )
+            })
+            .collect();
+        md.push_str(&TEXT.fill(
+            "interleaved",
+            &[
+                ("rounds", &interleaved.rounds),
+                ("fastest", &fastest.join("; ")),
+            ],
+        ));
     } else {
         let _ = writeln!(md);
     }
@@ -202,15 +191,7 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
         ),
     ];
     if parses.iter().any(|(_, p)| p.is_some()) {
-        let _ = writeln!(
-            md,
-            "### Parse to a dynamic value\n\nThroughput over each format's own text of the \
-             same records (criterion median; 1 MB = 10^6 bytes).\n"
-        );
-        let _ = writeln!(
-            md,
-            "| parse | input | median | throughput |\n|---|---:|---:|---:|"
-        );
+        md.push_str(TEXT.text("parse"));
         for (label, parse) in parses {
             if let Some((r, bytes)) = parse {
                 let _ = writeln!(
@@ -226,17 +207,7 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
     }
 
     if let Some(sdn) = sdn.filter(|s| !s.peak_memory.is_empty()) {
-        let _ = writeln!(
-            md,
-            "### Peak memory, 10 MB file\n\nEach parse runs in a fresh child process that \
-             reads the file, resets its peak resident set (`/proc/self/clear_refs`), parses, \
-             and reports the growth of `VmHWM`: memory used by parsing on top of the loaded \
-             text.\n"
-        );
-        let _ = writeln!(
-            md,
-            "| parse | input | peak growth while parsing | × input |\n|---|---:|---:|---:|"
-        );
+        md.push_str(TEXT.text("peak_memory"));
         for row in &sdn.peak_memory {
             let label = match row.kind.as_str() {
                 "sdn-value" => "SDN → `sdn_codec::Value`",
@@ -259,12 +230,7 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], sdn: Option<&SdnR
         }
         let _ = writeln!(md);
     }
-    let _ = writeln!(
-        md,
-        "<details><summary>All criterion rows of this bench</summary>\n"
-    );
-    group_table(md, &results, "cargo xtask bench sdn");
-    let _ = writeln!(md, "</details>\n");
+    details_table(md, &results, "cargo xtask bench sdn");
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@ use std::fs;
 use bench_suite::results::StoreResults;
 use bench_suite::results::store::{StoreContention, UpdateInterleaved};
 
-use super::criterion::{CriterionResult, find, group_table};
+use super::criterion::{CriterionResult, details_table, find};
 use super::format::{duration, goal, not_measured};
 use super::svg;
+use super::template::{Template, template};
+
+const TEXT: Template = template!("store.md");
 
 /// A design of the store bench: key in `store.json`, criterion function ids for load and
 /// for save / full cycle, label.
@@ -80,10 +83,7 @@ fn locked_version(name: &str) -> Option<String> {
 }
 
 pub fn section(md: &mut String, criterion: &[CriterionResult], store: &StoreResults) {
-    let _ = writeln!(
-        md,
-        "## 5. Record store against the baseline, SQLite and rustbreak (bench `store`)\n"
-    );
+    md.push_str(TEXT.text("heading"));
     let results: Vec<&CriterionResult> = criterion
         .iter()
         .filter(|r| r.group.starts_with("store_"))
@@ -97,121 +97,17 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], store: &StoreResu
         .iter()
         .filter(|d| d.key != "rustbreak" || has_rustbreak)
         .collect();
-    let _ = writeln!(
-        md,
-        "The baseline's three databases, generated with the real files' columns: todo (150 \
-         records), feature (40), task (5), in SDN for record-store and the baseline, in \
-         SQLite and in rustbreak's RON file. *Load* opens and reads the whole table; *save* \
-         is one one-record update (record-store: `Store::update`, locked, format-preserving, \
-         atomic, durable; baseline: phase-3 `Database::save` with the phase-2 lock file and \
-         the phase-1 write, never flushed; SQLite: one `UPDATE` in WAL mode with \
-         `synchronous=FULL`; rustbreak: `FileDatabase::save`, which truncates the file, \
-         rewrites it and calls `fsync`: durable once it returns, but a crash mid-write \
-         leaves a partial file, and nothing locks it between processes). *Full cycle*: \
-         open, change one record and save, for each of the three databases. Criterion \
-         means on this run's disk.\n"
-    );
+    md.push_str(TEXT.text("intro"));
     match locked_version("rustbreak") {
         Some(version) if has_rustbreak => {
-            let _ = writeln!(
-                md,
-                "rustbreak {version} (`FileDatabase<Vec<T>, Ron>`, feature `ron_enc`) still \
-                 builds on this toolchain and is measured as a fourth design.\n"
-            );
+            md.push_str(&TEXT.fill("rustbreak_measured", &[("version", &version)]));
         }
-        _ => {
-            let _ = writeln!(
-                md,
-                "rustbreak is not in this run's results (not a dependency of bench-suite, or \
-                 `cargo xtask bench store` has not run since it was added).\n"
-            );
-        }
+        _ => md.push_str(TEXT.text("rustbreak_missing")),
     }
-
-    // The baseline's own table, measured.
-    let _ = writeln!(md, "### The baseline's table, measured\n");
-    let header: Vec<&str> = designs.iter().map(|d| d.label).collect();
-    let _ = writeln!(
-        md,
-        "| operation | {} | baseline's estimates (no sync / phase 1 / 2 / 3 / 4) |",
-        header.join(" | ")
-    );
-    let _ = writeln!(md, "|---|{}---|", "---:|".repeat(designs.len()));
-    let cells = |group: &str, pick: fn(&StoreDesign) -> &'static str| -> Vec<Option<f64>> {
-        designs
-            .iter()
-            .map(|d| find(criterion, group, pick(d)).map(|r| r.mean_ns))
-            .collect()
-    };
-    let show = |values: &[Option<f64>], format: fn(f64) -> String| -> String {
-        values
-            .iter()
-            .map(|v| v.map_or("–".to_string(), format))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    };
-    let estimate = |key: &str| {
-        BASELINE_ESTIMATES
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or("", |(_, v)| *v)
-    };
-    let load = cells("store_load_todo", |d| d.load);
-    let save = cells("store_save_one_record_todo", |d| d.save);
-    let cycle = cells("store_full_cycle_all_three", |d| d.save);
-    let throughput: Vec<Option<f64>> = cycle.iter().map(|c| c.map(|ns| 1e9 / ns)).collect();
-    let _ = writeln!(
-        md,
-        "| load todo_db | {} | {} |",
-        show(&load, duration),
-        estimate("load")
-    );
-    let _ = writeln!(
-        md,
-        "| save todo_db (one-record update) | {} | {} |",
-        show(&save, duration),
-        estimate("save")
-    );
-    let _ = writeln!(
-        md,
-        "| full cycle, all three | {} | {} |",
-        show(&cycle, duration),
-        estimate("cycle")
-    );
-    let _ = writeln!(
-        md,
-        "| throughput (full cycles per second) | {} | {} |",
-        show(&throughput, |v| format!("{v:.0}/s")),
-        estimate("throughput")
-    );
-    let _ = writeln!(
-        md,
-        "\nThe estimates are the baseline's own (never measured) figures, quoted from its \
-         design; its \"throughput\" is one full cycle's reciprocal, computed the same way \
-         here.\n"
-    );
-
-    let _ = writeln!(md, "### All three databases\n");
-    let _ = writeln!(md, "| database | operation | {} |", header.join(" | "));
-    let _ = writeln!(md, "|---|---|{}", "---:|".repeat(designs.len()));
-    for (name, records) in [("todo", 150), ("feature", 40), ("task", 5)] {
-        let load = cells(&format!("store_load_{name}"), |d| d.load);
-        let save = cells(&format!("store_save_one_record_{name}"), |d| d.save);
-        let _ = writeln!(
-            md,
-            "| {name} ({records}) | load | {} |",
-            show(&load, duration)
-        );
-        let _ = writeln!(
-            md,
-            "| {name} ({records}) | one-record update | {} |",
-            show(&save, duration)
-        );
-    }
-    let _ = writeln!(md);
+    criterion_tables(md, criterion, &designs);
 
     // Goal 1: the durable one-record update against SQLite's.
-    let _ = writeln!(md, "### One durable one-record update, todo_db\n");
+    md.push_str(TEXT.text("update_heading"));
     if let Some(update) = &store.update_interleaved {
         update_table(md, update);
     }
@@ -250,7 +146,6 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], store: &StoreResu
     let mut scaling = None;
     let mut lost_ours = None;
     if let Some(contention) = &store.contention {
-        let _ = writeln!(md, "### Contention\n");
         contention_table(md, contention);
         let point = |design: &str, procs: usize| {
             contention
@@ -276,67 +171,31 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], store: &StoreResu
             lost_ours = Some(ours.iter().map(|r| r.lost.unwrap_or(r.ops)).sum::<u64>());
         }
         for design in ["baseline", "sqlite", "rustbreak"] {
-            let rows: Vec<_> = contention
-                .rows
-                .iter()
-                .filter(|r| r.design == design)
-                .collect();
-            if rows.is_empty() {
-                continue;
-            }
-            let lost: u64 = rows.iter().filter_map(|r| r.lost).sum();
-            let ops: u64 = rows.iter().map(|r| r.ops).sum();
-            let errors: u64 = rows.iter().map(|r| r.errors).sum();
-            let unreadable = rows.iter().filter(|r| r.kept.is_none()).count();
-            let mut line = format!(
-                "- {}: **{lost}** lost updates of {ops} successful operations over all points \
-                 ({:.0}%), {errors} failed attempts",
-                store_label(design),
-                100.0 * lost as f64 / ops.max(1) as f64
-            );
-            if unreadable > 0 {
-                let _ = write!(
-                    line,
-                    ", final file unreadable after {unreadable} of {} points",
-                    rows.len()
-                );
-                if let Some(error) = rows.iter().find_map(|r| r.final_error.as_deref()) {
-                    let _ = write!(line, " (`{}`)", error.replace('`', "'"));
-                }
-            }
-            if let Some(error) = rows.iter().rev().find_map(|r| r.last_error.as_deref()) {
-                let _ = write!(line, " (last error: `{}`)", error.replace('`', "'"));
-            }
-            let _ = writeln!(md, "{line}.");
+            lost_updates(md, contention, design);
         }
         let estimates: Vec<String> = [(2, "70–80"), (4, "40–50"), (8, "10–15")]
             .iter()
             .filter_map(|(procs, estimate)| {
                 let row = point("baseline", *procs)?;
-                Some(format!(
-                    "{procs} processes: estimated {estimate} ops/s, measured {:.0} ops/s \
-                     (p50 {}, p99 {})",
-                    row.ops_per_s,
-                    duration(row.p50_ms * 1e6),
-                    duration(row.p99_ms * 1e6)
+                Some(TEXT.fill_inline(
+                    "estimate",
+                    &[
+                        ("procs", procs),
+                        ("estimate", estimate),
+                        ("ops", &format!("{:.0}", row.ops_per_s)),
+                        ("p50", &duration(row.p50_ms * 1e6)),
+                        ("p99", &duration(row.p99_ms * 1e6)),
+                    ],
                 ))
             })
             .collect();
         if !estimates.is_empty() {
-            let _ = writeln!(
-                md,
-                "- the baseline's own (never measured) contention estimates against this \
-                 run: {}.",
-                estimates.join("; ")
-            );
+            md.push_str(&TEXT.fill("estimates", &[("estimates", &estimates.join("; "))]));
         }
-        let _ = writeln!(
-            md,
-            "\n![store contention throughput](benchmarks-store-contention.svg)\n"
-        );
+        md.push_str(TEXT.text("contention_chart"));
     }
 
-    let _ = writeln!(md, "### Goals\n");
+    md.push_str(TEXT.text("goals_heading"));
     match update_goal {
         Some(ratio) => {
             let source = if interleaved_ratio.is_some() {
@@ -344,105 +203,187 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], store: &StoreResu
             } else {
                 "criterion medians"
             };
-            let mut line = format!(
-                "- one durable one-record update of the 150-record todo database: record-store \
-                 / SQLite = **{ratio:.2}x** by {source} (goal ≤ 1.5x: {})",
-                goal(ratio <= 1.5)
+            let mut line = TEXT.fill_inline(
+                "update_goal",
+                &[
+                    ("ratio", &format!("{ratio:.2}")),
+                    ("source", &source),
+                    ("goal", &goal(ratio <= 1.5)),
+                ],
             );
             if let (Some(c), Some(_)) = (criterion_ratio, interleaved_ratio) {
-                let _ = write!(line, "; criterion medians give {c:.2}x");
+                line.push_str(
+                    &TEXT.fill_inline("update_goal_criterion", &[("ratio", &format!("{c:.2}"))]),
+                );
             }
             let _ = writeln!(md, "{line}.");
             if let (Some(floor), Some((room, spent))) = (floor_ratio, floor_budget) {
+                let spent = duration(spent * 1e6);
                 let budget = if room > 0.0 {
-                    format!(
-                        "the goal leaves {} per update beyond it for locking, reading and \
-                         editing; record-store spends {} there",
-                        duration(room * 1e6),
-                        duration(spent * 1e6)
+                    TEXT.fill_inline(
+                        "floor_room",
+                        &[("room", &duration(room * 1e6)), ("spent", &spent)],
                     )
                 } else {
-                    format!(
-                        "so on this disk the goal is out of reach for any design that keeps \
-                         that rule (record-store spends {} beyond it)",
-                        duration(spent * 1e6)
-                    )
+                    TEXT.fill_inline("floor_out_of_reach", &[("spent", &spent)])
                 };
-                let _ = writeln!(
-                    md,
-                    "  - the two-flush replace of the same bytes alone (no lock, parse or \
-                     edit) is **{floor:.2}x** SQLite's update: ARCHITECTURE.md's \"durable \
-                     means two flushes\" (temp file, then directory) sets that floor, while \
-                     SQLite's WAL commit flushes once; {budget}."
-                );
+                md.push_str(&TEXT.fill(
+                    "floor",
+                    &[("floor", &format!("{floor:.2}")), ("budget", &budget)],
+                ));
             }
         }
-        None => {
-            let _ = writeln!(
-                md,
-                "- one durable one-record update within 1.5x of SQLite's: not measured yet."
-            );
-        }
+        None => md.push_str(TEXT.text("update_goal_missing")),
     }
     match scaling {
-        Some((procs, kept)) => {
-            let _ = writeln!(
-                md,
-                "- record-store at {procs} processes keeps **{:.0}%** of its 1-process \
-                 throughput (goal ≥ 70%: {}).",
-                kept * 100.0,
-                goal(kept >= 0.7)
-            );
-        }
-        None => {
-            let _ = writeln!(md, "- throughput at 8 processes: not measured yet.");
-        }
+        Some((procs, kept)) => md.push_str(&TEXT.fill(
+            "scaling_goal",
+            &[
+                ("procs", &procs),
+                ("percent", &format!("{:.0}", kept * 100.0)),
+                ("goal", &goal(kept >= 0.7)),
+            ],
+        )),
+        None => md.push_str(TEXT.text("scaling_goal_missing")),
     }
     match lost_ours {
         Some(lost) => {
-            let _ = writeln!(
-                md,
-                "- lost updates of record-store over all contention points: **{lost}** (goal \
-                 0: {}).",
-                goal(lost == 0)
-            );
+            md.push_str(&TEXT.fill("lost_goal", &[("lost", &lost), ("goal", &goal(lost == 0))]))
         }
-        None => {
-            let _ = writeln!(md, "- lost updates: not measured yet.");
-        }
+        None => md.push_str(TEXT.text("lost_goal_missing")),
     }
-    let _ = writeln!(md);
+    md.push_str(TEXT.text("goals_end"));
     super::store_scaling::section(
         md,
         store.update_interleaved.as_ref(),
         store.scaling.as_ref(),
     );
-    let _ = writeln!(
-        md,
-        "<details><summary>All criterion rows of this bench</summary>\n"
+    details_table(md, &results, "cargo xtask bench store");
+}
+
+/// The baseline's own table of load, save and full cycle, measured, and load and save of
+/// all three databases: criterion means of each design.
+fn criterion_tables(md: &mut String, criterion: &[CriterionResult], designs: &[&StoreDesign]) {
+    let header = designs
+        .iter()
+        .map(|d| d.label)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let columns = "---:|".repeat(designs.len());
+    let cells = |group: &str, pick: fn(&StoreDesign) -> &'static str| -> Vec<Option<f64>> {
+        designs
+            .iter()
+            .map(|d| find(criterion, group, pick(d)).map(|r| r.mean_ns))
+            .collect()
+    };
+    let show = |values: &[Option<f64>], format: fn(f64) -> String| -> String {
+        values
+            .iter()
+            .map(|v| v.map_or("–".to_string(), format))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let estimate = |key: &str| {
+        BASELINE_ESTIMATES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| *v)
+    };
+    let cycle = cells("store_full_cycle_all_three", |d| d.save);
+    let throughput: Vec<Option<f64>> = cycle.iter().map(|c| c.map(|ns| 1e9 / ns)).collect();
+    md.push_str(&TEXT.fill(
+        "baseline_table",
+        &[
+            ("designs", &header),
+            ("columns", &columns),
+            (
+                "load",
+                &show(&cells("store_load_todo", |d| d.load), duration),
+            ),
+            ("load_estimate", &estimate("load")),
+            (
+                "save",
+                &show(&cells("store_save_one_record_todo", |d| d.save), duration),
+            ),
+            ("save_estimate", &estimate("save")),
+            ("cycle", &show(&cycle, duration)),
+            ("cycle_estimate", &estimate("cycle")),
+            ("throughput", &show(&throughput, |v| format!("{v:.0}/s"))),
+            ("throughput_estimate", &estimate("throughput")),
+        ],
+    ));
+    md.push_str(&TEXT.fill("all_three", &[("designs", &header), ("columns", &columns)]));
+    for (name, records) in [("todo", 150), ("feature", 40), ("task", 5)] {
+        let load = cells(&format!("store_load_{name}"), |d| d.load);
+        let save = cells(&format!("store_save_one_record_{name}"), |d| d.save);
+        md.push_str(&TEXT.fill(
+            "all_three_rows",
+            &[
+                ("name", &name),
+                ("records", &records),
+                ("load", &show(&load, duration)),
+                ("save", &show(&save, duration)),
+            ],
+        ));
+    }
+    md.push('\n');
+}
+
+/// One line for `design`: its lost updates, failed attempts and unreadable final files
+/// over all contention points.
+fn lost_updates(md: &mut String, contention: &StoreContention, design: &str) {
+    let rows: Vec<_> = contention
+        .rows
+        .iter()
+        .filter(|r| r.design == design)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let lost: u64 = rows.iter().filter_map(|r| r.lost).sum();
+    let ops: u64 = rows.iter().map(|r| r.ops).sum();
+    let errors: u64 = rows.iter().map(|r| r.errors).sum();
+    let unreadable = rows.iter().filter(|r| r.kept.is_none()).count();
+    let mut line = TEXT.fill_inline(
+        "lost",
+        &[
+            ("design", &store_label(design)),
+            ("lost", &lost),
+            ("ops", &ops),
+            (
+                "percent",
+                &format!("{:.0}", 100.0 * lost as f64 / ops.max(1) as f64),
+            ),
+            ("errors", &errors),
+        ],
     );
-    group_table(md, &results, "cargo xtask bench store");
-    let _ = writeln!(md, "</details>\n");
+    // Backquotes in a message would end its code span early.
+    let quoted = |error: &str| error.replace('`', "'");
+    if unreadable > 0 {
+        line.push_str(&TEXT.fill_inline(
+            "unreadable",
+            &[("unreadable", &unreadable), ("points", &rows.len())],
+        ));
+        if let Some(error) = rows.iter().find_map(|r| r.final_error.as_deref()) {
+            line.push_str(&TEXT.fill_inline("final_error", &[("error", &quoted(error))]));
+        }
+    }
+    if let Some(error) = rows.iter().rev().find_map(|r| r.last_error.as_deref()) {
+        line.push_str(&TEXT.fill_inline("last_error", &[("error", &quoted(error))]));
+    }
+    let _ = writeln!(md, "{line}.");
 }
 
 fn update_table(md: &mut String, update: &UpdateInterleaved) {
-    let _ = writeln!(
-        md,
-        "The four designs take turns, round by round ({} rounds, one process), each \
-         changing one record of the {}-record todo database, so a burst of background I/O \
-         hits all of them alike. A fifth row times record-store's I/O alone in the same \
-         rounds: atomic-io's durable replace of the database's bytes.\n",
-        update.rounds, update.records
-    );
+    md.push_str(&TEXT.fill(
+        "update_table",
+        &[("rounds", &update.rounds), ("records", &update.records)],
+    ));
     let sqlite = update
         .designs
         .iter()
         .find(|d| d.design == "sqlite")
         .map(|d| d.p50_ms);
-    let _ = writeln!(
-        md,
-        "| design | p50 | mean | p99 | p50 / SQLite's |\n|---|---:|---:|---:|---:|"
-    );
     for row in &update.designs {
         let ratio = sqlite.map_or("–".to_string(), |s| {
             format!("{:.2}x", row.p50_ms / s.max(f64::MIN_POSITIVE))
@@ -460,23 +401,13 @@ fn update_table(md: &mut String, update: &UpdateInterleaved) {
 }
 
 fn contention_table(md: &mut String, contention: &StoreContention) {
-    let _ = writeln!(
-        md,
-        "1, 2, 4 and 8 processes each repeatedly read record 0 of the {}-record todo \
-         database, increment a field and write it back, for {:.0} s per point, through each \
-         design's own API (record-store: `Store::update`; baseline: `Database::load`, \
-         change, `save`; SQLite: `BEGIN IMMEDIATE`, `SELECT`, `UPDATE`, `COMMIT`; rustbreak: \
-         `load`, `write`, `save`). *Kept* is the final value (increments that survived); \
-         *lost* = successful operations − kept; *errors* are failed attempts (a worker \
-         retries at once, so a design whose reads fail on a half-written file piles them \
-         up).\n",
-        contention.records, contention.seconds
-    );
-    let _ = writeln!(
-        md,
-        "| design | procs | ops/s | kept/s | lost | errors | p50 | p95 | p99 | max |"
-    );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    md.push_str(&TEXT.fill(
+        "contention_table",
+        &[
+            ("records", &contention.records),
+            ("seconds", &format!("{:.0}", contention.seconds)),
+        ],
+    ));
     for row in &contention.rows {
         let ms = |v: f64| duration(v * 1e6);
         let kept = row.kept.map_or("unreadable".to_string(), |k| {
