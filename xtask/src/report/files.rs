@@ -6,35 +6,33 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::format::number_at;
+use super::template::{Template, template};
+
+const TEXT: Template = template!("files.md");
 
 /// Appends the section (a note when the bench has not run yet).
 pub fn section(md: &mut String, results: Option<&Value>) {
-    let _ = writeln!(md, "## 7. Content files (bench `files`)\n");
+    md.push_str(TEXT.text("heading"));
     let Some(results) = results else {
         super::format::not_measured(md, "cargo xtask bench files");
         return;
     };
     let number = |v: &Value, key: &str| number_at(v, &[key]).unwrap_or(f64::NAN);
-    let _ = writeln!(
-        md,
-        "`cloud_sync::files` against {} ({} transfers at once), next to raw PUT / GET of \
-         the same bytes through the same client and parallelism, and `rclone copy` of the \
-         same files to and from the same server with as many transfers, in one run. \
-         Uploads include hashing, zstd, the verification of every stored part (the \
-         server's MD5 ETag, else a read-back) and the catalogue transactions; downloads \
-         include verification and the atomic, durable write of every file. rclone's \
-         times include its start-up; \"skipped\" means rclone was not installed.\n",
-        results
-            .get("server")
-            .and_then(Value::as_str)
-            .unwrap_or("s3s-fs"),
-        number(results, "parallel"),
+    md.push_str(
+        &TEXT.fill(
+            "table",
+            &[
+                (
+                    "server",
+                    &results
+                        .get("server")
+                        .and_then(Value::as_str)
+                        .unwrap_or("s3s-fs"),
+                ),
+                ("parallel", &number(results, "parallel")),
+            ],
+        ),
     );
-    let _ = writeln!(
-        md,
-        "| case | bytes | upload | raw PUT | ratio | rclone | vs rclone | download | raw GET | ratio | rclone | vs rclone | compression |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, key) in [
         ("1,000 files of 4 KiB", "small"),
         ("one large file", "large"),

@@ -7,6 +7,9 @@ use std::fmt::Write as _;
 use bench_suite::results::store::{StoreScaling, UpdateInterleaved};
 
 use super::format::duration;
+use super::template::{Template, template};
+
+const TEXT: Template = template!("store_scaling.md");
 
 /// The goal for the 150-record update: at most this multiple of the two-flush floor.
 const UPDATE_GOAL: f64 = 1.10;
@@ -26,7 +29,7 @@ pub fn section(
     if interleaved.is_none() && scaling.is_none() {
         return;
     }
-    let _ = writeln!(md, "### record-store's cost against the floor, by size\n");
+    md.push_str(TEXT.text("heading"));
     if let Some(update) = interleaved {
         let p50 = |design: &str| {
             update
@@ -37,39 +40,25 @@ pub fn section(
         };
         if let (Some(ours), Some(floor)) = (p50("record_store"), p50("two_flush_replace")) {
             let ratio = ours / floor;
-            let _ = writeln!(
-                md,
-                "- one durable one-record update of the {}-record todo database, interleaved \
-                 with atomic-io's two-flush replace of the same bytes ({} rounds): {} vs {} at \
-                 p50, **{ratio:.2}x** the floor (goal ≤ {UPDATE_GOAL:.2}x: {}).\n",
-                update.records,
-                update.rounds,
-                duration(ours * 1e6),
-                duration(floor * 1e6),
-                verdict(ratio <= UPDATE_GOAL)
-            );
+            md.push_str(&TEXT.fill(
+                "update",
+                &[
+                    ("records", &update.records),
+                    ("rounds", &update.rounds),
+                    ("ours", &duration(ours * 1e6)),
+                    ("floor", &duration(floor * 1e6)),
+                    ("ratio", &format!("{ratio:.2}")),
+                    ("goal", &format!("{UPDATE_GOAL:.2}")),
+                    ("verdict", &verdict(ratio <= UPDATE_GOAL)),
+                ],
+            ));
         }
     }
     let Some(scaling) = scaling else {
         return;
     };
-    let _ = writeln!(
-        md,
-        "Each operation in a fresh process (this bench's binary as a worker), so its peak \
-         resident memory (`VmHWM`) is its own; peaks are the peak minus the process's size \
-         just before, in multiples of the file's size (goal ≤ {MEMORY_GOAL:.0}x). *Update*: \
-         warm one-record durable updates interleaved with atomic-io's two-flush replace of a \
-         file of the same bytes (the floor), medians. *Insert*: one transaction inserting all \
-         N records into a new file.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| records | file | update (p50, rounds) | floor (p50) | update / floor | insert N | load | cold update | peak: load | peak: cold update | peak: insert |"
-    );
-    let _ = writeln!(
-        md,
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    );
+    let memory_goal = format!("{MEMORY_GOAL:.0}");
+    md.push_str(&TEXT.fill("table", &[("memory_goal", &memory_goal)]));
     for row in &scaling.rows {
         let peak = |x: f64| {
             let mib = x * row.file_bytes / (1024.0 * 1024.0);
@@ -105,13 +94,14 @@ pub fn section(
                 .max(row.insert_peak_x)
         })
         .fold(0.0, f64::max);
-    let _ = writeln!(
-        md,
-        "\nBold peaks exceed the goal of {MEMORY_GOAL:.0}x the file size (worst here: \
-         {worst:.1}x: {}). For small files the peak is mostly allocations that do not grow with the file, \
-         so the ratio says most from about a megabyte up.\n",
-        verdict(worst <= MEMORY_GOAL)
-    );
+    md.push_str(&TEXT.fill(
+        "memory_goal",
+        &[
+            ("memory_goal", &memory_goal),
+            ("worst", &format!("{worst:.1}")),
+            ("verdict", &verdict(worst <= MEMORY_GOAL)),
+        ],
+    ));
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::format::{duration, number_at};
+use super::template::{Template, template};
+
+const TEXT: Template = template!("versioning.md");
 
 fn mib(bytes: Option<f64>) -> String {
     bytes.map_or_else(
@@ -20,7 +23,7 @@ fn kib(bytes: Option<f64>) -> String {
 
 /// Appends the section (a note when the bench has not run yet).
 pub fn section(md: &mut String, results: Option<&Value>) {
-    let _ = writeln!(md, "## 6. Versioning (bench `versioning`)\n");
+    md.push_str(TEXT.text("heading"));
     let Some(results) = results else {
         super::format::not_measured(md, "cargo xtask bench versioning");
         return;
@@ -29,29 +32,22 @@ pub fn section(md: &mut String, results: Option<&Value>) {
         let plain = number_at(update, &["plain_median_ns"]);
         let versioned = number_at(update, &["versioned_median_ns"]);
         let ratio = number_at(update, &["ratio"]);
-        let _ = writeln!(
-            md,
-            "A durable one-record update of a {}-record todo store ({} bytes), {} rounds \
-             interleaved in one run: record-store's `Store::update` against versioning's \
-             lock-free read plus `commit_if` (version check under the lock, new stamp, \
-             version and stamp cells rewritten on the same line). Medians.\n",
-            number_at(update, &["records"]).unwrap_or(0.0),
-            number_at(update, &["file_bytes"]).unwrap_or(0.0),
-            number_at(update, &["rounds"]).unwrap_or(0.0),
-        );
-        let _ = writeln!(
-            md,
-            "| plain update | versioned read + commit_if | ratio (goal ≤ 1.10x) |"
-        );
-        let _ = writeln!(md, "|---|---|---|");
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} ({}) |\n",
-            plain.map_or("–".into(), duration),
-            versioned.map_or("–".into(), duration),
-            ratio.map_or("–".into(), |r| format!("{r:.2}x")),
-            ratio.map_or("–", |r| if r <= 1.10 { "met" } else { "not met" }),
-        );
+        let number = |key: &str| number_at(update, &[key]).unwrap_or(0.0);
+        md.push_str(&TEXT.fill(
+            "update",
+            &[
+                ("records", &number("records")),
+                ("bytes", &number("file_bytes")),
+                ("rounds", &number("rounds")),
+                ("plain", &plain.map_or("–".into(), duration)),
+                ("versioned", &versioned.map_or("–".into(), duration)),
+                ("ratio", &ratio.map_or("–".into(), |r| format!("{r:.2}x"))),
+                (
+                    "verdict",
+                    &ratio.map_or("–", |r| if r <= 1.10 { "met" } else { "not met" }),
+                ),
+            ],
+        ));
     }
     if let Some(merge) = results.get("merge") {
         merge_section(md, merge);
@@ -59,30 +55,16 @@ pub fn section(md: &mut String, results: Option<&Value>) {
 }
 
 fn merge_section(md: &mut String, merge: &Value) {
-    let _ = writeln!(
-        md,
-        "Three-way merge of two {}-record replicas, {} records changed on each side, {} \
-         of them the same records (half the same field): `versioning::merge::merge` on SDN \
-         text, against the `automerge` crate merging the same edits made to an Automerge \
-         document of the same records (a map of record maps). Each is measured two ways. \
-         **In memory**: versioning from the three texts in memory to the merged text \
-         (parsing and rendering included: the text is the document), Automerge merging two \
-         documents already loaded (loading untimed). **Disk to disk**: read the input \
-         files, merge, write the merged file (Automerge also loads both documents and saves \
-         the result). Median of {} runs; peak memory is the growth of the resident set's \
-         high-water mark during the step; bytes on disk are the merged SDN file and \
-         Automerge's saved document, and each compressed with zstd at level 3 (what \
-         cloud-sync uploads).\n",
-        number_at(merge, &["records"]).unwrap_or(0.0),
-        number_at(merge, &["changed_each"]).unwrap_or(0.0),
-        number_at(merge, &["overlapping"]).unwrap_or(0.0),
-        number_at(merge, &["runs"]).unwrap_or(0.0),
-    );
-    let _ = writeln!(
-        md,
-        "| design | in memory: time | peak memory | disk to disk: time | peak memory | bytes on disk | zstd |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+    let number = |key: &str| number_at(merge, &[key]).unwrap_or(0.0);
+    md.push_str(&TEXT.fill(
+        "merge",
+        &[
+            ("records", &number("records")),
+            ("changed", &number("changed_each")),
+            ("overlapping", &number("overlapping")),
+            ("runs", &number("runs")),
+        ],
+    ));
     for (label, key) in [
         ("versioning (SDN text)", "versioning"),
         ("automerge", "automerge"),
@@ -101,16 +83,13 @@ fn merge_section(md: &mut String, merge: &Value) {
             kib(number_at(merge, &[key, "zstd_bytes"])),
         );
     }
-    let _ = writeln!(
-        md,
-        "\nThe merged SDN file is a text a person can read and diff; conflict candidates \
-         kept: {}. On size: a readable text repeats every column's text on every row, while \
-         Automerge stores a columnar, run-length and deflate-compressed binary; on records \
-         this repetitive a text file cannot come near it uncompressed. Compressed, the \
-         comparison is between like and like: the zstd column is what either costs to \
-         store and transfer.\n",
-        number_at(merge, &["versioning", "conflict_candidates"]).unwrap_or(0.0)
-    );
+    md.push_str(&TEXT.fill(
+        "merge_note",
+        &[(
+            "candidates",
+            &number_at(merge, &["versioning", "conflict_candidates"]).unwrap_or(0.0),
+        )],
+    ));
 }
 
 #[cfg(test)]
