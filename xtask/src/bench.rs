@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: criterion benches of `crates/bench-suite` plus the multi-process
 //! measurements (lock hand-off latency, read-modify-write under contention), then
-//! `docs/benchmarks.md` and its plots.
+//! `docs/benchmarks.md` and its plots, written by [`crate::report`] from the stored figures
+//! (whose schemas are `bench_suite::results`).
 //!
 //! Multi-process figures are kept in `<target>/xtask-bench/results.json` so that a partial
 //! run (`bench io`) still writes a complete report from the latest figures of each kind;

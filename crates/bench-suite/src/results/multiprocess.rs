@@ -114,3 +114,41 @@ impl Stored {
         fs::write(dir.join(STORED_FILE), json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_figures_survive_a_save_and_a_load() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            Stored::load(dir.path()).handoff.is_empty(),
+            "nothing stored yet"
+        );
+        let stored = Stored {
+            replace: Vec::new(),
+            handoff: vec![HandoffRow {
+                design: "ours".into(),
+                rounds: 400,
+                p50_us: 45.0,
+                p95_us: 90.0,
+                p99_us: 150.0,
+                max_us: 900.0,
+            }],
+            contention: Vec::new(),
+        };
+        let nested = dir.path().join("xtask-bench");
+        stored.save(&nested).unwrap();
+        let loaded = Stored::load(&nested);
+        assert_eq!(loaded.handoff.len(), 1);
+        assert_eq!(loaded.handoff[0].p50_us, 45.0);
+        // A file from before the interleaved replace existed still loads.
+        fs::write(
+            nested.join(STORED_FILE),
+            r#"{"handoff": [], "contention": []}"#,
+        )
+        .unwrap();
+        assert!(Stored::load(&nested).replace.is_empty());
+    }
+}

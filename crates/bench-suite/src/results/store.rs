@@ -122,3 +122,40 @@ pub struct ScalingRow {
     /// The same for the insert.
     pub insert_peak_x: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape `benches/store.rs` writes, with the keys no reader needs.
+    #[test]
+    fn store_json_as_the_bench_writes_it_parses() {
+        let json = r#"{
+            "rustbreak": "rustbreak 2 FileDatabase<Vec<T>, Ron> (in-place rewrite + fsync)",
+            "update_interleaved": {"records": 150, "rounds": 100, "designs": [
+                {"design": "sqlite", "p50_ms": 2.0, "mean_ms": 2.2, "p99_ms": 4.0}]},
+            "contention": {"records": 150, "seconds": 2.0, "rows": [
+                {"design": "rustbreak", "procs": 8, "ops": 10, "errors": 7,
+                 "final_error": "truncated", "ops_per_s": 5.0, "p50_ms": 1.0,
+                 "p95_ms": 2.0, "p99_ms": 3.0, "max_ms": 4.0}]},
+            "scaling": {"record": "Todo", "table": "todo", "rows": [
+                {"records": 150, "file_bytes": 21000.0, "update_p50_ms": 2.4,
+                 "floor_p50_ms": 2.2, "update_over_floor": 1.09, "insert_ms": 3.0,
+                 "load_ms": 0.3, "cold_update_ms": 3.5, "load_peak_x": 12.0,
+                 "cold_update_peak_x": 2.0, "insert_peak_x": 3.0}]}
+        }"#;
+        let store: StoreResults = serde_json::from_str(json).unwrap();
+        let row = &store.contention.unwrap().rows[0];
+        assert_eq!(
+            (row.kept, row.final_error.as_deref()),
+            (None, Some("truncated"))
+        );
+        assert_eq!(store.scaling.unwrap().rows[0].rounds, None);
+        assert_eq!(
+            store.update_interleaved.unwrap().designs[0].design,
+            "sqlite"
+        );
+        let empty: StoreResults = serde_json::from_str("{}").unwrap();
+        assert!(empty.contention.is_none());
+    }
+}
