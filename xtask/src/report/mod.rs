@@ -2,10 +2,10 @@
 //!
 //! One module per section of the report (`io`, `lock`, `contention`, `sdn`, `store` and
 //! `store_scaling`, `versioning`, `files`, `sync`, `other`, after `machine`), built from
-//! [`format`]'s helpers over [`criterion`]'s results and the stored figures of
+//! [`format`](mod@format)'s helpers over [`criterion`]'s results and the stored figures of
 //! `bench_suite::results`; [`previous`] keeps what a partial run did not measure. The
 //! fixed text of each section is a Markdown file in `xtask/templates/benchmarks/` that the
-//! section fills with its tables and figures ([`template`]); the code holds only what is
+//! section fills with its tables and figures ([`template`](mod@template)); the code holds only what is
 //! computed (table rows, ratios, goal verdicts) and which parts apply.
 
 mod contention;
@@ -28,7 +28,7 @@ mod versioning;
 use std::fs;
 use std::path::Path;
 
-use bench_suite::results::{BenchFiles, StoreResults, Stored};
+use bench_suite::results::{self, BenchFiles, StoreResults, Stored};
 
 use self::criterion::{CriterionResult, read_criterion};
 use self::previous::keep_measured_sections;
@@ -38,15 +38,15 @@ use self::template::template;
 /// (criterion's `criterion/` and our `xtask-bench/`), measuring nothing.
 pub fn render(target: &Path, docs: &Path) -> Result<(), String> {
     let criterion = read_criterion(&target.join("criterion"));
-    let results = target.join("xtask-bench");
+    let dir = target.join("xtask-bench");
     let files = BenchFiles {
-        store: read_json(&results, "store.json"),
-        sdn: read_json(&results, "sdn.json"),
-        versioning: read_json(&results, "versioning.json"),
-        files: read_json(&results, "files.json"),
-        sync: read_json(&results, "sync.json"),
+        store: read_json(&dir, results::STORE_FILE),
+        sdn: read_json(&dir, results::SDN_FILE),
+        versioning: read_json(&dir, results::VERSIONING_FILE),
+        files: read_json(&dir, results::FILES_FILE),
+        sync: read_json(&dir, results::SYNC_FILE),
     };
-    write(docs, &criterion, &Stored::load(&results), &files)
+    write(docs, &criterion, &Stored::load(&dir), &files)
 }
 
 /// The figures of `<dir>/<name>`; none when the bench has not run, and none with a note

@@ -1,6 +1,6 @@
 //! Where the benches leave the figures they measure outside criterion (`<name>.json`), for
 //! `cargo xtask bench` to render into `docs/benchmarks.md`, and what those files hold: the
-//! schemas of [`multiprocess`] (`results.json`), [`store`] (`store.json`) and [`sdn`]
+//! schemas of [`multiprocess`] (`results.json`), [`store`](mod@store) (`store.json`) and [`sdn`]
 //! (`sdn.json`); the `versioning`, `files` and `sync` benches' figures are read as JSON
 //! values ([`BenchFiles`]).
 
@@ -14,6 +14,17 @@ pub mod sdn;
 pub mod store;
 
 pub use multiprocess::{ContentionRow, HandoffRow, ReplaceRow, Stored};
+
+/// The file the `store` bench stores its figures in ([`StoreResults`]).
+pub const STORE_FILE: &str = "store.json";
+/// The file the `sdn` bench stores its figures in ([`SdnResults`]).
+pub const SDN_FILE: &str = "sdn.json";
+/// The file the `versioning` bench stores its figures in.
+pub const VERSIONING_FILE: &str = "versioning.json";
+/// The file the `files` bench stores its figures in.
+pub const FILES_FILE: &str = "files.json";
+/// The file the `sync` bench stores its figures in.
+pub const SYNC_FILE: &str = "sync.json";
 pub use sdn::SdnResults;
 pub use store::StoreResults;
 
