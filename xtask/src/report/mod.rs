@@ -154,6 +154,48 @@ mod tests {
         }
     }
 
+    /// The whole report rendered from the fixtures, but for its machine section, and its
+    /// plots, byte for byte as `xtask/fixtures/bench-report/` holds them (made by the
+    /// report before its text moved to templates). After a deliberate change of the
+    /// report, `UPDATE_EXPECT=1 cargo test -p xtask` rewrites them.
+    #[test]
+    fn the_report_renders_as_the_expected_files() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let docs = tempfile::tempdir().unwrap();
+        render(&fixtures.join("bench-inputs"), docs.path()).unwrap();
+        let expected_dir = fixtures.join("bench-report");
+        let update = std::env::var_os("UPDATE_EXPECT").is_some();
+        for file in [
+            "benchmarks.md",
+            "benchmarks-contention.svg",
+            "benchmarks-handoff.svg",
+            "benchmarks-store-contention.svg",
+        ] {
+            let mut rendered = fs::read_to_string(docs.path().join(file)).unwrap();
+            if file == "benchmarks.md" {
+                // The machine section describes the machine the test runs on.
+                rendered = sections(&rendered)
+                    .into_iter()
+                    .filter(|section| !section.starts_with("## Machine\n"))
+                    .collect();
+            }
+            let expected_path = expected_dir.join(file);
+            if update {
+                fs::write(&expected_path, &rendered).unwrap();
+            }
+            let expected = fs::read_to_string(&expected_path).unwrap();
+            if let Some((line, (got, want))) = rendered
+                .lines()
+                .zip(expected.lines())
+                .enumerate()
+                .find(|(_, (got, want))| got != want)
+            {
+                panic!("{file} line {}:\n got: {got}\nwant: {want}", line + 1);
+            }
+            assert_eq!(rendered, expected, "{file}");
+        }
+    }
+
     /// Only criterion's figures: the sections say what is missing instead of their
     /// figures, from the templates' fragments for that case.
     #[test]
