@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: criterion benches of `crates/bench-suite` plus the multi-process
 //! measurements (lock hand-off latency, read-modify-write under contention), then
-//! `docs/benchmarks.md` and its plots.
+//! `docs/benchmarks.md` and its plots, written by [`crate::report`] from the stored figures
+//! (whose schemas are `bench_suite::results`).
 //!
 //! Multi-process figures are kept in `<target>/xtask-bench/results.json` so that a partial
 //! run (`bench io`) still writes a complete report from the latest figures of each kind;
@@ -10,12 +11,14 @@
 //! A section whose figures are in none of these (another checkout measured them) keeps its
 //! text from the existing `docs/benchmarks.md` instead of turning into "Not measured yet".
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use bench_suite::coord::{Spawner, run_contention, run_handoff, run_replace};
+use bench_suite::results::multiprocess::{
+    CONTENTION_PROCS, CONTENTION_SIZE, REPLACE_SIZES, STORED_FILE,
+};
+use bench_suite::results::{ContentionRow, HandoffRow, ReplaceRow, Stored};
 use bench_suite::workers::Design;
-use serde::{Deserialize, Serialize};
 
 use crate::{report, util};
 
@@ -41,289 +44,22 @@ pub enum Which {
     Sync,
     /// Everything.
     All,
-    /// Nothing new: rewrite docs/benchmarks.md from the latest stored figures.
+    /// Nothing new: rewrite docs/benchmarks.md from the latest stored figures (its date
+    /// from `SOURCE_DATE_EPOCH` when set, so renderings compare byte for byte).
     Report,
 }
 
 /// Criterion settings that keep a full run within minutes on 2 cores.
 const CRITERION_ARGS: &[&str] = &["--warm-up-time", "1", "--measurement-time", "3", "--noplot"];
-/// Process counts of the contention measurement.
-pub const CONTENTION_PROCS: &[usize] = &[1, 2, 4, 8];
 /// Seconds per contention point.
 const CONTENTION_SECONDS: f64 = 3.0;
-/// The contended file's size.
-pub const CONTENTION_SIZE: usize = 40 * 1024;
 /// Hand-off rounds per lock design.
 const HANDOFF_ROUNDS: usize = 400;
 /// Rounds of the interleaved durable-replace measurement, per size.
 const REPLACE_ROUNDS: usize = 200;
-/// File sizes of the durable-replace measurements.
-pub const REPLACE_SIZES: &[usize] = &[4 * 1024, 40 * 1024];
-
-/// One hand-off measurement.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HandoffRow {
-    /// `ours` (file-lock) or `baseline` (lock-file polling).
-    pub design: String,
-    /// Rounds measured.
-    pub rounds: usize,
-    /// Percentiles in microseconds.
-    pub p50_us: f64,
-    /// 95th percentile, µs.
-    pub p95_us: f64,
-    /// 99th percentile, µs.
-    pub p99_us: f64,
-    /// Largest, µs.
-    pub max_us: f64,
-}
-
-/// One contention point.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ContentionRow {
-    /// `ours`, `ours-atomic-only` or `baseline`.
-    pub design: String,
-    /// Worker processes.
-    pub procs: usize,
-    /// Measured seconds.
-    pub seconds: f64,
-    /// Successful read-modify-writes.
-    pub ops: u64,
-    /// Failed read-modify-writes.
-    pub errors: u64,
-    /// Final counter value (increments that survived).
-    pub kept: u64,
-    /// Successful increments overwritten by another process.
-    pub lost: u64,
-    /// Successful operations per second.
-    pub ops_per_s: f64,
-    /// Surviving increments per second.
-    pub kept_per_s: f64,
-    /// Latency percentiles in milliseconds.
-    pub p50_ms: f64,
-    /// 95th percentile, ms.
-    pub p95_ms: f64,
-    /// 99th percentile, ms.
-    pub p99_ms: f64,
-    /// Largest, ms.
-    pub max_ms: f64,
-}
-
-/// One interleaved durable-replace measurement.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ReplaceRow {
-    /// File size in bytes.
-    pub size: usize,
-    /// Rounds (each method once per round).
-    pub rounds: usize,
-    /// atomic-io median, µs.
-    pub ours_p50_us: f64,
-    /// atomic-io mean, µs.
-    pub ours_mean_us: f64,
-    /// atomic-io 99th percentile, µs.
-    pub ours_p99_us: f64,
-    /// Bare sequence median, µs.
-    pub bare_p50_us: f64,
-    /// Bare sequence mean, µs.
-    pub bare_mean_us: f64,
-    /// Bare sequence 99th percentile, µs.
-    pub bare_p99_us: f64,
-}
-
-/// Figures measured outside criterion, kept between runs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Stored {
-    /// Interleaved durable-replace rows.
-    #[serde(default)]
-    pub replace: Vec<ReplaceRow>,
-    /// Hand-off latency rows.
-    pub handoff: Vec<HandoffRow>,
-    /// Contention rows.
-    pub contention: Vec<ContentionRow>,
-}
-
-/// `store.json`, written by `crates/bench-suite/benches/store.rs`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct StoreResults {
-    /// The one-record update of the todo database, the designs taking turns.
-    #[serde(default)]
-    pub update_interleaved: Option<UpdateInterleaved>,
-    /// Read-modify-write of the todo database by 1, 2, 4, 8 processes.
-    #[serde(default)]
-    pub contention: Option<StoreContention>,
-    /// Update, insert and peak memory from 150 to 150,000 records.
-    #[serde(default)]
-    pub scaling: Option<crate::report_scaling::StoreScaling>,
-}
-
-/// The interleaved one-record update.
-#[derive(Debug, Clone, Deserialize)]
-pub struct UpdateInterleaved {
-    /// Records in the database.
-    pub records: usize,
-    /// Rounds (each design once per round).
-    pub rounds: usize,
-    /// One row per design.
-    pub designs: Vec<UpdateRow>,
-}
-
-/// One design's interleaved update times.
-#[derive(Debug, Clone, Deserialize)]
-pub struct UpdateRow {
-    /// `record_store`, `baseline`, `sqlite` or `rustbreak`.
-    pub design: String,
-    /// Median, ms.
-    pub p50_ms: f64,
-    /// Mean, ms.
-    pub mean_ms: f64,
-    /// 99th percentile, ms.
-    pub p99_ms: f64,
-}
-
-/// The store contention measurement.
-#[derive(Debug, Clone, Deserialize)]
-pub struct StoreContention {
-    /// Records in the database.
-    pub records: usize,
-    /// Seconds per point.
-    pub seconds: f64,
-    /// One row per design and process count.
-    pub rows: Vec<StoreContentionRow>,
-}
-
-/// One design at one process count.
-#[derive(Debug, Clone, Deserialize)]
-pub struct StoreContentionRow {
-    /// `record_store`, `baseline`, `sqlite` or `rustbreak`.
-    pub design: String,
-    /// Worker processes.
-    pub procs: usize,
-    /// Successful read-modify-writes.
-    pub ops: u64,
-    /// Failed read-modify-writes.
-    pub errors: u64,
-    /// The last failure's message.
-    #[serde(default)]
-    pub last_error: Option<String>,
-    /// The final counter (increments that survived), if the file was readable.
-    #[serde(default)]
-    pub kept: Option<u64>,
-    /// Why the final file could not be read.
-    #[serde(default)]
-    pub final_error: Option<String>,
-    /// Successful increments overwritten by another process, if known.
-    #[serde(default)]
-    pub lost: Option<u64>,
-    /// Successful operations per second.
-    pub ops_per_s: f64,
-    /// Median latency, ms.
-    pub p50_ms: f64,
-    /// 95th percentile, ms.
-    pub p95_ms: f64,
-    /// 99th percentile, ms.
-    pub p99_ms: f64,
-    /// Largest, ms.
-    pub max_ms: f64,
-}
-
-/// `sdn.json`, written by `crates/bench-suite/benches/sdn.rs`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SdnResults {
-    /// Records in the typed benchmarks.
-    pub records: usize,
-    /// Size of their SDN text.
-    pub sdn_bytes: usize,
-    /// Size of their JSON text.
-    pub json_bytes: usize,
-    /// SDN and serde_json alternating run by run.
-    pub interleaved: SdnInterleaved,
-    /// Peak memory of parsing about 10 MB.
-    pub peak_memory: Vec<PeakRow>,
-}
-
-/// The alternating runs.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SdnInterleaved {
-    /// Runs of each.
-    pub rounds: usize,
-    /// `deserialize` and `serialize`.
-    pub rows: Vec<SdnInterleavedRow>,
-}
-
-/// One operation's alternating runs.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SdnInterleavedRow {
-    /// `deserialize` or `serialize`.
-    pub operation: String,
-    /// Fastest SDN run, ms.
-    pub sdn_fastest_ms: f64,
-    /// Median SDN run, ms.
-    pub sdn_median_ms: f64,
-    /// Fastest serde_json run, ms.
-    pub json_fastest_ms: f64,
-    /// Median serde_json run, ms.
-    pub json_median_ms: f64,
-}
-
-/// Peak memory of one parse, measured in a child process.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PeakRow {
-    /// `sdn-value`, `sdn-typed` or `json-value`.
-    pub kind: String,
-    /// Input size.
-    pub input_bytes: usize,
-    /// Growth of the peak resident set while parsing, if measurable.
-    pub peak_growth_bytes: Option<u64>,
-}
-
-/// What the `sdn`, `store` and `versioning` benches stored, if they ran.
-#[derive(Debug, Clone, Default)]
-pub struct BenchFiles {
-    /// `store.json`.
-    pub store: Option<StoreResults>,
-    /// `sdn.json`.
-    pub sdn: Option<SdnResults>,
-    /// `versioning.json`, as stored (rendered by `report_versioning`).
-    pub versioning: Option<serde_json::Value>,
-    /// `files.json`, as stored (rendered by `report_files`).
-    pub files: Option<serde_json::Value>,
-    /// `sync.json`, as stored (rendered by `report_sync`).
-    pub sync: Option<serde_json::Value>,
-}
 
 fn results_dir() -> PathBuf {
     util::target_dir().join("xtask-bench")
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    let path = results_dir().join(name);
-    let bytes = fs::read(&path).ok()?;
-    match serde_json::from_slice(&bytes) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            println!("bench: ignoring {}: {e}", path.display());
-            None
-        }
-    }
-}
-
-fn stored_path() -> PathBuf {
-    results_dir().join("results.json")
-}
-
-fn load_stored() -> Stored {
-    fs::read(stored_path())
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
-}
-
-fn save_stored(stored: &Stored) -> Result<(), String> {
-    let path = stored_path();
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| format!("create {}: {e}", parent.display()))?;
-    }
-    let json = serde_json::to_vec_pretty(stored).map_err(|e| e.to_string())?;
-    fs::write(&path, json).map_err(|e| format!("write {}: {e}", path.display()))
 }
 
 /// Runs the chosen benchmarks and rewrites the report; Ok(false) if a bench failed.
@@ -363,7 +99,7 @@ pub fn run(which: Which) -> Result<bool, String> {
         // Not a criterion bench either.
         ok &= criterion_bench("sync")?;
     }
-    let mut stored = load_stored();
+    let mut stored = Stored::load(&results_dir());
     if wants(Which::Io) || wants(Which::Lock) || wants(Which::Contention) {
         let spawner = build_worker()?;
         let dir = util::scratch_dir("bench")?;
@@ -376,18 +112,13 @@ pub fn run(which: Which) -> Result<bool, String> {
         if wants(Which::Contention) {
             stored.contention = measure_contention(&spawner, &dir)?;
         }
-        save_stored(&stored)?;
+        let dir = results_dir();
+        stored
+            .save(&dir)
+            .map_err(|e| format!("write {}: {e}", dir.join(STORED_FILE).display()))?;
     }
-    let criterion = report::read_criterion(&util::target_dir().join("criterion"));
     let docs = util::workspace_root().join("docs");
-    let files = BenchFiles {
-        store: read_json("store.json"),
-        sdn: read_json("sdn.json"),
-        versioning: read_json("versioning.json"),
-        files: read_json("files.json"),
-        sync: read_json("sync.json"),
-    };
-    report::write(&docs, &criterion, &stored, &files)?;
+    report::render(&util::target_dir(), &docs)?;
     println!("bench: wrote {}", docs.join("benchmarks.md").display());
     Ok(ok)
 }

@@ -14,12 +14,7 @@ mod demo_todo;
 mod phase;
 mod phase_docs;
 mod report;
-mod report_files;
-mod report_scaling;
-mod report_sync;
-mod report_versioning;
 mod stress;
-mod svg;
 mod test_all;
 mod util;
 

@@ -244,7 +244,7 @@ fn main() {
     if let Some(dir) = std::env::var_os("BENCH_RESULTS_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
-            PathBuf::from(dir).join("files.json"),
+            PathBuf::from(dir).join(bench_suite::results::FILES_FILE),
             serde_json::to_vec_pretty(&results).unwrap(),
         )
         .unwrap();

@@ -411,6 +411,6 @@ fn main() {
         "peak_memory": peak,
     });
     if let serde_json::Value::Object(entries) = results {
-        bench_suite::results::store("sdn.json", entries);
+        bench_suite::results::store(bench_suite::results::SDN_FILE, entries);
     }
 }

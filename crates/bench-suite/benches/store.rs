@@ -108,5 +108,5 @@ fn main() {
     let entries = results
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value));
-    bench_suite::results::store("store.json", entries.collect());
+    bench_suite::results::store(bench_suite::results::STORE_FILE, entries.collect());
 }

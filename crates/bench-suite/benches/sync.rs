@@ -453,7 +453,7 @@ fn main() {
     if let Some(dir) = std::env::var_os("BENCH_RESULTS_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
-            Path::new(&dir).join("sync.json"),
+            Path::new(&dir).join(bench_suite::results::SYNC_FILE),
             serde_json::to_vec_pretty(&results).unwrap(),
         )
         .unwrap();

@@ -371,5 +371,5 @@ fn main() {
     let mut entries = serde_json::Map::new();
     entries.insert("update".into(), update_bench());
     entries.insert("merge".into(), merge_bench());
-    bench_suite::results::store("versioning.json", entries);
+    bench_suite::results::store(bench_suite::results::VERSIONING_FILE, entries);
 }

@@ -1,0 +1,166 @@
+//! The "record-store at scale" part of `docs/benchmarks.md`'s store section: the
+//! one-record update against the two-flush floor, inserting N records and peak memory,
+//! from 150 to 150,000 records (`scaling` in `store.json`).
+
+use std::fmt::Write as _;
+
+use bench_suite::results::store::{StoreScaling, UpdateInterleaved};
+
+use super::format::duration;
+use super::template::{Template, template};
+
+const TEXT: Template = template!("store_scaling.md");
+
+/// The goal for the 150-record update: at most this multiple of the two-flush floor.
+const UPDATE_GOAL: f64 = 1.10;
+/// The goal for peak memory, in file sizes.
+const MEMORY_GOAL: f64 = 4.0;
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**not met**" }
+}
+
+/// Writes the subsection (nothing when neither measurement exists).
+pub fn section(
+    md: &mut String,
+    interleaved: Option<&UpdateInterleaved>,
+    scaling: Option<&StoreScaling>,
+) {
+    if interleaved.is_none() && scaling.is_none() {
+        return;
+    }
+    md.push_str(TEXT.text("heading"));
+    if let Some(update) = interleaved {
+        let p50 = |design: &str| {
+            update
+                .designs
+                .iter()
+                .find(|row| row.design == design)
+                .map(|row| row.p50_ms)
+        };
+        if let (Some(ours), Some(floor)) = (p50("record_store"), p50("two_flush_replace")) {
+            let ratio = ours / floor;
+            md.push_str(&TEXT.fill(
+                "update",
+                &[
+                    ("records", &update.records),
+                    ("rounds", &update.rounds),
+                    ("ours", &duration(ours * 1e6)),
+                    ("floor", &duration(floor * 1e6)),
+                    ("ratio", &format!("{ratio:.2}")),
+                    ("goal", &format!("{UPDATE_GOAL:.2}")),
+                    ("verdict", &verdict(ratio <= UPDATE_GOAL)),
+                ],
+            ));
+        }
+    }
+    let Some(scaling) = scaling else {
+        return;
+    };
+    let memory_goal = format!("{MEMORY_GOAL:.0}");
+    md.push_str(&TEXT.fill("table", &[("memory_goal", &memory_goal)]));
+    for row in &scaling.rows {
+        let peak = |x: f64| {
+            let mib = x * row.file_bytes / (1024.0 * 1024.0);
+            if x <= MEMORY_GOAL {
+                format!("{x:.1}x ({mib:.1} MiB)")
+            } else {
+                format!("**{x:.1}x** ({mib:.1} MiB)")
+            }
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {:.0} KiB | {} ({}) | {} | {:.2}x | {} | {} | {} | {} | {} | {} |",
+            row.records,
+            row.file_bytes / 1024.0,
+            duration(row.update_p50_ms * 1e6),
+            row.rounds.map_or("?".to_string(), |n| n.to_string()),
+            duration(row.floor_p50_ms * 1e6),
+            row.update_over_floor,
+            duration(row.insert_ms * 1e6),
+            duration(row.load_ms * 1e6),
+            duration(row.cold_update_ms * 1e6),
+            peak(row.load_peak_x),
+            peak(row.cold_update_peak_x),
+            peak(row.insert_peak_x),
+        );
+    }
+    let worst = scaling
+        .rows
+        .iter()
+        .map(|row| {
+            row.load_peak_x
+                .max(row.cold_update_peak_x)
+                .max(row.insert_peak_x)
+        })
+        .fold(0.0, f64::max);
+    md.push_str(&TEXT.fill(
+        "memory_goal",
+        &[
+            ("memory_goal", &memory_goal),
+            ("worst", &format!("{worst:.1}")),
+            ("verdict", &verdict(worst <= MEMORY_GOAL)),
+        ],
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bench_suite::results::store::{ScalingRow, UpdateRow};
+
+    fn row(records: usize, peak: f64) -> ScalingRow {
+        ScalingRow {
+            records,
+            file_bytes: 24_576.0,
+            rounds: Some(100),
+            update_p50_ms: 0.55,
+            floor_p50_ms: 0.5,
+            update_over_floor: 1.1,
+            insert_ms: 3.0,
+            load_ms: 1.0,
+            cold_update_ms: 2.0,
+            load_peak_x: peak,
+            cold_update_peak_x: 1.0,
+            insert_peak_x: 1.0,
+        }
+    }
+
+    #[test]
+    fn goals_are_judged_from_the_figures() {
+        let interleaved = UpdateInterleaved {
+            records: 150,
+            rounds: 100,
+            designs: ["record_store", "two_flush_replace"]
+                .iter()
+                .zip([0.6, 0.5])
+                .map(|(design, p50)| UpdateRow {
+                    design: design.to_string(),
+                    p50_ms: p50,
+                    mean_ms: p50,
+                    p99_ms: p50,
+                })
+                .collect(),
+        };
+        let scaling = StoreScaling {
+            rows: vec![row(150, 3.5), row(150_000, 10.5)],
+        };
+        let mut md = String::new();
+        section(&mut md, Some(&interleaved), Some(&scaling));
+        assert!(
+            md.contains("**1.20x** the floor (goal ≤ 1.10x: **not met**)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 150 | 24 KiB | 550.0 µs (100) | 500.0 µs | 1.10x | 3.00 ms |"),
+            "{md}"
+        );
+        assert!(md.contains("| 3.5x (0.1 MiB) |"), "{md}");
+        assert!(md.contains("| **10.5x** (0.2 MiB) |"), "{md}");
+        assert!(md.contains("(worst here: 10.5x: **not met**)"), "{md}");
+
+        let mut nothing = String::new();
+        section(&mut nothing, None, None);
+        assert!(nothing.is_empty());
+    }
+}
