@@ -14,13 +14,57 @@ use rustix::fd::AsFd;
 use rustix::fs::{AtFlags, FileType, Gid, Mode, Stat, Uid};
 use rustix::io::Errno;
 
-use crate::options::DirFlush;
 use crate::target::Target;
 use crate::temp::{Pending, temp_name_for};
-use crate::{Durability, Error, Operation, sys};
+use crate::{Error, Operation, sys};
 
 /// Attempts at naming an anonymous temporary file before giving up.
 const LINK_ATTEMPTS: usize = 16;
+
+/// How hard a replacement works to survive a power loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Flush the temporary file, rename it over the target, flush the directory. Once the
+    /// call returns, the new content survives a power loss. Any failed flush is an error.
+    #[default]
+    Durable,
+    /// Like [`Durable`](Durability::Durable), but a failed directory flush (some network
+    /// or FUSE filesystems refuse to sync directories) is reported in
+    /// [`Committed::dir_flushed`] instead of failing the call. The file's content is still
+    /// flushed before the rename, so after a power loss the target holds the complete old
+    /// or the complete new content, but not necessarily the new one.
+    BestEffortDirFlush,
+    /// No flushes: the replacement is atomic for other processes and survives a process
+    /// crash, but after a power loss the target may hold the old content or, on some
+    /// filesystems, be empty.
+    AtomicOnly,
+}
+
+/// What a replacement does about a failed or skipped directory flush.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DirFlush {
+    Required,
+    BestEffort,
+    Skip,
+}
+
+impl Durability {
+    pub(crate) fn flushes_file(self) -> bool {
+        match self {
+            Durability::Durable | Durability::BestEffortDirFlush => true,
+            Durability::AtomicOnly => false,
+        }
+    }
+
+    fn dir_flush(self) -> DirFlush {
+        match self {
+            Durability::Durable => DirFlush::Required,
+            Durability::BestEffortDirFlush => DirFlush::BestEffort,
+            Durability::AtomicOnly => DirFlush::Skip,
+        }
+    }
+}
 
 /// A successful replacement.
 #[derive(Debug)]

@@ -151,10 +151,11 @@ unix_only! {
 
     pub use batch::Batch;
     pub use cleanup::{CleanupReport, cleanup_stale};
-    pub use commit::Committed;
+    pub use commit::{Committed, Durability};
     pub use error::{Error, Operation};
-    pub use options::{Durability, Options, Symlinks, TempStrategy};
-    pub use temp::is_temp_name;
+    pub use options::Options;
+    pub use target::Symlinks;
+    pub use temp::{TempStrategy, is_temp_name};
     pub use writer::Writer;
 }
 

@@ -1,89 +1,13 @@
-//! How a replacement is done: durability, symbolic links and the kind of temporary file.
+//! The builder that configures a replacement: how durable it is ([`Durability`], checked by
+//! the commit protocol), what happens to symbolic links ([`Symlinks`], resolved with the
+//! target) and which kind of temporary file is used ([`TempStrategy`]).
 
 use std::path::Path;
 
-use crate::{Committed, Error, Writer, commit, target, temp};
-
-/// How hard a replacement works to survive a power loss.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Durability {
-    /// Flush the temporary file, rename it over the target, flush the directory. Once the
-    /// call returns, the new content survives a power loss. Any failed flush is an error.
-    #[default]
-    Durable,
-    /// Like [`Durable`](Durability::Durable), but a failed directory flush (some network
-    /// or FUSE filesystems refuse to sync directories) is reported in
-    /// [`Committed::dir_flushed`] instead of failing the call. The file's content is still
-    /// flushed before the rename, so after a power loss the target holds the complete old
-    /// or the complete new content, but not necessarily the new one.
-    BestEffortDirFlush,
-    /// No flushes: the replacement is atomic for other processes and survives a process
-    /// crash, but after a power loss the target may hold the old content or, on some
-    /// filesystems, be empty.
-    AtomicOnly,
-}
-
-/// What a replacement does about a failed or skipped directory flush.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DirFlush {
-    Required,
-    BestEffort,
-    Skip,
-}
-
-impl Durability {
-    pub(crate) fn flushes_file(self) -> bool {
-        match self {
-            Durability::Durable | Durability::BestEffortDirFlush => true,
-            Durability::AtomicOnly => false,
-        }
-    }
-
-    pub(crate) fn dir_flush(self) -> DirFlush {
-        match self {
-            Durability::Durable => DirFlush::Required,
-            Durability::BestEffortDirFlush => DirFlush::BestEffort,
-            Durability::AtomicOnly => DirFlush::Skip,
-        }
-    }
-}
-
-/// What happens when the target path is a symbolic link.
-///
-/// The default is [`Follow`](Symlinks::Follow): a path the user names is edited where
-/// it really lives, as text editors do, and the link stays a link. Replacing the link
-/// would silently turn it into a regular copy and leave the file it pointed to stale.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Symlinks {
-    /// Follow the chain of links (up to 40) and replace the final target, in the final
-    /// target's own directory, leaving the links in place. A dangling link creates its
-    /// target. The target's directory is the one flushed.
-    #[default]
-    Follow,
-    /// Replace the link itself with a regular file (what `rename(2)` does). The link's
-    /// old target is left untouched. For tools that manage the link themselves.
-    Replace,
-}
-
-/// Which kind of temporary file holds the new content until it is committed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TempStrategy {
-    /// On Linux, an anonymous `O_TMPFILE` file that gets a name only just before the
-    /// rename, so a crash before commit leaves nothing behind; falls back to
-    /// [`Named`](TempStrategy::Named) when the filesystem refuses `O_TMPFILE`. On other
-    /// systems, the same as `Named`.
-    #[default]
-    Auto,
-    /// Always an exclusively created file with the recognisable temporary name (see
-    /// [`is_temp_name`](crate::is_temp_name)), locked by its writer. A crash leaves it
-    /// behind for [`cleanup_stale`](crate::cleanup_stale). Useful where `O_TMPFILE`
-    /// misbehaves (some FUSE or network filesystems) and when a temporary file should be
-    /// visible while it is written.
-    Named,
-}
+use crate::commit::{self, Committed, Durability};
+use crate::target::{self, Symlinks};
+use crate::temp::{self, TempStrategy};
+use crate::{Error, Writer};
 
 /// A configured way to replace files; the free function [`write()`](crate::write()) uses the
 /// defaults (durable, follow symbolic links to the file they point to, automatic temporary

@@ -13,10 +13,28 @@ use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{CWD, Mode, OFlags};
 use rustix::io::Errno;
 
-use crate::{Error, Operation, Symlinks};
+use crate::{Error, Operation};
 
 /// Linux's own limit on symbolic links followed in one lookup.
 const MAX_SYMLINK_HOPS: usize = 40;
+
+/// What happens when the target path is a symbolic link.
+///
+/// The default is [`Follow`](Symlinks::Follow): a path the user names is edited where
+/// it really lives, as text editors do, and the link stays a link. Replacing the link
+/// would silently turn it into a regular copy and leave the file it pointed to stale.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Symlinks {
+    /// Follow the chain of links (up to 40) and replace the final target, in the final
+    /// target's own directory, leaving the links in place. A dangling link creates its
+    /// target. The target's directory is the one flushed.
+    #[default]
+    Follow,
+    /// Replace the link itself with a regular file (what `rename(2)` does). The link's
+    /// old target is left untouched. For tools that manage the link themselves.
+    Replace,
+}
 
 /// The file to replace: a name inside an open directory.
 #[derive(Debug)]

@@ -17,7 +17,25 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::target::Target;
-use crate::{Error, Operation, TempStrategy, sys};
+use crate::{Error, Operation, sys};
+
+/// Which kind of temporary file holds the new content until it is committed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TempStrategy {
+    /// On Linux, an anonymous `O_TMPFILE` file that gets a name only just before the
+    /// rename, so a crash before commit leaves nothing behind; falls back to
+    /// [`Named`](TempStrategy::Named) when the filesystem refuses `O_TMPFILE`. On other
+    /// systems, the same as `Named`.
+    #[default]
+    Auto,
+    /// Always an exclusively created file with the recognisable temporary name (see
+    /// [`is_temp_name`](crate::is_temp_name)), locked by its writer. A crash leaves it
+    /// behind for [`cleanup_stale`](crate::cleanup_stale). Useful where `O_TMPFILE`
+    /// misbehaves (some FUSE or network filesystems) and when a temporary file should be
+    /// visible while it is written.
+    Named,
+}
 
 const TEMP_SUFFIX: &[u8] = b".atomic-tmp";
 const RANDOM_HEX_DIGITS: usize = 16;
