@@ -31,7 +31,7 @@ use file_lock::LockGuard;
 use crate::digest::{sha256_hex, sha256_hex_reader};
 use crate::error::{Error, Operation};
 use crate::local_fs;
-use crate::remote::{Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
+use crate::remote::object::{Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
 
 /// The directory under the root that holds the per-object lock sidecars.
 const LOCK_DIR: &str = ".cloud-sync-locks";

@@ -18,6 +18,7 @@
 //! every head it writes back (see [`manifest`](crate::manifest)).
 
 mod blocking;
+pub(crate) mod object;
 mod store;
 
 #[cfg(feature = "s3")]
@@ -30,7 +31,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use object_store::ObjectStore;
 
 use crate::error::{Error, Operation};
@@ -38,45 +38,14 @@ use crate::key::{Key, Prefix};
 use crate::local_dir::LocalDir;
 
 pub use blocking::Remote;
+use object::PutKind;
+pub use object::{Fetched, ObjectInfo, ObjectVersion};
 #[cfg(feature = "s3")]
 pub use s3::{S3Config, Secret};
-
-/// The version of an object a conditional write is based on: the ETag, and the store's
-/// version id where it has one.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObjectVersion {
-    /// The entity tag (for the local-directory remote: the sha256 of the content).
-    pub etag: Option<String>,
-    /// The store's version id, if the bucket is versioned.
-    pub version: Option<String>,
-}
 
 /// What [`AsyncRemote::get_chunks`] hands each chunk of a body to, with the size the
 /// server announced (for a first allocation); an error stops the download.
 pub type ChunkConsumer<'a> = dyn FnMut(usize, &[u8]) -> Result<(), Error> + Send + 'a;
-
-/// An object's metadata.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ObjectInfo {
-    /// The key, relative to the remote's prefix.
-    pub key: Key,
-    /// Size in bytes.
-    pub size: u64,
-    /// When the object was last written, as the store reports it.
-    pub last_modified: Option<DateTime<Utc>>,
-    /// Its version (listings of a local-directory remote leave the ETag out: computing it
-    /// means reading every object).
-    pub version: ObjectVersion,
-}
-
-/// A downloaded object.
-#[derive(Clone, Debug)]
-pub struct Fetched {
-    /// The content.
-    pub bytes: Bytes,
-    /// The version that was read (the base for a later [`AsyncRemote::put_if_match`]).
-    pub version: ObjectVersion,
-}
 
 #[derive(Clone)]
 pub(crate) enum Backend {
@@ -376,29 +345,6 @@ impl AsyncRemote {
         .await
     }
 }
-
-/// The condition of a write.
-#[derive(Clone, Debug)]
-pub(crate) enum PutKind {
-    Create,
-    IfMatch(ObjectVersion),
-    Overwrite,
-}
-
-impl PutKind {
-    pub(crate) fn operation(&self) -> Operation {
-        match self {
-            PutKind::Create => Operation::PutCreate,
-            PutKind::IfMatch(_) => Operation::PutIfMatch,
-            PutKind::Overwrite => Operation::PutOverwrite,
-        }
-    }
-}
-
-/// Metadata as backends return it: size, time, version.
-pub(crate) type RawMeta = (u64, Option<DateTime<Utc>>, ObjectVersion);
-/// A listed object: full key plus metadata.
-pub(crate) type RawListed = (String, u64, Option<DateTime<Utc>>, ObjectVersion);
 
 /// Runs blocking file-system work off the async runtime's worker threads when there is a
 /// runtime, inline otherwise.

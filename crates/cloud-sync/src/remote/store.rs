@@ -9,7 +9,8 @@ use object_store::{
     GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
 };
 
-use super::{ChunkConsumer, Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
+use super::ChunkConsumer;
+use super::object::{Fetched, ObjectVersion, PutKind, RawListed, RawMeta};
 use crate::error::{Error, Operation};
 
 fn path(full: &str) -> Result<Path, Error> {
