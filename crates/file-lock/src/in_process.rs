@@ -204,8 +204,11 @@ mod tests {
     use std::time::Duration;
     use std::time::Instant;
 
+    /// A table of the tests' own (what is tested is the table, not the process-wide
+    /// instance that `process_table` holds), so nothing here depends on that module.
     fn table() -> &'static LockTable {
-        crate::process_table::table()
+        static TABLE: std::sync::LazyLock<LockTable> = std::sync::LazyLock::new(LockTable::new);
+        &TABLE
     }
 
     // Keys no real file has, so these tests never meet other tests' locks.
