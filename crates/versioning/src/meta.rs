@@ -109,30 +109,6 @@ impl Meta {
     }
 }
 
-/// The latest stamp of each table in `root` that holds one, with the table's name: read
-/// from the column `last_modified(table)` names, or, in the conflicts table, from its
-/// `stamp` column.
-pub(crate) fn latest_stamps<'r, S: AsRef<str>>(
-    root: &'r Map,
-    last_modified: impl Fn(&str) -> S + 'r,
-) -> impl Iterator<Item = (&'r str, Stamp)> + 'r {
-    root.iter().filter_map(move |(name, value)| {
-        let table = value.as_table()?;
-        let at = if name == crate::conflict::CONFLICTS_TABLE {
-            table.column_index("stamp")
-        } else {
-            table.column_index(last_modified(name).as_ref())
-        }?;
-        let latest = table
-            .rows
-            .iter()
-            .filter_map(|row| row.get(at).and_then(Value::text))
-            .filter_map(|text| Stamp::parse(&text))
-            .max()?;
-        Some((name, latest))
-    })
-}
-
 fn is_true(cell: &Value) -> bool {
     cell.as_bool() == Some(true) || cell.as_str().is_some_and(|s| s.trim() == "true")
 }

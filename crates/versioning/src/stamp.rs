@@ -20,6 +20,9 @@
 //! A vetoed commit's [`Error`] comes back typed from [`crate::VersionedStore`]'s
 //! operations; through [`crate::VersionedStore::store`] it arrives as
 //! [`record_store::Error::Aborted`] wrapping it.
+//!
+//! [`latest_stamps`] reads back the stamps a file already holds, so a clock can be moved
+//! past them before it stamps anything.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -220,4 +223,28 @@ impl Stamper {
             reason: UnstampedReason::NotVersioned,
         }
     }
+}
+
+/// The latest stamp of each table in `root` that holds one, with the table's name: read
+/// from the column `last_modified(table)` names, or, in the conflicts table, from its
+/// `stamp` column.
+pub(crate) fn latest_stamps<'r, S: AsRef<str>>(
+    root: &'r Map,
+    last_modified: impl Fn(&str) -> S + 'r,
+) -> impl Iterator<Item = (&'r str, Stamp)> + 'r {
+    root.iter().filter_map(move |(name, value)| {
+        let table = value.as_table()?;
+        let at = if name == CONFLICTS_TABLE {
+            table.column_index("stamp")
+        } else {
+            table.column_index(last_modified(name).as_ref())
+        }?;
+        let latest = table
+            .rows
+            .iter()
+            .filter_map(|row| row.get(at).and_then(Value::text))
+            .filter_map(|text| Stamp::parse(&text))
+            .max()?;
+        Some((name, latest))
+    })
 }

@@ -121,7 +121,7 @@ impl VersionedStore {
             return Ok(None);
         };
         let columns = |table: &str| self.columns(table).last_modified.as_str();
-        Ok(crate::meta::latest_stamps(root, columns)
+        Ok(crate::stamp::latest_stamps(root, columns)
             .map(|(_, stamp)| stamp)
             .max())
     }

@@ -646,7 +646,7 @@ pub fn observe_stamps(remote: &str, hlc: &crate::Hlc, options: &MergeOptions) ->
         return Ok(());
     };
     let columns = |table: &str| options.table(table).columns.last_modified;
-    for (name, stamp) in crate::meta::latest_stamps(root, columns) {
+    for (name, stamp) in crate::stamp::latest_stamps(root, columns) {
         hlc.observe(&stamp).map_err(|skew| Error::ClockSkew {
             path: std::path::PathBuf::from("<remote snapshot>"),
             table: name.to_owned(),
