@@ -23,6 +23,7 @@ use sdn_codec::{Document, TextUpdate, Value};
 
 use crate::cache::Ticket;
 use crate::changes::ChangeSet;
+use crate::decoded;
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
 use crate::file_read::{CacheKey, FileRead, current_identity, read_settled};
@@ -31,7 +32,6 @@ use crate::position::text_of;
 use crate::snapshot::{Parts, Snapshot};
 use crate::store::Store;
 use crate::sync_prims::Arc;
-use crate::table;
 use crate::tx::Transaction;
 
 /// What a commit returns: the closure's value and what was committed.
@@ -304,7 +304,7 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
                 TextUpdate::Row { table, row } => {
                     // Record tables are root entries; a nested table is none of them.
                     if let [name] = table.as_slice() {
-                        table::refresh_row(&mut typed, document.value(), name, row);
+                        decoded::refresh_row(&mut typed, document.value(), name, row);
                     }
                 }
                 _ => typed.clear(),

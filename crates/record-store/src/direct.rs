@@ -1,5 +1,6 @@
 //! Reading a file without building its value tree: checking that the text parses, and
-//! decoding one table's rows straight from the text into records.
+//! decoding one table's rows straight from the text into records, with the parsed value
+//! as the fallback ([`decode_text`]).
 //!
 //! sdn-codec's serde deserializer reads record-shaped files (root `key: scalar` entries
 //! and tables of scalar cells) straight from the text, checking the whole text as the
@@ -12,12 +13,13 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
 
+use sdn_codec::Value;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::decoded::{self, Decoded, check_name};
 use crate::error::{Error, Result};
 use crate::position;
 use crate::record::Record;
-use crate::table::Decoded;
 
 /// Checks that `text` parses as SDN, without keeping a value tree; the parser's error
 /// (with its line and column) when it does not.
@@ -25,6 +27,21 @@ pub(crate) fn check_parses(path: &Path, text: &str) -> Result<()> {
     sdn_codec::from_str::<AnyDocument>(text)
         .map(drop)
         .map_err(|err| Error::malformed(path, err))
+}
+
+/// Decodes table `T::TABLE` of `text`, whose parsed value `root` returns; a missing
+/// table is empty. Straight from the text when it can be (see [`decode`]): the
+/// value is only asked for when that fails, to decode (and place an error) from it.
+pub(crate) fn decode_text<'a, T: Record>(
+    path: &Path,
+    text: &'a str,
+    root: impl FnOnce() -> Result<&'a Value>,
+) -> Result<Decoded<T>> {
+    check_name::<T>()?;
+    match decode::<T>(path, text) {
+        Some(decoded) => decoded,
+        None => decoded::decode(path, text, root()?),
+    }
 }
 
 /// Table `T::TABLE` of `text` decoded straight from the text. `None` when it could not
@@ -36,7 +53,7 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decode
         return Some(Ok(Decoded::empty()));
     };
     if let Some((first, second, key)) = rows.duplicate {
-        return Some(Err(crate::table::duplicate_key::<T>(
+        return Some(Err(decoded::duplicate_key::<T>(
             path, text, &key, first, second,
         )));
     }
@@ -196,7 +213,7 @@ mod tests {
         let path = Path::new("n.sdn");
         let decoded = decode::<Note>(path, PLAIN).unwrap().unwrap();
         let root = sdn_codec::parse(PLAIN).unwrap();
-        let from_value = crate::table::decode::<Note>(path, PLAIN, &root).unwrap();
+        let from_value = crate::decoded::decode::<Note>(path, PLAIN, &root).unwrap();
         assert_eq!(decoded.records, from_value.records);
         assert_eq!(decoded.original, from_value.original);
         assert_eq!(decoded.row_count, 2);
@@ -237,7 +254,7 @@ mod tests {
         let nested = "meta:\n    owner: me\nnotes |id, text|\n    1, a\n";
         check_parses(path, nested).unwrap();
         let root = sdn_codec::parse(nested).unwrap();
-        let decoded = crate::table::decode_text::<Note>(path, nested, || Ok(&root)).unwrap();
+        let decoded = decode_text::<Note>(path, nested, || Ok(&root)).unwrap();
         assert_eq!(decoded.records[&1].text.as_deref(), Some("a"));
     }
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use sdn_codec::{Document, Value};
 
+use crate::decoded::{CachedTable, Decoded, TypedCache};
+use crate::direct;
 use crate::error::Result;
 use crate::identity::FileIdentity;
 use crate::record::Record;
-use crate::table::{self, CachedTable, TypedCache};
 
 /// One complete version of a file, parsed. Cheap to clone (shared); never changes.
 ///
@@ -193,15 +194,15 @@ impl Snapshot {
     }
 
     /// Table `T::TABLE` decoded as `T`, from the typed cache when it is there.
-    pub(crate) fn decoded<T: Record>(&self) -> Result<Arc<table::Decoded<T>>> {
+    pub(crate) fn decoded<T: Record>(&self) -> Result<Arc<Decoded<T>>> {
         let type_id = TypeId::of::<T>();
         if let Some(cached) = self.inner.typed.lock().get(&type_id) {
             let cached: Arc<dyn Any + Send + Sync> = Arc::<dyn CachedTable>::clone(cached);
-            if let Ok(decoded) = cached.downcast::<table::Decoded<T>>() {
+            if let Ok(decoded) = cached.downcast::<Decoded<T>>() {
                 return Ok(decoded);
             }
         }
-        let decoded = Arc::new(table::decode_text::<T>(
+        let decoded = Arc::new(direct::decode_text::<T>(
             &self.inner.path,
             self.text(),
             || self.document(),
@@ -213,9 +214,9 @@ impl Snapshot {
         Ok(decoded)
     }
 
-    /// Caches `decoded`, which must equal what [`table::decode`] returns for this
+    /// Caches `decoded`, which must equal what [`decode`](crate::decoded::decode) returns for this
     /// snapshot, unless the table is cached already.
-    pub(crate) fn seed_decoded<T: Record>(&self, decoded: table::Decoded<T>) {
+    pub(crate) fn seed_decoded<T: Record>(&self, decoded: Decoded<T>) {
         self.inner
             .typed
             .lock()
@@ -231,7 +232,7 @@ impl Snapshot {
 
 /// The records of one table in a [`Snapshot`], in key order. Cheap to clone.
 pub struct Records<T: Record> {
-    decoded: Arc<table::Decoded<T>>,
+    decoded: Arc<Decoded<T>>,
 }
 
 impl<T: Record + std::fmt::Debug> std::fmt::Debug for Records<T> {

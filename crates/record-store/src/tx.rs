@@ -9,11 +9,13 @@ use std::sync::Arc;
 use sdn_codec::{Document, Value};
 
 use crate::changes::ChangeSet;
+use crate::decoded::{self, Decoded, TypedCache};
+use crate::direct;
 use crate::edit::{self, TableEdit};
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::snapshot::{Parts, Snapshot};
-use crate::table::{self, AnyTable, Decoded, Table, TypedCache};
+use crate::table::{AnyTable, Table};
 
 /// The state of one file inside a transaction, passed to the closure of
 /// [`Store::update`](crate::Store::update).
@@ -142,7 +144,7 @@ impl Transaction {
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
                     Source::Text { text, root } => {
-                        table::decode_text::<T>(&self.path, text, || Ok(root))?
+                        direct::decode_text::<T>(&self.path, text, || Ok(root))?
                     }
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {
@@ -153,12 +155,12 @@ impl Transaction {
                             Some(cached) => Arc::try_unwrap(cached)
                                 .unwrap_or_else(|shared| Decoded::clone(&shared)),
                             None => match &owned.document {
-                                Some(document) => table::decode::<T>(
+                                Some(document) => decoded::decode::<T>(
                                     &self.path,
                                     document.as_str(),
                                     document.value(),
                                 )?,
-                                None => table::decode::<T>(&self.path, "", empty_document())?,
+                                None => decoded::decode::<T>(&self.path, "", empty_document())?,
                             },
                         }
                     }
