@@ -25,13 +25,12 @@
 use std::path::{Path, PathBuf};
 
 use atomic_io::journal::{Journal, JournalError, Locking};
-use file_lock::LockGuard;
+use file_lock::{FileLock, LockGuard};
 
 pub use atomic_io::journal::{INTENT_SUFFIX, JOURNAL_SUFFIX, Recovery, STAGED_SUFFIX};
 
 use crate::error::{Error, Result};
 use crate::fault::crash_point;
-use crate::locks::lock_sorted;
 
 /// Recovery locks the members with their stores' exclusive writer locks.
 struct StoreLocks;
@@ -43,6 +42,25 @@ impl Locking for StoreLocks {
     fn lock_exclusive(&self, targets: &[PathBuf]) -> Result<Vec<LockGuard>> {
         lock_sorted(targets)
     }
+}
+
+/// Exclusive locks on `paths` (sorted and deduplicated here), taken in order; released
+/// when the returned guards drop.
+fn lock_sorted(paths: &[PathBuf]) -> Result<Vec<LockGuard>> {
+    let mut sorted: Vec<&PathBuf> = paths.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .map(|path| {
+            FileLock::new(path)
+                .exclusive()
+                .map_err(|source| Error::Lock {
+                    path: path.clone(),
+                    source,
+                })
+        })
+        .collect()
 }
 
 fn journal() -> Journal<StoreLocks> {

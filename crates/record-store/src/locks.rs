@@ -1,31 +1,10 @@
 //! Taking the writer locks of several files without deadlock: always in sorted path order.
 
-use std::path::PathBuf;
-
-use file_lock::{FileLock, LockGuard, Mode, Wait};
+use file_lock::{LockGuard, Mode, Wait};
 
 use crate::error::{Error, Result};
 use crate::journal;
 use crate::store::Store;
-
-/// Exclusive locks on `paths` (sorted and deduplicated here), taken in order; released
-/// when the returned guards drop.
-pub(crate) fn lock_sorted(paths: &[PathBuf]) -> Result<Vec<LockGuard>> {
-    let mut sorted: Vec<&PathBuf> = paths.iter().collect();
-    sorted.sort();
-    sorted.dedup();
-    sorted
-        .into_iter()
-        .map(|path| {
-            FileLock::new(path)
-                .exclusive()
-                .map_err(|source| Error::Lock {
-                    path: path.clone(),
-                    source,
-                })
-        })
-        .collect()
-}
 
 /// Locks of `mode` on every store of `stores` (sorted by path, without duplicates, as a
 /// [`StoreSet`](crate::StoreSet) keeps them), taken in that order through each store's
@@ -58,6 +37,16 @@ pub(crate) fn lock_all<G>(stores: &[Store], take: impl Fn() -> Result<G>) -> Res
             return Ok(guards);
         }
         drop(guards);
-        crate::set::recover_pending(stores)?;
+        recover_pending(stores)?;
     }
+}
+
+/// Finishes every interrupted multi-file commit that touches a store of `stores`.
+pub(crate) fn recover_pending(stores: &[Store]) -> Result<()> {
+    for store in stores {
+        if journal::has_pending(store.path()) {
+            journal::recover(store.path())?;
+        }
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
 use crate::file_read::current_identity;
 use crate::journal;
-use crate::locks::{lock_all, lock_stores};
+use crate::locks::{lock_all, lock_stores, recover_pending};
 use crate::paths::resolve;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
@@ -201,14 +201,4 @@ impl StoreSet {
         })?;
         Ok(Committed { value, changes })
     }
-}
-
-/// Finishes every interrupted multi-file commit that touches a store of `stores`.
-pub(crate) fn recover_pending(stores: &[Store]) -> Result<()> {
-    for store in stores {
-        if journal::has_pending(store.path()) {
-            journal::recover(store.path())?;
-        }
-    }
-    Ok(())
 }
