@@ -143,6 +143,7 @@ unix_only! {
     mod holder;
     mod in_process;
     mod lock;
+    mod mode;
     mod process_table;
     mod sidecar;
     mod sync_prims;
@@ -151,5 +152,6 @@ unix_only! {
     pub use error::{Error, Operation};
     pub use holder::{Holder, read_holder};
     use lock::sidecar_path_for;
-    pub use lock::{FileLock, LockGuard, Mode, Wait};
+    pub use lock::{FileLock, LockGuard, Wait};
+    pub use mode::Mode;
 }

@@ -2,7 +2,6 @@
 //! the kernel lock and the holder record, in that order.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -13,41 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::in_process::{Key, Refusal};
 use crate::sidecar::{OpenSidecar, Slot};
 use crate::sys::Attempt;
-use crate::{Error, Holder, Operation, deadline, holder, process_table, read_holder, sys};
-
-/// How a lock is held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Mode {
-    /// One holder at a time; excludes every other lock. For writers.
-    Exclusive,
-    /// Any number of holders at once; excludes exclusive locks.
-    Shared,
-}
-
-impl Mode {
-    /// The word used in messages and in the sidecar record.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Exclusive => "exclusive",
-            Mode::Shared => "shared",
-        }
-    }
-
-    pub(crate) fn from_word(word: &str) -> Option<Mode> {
-        match word {
-            "exclusive" => Some(Mode::Exclusive),
-            "shared" => Some(Mode::Shared),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::{Error, Holder, Mode, Operation, deadline, holder, process_table, read_holder, sys};
 
 /// How long [`FileLock::lock`] waits for a conflicting holder to let go.
 #[derive(Clone, Copy, Debug)]
