@@ -104,17 +104,6 @@ impl<T: Record> CachedTable for Decoded<T> {
     }
 }
 
-pub(crate) fn record_error(path: &Path, table: &str, message: impl Into<String>) -> Error {
-    Error::Record {
-        path: path.to_path_buf(),
-        table: table.to_owned(),
-        line: None,
-        column: 0,
-        field: None,
-        message: message.into(),
-    }
-}
-
 /// Refuses a record type whose table name SDN cannot hold, the first time a store meets
 /// the name: the name is written as a table header and must read back as exactly that
 /// one table.
@@ -164,7 +153,7 @@ fn name_problem(name: &str) -> Option<String> {
 pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
     match sdn_codec::to_value(record) {
         Ok(Value::Dict(map)) => Ok(map),
-        Ok(other) => Err(record_error(
+        Ok(other) => Err(Error::record(
             path,
             T::TABLE,
             format!(
@@ -172,7 +161,7 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
                 other.kind_name()
             ),
         )),
-        Err(err) => Err(record_error(
+        Err(err) => Err(Error::record(
             path,
             T::TABLE,
             format!("cannot encode record: {}", err.message()),

@@ -40,14 +40,7 @@ impl TableEdit {
 }
 
 fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Error {
-    Error::Record {
-        path: path.to_path_buf(),
-        table: table.to_owned(),
-        line: None,
-        column: 0,
-        field: None,
-        message: format!("cannot {what}: {}", err.message()),
-    }
+    Error::record(path, table, format!("cannot {what}: {}", err.message()))
 }
 
 /// Applies `edits` to `doc` and returns the edited document; the rows to append are the

@@ -368,6 +368,18 @@ impl Error {
             source,
         }
     }
+
+    /// A [`Record`](Error::Record) error that names no row or cell.
+    pub(crate) fn record(path: &Path, table: &str, message: impl Into<String>) -> Self {
+        Error::Record {
+            path: path.to_path_buf(),
+            table: table.to_owned(),
+            line: None,
+            column: 0,
+            field: None,
+            message: message.into(),
+        }
+    }
 }
 
 /// `Result<T, record_store::Error>`.

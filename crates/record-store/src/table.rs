@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sdn_codec::{Map, Value};
 
 use crate::changes::{InsertedRow, RemovedRow, TableChanges, UpdatedRow};
-use crate::decoded::{Decoded, decode_row, encode, record_error};
+use crate::decoded::{Decoded, decode_row, encode};
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
 use crate::record::Record;
@@ -397,7 +397,7 @@ impl<T: Record> Table<T> {
     /// `row` of a change set read as `T`, checked to have the key `key`.
     fn decode_change(&self, key: &str, row: &Map) -> Result<T> {
         let record: T = sdn_codec::from_value(Value::Dict(row.clone())).map_err(|err| {
-            record_error(
+            Error::record(
                 &self.path,
                 T::TABLE,
                 format!(
@@ -409,7 +409,7 @@ impl<T: Record> Table<T> {
         })?;
         let actual = record.key().to_string();
         if actual != key {
-            return Err(record_error(
+            return Err(Error::record(
                 &self.path,
                 T::TABLE,
                 format!("the changed row `{key}` has the key `{actual}`"),
