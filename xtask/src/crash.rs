@@ -17,7 +17,7 @@ struct Suite {
 const SUITES: &[Suite] = &[
     Suite {
         package: "atomic-io",
-        target: "phase1",
+        target: "replace",
         test: "p1_crash_killed_writers_never_leave_a_partial_target",
         kills_env: "ATOMIC_IO_CRASH_KILLS",
     },
