@@ -14,7 +14,7 @@ use crate::util;
 /// atomic-io's torn-file test (two writers without a lock) and its scale variable.
 const TORN_TEST: (&str, &str, &str, &str) = (
     "atomic-io",
-    "phase1",
+    "replace",
     "p1_two_processes_racing_never_tear_or_mix_contents",
     "ATOMIC_IO_STRESS_ITERS",
 );

@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(features("recfiles-sdn-codec", "cli"), cli);
         assert_eq!(features("recfiles-cloud-sync", "cli"), cli);
         assert_eq!(features("recfiles-cloud-sync", "cli_files"), cli);
-        assert_eq!(features("recfiles-atomic-io", "phase1"), None);
+        assert_eq!(features("recfiles-atomic-io", "replace"), None);
         let args = |command: Command| {
             command
                 .get_args()
@@ -380,8 +380,8 @@ mod tests {
             "test -p recfiles-cloud-sync --test cli_files --features cli -- x"
         );
         assert_eq!(
-            args(cargo_test("atomic-io", "phase1", &[])),
-            "test -p recfiles-atomic-io --test phase1 --"
+            args(cargo_test("atomic-io", "replace", &[])),
+            "test -p recfiles-atomic-io --test replace --"
         );
     }
 

@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use record_store::changes::{InsertedRow, RemovedRow, UpdatedRow};
 use record_store::sdn_codec::Map;
 use record_store::{ChangeSet, Error, Record, Store, StoreSet, TableChanges, Value};
-use support::{Counter, Item};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use support::{Counter, Item, TestResult};
 
 fn row(cells: &[(&str, Value)]) -> Map {
     cells.iter().cloned().collect()

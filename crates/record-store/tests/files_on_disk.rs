@@ -17,8 +17,6 @@ use std::time::Duration;
 use record_store::{Error, Store, StoreSet};
 use support::*;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
 // ---------------------------------------------------------------------------------------
 // Workers: this binary, started with RECORD_STORE_DISK_WORKER set.
 // ---------------------------------------------------------------------------------------

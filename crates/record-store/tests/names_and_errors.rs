@@ -11,8 +11,6 @@ use record_store::{Error, Record, Store};
 use serde::{Deserialize, Serialize};
 use support::*;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
 /// Adds 1 to counter 0.
 fn increment(store: &Store) -> Result<(), Error> {
     store.update(|tx| {

@@ -3,7 +3,7 @@
 use super::{Check, Item, Phase, tests};
 
 const fn p1(names: &'static [&'static str]) -> Check {
-    tests("atomic-io", "phase1", names)
+    tests("atomic-io", "replace", names)
 }
 
 /// Phase 1: atomic-io's checklist.

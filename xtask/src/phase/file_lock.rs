@@ -3,7 +3,7 @@
 use super::{Check, Item, Phase, tests};
 
 const fn p2(names: &'static [&'static str]) -> Check {
-    tests("file-lock", "phase2", names)
+    tests("file-lock", "lock", names)
 }
 
 /// Phase 2: file-lock's checklist.

@@ -3,8 +3,10 @@
 use super::{Check, Item, Phase, tests};
 use crate::util;
 
-/// Phase 3's checks live in three targets: `phase3`, `files_on_disk` (stores moved,
-/// copied, linked, shared, vanished) and `names_and_errors` (table names, error reports).
+/// Phase 3's checks live in five targets: `load_and_save` (real databases, schema
+/// evolution, caches), `concurrency` (threads, processes, SIGKILLs), `failures` (failed
+/// transactions, damaged or unwritable files), `files_on_disk` (stores moved, copied,
+/// linked, shared, vanished) and `names_and_errors` (table names, error reports).
 const fn p3(target: &'static str, names: &'static [&'static str]) -> Check {
     tests("record-store", target, names)
 }
@@ -22,7 +24,7 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "the tracking databases (fixtures in the package, and the real corpus when present) load and a one-record update is a one-line diff",
             check: p3(
-                "phase3",
+                "load_and_save",
                 &[
                     "p3_real_todo_db_loads_and_one_record_update_is_one_line_diff",
                     "p3_real_feature_db_loads_and_one_record_update_is_one_line_diff",
@@ -42,18 +44,18 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "unknown columns and tables survive a save",
             check: p3(
-                "phase3",
+                "load_and_save",
                 &["p3_unknown_columns_and_tables_are_kept_and_new_columns_appended"],
             ),
         },
         Item {
             text: "a new record type takes a few lines",
-            check: p3("phase3", &["p3_new_record_type_in_a_few_lines"]),
+            check: p3("load_and_save", &["p3_new_record_type_in_a_few_lines"]),
         },
         Item {
             text: "lock-free reads and transactions reuse cached versions and see every change",
             check: p3(
-                "phase3",
+                "load_and_save",
                 &[
                     "p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits",
                     "p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file",
@@ -64,7 +66,7 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "no lost update across threads, and 8 processes x 500 transactions end exact with no lost or duplicated record",
             check: p3(
-                "phase3",
+                "concurrency",
                 &[
                     "p3_threads_sharing_handles_lose_no_update",
                     "p3_processes_lose_no_update_and_duplicate_no_record",
@@ -74,14 +76,14 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "readers see only committed states while writers commit",
             check: p3(
-                "phase3",
+                "concurrency",
                 &["p3_readers_see_only_committed_states_while_writers_commit"],
             ),
         },
         Item {
             text: "SIGKILLed writers never leave a torn file or a stuck lock",
             check: p3(
-                "phase3",
+                "concurrency",
                 &["p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock"],
             ),
         },
@@ -95,7 +97,7 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "several files commit together or not at all, at every crash point",
             check: p3(
-                "phase3",
+                "concurrency",
                 &[
                     "p3_sigkill_of_store_set_writers_never_half_applies",
                     "p3_store_set_crash_at_every_commit_step_is_all_or_nothing",
@@ -106,7 +108,7 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "a failed or panicking transaction writes nothing and releases the lock",
             check: p3(
-                "phase3",
+                "failures",
                 &[
                     "p3_closure_error_writes_nothing_and_releases_lock",
                     "p3_panic_in_transaction_writes_nothing_and_releases_lock",
@@ -116,7 +118,7 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "errors are reported cleanly and never damage the file (malformed, unwritable, full disk, conflicts)",
             check: p3(
-                "phase3",
+                "failures",
                 &[
                     "p3_malformed_file_is_reported_with_position_and_never_overwritten",
                     "p3_unwritable_directory_fails_cleanly",

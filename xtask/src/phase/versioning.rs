@@ -2,8 +2,14 @@
 
 use super::{Check, Item, Phase, tests};
 
-const fn p4(names: &'static [&'static str]) -> Check {
-    tests("versioning", "phase4", names)
+/// Phase 4's own tests live in two targets: `versions` (versions, stamps, tombstones, the
+/// change cursor) and `conflicts` (conflict detection, strategies, the A/B scenario).
+const fn versions(names: &'static [&'static str]) -> Check {
+    tests("versioning", "versions", names)
+}
+
+const fn conflicts(names: &'static [&'static str]) -> Check {
+    tests("versioning", "conflicts", names)
 }
 
 /// Phase 4: versioning's checklist.
@@ -18,14 +24,14 @@ pub const PHASE: Phase = Phase {
     items: &[
         Item {
             text: "versions increment on save; a one-record change is a one-line diff; deletes leave a tombstone",
-            check: p4(&[
+            check: versions(&[
                 "p4_versions_increment_on_save_and_a_change_is_a_one_line_diff",
                 "p4_delete_leaves_a_tombstone_that_reads_as_absent",
             ]),
         },
         Item {
             text: "timestamps updated: readable HLC stamps naming the writer, never backwards, increasing across restarts",
-            check: p4(&[
+            check: versions(&[
                 "p4_timestamps_are_updated_with_writer_on_each_save",
                 "p4_stamps_increase_per_writer_across_restarts_with_the_clock_behind",
             ]),
@@ -47,14 +53,14 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "conflicts detected: A and B read v1 of todo-1, A saves done (v2), B's save from v1 is a conflict (two processes)",
-            check: p4(&[
+            check: conflicts(&[
                 "p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing",
                 "p4_insert_of_a_taken_key_is_a_conflict",
             ]),
         },
         Item {
             text: "every strategy works in the A/B scenario with its exact outcome (LastWriteWins, LastModifiedWins, Error, Merge, callback)",
-            check: p4(&[
+            check: conflicts(&[
                 "p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing",
                 "p4_ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind",
                 "p4_ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did",
@@ -68,14 +74,14 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "strategies and column names per table",
-            check: p4(&[
+            check: conflicts(&[
                 "p4_strategy_per_table_applies_when_the_call_gives_none",
                 "p4_column_names_are_configurable_per_table",
             ]),
         },
         Item {
             text: "clock skew: a replica hours behind, a stamp far in the future: typed error or clamp with warning",
-            check: p4(&[
+            check: conflicts(&[
                 "p4_ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss",
                 "p4_clock_skew_in_the_file_is_refused_or_clamped_by_option",
             ]),
@@ -102,7 +108,7 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "kept conflicts: both sides kept with writers and stamps, listed, resolved as a versioned change",
-            check: p4(&["p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change"]),
+            check: conflicts(&["p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change"]),
         },
         Item {
             text: "three-way merge of whole stores: documented rules, format kept, convergent in any order, idempotent, no value lost",
@@ -121,7 +127,7 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "change cursor: store revision and what changed since it, with memory bounded per table",
-            check: p4(&[
+            check: versions(&[
                 "p4_change_cursor_reports_what_changed_since_a_revision",
                 "p4_change_cursor_memory_is_bounded_and_merged_in_changes_are_not_missed",
             ]),

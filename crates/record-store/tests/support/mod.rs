@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
+use std::time::Duration;
 
 use record_store::Record;
 use serde::{Deserialize, Serialize};
@@ -210,4 +211,20 @@ pub fn meta_totals(a: &Path, b: &Path) -> Result<(u64, u64), Box<dyn std::error:
     let ta = check_invariants(&sdn_codec::parse(&std::fs::read_to_string(a)?)?)?.0;
     let tb = check_invariants(&sdn_codec::parse(&std::fs::read_to_string(b)?)?)?.0;
     Ok((ta, tb))
+}
+
+/// The result of a test that reports failures with `?`.
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Checks that nobody holds `path`'s lock: takes it exclusively (waiting at most 5 s,
+/// so a stuck lock fails the test instead of hanging it) and releases it.
+pub fn assert_lock_free(path: &Path) -> TestResult {
+    let guard = file_lock_free(path)?;
+    drop(guard);
+    Ok(())
+}
+
+/// Takes `path`'s lock exclusively, waiting at most 5 s.
+pub fn file_lock_free(path: &Path) -> Result<file_lock::LockGuard, Box<dyn std::error::Error>> {
+    Ok(file_lock::FileLock::new(path).exclusive_timeout(Duration::from_secs(5))?)
 }

@@ -117,3 +117,8 @@ impl Record for Versioned {
         self.id.clone()
     }
 }
+
+/// The key of the `Todo` with id `id`.
+pub fn key(id: &str) -> String {
+    id.to_owned()
+}

@@ -1,5 +1,5 @@
-//! Phase 1 checklist: a file is always the complete old or the complete new content,
-//! after any crash or power loss once the call returns.
+//! Atomic replacement (the phase 1 checklist): a file is always the complete old or the
+//! complete new content, after any crash or power loss once the call returns.
 //!
 //! Multi-process tests run this test binary itself as workers: `worker_process` does
 //! nothing unless `ATOMIC_IO_TEST_WORKER` names a role. Workers talk to the parent with

@@ -1,5 +1,5 @@
-//! Phase 2 checklist: one writer at a time across processes and threads, waits hand off at
-//! once, never a stale lock after a crash.
+//! Locking across processes and threads (the phase 2 checklist): one writer at a time,
+//! waits hand off at once, never a stale lock after a crash.
 //!
 //! Cross-process tests run real worker processes: this test binary re-executed with
 //! `FILE_LOCK_WORKER=<action>`, running only the `worker` test. Workers talk to the parent

@@ -1,0 +1,506 @@
+//! Loading and saving (part of the phase 3 checklist): the real tracking databases load
+//! and a one-record update is a one-line diff, unknown columns and tables survive a save,
+//! a new record type takes a few lines, and cached versions always equal the file.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use record_store::{Error, Record, Store};
+use serde::{Deserialize, Serialize};
+use support::*;
+
+// ---------------------------------------------------------------------------------------
+// Real databases
+// ---------------------------------------------------------------------------------------
+
+/// A private copy of `source` in a fresh directory.
+fn copy_of(source: &Path) -> Result<(tempfile::TempDir, PathBuf), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(source.file_name().ok_or("no file name")?);
+    fs::copy(source, &path)?;
+    Ok((dir, path))
+}
+
+/// The tracking databases, as (fixture name, real corpus name, record type's check).
+const TODO_DB: (&str, &str) = ("todo_db.sdn", "doc__todo__todo_db.sdn");
+const FEATURE_DB: (&str, &str) = ("feature_db.sdn", "doc__feature__feature_db.sdn");
+const TASK_DB: (&str, &str) = ("task_db.sdn", "doc__08_tracking__task__task_db.sdn");
+
+/// Loads `T` from each copy of a tracking database (fixture, and the real file when
+/// present), checks every row was read, updates one record through a transaction and
+/// checks that exactly one line changed.
+fn one_line_update<T: Record>(
+    (fixture, real): (&str, &str),
+    change: impl Fn(&mut T),
+) -> TestResult {
+    for source in tracking_databases(fixture, real) {
+        one_line_update_of(&source, &change)
+            .map_err(|err| format!("{}: {err}", source.display()))?;
+    }
+    Ok(())
+}
+
+fn one_line_update_of<T: Record>(source: &Path, change: &impl Fn(&mut T)) -> TestResult {
+    let (_dir, path) = copy_of(source)?;
+    let before = fs::read_to_string(&path)?;
+    let rows = sdn_codec::parse(&before)?
+        .get(T::TABLE)
+        .and_then(|t| t.as_table())
+        .map_or(0, |t| t.rows.len());
+    let store = Store::open(&path)?;
+    let records = store.read()?.table::<T>()?;
+    assert_eq!(records.len(), rows, "every row loads as {}", T::TABLE);
+    assert!(rows > 0);
+    let key = records
+        .keys()
+        .nth(rows / 2)
+        .cloned()
+        .ok_or("no middle record")?;
+    store.update(|tx| {
+        let record = tx
+            .table::<T>()?
+            .get_mut(&key)
+            .ok_or(Error::aborted("key vanished"))?;
+        change(record);
+        Ok::<_, Error>(())
+    })?;
+    let after = fs::read_to_string(&path)?;
+    let changed = changed_lines(&before, &after).ok_or("line count changed")?;
+    assert_eq!(
+        changed.len(),
+        1,
+        "exactly one line differs, got {changed:?}"
+    );
+    // Read back through a fresh handle: the change is there, everything else equal.
+    let reread = Store::open(&path)?.read()?.table::<T>()?;
+    assert_eq!(reread.len(), rows);
+    for (k, record) in records.as_map() {
+        let mut expected = record.clone();
+        if *k == key {
+            change(&mut expected);
+        }
+        assert_eq!(
+            sdn_codec::to_value(reread.get(k).ok_or("record lost")?)?,
+            sdn_codec::to_value(&expected)?
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn p3_real_todo_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
+    one_line_update::<Todo>(TODO_DB, |t| t.status = "done".into())
+}
+
+#[test]
+fn p3_real_feature_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
+    one_line_update::<Feature>(FEATURE_DB, |f| f.status = "planned".into())
+}
+
+#[test]
+fn p3_real_task_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
+    one_line_update::<Task>(TASK_DB, |t| t.status = "done".into())
+}
+
+#[test]
+fn p3_real_databases_save_unchanged_records_writes_nothing() -> TestResult {
+    type Resave = fn(&mut record_store::Transaction) -> Result<(), Error>;
+    let resavers: [((&str, &str), Resave); 3] = [
+        (TODO_DB, resave::<Todo>),
+        (FEATURE_DB, resave::<Feature>),
+        (TASK_DB, resave::<Task>),
+    ];
+    for ((fixture, real), resave) in resavers {
+        for source in tracking_databases(fixture, real) {
+            let (_dir, path) = copy_of(&source)?;
+            let before = fs::metadata(&path)?;
+            let store = Store::open(&path)?;
+            // Upsert every record as read: a save of unchanged data.
+            store.update(resave)?;
+            let after = fs::metadata(&path)?;
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(
+                before.ino(),
+                after.ino(),
+                "{} was rewritten",
+                source.display()
+            );
+            assert_eq!(before.mtime_nsec(), after.mtime_nsec());
+        }
+    }
+    Ok(())
+}
+
+fn resave<T: Record>(tx: &mut record_store::Transaction) -> Result<(), Error> {
+    let table = tx.table::<T>()?;
+    let all: Vec<T> = table.iter().cloned().collect();
+    for record in all {
+        table.upsert(record);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Schema evolution
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn p3_unknown_columns_and_tables_are_kept_and_new_columns_appended() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("tasks.sdn");
+    let original = "\
+# tracked by hand
+title: Task list
+tasks |id, owner, name, category, description, priority, status, valid|
+    T-1, ann, First, core, \"one, two\", high, open, true
+    T-2, bob, Second, core, plain, low, open, false
+
+notes |id, text|
+    1, keep me
+";
+    fs::write(&path, original)?;
+    let store = Store::open(&path)?;
+    store.update(|tx| {
+        let tasks = tx.table::<Task>()?;
+        tasks
+            .get_mut(&"T-2".to_string())
+            .ok_or(Error::aborted("T-2"))?
+            .status = "done".into();
+        Ok::<_, Error>(())
+    })?;
+    let after = fs::read_to_string(&path)?;
+    assert_eq!(changed_lines(original, &after).ok_or("lines")?, vec![5]);
+    assert!(
+        after.contains("T-2, bob,"),
+        "unknown column `owner` kept: {after}"
+    );
+    assert!(after.contains("notes |id, text|\n    1, keep me\n"));
+
+    // A record type with a field the file lacks: the column is appended when used.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    struct TaskV2 {
+        id: String,
+        name: String,
+        #[serde(default)]
+        estimate: u32,
+    }
+    impl Record for TaskV2 {
+        const TABLE: &'static str = "tasks";
+        type Key = String;
+        fn key(&self) -> String {
+            self.id.clone()
+        }
+    }
+    store.update(|tx| {
+        tx.table::<TaskV2>()?
+            .get_mut(&"T-1".to_string())
+            .ok_or(Error::aborted("T-1"))?
+            .estimate = 3;
+        Ok::<_, Error>(())
+    })?;
+    let snapshot = store.read()?;
+    let v2 = snapshot.table::<TaskV2>()?;
+    assert_eq!(v2.get(&"T-1".to_string()).map(|t| t.estimate), Some(3));
+    assert_eq!(v2.get(&"T-2".to_string()).map(|t| t.estimate), Some(0));
+    let v1 = snapshot.table::<Task>()?;
+    assert_eq!(
+        v1.get(&"T-2".to_string()).map(|t| t.status.as_str()),
+        Some("done")
+    );
+    let text = fs::read_to_string(&path)?;
+    assert!(text.contains("valid, estimate|"), "column appended: {text}");
+    assert!(text.contains("T-2, bob,"));
+    Ok(())
+}
+
+#[test]
+fn p3_new_record_type_in_a_few_lines() -> TestResult {
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Bookmark {
+        id: u32,
+        url: String,
+        title: Option<String>,
+    }
+    impl Record for Bookmark {
+        const TABLE: &'static str = "bookmarks";
+        type Key = u32;
+        fn key(&self) -> u32 {
+            self.id
+        }
+    }
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("nested/../bookmarks.sdn");
+    fs::create_dir_all(dir.path().join("nested"))?;
+    let store = Store::open(&path)?;
+    assert!(
+        store.read()?.table::<Bookmark>()?.is_empty(),
+        "missing file is empty"
+    );
+    store.update(|tx| {
+        let table = tx.table::<Bookmark>()?;
+        table.insert(Bookmark {
+            id: 1,
+            url: "https://a.example/x?y=1,2".into(),
+            title: None,
+        })?;
+        table.insert(Bookmark {
+            id: 2,
+            url: "b".into(),
+            title: Some("Bee: the movie".into()),
+        })?;
+        let duplicate = table.insert(Bookmark {
+            id: 2,
+            url: "c".into(),
+            title: None,
+        });
+        assert!(matches!(duplicate, Err(Error::KeyExists { .. })));
+        Ok::<_, Error>(())
+    })?;
+    let all: Vec<Bookmark> = Store::open(&path)?
+        .read()?
+        .table::<Bookmark>()?
+        .iter()
+        .cloned()
+        .collect();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].url, "https://a.example/x?y=1,2");
+    assert_eq!(all[0].title, None);
+    assert_eq!(all[1].title.as_deref(), Some("Bee: the movie"));
+    Ok(())
+}
+
+#[test]
+fn p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("c.sdn");
+    fs::write(&path, "counters |id, value|\n    1, 5\n")?;
+    let store = Store::open(&path)?;
+    let first = store.read()?;
+    assert!(
+        first.ptr_eq(&store.read()?),
+        "unchanged file served from the cache"
+    );
+    // Same size, same inode, likely the same mtime tick: only the bytes differ.
+    fs::write(&path, "counters |id, value|\n    1, 7\n")?;
+    let second = store.read()?;
+    assert_eq!(second.get::<Counter>(&1)?.map(|c| c.value), Some(7));
+    // A commit by another handle replaces the file: seen at once.
+    Store::open(&path)?.update(|tx| {
+        tx.table::<Counter>()?.upsert(Counter { id: 1, value: 9 });
+        Ok::<_, Error>(())
+    })?;
+    assert_eq!(store.read()?.get::<Counter>(&1)?.map(|c| c.value), Some(9));
+    // A file whose times are settled is trusted on metadata alone... (this thread's
+    // clock moves forward instead of the test waiting for real seconds)
+    record_store::fault::advance_clock(
+        record_store::identity::TRUST_AFTER + Duration::from_millis(200),
+    );
+    let _ = store.read()?; // re-read once: now settled, so trusted
+    let settled = store.read()?;
+    assert!(settled.ptr_eq(&store.read()?));
+    // ...and any in-place edit still changes its times, so it is seen.
+    let text = fs::read_to_string(&path)?.replace("9", "8");
+    fs::write(&path, text)?;
+    assert_eq!(store.read()?.get::<Counter>(&1)?.map(|c| c.value), Some(8));
+    Ok(())
+}
+
+/// A record whose in-memory state need not be what the file says: `note` is never
+/// written, so a transaction can change it without changing the row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Noted {
+    id: u32,
+    value: u64,
+    #[serde(skip)]
+    note: String,
+}
+
+impl Record for Noted {
+    const TABLE: &'static str = "noted";
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+/// The `Noted` records of `text`, decoded by a store on another file in `dir` (so no
+/// cache of the store under test is involved).
+fn fresh_decode(dir: &Path, text: &str) -> Result<Vec<Noted>, Box<dyn std::error::Error>> {
+    let copy = dir.join("fresh.sdn");
+    fs::write(&copy, text)?;
+    Ok(Store::open(&copy)?
+        .read()?
+        .table::<Noted>()?
+        .iter()
+        .cloned()
+        .collect())
+}
+
+#[test]
+fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("n.sdn");
+    fs::write(
+        &path,
+        "noted |id, value|\n    1, 10\n    2, 20\n    3, 30\n",
+    )?;
+    let store = Store::open(&path)?;
+    let fresh = || fresh_decode(dir.path(), &fs::read_to_string(&path)?);
+    let mut rng = StdRng::seed_from_u64(7);
+    for round in 0..40u64 {
+        let key = rng.random_range(1..=4u32);
+        let outcome = store.update(|tx| {
+            let table = tx.table::<Noted>()?;
+            match rng.random_range(0..5) {
+                0 => {
+                    if let Some(record) = table.get_mut(&key) {
+                        record.value = round;
+                        record.note = format!("unsaved {round}");
+                    }
+                }
+                // Changes only what is never written: the file, and so what the next
+                // transaction reads, stays the same.
+                1 => {
+                    if let Some(record) = table.get_mut(&key) {
+                        record.note = format!("unsaved {round}");
+                    }
+                }
+                2 => {
+                    table.remove(&key);
+                }
+                // Changes a record, then fails: nothing is written, and the views of
+                // the file (cached or not) must not keep the change.
+                3 => {
+                    if let Some(record) = table.get_mut(&key) {
+                        record.value = round + 1000;
+                        record.note = format!("rolled back {round}");
+                    }
+                    return Err(Error::aborted("rolled back"));
+                }
+                _ => {
+                    table.upsert(Noted {
+                        id: key,
+                        value: round,
+                        note: "unsaved".into(),
+                    });
+                }
+            }
+            Ok::<_, Error>(())
+        });
+        match outcome {
+            Ok(()) | Err(Error::Aborted(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
+        let expected = fresh()?;
+        assert!(expected.iter().all(|record| record.note.is_empty()));
+        let in_tx = store.update(|tx| {
+            Ok::<_, Error>(tx.table::<Noted>()?.iter().cloned().collect::<Vec<_>>())
+        })?;
+        assert_eq!(in_tx, expected, "round {round}: transaction view");
+        let read: Vec<Noted> = store.read()?.table::<Noted>()?.iter().cloned().collect();
+        assert_eq!(read, expected, "round {round}: snapshot view");
+    }
+    Ok(())
+}
+
+/// Another program changes the file between transactions: one cell of a row, a row's
+/// key, a whole new row, the same bytes again, a comment, or text that does not parse.
+/// A transaction (which brings its cached version up to date, reading again only a
+/// changed row line when that is all that changed) must see exactly what a fresh decode
+/// of the file sees, and its own change must land on top.
+#[test]
+fn p3_transactions_after_foreign_writes_see_exactly_the_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("n.sdn");
+    fs::write(
+        &path,
+        "# noted\nnoted |id, value|\n    1, 10\n    2, 20   # two\n    3, 30\nother |k|\n    x\n",
+    )?;
+    let store = Store::open(&path)?;
+    let fresh = |text: &str| fresh_decode(dir.path(), text);
+    // Written like another program: a new file renamed over the old one.
+    let foreign_write = |text: &str| -> std::io::Result<()> {
+        let temp = dir.path().join("foreign.tmp");
+        fs::write(&temp, text)?;
+        fs::rename(&temp, &path)
+    };
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut malformed_seen = 0;
+    for round in 0..60u64 {
+        let text = fs::read_to_string(&path)?;
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let rows: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                lines[i].starts_with("    ")
+                    && lines[i]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit())
+            })
+            .collect();
+        let pick = rows[rng.random_range(0..rows.len())];
+        let (id, rest) = lines[pick].trim_start().split_once(',').ok_or("row")?;
+        let id: u32 = id.parse()?;
+        match rng.random_range(0..7) {
+            0 => lines[pick] = format!("    {id}, {}{}", 1000 + round, comment_of(rest)),
+            1 => {
+                let new_id = 100 + round as u32;
+                lines[pick] = format!("    {new_id},{rest}");
+            }
+            2 => lines.insert(pick + 1, format!("    {}, 5", 200 + round)),
+            3 => {}
+            4 => lines[pick] = format!("{}   # note {round}", lines[pick]),
+            5 => lines[pick] = format!("    {id}, \"unterminated"),
+            _ => lines[pick] = format!("    {id}, {}, extra", 7 + round),
+        }
+        let changed = lines.join("\n") + "\n";
+        foreign_write(&changed)?;
+        let outcome = store.update(|tx| {
+            let seen: Vec<Noted> = tx.table::<Noted>()?.iter().cloned().collect();
+            if let Some(first) = seen.first() {
+                let key = first.id;
+                if let Some(record) = tx.table::<Noted>()?.get_mut(&key) {
+                    record.value += 1;
+                }
+            }
+            Ok::<_, Error>(seen)
+        });
+        match (outcome, fresh(&changed)) {
+            (Ok(seen), Ok(expected)) => {
+                assert_eq!(seen, expected, "round {round}: the transaction's view");
+                let after = fs::read_to_string(&path)?;
+                assert_eq!(
+                    store
+                        .read()?
+                        .table::<Noted>()?
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                    fresh(&after)?,
+                    "round {round}: the snapshot after the commit"
+                );
+            }
+            (Err(Error::Malformed { .. }), Err(_)) => {
+                malformed_seen += 1;
+                // Never overwritten; repaired by the other program.
+                assert_eq!(fs::read_to_string(&path)?, changed);
+                foreign_write(&text)?;
+            }
+            (outcome, expected) => {
+                panic!("round {round}: store gave {outcome:?}, a fresh decode {expected:?}")
+            }
+        }
+    }
+    assert!(malformed_seen > 0, "the malformed case never came up");
+    Ok(())
+}
+
+/// The trailing comment of a row's text after its first cell, if any.
+fn comment_of(rest: &str) -> String {
+    rest.find(" #")
+        .map_or_else(String::new, |at| rest[at..].to_owned())
+}
