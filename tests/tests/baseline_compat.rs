@@ -30,7 +30,7 @@ fn sample_todo(id: u32) -> Todo {
 }
 
 #[test]
-fn p3_files_written_by_baseline_writer_still_load() -> TestResult {
+fn files_written_by_baseline_writer_still_load() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("todo_db.sdn");
     let mut db = baseline::phase3::Database::<Todo>::load(&path)?;

@@ -18,7 +18,7 @@ const SUITES: &[Suite] = &[
     Suite {
         package: "atomic-io",
         target: "replace",
-        test: "p1_crash_killed_writers_never_leave_a_partial_target",
+        test: "crash_killed_writers_never_leave_a_partial_target",
         kills_env: "ATOMIC_IO_CRASH_KILLS",
     },
     Suite {
@@ -30,13 +30,13 @@ const SUITES: &[Suite] = &[
     Suite {
         package: "record-store",
         target: "concurrency",
-        test: "p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock",
+        test: "sigkill_of_writers_never_leaves_torn_file_or_stuck_lock",
         kills_env: "RECORD_STORE_CRASH_KILLS",
     },
     Suite {
         package: "record-store",
         target: "concurrency",
-        test: "p3_sigkill_of_store_set_writers_never_half_applies",
+        test: "sigkill_of_store_set_writers_never_half_applies",
         kills_env: "RECORD_STORE_CRASH_KILLS",
     },
 ];

@@ -15,7 +15,7 @@ use crate::util;
 const TORN_TEST: (&str, &str, &str, &str) = (
     "atomic-io",
     "replace",
-    "p1_two_processes_racing_never_tear_or_mix_contents",
+    "two_processes_racing_never_tear_or_mix_contents",
     "ATOMIC_IO_STRESS_ITERS",
 );
 

@@ -342,7 +342,7 @@ fn worker_process() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p1_save_creates_target_with_exact_bytes_and_leaves_no_temp() {
+fn save_creates_target_with_exact_bytes_and_leaves_no_temp() {
     for strategy in STRATEGIES {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("todo.sdn");
@@ -375,7 +375,7 @@ fn p1_save_creates_target_with_exact_bytes_and_leaves_no_temp() {
 }
 
 #[test]
-fn p1_all_durability_modes_replace_the_content() {
+fn all_durability_modes_replace_the_content() {
     for durability in [
         Durability::Durable,
         Durability::BestEffortDirFlush,
@@ -394,7 +394,7 @@ fn p1_all_durability_modes_replace_the_content() {
 }
 
 #[test]
-fn p1_new_file_honours_umask_and_replace_keeps_mode_and_owner() {
+fn new_file_honours_umask_and_replace_keeps_mode_and_owner() {
     for strategy in STRATEGIES {
         let dir = tempfile::tempdir().unwrap();
         // What the umask gives a file created the ordinary way.
@@ -426,7 +426,7 @@ fn p1_new_file_honours_umask_and_replace_keeps_mode_and_owner() {
             assert_eq!(fs::read(&path).unwrap(), b"three");
         } else {
             eprintln!(
-                "SKIPPED: owner preservation part of p1_new_file_honours_umask_and_replace_keeps_mode_and_owner: needs root"
+                "SKIPPED: owner preservation part of new_file_honours_umask_and_replace_keeps_mode_and_owner: needs root"
             );
         }
     }
@@ -444,7 +444,7 @@ fn real_file_in(dir: &Path) -> PathBuf {
 /// `sdn set` and `sdn fmt` do with the path the user names) turned the link into a regular
 /// file and left the file it pointed to unchanged.
 #[test]
-fn p1_default_follows_a_symlink_to_its_target_and_keeps_the_link() {
+fn default_follows_a_symlink_to_its_target_and_keeps_the_link() {
     let dir = tempfile::tempdir().unwrap();
     let real = real_file_in(dir.path());
     fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
@@ -476,7 +476,7 @@ fn p1_default_follows_a_symlink_to_its_target_and_keeps_the_link() {
 }
 
 #[test]
-fn p1_symlinks_replace_the_link_or_follow_it_to_its_target() {
+fn symlinks_replace_the_link_or_follow_it_to_its_target() {
     let dir = tempfile::tempdir().unwrap();
     let real = real_file_in(dir.path());
     let link = dir.path().join("link.sdn");
@@ -510,7 +510,7 @@ fn p1_symlinks_replace_the_link_or_follow_it_to_its_target() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p1_dropped_writer_leaves_target_untouched_and_no_temp() {
+fn dropped_writer_leaves_target_untouched_and_no_temp() {
     for strategy in STRATEGIES {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tasks.sdn");
@@ -540,7 +540,7 @@ fn p1_dropped_writer_leaves_target_untouched_and_no_temp() {
 }
 
 #[test]
-fn p1_killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelated_tmp() {
+fn killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelated_tmp() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("todo.sdn");
     fs::write(&target, b"old").unwrap();
@@ -602,7 +602,7 @@ fn p1_killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrel
 }
 
 #[test]
-fn p1_cleanup_in_the_writers_own_process_keeps_its_live_temp() {
+fn cleanup_in_the_writers_own_process_keeps_its_live_temp() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let mut writer = Options::new()
@@ -624,7 +624,7 @@ fn p1_cleanup_in_the_writers_own_process_keeps_its_live_temp() {
 }
 
 #[test]
-fn p1_killed_anonymous_temp_writer_leaves_nothing() {
+fn killed_anonymous_temp_writer_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("todo.sdn");
     fs::write(&target, b"old").unwrap();
@@ -639,7 +639,7 @@ fn p1_killed_anonymous_temp_writer_leaves_nothing() {
     worker.kill();
     if answer != "anonymous" {
         eprintln!(
-            "SKIPPED: p1_killed_anonymous_temp_writer_leaves_nothing: no O_TMPFILE on this filesystem ({answer})"
+            "SKIPPED: killed_anonymous_temp_writer_leaves_nothing: no O_TMPFILE on this filesystem ({answer})"
         );
         return;
     }
@@ -652,7 +652,7 @@ fn p1_killed_anonymous_temp_writer_leaves_nothing() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p1_file_is_readable_and_complete_after_every_save() {
+fn file_is_readable_and_complete_after_every_save() {
     const SAVES: u64 = 300;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("features.sdn");
@@ -716,7 +716,7 @@ impl Read for FailingSource {
 }
 
 #[test]
-fn p1_failed_write_keeps_old_content_on_writer_error() {
+fn failed_write_keeps_old_content_on_writer_error() {
     for strategy in STRATEGIES {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("todo.sdn");
@@ -790,9 +790,9 @@ impl Drop for Mount {
 }
 
 #[test]
-fn p1_full_disk_keeps_old_content_and_leaves_no_temp() {
+fn full_disk_keeps_old_content_and_leaves_no_temp() {
     if !is_root() {
-        eprintln!("SKIPPED: p1_full_disk_keeps_old_content_and_leaves_no_temp: needs root");
+        eprintln!("SKIPPED: full_disk_keeps_old_content_and_leaves_no_temp: needs root");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -846,7 +846,7 @@ fn p1_full_disk_keeps_old_content_and_leaves_no_temp() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p1_two_processes_racing_never_tear_or_mix_contents() {
+fn two_processes_racing_never_tear_or_mix_contents() {
     let total = env_count("ATOMIC_IO_STRESS_ITERS", 2000).max(2);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("shared.sdn");
@@ -903,7 +903,7 @@ fn p1_two_processes_racing_never_tear_or_mix_contents() {
 }
 
 #[test]
-fn p1_crash_killed_writers_never_leave_a_partial_target() {
+fn crash_killed_writers_never_leave_a_partial_target() {
     let kills = env_count("ATOMIC_IO_CRASH_KILLS", 100);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("todo.sdn");
@@ -1027,9 +1027,9 @@ fn power_loss_run(durability: &str, crash_points: usize) -> Vec<String> {
 }
 
 #[test]
-fn p1_power_loss_never_loses_an_acknowledged_durable_write() {
+fn power_loss_never_loses_an_acknowledged_durable_write() {
     if !is_root() {
-        eprintln!("SKIPPED: p1_power_loss_never_loses_an_acknowledged_durable_write: needs root");
+        eprintln!("SKIPPED: power_loss_never_loses_an_acknowledged_durable_write: needs root");
         return;
     }
     let points = env_count("ATOMIC_IO_POWER_POINTS", 24).max(20);
@@ -1041,9 +1041,9 @@ fn p1_power_loss_never_loses_an_acknowledged_durable_write() {
 }
 
 #[test]
-fn p1_power_loss_harness_catches_a_skipped_file_flush() {
+fn power_loss_harness_catches_a_skipped_file_flush() {
     if !is_root() {
-        eprintln!("SKIPPED: p1_power_loss_harness_catches_a_skipped_file_flush: needs root");
+        eprintln!("SKIPPED: power_loss_harness_catches_a_skipped_file_flush: needs root");
         return;
     }
     let losses = power_loss_run("skip-file-flush", 6);
@@ -1055,9 +1055,9 @@ fn p1_power_loss_harness_catches_a_skipped_file_flush() {
 }
 
 #[test]
-fn p1_power_loss_harness_catches_a_skipped_dir_flush() {
+fn power_loss_harness_catches_a_skipped_dir_flush() {
     if !is_root() {
-        eprintln!("SKIPPED: p1_power_loss_harness_catches_a_skipped_dir_flush: needs root");
+        eprintln!("SKIPPED: power_loss_harness_catches_a_skipped_dir_flush: needs root");
         return;
     }
     let losses = power_loss_run("skip-dir-flush", 6);

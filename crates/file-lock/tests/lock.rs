@@ -271,7 +271,7 @@ fn assert_would_block_by(result: Result<file_lock::LockGuard, Error>, pid: u32) 
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p2_single_acquire_records_pid_and_host_in_sidecar() {
+fn single_acquire_records_pid_and_host_in_sidecar() {
     let (dir, path) = data_path();
     let lock = FileLock::new(&path);
     assert_eq!(lock.sidecar_path(), dir.path().join("records.sdn.lock"));
@@ -316,7 +316,7 @@ fn p2_single_acquire_records_pid_and_host_in_sidecar() {
 }
 
 #[test]
-fn p2_second_process_waits_and_gets_lock_only_after_release() {
+fn second_process_waits_and_gets_lock_only_after_release() {
     let (dir, path) = data_path();
     let marker = dir.path().join("marker");
     let marker_env = [("FILE_LOCK_MARKER", marker.display().to_string())];
@@ -342,7 +342,7 @@ fn p2_second_process_waits_and_gets_lock_only_after_release() {
 }
 
 #[test]
-fn p2_timeout_meets_deadline_and_names_path_mode_and_holder() {
+fn timeout_meets_deadline_and_names_path_mode_and_holder() {
     let (_dir, path) = data_path();
     let holder = spawn_worker("hold", &path, Mode::Exclusive, &[]);
     holder.expect("LOCKED", STEP_LIMIT);
@@ -393,7 +393,7 @@ fn p2_timeout_meets_deadline_and_names_path_mode_and_holder() {
 }
 
 #[test]
-fn p2_release_on_drop_lets_another_process_try_lock() {
+fn release_on_drop_lets_another_process_try_lock() {
     let (_dir, path) = data_path();
     let lock = FileLock::new(&path);
     for release_by_unlock in [false, true] {
@@ -416,7 +416,7 @@ fn p2_release_on_drop_lets_another_process_try_lock() {
 }
 
 #[test]
-fn p2_sigkilled_holder_frees_lock_at_once() {
+fn sigkilled_holder_frees_lock_at_once() {
     let (_dir, path) = data_path();
 
     // A waiter process blocked with Wait::Forever.
@@ -459,7 +459,7 @@ fn p2_sigkilled_holder_frees_lock_at_once() {
 }
 
 #[test]
-fn p2_shared_locks_coexist_across_processes_and_exclude_writers() {
+fn shared_locks_coexist_across_processes_and_exclude_writers() {
     let (_dir, path) = data_path();
     let lock = FileLock::new(&path);
 
@@ -501,7 +501,7 @@ fn p2_shared_locks_coexist_across_processes_and_exclude_writers() {
 }
 
 #[test]
-fn p2_downgrade_admits_shared_but_not_exclusive() {
+fn downgrade_admits_shared_but_not_exclusive() {
     let (_dir, path) = data_path();
     let lock = FileLock::new(&path);
     let mut guard = lock.exclusive().unwrap();
@@ -540,7 +540,7 @@ fn p2_downgrade_admits_shared_but_not_exclusive() {
 }
 
 #[test]
-fn p2_threads_with_separate_handles_queue_and_never_share() {
+fn threads_with_separate_handles_queue_and_never_share() {
     let (_dir, path) = data_path();
     const THREADS: usize = 4;
     const ROUNDS: u64 = 200;
@@ -581,7 +581,7 @@ fn p2_threads_with_separate_handles_queue_and_never_share() {
 }
 
 #[test]
-fn p2_threads_in_one_process_exclude_each_other_and_hand_off() {
+fn threads_in_one_process_exclude_each_other_and_hand_off() {
     let (_dir, path) = data_path();
     let first = FileLock::new(&path);
     let second = FileLock::new(&path);
@@ -654,7 +654,7 @@ fn p2_threads_in_one_process_exclude_each_other_and_hand_off() {
 }
 
 #[test]
-fn p2_same_thread_locking_twice_is_an_error_not_a_hang() {
+fn same_thread_locking_twice_is_an_error_not_a_hang() {
     let (_dir, path) = data_path();
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
@@ -693,7 +693,7 @@ fn p2_same_thread_locking_twice_is_an_error_not_a_hang() {
 }
 
 #[test]
-fn p2_guard_moves_between_threads_and_releases_there() {
+fn guard_moves_between_threads_and_releases_there() {
     let (_dir, path) = data_path();
     let lock = FileLock::new(&path);
     let guard = lock.exclusive().unwrap();
@@ -729,11 +729,9 @@ fn lingering_waiter_threads() -> usize {
 }
 
 #[test]
-fn p2_abandoned_deadline_waiters_let_go_once_the_lock_is_free() {
+fn abandoned_deadline_waiters_let_go_once_the_lock_is_free() {
     if !Path::new("/proc/self/task").is_dir() {
-        eprintln!(
-            "SKIPPED: p2_abandoned_deadline_waiters_let_go_once_the_lock_is_free: needs /proc"
-        );
+        eprintln!("SKIPPED: abandoned_deadline_waiters_let_go_once_the_lock_is_free: needs /proc");
         return;
     }
     let (_dir, path) = data_path();
@@ -770,7 +768,7 @@ fn p2_abandoned_deadline_waiters_let_go_once_the_lock_is_free() {
 }
 
 #[test]
-fn p2_guards_and_handles_are_send_and_sync() {
+fn guards_and_handles_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<file_lock::LockGuard>();
     assert_send_sync::<FileLock>();
@@ -825,16 +823,16 @@ fn counter_processes_lose_no_updates(processes: usize) {
 }
 
 #[test]
-fn p2_counter_2_processes_no_lost_updates() {
+fn counter_2_processes_no_lost_updates() {
     counter_processes_lose_no_updates(2);
 }
 
 #[test]
-fn p2_counter_4_processes_no_lost_updates() {
+fn counter_4_processes_no_lost_updates() {
     counter_processes_lose_no_updates(4);
 }
 
 #[test]
-fn p2_counter_8_processes_no_lost_updates() {
+fn counter_8_processes_no_lost_updates() {
     counter_processes_lose_no_updates(8);
 }

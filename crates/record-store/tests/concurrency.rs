@@ -190,7 +190,7 @@ fn worker() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_threads_sharing_handles_lose_no_update() -> TestResult {
+fn threads_sharing_handles_lose_no_update() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("stress.sdn");
     fs::write(&path, stress_seed())?;
@@ -217,7 +217,7 @@ fn p3_threads_sharing_handles_lose_no_update() -> TestResult {
 }
 
 #[test]
-fn p3_processes_lose_no_update_and_duplicate_no_record() -> TestResult {
+fn processes_lose_no_update_and_duplicate_no_record() -> TestResult {
     let procs = env_usize("RECORD_STORE_STRESS_PROCS", 4);
     let iters = env_usize("RECORD_STORE_STRESS_ITERS", 100);
     let dir = tempfile::tempdir()?;
@@ -273,7 +273,7 @@ fn p3_processes_lose_no_update_and_duplicate_no_record() -> TestResult {
 }
 
 #[test]
-fn p3_readers_see_only_committed_states_while_writers_commit() -> TestResult {
+fn readers_see_only_committed_states_while_writers_commit() -> TestResult {
     let writers = 4;
     let readers = 2;
     let iters = env_usize("RECORD_STORE_READER_ITERS", 60);
@@ -358,7 +358,7 @@ fn kill_randomly(
 const CHECKER_PROC: u32 = u32::MAX;
 
 #[test]
-fn p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
+fn sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
     let kills = env_usize("RECORD_STORE_CRASH_KILLS", 50);
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("stress.sdn");
@@ -399,7 +399,7 @@ fn p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock() -> TestResult {
 }
 
 #[test]
-fn p3_sigkill_of_store_set_writers_never_half_applies() -> TestResult {
+fn sigkill_of_store_set_writers_never_half_applies() -> TestResult {
     let kills = env_usize("RECORD_STORE_CRASH_KILLS", 50).max(1);
     let dir = tempfile::tempdir()?;
     let (a, b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
@@ -433,7 +433,7 @@ fn p3_sigkill_of_store_set_writers_never_half_applies() -> TestResult {
 }
 
 #[test]
-fn p3_store_set_reads_never_see_half_applied_commits() -> TestResult {
+fn store_set_reads_never_see_half_applied_commits() -> TestResult {
     let iters = env_usize("RECORD_STORE_READER_ITERS", 60);
     let dir = tempfile::tempdir()?;
     let (a, b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
@@ -484,7 +484,7 @@ fn p3_store_set_reads_never_see_half_applied_commits() -> TestResult {
 }
 
 #[test]
-fn p3_store_set_crash_at_every_commit_step_is_all_or_nothing() -> TestResult {
+fn store_set_crash_at_every_commit_step_is_all_or_nothing() -> TestResult {
     for (index, step) in record_store::fault::STEPS.iter().enumerate() {
         let dir = tempfile::tempdir()?;
         let (a, b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));

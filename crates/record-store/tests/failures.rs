@@ -43,7 +43,7 @@ fn bump(store: &Store) -> Result<(), Error> {
 }
 
 #[test]
-fn p3_closure_error_writes_nothing_and_releases_lock() -> TestResult {
+fn closure_error_writes_nothing_and_releases_lock() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (path, store) = counter_store(dir.path())?;
     let before = fs::read(&path)?;
@@ -59,7 +59,7 @@ fn p3_closure_error_writes_nothing_and_releases_lock() -> TestResult {
 }
 
 #[test]
-fn p3_panic_in_transaction_writes_nothing_and_releases_lock() -> TestResult {
+fn panic_in_transaction_writes_nothing_and_releases_lock() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (path, store) = counter_store(dir.path())?;
     let before = fs::read(&path)?;
@@ -84,7 +84,7 @@ fn p3_panic_in_transaction_writes_nothing_and_releases_lock() -> TestResult {
 }
 
 #[test]
-fn p3_malformed_file_is_reported_with_position_and_never_overwritten() -> TestResult {
+fn malformed_file_is_reported_with_position_and_never_overwritten() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("bad.sdn");
     let bad = "counters |id, value|\n    1, 5\n    2, 6, 7\n";
@@ -124,7 +124,7 @@ impl Drop for Immutable {
 }
 
 #[test]
-fn p3_unwritable_directory_fails_cleanly() -> TestResult {
+fn unwritable_directory_fails_cleanly() -> TestResult {
     // A path whose parent is a regular file can never be written, root or not.
     let dir = tempfile::tempdir()?;
     let blocker = dir.path().join("not-a-dir");
@@ -145,7 +145,7 @@ fn p3_unwritable_directory_fails_cleanly() -> TestResult {
         .is_ok_and(|s| s.success());
     if !made_immutable {
         eprintln!(
-            "SKIPPED: p3_unwritable_directory_fails_cleanly (immutable part): chattr +i not possible here"
+            "SKIPPED: unwritable_directory_fails_cleanly (immutable part): chattr +i not possible here"
         );
         return Ok(());
     }
@@ -169,9 +169,9 @@ impl Drop for Mounted {
 }
 
 #[test]
-fn p3_full_disk_fails_cleanly_and_keeps_old_content() -> TestResult {
+fn full_disk_fails_cleanly_and_keeps_old_content() -> TestResult {
     if !rustix::process::geteuid().is_root() {
-        eprintln!("SKIPPED: p3_full_disk_fails_cleanly_and_keeps_old_content: needs root");
+        eprintln!("SKIPPED: full_disk_fails_cleanly_and_keeps_old_content: needs root");
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
@@ -182,7 +182,7 @@ fn p3_full_disk_fails_cleanly_and_keeps_old_content() -> TestResult {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        eprintln!("SKIPPED: p3_full_disk_fails_cleanly_and_keeps_old_content: cannot mount tmpfs");
+        eprintln!("SKIPPED: full_disk_fails_cleanly_and_keeps_old_content: cannot mount tmpfs");
         return Ok(());
     }
     let _unmount = Mounted(dir.path().to_path_buf());
@@ -219,7 +219,7 @@ fn p3_full_disk_fails_cleanly_and_keeps_old_content() -> TestResult {
 }
 
 #[test]
-fn p3_insert_existing_key_and_table_type_conflict_are_errors() -> TestResult {
+fn insert_existing_key_and_table_type_conflict_are_errors() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (path, store) = counter_store(dir.path())?;
     let before = fs::read(&path)?;

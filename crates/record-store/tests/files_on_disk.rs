@@ -174,7 +174,7 @@ fn within_a_minute<T: Send + 'static>(
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_store_set_crash_then_directory_moved_recovers_as_one_unit() -> TestResult {
+fn store_set_crash_then_directory_moved_recovers_as_one_unit() -> TestResult {
     for (step, committed) in [
         ("staged", false),
         ("journal-written", true),
@@ -216,7 +216,7 @@ fn p3_store_set_crash_then_directory_moved_recovers_as_one_unit() -> TestResult 
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_store_set_crash_then_directory_copied_recovers_each_copy_alone() -> TestResult {
+fn store_set_crash_then_directory_copied_recovers_each_copy_alone() -> TestResult {
     for step in ["journal-written", "first-renamed"] {
         let (root, x) = crashed_set(step)?;
         let y = root.path().join("y");
@@ -253,7 +253,7 @@ fn p3_store_set_crash_then_directory_copied_recovers_each_copy_alone() -> TestRe
 }
 
 #[test]
-fn p3_side_files_that_do_not_fit_together_are_reported_not_guessed() -> TestResult {
+fn side_files_that_do_not_fit_together_are_reported_not_guessed() -> TestResult {
     // The copy missed a's staged file: a holds neither it nor the committed content.
     let (root, x) = crashed_set("journal-written")?;
     let y = root.path().join("y");
@@ -316,7 +316,7 @@ fn p3_side_files_that_do_not_fit_together_are_reported_not_guessed() -> TestResu
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_a_store_reached_through_a_symlink_is_one_store_with_one_lock() -> TestResult {
+fn a_store_reached_through_a_symlink_is_one_store_with_one_lock() -> TestResult {
     let dir = tempfile::tempdir()?;
     let real = dir.path().join("real.sdn");
     let link = dir.path().join("link.sdn");
@@ -376,12 +376,10 @@ fn owner_and_mode(path: &Path) -> std::io::Result<(u32, u32, u32)> {
 }
 
 #[test]
-fn p3_side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult {
+fn side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult {
     if !rustix::process::geteuid().is_root() {
         // Without root no file can be given to another user; CI runs as root.
-        eprintln!(
-            "SKIPPED: p3_side_files_and_commits_keep_the_data_files_owner_and_mode: needs root"
-        );
+        eprintln!("SKIPPED: side_files_and_commits_keep_the_data_files_owner_and_mode: needs root");
         return Ok(());
     }
     let root = tempfile::tempdir()?;
@@ -472,7 +470,7 @@ fn p3_side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult 
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_kept_snapshots_hold_no_file_descriptors() -> TestResult {
+fn kept_snapshots_hold_no_file_descriptors() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("s.sdn");
     fs::write(&path, stress_seed())?;
@@ -493,7 +491,7 @@ fn p3_kept_snapshots_hold_no_file_descriptors() -> TestResult {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_a_file_that_vanishes_under_a_handle_is_reported_not_read_as_empty() -> TestResult {
+fn a_file_that_vanishes_under_a_handle_is_reported_not_read_as_empty() -> TestResult {
     let root = tempfile::tempdir()?;
     let dir = root.path().join("d");
     fs::create_dir(&dir)?;
@@ -527,7 +525,7 @@ fn p3_a_file_that_vanishes_under_a_handle_is_reported_not_read_as_empty() -> Tes
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_a_file_being_written_in_place_is_waited_out_not_committed_truncated() -> TestResult {
+fn a_file_being_written_in_place_is_waited_out_not_committed_truncated() -> TestResult {
     use std::io::Write;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("edited.sdn");

@@ -93,22 +93,22 @@ fn one_line_update_of<T: Record>(source: &Path, change: &impl Fn(&mut T)) -> Tes
 }
 
 #[test]
-fn p3_real_todo_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
+fn real_todo_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
     one_line_update::<Todo>(TODO_DB, |t| t.status = "done".into())
 }
 
 #[test]
-fn p3_real_feature_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
+fn real_feature_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
     one_line_update::<Feature>(FEATURE_DB, |f| f.status = "planned".into())
 }
 
 #[test]
-fn p3_real_task_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
+fn real_task_db_loads_and_one_record_update_is_one_line_diff() -> TestResult {
     one_line_update::<Task>(TASK_DB, |t| t.status = "done".into())
 }
 
 #[test]
-fn p3_real_databases_save_unchanged_records_writes_nothing() -> TestResult {
+fn real_databases_save_unchanged_records_writes_nothing() -> TestResult {
     type Resave = fn(&mut record_store::Transaction) -> Result<(), Error>;
     let resavers: [((&str, &str), Resave); 3] = [
         (TODO_DB, resave::<Todo>),
@@ -150,7 +150,7 @@ fn resave<T: Record>(tx: &mut record_store::Transaction) -> Result<(), Error> {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_unknown_columns_and_tables_are_kept_and_new_columns_appended() -> TestResult {
+fn unknown_columns_and_tables_are_kept_and_new_columns_appended() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("tasks.sdn");
     let original = "\
@@ -219,7 +219,7 @@ notes |id, text|
 }
 
 #[test]
-fn p3_new_record_type_in_a_few_lines() -> TestResult {
+fn new_record_type_in_a_few_lines() -> TestResult {
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     struct Bookmark {
         id: u32,
@@ -275,7 +275,7 @@ fn p3_new_record_type_in_a_few_lines() -> TestResult {
 }
 
 #[test]
-fn p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits() -> TestResult {
+fn snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("c.sdn");
     fs::write(&path, "counters |id, value|\n    1, 5\n")?;
@@ -342,7 +342,7 @@ fn fresh_decode(dir: &Path, text: &str) -> Result<Vec<Noted>, Box<dyn std::error
 }
 
 #[test]
-fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestResult {
+fn tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("n.sdn");
     fs::write(
@@ -414,7 +414,7 @@ fn p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file() -> TestRes
 /// changed row line when that is all that changed) must see exactly what a fresh decode
 /// of the file sees, and its own change must land on top.
 #[test]
-fn p3_transactions_after_foreign_writes_see_exactly_the_file() -> TestResult {
+fn transactions_after_foreign_writes_see_exactly_the_file() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("n.sdn");
     fs::write(

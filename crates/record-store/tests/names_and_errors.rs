@@ -74,7 +74,7 @@ fn odd_name_round_trip<T: Record + std::fmt::Debug>(make: impl Fn(u32) -> T) -> 
 }
 
 #[test]
-fn p3_a_table_name_is_one_literal_name_in_reads_and_writes() -> TestResult {
+fn a_table_name_is_one_literal_name_in_reads_and_writes() -> TestResult {
     odd_name_round_trip(|id| Dotted {
         id,
         f: format!("v{id}"),
@@ -134,7 +134,7 @@ fn chain_without_repeats(err: &(dyn std::error::Error + 'static)) -> Vec<String>
 }
 
 #[test]
-fn p3_lock_errors_carry_the_os_reason_as_their_source() -> TestResult {
+fn lock_errors_carry_the_os_reason_as_their_source() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("f.sdn");
     // A directory where the lock file belongs: opening it fails with EISDIR, root or not.
@@ -166,7 +166,7 @@ fn p3_lock_errors_carry_the_os_reason_as_their_source() -> TestResult {
 }
 
 #[test]
-fn p3_errors_print_their_cause_or_return_it_never_both() -> TestResult {
+fn errors_print_their_cause_or_return_it_never_both() -> TestResult {
     let dir = tempfile::tempdir()?;
     // I/O: a path under a regular file.
     let blocker = dir.path().join("file");
@@ -192,7 +192,7 @@ fn p3_errors_print_their_cause_or_return_it_never_both() -> TestResult {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p3_data_errors_name_file_line_column_table_and_field() -> TestResult {
+fn data_errors_name_file_line_column_table_and_field() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("data.sdn");
     let store = Store::open(&path)?;

@@ -20,7 +20,7 @@ use versioning::{
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p4_column_names_are_configurable_per_table() {
+fn column_names_are_configurable_per_table() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let columns = Columns {
@@ -56,7 +56,7 @@ fn p4_column_names_are_configurable_per_table() {
 }
 
 #[test]
-fn p4_insert_of_a_taken_key_is_a_conflict() {
+fn insert_of_a_taken_key_is_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let clock = ManualClock::new(T0);
@@ -99,7 +99,7 @@ fn raced(dir: &Path, b_clock: ManualClock) -> (VersionedStore, versioning::Versi
 }
 
 #[test]
-fn p4_merge_combines_disjoint_fields_and_same_field_falls_back() {
+fn merge_combines_disjoint_fields_and_same_field_falls_back() {
     let dir = tempfile::tempdir().unwrap();
     let (b, read_b) = raced(dir.path(), ManualClock::new(T0 + 10));
     let owner = with_owner(&read_b.record, "bob");
@@ -139,7 +139,7 @@ fn p4_merge_combines_disjoint_fields_and_same_field_falls_back() {
 }
 
 #[test]
-fn p4_delete_against_update_is_a_field_conflict_under_merge() {
+fn delete_against_update_is_a_field_conflict_under_merge() {
     let dir = tempfile::tempdir().unwrap();
     let (b, read_b) = raced(dir.path(), ManualClock::new(T0 + 10));
     let err = b
@@ -164,7 +164,7 @@ fn p4_delete_against_update_is_a_field_conflict_under_merge() {
 }
 
 #[test]
-fn p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change() {
+fn kept_conflicts_are_listed_and_resolved_as_a_versioned_change() {
     let dir = tempfile::tempdir().unwrap();
     let (b, read_b) = raced(dir.path(), ManualClock::new(T0 + 10));
     let ours = with_status(&read_b.record, "in_progress");
@@ -215,7 +215,7 @@ fn p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change() {
 }
 
 #[test]
-fn p4_strategy_per_table_applies_when_the_call_gives_none() {
+fn strategy_per_table_applies_when_the_call_gives_none() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let a = open_at(&path, "dev-a", &ManualClock::new(T0));
@@ -243,7 +243,7 @@ fn p4_strategy_per_table_applies_when_the_call_gives_none() {
 }
 
 #[test]
-fn p4_clock_skew_in_the_file_is_refused_or_clamped_by_option() {
+fn clock_skew_in_the_file_is_refused_or_clamped_by_option() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     // A device three hours ahead writes todo-1.
@@ -489,13 +489,13 @@ const OURS_WON: &str =
 const THEIRS_KEPT: &str = "ok version=2 written=false winner=Some(Theirs) conflict=base:1 theirs:2@dev-a fields:[] kept=0";
 
 #[test]
-fn p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing() {
+fn ab_error_strategy_reports_base_ours_theirs_and_writes_nothing() {
     let report = "conflict base=open ours=in_progress theirs=done@dev-a fields=[]";
     expect_ab("error", &[], report, "done", 2);
 }
 
 #[test]
-fn p4_ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind() {
+fn ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind() {
     // Two minutes behind: within the skew bound, so B's clock moves past A's stamp.
     for offset in ["0", "-120000"] {
         let env = [("VERSIONING_AB_CLOCK_OFFSET_MS", offset)];
@@ -505,7 +505,7 @@ fn p4_ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind() {
 }
 
 #[test]
-fn p4_ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss() {
+fn ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss() {
     let (report, record, _, _dir) = ab("lww", &[("VERSIONING_AB_CLOCK_OFFSET_MS", "-10800000")]);
     assert!(report.starts_with("error clock skew in "), "{report}");
     assert!(report.contains("@dev-a lies "), "{report}");
@@ -516,7 +516,7 @@ fn p4_ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss() {
 }
 
 #[test]
-fn p4_ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did() {
+fn ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did() {
     expect_ab("lmw", &[], OURS_WON, "in_progress", 3);
     // B's clock two minutes behind: its later save loses (the baseline's defect, now
     // detected and reported rather than silent).
@@ -525,7 +525,7 @@ fn p4_ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did() {
 }
 
 #[test]
-fn p4_ab_merge_same_field_falls_back_to_error_and_disjoint_fields_merge() {
+fn ab_merge_same_field_falls_back_to_error_and_disjoint_fields_merge() {
     let report = "conflict base=open ours=in_progress theirs=done@dev-a fields=[\"status\"]";
     expect_ab("merge", &[], report, "done", 2);
     let report = "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[] kept=0";
@@ -540,7 +540,7 @@ fn p4_ab_merge_same_field_falls_back_to_error_and_disjoint_fields_merge() {
 }
 
 #[test]
-fn p4_ab_merge_with_keep_writes_one_value_and_keeps_both() {
+fn ab_merge_with_keep_writes_one_value_and_keeps_both() {
     let report = "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[\"status\"] kept=2";
     let (_, store, _dir) = expect_ab("merge-keep", &[], report, "in_progress", 3);
     let kept: Vec<(String, String)> = store
@@ -563,12 +563,12 @@ fn p4_ab_merge_with_keep_writes_one_value_and_keeps_both() {
 }
 
 #[test]
-fn p4_ab_merge_with_last_write_wins_fallback() {
+fn ab_merge_with_last_write_wins_fallback() {
     let report = "ok version=3 written=true winner=Some(Merged) conflict=base:1 theirs:2@dev-a fields:[\"status\"] kept=0";
     expect_ab("merge-lww", &[], report, "in_progress", 3);
 }
 
 #[test]
-fn p4_ab_callback_decides() {
+fn ab_callback_decides() {
     expect_ab("callback", &[], THEIRS_KEPT, "done", 2);
 }

@@ -105,22 +105,22 @@ fn start_task(task: &mut Task) {
 }
 
 #[test]
-fn p4_migrate_todo_db_fixture() {
+fn migrate_todo_db_fixture() {
     migrate_and_change::<Todo>(&fixture("todo_db.sdn"), close_todo);
 }
 
 #[test]
-fn p4_migrate_feature_db_fixture() {
+fn migrate_feature_db_fixture() {
     migrate_and_change::<Feature>(&fixture("feature_db.sdn"), complete_feature);
 }
 
 #[test]
-fn p4_migrate_task_db_fixture() {
+fn migrate_task_db_fixture() {
     migrate_and_change::<Task>(&fixture("task_db.sdn"), start_task);
 }
 
 #[test]
-fn p4_migrate_keeps_other_tables_and_blank_lines() {
+fn migrate_keeps_other_tables_and_blank_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feature_db.sdn");
     std::fs::copy(fixture("feature_db.sdn"), &path).unwrap();
@@ -136,7 +136,7 @@ fn p4_migrate_keeps_other_tables_and_blank_lines() {
 
 /// The real databases, in addition to the fixtures, when the corpus is on this machine.
 #[test]
-fn p4_migrate_real_databases_when_present() {
+fn migrate_real_databases_when_present() {
     let Some(corpus) = real_corpus() else {
         println!("real corpus not on this machine; the fixtures above cover migration");
         return;
@@ -155,7 +155,7 @@ fn p4_migrate_real_databases_when_present() {
 /// A file of the baseline's phase 4 (integer `version`, wall-clock `last_modified`) keeps
 /// its versions and times and only gains the tombstone column.
 #[test]
-fn p4_migrate_baseline_phase4_file_keeps_versions_and_times() {
+fn migrate_baseline_phase4_file_keeps_versions_and_times() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("task_db.sdn");
     std::fs::write(

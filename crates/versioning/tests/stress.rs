@@ -142,7 +142,7 @@ fn run(dir: &Path, procs: usize, iters: usize) {
 }
 
 #[test]
-fn p4_eight_processes_optimistic_cycles_land_or_conflict_never_overwrite() {
+fn eight_processes_optimistic_cycles_land_or_conflict_never_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     run(
         dir.path(),

@@ -12,7 +12,7 @@ use versioning::{Error, ManualClock};
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p4_versions_increment_on_save_and_a_change_is_a_one_line_diff() {
+fn versions_increment_on_save_and_a_change_is_a_one_line_diff() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("todo_db.sdn");
     std::fs::write(&path, "# the team's todos\n").unwrap();
@@ -59,7 +59,7 @@ fn p4_versions_increment_on_save_and_a_change_is_a_one_line_diff() {
 }
 
 #[test]
-fn p4_timestamps_are_updated_with_writer_on_each_save() {
+fn timestamps_are_updated_with_writer_on_each_save() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let clock = ManualClock::new(T0);
@@ -93,7 +93,7 @@ fn p4_timestamps_are_updated_with_writer_on_each_save() {
 }
 
 #[test]
-fn p4_stamps_increase_per_writer_across_restarts_with_the_clock_behind() {
+fn stamps_increase_per_writer_across_restarts_with_the_clock_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let clock = ManualClock::new(T0);
@@ -122,7 +122,7 @@ fn p4_stamps_increase_per_writer_across_restarts_with_the_clock_behind() {
 }
 
 #[test]
-fn p4_delete_leaves_a_tombstone_that_reads_as_absent() {
+fn delete_leaves_a_tombstone_that_reads_as_absent() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     let clock = ManualClock::new(T0);
@@ -155,7 +155,7 @@ fn p4_delete_leaves_a_tombstone_that_reads_as_absent() {
 }
 
 #[test]
-fn p4_unmigrated_table_reads_as_version_zero_and_refuses_commits() {
+fn unmigrated_table_reads_as_version_zero_and_refuses_commits() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
     std::fs::write(&path, "todos |id, title, status|\n    todo-1, t, open\n").unwrap();
@@ -172,7 +172,7 @@ fn p4_unmigrated_table_reads_as_version_zero_and_refuses_commits() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn p4_change_cursor_reports_what_changed_since_a_revision() {
+fn change_cursor_reports_what_changed_since_a_revision() {
     use versioning::cursor::Cursor;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");
@@ -212,7 +212,7 @@ fn p4_change_cursor_reports_what_changed_since_a_revision() {
 /// The cursor's memory is bounded per table, and it never misses a change, even one
 /// merged in from another replica with a stamp older than anything it saw.
 #[test]
-fn p4_change_cursor_memory_is_bounded_and_merged_in_changes_are_not_missed() {
+fn change_cursor_memory_is_bounded_and_merged_in_changes_are_not_missed() {
     use versioning::cursor::{Cursor, MAX_BUCKETS};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sdn");

@@ -14,36 +14,36 @@ pub const PHASE: Phase = Phase {
     items: &[
         Item {
             text: "normal save creates the target",
-            check: p1(&["p1_save_creates_target_with_exact_bytes_and_leaves_no_temp"]),
+            check: p1(&["save_creates_target_with_exact_bytes_and_leaves_no_temp"]),
         },
         Item {
             text: "no temp remains after commit",
             check: p1(&[
-                "p1_save_creates_target_with_exact_bytes_and_leaves_no_temp",
-                "p1_dropped_writer_leaves_target_untouched_and_no_temp",
+                "save_creates_target_with_exact_bytes_and_leaves_no_temp",
+                "dropped_writer_leaves_target_untouched_and_no_temp",
             ]),
         },
         Item {
             text: "killed writer leaves its temp and cleanup removes it, keeping a live writer's temp and an unrelated x.tmp",
             check: p1(&[
-                "p1_killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelated_tmp",
-                "p1_cleanup_in_the_writers_own_process_keeps_its_live_temp",
+                "killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelated_tmp",
+                "cleanup_in_the_writers_own_process_keeps_its_live_temp",
             ]),
         },
         Item {
             text: "readable and complete after every save",
-            check: p1(&["p1_file_is_readable_and_complete_after_every_save"]),
+            check: p1(&["file_is_readable_and_complete_after_every_save"]),
         },
         Item {
             text: "failed write keeps old content (writer error; full disk)",
             check: p1(&[
-                "p1_failed_write_keeps_old_content_on_writer_error",
-                "p1_full_disk_keeps_old_content_and_leaves_no_temp",
+                "failed_write_keeps_old_content_on_writer_error",
+                "full_disk_keeps_old_content_and_leaves_no_temp",
             ]),
         },
         Item {
             text: "two unlocked writers never tear",
-            check: p1(&["p1_two_processes_racing_never_tear_or_mix_contents"]),
+            check: p1(&["two_processes_racing_never_tear_or_mix_contents"]),
         },
         Item {
             text: ">= 1,000 SIGKILLs never leave the target incomplete (run via crash)",
@@ -55,9 +55,9 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "power loss with a broken variant caught",
             check: p1(&[
-                "p1_power_loss_never_loses_an_acknowledged_durable_write",
-                "p1_power_loss_harness_catches_a_skipped_file_flush",
-                "p1_power_loss_harness_catches_a_skipped_dir_flush",
+                "power_loss_never_loses_an_acknowledged_durable_write",
+                "power_loss_harness_catches_a_skipped_file_flush",
+                "power_loss_harness_catches_a_skipped_dir_flush",
             ]),
         },
     ],

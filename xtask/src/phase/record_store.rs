@@ -26,10 +26,10 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "load_and_save",
                 &[
-                    "p3_real_todo_db_loads_and_one_record_update_is_one_line_diff",
-                    "p3_real_feature_db_loads_and_one_record_update_is_one_line_diff",
-                    "p3_real_task_db_loads_and_one_record_update_is_one_line_diff",
-                    "p3_real_databases_save_unchanged_records_writes_nothing",
+                    "real_todo_db_loads_and_one_record_update_is_one_line_diff",
+                    "real_feature_db_loads_and_one_record_update_is_one_line_diff",
+                    "real_task_db_loads_and_one_record_update_is_one_line_diff",
+                    "real_databases_save_unchanged_records_writes_nothing",
                 ],
             ),
         },
@@ -38,28 +38,28 @@ pub const PHASE: Phase = Phase {
             check: tests(
                 util::WORKSPACE_TESTS,
                 "baseline_compat",
-                &["p3_files_written_by_baseline_writer_still_load"],
+                &["files_written_by_baseline_writer_still_load"],
             ),
         },
         Item {
             text: "unknown columns and tables survive a save",
             check: p3(
                 "load_and_save",
-                &["p3_unknown_columns_and_tables_are_kept_and_new_columns_appended"],
+                &["unknown_columns_and_tables_are_kept_and_new_columns_appended"],
             ),
         },
         Item {
             text: "a new record type takes a few lines",
-            check: p3("load_and_save", &["p3_new_record_type_in_a_few_lines"]),
+            check: p3("load_and_save", &["new_record_type_in_a_few_lines"]),
         },
         Item {
             text: "lock-free reads and transactions reuse cached versions and see every change",
             check: p3(
                 "load_and_save",
                 &[
-                    "p3_snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits",
-                    "p3_tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file",
-                    "p3_transactions_after_foreign_writes_see_exactly_the_file",
+                    "snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits",
+                    "tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file",
+                    "transactions_after_foreign_writes_see_exactly_the_file",
                 ],
             ),
         },
@@ -68,8 +68,8 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "concurrency",
                 &[
-                    "p3_threads_sharing_handles_lose_no_update",
-                    "p3_processes_lose_no_update_and_duplicate_no_record",
+                    "threads_sharing_handles_lose_no_update",
+                    "processes_lose_no_update_and_duplicate_no_record",
                 ],
             ),
         },
@@ -77,14 +77,14 @@ pub const PHASE: Phase = Phase {
             text: "readers see only committed states while writers commit",
             check: p3(
                 "concurrency",
-                &["p3_readers_see_only_committed_states_while_writers_commit"],
+                &["readers_see_only_committed_states_while_writers_commit"],
             ),
         },
         Item {
             text: "SIGKILLed writers never leave a torn file or a stuck lock",
             check: p3(
                 "concurrency",
-                &["p3_sigkill_of_writers_never_leaves_torn_file_or_stuck_lock"],
+                &["sigkill_of_writers_never_leaves_torn_file_or_stuck_lock"],
             ),
         },
         Item {
@@ -99,9 +99,9 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "concurrency",
                 &[
-                    "p3_sigkill_of_store_set_writers_never_half_applies",
-                    "p3_store_set_crash_at_every_commit_step_is_all_or_nothing",
-                    "p3_store_set_reads_never_see_half_applied_commits",
+                    "sigkill_of_store_set_writers_never_half_applies",
+                    "store_set_crash_at_every_commit_step_is_all_or_nothing",
+                    "store_set_reads_never_see_half_applied_commits",
                 ],
             ),
         },
@@ -110,8 +110,8 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "failures",
                 &[
-                    "p3_closure_error_writes_nothing_and_releases_lock",
-                    "p3_panic_in_transaction_writes_nothing_and_releases_lock",
+                    "closure_error_writes_nothing_and_releases_lock",
+                    "panic_in_transaction_writes_nothing_and_releases_lock",
                 ],
             ),
         },
@@ -120,10 +120,10 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "failures",
                 &[
-                    "p3_malformed_file_is_reported_with_position_and_never_overwritten",
-                    "p3_unwritable_directory_fails_cleanly",
-                    "p3_full_disk_fails_cleanly_and_keeps_old_content",
-                    "p3_insert_existing_key_and_table_type_conflict_are_errors",
+                    "malformed_file_is_reported_with_position_and_never_overwritten",
+                    "unwritable_directory_fails_cleanly",
+                    "full_disk_fails_cleanly_and_keeps_old_content",
+                    "insert_existing_key_and_table_type_conflict_are_errors",
                 ],
             ),
         },
@@ -132,8 +132,8 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "files_on_disk",
                 &[
-                    "p3_store_set_crash_then_directory_moved_recovers_as_one_unit",
-                    "p3_store_set_crash_then_directory_copied_recovers_each_copy_alone",
+                    "store_set_crash_then_directory_moved_recovers_as_one_unit",
+                    "store_set_crash_then_directory_copied_recovers_each_copy_alone",
                 ],
             ),
         },
@@ -142,8 +142,8 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "files_on_disk",
                 &[
-                    "p3_store_set_crash_then_directory_copied_recovers_each_copy_alone",
-                    "p3_side_files_that_do_not_fit_together_are_reported_not_guessed",
+                    "store_set_crash_then_directory_copied_recovers_each_copy_alone",
+                    "side_files_that_do_not_fit_together_are_reported_not_guessed",
                 ],
             ),
         },
@@ -151,21 +151,21 @@ pub const PHASE: Phase = Phase {
             text: "a table name is one literal name in reads and writes (dots, spaces, quotes)",
             check: p3(
                 "names_and_errors",
-                &["p3_a_table_name_is_one_literal_name_in_reads_and_writes"],
+                &["a_table_name_is_one_literal_name_in_reads_and_writes"],
             ),
         },
         Item {
             text: "a file reached through a symlink and through its real path is one store with one lock; commits keep the link",
             check: p3(
                 "files_on_disk",
-                &["p3_a_store_reached_through_a_symlink_is_one_store_with_one_lock"],
+                &["a_store_reached_through_a_symlink_is_one_store_with_one_lock"],
             ),
         },
         Item {
             text: "side files (lock, staged, intent, journal) and commits keep the data file's owner, group and mode; its owner can recover and commit after root did",
             check: p3(
                 "files_on_disk",
-                &["p3_side_files_and_commits_keep_the_data_files_owner_and_mode"],
+                &["side_files_and_commits_keep_the_data_files_owner_and_mode"],
             ),
         },
         Item {
@@ -173,8 +173,8 @@ pub const PHASE: Phase = Phase {
             check: p3(
                 "names_and_errors",
                 &[
-                    "p3_lock_errors_carry_the_os_reason_as_their_source",
-                    "p3_errors_print_their_cause_or_return_it_never_both",
+                    "lock_errors_carry_the_os_reason_as_their_source",
+                    "errors_print_their_cause_or_return_it_never_both",
                 ],
             ),
         },
@@ -182,28 +182,28 @@ pub const PHASE: Phase = Phase {
             text: "data errors (type, duplicate key, invalid UTF-8, not a table) name the file, line, column, table and table column",
             check: p3(
                 "names_and_errors",
-                &["p3_data_errors_name_file_line_column_table_and_field"],
+                &["data_errors_name_file_line_column_table_and_field"],
             ),
         },
         Item {
             text: "snapshots hold no file descriptors: 249 kept snapshots under a 256-descriptor limit, updates still work",
             check: p3(
                 "files_on_disk",
-                &["p3_kept_snapshots_hold_no_file_descriptors"],
+                &["kept_snapshots_hold_no_file_descriptors"],
             ),
         },
         Item {
             text: "a file deleted or moved away under an open handle is reported, not read as an empty store",
             check: p3(
                 "files_on_disk",
-                &["p3_a_file_that_vanishes_under_a_handle_is_reported_not_read_as_empty"],
+                &["a_file_that_vanishes_under_a_handle_is_reported_not_read_as_empty"],
             ),
         },
         Item {
             text: "a file another program is writing in place is waited out, never committed from a truncated read",
             check: p3(
                 "files_on_disk",
-                &["p3_a_file_being_written_in_place_is_waited_out_not_committed_truncated"],
+                &["a_file_being_written_in_place_is_waited_out_not_committed_truncated"],
             ),
         },
     ],

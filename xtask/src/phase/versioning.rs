@@ -25,15 +25,15 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "versions increment on save; a one-record change is a one-line diff; deletes leave a tombstone",
             check: versions(&[
-                "p4_versions_increment_on_save_and_a_change_is_a_one_line_diff",
-                "p4_delete_leaves_a_tombstone_that_reads_as_absent",
+                "versions_increment_on_save_and_a_change_is_a_one_line_diff",
+                "delete_leaves_a_tombstone_that_reads_as_absent",
             ]),
         },
         Item {
             text: "timestamps updated: readable HLC stamps naming the writer, never backwards, increasing across restarts",
             check: versions(&[
-                "p4_timestamps_are_updated_with_writer_on_each_save",
-                "p4_stamps_increase_per_writer_across_restarts_with_the_clock_behind",
+                "timestamps_are_updated_with_writer_on_each_save",
+                "stamps_increase_per_writer_across_restarts_with_the_clock_behind",
             ]),
         },
         Item {
@@ -54,36 +54,36 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "conflicts detected: A and B read v1 of todo-1, A saves done (v2), B's save from v1 is a conflict (two processes)",
             check: conflicts(&[
-                "p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing",
-                "p4_insert_of_a_taken_key_is_a_conflict",
+                "ab_error_strategy_reports_base_ours_theirs_and_writes_nothing",
+                "insert_of_a_taken_key_is_a_conflict",
             ]),
         },
         Item {
             text: "every strategy works in the A/B scenario with its exact outcome (LastWriteWins, LastModifiedWins, Error, Merge, callback)",
             check: conflicts(&[
-                "p4_ab_error_strategy_reports_base_ours_theirs_and_writes_nothing",
-                "p4_ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind",
-                "p4_ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did",
-                "p4_ab_merge_same_field_falls_back_to_error_and_disjoint_fields_merge",
-                "p4_ab_merge_with_last_write_wins_fallback",
-                "p4_ab_merge_with_keep_writes_one_value_and_keeps_both",
-                "p4_ab_callback_decides",
-                "p4_merge_combines_disjoint_fields_and_same_field_falls_back",
-                "p4_delete_against_update_is_a_field_conflict_under_merge",
+                "ab_error_strategy_reports_base_ours_theirs_and_writes_nothing",
+                "ab_last_write_wins_keeps_the_later_commit_even_with_its_clock_behind",
+                "ab_last_modified_wins_follows_wall_clocks_as_the_baseline_did",
+                "ab_merge_same_field_falls_back_to_error_and_disjoint_fields_merge",
+                "ab_merge_with_last_write_wins_fallback",
+                "ab_merge_with_keep_writes_one_value_and_keeps_both",
+                "ab_callback_decides",
+                "merge_combines_disjoint_fields_and_same_field_falls_back",
+                "delete_against_update_is_a_field_conflict_under_merge",
             ]),
         },
         Item {
             text: "strategies and column names per table",
             check: conflicts(&[
-                "p4_strategy_per_table_applies_when_the_call_gives_none",
-                "p4_column_names_are_configurable_per_table",
+                "strategy_per_table_applies_when_the_call_gives_none",
+                "column_names_are_configurable_per_table",
             ]),
         },
         Item {
             text: "clock skew: a replica hours behind, a stamp far in the future: typed error or clamp with warning",
             check: conflicts(&[
-                "p4_ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss",
-                "p4_clock_skew_in_the_file_is_refused_or_clamped_by_option",
+                "ab_clock_hours_behind_is_a_typed_skew_error_not_a_silent_loss",
+                "clock_skew_in_the_file_is_refused_or_clamped_by_option",
             ]),
         },
         Item {
@@ -108,7 +108,7 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "kept conflicts: both sides kept with writers and stamps, listed, resolved as a versioned change",
-            check: conflicts(&["p4_kept_conflicts_are_listed_and_resolved_as_a_versioned_change"]),
+            check: conflicts(&["kept_conflicts_are_listed_and_resolved_as_a_versioned_change"]),
         },
         Item {
             text: "three-way merge of whole stores: documented rules, format kept, convergent in any order, idempotent, no value lost",
@@ -128,8 +128,8 @@ pub const PHASE: Phase = Phase {
         Item {
             text: "change cursor: store revision and what changed since it, with memory bounded per table",
             check: versions(&[
-                "p4_change_cursor_reports_what_changed_since_a_revision",
-                "p4_change_cursor_memory_is_bounded_and_merged_in_changes_are_not_missed",
+                "change_cursor_reports_what_changed_since_a_revision",
+                "change_cursor_memory_is_bounded_and_merged_in_changes_are_not_missed",
             ]),
         },
         Item {
@@ -151,12 +151,12 @@ pub const PHASE: Phase = Phase {
                 "versioning",
                 "migrate",
                 &[
-                    "p4_migrate_todo_db_fixture",
-                    "p4_migrate_feature_db_fixture",
-                    "p4_migrate_task_db_fixture",
-                    "p4_migrate_keeps_other_tables_and_blank_lines",
-                    "p4_migrate_baseline_phase4_file_keeps_versions_and_times",
-                    "p4_migrate_real_databases_when_present",
+                    "migrate_todo_db_fixture",
+                    "migrate_feature_db_fixture",
+                    "migrate_task_db_fixture",
+                    "migrate_keeps_other_tables_and_blank_lines",
+                    "migrate_baseline_phase4_file_keeps_versions_and_times",
+                    "migrate_real_databases_when_present",
                 ],
             ),
         },
@@ -165,7 +165,7 @@ pub const PHASE: Phase = Phase {
             check: tests(
                 "versioning",
                 "stress",
-                &["p4_eight_processes_optimistic_cycles_land_or_conflict_never_overwrite"],
+                &["eight_processes_optimistic_cycles_land_or_conflict_never_overwrite"],
             ),
         },
     ],
