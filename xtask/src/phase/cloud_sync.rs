@@ -228,12 +228,15 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "backup retention by count and by age; the head's backup and every snapshot a kept backup names survive",
+            text: "backup retention by count and by age; the head's backup and every snapshot a kept backup names survive; a prune running while devices push never leaves a head naming a deleted snapshot",
             check: p5(
                 "backup_retention",
                 &[
                     "retention_by_count_deletes_old_backups_and_their_snapshots_but_never_the_head",
                     "retention_by_age_deletes_what_is_older_and_combines_with_count",
+                    "a_push_reusing_a_snapshot_waits_for_a_running_prune_and_stores_it_again",
+                    "prune_keeps_a_backup_based_on_the_head_whose_push_has_not_moved_it_yet",
+                    "a_second_prune_is_refused_while_a_lease_lives_and_takes_over_a_dead_one",
                 ],
             ),
         },
