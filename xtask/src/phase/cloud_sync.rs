@@ -103,6 +103,15 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "200 SIGKILLs during SQLite pushes and row merges: both databases and the remote head pass SQLite's integrity check after every kill, and every committed row reaches both devices",
+            check: p5(
+                "crash",
+                &[
+                    "sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_committed_row",
+                ],
+            ),
+        },
+        Item {
             text: "record-level merge: any interleaving of pushes and pulls from 2-8 devices converges to identical bytes, every edit kept (record or conflicts table), zero lost pushes",
             check: p5(
                 "record_sync",
