@@ -194,12 +194,13 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "SQLite: a same-row conflict settled by each strategy (prefer local, prefer cloud with a backup first, last-write-wins, error changes nothing, field merge with fallback); delete vs edit never loses the edit",
+            text: "SQLite: a same-row conflict settled by each strategy (prefer local, prefer cloud with a backup first, last-write-wins, error changes nothing, field merge with fallback); delete vs edit never loses the edit; a merge repeated after a crash records its conflicts once",
             check: p5(
                 "sqlite_merge",
                 &[
                     "same_row_conflicts_are_settled_by_each_strategy",
                     "a_row_deleted_on_one_side_and_edited_on_the_other_is_never_lost_silently",
+                    "a_merge_repeated_after_a_crash_before_the_state_save_records_its_conflicts_once",
                 ],
             ),
         },
