@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::json;
 use crate::key::Key;
+use crate::prune_lease::PruneLease;
+pub use crate::prune_lease::{LEASE, PRUNE_LEASE_KEY};
 use crate::remote::Remote;
 use crate::snapshot::{Limits, SnapshotRef};
 
@@ -69,7 +71,7 @@ pub fn list(remote: &Remote, limits: &Limits) -> Result<Vec<BackupEntry>, Error>
     for entry in &entries {
         entry.snapshot.validate(limits)?;
     }
-    entries.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.head.cmp(&b.head)));
+    entries.sort_by(oldest_first);
     Ok(entries)
 }
 
@@ -108,17 +110,25 @@ pub struct PruneReport {
     /// sha256 of the snapshots deleted with them (those no kept backup and not the head
     /// still names).
     pub snapshots_deleted: Vec<String>,
+    /// The prune stopped before deleting everything the rules allow, because its lease
+    /// ran out (see [`PRUNE_LEASE_KEY`]); what is left goes at the next prune.
+    pub unfinished: bool,
 }
 
 /// Deletes the backups `retention` does not keep, as of `now`, then the snapshots only
 /// they named. The current head's backup and snapshot are always kept, as is every
-/// snapshot a kept backup names. Entries go first: a crash in between leaves an
-/// unnamed snapshot (harmless garbage), never a backup naming a missing snapshot.
+/// snapshot a kept backup names, and every backup based on the current head (a push
+/// that has not moved the head yet, or died before it could). Entries go first: a crash
+/// in between leaves an unnamed snapshot (harmless garbage), never a backup naming a
+/// missing snapshot.
 ///
-/// Run it when no other device is pushing: a push that publishes content equal to a
-/// pruned version reuses the stored snapshot (uploads skip content the remote already
-/// has), and if prune deletes that snapshot between the push's check and its head
-/// update, the new head names a missing snapshot.
+/// Safe while other devices push: the prune holds a lease (the object
+/// [`PRUNE_LEASE_KEY`]) from before it lists the backups until it is done, and a push
+/// that reuses a stored snapshot waits for the lease to end and uploads the snapshot
+/// again if the prune deleted it. A second prune while one holds the lease is refused
+/// with [`Error::PruneInProgress`]; a lease older than [`LEASE`] (its prune died) is
+/// taken over. A prune stops deleting after half of [`LEASE`] and says so in
+/// [`PruneReport::unfinished`].
 ///
 /// ```
 /// use cloud_sync::backup::{self, Retention};
@@ -144,10 +154,27 @@ pub fn prune(
     limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<PruneReport, Error> {
+    let lease = PruneLease::acquire(remote, &format!("prune, process {}", std::process::id()))?;
+    let pruned = prune_under_lease(remote, &lease, retention, limits, now);
+    let released = lease.release();
+    let report = pruned?;
+    released?;
+    Ok(report)
+}
+
+fn prune_under_lease(
+    remote: &Remote,
+    lease: &PruneLease<'_>,
+    retention: &Retention,
+    limits: &Limits,
+    now: DateTime<Utc>,
+) -> Result<PruneReport, Error> {
     let entries = list(remote, limits)?;
     let head = crate::manifest::read(remote, limits)?.map(|head| head.manifest);
+    let head_id = head.as_ref().map(|head| head.head.as_str());
     let newest_first = entries.len();
     let mut report = PruneReport::default();
+    let mut doomed = Vec::new();
     for (position, entry) in entries.into_iter().enumerate() {
         let rank = newest_first - 1 - position;
         let too_many = retention.keep_last.is_some_and(|keep| rank >= keep);
@@ -156,16 +183,23 @@ pub fn prune(
                 .to_std()
                 .is_ok_and(|elapsed| elapsed > age)
         });
-        let is_head = head.as_ref().is_some_and(|head| head.head == entry.head);
-        if (too_many || too_old) && !is_head {
-            report.deleted.push(entry);
+        let is_head = head_id == Some(entry.head.as_str());
+        if (too_many || too_old) && !is_head && !may_become_head(&entry, head_id) {
+            doomed.push(entry);
         } else {
             report.kept.push(entry);
         }
     }
-    for entry in &report.deleted {
+    for entry in doomed {
+        if report.unfinished || !lease.may_delete() {
+            report.unfinished = true;
+            report.kept.push(entry);
+            continue;
+        }
         ignore_missing(remote.delete(&entry.key()?))?;
+        report.deleted.push(entry);
     }
+    report.kept.sort_by(oldest_first);
     let named: std::collections::BTreeSet<&str> = report
         .kept
         .iter()
@@ -183,11 +217,25 @@ pub fn prune(
         if deleted.contains(&snapshot.sha256) {
             continue;
         }
+        if !lease.may_delete() {
+            report.unfinished = true;
+            break;
+        }
         ignore_missing(remote.delete(&snapshot.validate(limits)?))?;
         deleted.push(snapshot.sha256.clone());
     }
     report.snapshots_deleted = deleted;
     Ok(report)
+}
+
+/// Whether `entry` is a push (or restore) based on the current head, which may still
+/// move the head to it: its snapshot must survive.
+fn may_become_head(entry: &BackupEntry, head: Option<&str>) -> bool {
+    entry.reason != BackupReason::LocalBeforeOverwrite && entry.parent.as_deref() == head
+}
+
+fn oldest_first(a: &BackupEntry, b: &BackupEntry) -> std::cmp::Ordering {
+    a.created.cmp(&b.created).then_with(|| a.head.cmp(&b.head))
 }
 
 /// Deleting what is already gone (another prune) is done.

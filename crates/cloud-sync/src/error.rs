@@ -125,6 +125,17 @@ pub enum Error {
         /// The full key.
         key: String,
     },
+    /// Another prune holds the prune lease (see
+    /// [`backup::PRUNE_LEASE_KEY`](crate::backup::PRUNE_LEASE_KEY)); nothing was deleted.
+    /// A lease whose prune died is taken over once it is older than
+    /// [`backup::LEASE`](crate::backup::LEASE).
+    #[error("another prune holds the lease `{key}`; nothing was deleted")]
+    PruneInProgress {
+        /// The lease object's full key.
+        key: String,
+        /// When the store says the lease was written, if it says.
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// An object (or its decompressed content) is larger than allowed.
     #[error("{what} `{key}` is larger than the {limit}-byte limit (at least {size} bytes)")]
     TooLarge {

@@ -262,9 +262,13 @@ impl FileSync {
         }
 
         let (prepared, present) = snapshot::prepare_and_probe(&self.remote, content, local_sha256)?;
-        let (reference, uploaded) =
-            snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
-        let manifest = self.next_head(remote, reference, BackupReason::Push)?;
+        let uploaded = snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
+        let manifest = self.next_head(remote, uploaded.reference, BackupReason::Push)?;
+        if uploaded.reused {
+            snapshot::secure_reused(&self.remote, &manifest.snapshot, &self.limits, || {
+                Ok(prepared.clone())
+            })?;
+        }
         if let Err(e) = manifest::publish(&self.remote, &manifest, remote, &self.limits) {
             if e.is_lost_race() {
                 // Best effort: the lost race is the error to report.
@@ -290,7 +294,7 @@ impl FileSync {
             status_before: status,
             head: manifest.head,
             published: true,
-            uploaded,
+            uploaded: uploaded.sent,
             warnings,
         };
         Ok((report, Some(prepared)))
@@ -438,6 +442,10 @@ impl FileSync {
             entry.snapshot.clone(),
             BackupReason::Restore,
         )?;
+        // The restored snapshot is a stored one: a running prune may be deleting it.
+        snapshot::secure_reused(&self.remote, &manifest.snapshot, &self.limits, || {
+            snapshot::prepare(&downloaded)
+        })?;
         manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits)?;
         let local_after = self.apply(&downloaded)?;
         self.save_state(&manifest, &local_after)?;
@@ -666,14 +674,19 @@ impl FileSync {
         base: Option<&SyncState>,
     ) -> Result<String, Error> {
         let prepared = snapshot::prepare(content)?;
-        let (reference, _) = snapshot::upload(&self.remote, &prepared, &self.limits)?;
+        let uploaded = snapshot::upload_reporting_reuse(&self.remote, &prepared, &self.limits)?;
         let id = uuid::Uuid::new_v4().simple().to_string();
         self.write_backup(
             &id,
             base.map(|base| base.head.clone()),
-            &reference,
+            &uploaded.reference,
             BackupReason::LocalBeforeOverwrite,
         )?;
+        if uploaded.reused {
+            snapshot::secure_reused(&self.remote, &uploaded.reference, &self.limits, || {
+                Ok(prepared.clone())
+            })?;
+        }
         Ok(id)
     }
 

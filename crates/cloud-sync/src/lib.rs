@@ -96,9 +96,10 @@
 //!   which case the status is conservatively "diverged".
 //! - **History**: a manifest remembers [`manifest::HISTORY_LEN`] earlier heads; a device
 //!   that last synced further back is told "diverged" rather than "behind".
-//! - **Pruning backups races with pushes**: [`backup::prune`] can delete a snapshot that
-//!   a concurrent push found present (and so did not upload) just before that push
-//!   moves the head; prune when no device is pushing.
+//! - **Pruning backups** is safe while devices push (a lease object orders the two; see
+//!   [`backup::prune`]), provided requests take seconds rather than minutes: a prune
+//!   stops deleting after half of [`backup::LEASE`], and a push waits for a lease at most
+//!   that long.
 //! - The blocking API returns [`Error::InsideAsyncRuntime`] when called from async code;
 //!   use [`AsyncRemote`] there ([`FileSync`] itself is blocking: run it with
 //!   `spawn_blocking`).
@@ -198,6 +199,7 @@ pub mod local_dir;
 mod local_fs;
 pub mod log;
 pub mod manifest;
+mod prune_lease;
 mod push_loop;
 mod record_sync;
 mod remote;

@@ -187,9 +187,30 @@ pub fn upload(
     snapshot: &PreparedSnapshot,
     limits: &Limits,
 ) -> Result<(SnapshotRef, bool), Error> {
+    let uploaded = upload_reporting_reuse(remote, snapshot, limits)?;
+    Ok((uploaded.reference, uploaded.sent))
+}
+
+/// [`upload`], also saying whether the snapshot was reused.
+pub(crate) fn upload_reporting_reuse(
+    remote: &Remote,
+    snapshot: &PreparedSnapshot,
+    limits: &Limits,
+) -> Result<Uploaded, Error> {
     let key = snapshot.reference.validate(limits)?;
     let present = remote.head(&key)?;
     upload_probed(remote, snapshot, present, limits)
+}
+
+/// What [`upload_probed`] did.
+pub(crate) struct Uploaded {
+    /// The reference to publish.
+    pub(crate) reference: SnapshotRef,
+    /// Whether bytes were sent.
+    pub(crate) sent: bool,
+    /// Whether the object was there before this upload, so a prune may be deleting it:
+    /// see [`secure_reused`].
+    pub(crate) reused: bool,
 }
 
 /// [`upload`], given what the remote answered when asked for the snapshot's key.
@@ -198,29 +219,76 @@ pub(crate) fn upload_probed(
     snapshot: &PreparedSnapshot,
     present: Option<ObjectInfo>,
     limits: &Limits,
-) -> Result<(SnapshotRef, bool), Error> {
+) -> Result<Uploaded, Error> {
     let key = snapshot.reference.validate(limits)?;
+    let reused = |reference: SnapshotRef, sent: bool| Uploaded {
+        reference,
+        sent,
+        reused: true,
+    };
     if let Some(existing) = present {
         if existing.size == snapshot.reference.stored_size {
-            return Ok((snapshot.reference.clone(), false));
+            return Ok(reused(snapshot.reference.clone(), false));
         }
         let theirs = SnapshotRef {
             stored_size: existing.size,
             ..snapshot.reference.clone()
         };
-        match download(remote, &theirs, limits) {
-            Ok(_) => return Ok((theirs, false)),
+        return match download(remote, &theirs, limits) {
+            Ok(_) => Ok(reused(theirs, false)),
             Err(Error::Integrity { .. } | Error::Codec { .. }) => {
                 remote.put_overwrite(&key, snapshot.compressed.clone())?;
-                return Ok((snapshot.reference.clone(), true));
+                Ok(reused(snapshot.reference.clone(), true))
             }
-            Err(e) => return Err(e),
-        }
+            Err(e) => Err(e),
+        };
     }
     match remote.put_create(&key, snapshot.compressed.clone()) {
+        Ok(_) => Ok(Uploaded {
+            reference: snapshot.reference.clone(),
+            sent: true,
+            reused: false,
+        }),
         // Another device uploaded the same content meanwhile: same address, same content.
-        Ok(_) | Err(Error::AlreadyExists { .. }) => Ok((snapshot.reference.clone(), true)),
+        Err(Error::AlreadyExists { .. }) => Ok(reused(snapshot.reference.clone(), true)),
         Err(e) => Err(e),
+    }
+}
+
+/// For a snapshot that was already stored ([`Uploaded::reused`]): called after the
+/// backup entry naming it is written and before a head names it, it waits while a prune
+/// holds its lease, then makes sure the snapshot is still there, uploading it again (from
+/// `prepare`, called only then) if the prune deleted it. `published` is the reference
+/// about to be published.
+///
+/// If the snapshot had to be uploaded again and ours is stored in another size than
+/// `published` (an earlier zstd version wrote the deleted one), the published reference
+/// would not match it: that is [`Error::LostRace`] on `manifest_key`, and the push's next
+/// attempt uploads afresh.
+pub(crate) fn secure_reused(
+    remote: &Remote,
+    published: &SnapshotRef,
+    limits: &Limits,
+    prepare: impl FnOnce() -> Result<PreparedSnapshot, Error>,
+) -> Result<(), Error> {
+    crate::prune_lease::wait_until_no_prune(remote)?;
+    let key = published.validate(limits)?;
+    if remote.head(&key)?.is_some() {
+        return Ok(());
+    }
+    let snapshot = prepare()?;
+    match remote.put_create(&key, snapshot.compressed.clone()) {
+        Ok(_) | Err(Error::AlreadyExists { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    if snapshot.reference.stored_size == published.stored_size {
+        Ok(())
+    } else {
+        Err(Error::LostRace {
+            key: remote.full_key(&crate::manifest::manifest_key()),
+            ours: format!("(snapshot {} pruned meanwhile)", published.sha256),
+            theirs: None,
+        })
     }
 }
 

@@ -4,6 +4,11 @@
 //! names a complete snapshot that verifies, the local file is one complete version, the
 //! sync state is absent or whole, and at the end one ordinary sync settles everything
 //! with no manual step.
+//!
+//! The same for SQLite databases (`CLOUD_SYNC_SQLITE_CRASH_WORKER=1`): each worker
+//! inserts rows and pushes (which pulls and merges row by row first) until killed; after
+//! every kill both local databases and the remote head pass SQLite's integrity check,
+//! and at the end every row a worker committed is in both databases.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,8 +16,11 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use cloud_sync::snapshot::{self, Limits};
-use cloud_sync::{Device, FileKind, FileSync, Prefix, PullMode, Remote, SyncStatus, manifest};
+use cloud_sync::{
+    Device, FileKind, FileSync, Prefix, PullMode, Remote, SqliteSync, SyncStatus, manifest,
+};
 use rand::Rng;
+use rusqlite::Connection;
 
 fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
     std::fs::create_dir_all(device_dir).unwrap();
@@ -147,4 +155,175 @@ fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishe
         std::fs::read(syncs[0].path()).unwrap(),
         std::fs::read(syncs[1].path()).unwrap()
     );
+}
+
+fn sqlite_sync_for(remote_root: &Path, device_dir: &Path) -> SqliteSync {
+    std::fs::create_dir_all(device_dir).unwrap();
+    let remote = Remote::local_dir(remote_root, Prefix::new("sqlite-crash").unwrap()).unwrap();
+    let device = Device::load_or_create(device_dir.join("device.json"), "worker").unwrap();
+    SqliteSync::new(remote, device_dir.join("items.db"), device)
+}
+
+/// Worker: insert a row, push (pull and merge first), forever (until killed). Each row
+/// is announced once committed.
+#[test]
+fn sqlite_crash_worker() {
+    if std::env::var_os("CLOUD_SYNC_SQLITE_CRASH_WORKER").is_none() {
+        return;
+    }
+    let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
+    let device_dir = PathBuf::from(std::env::var_os("CLOUD_SYNC_DEVICE").unwrap());
+    let sync = sqlite_sync_for(&remote_root, &device_dir);
+    let db = Connection::open(sync.path()).unwrap();
+    println!("@@ready");
+    for round in 0u64.. {
+        let id = format!("{}-{round}", std::process::id());
+        db.execute("INSERT INTO items VALUES (?1, ?2)", (&id, round as i64))
+            .unwrap();
+        println!("@@inserted {id}");
+        match sync.push() {
+            Ok(_) => {}
+            Err(e) if e.is_lost_race() => {}
+            Err(e) => panic!("{e}"),
+        }
+        println!("@@round {round}");
+    }
+}
+
+fn integrity_ok(db: &Path) {
+    let result: String = Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(result, "ok", "{}", db.display());
+}
+
+fn item_ids(db: &Path) -> std::collections::BTreeSet<String> {
+    let db = Connection::open(db).unwrap();
+    let mut rows = db.prepare("SELECT id FROM items").unwrap();
+    rows.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn check_sqlite_invariants(remote_root: &Path, devices: &[PathBuf], scratch: &Path) {
+    let remote = Remote::local_dir(remote_root, Prefix::new("sqlite-crash").unwrap()).unwrap();
+    let limits = Limits::default();
+    if let Some(head) = manifest::read(&remote, &limits).unwrap() {
+        let content = snapshot::download(&remote, &head.manifest.snapshot, &limits)
+            .expect("the head names a complete, verified snapshot");
+        let copy = scratch.join("head.db");
+        std::fs::write(&copy, content).unwrap();
+        integrity_ok(&copy);
+    }
+    for device in devices {
+        integrity_ok(&device.join("items.db"));
+        if let Ok(state) = std::fs::read(device.join("items.db.cloud-sync.json")) {
+            serde_json::from_slice::<cloud_sync::SyncState>(&state).expect("a whole sync state");
+        }
+    }
+}
+
+#[test]
+fn sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_committed_row() {
+    let kills: usize = std::env::var("CLOUD_SYNC_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let dir = tempfile::tempdir().unwrap();
+    let remote_root = dir.path().join("remote");
+    let devices = [dir.path().join("a"), dir.path().join("b")];
+    let first = sqlite_sync_for(&remote_root, &devices[0]);
+    Connection::open(first.path())
+        .unwrap()
+        .execute_batch("CREATE TABLE items(id TEXT PRIMARY KEY, round INTEGER NOT NULL);")
+        .unwrap();
+    first.push().unwrap();
+    sqlite_sync_for(&remote_root, &devices[1]).pull().unwrap();
+
+    let mut committed = std::collections::BTreeSet::new();
+    let mut rng = rand::rng();
+    for kill in 0..kills {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "sqlite_crash_worker",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("CLOUD_SYNC_SQLITE_CRASH_WORKER", "1")
+            .env("CLOUD_SYNC_REMOTE", &remote_root)
+            .env("CLOUD_SYNC_DEVICE", &devices[kill % 2])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut note = |line: &str| {
+            if let Some(id) = line.strip_prefix("@@inserted ") {
+                committed.insert(id.to_owned());
+            }
+        };
+        let mut ready = false;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if line.contains("@@ready") {
+                ready = true;
+                break;
+            }
+        }
+        assert!(ready, "worker did not start");
+        let rounds = rng.random_range(1..4);
+        let mut finished = 0;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            note(&line);
+            if line.contains("@@round") {
+                finished += 1;
+                if finished == rounds {
+                    break;
+                }
+            }
+        }
+        assert_eq!(finished, rounds, "worker stopped");
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "the worker died of something else: {status}"
+        );
+        // What it printed before it died (the pipe keeps it).
+        for line in lines {
+            note(&line.unwrap());
+        }
+        check_sqlite_invariants(&remote_root, &devices, dir.path());
+    }
+
+    let pushes = first.files().backups().unwrap().len();
+    println!(
+        "{kills} kills, {pushes} versions pushed, {} rows",
+        committed.len()
+    );
+    assert!(
+        pushes >= kills / 4,
+        "the kills must land while the workers sync ({pushes} pushes)"
+    );
+
+    // An ordinary push per device, then a pull, settles both on every committed row.
+    let syncs: Vec<SqliteSync> = devices
+        .iter()
+        .map(|d| sqlite_sync_for(&remote_root, d))
+        .collect();
+    for sync in &syncs {
+        sync.push().unwrap();
+    }
+    syncs[0].pull().unwrap();
+    for sync in &syncs {
+        assert_eq!(sync.check().unwrap().status, SyncStatus::UpToDate);
+        let ids = item_ids(sync.path());
+        let lost: Vec<&String> = committed.difference(&ids).collect();
+        assert!(lost.is_empty(), "committed rows lost: {lost:?}");
+    }
+    assert_eq!(item_ids(syncs[0].path()), item_ids(syncs[1].path()));
 }

@@ -355,6 +355,49 @@ fn same_row_conflicts_are_settled_by_each_strategy() {
     );
 }
 
+/// A pull whose process dies after the merge commits and before the sync state is
+/// saved merges the same head again at the next pull: here the state file is put back
+/// as it was before the pull, which is what such a crash leaves. The conflict it found
+/// is recorded once.
+#[test]
+fn a_merge_repeated_after_a_crash_before_the_state_save_records_its_conflicts_once() {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions {
+        strategy: RowStrategy::PreferLocal,
+        ..Default::default()
+    });
+    sql(
+        &laptop,
+        "UPDATE items SET title = 'cloud title' WHERE id = 1",
+    );
+    laptop.push().unwrap();
+    sql(
+        &desktop,
+        "UPDATE items SET title = 'local title' WHERE id = 1",
+    );
+    let mut state = desktop.path().as_os_str().to_owned();
+    state.push(".cloud-sync.json");
+    let state_before = std::fs::read(&state).unwrap();
+
+    let first = desktop.pull().unwrap();
+    assert_eq!(first.conflicts.len(), 1);
+    assert_eq!(recorded_conflicts(desktop.path()).len(), 1);
+
+    std::fs::write(&state, &state_before).unwrap();
+    assert_eq!(status(&desktop), SyncStatus::Diverged);
+    let again = desktop.pull().unwrap();
+    assert_eq!(
+        again.conflicts, first.conflicts,
+        "the same merge, found again"
+    );
+    assert_eq!(
+        recorded_conflicts(desktop.path()).len(),
+        1,
+        "and recorded once"
+    );
+    assert_eq!(item(desktop.path(), 1).0, "local title");
+}
+
 #[test]
 fn a_row_deleted_on_one_side_and_edited_on_the_other_is_never_lost_silently() {
     let setup = Setup::new();

@@ -103,6 +103,15 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "200 SIGKILLs during SQLite pushes and row merges: both databases and the remote head pass SQLite's integrity check after every kill, and every committed row reaches both devices",
+            check: p5(
+                "crash",
+                &[
+                    "sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_committed_row",
+                ],
+            ),
+        },
+        Item {
             text: "record-level merge: any interleaving of pushes and pulls from 2-8 devices converges to identical bytes, every edit kept (record or conflicts table), zero lost pushes",
             check: p5(
                 "record_sync",
@@ -185,12 +194,13 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "SQLite: a same-row conflict settled by each strategy (prefer local, prefer cloud with a backup first, last-write-wins, error changes nothing, field merge with fallback); delete vs edit never loses the edit",
+            text: "SQLite: a same-row conflict settled by each strategy (prefer local, prefer cloud with a backup first, last-write-wins, error changes nothing, field merge with fallback); delete vs edit never loses the edit; a merge repeated after a crash records its conflicts once",
             check: p5(
                 "sqlite_merge",
                 &[
                     "same_row_conflicts_are_settled_by_each_strategy",
                     "a_row_deleted_on_one_side_and_edited_on_the_other_is_never_lost_silently",
+                    "a_merge_repeated_after_a_crash_before_the_state_save_records_its_conflicts_once",
                 ],
             ),
         },
@@ -228,12 +238,15 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "backup retention by count and by age; the head's backup and every snapshot a kept backup names survive",
+            text: "backup retention by count and by age; the head's backup and every snapshot a kept backup names survive; a prune running while devices push never leaves a head naming a deleted snapshot",
             check: p5(
                 "backup_retention",
                 &[
                     "retention_by_count_deletes_old_backups_and_their_snapshots_but_never_the_head",
                     "retention_by_age_deletes_what_is_older_and_combines_with_count",
+                    "a_push_reusing_a_snapshot_waits_for_a_running_prune_and_stores_it_again",
+                    "prune_keeps_a_backup_based_on_the_head_whose_push_has_not_moved_it_yet",
+                    "a_second_prune_is_refused_while_a_lease_lives_and_takes_over_a_dead_one",
                 ],
             ),
         },

@@ -77,6 +77,11 @@ impl TableMerger<'_> {
     }
 
     /// Writes every conflict into the conflicts table; returns what was applied.
+    ///
+    /// A conflict's id is derived from the cloud head, table, key and column, and a row
+    /// already there is left alone: a merge repeated because the process died after its
+    /// commit and before the sync state was saved finds the same conflicts and records
+    /// them once.
     pub(super) fn finish(mut self) -> Result<Applied, Error> {
         if self.applied.conflicts.is_empty() {
             return Ok(self.applied);
@@ -87,7 +92,7 @@ impl TableMerger<'_> {
         let mut insert = self
             .tx
             .prepare(
-                "INSERT INTO cloud_sync_conflicts(id, detected_at, cloud_head, table_name, row_key, \
+                "INSERT OR IGNORE INTO cloud_sync_conflicts(id, detected_at, cloud_head, table_name, row_key, \
                  column_name, base_value, local_value, cloud_value, outcome) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
@@ -99,7 +104,7 @@ impl TableMerger<'_> {
             };
             insert
                 .execute(rusqlite::params![
-                    uuid::Uuid::new_v4().simple().to_string(),
+                    conflict_id(self.context.head, conflict),
                     detected_at,
                     self.context.head,
                     conflict.table,
@@ -116,4 +121,30 @@ impl TableMerger<'_> {
         self.applied.differs_from_theirs = true;
         Ok(self.applied)
     }
+}
+
+/// The conflict's id: the same conflict found again in the same cloud head has the same
+/// id (the first 32 hex digits of a sha256 over head, table, key and column).
+fn conflict_id(head: &str, conflict: &RowConflict) -> String {
+    let mut identity = Vec::new();
+    for part in [
+        Some(head),
+        Some(conflict.table.as_str()),
+        conflict.key.as_deref(),
+        conflict.column.as_deref(),
+    ] {
+        // A marker byte per part keeps `None` apart from `Some("")`, and the length
+        // keeps parts from running into each other.
+        match part {
+            None => identity.push(0),
+            Some(text) => {
+                identity.push(1);
+                identity.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                identity.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+    let mut id = crate::digest::sha256_hex(&identity);
+    id.truncate(32);
+    id
 }

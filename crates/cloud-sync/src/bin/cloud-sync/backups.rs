@@ -117,13 +117,18 @@ fn prune(context: &Context, args: &ListArgs, out: &Output) -> Result<(), Failure
         )
     })?;
     out.emit(
-        json!({"retention": retention, "kept": report.kept, "deleted": report.deleted, "snapshots_deleted": report.snapshots_deleted}),
+        json!({"retention": retention, "kept": report.kept, "deleted": report.deleted, "snapshots_deleted": report.snapshots_deleted, "unfinished": report.unfinished}),
         || {
             format!(
-                "deleted {} backup(s) and {} snapshot(s); {} backup(s) kept",
+                "deleted {} backup(s) and {} snapshot(s); {} backup(s) kept{}",
                 report.deleted.len(),
                 report.snapshots_deleted.len(),
-                report.kept.len()
+                report.kept.len(),
+                if report.unfinished {
+                    " (stopped early: the prune lease ran out; prune again to finish)"
+                } else {
+                    ""
+                }
             )
         },
     );

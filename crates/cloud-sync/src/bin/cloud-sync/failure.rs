@@ -61,6 +61,10 @@ impl From<cloud_sync::Error> for Failure {
                 code::RACE,
                 "run `cloud-sync pull` (it merges), then try again",
             ),
+            E::PruneInProgress { .. } => (
+                code::RACE,
+                "another device is pruning; try again in a few minutes (a lease left by a prune that died expires after 5 minutes)",
+            ),
             E::NoRemoteHead { .. } => (
                 code::RACE,
                 "nothing has been pushed yet; run `cloud-sync push` on the device that has the data",
