@@ -14,7 +14,7 @@ use crate::stats::Summary;
 use crate::workers::Design;
 
 /// How to start a worker process: a program and the arguments that precede the worker's
-/// own (for example the `xtask` binary with `worker`, or the `bench-worker` binary).
+/// own (for example the `multiprocess` binary with `worker`, or the `bench-worker` binary).
 #[derive(Debug, Clone)]
 pub struct Spawner {
     program: PathBuf,
