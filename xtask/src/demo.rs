@@ -1,7 +1,7 @@
 //! `cargo xtask demo`: runs the `demo` program (package `demo`, `crates/demo`): the shared
 //! counter, the TODO database and the two syncing devices, each the naive way and with
 //! the workspace's crates. xtask only builds it, gives it a fresh scratch directory and
-//! passes the sizes through; the program prints the results.
+//! passes the other arguments through; the program prints the results.
 
 use std::process::Command;
 
@@ -13,20 +13,12 @@ const DEMO: Program = Program {
     release: false,
 };
 
-/// Runs the demo; Ok(false) when our design lost or tore anything (or the demo failed:
-/// it said why).
-pub fn run(workers: usize, iters: u64, edits: u64) -> Result<bool, String> {
+/// Runs the demo with `args` (its options: `--workers`, `--iters`, `--edits`, `--help`);
+/// Ok(false) when our design lost or tore anything (or the demo failed: it said why).
+pub fn run(args: &[String]) -> Result<bool, String> {
     let exe = DEMO.build(true)?;
     let dir = util::scratch_dir("demo")?;
     let mut command = Command::new(exe);
-    command
-        .arg("--workers")
-        .arg(workers.to_string())
-        .arg("--iters")
-        .arg(iters.to_string())
-        .arg("--edits")
-        .arg(edits.to_string())
-        .arg("--dir")
-        .arg(dir);
+    command.args(args).arg("--dir").arg(dir);
     util::run_unannounced(command)
 }

@@ -38,17 +38,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// N processes increment a shared counter file (naive, then file-lock + atomic-io),
-    /// then edit a TODO database (baseline, then record-store); prints what each lost.
+    /// then edit a TODO database (baseline, then record-store), then two devices sync it
+    /// (timestamp check, then cloud-sync); prints what each lost.
+    ///
+    /// The arguments go to the demo program (`cargo xtask demo --help` lists them:
+    /// `--workers`, `--iters`, `--edits`).
+    #[command(disable_help_flag = true)]
     Demo {
-        /// Worker processes.
-        #[arg(long, default_value_t = 4)]
-        workers: usize,
-        /// Increments per worker.
-        #[arg(long, default_value_t = 500)]
-        iters: u64,
-        /// TODO database edits per worker.
-        #[arg(long, default_value_t = 50)]
-        edits: u64,
+        /// Arguments of the demo program.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Every test: cargo test (all targets and doctests), phase checklists, a short
     /// stress and crash run. Ends with `xtask: N passed, M failed`.
@@ -106,11 +105,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo {
-            workers,
-            iters,
-            edits,
-        } => demo::run(workers, iters, edits),
+        Command::Demo { args } => demo::run(&args),
         Command::Test => {
             let tally = test_all::run();
             println!();

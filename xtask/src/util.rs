@@ -261,7 +261,11 @@ impl Program {
     /// warnings; otherwise the build command and cargo's progress are shown too.
     pub fn build(&self, quiet: bool) -> Result<PathBuf, String> {
         let command = self.build_command(quiet);
-        let shown = describe(&command);
+        let args: Vec<String> = command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        let shown = format!("cargo {}", args.join(" "));
         let built = if quiet {
             run_unannounced(command)?
         } else {

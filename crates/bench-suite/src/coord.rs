@@ -30,6 +30,13 @@ impl Spawner {
         }
     }
 
+    /// Workers are the running program itself, started as `<this program> prefix... kind
+    /// ...` (a program that dispatches `prefix` to [`crate::workers::run`]).
+    pub fn this_program(prefix: &[&str]) -> Result<Spawner, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+        Ok(Spawner::new(exe, prefix))
+    }
+
     /// The command for one worker: `program prefix... kind --key value ...`.
     fn worker(&self, kind: &str, options: &[(&str, String)]) -> Command {
         let mut command = Command::new(&self.program);

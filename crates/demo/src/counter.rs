@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use bench_suite::coord::{IncrementReport, run_increments};
+use bench_suite::coord::{IncrementReport, Spawner, run_increments};
 use bench_suite::counter::MULTI_PAGE_SIZE as RECORD_SIZE;
 use bench_suite::workers::Design;
 
@@ -16,7 +16,7 @@ use crate::table::print_table;
 
 /// Runs part 1; Ok(false) when our design lost an update or tore a read.
 pub fn run(dir: &Path, workers: usize, iters: u64) -> Result<bool, String> {
-    let spawner = crate::self_spawner()?;
+    let spawner = Spawner::this_program(&["worker"])?;
     println!("Part 1: a shared counter file");
     println!(
         "{workers} processes each add 1 to a {} KiB counter file {iters} times while this process keeps reading it.\n",

@@ -20,7 +20,6 @@ mod todo;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bench_suite::coord::Spawner;
 use clap::Parser;
 
 #[derive(Parser)]
@@ -44,7 +43,8 @@ struct Cli {
     /// TODO database edits per worker.
     #[arg(long, default_value_t = 50)]
     edits: u64,
-    /// An empty scratch directory for the demo's files (on a real disk).
+    /// An empty scratch directory for the demo's files, on a real disk (`cargo xtask demo`
+    /// gives one).
     #[arg(long, required = true)]
     dir: Option<PathBuf>,
 }
@@ -94,10 +94,4 @@ fn run(dir: &Path, workers: usize, iters: u64, edits: u64) -> Result<bool, Strin
     let todo_ok = todo::run(&part_dir("todo")?, workers, edits)?;
     let sync_ok = sync::run(&part_dir("sync")?, SYNC_ROUNDS, SYNC_TODOS_PER_ROUND)?;
     Ok(counter_ok && todo_ok && sync_ok)
-}
-
-/// Workers are this program, re-run as `demo worker ...`.
-fn self_spawner() -> Result<Spawner, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
-    Ok(Spawner::new(exe, &["worker"]))
 }

@@ -110,19 +110,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Workers are this program, re-run as `multiprocess worker ...`.
-fn self_spawner() -> Result<Spawner, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
-    Ok(Spawner::new(exe, &["worker"]))
-}
-
 /// Runs one measurement and stores its rows with the other kinds' latest ones.
 fn measure(
     at: &Measure,
     run: impl FnOnce(&Spawner, &mut Stored) -> Result<(), String>,
 ) -> Result<bool, String> {
     let mut stored = Stored::load(&at.results);
-    run(&self_spawner()?, &mut stored)?;
+    run(&Spawner::this_program(&["worker"])?, &mut stored)?;
     stored
         .save(&at.results)
         .map_err(|e| format!("write {}: {e}", at.results.join(STORED_FILE).display()))?;
@@ -132,7 +126,7 @@ fn measure(
 fn stress(procs: usize, iters: u64, dir: &Path) -> Result<bool, String> {
     println!("== stress: {procs} processes x {iters} increments under file-lock + atomic-io");
     let report = run_increments(
-        &self_spawner()?,
+        &Spawner::this_program(&["worker"])?,
         Design::Ours,
         dir,
         procs,
