@@ -46,7 +46,7 @@ enum Command {
         /// Increments per process.
         #[arg(long)]
         iters: u64,
-        /// Scratch directory for the counter file.
+        /// Scratch directory for the counter file (created if missing).
         #[arg(long)]
         dir: PathBuf,
     },
@@ -68,7 +68,7 @@ enum Command {
 /// Where a measurement works and where it stores its rows.
 #[derive(clap::Args)]
 struct Measure {
-    /// Scratch directory for the measured files.
+    /// Scratch directory for the measured files (created if missing).
     #[arg(long)]
     dir: PathBuf,
     /// The results directory that holds `results.json`.
@@ -115,6 +115,7 @@ fn measure(
     at: &Measure,
     run: impl FnOnce(&Spawner, &mut Stored) -> Result<(), String>,
 ) -> Result<bool, String> {
+    create_dir(&at.dir)?;
     let mut stored = Stored::load(&at.results);
     run(&Spawner::this_program(&["worker"])?, &mut stored)?;
     stored
@@ -123,7 +124,12 @@ fn measure(
     Ok(true)
 }
 
+fn create_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))
+}
+
 fn stress(procs: usize, iters: u64, dir: &Path) -> Result<bool, String> {
+    create_dir(dir)?;
     println!("== stress: {procs} processes x {iters} increments under file-lock + atomic-io");
     let report = run_increments(
         &Spawner::this_program(&["worker"])?,
