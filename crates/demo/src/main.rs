@@ -3,7 +3,7 @@
 //! Part 1 ([`counter`]): N worker processes increment a shared counter file, the naive way
 //! and with file-lock + atomic-io, counting lost updates and torn reads.
 //!
-//! Part 2 ([`todo`]): the product itself on a TODO database in SDN, edited concurrently
+//! Part 2 ([`todo_db`]): the product itself on a TODO database in SDN, edited concurrently
 //! through the baseline design and through record-store.
 //!
 //! Part 3 ([`sync`]): two devices syncing that database through a local-directory remote,
@@ -15,7 +15,7 @@
 mod counter;
 mod sync;
 mod table;
-mod todo;
+mod todo_db;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,7 +91,7 @@ fn run(dir: &Path, workers: usize, iters: u64, edits: u64) -> Result<bool, Strin
         Ok(part)
     };
     let counter_ok = counter::run(&part_dir("counter")?, workers, iters)?;
-    let todo_ok = todo::run(&part_dir("todo")?, workers, edits)?;
+    let todo_ok = todo_db::run(&part_dir("todo")?, workers, edits)?;
     let sync_ok = sync::run(&part_dir("sync")?, SYNC_ROUNDS, SYNC_TODOS_PER_ROUND)?;
     Ok(counter_ok && todo_ok && sync_ok)
 }
