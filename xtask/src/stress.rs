@@ -1,15 +1,21 @@
 //! `cargo xtask stress`: the heavy multi-process checks.
 //!
 //! 1. N processes x M increments of a shared counter under file-lock + atomic-io: the
-//!    final value must be exactly N x M and no read may ever be torn.
+//!    final value must be exactly N x M and no read may ever be torn (bench-suite's
+//!    `multiprocess stress`).
 //! 2. atomic-io's unlocked-writers torn-file test, scaled up through
 //!    `ATOMIC_IO_STRESS_ITERS`.
 
-use bench_suite::coord::run_increments;
-use bench_suite::workers::Design;
+use std::process::Command;
 
-use crate::demo::{RECORD_SIZE, print_report, self_spawner};
-use crate::util;
+use crate::util::{self, Program};
+
+/// The counter check, in the dev profile (quick to build after `cargo test`).
+const MULTIPROCESS: Program = Program {
+    package: "bench-suite",
+    bin: "multiprocess",
+    release: false,
+};
 
 /// atomic-io's torn-file test (two writers without a lock) and its scale variable.
 const TORN_TEST: (&str, &str, &str, &str) = (
@@ -21,24 +27,10 @@ const TORN_TEST: (&str, &str, &str, &str) = (
 
 /// Runs both checks; Ok(false) on any lost update, tear or failed test.
 pub fn run(procs: usize, iters: u64, torn_iters: u64) -> Result<bool, String> {
-    let dir = util::scratch_dir("stress")?;
-    println!("== stress: {procs} processes x {iters} increments under file-lock + atomic-io");
-    let report = run_increments(
-        &self_spawner()?,
-        Design::Ours,
-        &dir,
-        procs,
-        iters,
-        RECORD_SIZE,
-    )?;
-    print_report("ours", &report);
-    let counter_ok = report.lost == 0 && report.torn_reads == 0 && report.worker_torn_reads == 0;
-    println!(
-        "stress: counter {} (lost {}, torn {})",
-        if counter_ok { "PASS" } else { "FAIL" },
-        report.lost,
-        report.torn_reads + report.worker_torn_reads
-    );
+    let counter_ok = counter(procs, iters).unwrap_or_else(|err| {
+        println!("stress: counter FAIL ({err})");
+        false
+    });
 
     let (package, target, test, env) = TORN_TEST;
     let torn_ok = if util::exists(&util::test_file(package, target)) {
@@ -60,4 +52,20 @@ pub fn run(procs: usize, iters: u64, torn_iters: u64) -> Result<bool, String> {
         false
     };
     Ok(counter_ok && torn_ok)
+}
+
+/// Runs the counter check; it prints its figures and verdict.
+fn counter(procs: usize, iters: u64) -> Result<bool, String> {
+    let exe = MULTIPROCESS.build(true)?;
+    let dir = util::scratch_dir("stress")?;
+    let mut command = Command::new(exe);
+    command
+        .arg("stress")
+        .arg("--procs")
+        .arg(procs.to_string())
+        .arg("--iters")
+        .arg(iters.to_string())
+        .arg("--dir")
+        .arg(dir);
+    util::run_unannounced(command)
 }

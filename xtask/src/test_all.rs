@@ -121,7 +121,7 @@ fn record_result(tally: &mut Tally, name: &str, result: Result<bool, String>) {
 /// corpus as well when it is beside the repository.
 fn conformance_step(tally: &mut Tally) {
     println!("\n==== conformance");
-    let result = crate::conformance::run(None);
+    let result = crate::conformance::run(None, None);
     record_result(tally, "conformance", result);
 }
 

@@ -207,14 +207,83 @@ pub fn run_streaming(mut command: Command, quiet: bool) -> Result<Streamed, Stri
     })
 }
 
-/// Runs `command` with inherited output; true when it exits with status 0.
-pub fn run_plain(mut command: Command) -> Result<bool, String> {
+/// Runs `command` with inherited output, after printing it; true when it exits with
+/// status 0.
+pub fn run_plain(command: Command) -> Result<bool, String> {
+    run_inherited(command, true)
+}
+
+/// Runs `command` with inherited output, without printing it first (the program's own
+/// output is the result, as in `cargo xtask demo`); true when it exits with status 0.
+pub fn run_unannounced(command: Command) -> Result<bool, String> {
+    run_inherited(command, false)
+}
+
+fn run_inherited(mut command: Command, announce: bool) -> Result<bool, String> {
     let shown = describe(&command);
-    println!("$ {shown}");
+    if announce {
+        println!("$ {shown}");
+    }
     let status = command
         .status()
         .map_err(|e| format!("start {shown}: {e}"))?;
     Ok(status.success())
+}
+
+/// A program of a workspace package that xtask runs instead of linking that package's
+/// crates. It is built when a step needs it, so a crate that does not compile fails the
+/// steps that need it, with cargo's errors and the step's name, and not xtask itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Program {
+    /// The cargo package.
+    pub package: &'static str,
+    /// The binary target.
+    pub bin: &'static str,
+    /// Built with `--release` (for measurements) or in the dev profile (quicker to build
+    /// after `cargo test`, and what the checks ran in when xtask linked them).
+    pub release: bool,
+}
+
+impl Program {
+    /// The cargo command that builds it.
+    fn build_command(&self, quiet: bool) -> Command {
+        let mut args = vec!["build", "-p", self.package, "--bin", self.bin];
+        if self.release {
+            args.push("--release");
+        }
+        if quiet {
+            args.push("--quiet");
+        }
+        cargo(args)
+    }
+
+    /// Builds it and returns the executable. `quiet` keeps cargo to its errors and
+    /// warnings; otherwise the build command and cargo's progress are shown too.
+    pub fn build(&self, quiet: bool) -> Result<PathBuf, String> {
+        let command = self.build_command(quiet);
+        let args: Vec<String> = command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        let shown = format!("cargo {}", args.join(" "));
+        let built = if quiet {
+            run_unannounced(command)?
+        } else {
+            run_plain(command)?
+        };
+        if !built {
+            return Err(format!(
+                "`{shown}` failed (cargo's errors are above), so `{}` cannot run",
+                self.bin
+            ));
+        }
+        let profile = if self.release { "release" } else { "debug" };
+        let exe = target_dir().join(profile).join(self.bin);
+        if !exe.exists() {
+            return Err(format!("{} missing after `{shown}`", exe.display()));
+        }
+        Ok(exe)
+    }
 }
 
 fn describe(command: &Command) -> String {
@@ -353,6 +422,49 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// xtask drives the crates it checks through cargo and their programs; linking one
+    /// would let a compile error in it stop every `cargo xtask` command.
+    #[test]
+    fn xtask_links_none_of_the_crates_it_checks() {
+        let output = cargo([
+            "tree", "-p", "xtask", "-e", "normal", "--prefix", "none", "--format", "{p}",
+        ])
+        .output()
+        .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let tree = String::from_utf8(output.stdout).unwrap();
+        assert!(tree.contains("bench-results"), "{tree}");
+        let linked: Vec<&str> = tree
+            .lines()
+            .filter(|line| {
+                line.starts_with(PACKAGE_PREFIX)
+                    || ["baseline ", "bench-suite ", "demo ", "sdn-conformance "]
+                        .iter()
+                        .any(|package| line.starts_with(package))
+            })
+            .collect();
+        assert!(linked.is_empty(), "xtask links {linked:?}");
+    }
+
+    #[test]
+    fn a_program_that_does_not_build_fails_with_the_build_command_and_the_program() {
+        let missing = Program {
+            package: "no-such-package",
+            bin: "no-such-program",
+            release: false,
+        };
+        let err = missing.build(true).unwrap_err();
+        assert!(
+            err.contains("build -p no-such-package --bin no-such-program --quiet` failed")
+                && err.contains("`no-such-program` cannot run"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn feature_gated_tests_come_from_the_manifests() {

@@ -14,7 +14,7 @@ use crate::stats::Summary;
 use crate::workers::Design;
 
 /// How to start a worker process: a program and the arguments that precede the worker's
-/// own (for example the `xtask` binary with `worker`, or the `bench-worker` binary).
+/// own (for example the `multiprocess` binary with `worker`, or the `bench-worker` binary).
 #[derive(Debug, Clone)]
 pub struct Spawner {
     program: PathBuf,
@@ -28,6 +28,13 @@ impl Spawner {
             program: program.into(),
             prefix: prefix.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    /// Workers are the running program itself, started as `<this program> prefix... kind
+    /// ...` (a program that dispatches `prefix` to [`crate::workers::run`]).
+    pub fn this_program(prefix: &[&str]) -> Result<Spawner, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+        Ok(Spawner::new(exe, prefix))
     }
 
     /// The command for one worker: `program prefix... kind --key value ...`.

@@ -13,6 +13,10 @@
 /// The smallest record [`encode`] can make.
 pub const MIN_SIZE: usize = 128;
 
+/// The record size of the demo's counter and of the stress check: several pages, so a
+/// read of a half-written file is visible.
+pub const MULTI_PAGE_SIZE: usize = 8 * 1024;
+
 const CHECKSUM_LINE_LEN: usize = "checksum: ".len() + 16 + 1;
 
 /// Encodes a counter `value` written by process `writer` as a record of exactly `size`

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use bench_suite::results::ContentionRow;
-use bench_suite::results::multiprocess::{CONTENTION_PROCS, CONTENTION_SIZE};
+use bench_results::ContentionRow;
+use bench_results::multiprocess::{CONTENTION_PROCS, CONTENTION_SIZE};
 
 use super::format::{duration, goal, not_measured};
 use super::template::{Template, template};

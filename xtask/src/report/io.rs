@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use bench_suite::results::ReplaceRow;
+use bench_results::ReplaceRow;
 
 use super::criterion::{CriterionResult, find};
 use super::format::{duration, goal, not_measured};

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use bench_suite::results::HandoffRow;
+use bench_results::HandoffRow;
 
 use super::criterion::{CriterionResult, find};
 use super::format::{duration, goal, not_measured};

@@ -3,7 +3,7 @@
 //! One module per section of the report (`io`, `lock`, `contention`, `sdn`, `store` and
 //! `store_scaling`, `versioning`, `files`, `sync`, `other`, after `machine`), built from
 //! [`format`](mod@format)'s helpers over [`criterion`]'s results and the stored figures of
-//! `bench_suite::results`; [`previous`] keeps what a partial run did not measure. The
+//! `bench_results`; [`previous`] keeps what a partial run did not measure. The
 //! fixed text of each section is a Markdown file in `xtask/templates/benchmarks/` that the
 //! section fills with its tables and figures ([`template`](mod@template)); the code holds only what is
 //! computed (table rows, ratios, goal verdicts) and which parts apply.
@@ -28,7 +28,7 @@ mod versioning;
 use std::fs;
 use std::path::Path;
 
-use bench_suite::results::{self, BenchFiles, StoreResults, Stored};
+use bench_results::{self as results, BenchFiles, StoreResults, Stored};
 
 use self::criterion::{CriterionResult, read_criterion};
 use self::previous::keep_measured_sections;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use bench_suite::results::SdnResults;
+use bench_results::SdnResults;
 
 use super::criterion::{CriterionResult, details_table, find};
 use super::format::{duration, goal, mb, not_measured, thousands};

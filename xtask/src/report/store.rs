@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::fs;
 
-use bench_suite::results::StoreResults;
-use bench_suite::results::store::{StoreContention, UpdateInterleaved};
+use bench_results::StoreResults;
+use bench_results::store::{StoreContention, UpdateInterleaved};
 
 use super::criterion::{CriterionResult, details_table, find};
 use super::format::{duration, goal, not_measured};
@@ -493,7 +493,7 @@ mod tests {
             criterion_row("store_full_cycle_all_three", "record_store_durable", 10e6),
         ];
         let row = |design: &str, procs: usize, ops_per_s: f64, lost: u64| {
-            bench_suite::results::store::StoreContentionRow {
+            bench_results::store::StoreContentionRow {
                 design: design.to_string(),
                 procs,
                 ops: (ops_per_s * 2.0) as u64,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use bench_suite::results::store::{StoreScaling, UpdateInterleaved};
+use bench_results::store::{StoreScaling, UpdateInterleaved};
 
 use super::format::duration;
 use super::template::{Template, template};
@@ -107,7 +107,7 @@ pub fn section(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bench_suite::results::store::{ScalingRow, UpdateRow};
+    use bench_results::store::{ScalingRow, UpdateRow};
 
     fn row(records: usize, peak: f64) -> ScalingRow {
         ScalingRow {

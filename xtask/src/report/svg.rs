@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use bench_suite::results::{ContentionRow, HandoffRow};
+use bench_results::{ContentionRow, HandoffRow};
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 420.0;

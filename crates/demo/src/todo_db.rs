@@ -1,8 +1,8 @@
-//! Part 2 of `cargo xtask demo`: the product on a TODO database.
+//! Part 2 of the demo: the product on a TODO database.
 //!
 //! A small TODO database in SDN (the real todo columns, plus a comment line and an `owner`
-//! column the program does not know) is edited by N worker processes (this binary, re-run
-//! as `xtask worker todo-edit ...`), each making M edits "add 1 to the `line` of a random
+//! column the program does not know) is edited by N worker processes (this program, re-run
+//! as `demo worker todo-edit ...`), each making M edits "add 1 to the `line` of a random
 //! TODO": first through the baseline's `Database<T>`, then through `record_store::Store`.
 //! Every edit adds exactly 1, so the sum of `line` over all records must grow by N x M;
 //! whatever is missing was lost. Afterwards the file is checked for the comment, the
@@ -15,6 +15,8 @@ use std::time::Instant;
 
 use bench_suite::clock::monotonic_ns;
 use bench_suite::workers::{TodoDb, TodoDesign};
+
+use crate::table::{print_table, yes_no};
 
 /// Records in the demo database.
 pub const RECORDS: u32 = 40;
@@ -269,6 +271,110 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))
+}
+
+fn print_todo_table(report: &EditReport, one: &OneEdit) {
+    let after = &report.after;
+    print_table(
+        &[""],
+        &[
+            (
+                "edits made",
+                vec![format!("{} x {}", report.workers, report.edits)],
+            ),
+            (
+                "expected sum of `line`",
+                vec![report.expected().to_string()],
+            ),
+            ("actual sum of `line`", vec![after.line_sum.to_string()]),
+            ("lost updates", vec![report.lost().to_string()]),
+            (
+                "records in the file",
+                vec![format!("{} of {RECORDS}", after.records)],
+            ),
+            ("`owner` column kept", vec![yes_no(after.owner_kept)]),
+            ("comment line kept", vec![yes_no(after.comment_kept)]),
+            (
+                "lines changed by one edit",
+                vec![format!("{} of {}", one.changed(), one.lines)],
+            ),
+            ("time", vec![format!("{:.2} s", report.seconds)]),
+        ],
+    );
+    println!();
+}
+
+/// Runs part 2; Ok(false) when record-store lost an edit, a record, the unknown column or
+/// the comment, or rewrote more than one line for one edit.
+pub fn run(dir: &Path, workers: usize, edits: u64) -> Result<bool, String> {
+    println!("Part 2: a TODO database (the product)");
+    println!(
+        "todo_db.sdn: {RECORDS} TODOs with the real columns, a comment line and an `{UNKNOWN_COLUMN}` column the program does not know."
+    );
+    println!(
+        "{workers} processes each make {edits} edits: \"add 1 to the `line` of a random TODO\".\n"
+    );
+
+    println!(
+        "Part 2a: baseline (Database<T>: lock file around load, again around save; rows by position)"
+    );
+    println!(
+        "Another process can save between our load and our save, and unknown columns are dropped.\n"
+    );
+    let baseline = run_edits(dir, TodoDesign::Baseline, workers, edits)?;
+    let baseline_one = one_edit(dir, TodoDesign::Baseline)?;
+    print_todo_table(&baseline, &baseline_one);
+
+    println!(
+        "Part 2b: record-store (Store::update: one locked, format-preserving, durable transaction)"
+    );
+    println!("The lock is held from read to commit, and only the changed row is rewritten.\n");
+    let store = run_edits(dir, TodoDesign::RecordStore, workers, edits)?;
+    let store_one = one_edit(dir, TodoDesign::RecordStore)?;
+    print_todo_table(&store, &store_one);
+
+    let after = &store.after;
+    let mut problems = Vec::new();
+    if store.lost() > 0 {
+        problems.push(format!("lost {} edits", store.lost()));
+    }
+    if after.line_sum > store.expected() {
+        problems.push(format!(
+            "sum of `line` {} above the expected {}",
+            after.line_sum,
+            store.expected()
+        ));
+    }
+    if after.records != RECORDS as usize {
+        problems.push(format!("{} of {RECORDS} records left", after.records));
+    }
+    if !after.owner_kept {
+        problems.push(format!("dropped the `{UNKNOWN_COLUMN}` column"));
+    }
+    if !after.comment_kept {
+        problems.push("dropped the comment".to_string());
+    }
+    if store_one.changed() != 1 {
+        problems.push(format!(
+            "rewrote {} lines for one edit",
+            store_one.changed()
+        ));
+    }
+    if problems.is_empty() {
+        println!(
+            "Part 2: baseline lost {} of {} edits and dropped the `{UNKNOWN_COLUMN}` column{}; record-store lost none and kept everything",
+            baseline.lost(),
+            workers as u64 * edits,
+            if baseline.after.comment_kept {
+                ""
+            } else {
+                " and the comment"
+            },
+        );
+    } else {
+        println!("Part 2: FAILED: record-store {}", problems.join(", "));
+    }
+    Ok(problems.is_empty())
 }
 
 #[cfg(test)]

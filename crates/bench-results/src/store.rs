@@ -1,8 +1,8 @@
-//! `store.json`, written by the `store` bench (`benches/store.rs`).
+//! `store.json`, written by bench-suite's `store` bench.
 
 use serde::{Deserialize, Serialize};
 
-/// `store.json`, written by `crates/bench-suite/benches/store.rs`.
+/// `store.json`, written by bench-suite's `store` bench.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoreResults {
     /// The one-record update of the todo database, the designs taking turns.
@@ -127,7 +127,7 @@ pub struct ScalingRow {
 mod tests {
     use super::*;
 
-    /// The shape `benches/store.rs` writes, with the keys no reader needs.
+    /// The shape the `store` bench writes, with the keys no reader needs.
     #[test]
     fn store_json_as_the_bench_writes_it_parses() {
         let json = r#"{

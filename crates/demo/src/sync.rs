@@ -1,4 +1,4 @@
-//! Part 3 of `cargo xtask demo`: two devices editing one TODO database and syncing it
+//! Part 3 of the demo: two devices editing one TODO database and syncing it
 //! through a local-directory remote, first with the original design's timestamp check,
 //! then with cloud-sync.
 //!
@@ -21,6 +21,8 @@ use std::sync::Barrier;
 use std::time::SystemTime;
 
 use cloud_sync::{Device, Prefer, Prefix, RecordSync, Remote};
+
+use crate::table::print_table;
 
 const HEADER: &str = "todos |id, title|\n";
 
@@ -241,4 +243,50 @@ pub fn run_cloud_sync(dir: &Path, rounds: usize, per_round: usize) -> Result<Syn
         kept: count_kept(&texts[0], &ids),
         conflicts_detected: merges,
     })
+}
+
+/// Runs part 3; Ok(false) when cloud-sync lost an edit.
+pub fn run(dir: &Path, rounds: usize, per_round: usize) -> Result<bool, String> {
+    println!("Part 3: two devices syncing the TODO database through a shared folder");
+    println!(
+        "{rounds} rounds; each round both devices add {per_round} TODOs, then sync (even rounds at the same moment, odd rounds one after the other).\n"
+    );
+    let baseline = run_timestamp(dir, rounds, per_round)?;
+    let ours = run_cloud_sync(dir, rounds, per_round)?;
+    print_table(
+        &["timestamp check", "cloud-sync"],
+        &[
+            (
+                "edits made",
+                vec![baseline.edits.to_string(), ours.edits.to_string()],
+            ),
+            (
+                "edits in the final cloud copy",
+                vec![baseline.kept.to_string(), ours.kept.to_string()],
+            ),
+            (
+                "edits lost",
+                vec![baseline.lost().to_string(), ours.lost().to_string()],
+            ),
+            (
+                "conflicts detected / merges",
+                vec![
+                    baseline.conflicts_detected.to_string(),
+                    ours.conflicts_detected.to_string(),
+                ],
+            ),
+        ],
+    );
+    println!();
+    let ok = ours.lost() == 0;
+    if ok {
+        println!(
+            "Part 3: the timestamp check lost {} of {} edits; cloud-sync lost none",
+            baseline.lost(),
+            baseline.edits
+        );
+    } else {
+        println!("Part 3: FAILED: cloud-sync lost {} edits", ours.lost());
+    }
+    Ok(ok)
 }

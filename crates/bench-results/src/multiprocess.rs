@@ -1,5 +1,5 @@
-//! The figures `cargo xtask bench` measures itself with [`crate::coord`] (durable replace,
-//! lock hand-off, contention between processes), kept in `results.json` between runs.
+//! The figures bench-suite's `multiprocess` program measures between worker processes
+//! (durable replace, lock hand-off, contention), kept in `results.json` between runs.
 
 use std::fs;
 use std::io;

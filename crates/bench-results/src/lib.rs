@@ -3,6 +3,30 @@
 //! schemas of [`multiprocess`] (`results.json`), [`store`](mod@store) (`store.json`) and [`sdn`]
 //! (`sdn.json`); the `versioning`, `files` and `sync` benches' figures are read as JSON
 //! values ([`BenchFiles`]).
+//!
+//! Not published. A crate of its own, with serde as its only dependency, so that the
+//! report can be rendered by a program that links neither the benchmarks nor the crates
+//! they measure (bench-suite re-exports it as `bench_suite::results`).
+//!
+//! ```
+//! use bench_results::{HandoffRow, Stored};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let mut stored = Stored::load(dir.path());
+//! assert!(stored.handoff.is_empty(), "nothing measured yet");
+//! stored.handoff.push(HandoffRow {
+//!     design: "ours".into(),
+//!     rounds: 400,
+//!     p50_us: 45.0,
+//!     p95_us: 90.0,
+//!     p99_us: 150.0,
+//!     max_us: 900.0,
+//! });
+//! stored.save(dir.path())?;
+//! assert_eq!(Stored::load(dir.path()).handoff[0].p50_us, 45.0);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![deny(missing_docs)]
 
 use std::fs;
 use std::path::PathBuf;

@@ -1,8 +1,8 @@
-//! `sdn.json`, written by the `sdn` bench (`benches/sdn.rs`).
+//! `sdn.json`, written by bench-suite's `sdn` bench.
 
 use serde::{Deserialize, Serialize};
 
-/// `sdn.json`, written by `crates/bench-suite/benches/sdn.rs`.
+/// `sdn.json`, written by bench-suite's `sdn` bench.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SdnResults {
     /// Records in the typed benchmarks.

@@ -4,7 +4,7 @@
 //! dialects. `cargo xtask conformance` checks them on every machine; the external corpus
 //! of real files is checked as well when it is present.
 
-use crate::conformance::Expect;
+use crate::expectations::Expect;
 
 /// The fixtures' directory, relative to the workspace root.
 pub const DIR: &str = "crates/sdn-codec/tests/fixtures/corpus";
