@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::check::SyncStatus;
 
@@ -75,6 +75,188 @@ impl fmt::Display for Operation {
             Operation::Compress => "compressing",
             Operation::Decompress => "decompressing",
         })
+    }
+}
+
+/// The sync step a refused [`Error::NotFastForward`] was asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SyncAction {
+    /// Publishing local content as the remote head.
+    Push,
+    /// Taking the remote head into local content.
+    Pull,
+    /// Making a backup the remote head again.
+    Restore,
+}
+
+impl fmt::Display for SyncAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SyncAction::Push => "push",
+            SyncAction::Pull => "pull",
+            SyncAction::Restore => "restore",
+        })
+    }
+}
+
+/// What a downloaded snapshot failed to match ([`Error::Integrity`]): the manifest's
+/// promise and what arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntegrityMismatch {
+    /// The stored (compressed) object has another size.
+    StoredSize {
+        /// The size the manifest promises.
+        expected: u64,
+        /// The size that arrived.
+        actual: u64,
+    },
+    /// The decompressed content has another size.
+    Size {
+        /// The size the manifest promises.
+        expected: u64,
+        /// The size after decompression.
+        actual: u64,
+    },
+    /// The decompressed content has another SHA-256.
+    Sha256 {
+        /// The digest the manifest promises (lowercase hex).
+        expected: String,
+        /// The digest of the content (lowercase hex).
+        actual: String,
+    },
+}
+
+impl fmt::Display for IntegrityMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntegrityMismatch::StoredSize { expected, actual } => {
+                write!(f, "{actual} bytes stored, the manifest says {expected}")
+            }
+            IntegrityMismatch::Size { expected, actual } => write!(
+                f,
+                "{actual} bytes after decompression, the manifest says {expected}"
+            ),
+            IntegrityMismatch::Sha256 { expected, actual } => {
+                write!(
+                    f,
+                    "content sha256 is {actual}, the manifest says {expected}"
+                )
+            }
+        }
+    }
+}
+
+/// The rule a decoded manifest breaks ([`Error::InvalidManifest`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ManifestProblem {
+    /// A format version this build does not read.
+    UnknownFormat {
+        /// The manifest's version.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// A head id (the head, its parent or a history entry) is not one.
+    NotAHeadId {
+        /// The id as written.
+        id: String,
+    },
+    /// The history is longer than allowed.
+    HistoryTooLong {
+        /// Its number of entries.
+        entries: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// The parent is not the first history entry.
+    ParentNotFirstInHistory,
+    /// The device id is not one.
+    NotADeviceId {
+        /// The id as written.
+        id: String,
+    },
+}
+
+impl fmt::Display for ManifestProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestProblem::UnknownFormat { found, supported } => write!(
+                f,
+                "format version {found} (this build reads {supported}); upgrade cloud-sync"
+            ),
+            ManifestProblem::NotAHeadId { id } => write!(f, "{id:?} is not a head id"),
+            ManifestProblem::HistoryTooLong { entries, max } => {
+                write!(f, "{entries} history entries (at most {max})")
+            }
+            ManifestProblem::ParentNotFirstInHistory => {
+                f.write_str("the parent is not the first history entry")
+            }
+            ManifestProblem::NotADeviceId { id } => write!(f, "{id:?} is not a device id"),
+        }
+    }
+}
+
+/// Why a table's schema keeps a row-level SQLite merge from going on
+/// ([`Error::SqliteSchemaDiverged`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SchemaDivergence {
+    /// Its `CREATE TABLE` statement differs between local and remote.
+    CreateStatementDiffers,
+    /// It was dropped locally but is still on the remote.
+    DroppedLocally,
+    /// It was dropped on the remote but is still local.
+    DroppedRemotely,
+}
+
+impl fmt::Display for SchemaDivergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SchemaDivergence::CreateStatementDiffers => {
+                "its CREATE TABLE statement differs between local and remote"
+            }
+            SchemaDivergence::DroppedLocally => "it was dropped locally but is still on the remote",
+            SchemaDivergence::DroppedRemotely => "it was dropped on the remote but is still local",
+        })
+    }
+}
+
+/// What is wrong with a remote's configuration ([`Error::Config`]). Never contains a
+/// secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// The endpoint URL carries credentials (`user:secret@host`).
+    CredentialsInEndpoint,
+    /// The object store refused the bucket's configuration (its error is the source).
+    Bucket {
+        /// The bucket.
+        bucket: String,
+    },
+    /// A remote kind this build was compiled without.
+    MissingFeature {
+        /// The Cargo feature that adds it (`s3`, ...).
+        feature: &'static str,
+    },
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigProblem::CredentialsInEndpoint => {
+                f.write_str("the endpoint must not contain credentials; set them separately")
+            }
+            ConfigProblem::Bucket { bucket } => write!(f, "cannot configure S3 bucket `{bucket}`"),
+            ConfigProblem::MissingFeature { feature } => {
+                write!(
+                    f,
+                    "this cloud-sync was built without the `{feature}` feature"
+                )
+            }
+        }
     }
 }
 
@@ -158,12 +340,12 @@ pub enum Error {
         reason: &'static str,
     },
     /// Downloaded bytes do not match what the manifest promised (size or sha256).
-    #[error("integrity check failed for remote object `{key}`: {problem}")]
+    #[error("integrity check failed for remote object `{key}`: {mismatch}")]
     Integrity {
         /// The full key.
         key: String,
-        /// What did not match.
-        problem: String,
+        /// What did not match: expected and actual size or digest.
+        mismatch: IntegrityMismatch,
     },
     /// A manifest (or another small JSON object) could not be decoded.
     #[error("remote object `{key}` is not a valid {what}")]
@@ -183,7 +365,7 @@ pub enum Error {
         /// The full key.
         key: String,
         /// The broken rule.
-        reason: String,
+        reason: ManifestProblem,
     },
     /// Another writer advanced the remote head first (the conditional write was refused,
     /// or the read-back found someone else's manifest). Our snapshot and backup entry
@@ -200,8 +382,8 @@ pub enum Error {
     /// A push or pull that would drop work it has not seen was refused.
     #[error("refusing to {action}: {status}")]
     NotFastForward {
-        /// "push" or "pull".
-        action: &'static str,
+        /// The step that was refused.
+        action: SyncAction,
         /// How local and remote relate.
         status: SyncStatus,
     },
@@ -255,12 +437,12 @@ pub enum Error {
     },
     /// `PRAGMA integrity_check` found problems in a downloaded database; nothing was
     /// applied.
-    #[error("the downloaded database {} failed PRAGMA integrity_check: {report}", .path.display())]
+    #[error("the downloaded database {} failed PRAGMA integrity_check: {}", .path.display(), .report.join("; "))]
     SqliteIntegrity {
         /// The downloaded copy that was checked.
         path: PathBuf,
-        /// The first lines SQLite reported.
-        report: String,
+        /// The first lines SQLite reported (SQLite's own text, one entry a line).
+        report: Vec<String>,
     },
     /// The row-level merge of SQLite databases cannot reconcile a schema change (a table
     /// whose `CREATE` statement differs between local and remote, or that one side
@@ -273,7 +455,7 @@ pub enum Error {
         /// The table.
         table: String,
         /// What differs.
-        reason: String,
+        reason: SchemaDivergence,
     },
     /// A row changed on both sides and the strategy was
     /// [`RowStrategy::Error`](crate::sqlite_merge::RowStrategy::Error) (or a field
@@ -351,7 +533,7 @@ pub enum Error {
     #[error("remote configuration is invalid: {reason}")]
     Config {
         /// What is wrong. Never contains a secret.
-        reason: String,
+        reason: ConfigProblem,
         /// The object store's error, if any.
         #[source]
         source: Option<Box<object_store::Error>>,
@@ -366,11 +548,231 @@ impl Error {
         matches!(self, Error::LostRace { .. })
     }
 
+    /// The step that failed, for the variants that name one ([`Error::Runtime`] is
+    /// [`Operation::StartRuntime`]); `None` for refusals and checks that are not one
+    /// step (a lost race, an integrity mismatch, ...).
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Error::Remote { operation, .. }
+            | Error::LocalRemote { operation, .. }
+            | Error::Local { operation, .. }
+            | Error::Lock { operation, .. }
+            | Error::Sqlite { operation, .. }
+            | Error::Codec { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::TaskFailed { operation, .. } => Some(*operation),
+            Error::Runtime { .. } => Some(Operation::StartRuntime),
+            _ => None,
+        }
+    }
+
+    /// The full key (prefix included) of the remote object the error is about; `None`
+    /// for errors about local files only.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Error::Remote { key, .. }
+            | Error::LocalRemote { key, .. }
+            | Error::AlreadyExists { key }
+            | Error::Precondition { key }
+            | Error::NotFound { key }
+            | Error::TooLarge { key, .. }
+            | Error::InvalidKey { key, .. }
+            | Error::Integrity { key, .. }
+            | Error::Decode { key, .. }
+            | Error::InvalidManifest { key, .. }
+            | Error::LostRace { key, .. }
+            | Error::NoRemoteHead { key }
+            | Error::Codec { key, .. }
+            | Error::Timeout { key, .. }
+            | Error::TaskFailed { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The local file the error is about (for [`Error::LocalRemote`], the file backing
+    /// the remote object); `None` for errors about remote objects only.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::LocalRemote { path, .. }
+            | Error::Local { path, .. }
+            | Error::AtomicWrite { path, .. }
+            | Error::Lock { path, .. }
+            | Error::Sqlite { path, .. }
+            | Error::SqliteIntegrity { path, .. }
+            | Error::SqliteSchemaDiverged { path, .. }
+            | Error::SqliteRowConflict { path, .. }
+            | Error::Merge { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
     pub(crate) fn local(operation: Operation, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::Local {
             operation,
             path: path.into(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Every variant with a cause returns it, unchanged and of its own type, from
+    /// `source()` and leaves its text (and that of every cause below it) out of its own
+    /// message, so a reporter walking the chain shows each cause once; the reasons that
+    /// come from a fixed set are enums and the integrity mismatch is fields.
+    #[test]
+    fn the_cause_is_returned_as_source_and_not_printed() {
+        let path = std::env::temp_dir().join("db.sqlite");
+        let io = || io::Error::other("disk on fire");
+        let store_error = || {
+            Box::new(object_store::Error::Generic {
+                store: "S3",
+                source: "connection reset by peer".into(),
+            })
+        };
+        let with_source = [
+            Error::Remote {
+                operation: Operation::Get,
+                key: "p/manifest.json".into(),
+                source: store_error(),
+            },
+            Error::LocalRemote {
+                operation: Operation::PutCreate,
+                key: "p/manifest.json".into(),
+                path: path.clone(),
+                source: io(),
+            },
+            Error::Decode {
+                key: "p/manifest.json".into(),
+                what: "manifest",
+                source: serde_json::from_str::<u32>("{").unwrap_err(),
+            },
+            Error::local(Operation::ReadLocal, &path, io()),
+            Error::AtomicWrite {
+                path: path.clone(),
+                source: Box::new(atomic_io::Error::Io {
+                    operation: atomic_io::Operation::FlushTemp,
+                    path: path.clone(),
+                    target_changed: false,
+                    source: io(),
+                }),
+            },
+            Error::Lock {
+                operation: Operation::LockLocal,
+                path: path.clone(),
+                source: Box::new(file_lock::Error::Io {
+                    operation: file_lock::Operation::OpenLockFile,
+                    path: path.with_extension("sqlite.lock"),
+                    source: io(),
+                }),
+            },
+            Error::Sqlite {
+                operation: Operation::CheckSqlite,
+                path: path.clone(),
+                source: Box::new(rusqlite::Error::InvalidQuery),
+            },
+            Error::Codec {
+                operation: Operation::Decompress,
+                key: "p/snapshots/x.zst".into(),
+                source: io(),
+            },
+            Error::Runtime { source: io() },
+            Error::Merge {
+                path: path.clone(),
+                head: "abc".into(),
+                source: Box::new(versioning::Error::InvalidWriterId { id: "a b".into() }),
+            },
+            Error::Config {
+                reason: ConfigProblem::Bucket { bucket: "b".into() },
+                source: Some(store_error()),
+            },
+        ];
+        for error in &with_source {
+            let cause = error.source().expect("the wrapped error is the source");
+            let text = error.to_string();
+            // A boxed source (kept boxed so `Error` stays small) is returned as the
+            // `Box` itself: thiserror hands out the field, and `Box<E>` is an error.
+            let expected_type = match error {
+                Error::Remote { .. } | Error::Config { .. } => {
+                    cause.is::<Box<object_store::Error>>()
+                }
+                Error::LocalRemote { .. }
+                | Error::Local { .. }
+                | Error::Codec { .. }
+                | Error::Runtime { .. } => cause.is::<io::Error>(),
+                Error::Decode { .. } => cause.is::<serde_json::Error>(),
+                Error::AtomicWrite { .. } => cause.is::<Box<atomic_io::Error>>(),
+                Error::Lock { .. } => cause.is::<Box<file_lock::Error>>(),
+                Error::Sqlite { .. } => cause.is::<Box<rusqlite::Error>>(),
+                Error::Merge { .. } => cause.is::<Box<versioning::Error>>(),
+                other => panic!("unexpected variant {other:?}"),
+            };
+            assert!(
+                expected_type,
+                "{error:?} returns {cause:?}, not the lower error"
+            );
+            for lower in std::iter::successors(Some(cause), |e| (*e).source()) {
+                let lower = lower.to_string();
+                assert!(!text.contains(&lower), "{text} repeats {lower}");
+            }
+        }
+
+        // The accessors answer for every variant.
+        let keys: Vec<_> = with_source.iter().map(Error::key).collect();
+        let key = Some("p/manifest.json");
+        assert_eq!(keys[..3], [key, key, key]);
+        assert_eq!(with_source[3].key(), None);
+        assert_eq!(with_source[3].path(), Some(path.as_path()));
+        assert_eq!(with_source[3].operation(), Some(Operation::ReadLocal));
+        assert_eq!(with_source[8].operation(), Some(Operation::StartRuntime));
+        assert_eq!(with_source[0].path(), None);
+
+        let integrity = Error::Integrity {
+            key: "p/snapshots/x.zst".into(),
+            mismatch: IntegrityMismatch::Size {
+                expected: 10,
+                actual: 12,
+            },
+        };
+        assert!(integrity.source().is_none());
+        assert_eq!(
+            integrity.to_string(),
+            "integrity check failed for remote object `p/snapshots/x.zst`: \
+             12 bytes after decompression, the manifest says 10"
+        );
+        let refused = Error::NotFastForward {
+            action: SyncAction::Pull,
+            status: SyncStatus::Diverged,
+        };
+        assert!(
+            refused.to_string().starts_with("refusing to pull: "),
+            "{refused}"
+        );
+        let diverged = Error::SqliteSchemaDiverged {
+            path: path.clone(),
+            table: "t".into(),
+            reason: SchemaDivergence::DroppedLocally,
+        };
+        assert!(
+            diverged
+                .to_string()
+                .ends_with(": it was dropped locally but is still on the remote"),
+            "{diverged}"
+        );
+        let damaged = Error::SqliteIntegrity {
+            path,
+            report: vec!["row 1 missing".into(), "page 2 unused".into()],
+        };
+        assert!(
+            damaged
+                .to_string()
+                .ends_with("failed PRAGMA integrity_check: row 1 missing; page 2 unused"),
+            "{damaged}"
+        );
     }
 }

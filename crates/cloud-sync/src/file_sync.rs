@@ -15,7 +15,7 @@ use crate::backup::{self, BackupEntry, BackupReason};
 use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
-use crate::error::{Error, Operation};
+use crate::error::{Error, Operation, SyncAction};
 use crate::local_fs;
 use crate::log::{self, LogEntry, Resolution, SyncKind};
 use crate::manifest::{self, Manifest, RemoteHead};
@@ -255,7 +255,7 @@ impl FileSync {
             (SyncStatus::Ahead | SyncStatus::NoRemoteHead, _) => {}
             _ => {
                 return Err(Error::NotFastForward {
-                    action: "push",
+                    action: SyncAction::Push,
                     status,
                 });
             }
@@ -374,7 +374,7 @@ impl FileSync {
                 (PullMode::OverwriteLocal, None) => {}
                 (PullMode::FastForwardOnly, _) => {
                     return Err(Error::NotFastForward {
-                        action: "pull",
+                        action: SyncAction::Pull,
                         status,
                     });
                 }
@@ -432,7 +432,7 @@ impl FileSync {
         let status = relate(base.as_ref(), local_sha256.as_deref(), remote.as_ref());
         if matches!(status, SyncStatus::Ahead | SyncStatus::Diverged) {
             return Err(Error::NotFastForward {
-                action: "restore",
+                action: SyncAction::Restore,
                 status,
             });
         }

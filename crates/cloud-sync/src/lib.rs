@@ -214,7 +214,10 @@ mod state;
 pub use check::SyncStatus;
 pub use device::Device;
 pub use digest::sha256_hex;
-pub use error::{Error, Operation};
+pub use error::{
+    ConfigProblem, Error, IntegrityMismatch, ManifestProblem, Operation, SchemaDivergence,
+    SyncAction,
+};
 pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
 pub use key::{Key, Prefix};
 pub use record_sync::{Prefer, PullOutcome, RecordPullReport, RecordPushReport, RecordSync};

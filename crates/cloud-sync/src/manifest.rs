@@ -17,7 +17,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, ManifestProblem};
 use crate::key::Key;
 use crate::remote::{ObjectVersion, Remote};
 use crate::snapshot::{Limits, SnapshotRef};
@@ -111,35 +111,37 @@ impl Manifest {
     }
 
     fn validate(&self, full_key: &str, limits: &Limits) -> Result<(), Error> {
-        let invalid = |reason: String| Error::InvalidManifest {
+        let invalid = |reason| Error::InvalidManifest {
             key: full_key.to_owned(),
             reason,
         };
         if self.format != FORMAT_VERSION {
-            return Err(invalid(format!(
-                "format version {} (this build reads {FORMAT_VERSION}); upgrade cloud-sync",
-                self.format
-            )));
+            return Err(invalid(ManifestProblem::UnknownFormat {
+                found: self.format,
+                supported: FORMAT_VERSION,
+            }));
         }
         for id in std::iter::once(&self.head)
             .chain(&self.parent)
             .chain(&self.history)
         {
             if !is_head_id(id) {
-                return Err(invalid(format!("{id:?} is not a head id")));
+                return Err(invalid(ManifestProblem::NotAHeadId { id: id.clone() }));
             }
         }
         if self.history.len() > HISTORY_LEN {
-            return Err(invalid(format!(
-                "{} history entries (at most {HISTORY_LEN})",
-                self.history.len()
-            )));
+            return Err(invalid(ManifestProblem::HistoryTooLong {
+                entries: self.history.len(),
+                max: HISTORY_LEN,
+            }));
         }
         if self.parent.as_ref() != self.history.first() {
-            return Err(invalid("the parent is not the first history entry".into()));
+            return Err(invalid(ManifestProblem::ParentNotFirstInHistory));
         }
         if !is_head_id(&self.device) {
-            return Err(invalid(format!("{:?} is not a device id", self.device)));
+            return Err(invalid(ManifestProblem::NotADeviceId {
+                id: self.device.clone(),
+            }));
         }
         self.snapshot.validate(limits)?;
         Ok(())

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::{is_sha256_hex, sha256_hex};
-use crate::error::{Error, Operation};
+use crate::error::{Error, IntegrityMismatch, Operation};
 use crate::inflate::Inflater;
 use crate::key::Key;
 use crate::remote::{ObjectInfo, Remote};
@@ -311,30 +311,29 @@ pub fn download(
     if stored != reference.stored_size {
         return Err(Error::Integrity {
             key: full,
-            problem: format!(
-                "{stored} bytes stored, the manifest says {}",
-                reference.stored_size
-            ),
+            mismatch: IntegrityMismatch::StoredSize {
+                expected: reference.stored_size,
+                actual: stored,
+            },
         });
     }
     let (content, sha256) = inflater.finish()?;
     if content.len() as u64 != reference.size {
         return Err(Error::Integrity {
             key: full,
-            problem: format!(
-                "{} bytes after decompression, the manifest says {}",
-                content.len(),
-                reference.size
-            ),
+            mismatch: IntegrityMismatch::Size {
+                expected: reference.size,
+                actual: content.len() as u64,
+            },
         });
     }
     if sha256 != reference.sha256 {
         return Err(Error::Integrity {
             key: full,
-            problem: format!(
-                "content sha256 is {sha256}, the manifest says {}",
-                reference.sha256
-            ),
+            mismatch: IntegrityMismatch::Sha256 {
+                expected: reference.sha256.clone(),
+                actual: sha256,
+            },
         });
     }
     Ok(content)

@@ -137,7 +137,7 @@ pub(crate) fn integrity_check(connection: &Connection, path: &Path) -> Result<()
     if lines != ["ok"] {
         return Err(Error::SqliteIntegrity {
             path: path.to_owned(),
-            report: lines.join("; "),
+            report: lines,
         });
     }
     Ok(())

@@ -58,7 +58,7 @@ use serde::Serialize;
 pub use conflicts::{CONFLICTS_TABLE, ConflictOutcome, RowConflict};
 pub use options::{FieldFallback, RowStrategy, SqliteMergeOptions, UnkeyedTables};
 
-use crate::error::{Error, Operation};
+use crate::error::{Error, Operation, SchemaDivergence};
 use crate::sqlite_rows::Rows;
 
 /// Rows the merge wrote into the local database.
@@ -200,17 +200,15 @@ fn merge_into(
         applied: Applied::default(),
     };
     for name in names {
-        let diverged = |reason: &str| Error::SqliteSchemaDiverged {
+        let diverged = |reason| Error::SqliteSchemaDiverged {
             path: context.path.to_owned(),
             table: name.clone(),
-            reason: reason.into(),
+            reason,
         };
         match (ours_tables.get(name), theirs_tables.get(name)) {
             (Some(ours), Some(theirs_schema)) => {
                 if ours.sql != theirs_schema.sql {
-                    return Err(diverged(
-                        "its CREATE TABLE statement differs between local and remote",
-                    ));
+                    return Err(diverged(SchemaDivergence::CreateStatementDiffers));
                 }
                 let base_rows = match base_tables.get(name) {
                     Some(schema) if schema.sql == ours.sql => {
@@ -225,16 +223,14 @@ fn merge_into(
             }
             (None, Some(theirs_schema)) => {
                 if base_tables.contains_key(name) {
-                    return Err(diverged(
-                        "it was dropped locally but is still on the remote",
-                    ));
+                    return Err(diverged(SchemaDivergence::DroppedLocally));
                 }
                 let rows = crate::sqlite_rows::read_rows(theirs, theirs_schema).map_err(&error)?;
                 merge.create_from(theirs, theirs_schema, rows)?;
             }
             (Some(_), None) => {
                 if base_tables.contains_key(name) {
-                    return Err(diverged("it was dropped on the remote but is still local"));
+                    return Err(diverged(SchemaDivergence::DroppedRemotely));
                 }
                 merge.applied.differs_from_theirs = true;
             }

@@ -91,7 +91,7 @@ fn push_pull_and_check_move_a_file_between_devices() {
     assert!(matches!(
         laptop.push_file(),
         Err(Error::NotFastForward {
-            action: "push",
+            action: cloud_sync::SyncAction::Push,
             status: SyncStatus::Behind
         })
     ));

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use sdn_codec::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TableNameProblem};
 use crate::position;
 use crate::record::Record;
 
@@ -114,23 +114,25 @@ pub(crate) fn check_name<T: Record>() -> Result<()> {
     if checked.lock().contains(T::TABLE) {
         return Ok(());
     }
-    if let Some(reason) = name_problem(T::TABLE) {
+    if let Some((reason, source)) = name_problem(T::TABLE) {
         return Err(Error::InvalidTableName {
             table: T::TABLE,
             record: std::any::type_name::<T>(),
             reason,
+            source,
         });
     }
     checked.lock().insert(T::TABLE);
     Ok(())
 }
 
-/// Why `name` cannot be a table name in a file, if it cannot.
-fn name_problem(name: &str) -> Option<String> {
+/// Why `name` cannot be a table name in a file, if it cannot, and the codec's error
+/// behind it.
+fn name_problem(name: &str) -> Option<(TableNameProblem, Option<sdn_codec::Error>)> {
     let mut doc = sdn_codec::Document::parse("").ok()?;
     let table = sdn_codec::Table::with_columns(["id"]);
     if let Err(err) = doc.set([name], Value::Table(table)) {
-        return Some(err.message().to_owned());
+        return Some((TableNameProblem::NotAKey, Some(err)));
     }
     let written = doc.as_str().trim_end().to_owned();
     match sdn_codec::parse(doc.as_str()) {
@@ -141,10 +143,13 @@ fn name_problem(name: &str) -> Option<String> {
         {
             None
         }
-        Ok(_) => Some(format!("its header `{written}` reads back as another name")),
-        Err(err) => Some(format!(
-            "its header `{written}` does not parse: {}",
-            err.message()
+        Ok(_) => Some((
+            TableNameProblem::ReadsBackAsAnotherName { header: written },
+            None,
+        )),
+        Err(err) => Some((
+            TableNameProblem::HeaderDoesNotParse { header: written },
+            Some(err),
         )),
     }
 }
@@ -161,10 +166,11 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
                 other.kind_name()
             ),
         )),
-        Err(err) => Err(Error::record(
+        Err(err) => Err(Error::record_caused(
             path,
             T::TABLE,
-            format!("cannot encode record: {}", err.message()),
+            "cannot encode the record",
+            err,
         )),
     }
 }
@@ -191,7 +197,7 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result
         let record = match decode_row::<T>(&columns, table, row) {
             Ok(Some(record)) => record,
             Ok(None) => continue,
-            Err(err) => return Err(row_error::<T>(path, text, &columns, row, &err)),
+            Err(err) => return Err(row_error::<T>(path, text, &columns, row, err)),
         };
         if let Err((first, key)) = decoded.add(row, record) {
             return Err(duplicate_key::<T>(path, text, &key, first, row));
@@ -236,24 +242,21 @@ pub(crate) fn decode_row<T: Record>(
 
 /// The error for row `row` (0-based) that did not read as `T`: the row's line in `text`
 /// and, when the codec names the cell (`at `column`: ...`), that column and where its
-/// cell starts.
+/// cell starts. The codec's error is the source.
 fn row_error<T: Record>(
     path: &Path,
     text: &str,
     columns: &[String],
     row: usize,
-    err: &sdn_codec::Error,
+    err: sdn_codec::Error,
 ) -> Error {
-    let message = err.message();
-    let (field, reason) = match message
+    let field = err
+        .message()
         .strip_prefix("at `")
         .and_then(|rest| rest.split_once("`: "))
-    {
-        Some((field, reason)) if columns.iter().any(|c| c == field) => {
-            (Some(Box::<str>::from(field)), reason)
-        }
-        _ => (None, message),
-    };
+        .map(|(field, _)| field)
+        .filter(|field| columns.iter().any(|c| c == field))
+        .map(Box::<str>::from);
     let line = position::row_line(text, T::TABLE, row);
     let column = match (&field, line) {
         (Some(field), Some(line)) => columns
@@ -270,9 +273,11 @@ fn row_error<T: Record>(
         column,
         field,
         message: format!(
-            "row {} does not read as {}: {reason}",
+            "row {} does not read as {}",
             row + 1,
             std::any::type_name::<T>()
-        ),
+        )
+        .into(),
+        source: Some(err),
     }
 }

@@ -40,7 +40,7 @@ impl TableEdit {
 }
 
 fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Error {
-    Error::record(path, table, format!("cannot {what}: {}", err.message()))
+    Error::record_caused(path, table, format!("cannot {what}"), err)
 }
 
 /// Applies `edits` to `doc` and returns the edited document; the rows to append are the

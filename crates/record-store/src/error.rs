@@ -43,6 +43,39 @@ impl fmt::Display for Operation {
     }
 }
 
+/// Why a record type's table name cannot be held in an SDN file
+/// ([`Error::InvalidTableName`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TableNameProblem {
+    /// The codec cannot write the name as a key (the codec's error is the source).
+    NotAKey,
+    /// The header written for it reads back as another name.
+    ReadsBackAsAnotherName {
+        /// The header as written.
+        header: String,
+    },
+    /// The header written for it does not parse (the codec's error is the source).
+    HeaderDoesNotParse {
+        /// The header as written.
+        header: String,
+    },
+}
+
+impl fmt::Display for TableNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableNameProblem::NotAKey => f.write_str("it cannot be written as a key"),
+            TableNameProblem::ReadsBackAsAnotherName { header } => {
+                write!(f, "its header `{header}` reads back as another name")
+            }
+            TableNameProblem::HeaderDoesNotParse { header } => {
+                write!(f, "its header `{header}` does not parse")
+            }
+        }
+    }
+}
+
 /// Everything that can go wrong in a store.
 ///
 /// A variant that wraps a lower error (a system error, the parser's, the lock's, the
@@ -101,8 +134,11 @@ pub enum Error {
         column: usize,
         /// The table column (record field) at fault, when known.
         field: Option<Box<str>>,
-        /// What went wrong.
-        message: String,
+        /// What went wrong (without the codec's message, which is the source).
+        message: Box<str>,
+        /// The codec's error, when the codec refused the row, the record or the edit.
+        #[source]
+        source: Option<sdn_codec::Error>,
     },
     /// The file names an entry with the record's table name, but it is not a table.
     #[error("{}{}: `{table}` is a {found}, not a table", .path.display(), position_text(*.line, None))]
@@ -148,7 +184,10 @@ pub enum Error {
         /// The record type.
         record: &'static str,
         /// Why it cannot be held.
-        reason: String,
+        reason: TableNameProblem,
+        /// The codec's error, when the codec refused the name or its header.
+        #[source]
+        source: Option<sdn_codec::Error>,
     },
     /// The file this handle had read is gone (deleted, or its directory renamed). An
     /// empty store is only assumed for a file that did not exist when first looked at:
@@ -370,14 +409,35 @@ impl Error {
     }
 
     /// A [`Record`](Error::Record) error that names no row or cell.
-    pub(crate) fn record(path: &Path, table: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn record(path: &Path, table: &str, message: impl Into<Box<str>>) -> Self {
+        Error::record_with(path, table, message.into(), None)
+    }
+
+    /// A [`Record`](Error::Record) error that names no row or cell, caused by the
+    /// codec's `source` (kept whole as the source, not copied into the message).
+    pub(crate) fn record_caused(
+        path: &Path,
+        table: &str,
+        message: impl Into<Box<str>>,
+        source: sdn_codec::Error,
+    ) -> Self {
+        Error::record_with(path, table, message.into(), Some(source))
+    }
+
+    fn record_with(
+        path: &Path,
+        table: &str,
+        message: Box<str>,
+        source: Option<sdn_codec::Error>,
+    ) -> Self {
         Error::Record {
             path: path.to_path_buf(),
             table: table.to_owned(),
             line: None,
             column: 0,
             field: None,
-            message: message.into(),
+            message,
+            source,
         }
     }
 }
@@ -396,8 +456,9 @@ mod tests {
     /// Every variant with a cause returns it, unchanged and of its own type, from
     /// `source()` and leaves its text out of its own message, so a reporter walking the
     /// chain (anyhow, `{:#}`) shows each cause once. Regression: `Io`, `Malformed`,
-    /// `Lock` and `Commit` used to print their source and return it too, and `Journal`
-    /// flattened the journal's error (and its cause) into its message.
+    /// `Lock` and `Commit` used to print their source and return it too, `Journal`
+    /// flattened the journal's error (and its cause) into its message, and `Record` and
+    /// `InvalidTableName` flattened the codec's message into theirs.
     #[test]
     fn the_cause_is_returned_as_source_and_not_printed() {
         let dir = std::env::temp_dir();
@@ -437,6 +498,14 @@ mod tests {
                 staged: dir.join("x.sdn.rs-staged"),
                 journal: dir.join("x.sdn.rs-journal"),
             }),
+            Error::record_caused(
+                &file,
+                "counters",
+                "cannot update row 1",
+                sdn_codec::Document::parse("t |a|\n    1\n")
+                    .and_then(|mut doc| doc.table_mut(["t"])?.update_row(5, vec![]))
+                    .expect_err("there is no row 5"),
+            ),
         ];
         for error in &with_source {
             let cause = error.source().expect("the wrapped error is the source");
@@ -449,6 +518,7 @@ mod tests {
                 Error::Lock { .. } => cause.is::<file_lock::Error>(),
                 Error::Commit { .. } => cause.is::<atomic_io::Error>(),
                 Error::Journal { .. } => cause.is::<JournalError>(),
+                Error::Record { .. } => cause.is::<sdn_codec::Error>(),
                 other => panic!("unexpected variant {other:?}"),
             };
             assert!(
@@ -486,6 +556,26 @@ mod tests {
         );
         assert!(unmatched.source().is_none(), "its fields are copied out");
         assert_eq!(unmatched.path(), Some(file.as_path()));
+
+        // A table name the codec refuses keeps the codec's error as the source too (it
+        // is not about a file, so it names none).
+        let invalid_name = Error::InvalidTableName {
+            table: "a\nb",
+            record: "Odd",
+            reason: TableNameProblem::NotAKey,
+            source: Some(sdn_codec::Error::new(
+                sdn_codec::ErrorKind::InvalidKey,
+                "bad key",
+            )),
+        };
+        let cause = invalid_name
+            .source()
+            .expect("the codec's error is the source");
+        assert!(cause.is::<sdn_codec::Error>(), "{invalid_name:?}");
+        assert!(
+            !invalid_name.to_string().contains(&cause.to_string()),
+            "{invalid_name}"
+        );
 
         let aborted = Error::aborted("nothing to do");
         assert!(aborted.source().is_none(), "the reason is printed");

@@ -204,7 +204,7 @@ mod tx;
 
 pub use changes::{ChangeSet, TableChanges};
 pub use commit::Committed;
-pub use error::{Error, Operation, Result, UnmatchedReason};
+pub use error::{Error, Operation, Result, TableNameProblem, UnmatchedReason};
 
 // The lower crates whose types appear in this crate's API, so a dependent needs no
 // version of its own that could disagree.

@@ -397,14 +397,14 @@ impl<T: Record> Table<T> {
     /// `row` of a change set read as `T`, checked to have the key `key`.
     fn decode_change(&self, key: &str, row: &Map) -> Result<T> {
         let record: T = sdn_codec::from_value(Value::Dict(row.clone())).map_err(|err| {
-            Error::record(
+            Error::record_caused(
                 &self.path,
                 T::TABLE,
                 format!(
-                    "the changed row `{key}` does not read as {}: {}",
-                    std::any::type_name::<T>(),
-                    err.message()
+                    "the changed row `{key}` does not read as {}",
+                    std::any::type_name::<T>()
                 ),
+                err,
             )
         })?;
         let actual = record.key().to_string();

@@ -219,6 +219,16 @@ fn data_errors_name_file_line_column_table_and_field() -> TestResult {
     for part in ["data.sdn", "line 4, column 8", "`counters`", "`value`"] {
         assert!(message.contains(part), "{part} missing in {message}");
     }
+    // The codec's error is the source, kept whole, and not repeated in the message.
+    let cause = std::error::Error::source(&err).expect("the codec's error is the source");
+    let codec = cause
+        .downcast_ref::<record_store::sdn_codec::Error>()
+        .expect("of its own type");
+    assert!(codec.message().contains("lots"), "{codec}");
+    assert!(
+        !message.contains(&codec.to_string()),
+        "{message} repeats {codec}"
+    );
 
     // A duplicate key: lines, not row numbers.
     fs::write(

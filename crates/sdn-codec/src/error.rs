@@ -1,16 +1,29 @@
 //! Errors: what went wrong ([`ErrorKind`], matchable), where (1-based line and column,
 //! the offending line's text, optionally the file path) and a human message.
 //!
-//! `Display` renders a compiler-style report with a caret under the column:
+//! One [`Error`] struct with a `#[non_exhaustive]` kind rather than an enum of variants
+//! (like `serde_json::Error` or `std::io::Error`): every codec error has the same
+//! parts, a kind and a position, so a struct keeps the position accessors uniform and
+//! the `Result` small (the struct is one box).
+//!
+//! `Display` is one line, what failed and where:
+//!
+//! ```text
+//! unterminated quoted string (opened here) at line 2, column 7 of config.sdn
+//! ```
+//!
+//! [`Error::report`] renders the compiler-style report with the offending line and a
+//! caret under the column (what the `sdn` tool prints):
 //!
 //! ```text
 //! error: unterminated quoted string (opened here) at line 2, column 7
-//!  --> config.sdn
+//!  --> config.sdn:2:7
 //!   |
 //! 2 | name: "Alice
 //!   |       ^
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -144,9 +157,57 @@ pub enum ErrorKind {
     Custom,
 }
 
+impl ErrorKind {
+    /// The kind's fixed message, what an error of this kind says when its maker has
+    /// nothing to add.
+    pub fn description(&self) -> &'static str {
+        match self {
+            ErrorKind::InvalidUtf8 => "invalid UTF-8",
+            ErrorKind::UnterminatedQuote => "unterminated quoted string (opened here)",
+            ErrorKind::UnterminatedBracket { .. } => "unterminated bracket (opened here)",
+            ErrorKind::UnexpectedCloseBracket { .. } => "unexpected closing bracket",
+            ErrorKind::IntegerOutOfRange => "integer outside the signed 64-bit range",
+            ErrorKind::NonFiniteFloat => "float that is not finite",
+            ErrorKind::InvalidEscape => "invalid `\\u{...}` escape",
+            ErrorKind::DuplicateKey { .. } => "duplicate key",
+            ErrorKind::WrongCellCount { .. } => "wrong number of cells in a table row",
+            ErrorKind::BadDedent => "dedent to a column no open block starts at",
+            ErrorKind::IndentedTopLevel => "indented top-level line",
+            ErrorKind::SectionHeader => "INI/TOML section header, which SDN does not have",
+            ErrorKind::SdlBlock => "SDL-style block, which SDN does not have",
+            ErrorKind::BlockScalar => "YAML block scalar, which SDN does not have",
+            ErrorKind::NotAnEntry => "line that is not an entry `key: value`",
+            ErrorKind::MixedBlock => "dict entry inside a list block",
+            ErrorKind::UnexpectedIndent => "line indented deeper than its block",
+            ErrorKind::InvalidKey => "invalid key",
+            ErrorKind::BadTableHeader => "malformed table header",
+            ErrorKind::UnknownColumnType { .. } => "unknown column type",
+            ErrorKind::TypeMismatch { .. } => "value of the wrong type",
+            ErrorKind::TrailingCharacters => "unexpected text after a value",
+            ErrorKind::Syntax => "syntax error",
+            ErrorKind::LimitExceeded { .. } => "limit exceeded",
+            ErrorKind::Unwritable => "value that SDN cannot express",
+            ErrorKind::NotFound => "no such entry",
+            ErrorKind::WrongKind { .. } => "value of the wrong kind for the edit",
+            ErrorKind::AmbiguousRow => "more than one row matches",
+            ErrorKind::InvalidPath => "invalid path",
+            ErrorKind::Io(_) => "reading the file failed",
+            ErrorKind::Custom => "error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
 struct Inner {
     kind: ErrorKind,
-    message: String,
+    /// A fixed phrase is borrowed (no allocation); only text that names something from
+    /// the input or the caller (a key, a count, a character) is owned.
+    message: Cow<'static, str>,
     line: usize,
     column: usize,
     /// The offending line, or an excerpt of it around the column.
@@ -167,6 +228,9 @@ pub const MAX_EXCERPT_CHARS: usize = 160;
 /// An SDN error: kind, message, position (1-based line and column; 0 when the error has
 /// no position, e.g. a writer error), the offending line, and optionally a path.
 ///
+/// `Display` is one line: the message, the position and the path. [`Error::report`]
+/// adds the offending line with a caret under the column.
+///
 /// ```
 /// use sdn_codec::ErrorKind;
 /// let err = sdn_codec::parse("a: 1\nb: \"open\n").unwrap_err();
@@ -174,13 +238,46 @@ pub const MAX_EXCERPT_CHARS: usize = 160;
 /// assert_eq!((err.line(), err.column()), (2, 4));
 /// assert_eq!(err.line_text(), Some("b: \"open"));
 /// let err = err.with_path("config.sdn");
-/// assert!(err.to_string().contains("config.sdn"));
+/// assert_eq!(
+///     err.to_string(),
+///     "unterminated quoted string (opened here) at line 2, column 4 of config.sdn"
+/// );
 /// ```
 pub struct Error(Box<Inner>);
 
+/// What failed and where, on one line: `<message> at line L, column C of <path>`.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.0)
+        let e = &self.0;
+        f.write_str(&e.message)?;
+        match (e.line, &e.path) {
+            (0, None) => Ok(()),
+            (0, Some(path)) => write!(f, " for {}", path.display()),
+            (line, None) => write!(f, " at line {line}, column {}", e.column),
+            (line, Some(path)) => write!(
+                f,
+                " at line {line}, column {} of {}",
+                e.column,
+                path.display()
+            ),
+        }
+    }
+}
+
+/// The compiler-style report of an [`Error`] ([`Error::report`]): `error: `, the
+/// message and position, the path, and the offending line with a caret under the
+/// column. Like `Display`, it leaves the [`source`](std::error::Error::source) out.
+pub struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.0.0)
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -196,8 +293,9 @@ impl std::error::Error for Error {
 }
 
 impl Error {
-    /// An error with no position.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    /// An error with no position. A fixed `message` (a `&'static str`) is kept without
+    /// copying it; [`Error::from_kind`] takes the kind's own message.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Error(Box::new(Inner {
             kind,
             message: message.into(),
@@ -212,11 +310,23 @@ impl Error {
     }
 
     /// An error at a 1-based `line` and `column` (columns count characters).
-    pub fn at(kind: ErrorKind, message: impl Into<String>, line: usize, column: usize) -> Self {
+    pub fn at(
+        kind: ErrorKind,
+        message: impl Into<Cow<'static, str>>,
+        line: usize,
+        column: usize,
+    ) -> Self {
         let mut e = Error::new(kind, message);
         e.0.line = line;
         e.0.column = column;
         e
+    }
+
+    /// An error with no position whose message is the kind's
+    /// [`description`](ErrorKind::description).
+    pub fn from_kind(kind: ErrorKind) -> Self {
+        let message = kind.description();
+        Error::new(kind, message)
     }
 
     /// An error carrying only a message (kind [`ErrorKind::Custom`]).
@@ -240,11 +350,36 @@ impl Error {
     /// let io = err.source().and_then(|s| s.downcast_ref::<std::io::Error>()).unwrap();
     /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
     /// assert!(!err.to_string().contains(&io.to_string()));
+    /// assert_eq!(err.to_string(), "reading the file failed for /no/such/file.sdn");
     /// ```
     pub fn from_io(err: std::io::Error, path: impl Into<PathBuf>) -> Self {
-        let mut e = Error::new(ErrorKind::Io(err.kind()), "cannot read the file").with_path(path);
+        Error::with_io(err, ErrorKind::Io(std::io::ErrorKind::Other).description()).with_path(path)
+    }
+
+    /// An I/O error of writing SDN to a writer (no path); `err` becomes the source.
+    pub(crate) fn writing(err: std::io::Error) -> Self {
+        Error::with_io(err, "writing SDN failed")
+    }
+
+    fn with_io(err: std::io::Error, message: &'static str) -> Self {
+        let mut e = Error::new(ErrorKind::Io(err.kind()), message);
         e.0.io = Some(err);
         e
+    }
+
+    /// The compiler-style report: `error: `, the message and position, the path, and
+    /// the offending line with a caret under the column (what the `sdn` tool prints).
+    ///
+    /// ```
+    /// let err = sdn_codec::parse("a: 1\nb: \"open\n").unwrap_err().with_path("c.sdn");
+    /// assert_eq!(
+    ///     err.report().to_string(),
+    ///     "error: unterminated quoted string (opened here) at line 2, column 4\n \
+    ///      --> c.sdn:2:4\n  |\n2 | b: \"open\n  |    ^"
+    /// );
+    /// ```
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
     }
 
     /// The I/O error behind an [`ErrorKind::Io`] error.
@@ -349,8 +484,8 @@ impl fmt::Debug for Error {
     }
 }
 
-/// The report after `error: `: the message, the position, the path, and the offending
-/// line with a caret under the column.
+/// The report after `error: ` ([`Report`]): the message, the position, the path, and
+/// the offending line with a caret under the column.
 impl fmt::Display for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self;
@@ -430,3 +565,67 @@ fn excerpt(text: &str, column: usize) -> (String, usize, bool) {
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::io;
+
+    use super::*;
+
+    /// An I/O failure returns the `io::Error` itself from `source()` and leaves its text
+    /// out of `Display` and of the report; an error without a cause has no source.
+    /// `Display` is one line without the `error: ` prefix, the report keeps the caret.
+    /// Regression: writing to a failing writer used to print the `io::Error` inside the
+    /// message and return no source, and `Display` was the multi-line report.
+    #[test]
+    fn the_cause_is_returned_as_source_and_not_printed() {
+        struct Failing;
+        impl io::Write for Failing {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let read = Error::from_io(
+            io::Error::new(io::ErrorKind::NotFound, "no such thing here"),
+            "/data/config.sdn",
+        );
+        let value: std::collections::BTreeMap<String, i64> = [("a".to_owned(), 1)].into();
+        let write = crate::to_writer(Failing, &value).expect_err("the writer fails");
+        for (error, kind) in [
+            (&read, io::ErrorKind::NotFound),
+            (&write, io::ErrorKind::Other),
+        ] {
+            let cause = error.source().expect("the io::Error is the source");
+            let io = cause.downcast_ref::<io::Error>().expect("of its own type");
+            assert_eq!(io.kind(), kind);
+            assert_eq!(error.kind(), &ErrorKind::Io(kind));
+            let (text, report) = (error.to_string(), error.report().to_string());
+            assert!(!text.contains(&io.to_string()), "{text} repeats {io}");
+            assert!(!report.contains(&io.to_string()), "{report} repeats {io}");
+            assert!(!text.contains('\n') && !text.starts_with("error"), "{text}");
+        }
+        assert_eq!(
+            read.to_string(),
+            "reading the file failed for /data/config.sdn"
+        );
+        assert_eq!(write.to_string(), "writing SDN failed");
+
+        let parse = crate::parse("a: 1\nb: \"open\n")
+            .unwrap_err()
+            .with_path("config.sdn");
+        assert!(parse.source().is_none(), "a syntax error has no cause");
+        assert_eq!(
+            parse.to_string(),
+            "unterminated quoted string (opened here) at line 2, column 4 of config.sdn"
+        );
+        assert_eq!(
+            parse.report().to_string(),
+            "error: unterminated quoted string (opened here) at line 2, column 4\n \
+             --> config.sdn:2:4\n  |\n2 | b: \"open\n  |    ^"
+        );
+    }
+}

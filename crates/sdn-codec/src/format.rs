@@ -140,7 +140,7 @@ fn opens_block(span: &EntrySpan) -> bool {
     !(span.children.is_empty() && span.items.is_empty() && span.rows.is_empty())
 }
 
-fn unwritable(message: impl Into<String>) -> Error {
+fn unwritable(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::Unwritable, message)
 }
 

@@ -9,8 +9,8 @@
 //! # Guarantees
 //!
 //! - **No silent data change.** Every byte of a value survives parsing, or parsing fails
-//!   with an [`Error`] naming line and column (and showing the line, or a bounded
-//!   excerpt of a long line, with a caret).
+//!   with an [`Error`] naming line and column (its [`Error::report`] shows the line, or
+//!   a bounded excerpt of a long line, with a caret).
 //!   Integer overflow, unterminated quotes/brackets, duplicate keys, wrong cell counts,
 //!   INI/TOML sections, SDL blocks and YAML block scalars are errors.
 //! - **Source text is kept.** Every scalar remembers the exact text it was read from
@@ -103,7 +103,7 @@ pub use de::{
     from_value_with,
 };
 pub use document::{Document, KeyPath, TableMut, TextUpdate};
-pub use error::{Error, ErrorKind, Limit, Result};
+pub use error::{Error, ErrorKind, Limit, Report, Result};
 pub use format::{FormatOptions, format, format_with};
 pub use parse::{
     EntrySpan, Limits, ParseOptions, Spanned, from_path, parse, parse_map_with, parse_slice,

@@ -234,9 +234,7 @@ pub fn to_writer_with<W: io::Write, T: Serialize + ?Sized>(
     options: &SerOptions,
 ) -> Result<(), Error> {
     let text = to_string_with(value, options)?;
-    writer
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::new(ErrorKind::Io(e.kind()), format!("writing SDN: {e}")))
+    writer.write_all(text.as_bytes()).map_err(Error::writing)
 }
 
 /// The root dict of a document for `value`, or an error saying why it cannot be one.

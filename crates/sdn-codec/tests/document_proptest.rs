@@ -332,7 +332,7 @@ proptest! {
             }
             Err(err) => {
                 let got = outcome.expect_err("a text that does not parse is an error");
-                prop_assert_eq!(got.to_string(), err.to_string());
+                prop_assert_eq!(got.report().to_string(), err.report().to_string());
                 prop_assert_eq!(updated.as_str(), doc.as_str());
             }
         }

@@ -98,7 +98,7 @@ fn errors_show_a_bounded_excerpt_of_a_huge_line() {
     let text = format!("a: 1\nb: \"{}\n", "x".repeat(20 << 20));
     let err = sdn_codec::parse(&text).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::UnterminatedQuote);
-    let shown = err.to_string();
+    let shown = err.report().to_string();
     assert!(shown.len() < 1_000, "{} bytes", shown.len());
     assert!(shown.contains("b: \"xxx"), "{shown}");
     assert!(shown.contains('…'), "{shown}");
@@ -106,7 +106,7 @@ fn errors_show_a_bounded_excerpt_of_a_huge_line() {
     // is around the column, with the caret under it.
     let line = format!("a: [{}, ]\n", "1, ".repeat(100_000));
     let err = sdn_codec::parse(&line).unwrap_err();
-    let shown = err.to_string();
+    let shown = err.report().to_string();
     assert!(shown.len() < 1_000, "{shown}");
     let lines: Vec<&str> = shown.lines().collect();
     let source = lines[lines.len() - 2];
@@ -119,7 +119,7 @@ fn errors_show_a_bounded_excerpt_of_a_huge_line() {
         format!("{k}: 1\n{k}: 2\n", k = "k".repeat(1 << 20)),
         format!("t |{c}, {c}|\n", c = "c".repeat(1 << 20)),
     ] {
-        let shown = sdn_codec::parse(&text).unwrap_err().to_string();
+        let shown = sdn_codec::parse(&text).unwrap_err().report().to_string();
         assert!(
             shown.len() < 1_000,
             "{} bytes: {}",

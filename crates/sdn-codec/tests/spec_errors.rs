@@ -10,7 +10,7 @@ fn check(name: &str, text: &str, kind: ErrorKind, line: usize, column: usize) {
     assert_eq!(err.kind(), &kind, "{err}");
     assert_eq!((err.line(), err.column()), (line, column), "{err}");
     insta::with_settings!({ description => text, omit_expression => true }, {
-        insta::assert_snapshot!(name, err.to_string());
+        insta::assert_snapshot!(name, err.report().to_string());
     });
 }
 
@@ -392,7 +392,7 @@ fn invalid_utf8_reports_the_byte() {
     let err = sdn_codec::parse_slice(b"a: ok\nb: caf\xe9\n").unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidUtf8);
     assert_eq!((err.line(), err.column()), (2, 7));
-    insta::assert_snapshot!("invalid_utf8", err.to_string());
+    insta::assert_snapshot!("invalid_utf8", err.report().to_string());
 }
 
 #[test]
@@ -404,7 +404,7 @@ fn error_display_with_path() {
             .as_deref(),
         Some("conf/app.sdn")
     );
-    insta::assert_snapshot!("with_path_and_tab", err.to_string());
+    insta::assert_snapshot!("with_path_and_tab", err.report().to_string());
 }
 
 fn limited(limits: Limits) -> ParseOptions {
@@ -456,5 +456,5 @@ fn limits_are_errors() {
         }
     );
     assert_eq!(cells.line(), 3);
-    insta::assert_snapshot!("limit_cells", cells.to_string());
+    insta::assert_snapshot!("limit_cells", cells.report().to_string());
 }

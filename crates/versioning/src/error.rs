@@ -1,7 +1,7 @@
 //! Typed errors: each says what failed, in which file, table and record.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::conflict::Conflict;
 
@@ -288,6 +288,63 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The store file the error is about (for [`Error::Store`], the store error's
+    /// [`path`](record_store::Error::path)); `None` for a three-way merge of texts
+    /// ([`Error::MalformedInput`], [`Error::Unmergeable`], [`Error::MergeEdit`]) and for
+    /// an invalid writer id, which are about no file.
+    ///
+    /// ```
+    /// let err = versioning::Error::InvalidWriterId { id: "a b".into() };
+    /// assert_eq!(err.path(), None);
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Store(store) => store.path(),
+            Error::Conflict(conflict) => Some(&conflict.path),
+            Error::Unstamped { path, .. }
+            | Error::ClockSkew { path, .. }
+            | Error::NotMigrated { path, .. }
+            | Error::Record { path, .. }
+            | Error::Rejected { path, .. }
+            | Error::NoSuchConflict { path, .. } => Some(path),
+            Error::InvalidWriterId { .. }
+            | Error::MalformedInput { .. }
+            | Error::Unmergeable { .. }
+            | Error::MergeEdit { .. } => None,
+        }
+    }
+
+    /// The table the error is about, when it is about one (`*` for a whole-store merge
+    /// input of [`Error::ClockSkew`]); `None` for [`Error::Store`] (see the store
+    /// error), [`Error::MalformedInput`] and [`Error::InvalidWriterId`].
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Error::Conflict(conflict) => Some(&conflict.table),
+            Error::Unstamped { table, .. }
+            | Error::ClockSkew { table, .. }
+            | Error::NotMigrated { table, .. }
+            | Error::Record { table, .. }
+            | Error::Rejected { table, .. }
+            | Error::NoSuchConflict { table, .. }
+            | Error::Unmergeable { table, .. }
+            | Error::MergeEdit { table, .. } => Some(table),
+            Error::Store(_) | Error::InvalidWriterId { .. } | Error::MalformedInput { .. } => None,
+        }
+    }
+
+    /// Which text of a three-way merge the error is about ([`Error::MalformedInput`],
+    /// [`Error::Unmergeable`]; [`Error::MergeEdit`] is about [`MergeInput::Ours`], the
+    /// text the merged table is written into).
+    pub fn merge_input(&self) -> Option<MergeInput> {
+        match self {
+            Error::MalformedInput { input, .. } | Error::Unmergeable { input, .. } => Some(*input),
+            Error::MergeEdit { .. } => Some(MergeInput::Ours),
+            _ => None,
+        }
+    }
+}
+
 impl From<record_store::Error> for Error {
     /// A commit vetoed by this crate's pre-commit hook comes back as the typed error the
     /// hook raised; any other record-store error is wrapped.
@@ -373,7 +430,7 @@ mod tests {
         }
 
         let no_codec_error = Error::Record {
-            path,
+            path: path.clone(),
             table: "todos".into(),
             key: "1".into(),
             problem: RecordProblem::Gone,
@@ -391,6 +448,18 @@ mod tests {
             },
         };
         assert!(unmergeable.source().is_none());
+        assert_eq!(unmergeable.merge_input(), Some(MergeInput::Base));
+        assert_eq!(unmergeable.table(), Some("todos"));
+        assert_eq!(unmergeable.path(), None);
+        // The accessors answer for every variant: the store's path through the
+        // transparent wrapper, the record's path and table.
+        let paths: Vec<_> = with_source.iter().map(Error::path).collect();
+        assert_eq!(
+            paths,
+            [Some(path.as_path()), Some(path.as_path()), None, None]
+        );
+        assert_eq!(with_source[1].table(), Some("todos"));
+        assert_eq!(with_source[3].merge_input(), Some(MergeInput::Ours));
         assert_eq!(
             unmergeable.to_string(),
             "cannot merge table todos (base): rows 1 and 3 share the key 1"

@@ -8,7 +8,7 @@ use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 
 use super::AsyncRemote;
-use crate::error::Error;
+use crate::error::{ConfigProblem, Error};
 use crate::key::Prefix;
 
 /// A credential. Its `Debug` and `Display` print `***`, so configurations and errors can
@@ -117,7 +117,7 @@ impl S3Config {
             let authority = endpoint.split("://").nth(1).unwrap_or(endpoint);
             if authority.split('/').next().unwrap_or("").contains('@') {
                 return Err(Error::Config {
-                    reason: "the endpoint must not contain credentials; set them separately".into(),
+                    reason: ConfigProblem::CredentialsInEndpoint,
                     source: None,
                 });
             }
@@ -148,7 +148,9 @@ impl S3Config {
             builder = builder.with_token(token.expose());
         }
         let store = builder.build().map_err(|source| Error::Config {
-            reason: format!("cannot configure S3 bucket `{}`", self.bucket),
+            reason: ConfigProblem::Bucket {
+                bucket: self.bucket.clone(),
+            },
             source: Some(Box::new(source)),
         })?;
         Ok(Arc::new(store))

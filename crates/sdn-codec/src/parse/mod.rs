@@ -470,7 +470,12 @@ impl<'a> Parser<'a> {
             .map_or(self.src.len(), |&(_, e)| e)
     }
 
-    pub(crate) fn error(&self, pos: usize, kind: ErrorKind, message: impl Into<String>) -> Error {
+    pub(crate) fn error(
+        &self,
+        pos: usize,
+        kind: ErrorKind,
+        message: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Error {
         let line = self.line_of(pos);
         let (start, end) = self.lines.get(line).copied().unwrap_or((0, 0));
         let pos = pos.clamp(start, end.max(start));
@@ -547,7 +552,7 @@ impl<'a> Parser<'a> {
 
     /// An error (`message`, at the first meaningful line after the one holding `end`)
     /// when the input goes on after a single value or row.
-    fn expect_no_more_lines(&self, end: usize, message: &str) -> Result<(), Error> {
+    fn expect_no_more_lines(&self, end: usize, message: &'static str) -> Result<(), Error> {
         let end_line = self.line_of(end);
         match (end_line + 1..self.lines.len()).find_map(|l| self.view_of(l)) {
             Some(next) => Err(self.error(next.start, ErrorKind::TrailingCharacters, message)),

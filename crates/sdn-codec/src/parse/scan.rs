@@ -216,7 +216,7 @@ impl Parser<'_> {
                 return Err(self.error(
                     pos,
                     ErrorKind::UnterminatedQuote,
-                    "unterminated quoted string (opened here)",
+                    ErrorKind::UnterminatedQuote.description(),
                 ));
             };
             match b {

@@ -97,7 +97,7 @@ impl RemoteConfig {
             }
             #[cfg(not(feature = "s3"))]
             RemoteConfig::S3 { .. } => Err(cloud_sync::Error::Config {
-                reason: "this cloud-sync was built without the `s3` feature".into(),
+                reason: cloud_sync::ConfigProblem::MissingFeature { feature: "s3" },
                 source: None,
             }),
         }

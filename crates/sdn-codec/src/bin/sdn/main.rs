@@ -148,7 +148,7 @@ fn shown(path: &Path) -> String {
 }
 
 fn invalid(e: sdn_codec::Error, path: &Path) -> Failure {
-    Failure::Invalid(e.with_path(shown(path)).to_string())
+    Failure::Invalid(e.with_path(shown(path)).report().to_string())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
