@@ -582,6 +582,7 @@ impl Error {
             | Error::InvalidManifest { key, .. }
             | Error::LostRace { key, .. }
             | Error::NoRemoteHead { key }
+            | Error::PruneInProgress { key, .. }
             | Error::Codec { key, .. }
             | Error::Timeout { key, .. }
             | Error::TaskFailed { key, .. } => Some(key),

@@ -265,9 +265,13 @@ impl FileSync {
         let uploaded = snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
         let manifest = self.next_head(remote, uploaded.reference, BackupReason::Push)?;
         if uploaded.reused {
-            snapshot::secure_reused(&self.remote, &manifest.snapshot, &self.limits, || {
-                Ok(prepared.clone())
-            })?;
+            snapshot::secure_reused(
+                &self.remote,
+                &manifest.head,
+                &manifest.snapshot,
+                &self.limits,
+                || Ok(prepared.clone()),
+            )?;
         }
         if let Err(e) = manifest::publish(&self.remote, &manifest, remote, &self.limits) {
             if e.is_lost_race() {
@@ -443,9 +447,13 @@ impl FileSync {
             BackupReason::Restore,
         )?;
         // The restored snapshot is a stored one: a running prune may be deleting it.
-        snapshot::secure_reused(&self.remote, &manifest.snapshot, &self.limits, || {
-            snapshot::prepare(&downloaded)
-        })?;
+        snapshot::secure_reused(
+            &self.remote,
+            &manifest.head,
+            &manifest.snapshot,
+            &self.limits,
+            || snapshot::prepare(&downloaded),
+        )?;
         manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits)?;
         let local_after = self.apply(&downloaded)?;
         self.save_state(&manifest, &local_after)?;
@@ -683,7 +691,7 @@ impl FileSync {
             BackupReason::LocalBeforeOverwrite,
         )?;
         if uploaded.reused {
-            snapshot::secure_reused(&self.remote, &uploaded.reference, &self.limits, || {
+            snapshot::secure_reused(&self.remote, &id, &uploaded.reference, &self.limits, || {
                 Ok(prepared.clone())
             })?;
         }

@@ -259,7 +259,7 @@ pub(crate) fn upload_probed(
 /// backup entry naming it is written and before a head names it, it waits while a prune
 /// holds its lease, then makes sure the snapshot is still there, uploading it again (from
 /// `prepare`, called only then) if the prune deleted it. `published` is the reference
-/// about to be published.
+/// about to be published, as head (or backup) `head`.
 ///
 /// If the snapshot had to be uploaded again and ours is stored in another size than
 /// `published` (an earlier zstd version wrote the deleted one), the published reference
@@ -267,6 +267,7 @@ pub(crate) fn upload_probed(
 /// attempt uploads afresh.
 pub(crate) fn secure_reused(
     remote: &Remote,
+    head: &str,
     published: &SnapshotRef,
     limits: &Limits,
     prepare: impl FnOnce() -> Result<PreparedSnapshot, Error>,
@@ -286,7 +287,7 @@ pub(crate) fn secure_reused(
     } else {
         Err(Error::LostRace {
             key: remote.full_key(&crate::manifest::manifest_key()),
-            ours: format!("(snapshot {} pruned meanwhile)", published.sha256),
+            ours: head.to_owned(),
             theirs: None,
         })
     }
