@@ -19,6 +19,8 @@ use crate::error::{Error, Operation, SyncAction};
 use crate::local_fs;
 use crate::log::{self, LogEntry, Resolution, SyncKind};
 use crate::manifest::{self, Manifest, RemoteHead};
+use crate::prune_lease;
+use crate::relate::relate;
 use crate::remote::Remote;
 use crate::snapshot::{self, Limits, SnapshotRef};
 use crate::sqlite;
@@ -265,7 +267,7 @@ impl FileSync {
         let uploaded = snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
         let manifest = self.next_head(remote, uploaded.reference, BackupReason::Push)?;
         if uploaded.reused {
-            snapshot::secure_reused(
+            prune_lease::secure_reused(
                 &self.remote,
                 &manifest.head,
                 &manifest.snapshot,
@@ -447,7 +449,7 @@ impl FileSync {
             BackupReason::Restore,
         )?;
         // The restored snapshot is a stored one: a running prune may be deleting it.
-        snapshot::secure_reused(
+        prune_lease::secure_reused(
             &self.remote,
             &manifest.head,
             &manifest.snapshot,
@@ -691,9 +693,13 @@ impl FileSync {
             BackupReason::LocalBeforeOverwrite,
         )?;
         if uploaded.reused {
-            snapshot::secure_reused(&self.remote, &id, &uploaded.reference, &self.limits, || {
-                Ok(prepared.clone())
-            })?;
+            prune_lease::secure_reused(
+                &self.remote,
+                &id,
+                &uploaded.reference,
+                &self.limits,
+                || Ok(prepared.clone()),
+            )?;
         }
         Ok(id)
     }
@@ -748,48 +754,6 @@ impl FileSync {
             warnings.push(format!("device record not updated: {e}"));
         }
         warnings
-    }
-}
-
-/// How local and remote relate, given the last sync.
-pub(crate) fn relate(
-    base: Option<&SyncState>,
-    local_sha256: Option<&str>,
-    remote: Option<&RemoteHead>,
-) -> SyncStatus {
-    let Some(remote) = remote.map(|head| &head.manifest) else {
-        return SyncStatus::NoRemoteHead;
-    };
-    let Some(local) = local_sha256 else {
-        // Nothing local (a fresh device): taking the remote loses nothing.
-        return SyncStatus::Behind;
-    };
-    let Some(base) = base else {
-        // No known common base: equal content is in sync, anything else needs a merge.
-        return if remote.snapshot.sha256 == local {
-            SyncStatus::UpToDate
-        } else {
-            SyncStatus::Diverged
-        };
-    };
-    let local_changed = local != base.local_sha256;
-    if remote.head == base.head {
-        return if local_changed {
-            SyncStatus::Ahead
-        } else {
-            SyncStatus::UpToDate
-        };
-    }
-    if remote.snapshot.sha256 == local {
-        return SyncStatus::UpToDate;
-    }
-    // The head moved. Only a head that descends from our base may replace local content:
-    // one that does not (our push was overwritten by a server that ignores If-Match, or
-    // we are older than the remembered history) needs a merge.
-    if remote.descends_from(&base.head) && !local_changed {
-        SyncStatus::Behind
-    } else {
-        SyncStatus::Diverged
     }
 }
 

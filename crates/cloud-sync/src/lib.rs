@@ -202,6 +202,7 @@ pub mod manifest;
 mod prune_lease;
 mod push_loop;
 mod record_sync;
+mod relate;
 mod remote;
 mod retry;
 pub mod snapshot;

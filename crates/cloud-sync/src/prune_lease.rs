@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::json;
 use crate::key::Key;
+use crate::manifest;
 use crate::remote::{ObjectInfo, ObjectVersion, Remote};
+use crate::snapshot::{Limits, PreparedSnapshot, SnapshotRef};
 
 /// The lease object's key, relative to the prefix.
 pub const PRUNE_LEASE_KEY: &str = "prune.lease.json";
@@ -137,6 +139,44 @@ pub(crate) fn wait_until_no_prune(remote: &Remote) -> Result<(), Error> {
         interval = (interval * 2).min(Duration::from_secs(2));
     }
     Ok(())
+}
+
+/// For a snapshot that was already stored ([`Uploaded::reused`](crate::snapshot::Uploaded::reused)): called after the
+/// backup entry naming it is written and before a head names it, it waits while a prune
+/// holds its lease, then makes sure the snapshot is still there, uploading it again (from
+/// `prepare`, called only then) if the prune deleted it. `published` is the reference
+/// about to be published, as head (or backup) `head`.
+///
+/// If the snapshot had to be uploaded again and ours is stored in another size than
+/// `published` (an earlier zstd version wrote the deleted one), the published reference
+/// would not match it: that is [`Error::LostRace`] on `manifest_key`, and the push's next
+/// attempt uploads afresh.
+pub(crate) fn secure_reused(
+    remote: &Remote,
+    head: &str,
+    published: &SnapshotRef,
+    limits: &Limits,
+    prepare: impl FnOnce() -> Result<PreparedSnapshot, Error>,
+) -> Result<(), Error> {
+    wait_until_no_prune(remote)?;
+    let key = published.validate(limits)?;
+    if remote.head(&key)?.is_some() {
+        return Ok(());
+    }
+    let snapshot = prepare()?;
+    match remote.put_create(&key, snapshot.compressed.clone()) {
+        Ok(_) | Err(Error::AlreadyExists { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    if snapshot.reference.stored_size == published.stored_size {
+        Ok(())
+    } else {
+        Err(Error::LostRace {
+            key: remote.full_key(&manifest::manifest_key()),
+            ours: head.to_owned(),
+            theirs: None,
+        })
+    }
 }
 
 fn is_stale(lease: &ObjectInfo, now: DateTime<Utc>) -> bool {

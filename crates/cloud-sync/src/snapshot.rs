@@ -209,7 +209,7 @@ pub(crate) struct Uploaded {
     /// Whether bytes were sent.
     pub(crate) sent: bool,
     /// Whether the object was there before this upload, so a prune may be deleting it:
-    /// see [`secure_reused`].
+    /// see [`secure_reused`](crate::prune_lease::secure_reused).
     pub(crate) reused: bool,
 }
 
@@ -252,44 +252,6 @@ pub(crate) fn upload_probed(
         // Another device uploaded the same content meanwhile: same address, same content.
         Err(Error::AlreadyExists { .. }) => Ok(reused(snapshot.reference.clone(), true)),
         Err(e) => Err(e),
-    }
-}
-
-/// For a snapshot that was already stored ([`Uploaded::reused`]): called after the
-/// backup entry naming it is written and before a head names it, it waits while a prune
-/// holds its lease, then makes sure the snapshot is still there, uploading it again (from
-/// `prepare`, called only then) if the prune deleted it. `published` is the reference
-/// about to be published, as head (or backup) `head`.
-///
-/// If the snapshot had to be uploaded again and ours is stored in another size than
-/// `published` (an earlier zstd version wrote the deleted one), the published reference
-/// would not match it: that is [`Error::LostRace`] on `manifest_key`, and the push's next
-/// attempt uploads afresh.
-pub(crate) fn secure_reused(
-    remote: &Remote,
-    head: &str,
-    published: &SnapshotRef,
-    limits: &Limits,
-    prepare: impl FnOnce() -> Result<PreparedSnapshot, Error>,
-) -> Result<(), Error> {
-    crate::prune_lease::wait_until_no_prune(remote)?;
-    let key = published.validate(limits)?;
-    if remote.head(&key)?.is_some() {
-        return Ok(());
-    }
-    let snapshot = prepare()?;
-    match remote.put_create(&key, snapshot.compressed.clone()) {
-        Ok(_) | Err(Error::AlreadyExists { .. }) => {}
-        Err(e) => return Err(e),
-    }
-    if snapshot.reference.stored_size == published.stored_size {
-        Ok(())
-    } else {
-        Err(Error::LostRace {
-            key: remote.full_key(&crate::manifest::manifest_key()),
-            ours: head.to_owned(),
-            theirs: None,
-        })
     }
 }
 
