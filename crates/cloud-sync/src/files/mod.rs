@@ -106,6 +106,7 @@ mod part_io;
 mod pipeline;
 mod transfer;
 mod upload;
+mod whole;
 
 use std::fs;
 use std::path::{Path, PathBuf};
