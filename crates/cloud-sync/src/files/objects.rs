@@ -34,7 +34,8 @@ pub struct PartRef {
     pub stored_size: u64,
 }
 
-/// The file manifest at `files/objects/<sha256>.json`.
+/// The manifest of a file of more than one part, at `files/objects/<sha256>.json`
+/// (earlier versions wrote one for every file).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileManifest {
     /// Layout version.
