@@ -224,7 +224,8 @@ impl ContentFiles {
         })
     }
 
-    /// Sets the upload part size (at least 1 byte). Files up to this size are one part.
+    /// Sets the upload part size (at least 1 byte). Files up to this size are one part,
+    /// stored as one whole-file object; larger ones as parts of this size and a manifest.
     pub fn with_part_size(mut self, part_size: usize) -> ContentFiles {
         self.part_size = part_size.max(1);
         self
