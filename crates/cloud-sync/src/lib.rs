@@ -62,8 +62,9 @@
 //! | `backups/<time>-<head>.json` | create-only | [`backup::BackupEntry`] |
 //! | `log/<time>-<device>-<id>.json` | create-only | [`log::LogEntry`] |
 //! | `devices/<id>.json` | by that device only | [`device::DeviceRecord`] |
-//! | `files/parts/<sha256>.zst` | create-only, verified (MD5 ETag, else read back) | one zstd part of a content file ([`files`]) |
-//! | `files/objects/<sha256>.json` | create-only, last | [`files::FileManifest`]: the parts of one content file |
+//! | `files/objects/<sha256>.file` | create-only, verified (MD5 ETag, else read back) | a content file of one part ([`files`]) in one object: a JSON header line (format, sha256, size, compression), then the zstd payload |
+//! | `files/parts/<sha256>.zst` | create-only, verified (MD5 ETag, else read back) | one zstd part of a larger content file |
+//! | `files/objects/<sha256>.json` | create-only, last | [`files::FileManifest`]: the parts of one larger content file (earlier versions wrote one for every file) |
 //! | `files/tombstones/<sha256>.json`, `files/acks/<sha256>/<device>.json` | create-only / by that device | a content deletion and each device's answer |
 //!
 //! Content files (large attachments downloaded on demand, with computed availability)

@@ -121,7 +121,7 @@ fn every_availability_state_is_computed_from_facts() {
         let sha = files.entry("manuals/guide.txt").unwrap().unwrap().sha256;
         files
             .remote()
-            .delete(&Key::new(format!("files/objects/{sha}.json")).unwrap())
+            .delete(&Key::new(format!("files/objects/{sha}.file")).unwrap())
             .unwrap();
         assert_eq!(
             files.entry("manuals/guide.txt").unwrap().unwrap().state,
@@ -256,56 +256,228 @@ fn a_corrupted_object_fails_with_a_checksum_error_and_writes_nothing() {
     for backend in backends("a_corrupted_object_fails_with_a_checksum_error_and_writes_nothing") {
         let fixture = Fixture::new();
         let laptop = fixture.device(&backend, "laptop");
-        let content = b"a manual page\n".repeat(50);
-        write(&laptop, "manuals/m.txt", &content);
+        let small = b"a manual page\n".repeat(50);
+        let large = b"a long manual page\n".repeat(200);
+        write(&laptop, "manuals/small.txt", &small);
+        write(&laptop, "manuals/large.txt", &large);
         laptop.upload(&|_| {}).unwrap();
         let desktop = fixture.device(&backend, "desktop");
         share_catalogue(&laptop, &desktop);
+
+        // The small file's one object (header line, then zstd), and a part of the large.
+        let small_key = Key::new(format!(
+            "files/objects/{}.file",
+            cloud_sync::sha256_hex(&small)
+        ))
+        .unwrap();
+        let part_key = Key::new(format!(
+            "files/parts/{}.zst",
+            cloud_sync::sha256_hex(&large[1024..2048])
+        ))
+        .unwrap();
+        for (path, key, content) in [
+            ("manuals/small.txt", &small_key, &small),
+            ("manuals/large.txt", &part_key, &large),
+        ] {
+            assert_eq!(availability_of(&desktop, path), Availability::CloudOnly);
+            let stored = laptop.remote().get(key, u64::MAX).unwrap().bytes;
+            let header = match stored.iter().position(|&b| b == b'\n') {
+                Some(end) if key == &small_key => stored[..=end].to_vec(),
+                _ => Vec::new(),
+            };
+            // Valid zstd of other bytes (behind the intact header), then plain garbage:
+            // both are checksum errors.
+            let upper = content.to_ascii_uppercase();
+            let other = zstd::bulk::compress(&upper[..upper.len().min(1024)], 3).unwrap();
+            for corrupt in [[header, other].concat(), vec![0x42; stored.len()]] {
+                laptop.remote().put_overwrite(key, corrupt).unwrap();
+                let error = desktop.open(path).unwrap_err();
+                assert!(matches!(error, FilesError::Checksum { .. }), "{error:?}");
+                let message = error.to_string();
+                assert!(
+                    message.contains("checksum mismatch") && message.contains(path),
+                    "{message}"
+                );
+                assert!(
+                    !desktop.local_path(path).exists(),
+                    "nothing under the final name"
+                );
+                no_stray_files(&desktop.local_path("manuals"));
+            }
+        }
+        // The damaged part is repaired by a re-upload from a device that has the file:
+        // found damaged and replaced. The small file's object is sent again once gone.
+        for (key, extension) in [(&small_key, "file"), (&part_key, "json")] {
+            let sha = if key == &small_key {
+                cloud_sync::sha256_hex(&small)
+            } else {
+                cloud_sync::sha256_hex(&large)
+            };
+            laptop
+                .remote()
+                .delete(&Key::new(format!("files/objects/{sha}.{extension}")).unwrap())
+                .unwrap();
+        }
+        for (path, content) in [("manuals/small.txt", &small), ("manuals/large.txt", &large)] {
+            laptop.upload_one(path, &mut |_| {}).unwrap();
+            assert_eq!(
+                &std::fs::read(desktop.open(path).unwrap().path).unwrap(),
+                content
+            );
+        }
+    }
+}
+
+#[test]
+fn a_small_file_is_one_object_sent_with_one_put_and_opened_with_one_get() {
+    for backend in backends("a_small_file_is_one_object_sent_with_one_put_and_opened_with_one_get")
+    {
+        let fixture = Fixture::new();
+        let laptop = fixture.device(&backend, "laptop");
+        let content = b"a small save file\n".repeat(40);
+        let sha = cloud_sync::sha256_hex(&content);
+        write(&laptop, "saves/one.sav", &content);
+        laptop.register().unwrap();
+        let before = laptop.remote().request_count();
+        let report = laptop.upload(&|_| {}).unwrap();
+        assert_eq!(report.uploaded, vec!["saves/one.sav".to_string()]);
+        assert_eq!(report.counts.parts_sent, 1);
+        // One listing and one PUT. A store whose ETag is not the MD5 of the bytes sent
+        // (all but the S3 server) is verified by reading the object back.
+        let read_back = u64::from(!matches!(backend, Backend::S3(_)));
         assert_eq!(
-            availability_of(&desktop, "manuals/m.txt"),
-            Availability::CloudOnly
+            laptop.remote().request_count() - before,
+            2 + read_back,
+            "{}",
+            backend.name()
+        );
+        let stored: Vec<String> = laptop
+            .remote()
+            .list(Some(&Key::new("files").unwrap()))
+            .unwrap()
+            .into_iter()
+            .map(|info| info.key.as_str().to_owned())
+            .collect();
+        assert_eq!(stored, vec![format!("files/objects/{sha}.file")]);
+
+        let desktop = fixture.device(&backend, "desktop");
+        share_catalogue(&laptop, &desktop);
+        let before = desktop.remote().request_count();
+        let opened = desktop.open("saves/one.sav").unwrap();
+        assert!(opened.downloaded);
+        assert_eq!(desktop.remote().request_count() - before, 1, "one GET");
+        assert_eq!(std::fs::read(opened.path).unwrap(), content);
+        // Already in the cloud: a second device's upload of the same content sends
+        // nothing and asks with one HEAD.
+        let other = fixture.device(&backend, "other");
+        write(&other, "saves/copy.sav", &content);
+        other.register().unwrap();
+        let before = other.remote().request_count();
+        let counts = other
+            .upload_one("saves/copy.sav", &mut |_| {})
+            .unwrap()
+            .unwrap();
+        assert!(
+            counts.already_in_cloud && counts.parts_sent == 0,
+            "{counts:?}"
+        );
+        assert_eq!(other.remote().request_count() - before, 1, "one HEAD");
+        assert_eq!(
+            other.entry("saves/copy.sav").unwrap().unwrap().stored_size,
+            laptop.entry("saves/one.sav").unwrap().unwrap().stored_size
+        );
+    }
+}
+
+/// Stores `content` the way versions before whole-file objects did: zstd parts of
+/// `part_size` bytes at `files/parts/<sha256 of the part>.zst`, then a manifest at
+/// `files/objects/<sha256>.json`, even for a file of one part.
+fn store_in_two_object_layout(remote: &Remote, content: &[u8], part_size: usize) {
+    let parts: Vec<serde_json::Value> = content
+        .chunks(part_size)
+        .map(|chunk| {
+            let sha = cloud_sync::sha256_hex(chunk);
+            let stored = zstd::bulk::compress(chunk, 3).unwrap();
+            let stored_size = stored.len();
+            remote
+                .put_create(&Key::new(format!("files/parts/{sha}.zst")).unwrap(), stored)
+                .unwrap();
+            serde_json::json!({"sha256": sha, "size": chunk.len(), "stored_size": stored_size})
+        })
+        .collect();
+    let sha = cloud_sync::sha256_hex(content);
+    let manifest = serde_json::json!({
+        "format": 1, "sha256": sha, "size": content.len(), "parts": parts,
+    });
+    remote
+        .put_create(
+            &Key::new(format!("files/objects/{sha}.json")).unwrap(),
+            serde_json::to_vec_pretty(&manifest).unwrap(),
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_bucket_in_the_two_object_layout_of_earlier_versions_is_still_read() {
+    for backend in backends("a_bucket_in_the_two_object_layout_of_earlier_versions_is_still_read") {
+        let fixture = Fixture::new();
+        let laptop = fixture.device(&backend, "laptop");
+        let small = b"written by an earlier version\n".repeat(20);
+        let large: Vec<u8> = (0..1000u32).flat_map(|i| (i % 97).to_le_bytes()).collect();
+        for content in [&small, &large] {
+            store_in_two_object_layout(laptop.remote(), content, 1024);
+        }
+        write(&laptop, "old/small.txt", &small);
+        write(&laptop, "old/large.bin", &large);
+        let report = laptop.upload(&|_| {}).unwrap();
+        assert_eq!(report.uploaded.len(), 2, "{:?}", report.failed);
+        assert_eq!(report.counts.parts_sent, 0, "already in the cloud");
+        for path in ["old/small.txt", "old/large.bin"] {
+            assert_eq!(availability_of(&laptop, path), Availability::Synchronized);
+        }
+
+        let desktop = fixture.device(&backend, "desktop");
+        share_catalogue(&laptop, &desktop);
+        for path in ["old/small.txt", "old/large.bin"] {
+            assert_eq!(availability_of(&desktop, path), Availability::CloudOnly);
+        }
+        // One file opened on demand, the other through the listing of download_all.
+        let opened = desktop.open("old/small.txt").unwrap();
+        assert_eq!(std::fs::read(opened.path).unwrap(), small);
+        let report = desktop.download_all(&|_| true, &|_| {}).unwrap();
+        assert_eq!(report.downloaded, vec!["old/large.bin".to_string()]);
+        assert_eq!(
+            std::fs::read(desktop.local_path("old/large.bin")).unwrap(),
+            large
+        );
+        // A third device downloads both through the listing.
+        let third = fixture.device(&backend, "third");
+        share_catalogue(&laptop, &third);
+        let report = third.download_all(&|_| true, &|_| {}).unwrap();
+        assert_eq!(report.downloaded.len(), 2, "{:?}", report.failed);
+        assert_eq!(
+            std::fs::read(third.local_path("old/small.txt")).unwrap(),
+            small
         );
 
-        let parts = laptop
-            .remote()
-            .list(Some(&Key::new("files/parts").unwrap()))
-            .unwrap();
-        let part = &parts[0].key;
-        let stored = laptop.remote().get(part, u64::MAX).unwrap().bytes;
-        // Valid zstd of other bytes, then plain garbage: both are checksum errors.
-        let other = zstd::bulk::compress(&b"A manual page\n".repeat(50), 3).unwrap();
-        for corrupt in [other, vec![0x42; stored.len()]] {
-            laptop.remote().put_overwrite(part, corrupt).unwrap();
-            let error = desktop.open("manuals/m.txt").unwrap_err();
-            assert!(matches!(error, FilesError::Checksum { .. }), "{error:?}");
-            let message = error.to_string();
-            assert!(
-                message.contains("checksum mismatch") && message.contains("manuals/m.txt"),
-                "{message}"
-            );
-            assert!(
-                !desktop.local_path("manuals/m.txt").exists(),
-                "nothing under the final name"
-            );
-            no_stray_files(&desktop.local_path("manuals"));
+        // Deleting removes both objects of the old layout.
+        for path in ["old/small.txt", "old/large.bin"] {
+            laptop.delete(path).unwrap();
         }
-        // Repaired by a re-upload from a device that has it: the part is verified, found
-        // damaged and replaced.
-        laptop
-            .remote()
-            .delete(
-                &Key::new(format!(
-                    "files/objects/{}.json",
-                    cloud_sync::sha256_hex(&content)
-                ))
-                .unwrap(),
-            )
-            .unwrap();
-        laptop.upload_one("manuals/m.txt", &mut |_| {}).unwrap();
-        assert_eq!(
-            std::fs::read(desktop.open("manuals/m.txt").unwrap().path).unwrap(),
-            content
-        );
+        desktop.process_deletions().unwrap();
+        let last = third.process_deletions().unwrap();
+        assert_eq!(last.removed_from_cloud.len(), 2, "{last:?}");
+        for under in ["files/objects", "files/parts"] {
+            assert!(
+                laptop
+                    .remote()
+                    .list(Some(&Key::new(under).unwrap()))
+                    .unwrap()
+                    .is_empty(),
+                "{under} on {}",
+                backend.name()
+            );
+        }
     }
 }
 
@@ -435,10 +607,12 @@ fn deletion_waits_for_every_device_and_keeps_a_delete_edit_conflict() {
             TransferState::DeletionPending
         );
         let in_cloud = |sha: &str| {
-            a.remote()
-                .head(&Key::new(format!("files/objects/{sha}.json")).unwrap())
-                .unwrap()
-                .is_some()
+            ["json", "file"].iter().any(|extension| {
+                a.remote()
+                    .head(&Key::new(format!("files/objects/{sha}.{extension}")).unwrap())
+                    .unwrap()
+                    .is_some()
+            })
         };
         assert!(in_cloud(&gone_sha));
 

@@ -132,31 +132,59 @@ fn kills() -> usize {
         .unwrap_or(25)
 }
 
-/// Every manifest in the cloud names parts that exist and add up to its content.
+/// Every file object in the cloud holds complete content: a whole-file object decodes
+/// (header line, then zstd or plain payload, as the crate documents it) to the content
+/// its name promises, and a manifest names parts that exist and add up to its content.
 fn cloud_is_complete(remote: &Remote) -> usize {
-    let manifests = remote
+    let objects = remote
         .list(Some(&Key::new("files/objects").unwrap()))
         .unwrap();
-    for info in &manifests {
-        let manifest: FileManifest =
-            serde_json::from_slice(&remote.get(&info.key, u64::MAX).unwrap().bytes).unwrap();
-        let mut whole = Vec::new();
-        for part in &manifest.parts {
-            let key = Key::new(format!("files/parts/{}.zst", part.sha256)).unwrap();
-            let stored = remote
-                .get(&key, u64::MAX)
-                .expect("a manifest names only stored parts")
-                .bytes;
-            whole.extend(zstd::stream::decode_all(&stored[..]).unwrap());
-        }
+    for info in &objects {
+        let name = info.key.as_str().rsplit('/').next().unwrap();
+        let stored = remote.get(&info.key, u64::MAX).unwrap().bytes;
+        let (sha256, whole) = if let Some(sha256) = name.strip_suffix(".file") {
+            (sha256, whole_object_content(&stored))
+        } else {
+            let manifest: FileManifest = serde_json::from_slice(&stored).unwrap();
+            let mut whole = Vec::new();
+            for part in &manifest.parts {
+                let key = Key::new(format!("files/parts/{}.zst", part.sha256)).unwrap();
+                let stored = remote
+                    .get(&key, u64::MAX)
+                    .expect("a manifest names only stored parts")
+                    .bytes;
+                whole.extend(zstd::stream::decode_all(&stored[..]).unwrap());
+            }
+            assert_eq!(name, format!("{}.json", manifest.sha256));
+            (name.strip_suffix(".json").unwrap(), whole)
+        };
         assert_eq!(
             sha256_hex(&whole),
-            manifest.sha256,
-            "manifest {} names incomplete content",
+            sha256,
+            "object {} holds incomplete content",
             info.key.as_str()
         );
     }
-    manifests.len()
+    objects.len()
+}
+
+/// The content of a whole-file object: a JSON header line naming the compression, then
+/// the payload.
+fn whole_object_content(stored: &[u8]) -> Vec<u8> {
+    let end = stored.iter().position(|&b| b == b'\n').unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&stored[..end]).unwrap();
+    let payload = &stored[end + 1..];
+    let content = match header["compression"].as_str() {
+        Some("zstd") => zstd::stream::decode_all(payload).unwrap(),
+        Some("none") => payload.to_vec(),
+        other => panic!("unknown compression {other:?}"),
+    };
+    assert_eq!(header["size"].as_u64(), Some(content.len() as u64));
+    assert_eq!(
+        header["sha256"].as_str(),
+        Some(sha256_hex(&content).as_str())
+    );
+    content
 }
 
 /// Every non-hidden local file is whole (no partial file under a final name).

@@ -269,6 +269,16 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "a file of one part is one self-describing object: one PUT up, one GET down; a bucket in the earlier two-object layout is still read and deleted",
+            check: p5(
+                "files",
+                &[
+                    "a_small_file_is_one_object_sent_with_one_put_and_opened_with_one_get",
+                    "a_bucket_in_the_two_object_layout_of_earlier_versions_is_still_read",
+                ],
+            ),
+        },
+        Item {
             text: "SIGKILL during upload, multipart upload and download (>= 100 kills each): no partial file, no lost upload, the next run finishes",
             check: tests(
                 "cloud-sync",

@@ -1,13 +1,13 @@
 //! Availability from facts: the local file (hashed through the cache) against the
-//! catalogue, and the cloud's file manifests (one listing), never the transfer state.
+//! catalogue, and the files the cloud holds (one listing), never the transfer state.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::catalogue::FileEntry;
 use super::local::LocalFact;
-use super::objects::files_in_cloud;
+use super::objects::{files_in_cloud, is_in_cloud};
 use super::{ContentFiles, FilesError};
 
 /// Where a catalogued file can be read from.
@@ -59,9 +59,8 @@ pub struct Usage {
 pub(crate) fn availability_of(
     entry: &FileEntry,
     local: &LocalFact,
-    cloud: &BTreeSet<String>,
+    in_cloud: bool,
 ) -> Availability {
-    let in_cloud = cloud.contains(&entry.sha256);
     match local {
         LocalFact::Missing if in_cloud => Availability::CloudOnly,
         LocalFact::Missing => Availability::NotAvailable,
@@ -125,7 +124,7 @@ impl ContentFiles {
                 path: entry.path.clone(),
                 folder: entry.folder.clone(),
                 size: entry.size,
-                availability: availability_of(entry, &fact, &cloud),
+                availability: availability_of(entry, &fact, cloud.contains_key(&entry.sha256)),
                 state: entry.state,
                 conflict: entry.conflict.clone(),
             })
@@ -140,16 +139,9 @@ impl ContentFiles {
                 path: path.to_owned(),
             })?;
         let local = self.local_fact(path)?;
-        let in_cloud = self
-            .remote
-            .head(&super::objects::manifest_key(&entry.sha256)?)?
-            .is_some();
-        let cloud = if in_cloud {
-            BTreeSet::from([entry.sha256.clone()])
-        } else {
-            BTreeSet::new()
-        };
-        Ok(availability_of(&entry, &local, &cloud))
+        let small = entry.size <= self.part_size as u64;
+        let in_cloud = is_in_cloud(&self.remote, &entry.sha256, small)?;
+        Ok(availability_of(&entry, &local, in_cloud))
     }
 
     /// Storage figures per type folder (the empty folder name is the root). A local
@@ -163,12 +155,12 @@ impl ContentFiles {
         for (entry, (_, fact)) in entries.iter().zip(facts) {
             let figures = usage.entry(entry.folder.clone()).or_default();
             figures.files += 1;
-            if cloud.contains(&entry.sha256) {
+            if cloud.contains_key(&entry.sha256) {
                 figures.cloud_bytes += entry.size;
             }
             if let LocalFact::Present { size, sha256 } = fact {
                 figures.local_bytes += size;
-                if !cloud.contains(&sha256) {
+                if !cloud.contains_key(&sha256) {
                     figures.local_only_bytes += size;
                 }
             }

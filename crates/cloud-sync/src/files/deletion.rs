@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::FileEntry;
 use super::local::LocalFact;
-use super::objects::{manifest_key, part_key, read_manifest};
+use super::objects::{Layout, manifest_key, part_key, read_manifest, whole_key};
 use super::{ContentFiles, FilesError, TransferState};
 use crate::error::Error;
 use crate::json;
@@ -176,34 +176,43 @@ impl ContentFiles {
         Ok(None)
     }
 
-    /// Removes a content's parts (those no other file manifest uses) and then its
-    /// manifest; `false` when it was already gone.
+    /// Removes a content from the cloud in either layout: its whole-file object, or its
+    /// parts (those no other file manifest uses) and then its manifest; `false` when it
+    /// was already gone.
     fn remove_from_cloud(&self, sha256: &str) -> Result<bool, FilesError> {
         let limits = super::objects::any_size();
-        let Some(manifest) = read_manifest(&self.remote, sha256, &limits)? else {
+        let whole = whole_key(sha256)?;
+        let whole_present = self.remote.head(&whole)?.is_some();
+        let manifest = read_manifest(&self.remote, sha256, &limits)?;
+        if !whole_present && manifest.is_none() {
             self.mark_sha(sha256, TransferState::DeletionCompleted)?;
             return Ok(false);
-        };
+        }
         self.mark_sha(sha256, TransferState::DeletionInProgress)?;
-        let mut still_used = BTreeSet::new();
-        for other in super::objects::files_in_cloud(&self.remote)? {
-            if other == sha256 {
-                continue;
-            }
-            if let Some(other) = read_manifest(&self.remote, &other, &limits)? {
-                still_used.extend(other.parts.into_iter().map(|part| part.sha256));
-            }
+        if whole_present {
+            self.remote.delete(&whole)?;
         }
-        // Parts first, manifest last: an interruption leaves the manifest, so the next
-        // run finds the parts it still has to remove.
-        for part in manifest
-            .parts
-            .iter()
-            .filter(|part| !still_used.contains(&part.sha256))
-        {
-            self.remote.delete(&part_key(&part.sha256)?)?;
+        if let Some(manifest) = manifest {
+            let mut still_used = BTreeSet::new();
+            for (other, layout) in super::objects::objects_in_cloud(&self.remote)? {
+                if other == sha256 || layout != Layout::Parts {
+                    continue;
+                }
+                if let Some(other) = read_manifest(&self.remote, &other, &limits)? {
+                    still_used.extend(other.parts.into_iter().map(|part| part.sha256));
+                }
+            }
+            // Parts first, manifest last: an interruption leaves the manifest, so the
+            // next run finds the parts it still has to remove.
+            for part in manifest
+                .parts
+                .iter()
+                .filter(|part| !still_used.contains(&part.sha256))
+            {
+                self.remote.delete(&part_key(&part.sha256)?)?;
+            }
+            self.remote.delete(&manifest_key(sha256)?)?;
         }
-        self.remote.delete(&manifest_key(sha256)?)?;
         self.mark_sha(sha256, TransferState::DeletionCompleted)?;
         Ok(true)
     }

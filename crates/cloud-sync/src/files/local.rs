@@ -149,6 +149,12 @@ impl ContentFiles {
 
 pub(crate) fn hash_file(path: &Path) -> Result<String, FilesError> {
     let file = File::open(path).map_err(FilesError::local("opening", path))?;
-    sha256_hex_reader(std::io::BufReader::with_capacity(1 << 20, file))
+    let size = file
+        .metadata()
+        .map_err(FilesError::local("reading the metadata of", path))?
+        .len();
+    // A buffer no larger than the file: many small files cost no 1 MiB allocation each.
+    let capacity = usize::try_from(size.clamp(8 << 10, 1 << 20)).unwrap_or(1 << 20);
+    sha256_hex_reader(std::io::BufReader::with_capacity(capacity, file))
         .map_err(FilesError::local("hashing", path))
 }

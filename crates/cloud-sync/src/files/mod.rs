@@ -11,17 +11,19 @@
 //! - **Availability is computed, never trusted from the log.** [`ContentFiles::status`]
 //!   compares the local file's sha256 (re-hashed only when its size or mtime changed;
 //!   "racily clean" files, modified within two seconds of the look, are never cached) with
-//!   the catalogue, and asks the cloud which file manifests exist (one listing). A file
+//!   the catalogue, and asks the cloud which files it holds (one listing). A file
 //!   deleted on disk, missing in the bucket or edited after upload is reported as such.
-//! - **Uploads are content-addressed, create-only, verified and resumable.** A file is
-//!   cut into parts ([`ContentFiles::with_part_size`], 8 MiB by default), each stored as
-//!   `files/parts/<sha256 of the part>.zst` (zstd) create-only and verified: by the
-//!   server's ETag when it is the MD5 of the bytes sent (what an S3 server computes over
-//!   the object it stored), otherwise by reading the part back and comparing. The
+//! - **Uploads are content-addressed, create-only, verified and resumable.** A file of
+//!   at most one part ([`ContentFiles::with_part_size`], 8 MiB by default) is **one
+//!   object**, `files/objects/<sha256 of the file>.file`, sent with one create-only PUT
+//!   and fetched with one GET (format below). A larger file is cut into parts, each
+//!   stored as `files/parts/<sha256 of the part>.zst` (zstd) create-only, and its
 //!   manifest `files/objects/<sha256 of the file>.json` is written last, create-only, so
-//!   its presence means the whole file is there. A file whose manifest exists is not
-//!   sent again; a part already present (from an interrupted run or another file) is
-//!   verified, not sent again.
+//!   its presence means the whole file is there. Every object is verified once stored:
+//!   by the server's ETag when it is the MD5 of the bytes sent (what an S3 server
+//!   computes over the object it stored), otherwise by reading it back and comparing. A
+//!   file already in the cloud (in either layout) is not sent again; a part already
+//!   present (from an interrupted run or another file) is verified, not sent again.
 //! - **A bound on parallel transfers** ([`ContentFiles::with_parallel`], 4 by default):
 //!   at most that many files are in hand and at most that many parts are in flight
 //!   (read, compressed, sent, or fetched and checked), so a large file uses every slot
@@ -32,11 +34,12 @@
 //!   file-lock lock, which dies with its process): a later run finding
 //!   `UploadInProgress` with a free lease resumes it. Deletions in progress are resumed
 //!   the same way (they are idempotent).
-//! - **Downloads are verified and atomic.** Parts are fetched in parallel and streamed
-//!   in order into an atomic-io temporary file; every part and the whole file are checked
-//!   against their sha256 before that file is committed: an interrupted or
-//!   failed download never leaves a partial file under the final name, and a corrupted
-//!   object gives [`FilesError::Checksum`] with the local file untouched. Concurrent
+//! - **Downloads are verified and atomic.** A whole-file object is checked against its
+//!   address; the parts of a larger file are fetched in parallel and streamed in order
+//!   into an atomic-io temporary file, every part and the whole checked against their
+//!   sha256 before that file is committed: an interrupted or failed download never
+//!   leaves a partial file under the final name, and a corrupted object gives
+//!   [`FilesError::Checksum`] with the local file untouched. Concurrent
 //!   [`ContentFiles::open`] calls for one file, in any processes, download it once (a
 //!   file-lock lock per file; the others find it present when they get the lock).
 //! - **Eviction never loses data**: only `Synchronized` files are removed locally.
@@ -48,6 +51,32 @@
 //!   content under another path, keeps it: the conflict is recorded in its catalogue
 //!   entry and on the deleting device (`DeletionFailed`), nothing is removed.
 //!
+//! # Remote layout
+//!
+//! | key | content |
+//! |---|---|
+//! | `files/objects/<sha256>.file` | a file of at most one part, whole |
+//! | `files/parts/<sha256>.zst` | one zstd part of a larger file, addressed by the part's sha256 |
+//! | `files/objects/<sha256>.json` | a [`FileManifest`]: the parts of a larger file, in order |
+//! | `files/tombstones/<sha256>.json`, `files/acks/<sha256>/<device>.json` | a deletion and each device's answer |
+//!
+//! A whole-file object is self-describing: one line of JSON, then the payload.
+//!
+//! ```text
+//! {"format":1,"sha256":"<sha256 of the content>","size":<bytes>,"compression":"zstd"}\n
+//! <one zstd frame of the content>
+//! ```
+//!
+//! `compression` is `"none"` (the payload is the content itself) when zstd would not
+//! make the file smaller. The header line is at most 1 KiB; a reader checks that it names
+//! the object's address and the catalogued size, decodes no more than that size and
+//! compares the sha256; any mismatch, a damaged header included, is a
+//! [`FilesError::Checksum`].
+//!
+//! Buckets written by versions before whole-file objects hold every file as parts and a
+//! manifest, a one-part file included: they are read (listed, opened, downloaded,
+//! counted as in the cloud so not sent again) and deleted as they are.
+//!
 //! # Limitations
 //!
 //! - The catalogue is synced by the database sync, not here: this module reads and writes
@@ -58,12 +87,15 @@
 //! - Deletion tombstones are per-device acknowledgements in the cloud, not versioning
 //!   tombstones: the versioning crate's row tombstones apply to the catalogue table itself
 //!   once the database sync merges it.
-//! - Verification reads a stored part back (a second transfer of its compressed bytes)
+//! - Verification reads a stored object back (a second transfer of its compressed bytes)
 //!   when the server's ETag is not the MD5 of what was sent: always on the
 //!   local-directory and in-memory remotes, and on S3 servers that encrypt with KMS keys.
-//! - [`ContentFiles::download_all`] fetches a listed file of at most one part size by its
-//!   part address directly (one GET); a file another device sent in smaller parts costs a
-//!   failed GET before its manifest is read.
+//! - Which layout a file is in depends on the part size of the device that sent it.
+//!   [`ContentFiles::open`] asks first for the layout its own part size implies: a file
+//!   another device stored in the other layout costs one failed request first
+//!   ([`ContentFiles::download_all`] and [`ContentFiles::status`] know the layout from
+//!   their listing). A whole-file object is fetched into memory (at most its sender's
+//!   part size).
 //!
 //! # Example
 //!
@@ -106,6 +138,7 @@ mod part_io;
 mod pipeline;
 mod transfer;
 mod upload;
+mod whole;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -191,7 +224,8 @@ impl ContentFiles {
         })
     }
 
-    /// Sets the upload part size (at least 1 byte). Files up to this size are one part.
+    /// Sets the upload part size (at least 1 byte). Files up to this size are one part,
+    /// stored as one whole-file object; larger ones as parts of this size and a manifest.
     pub fn with_part_size(mut self, part_size: usize) -> ContentFiles {
         self.part_size = part_size.max(1);
         self

@@ -1,8 +1,15 @@
-//! The cloud side of a content file: zstd parts addressed by their own sha256, and a
-//! file manifest addressed by the file's sha256, written create-only and last, so that
-//! a manifest's presence means the complete file is in the cloud.
+//! The cloud side of a content file, in one of two layouts, both content-addressed and
+//! written create-only:
+//!
+//! - a file of at most one part is one self-describing object,
+//!   `files/objects/<sha256>.file` (see the `whole` module): its presence means the
+//!   complete file is there;
+//! - a larger file is zstd parts addressed by their own sha256, `files/parts/<sha256>.zst`,
+//!   and a manifest `files/objects/<sha256>.json` written last, so that its presence means
+//!   every part is there. Buckets written before the single-object layout hold every file
+//!   this way, a one-part file included; they are read as they are.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +34,8 @@ pub struct PartRef {
     pub stored_size: u64,
 }
 
-/// The file manifest at `files/objects/<sha256>.json`.
+/// The manifest of a file of more than one part, at `files/objects/<sha256>.json`
+/// (earlier versions wrote one for every file).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileManifest {
     /// Layout version.
@@ -40,12 +48,14 @@ pub struct FileManifest {
     pub parts: Vec<PartRef>,
 }
 
-/// What an upload did.
+/// What an upload did. A file of at most one part is one object (its whole-file object),
+/// counted as one part.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UploadCounts {
-    /// Parts sent.
+    /// Parts (and whole-file objects) sent.
     pub parts_sent: usize,
-    /// Parts already in the cloud (sent by an earlier, interrupted run or another file).
+    /// Parts (and whole-file objects) already in the cloud (sent by an earlier,
+    /// interrupted run, another file or another device).
     pub parts_skipped: usize,
     /// Compressed bytes sent.
     pub bytes_sent: u64,
@@ -57,26 +67,123 @@ pub(crate) fn manifest_key(sha256: &str) -> Result<Key, Error> {
     Key::new(format!("files/objects/{sha256}.json"))
 }
 
+pub(crate) fn whole_key(sha256: &str) -> Result<Key, Error> {
+    Key::new(format!("files/objects/{sha256}.file"))
+}
+
 pub(crate) fn part_key(sha256: &str) -> Result<Key, Error> {
     Key::new(format!("files/parts/{sha256}.zst"))
 }
 
-/// The sha256s of every file whose manifest is in the cloud (one listing).
-pub(crate) fn files_in_cloud(remote: &Remote) -> Result<BTreeSet<String>, Error> {
+/// How a file the cloud holds completely is stored, as a listing shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// One whole-file object of this many bytes.
+    Whole { stored_size: u64 },
+    /// A manifest naming parts.
+    Parts,
+}
+
+/// A file the cloud holds completely, as found by reading it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CloudCopy {
+    /// One whole-file object of this many bytes.
+    Whole { stored_size: u64 },
+    /// Parts, as its manifest names them.
+    Parts(FileManifest),
+}
+
+impl CloudCopy {
+    /// The bytes the file takes in the cloud.
+    pub(crate) fn stored_size(&self) -> u64 {
+        match self {
+            CloudCopy::Whole { stored_size } => *stored_size,
+            CloudCopy::Parts(manifest) => manifest.parts.iter().map(|part| part.stored_size).sum(),
+        }
+    }
+}
+
+/// Every file the cloud holds completely, by sha256, from one listing of
+/// `files/objects/`. A content stored in both layouts (by devices of different versions
+/// or part sizes) is listed as whole: one GET fetches it.
+pub(crate) fn files_in_cloud(remote: &Remote) -> Result<BTreeMap<String, Layout>, Error> {
+    let mut files = BTreeMap::new();
+    for (sha256, layout) in objects_in_cloud(remote)? {
+        let listed = files.entry(sha256).or_insert(layout);
+        if matches!(layout, Layout::Whole { .. }) {
+            *listed = layout;
+        }
+    }
+    Ok(files)
+}
+
+/// Every whole-file object and manifest in the cloud (one listing): a content stored in
+/// both layouts is there twice.
+pub(crate) fn objects_in_cloud(remote: &Remote) -> Result<Vec<(String, Layout)>, Error> {
     let under = Key::new("files/objects")?;
     Ok(remote
         .list(Some(&under))?
         .into_iter()
         .filter_map(|info| {
-            let name = info
-                .key
-                .as_str()
-                .rsplit('/')
-                .next()?
-                .strip_suffix(".json")?;
-            is_sha256_hex(name).then(|| name.to_owned())
+            let name = info.key.as_str().rsplit('/').next()?;
+            let (sha256, layout) = match name.strip_suffix(".file") {
+                Some(sha256) => (
+                    sha256,
+                    Layout::Whole {
+                        stored_size: info.size,
+                    },
+                ),
+                None => (name.strip_suffix(".json")?, Layout::Parts),
+            };
+            is_sha256_hex(sha256).then(|| (sha256.to_owned(), layout))
         })
         .collect())
+}
+
+/// Where the cloud holds `sha256` completely, asked of the layout a file of its size is
+/// most likely in first (`small`: at most one part here); `None` when it holds neither.
+/// A whole-file object costs a HEAD, a manifest a GET.
+pub(crate) fn find_in_cloud(
+    remote: &Remote,
+    sha256: &str,
+    small: bool,
+) -> Result<Option<CloudCopy>, FilesError> {
+    let whole = || -> Result<Option<CloudCopy>, FilesError> {
+        Ok(remote
+            .head(&whole_key(sha256)?)?
+            .map(|info| CloudCopy::Whole {
+                stored_size: info.size,
+            }))
+    };
+    let parts = || -> Result<Option<CloudCopy>, FilesError> {
+        Ok(read_manifest(remote, sha256, &any_size())?.map(CloudCopy::Parts))
+    };
+    if small {
+        match whole()? {
+            Some(found) => Ok(Some(found)),
+            None => parts(),
+        }
+    } else {
+        match parts()? {
+            Some(found) => Ok(Some(found)),
+            None => whole(),
+        }
+    }
+}
+
+/// Whether the cloud holds `sha256` completely, in either layout: at most two HEADs,
+/// the layout a file of its size is most likely in first (`small`: at most one part).
+pub(crate) fn is_in_cloud(remote: &Remote, sha256: &str, small: bool) -> Result<bool, Error> {
+    let mut keys = [whole_key(sha256)?, manifest_key(sha256)?];
+    if !small {
+        keys.reverse();
+    }
+    for key in &keys {
+        if remote.head(key)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Limits for content files, which may be of any size: only the manifest stays bounded.
@@ -96,9 +203,9 @@ pub(crate) fn stored_bound(size: u64) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-/// The manifest a file sent as a single part has: its one part is addressed by the
-/// file's own sha256. Its stored size is only bounded (zstd's worst case), which is all
-/// a download needs.
+/// The manifest of a file sent as a single part in the two-object layout (before
+/// whole-file objects): its one part is addressed by the file's own sha256. Its stored
+/// size is only bounded (zstd's worst case), which is all a download needs.
 pub(crate) fn single_part(entry: &super::FileEntry) -> FileManifest {
     let stored_limit = stored_bound(entry.size);
     FileManifest {

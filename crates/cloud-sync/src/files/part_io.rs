@@ -1,5 +1,5 @@
-//! One part in the cloud: compressed, stored create-only and verified; fetched and
-//! checked against its content address.
+//! One part of a multipart file in the cloud: compressed, stored create-only and
+//! verified; fetched and checked against its content address.
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
@@ -15,7 +15,7 @@ use super::objects::{PartRef, part_key, stored_bound};
 /// zstd level of parts: level 1 is the fastest standard level; on the bench's data it
 /// stores within 1% of level 3's size (1.98x against 1.99x smaller) for less CPU, which
 /// is what a transfer is short of.
-const ZSTD_LEVEL: i32 = 1;
+pub(crate) const ZSTD_LEVEL: i32 = 1;
 
 /// How a part came to be in the cloud.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

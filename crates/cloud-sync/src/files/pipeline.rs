@@ -1,5 +1,5 @@
-//! Whole files through the parts layer: a file of one part is sent or fetched in the
-//! calling thread; a larger one goes through a pipeline in which the calling thread reads
+//! Whole files through the object layer: a file of one part is sent as one whole-file
+//! object in the calling thread; a larger one goes through a pipeline in which the calling thread reads
 //! (or writes) the file in order and hashes the whole, while workers compress, hash and
 //! send (or fetch, decompress and check) parts in parallel, each holding a transfer
 //! [`Slot`](super::parallel::Slots) from the moment its part is in memory until it is
@@ -17,14 +17,17 @@ use sha2::{Digest, Sha256};
 
 use crate::digest::{hex_digest, sha256_hex};
 use crate::error::Error;
+use crate::key::Key;
 use crate::remote::Remote;
 
 use super::FilesError;
 use super::objects::{
-    FileManifest, MANIFEST_FORMAT, PartRef, UploadCounts, any_size, manifest_key, read_manifest,
+    CloudCopy, FileManifest, MANIFEST_FORMAT, PartRef, UploadCounts, find_in_cloud, manifest_key,
+    whole_key,
 };
 use super::parallel::{Slot, Slots};
 use super::part_io::{Stored, fetch_part, store_part};
+use super::whole::store_whole;
 
 /// What a transfer needs: the remote, the part size and the bound on transfers.
 pub(crate) struct Transfers<'a> {
@@ -36,10 +39,11 @@ pub(crate) struct Transfers<'a> {
 /// Whether an upload first asks the cloud for the file's manifest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Lookup {
-    /// GET the manifest: a file already in the cloud costs that one request.
+    /// Ask for the whole-file object (HEAD) or the manifest (GET), the layout a file of
+    /// its size is most likely in first: a file already in the cloud costs one request.
     AskTheCloud,
-    /// A listing taken for this batch said the manifest is absent: go straight to the
-    /// parts (the create-only manifest PUT still settles a race with another device).
+    /// A listing taken for this batch said the file is absent: go straight to storing
+    /// it (the create-only PUTs still settle a race with another device).
     ListedAbsent,
 }
 
@@ -47,59 +51,63 @@ pub(crate) enum Lookup {
 type Finished<T> = (usize, Result<T, FilesError>);
 
 impl Transfers<'_> {
-    /// Uploads `local` (whose content hashes to `sha256`) in parts, skipping parts
-    /// already present and verifying every part it stores; the manifest goes last,
-    /// create-only. `on_part` is told each finished part's size, in the calling thread.
+    /// Uploads `local` (whose content hashes to `sha256`): a file of at most one part as
+    /// one whole-file object, a larger one in parts, skipping parts already present and
+    /// verifying every object it stores, with its manifest last, create-only. `on_part`
+    /// is told each finished part's size, in the calling thread.
     pub(crate) fn upload_file(
         &self,
         local: &Path,
         sha256: &str,
         lookup: Lookup,
         on_part: &mut dyn FnMut(u64),
-    ) -> Result<(FileManifest, UploadCounts), FilesError> {
+    ) -> Result<(CloudCopy, UploadCounts), FilesError> {
         let mut counts = UploadCounts::default();
-        // One GET answers both "is it there?" and "what does it hold?"; a HEAD first would
-        // cost a second request per file already in the cloud.
-        if lookup == Lookup::AskTheCloud
-            && let Some(manifest) = read_manifest(self.remote, sha256, &any_size())?
-        {
-            counts.already_in_cloud = true;
-            return Ok((manifest, counts));
-        }
         let mut file = File::open(local).map_err(FilesError::local("opening", local))?;
         let expected_size = file
             .metadata()
             .map_err(FilesError::local("reading the metadata of", local))?
             .len();
-        let (parts, size, actual) = if expected_size <= self.part_size as u64 {
-            // A file of at most one part: its part's sha256 is the file's, hashed once.
-            let mut chunk = Vec::with_capacity(self.part_size.min(1 << 20));
+        let small = expected_size <= self.part_size as u64;
+        if lookup == Lookup::AskTheCloud
+            && let Some(copy) = find_in_cloud(self.remote, sha256, small)?
+        {
+            counts.already_in_cloud = true;
+            return Ok((copy, counts));
+        }
+        let changed = |actual: String, key: Key| FilesError::Checksum {
+            path: local.display().to_string(),
+            key: self.remote.full_key(&key),
+            expected: sha256.to_owned(),
+            actual,
+        };
+        if small {
+            let mut content = Vec::with_capacity(self.part_size.min(1 << 20));
             // One byte more than a part: a file that grew past the part size since its
             // metadata was read is a changed file, caught by the hash.
             (&mut file)
                 .take(self.part_size as u64 + 1)
-                .read_to_end(&mut chunk)
+                .read_to_end(&mut content)
                 .map_err(FilesError::local("reading", local))?;
-            let sha256 = sha256_hex(&chunk);
-            let (part, stored) = {
+            let actual = sha256_hex(&content);
+            if actual != sha256 {
+                // Changed since it was hashed: nothing is stored under a wrong address.
+                return Err(changed(actual, whole_key(sha256)?));
+            }
+            let (stored_size, stored) = {
                 let _slot = self.slots.acquire();
-                store_part(self.remote, &chunk, sha256.clone(), false)?
+                store_whole(self.remote, &content, sha256)?
             };
-            count(&mut counts, &part, stored);
-            on_part(part.size);
-            (vec![part], chunk.len() as u64, sha256)
-        } else {
-            self.upload_parts(&mut file, local, &mut counts, on_part)?
-        };
+            count(&mut counts, stored_size, stored);
+            on_part(content.len() as u64);
+            return Ok((CloudCopy::Whole { stored_size }, counts));
+        }
+        let (parts, size, actual) = self.upload_parts(&mut file, local, &mut counts, on_part)?;
+        let key = manifest_key(sha256)?;
         if actual != sha256 {
             // The file changed since it was hashed: its parts are harmless garbage, the
             // manifest is not written under a wrong address.
-            return Err(FilesError::Checksum {
-                path: local.display().to_string(),
-                key: self.remote.full_key(&manifest_key(sha256)?),
-                expected: sha256.to_owned(),
-                actual,
-            });
+            return Err(changed(actual, key));
         }
         let manifest = FileManifest {
             format: MANIFEST_FORMAT,
@@ -107,7 +115,6 @@ impl Transfers<'_> {
             size,
             parts,
         };
-        let key = manifest_key(sha256)?;
         let bytes = Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(|e| {
             FilesError::InvalidManifest {
                 key: self.remote.full_key(&key),
@@ -119,7 +126,7 @@ impl Transfers<'_> {
             Ok(_) | Err(Error::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        Ok((manifest, counts))
+        Ok((CloudCopy::Parts(manifest), counts))
     }
 
     /// A file of several parts: read and hashed in order here, parts sent by workers.
@@ -191,7 +198,7 @@ impl Transfers<'_> {
                 in_flight -= 1;
                 match outcome {
                     Ok((part, stored)) => {
-                        count(counts, &part, stored);
+                        count(counts, part.stored_size, stored);
                         on_part(part.size);
                         parts.insert(at, part);
                     }
@@ -324,11 +331,11 @@ fn next_job<T>(queue: &Mutex<mpsc::Receiver<T>>) -> Result<T, mpsc::RecvError> {
         .recv()
 }
 
-fn count(counts: &mut UploadCounts, part: &PartRef, stored: Stored) {
+fn count(counts: &mut UploadCounts, stored_size: u64, stored: Stored) {
     match stored {
         Stored::Sent => {
             counts.parts_sent += 1;
-            counts.bytes_sent += part.stored_size;
+            counts.bytes_sent += stored_size;
         }
         Stored::Found => counts.parts_skipped += 1,
     }

@@ -1,15 +1,17 @@
 //! Download on demand, download all, and eviction.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use super::availability::Availability;
 use super::catalogue::FileEntry;
 use super::local::LocalFact;
-use super::objects::{FileManifest, any_size, files_in_cloud, read_manifest, single_part};
+use super::objects::{FileManifest, Layout, any_size, files_in_cloud, read_manifest, single_part};
 use super::parallel::{self, Slots, Tracker};
 use super::pipeline::Transfers;
+use super::whole::fetch_whole;
 use super::{ContentFiles, FilesError, Progress};
 use crate::error::Error;
 
@@ -56,7 +58,7 @@ impl ContentFiles {
     fn open_with(
         &self,
         path: &str,
-        listed: Option<&BTreeSet<String>>,
+        listed: Option<&BTreeMap<String, Layout>>,
         slots: &Slots,
         on_part: &mut dyn FnMut(u64),
     ) -> Result<Opened, FilesError> {
@@ -95,44 +97,80 @@ impl ContentFiles {
         })
     }
 
-    /// Downloads `entry`'s content (the catalogue's entry for `path`) into place, by its
-    /// manifest; `listed` (a listing of the cloud's manifests) spares the requests for a
-    /// file that is not there and lets a small file skip its manifest.
+    /// Downloads `entry`'s content (the catalogue's entry for `path`) into place.
+    /// `listed` (a listing of the files in the cloud) tells which layout to fetch and
+    /// spares the requests for a file that is not there; without it, the layout a file
+    /// of its size is most likely in is tried first, so a small file costs one GET.
     fn fetch_entry(
         &self,
         transfers: &Transfers<'_>,
         entry: &FileEntry,
         path: &str,
-        listed: Option<&BTreeSet<String>>,
+        listed: Option<&BTreeMap<String, Layout>>,
         on_part: &mut dyn FnMut(u64),
     ) -> Result<(), FilesError> {
         let not_available = || FilesError::NotAvailable {
             path: path.to_owned(),
         };
-        if let Some(listed) = listed {
-            if !listed.contains(&entry.sha256) {
-                return Err(not_available());
-            }
-            // Small enough to have been sent as one part by a device with this part size:
-            // that part's address is the file's own, so one GET fetches it without the
-            // manifest. A file sent in smaller parts has no such object, and the manifest
-            // is read after all.
-            if entry.size <= self.part_size as u64 {
+        let small = entry.size <= self.part_size as u64;
+        let layout = match listed {
+            Some(listed) => Some(*listed.get(&entry.sha256).ok_or_else(not_available)?),
+            None => None,
+        };
+        let fetch_whole = || {
+            let _slot = transfers.slots.acquire();
+            fetch_whole(&self.remote, &entry.sha256, entry.size, path)
+        };
+        let whole_first = match layout {
+            Some(Layout::Whole { .. }) => true,
+            // A two-object file small enough to have been sent as one part by a device
+            // with this part size: that part's address is the file's own, so one GET
+            // fetches it without the manifest. A file sent in smaller parts has no such
+            // object, and the manifest is read after all.
+            Some(Layout::Parts) if small => {
                 match self.fetch_into(transfers, &single_part(entry), path, on_part) {
                     Err(FilesError::Remote(e)) if matches!(*e, Error::NotFound { .. }) => {}
                     done => return done,
                 }
+                false
             }
+            Some(Layout::Parts) => false,
+            None => small,
+        };
+        if whole_first && let Some((content, _)) = fetch_whole()? {
+            return self.write_whole(path, &content, on_part);
         }
-        let manifest =
-            read_manifest(&self.remote, &entry.sha256, &any_size())?.ok_or_else(not_available)?;
-        if manifest.size != entry.size {
-            return Err(FilesError::InvalidManifest {
+        match read_manifest(&self.remote, &entry.sha256, &any_size())? {
+            Some(manifest) if manifest.size != entry.size => Err(FilesError::InvalidManifest {
                 key: path.to_owned(),
                 reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
-            });
+            }),
+            Some(manifest) => self.fetch_into(transfers, &manifest, path, on_part),
+            // Not listed, and not where a file of its size usually is: the other layout
+            // (a device with a larger part size sends larger files whole).
+            None if layout.is_none() && !small => match fetch_whole()? {
+                Some((content, _)) => self.write_whole(path, &content, on_part),
+                None => Err(not_available()),
+            },
+            None => Err(not_available()),
         }
-        self.fetch_into(transfers, &manifest, path, on_part)
+    }
+
+    /// Puts `content` (fetched and checked) under `path`'s final name, atomically and
+    /// durably.
+    fn write_whole(
+        &self,
+        path: &str,
+        content: &[u8],
+        on_part: &mut dyn FnMut(u64),
+    ) -> Result<(), FilesError> {
+        self.write_atomically(path, &mut |writer, local| {
+            writer
+                .write_all(content)
+                .map_err(FilesError::local("writing", local))
+        })?;
+        on_part(content.len() as u64);
+        Ok(())
     }
 
     /// Downloads `manifest`'s content and puts it under `path`'s final name, atomically
@@ -144,6 +182,18 @@ impl ContentFiles {
         path: &str,
         on_part: &mut dyn FnMut(u64),
     ) -> Result<(), FilesError> {
+        self.write_atomically(path, &mut |writer, local| {
+            transfers.download_file(manifest, path, writer, local, on_part)
+        })
+    }
+
+    /// Runs `fill` on an atomic-io writer for `path`'s final name and commits it only
+    /// when `fill` succeeds.
+    fn write_atomically(
+        &self,
+        path: &str,
+        fill: &mut dyn FnMut(&mut atomic_io::Writer, &Path) -> Result<(), FilesError>,
+    ) -> Result<(), FilesError> {
         let local = self.local_path(path);
         let atomic_error = |source| FilesError::AtomicWrite {
             path: local.clone(),
@@ -154,15 +204,15 @@ impl ContentFiles {
             .map_err(atomic_error)?;
         // On any error the writer is dropped uncommitted: its temporary file goes away
         // and nothing appears under the final name.
-        transfers.download_file(manifest, path, &mut writer, &local, on_part)?;
+        fill(&mut writer, &local)?;
         writer.commit().map_err(atomic_error)?;
         Ok(())
     }
 
     /// Makes every live catalogued file that `filter` selects local, with at most the
     /// parallel bound of transfers in flight; `progress` is called after every part.
-    /// One listing of the cloud's file manifests, taken first, tells which files are
-    /// there.
+    /// One listing of the files in the cloud, taken first, tells which files are there
+    /// and in which layout: a small file costs one GET.
     pub fn download_all(
         &self,
         filter: &(dyn Fn(&FileEntry) -> bool + Sync),

@@ -1,12 +1,12 @@
 //! Registering local files in the catalogue and uploading them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 use super::catalogue::{FileEntry, folder_of, validate_path};
 use super::local::LocalFact;
-use super::objects::{FileManifest, UploadCounts, any_size, files_in_cloud, read_manifest};
+use super::objects::{CloudCopy, Layout, UploadCounts, files_in_cloud, find_in_cloud};
 use super::parallel::{self, Slots, Tracker};
 use super::pipeline::{Lookup, Transfers};
 use super::{ContentFiles, FilesError, Progress, STATE_DIR, TransferState};
@@ -127,8 +127,8 @@ impl ContentFiles {
     /// Files go in batches: the leases of a batch are taken, the batch is marked
     /// `UploadInProgress` in one catalogue transaction, sent, and its outcomes recorded in
     /// a second one; a crash in between leaves `UploadInProgress` under free leases,
-    /// which the next run resumes. One listing of the cloud's file manifests, taken
-    /// first, spares a request per file that is not there yet.
+    /// which the next run resumes. One listing of the files in the cloud, taken first,
+    /// spares a request per file that is not there yet (and per small file that is).
     pub fn upload(
         &self,
         progress: &(dyn Fn(&Progress) + Sync),
@@ -180,7 +180,7 @@ impl ContentFiles {
         &self,
         batch: &[FileEntry],
         facts: &BTreeMap<String, LocalFact>,
-        listed: &BTreeSet<String>,
+        listed: &BTreeMap<String, Layout>,
         slots: &Slots,
         tracker: &Tracker<'_>,
         report: &mut UploadReport,
@@ -232,10 +232,13 @@ impl ContentFiles {
             self.parallel,
             tracker,
             |file, on_part| {
-                let lookup = if listed.contains(&file.sha256) {
-                    Lookup::AskTheCloud
-                } else {
-                    Lookup::ListedAbsent
+                let lookup = match listed.get(&file.sha256) {
+                    // Listed with its size: nothing to ask.
+                    Some(&Layout::Whole { stored_size }) => {
+                        return Ok((CloudCopy::Whole { stored_size }, already_in_cloud()));
+                    }
+                    Some(Layout::Parts) => Lookup::AskTheCloud,
+                    None => Lookup::ListedAbsent,
                 };
                 self.send(
                     &file.entry.path,
@@ -250,11 +253,11 @@ impl ContentFiles {
         let mut results: BTreeMap<String, Result<u64, String>> = BTreeMap::new();
         for (path, outcome) in outcomes {
             match outcome {
-                Ok((manifest, counts)) => {
+                Ok((copy, counts)) => {
                     report.counts.parts_sent += counts.parts_sent;
                     report.counts.parts_skipped += counts.parts_skipped;
                     report.counts.bytes_sent += counts.bytes_sent;
-                    results.insert(path.clone(), Ok(stored_size(&manifest)));
+                    results.insert(path.clone(), Ok(copy.stored_size()));
                     report.uploaded.push(path);
                 }
                 Err(error) => {
@@ -306,7 +309,7 @@ impl ContentFiles {
         let present = self.local_path(path).is_file();
         let outcome = self.send(path, &sha256, present, Lookup::AskTheCloud, &slots, on_part);
         let recorded = match &outcome {
-            Ok((manifest, _)) => Ok(stored_size(manifest)),
+            Ok((copy, _)) => Ok(copy.stored_size()),
             Err(error) => Err(error.to_string()),
         };
         self.record_outcomes(&BTreeMap::from([(path.to_owned(), recorded)]))?;
@@ -340,7 +343,7 @@ impl ContentFiles {
         lookup: Lookup,
         slots: &Slots,
         on_part: &mut dyn FnMut(u64),
-    ) -> Result<(FileManifest, UploadCounts), FilesError> {
+    ) -> Result<(CloudCopy, UploadCounts), FilesError> {
         if present {
             let transfers = Transfers {
                 remote: &self.remote,
@@ -350,14 +353,8 @@ impl ContentFiles {
             return transfers.upload_file(&self.local_path(path), sha256, lookup, on_part);
         }
         // Nothing local to send: completed only if the cloud already holds it.
-        match read_manifest(&self.remote, sha256, &any_size())? {
-            Some(manifest) => Ok((
-                manifest,
-                UploadCounts {
-                    already_in_cloud: true,
-                    ..UploadCounts::default()
-                },
-            )),
+        match find_in_cloud(&self.remote, sha256, true)? {
+            Some(copy) => Ok((copy, already_in_cloud())),
             None => Err(FilesError::NotAvailable {
                 path: path.to_owned(),
             }),
@@ -384,8 +381,11 @@ impl ContentFiles {
     }
 }
 
-fn stored_size(manifest: &FileManifest) -> u64 {
-    manifest.parts.iter().map(|part| part.stored_size).sum()
+fn already_in_cloud() -> UploadCounts {
+    UploadCounts {
+        already_in_cloud: true,
+        ..UploadCounts::default()
+    }
 }
 
 fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), FilesError> {
