@@ -7,12 +7,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use cloud_sync::snapshot::{self, Limits};
 use cloud_sync::{Device, FileKind, FileSync, Prefix, PullMode, Remote, SyncStatus, manifest};
 use rand::Rng;
+use test_support::{knob, worker};
 
 fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
     std::fs::create_dir_all(device_dir).unwrap();
@@ -24,11 +25,11 @@ fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
 /// Worker: edit, push, pull forever (until killed).
 #[test]
 fn crash_worker() {
-    if std::env::var_os("CLOUD_SYNC_CRASH_WORKER").is_none() {
+    if worker::role("CLOUD_SYNC_CRASH_WORKER").is_none() {
         return;
     }
-    let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
-    let device_dir = PathBuf::from(std::env::var_os("CLOUD_SYNC_DEVICE").unwrap());
+    let remote_root = worker::path_var("CLOUD_SYNC_REMOTE");
+    let device_dir = worker::path_var("CLOUD_SYNC_DEVICE");
     let sync = sync_for(&remote_root, &device_dir);
     println!("@@ready");
     for round in 0u64.. {
@@ -75,19 +76,14 @@ fn check_invariants(remote_root: &Path, devices: &[PathBuf]) {
 
 #[test]
 fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishes() {
-    let kills: usize = std::env::var("CLOUD_SYNC_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let kills: usize = knob::number("CLOUD_SYNC_KILLS", 40);
     let dir = tempfile::tempdir().unwrap();
     let remote_root = dir.path().join("remote");
     let devices = [dir.path().join("a"), dir.path().join("b")];
     let mut rng = rand::rng();
     for kill in 0..kills {
         let device = &devices[kill % 2];
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["crash_worker", "--exact", "--nocapture", "--test-threads=1"])
-            .env("CLOUD_SYNC_CRASH_WORKER", "1")
+        let mut child = worker::command("crash_worker", "CLOUD_SYNC_CRASH_WORKER", "1")
             .env("CLOUD_SYNC_REMOTE", &remote_root)
             .env("CLOUD_SYNC_DEVICE", device)
             .stdout(Stdio::piped())

@@ -10,13 +10,14 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use cloud_sync::files::{Availability, ContentFiles, FileEntry, FileManifest, TransferState};
 use cloud_sync::{Key, Prefix, Remote, sha256_hex};
 use rand::Rng;
+use test_support::{knob, worker};
 
 const PART_SIZE: usize = 4096;
 
@@ -40,14 +41,14 @@ fn is_whole(bytes: &[u8]) -> bool {
 
 #[test]
 fn files_crash_worker() {
-    let Some(mode) = std::env::var_os("CLOUD_SYNC_FILES_WORKER") else {
+    let Some(mode) = worker::role("CLOUD_SYNC_FILES_WORKER") else {
         return;
     };
-    let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
-    let home = PathBuf::from(std::env::var_os("CLOUD_SYNC_HOME").unwrap());
+    let remote_root = worker::path_var("CLOUD_SYNC_REMOTE");
+    let home = worker::path_var("CLOUD_SYNC_HOME");
     let files = files_for(&remote_root, &home);
     println!("@@ready");
-    match mode.to_str().unwrap() {
+    match mode.as_str() {
         "upload" => {
             for round in 0u64.. {
                 for name in ["small/a.txt", "small/b.txt", "small/c.txt", "big/multi.bin"] {
@@ -90,14 +91,7 @@ fn spawn_worker(
     home: &Path,
     stdin: bool,
 ) -> (Child, impl Iterator<Item = String>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "files_crash_worker",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("CLOUD_SYNC_FILES_WORKER", mode)
+    let mut child = worker::command("files_crash_worker", "CLOUD_SYNC_FILES_WORKER", mode)
         .env("CLOUD_SYNC_REMOTE", remote_root)
         .env("CLOUD_SYNC_HOME", home)
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
@@ -126,10 +120,7 @@ fn assert_all_synchronized(files: &ContentFiles) {
 }
 
 fn kills() -> usize {
-    std::env::var("CLOUD_SYNC_FILE_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(25)
+    knob::number("CLOUD_SYNC_FILE_KILLS", 25)
 }
 
 /// Every manifest in the cloud names parts that exist and add up to its content.

@@ -6,12 +6,12 @@ mod record_devices;
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use cloud_sync::{Prefix, Remote};
 use rand::Rng;
 use record_devices::{Ledger, SimDevice, assert_nothing_lost, converge};
+use test_support::worker;
 
 const PROCESSES: usize = 4;
 const STEPS: usize = 12;
@@ -42,13 +42,13 @@ fn remote_from_env() -> Remote {
 /// Worker entry point; a no-op unless this process was spawned as a device.
 #[test]
 fn device_worker() {
-    let Ok(number) = std::env::var("CLOUD_SYNC_DEVICE") else {
+    let Some(number) = worker::role("CLOUD_SYNC_DEVICE") else {
         return;
     };
     let number: usize = number.parse().unwrap();
-    let dir = std::env::var("CLOUD_SYNC_DEVICE_DIR").unwrap();
+    let dir = worker::path_var("CLOUD_SYNC_DEVICE_DIR");
     let remote = remote_from_env();
-    let mut device = SimDevice::open(number, &remote, Path::new(&dir));
+    let mut device = SimDevice::open(number, &remote, &dir);
     let mut ledger = Ledger::default();
     let mut rng = rand::rng();
     for _ in 0..STEPS {
@@ -91,14 +91,7 @@ fn run_devices(remote_spec: &str, remote: &Remote) {
         .iter()
         .enumerate()
         .map(|(d, dir)| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "device_worker",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env("CLOUD_SYNC_DEVICE", d.to_string())
+            worker::command("device_worker", "CLOUD_SYNC_DEVICE", &d.to_string())
                 .env("CLOUD_SYNC_DEVICE_DIR", dir)
                 .env("CLOUD_SYNC_REMOTE", remote_spec)
                 .stdout(Stdio::piped())

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
 use cloud_sync::sqlite_merge::{
@@ -14,6 +14,7 @@ use cloud_sync::sqlite_merge::{
 };
 use cloud_sync::{Device, Error, Prefix, PullOutcome, Remote, SqliteSync, SyncStatus};
 use rusqlite::Connection;
+use test_support::worker;
 
 struct Setup {
     shared: tempfile::TempDir,
@@ -484,10 +485,10 @@ const WRITES: i64 = 1500;
 /// Worker entry point; a no-op unless spawned by one of the tests below.
 #[test]
 fn sqlite_worker() {
-    let Ok(role) = std::env::var(ROLE) else {
+    let Some(role) = worker::role(ROLE) else {
         return;
     };
-    let path = std::env::var(DB).unwrap();
+    let path = worker::var(DB);
     let mut stdin = std::io::stdin().lock();
     let mut line = String::new();
     match role.as_str() {
@@ -526,14 +527,7 @@ fn sqlite_worker() {
 }
 
 fn spawn(role: &str, db: &Path) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "sqlite_worker",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(ROLE, role)
+    let mut child = worker::command("sqlite_worker", ROLE, role)
         .env(DB, db)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
