@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use atomic_io::{Durability, Options, Symlinks, TempStrategy};
 use test_support::knob;
 use test_support::mount::is_root;
-use test_support::worker::{STEP_LIMIT, Worker};
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 mod support;
 use support::*;
@@ -28,7 +28,7 @@ use support::*;
 /// Entry point of every worker process; does nothing in a normal test run.
 #[test]
 fn worker_process() {
-    let Some(role) = test_support::worker::role(WORKER_ENV) else {
+    let Some(role) = worker::role(WORKER_ENV) else {
         return;
     };
     let target = worker_target();
@@ -36,7 +36,7 @@ fn worker_process() {
         // Opens a writer, writes part of the content, reports the temp file, then waits
         // to be killed.
         "hold-temp" => {
-            let strategy = strategy_named(&test_support::worker::var("ATOMIC_IO_STRATEGY"));
+            let strategy = strategy_named(&worker::var("ATOMIC_IO_STRATEGY"));
             let mut writer = Options::new()
                 .temp_strategy(strategy)
                 .open(&target)
@@ -53,10 +53,8 @@ fn worker_process() {
         }
         // Writes one uniform content many times, alternating temp strategy and durability.
         "race" => {
-            let byte = test_support::worker::var("ATOMIC_IO_BYTE").as_bytes()[0];
-            let iterations: usize = test_support::worker::var("ATOMIC_IO_ITERS")
-                .parse()
-                .unwrap();
+            let byte = worker::var("ATOMIC_IO_BYTE").as_bytes()[0];
+            let iterations: usize = worker::var("ATOMIC_IO_ITERS").parse().unwrap();
             let contents = vec![byte; 40 * 1024];
             for i in 0..iterations {
                 let durability = if i % 2 == 0 {
@@ -73,7 +71,7 @@ fn worker_process() {
         }
         // Writes ever newer generations until killed.
         "crash-loop" => {
-            let strategy = strategy_named(&test_support::worker::var("ATOMIC_IO_STRATEGY"));
+            let strategy = strategy_named(&worker::var("ATOMIC_IO_STRATEGY"));
             let current = check_version(&fs::read(&target).unwrap()).unwrap();
             let options = Options::new().temp_strategy(strategy);
             for generation in current + 1.. {
