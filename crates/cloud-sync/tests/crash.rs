@@ -5,15 +5,14 @@
 //! sync state is absent or whole, and at the end one ordinary sync settles everything
 //! with no manual step.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use cloud_sync::snapshot::{self, Limits};
 use cloud_sync::{Device, FileKind, FileSync, Prefix, PullMode, Remote, SyncStatus, manifest};
 use rand::Rng;
-use test_support::{knob, worker};
+use test_support::knob;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
     std::fs::create_dir_all(device_dir).unwrap();
@@ -83,29 +82,21 @@ fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishe
     let mut rng = rand::rng();
     for kill in 0..kills {
         let device = &devices[kill % 2];
-        let mut child = worker::command("crash_worker", "CLOUD_SYNC_CRASH_WORKER", "1")
+        let mut command = worker::command("crash_worker", "CLOUD_SYNC_CRASH_WORKER", "1");
+        command
             .env("CLOUD_SYNC_REMOTE", &remote_root)
-            .env("CLOUD_SYNC_DEVICE", device)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        assert!(
-            lines.any(|line| line.is_ok_and(|line| line.contains("@@ready"))),
-            "worker did not start"
-        );
+            .env("CLOUD_SYNC_DEVICE", device);
+        let mut worker = Worker::spawn(command, "@@", "crash worker");
+        assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
         // Let it finish a random number of rounds (so progress does not depend on how
         // fast this disk flushes), then kill it at a random point of the next one.
         let rounds = rng.random_range(2..5);
         for _ in 0..rounds {
-            assert!(
-                lines.any(|line| line.is_ok_and(|line| line.contains("@@round"))),
-                "worker stopped"
-            );
+            let answer = worker.line(STEP_LIMIT);
+            assert!(answer.starts_with("round"), "worker said {answer:?}");
         }
         std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
+        let status = worker.kill().expect("the worker's exit status");
         assert!(
             !status.success(),
             "the worker died of something else: {status}"

@@ -182,10 +182,11 @@ impl Worker {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// SIGKILLs the worker (it gets no chance to clean anything up) and reaps it.
-    pub fn kill(&mut self) {
+    /// SIGKILLs the worker (it gets no chance to clean anything up) and reaps it;
+    /// returns how it ended (killed, or how it had already exited).
+    pub fn kill(&mut self) -> Option<ExitStatus> {
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.wait().ok()
     }
 
     /// Closes stdin and waits for the worker to exit, at most `limit`.
@@ -203,7 +204,7 @@ impl Worker {
                 return;
             }
             if started.elapsed() > limit {
-                self.kill();
+                let _ = self.kill();
                 panic!("{} did not exit within {limit:?}", self.name);
             }
             // Polling the exit status, not waiting for an event: std has no wait with
@@ -216,7 +217,7 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            self.kill();
+            let _ = self.kill();
         }
     }
 }
