@@ -3,12 +3,11 @@
 //! one counter object with If-Match writes. Exactly one writer wins each generation and
 //! no increment is lost; racing create-only writes have exactly one winner.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Stdio;
 
 use cloud_sync::{Error, Key, Prefix, Remote};
-use test_support::{knob, worker};
+use test_support::knob;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 const PROCESSES: usize = 4;
 
@@ -59,31 +58,21 @@ fn worker() {
 }
 
 fn run_workers(action: &str, root: &Path, extra: &[(&str, String)]) -> Vec<Vec<String>> {
-    let children: Vec<_> = (0..PROCESSES)
+    let workers: Vec<Worker> = (0..PROCESSES)
         .map(|id| {
             let mut command = worker::command("worker", "CLOUD_SYNC_WORKER", action);
             command
                 .env("CLOUD_SYNC_ROOT", root)
-                .env("CLOUD_SYNC_ID", id.to_string())
-                .stdout(Stdio::piped());
+                .env("CLOUD_SYNC_ID", id.to_string());
             for (name, value) in extra {
                 command.env(name, value);
             }
-            command.spawn().unwrap()
+            Worker::spawn(command, "@@", format!("{action} worker {id}"))
         })
         .collect();
-    children
+    workers
         .into_iter()
-        .map(|mut child| {
-            let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
-                .lines()
-                .map(Result::unwrap)
-                // libtest may print its own "test worker ... " on the same line first.
-                .filter_map(|line| line.split_once("@@").map(|(_, said)| said.to_owned()))
-                .collect();
-            assert!(child.wait().unwrap().success());
-            lines
-        })
+        .map(|worker| worker.answers_until_exit(STEP_LIMIT * 10))
         .collect()
 }
 

@@ -5,13 +5,14 @@
 mod record_devices;
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 
 use cloud_sync::{Prefix, Remote};
 use rand::Rng;
 use record_devices::{Ledger, SimDevice, assert_nothing_lost, converge};
-use test_support::worker;
+use test_support::worker::{self, Worker};
+
+/// How long one device process may run.
+const DEVICE_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 const PROCESSES: usize = 4;
 const STEPS: usize = 12;
@@ -87,24 +88,19 @@ fn run_devices(remote_spec: &str, remote: &Remote) {
             .collect();
         record_devices::seed(&start, &mut ledger);
     }
-    let children: Vec<_> = dirs
+    let workers: Vec<Worker> = dirs
         .iter()
         .enumerate()
         .map(|(d, dir)| {
-            worker::command("device_worker", "CLOUD_SYNC_DEVICE", &d.to_string())
+            let mut command = worker::command("device_worker", "CLOUD_SYNC_DEVICE", &d.to_string());
+            command
                 .env("CLOUD_SYNC_DEVICE_DIR", dir)
-                .env("CLOUD_SYNC_REMOTE", remote_spec)
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .env("CLOUD_SYNC_REMOTE", remote_spec);
+            Worker::spawn(command, "@@", format!("device {d}"))
         })
         .collect();
-    for mut child in children {
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            let Some((_, said)) = line.split_once("@@") else {
-                continue;
-            };
+    for worker in workers {
+        for said in worker.answers_until_exit(DEVICE_LIMIT) {
             let (kind, value) = said.split_once(' ').unwrap();
             let value = value.to_owned();
             match kind {
@@ -117,7 +113,6 @@ fn run_devices(remote_spec: &str, remote: &Remote) {
                 _ => panic!("unknown report {said}"),
             };
         }
-        assert!(child.wait().unwrap().success(), "a device process failed");
     }
     let devices: Vec<SimDevice> = (0..PROCESSES)
         .map(|d| SimDevice::open(d, remote, &dirs[d]))

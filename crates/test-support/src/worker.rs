@@ -189,6 +189,34 @@ impl Worker {
         self.child.wait().ok()
     }
 
+    /// Closes stdin and collects every answer until the worker exits, then checks that it
+    /// succeeded; the whole run may take at most `limit`.
+    ///
+    /// # Panics
+    ///
+    /// When the worker fails, or is still running after `limit` (then it is killed first).
+    pub fn answers_until_exit(mut self, limit: Duration) -> Vec<String> {
+        self.close_stdin();
+        let deadline = Instant::now() + limit;
+        let mut answers = Vec::new();
+        loop {
+            match self
+                .answers
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(answer) => answers.push(answer),
+                // The worker closed its stdout: it has exited or is about to.
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.kill();
+                    panic!("{} did not finish within {limit:?}", self.name);
+                }
+            }
+        }
+        self.finish(deadline.saturating_duration_since(Instant::now()));
+        answers
+    }
+
     /// Closes stdin and waits for the worker to exit, at most `limit`.
     ///
     /// # Panics
