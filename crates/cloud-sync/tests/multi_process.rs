@@ -5,7 +5,6 @@
 mod record_devices;
 mod support;
 
-
 use cloud_sync::{Prefix, Remote};
 use rand::Rng;
 use record_devices::{Ledger, SimDevice, assert_nothing_lost, converge};
