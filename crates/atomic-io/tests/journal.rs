@@ -8,16 +8,16 @@
 //! crash` raises it).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use atomic_io::journal::{self, Journal, JournalError, Locking, Recovery, Step};
 use rustix::fs::FlockOperation;
 
-mod support;
+use test_support::knob;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 const WORKER_ENV: &str = "ATOMIC_IO_JOURNAL_WORKER";
 const DIR_ENV: &str = "ATOMIC_IO_JOURNAL_DIR";
@@ -118,10 +118,10 @@ fn park_hook(step: Step) {
 /// Entry point of the worker processes; does nothing in a normal test run.
 #[test]
 fn worker_process() {
-    if std::env::var(WORKER_ENV).is_err() {
+    if worker::role(WORKER_ENV).is_none() {
         return;
     }
-    let dir = PathBuf::from(std::env::var(DIR_ENV).unwrap());
+    let dir = worker::path_var(DIR_ENV);
     let targets = targets(&dir);
     let journal = Journal::new(FlockLocks).on_step(park_hook);
     for target in &targets {
@@ -141,37 +141,14 @@ fn worker_process() {
     }
 }
 
-/// Kills its worker when dropped, so a failing test leaves no stray process.
-struct Worker(Child);
-
-impl Worker {
-    fn spawn(dir: &Path, park_at: Option<Step>) -> Worker {
-        let mut command = support::worker_command(WORKER_ENV, "commit-loop");
-        command.env(DIR_ENV, dir);
-        if let Some(step) = park_at {
-            command.env(PARK_ENV, step.name());
-        }
-        Worker(command.spawn().expect("spawn worker"))
+/// Starts a committing worker, parked at `park_at` when given.
+fn spawn_committer(dir: &Path, park_at: Option<Step>) -> Worker {
+    let mut command = worker::command("worker_process", WORKER_ENV, "commit-loop");
+    command.env(DIR_ENV, dir);
+    if let Some(step) = park_at {
+        command.env(PARK_ENV, step.name());
     }
-
-    /// Blocks until the worker says it is parked (the explicit signal: no timing).
-    fn wait_parked(&mut self) {
-        let stdout = BufReader::new(self.0.stdout.as_mut().unwrap());
-        for line in stdout.lines() {
-            if line.unwrap().starts_with(PARKED) {
-                return;
-            }
-        }
-        panic!("the worker exited without reaching its step");
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        // SIGKILL: the worker gets no chance to clean anything up.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    Worker::spawn(command, PARKED, "committer")
 }
 
 fn recover_all(dir: &Path) -> Vec<Recovery> {
@@ -202,10 +179,7 @@ fn agreed_generation(dir: &Path, context: &str) -> u64 {
 
 #[test]
 fn sigkilled_committers_leave_all_members_at_one_generation() {
-    let kills: u64 = std::env::var("ATOMIC_IO_CRASH_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let kills: u64 = knob::number("ATOMIC_IO_CRASH_KILLS", 40);
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("sub")).unwrap();
     for target in targets(dir.path()) {
@@ -223,9 +197,10 @@ fn sigkilled_committers_leave_all_members_at_one_generation() {
     for kill in 0..kills {
         // Even kills park at each step in turn; odd ones land at a random moment.
         let step = (kill % 2 == 0).then(|| Step::ALL[(kill / 2) as usize % Step::ALL.len()]);
-        let mut worker = Worker::spawn(dir.path(), step);
+        let worker = spawn_committer(dir.path(), step);
         match step {
-            Some(_) => worker.wait_parked(),
+            // The explicit signal that it is parked: no timing.
+            Some(_) => drop(worker.line(STEP_LIMIT)),
             None => {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
@@ -264,8 +239,8 @@ fn crashed_at(root: &Path, name: &str, step: Step) -> PathBuf {
     for target in targets(&dir) {
         atomic_io::write(&target, content(0, &target)).unwrap();
     }
-    let mut worker = Worker::spawn(&dir, Some(step));
-    worker.wait_parked();
+    let worker = spawn_committer(&dir, Some(step));
+    worker.line(STEP_LIMIT); // parked: killed when dropped
     drop(worker);
     dir
 }

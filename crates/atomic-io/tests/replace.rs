@@ -1,280 +1,34 @@
 //! Atomic replacement (the phase 1 checklist): a file is always the complete old or the
-//! complete new content, after any crash or power loss once the call returns.
+//! complete new content, whatever happens to the writer once the call returns. Failed
+//! writes are in `failed_writes.rs`, power cuts in `power_loss.rs`.
 //!
 //! Multi-process tests run this test binary itself as workers: `worker_process` does
 //! nothing unless `ATOMIC_IO_TEST_WORKER` names a role. Workers talk to the parent with
-//! stdout lines prefixed by [`WORKER_PREFIX`] (libtest prints its own lines too).
+//! stdout lines prefixed by `ATOMIC-IO-WORKER ` (libtest prints its own lines too).
 //!
 //! Scale knobs: `ATOMIC_IO_STRESS_ITERS` (total writes of the two-writer race, default
-//! 2000), `ATOMIC_IO_CRASH_KILLS` (SIGKILLed writers, default 100),
-//! `ATOMIC_IO_POWER_POINTS` (crash points of the durable power-loss test, default 24).
+//! 2000), `ATOMIC_IO_CRASH_KILLS` (SIGKILLed writers, default 100).
 
-use std::ffi::OsStr;
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use atomic_io::{Durability, Operation, Options, Symlinks, TempStrategy};
+use atomic_io::{Durability, Options, Symlinks, TempStrategy};
+use test_support::knob;
+use test_support::mount::is_root;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 mod support;
-
-const WORKER_ENV: &str = "ATOMIC_IO_TEST_WORKER";
-const WORKER_PREFIX: &str = "ATOMIC-IO-WORKER ";
-const STRATEGIES: [TempStrategy; 2] = [TempStrategy::Auto, TempStrategy::Named];
-
-// ---------------------------------------------------------------------------------------
-// Shared helpers
-// ---------------------------------------------------------------------------------------
-
-fn env_count(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn is_root() -> bool {
-    rustix::process::geteuid().is_root()
-}
-
-/// Sorted file names in `dir`.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn temps_in(dir: &Path) -> Vec<String> {
-    names_in(dir)
-        .into_iter()
-        .filter(|n| atomic_io::is_temp_name(OsStr::new(n)))
-        .collect()
-}
-
-/// Small deterministic generator (xorshift64*), seeded per test run.
-struct Rng(u64);
-
-impl Rng {
-    fn seeded() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64;
-        let seed = nanos ^ (u64::from(std::process::id()) << 32) | 1;
-        eprintln!("rng seed {seed}");
-        Rng(seed)
-    }
-
-    fn from_seed(seed: u64) -> Self {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-/// A self-describing version: `gen=<n> len=<body length> sum=<fnv of body>\n<body>`.
-/// Bodies vary in length (1 byte to 96 KiB) so crashes land in different places.
-fn version(generation: u64) -> Vec<u8> {
-    let mut rng = Rng::from_seed(generation.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    let len = 1 + rng.below(96 * 1024) as usize;
-    let body: Vec<u8> = (0..len).map(|_| b'a' + (rng.next() % 26) as u8).collect();
-    let mut out = format!("gen={generation} len={len} sum={:016x}\n", fnv1a(&body)).into_bytes();
-    out.extend_from_slice(&body);
-    out
-}
-
-/// The generation of a complete version, or why `bytes` is not one.
-fn check_version(bytes: &[u8]) -> Result<u64, String> {
-    let newline = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or_else(|| format!("no header in {} bytes", bytes.len()))?;
-    let header = std::str::from_utf8(&bytes[..newline]).map_err(|e| e.to_string())?;
-    let body = &bytes[newline + 1..];
-    let field = |key: &str| -> Result<&str, String> {
-        header
-            .split(' ')
-            .find_map(|part| part.strip_prefix(key))
-            .ok_or_else(|| format!("header {header:?} lacks {key}"))
-    };
-    let generation: u64 = field("gen=")?.parse().map_err(|_| "bad gen".to_string())?;
-    let len: usize = field("len=")?.parse().map_err(|_| "bad len".to_string())?;
-    let sum = u64::from_str_radix(field("sum=")?, 16).map_err(|_| "bad sum".to_string())?;
-    if body.len() != len {
-        return Err(format!(
-            "gen {generation}: body {} bytes, header says {len}",
-            body.len()
-        ));
-    }
-    if fnv1a(body) != sum {
-        return Err(format!("gen {generation}: checksum mismatch"));
-    }
-    Ok(generation)
-}
-
-/// A spawned worker; killed and reaped when dropped, so a failing test leaves no
-/// stray processes.
-struct Worker {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-    stdin: Option<ChildStdin>,
-}
-
-impl Worker {
-    fn spawn(role: &str, envs: &[(&str, String)]) -> Worker {
-        let mut command = support::worker_command(WORKER_ENV, role);
-        for (key, value) in envs {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("spawn worker");
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let stdin = child.stdin.take();
-        Worker {
-            child,
-            stdout,
-            stdin,
-        }
-    }
-
-    /// The next protocol line from the worker.
-    fn line(&mut self) -> String {
-        loop {
-            let mut line = String::new();
-            let n = self.stdout.read_line(&mut line).unwrap();
-            assert!(n > 0, "worker exited before answering");
-            if let Some(message) = line.trim_end().strip_prefix(WORKER_PREFIX) {
-                return message.to_string();
-            }
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn kill(&mut self) {
-        // SIGKILL: the worker gets no chance to clean anything up.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn wait_success(mut self) {
-        self.stdin = None;
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "worker failed: {status}");
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.kill();
-        }
-    }
-}
-
-fn say(message: impl std::fmt::Display) {
-    let mut out = io::stdout().lock();
-    writeln!(out, "{WORKER_PREFIX}{message}").unwrap();
-    out.flush().unwrap();
-}
-
-fn strategy_named(name: &str) -> TempStrategy {
-    match name {
-        "named" => TempStrategy::Named,
-        _ => TempStrategy::Auto,
-    }
-}
-
-/// How the "power" worker saves: through atomic-io, or through one of the two classic
-/// flawed protocols the power-loss harness must catch. The flawed ones live here, in the
-/// test, so atomic-io itself carries no switch that turns a flush off.
-#[derive(Clone, Copy)]
-enum PowerWriter {
-    AtomicIo(Durability),
-    /// Temp file, rename, directory flush, but no flush of the file: after a power cut
-    /// the name may point at an empty or partial file.
-    SkipFileFlush,
-    /// Temp file flushed and renamed, directory not flushed: after a power cut the rename
-    /// may be lost and the old content come back.
-    SkipDirFlush,
-}
-
-impl PowerWriter {
-    fn named(name: &str) -> Self {
-        match name {
-            "durable" => PowerWriter::AtomicIo(Durability::Durable),
-            "atomic-only" => PowerWriter::AtomicIo(Durability::AtomicOnly),
-            "skip-file-flush" => PowerWriter::SkipFileFlush,
-            "skip-dir-flush" => PowerWriter::SkipDirFlush,
-            other => panic!("unknown durability {other}"),
-        }
-    }
-
-    fn save(self, target: &Path, generation: u64) {
-        let contents = version(generation);
-        let (flush_file, flush_dir) = match self {
-            PowerWriter::AtomicIo(durability) => {
-                Options::new()
-                    .durability(durability)
-                    .temp_strategy(STRATEGIES[(generation % 2) as usize])
-                    .write(target, contents)
-                    .unwrap();
-                return;
-            }
-            PowerWriter::SkipFileFlush => (false, true),
-            PowerWriter::SkipDirFlush => (true, false),
-        };
-        let temp = target.with_extension("flawed-tmp");
-        let mut file = fs::File::create(&temp).unwrap();
-        file.write_all(&contents).unwrap();
-        if flush_file {
-            file.sync_all().unwrap();
-        }
-        drop(file);
-        fs::rename(&temp, target).unwrap();
-        if flush_dir {
-            fs::File::open(target.parent().unwrap())
-                .unwrap()
-                .sync_all()
-                .unwrap();
-        }
-    }
-}
-
-fn worker_target() -> PathBuf {
-    PathBuf::from(std::env::var("ATOMIC_IO_TARGET").expect("ATOMIC_IO_TARGET"))
-}
+use support::*;
 
 /// Entry point of every worker process; does nothing in a normal test run.
 #[test]
 fn worker_process() {
-    let Ok(role) = std::env::var(WORKER_ENV) else {
+    let Some(role) = worker::role(WORKER_ENV) else {
         return;
     };
     let target = worker_target();
@@ -282,7 +36,7 @@ fn worker_process() {
         // Opens a writer, writes part of the content, reports the temp file, then waits
         // to be killed.
         "hold-temp" => {
-            let strategy = strategy_named(&std::env::var("ATOMIC_IO_STRATEGY").unwrap());
+            let strategy = strategy_named(&worker::var("ATOMIC_IO_STRATEGY"));
             let mut writer = Options::new()
                 .temp_strategy(strategy)
                 .open(&target)
@@ -299,8 +53,8 @@ fn worker_process() {
         }
         // Writes one uniform content many times, alternating temp strategy and durability.
         "race" => {
-            let byte = std::env::var("ATOMIC_IO_BYTE").unwrap().as_bytes()[0];
-            let iterations: usize = std::env::var("ATOMIC_IO_ITERS").unwrap().parse().unwrap();
+            let byte = worker::var("ATOMIC_IO_BYTE").as_bytes()[0];
+            let iterations: usize = worker::var("ATOMIC_IO_ITERS").parse().unwrap();
             let contents = vec![byte; 40 * 1024];
             for i in 0..iterations {
                 let durability = if i % 2 == 0 {
@@ -317,20 +71,11 @@ fn worker_process() {
         }
         // Writes ever newer generations until killed.
         "crash-loop" => {
-            let strategy = strategy_named(&std::env::var("ATOMIC_IO_STRATEGY").unwrap());
+            let strategy = strategy_named(&worker::var("ATOMIC_IO_STRATEGY"));
             let current = check_version(&fs::read(&target).unwrap()).unwrap();
             let options = Options::new().temp_strategy(strategy);
             for generation in current + 1.. {
                 options.write(&target, version(generation)).unwrap();
-            }
-        }
-        // Writes the generation named on each stdin line; acknowledges after return.
-        "power" => {
-            let writer = PowerWriter::named(&std::env::var("ATOMIC_IO_DURABILITY").unwrap());
-            for line in io::stdin().lock().lines() {
-                let generation: u64 = line.unwrap().trim().parse().unwrap();
-                writer.save(&target, generation);
-                say(format!("ack {generation}"));
             }
         }
         other => panic!("unknown worker role {other}"),
@@ -549,14 +294,14 @@ fn killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelate
         ("ATOMIC_IO_STRATEGY", "named".to_string()),
     ];
     let temp_of = |worker: &mut Worker| -> PathBuf {
-        let line = worker.line();
+        let line = worker.line(STEP_LIMIT);
         PathBuf::from(
             line.strip_prefix("temp ")
                 .unwrap_or_else(|| panic!("got {line}")),
         )
     };
 
-    let mut crashed = Worker::spawn("hold-temp", &envs);
+    let mut crashed = spawn_worker("hold-temp", &envs);
     let crashed_temp = temp_of(&mut crashed);
     crashed.kill();
     assert!(
@@ -564,7 +309,7 @@ fn killed_writer_leaves_temp_that_cleanup_removes_keeping_live_temp_and_unrelate
         "a SIGKILLed named-temp writer leaves its temp"
     );
 
-    let mut live = Worker::spawn("hold-temp", &envs);
+    let mut live = spawn_worker("hold-temp", &envs);
     let live_temp = temp_of(&mut live);
     assert_ne!(crashed_temp, live_temp);
 
@@ -628,14 +373,14 @@ fn killed_anonymous_temp_writer_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("todo.sdn");
     fs::write(&target, b"old").unwrap();
-    let mut worker = Worker::spawn(
+    let mut worker = spawn_worker(
         "hold-temp",
         &[
             ("ATOMIC_IO_TARGET", target.display().to_string()),
             ("ATOMIC_IO_STRATEGY", "auto".to_string()),
         ],
     );
-    let answer = worker.line();
+    let answer = worker.line(STEP_LIMIT);
     worker.kill();
     if answer != "anonymous" {
         eprintln!(
@@ -695,159 +440,12 @@ fn file_is_readable_and_complete_after_every_save() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Failed writes
-// ---------------------------------------------------------------------------------------
-
-/// Yields some bytes, then fails, like a serializer that hits an error part-way.
-struct FailingSource {
-    left: usize,
-}
-
-impl Read for FailingSource {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            return Err(io::Error::other("serializer failed"));
-        }
-        let n = buf.len().min(self.left);
-        buf[..n].fill(b'n');
-        self.left -= n;
-        Ok(n)
-    }
-}
-
-#[test]
-fn failed_write_keeps_old_content_on_writer_error() {
-    for strategy in STRATEGIES {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("todo.sdn");
-        fs::write(&path, b"old content").unwrap();
-        let options = Options::new().temp_strategy(strategy);
-
-        // (a) The producer fails mid-stream; the caller drops the writer.
-        let mut writer = options.open(&path).unwrap();
-        let copied = io::copy(&mut FailingSource { left: 150_000 }, &mut writer);
-        assert!(copied.is_err());
-        drop(writer);
-        assert_eq!(fs::read(&path).unwrap(), b"old content");
-        assert_eq!(names_in(dir.path()), ["todo.sdn"], "{strategy:?}");
-
-        // The rename step fails (the target is a non-empty directory): no temp remains.
-        let occupied = dir.path().join("occupied");
-        fs::create_dir(&occupied).unwrap();
-        fs::write(occupied.join("inside"), b"x").unwrap();
-        let error = options.write(&occupied, b"new").unwrap_err();
-        assert_eq!(error.operation(), Operation::Rename);
-        assert!(!error.target_changed());
-        assert_eq!(error.path(), occupied);
-        assert_eq!(
-            names_in(dir.path()),
-            ["occupied", "todo.sdn"],
-            "{strategy:?}"
-        );
-        fs::remove_dir_all(&occupied).unwrap();
-
-        // The directory does not exist: nothing is created.
-        let error = options
-            .write(dir.path().join("missing/file"), b"new")
-            .unwrap_err();
-        assert_eq!(error.operation(), Operation::OpenDir);
-        assert!(!error.target_changed());
-        assert_eq!(error.kind(), io::ErrorKind::NotFound);
-    }
-}
-
-/// A mounted filesystem, unmounted (and its loop device released) when dropped, also
-/// when the test fails.
-struct Mount {
-    point: PathBuf,
-}
-
-impl Mount {
-    fn new(args: &[&str], point: &Path) -> Mount {
-        let status = Command::new("mount")
-            .args(args)
-            .arg(point)
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "mount {args:?} {} failed",
-            point.display()
-        );
-        Mount {
-            point: point.to_path_buf(),
-        }
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let unmounted = Command::new("umount").arg(&self.point).status();
-        if !matches!(unmounted, Ok(status) if status.success()) {
-            let _ = Command::new("umount").arg("-l").arg(&self.point).status();
-        }
-    }
-}
-
-#[test]
-fn full_disk_keeps_old_content_and_leaves_no_temp() {
-    if !is_root() {
-        eprintln!("SKIPPED: full_disk_keeps_old_content_and_leaves_no_temp: needs root");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let point = dir.path().join("small");
-    fs::create_dir(&point).unwrap();
-    let _mount = Mount::new(&["-t", "tmpfs", "-o", "size=64k", "tmpfs"], &point);
-    let target = point.join("todo.sdn");
-    let old = version(7);
-    let old = &old[..old.len().min(8 * 1024)];
-    fs::write(&target, old).unwrap();
-
-    // Fill the filesystem.
-    let mut filler = fs::File::create(point.join("filler")).unwrap();
-    let full = loop {
-        if let Err(e) = filler.write_all(&[0u8; 4096]) {
-            break e;
-        }
-    };
-    assert_eq!(
-        full.raw_os_error(),
-        Some(rustix::io::Errno::NOSPC.raw_os_error())
-    );
-
-    let bigger = vec![b'n'; 32 * 1024];
-    for strategy in STRATEGIES {
-        let options = Options::new().temp_strategy(strategy);
-        let error = options.write(&target, &bigger).unwrap_err();
-        assert_eq!(error.operation(), Operation::WriteTemp, "{error}");
-        assert!(!error.target_changed());
-        assert_eq!(error.path(), target);
-        assert_eq!(fs::read(&target).unwrap(), old);
-        assert_eq!(names_in(&point), ["filler", "todo.sdn"], "{strategy:?}");
-
-        // Streaming: the write fails; a commit that ignores it is refused.
-        let mut writer = options.open(&target).unwrap();
-        let write_error = writer.write_all(&vec![b'n'; 128 * 1024]).unwrap_err();
-        assert_eq!(
-            write_error.raw_os_error(),
-            Some(rustix::io::Errno::NOSPC.raw_os_error())
-        );
-        let error = writer.commit().unwrap_err();
-        assert_eq!(error.operation(), Operation::WriteTemp);
-        assert!(!error.target_changed());
-        assert_eq!(fs::read(&target).unwrap(), old);
-        assert_eq!(names_in(&point), ["filler", "todo.sdn"], "{strategy:?}");
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Concurrency and crashes
 // ---------------------------------------------------------------------------------------
 
 #[test]
 fn two_processes_racing_never_tear_or_mix_contents() {
-    let total = env_count("ATOMIC_IO_STRESS_ITERS", 2000).max(2);
+    let total = knob::number("ATOMIC_IO_STRESS_ITERS", 2000).max(2);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("shared.sdn");
     atomic_io::write(&target, vec![b'A'; 40 * 1024]).unwrap();
@@ -855,7 +453,7 @@ fn two_processes_racing_never_tear_or_mix_contents() {
     let workers: Vec<Worker> = ["A", "B"]
         .iter()
         .map(|byte| {
-            Worker::spawn(
+            spawn_worker(
                 "race",
                 &[
                     ("ATOMIC_IO_TARGET", target.display().to_string()),
@@ -869,10 +467,7 @@ fn two_processes_racing_never_tear_or_mix_contents() {
     let (mut seen_a, mut seen_b, mut reads) = (0u64, 0u64, 0u64);
     let mut workers = workers;
     let deadline = Instant::now() + Duration::from_secs(600);
-    while workers
-        .iter_mut()
-        .any(|w| matches!(w.child.try_wait(), Ok(None)))
-    {
+    while workers.iter_mut().any(|w| w.running()) {
         assert!(Instant::now() < deadline, "workers did not finish");
         let bytes = fs::read(&target).expect("target must always exist");
         assert_eq!(bytes.len(), 40 * 1024, "torn: wrong length");
@@ -886,7 +481,7 @@ fn two_processes_racing_never_tear_or_mix_contents() {
         reads += 1;
     }
     for worker in workers {
-        worker.wait_success();
+        worker.finish(STEP_LIMIT);
     }
     eprintln!("{reads} reads: {seen_a} all-A, {seen_b} all-B");
     assert!(
@@ -904,7 +499,7 @@ fn two_processes_racing_never_tear_or_mix_contents() {
 
 #[test]
 fn crash_killed_writers_never_leave_a_partial_target() {
-    let kills = env_count("ATOMIC_IO_CRASH_KILLS", 100);
+    let kills = knob::number("ATOMIC_IO_CRASH_KILLS", 100);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("todo.sdn");
     atomic_io::write(&target, version(0)).unwrap();
@@ -913,7 +508,7 @@ fn crash_killed_writers_never_leave_a_partial_target() {
     let mut left_temps = 0;
     for kill in 0..kills {
         let strategy = if kill % 2 == 0 { "auto" } else { "named" };
-        let mut worker = Worker::spawn(
+        let mut worker = spawn_worker(
             "crash-loop",
             &[
                 ("ATOMIC_IO_TARGET", target.display().to_string()),
@@ -945,125 +540,4 @@ fn crash_killed_writers_never_leave_a_partial_target() {
         "no worker ever completed a write before being killed"
     );
     assert_eq!(names_in(dir.path()), ["todo.sdn"]);
-}
-
-// ---------------------------------------------------------------------------------------
-// Power loss
-// ---------------------------------------------------------------------------------------
-
-/// One power-loss run: a worker writes generations to a file on an ext4 loop image
-/// (`noauto_da_alloc`, so ext4 does not hide missing flushes) and acknowledges each after
-/// the call returns; at each crash point the image file is copied (it holds only what
-/// reached the block device: unflushed page cache is lost, as in a power cut), the copy
-/// is mounted (replaying the journal) and checked. Returns the descriptions of crash
-/// points that lost an acknowledged write.
-fn power_loss_run(durability: &str, crash_points: usize) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let image = dir.path().join("disk.img");
-    let live = dir.path().join("live");
-    let snapshot_mount = dir.path().join("snapshot");
-    fs::create_dir(&live).unwrap();
-    fs::create_dir(&snapshot_mount).unwrap();
-    fs::File::create(&image)
-        .unwrap()
-        .set_len(16 * 1024 * 1024)
-        .unwrap();
-    let status = Command::new("mkfs.ext4")
-        .args(["-q", "-F"])
-        .arg(&image)
-        .status()
-        .expect("mkfs.ext4");
-    assert!(status.success());
-    let image_arg = image.display().to_string();
-    let _live_mount = Mount::new(&["-o", "loop,noauto_da_alloc", &image_arg], &live);
-    fs::create_dir(live.join("db")).unwrap();
-    let target = live.join("db/gen.dat");
-    // The setup itself (directory, first generation) is made durable by a full sync.
-    fs::write(&target, version(0)).unwrap();
-    assert!(Command::new("sync").status().unwrap().success());
-
-    let mut worker = Worker::spawn(
-        "power",
-        &[
-            ("ATOMIC_IO_TARGET", target.display().to_string()),
-            ("ATOMIC_IO_DURABILITY", durability.to_string()),
-        ],
-    );
-    let mut rng = Rng::seeded();
-    let mut generation = 0;
-    let mut losses = Vec::new();
-    for point in 0..crash_points {
-        // One to three writes between crash points.
-        for _ in 0..1 + rng.below(3) {
-            generation += 1;
-            worker.send(&generation.to_string());
-            assert_eq!(worker.line(), format!("ack {generation}"));
-        }
-        // Power cut now: the image holds what reached the device.
-        let copy = dir.path().join("snapshot.img");
-        fs::copy(&image, &copy).unwrap();
-        let copy_arg = copy.display().to_string();
-        let found = {
-            let _mount = Mount::new(&["-o", "loop", &copy_arg], &snapshot_mount);
-            fs::read(snapshot_mount.join("db/gen.dat"))
-        };
-        let verdict = match found {
-            Err(e) => Err(format!("file missing: {e}")),
-            Ok(bytes) => match check_version(&bytes) {
-                Ok(got) if got >= generation => Ok(()),
-                Ok(got) => Err(format!("holds generation {got}")),
-                Err(e) => Err(format!("incomplete: {e}")),
-            },
-        };
-        if let Err(why) = verdict {
-            losses.push(format!(
-                "crash point {point}: acknowledged {generation}, {why}"
-            ));
-        }
-        fs::remove_file(&copy).unwrap();
-    }
-    worker.wait_success();
-    losses
-}
-
-#[test]
-fn power_loss_never_loses_an_acknowledged_durable_write() {
-    if !is_root() {
-        eprintln!("SKIPPED: power_loss_never_loses_an_acknowledged_durable_write: needs root");
-        return;
-    }
-    let points = env_count("ATOMIC_IO_POWER_POINTS", 24).max(20);
-    let losses = power_loss_run("durable", points);
-    assert!(
-        losses.is_empty(),
-        "durable writes lost at power cuts: {losses:#?}"
-    );
-}
-
-#[test]
-fn power_loss_harness_catches_a_skipped_file_flush() {
-    if !is_root() {
-        eprintln!("SKIPPED: power_loss_harness_catches_a_skipped_file_flush: needs root");
-        return;
-    }
-    let losses = power_loss_run("skip-file-flush", 6);
-    eprintln!("skip-file-flush losses: {losses:#?}");
-    assert!(
-        !losses.is_empty(),
-        "the harness did not notice the missing file flush"
-    );
-}
-
-#[test]
-fn power_loss_harness_catches_a_skipped_dir_flush() {
-    if !is_root() {
-        eprintln!("SKIPPED: power_loss_harness_catches_a_skipped_dir_flush: needs root");
-        return;
-    }
-    let losses = power_loss_run("skip-dir-flush", 6);
-    eprintln!("skip-dir-flush losses: {losses:#?}");
-    assert!(
-        !losses.is_empty(),
-        "the harness did not notice the missing directory flush"
-    );
 }

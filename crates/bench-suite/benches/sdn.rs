@@ -26,38 +26,10 @@ use std::time::{Duration, Instant};
 
 use bench_suite::memory::{reset_peak, status_kib};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use serde::{Deserialize, Serialize};
+use test_support::tracking::{Status, Todo, TodoDb};
 
 const RECORDS: usize = 10_000;
 const PEAK_CHILD_ENV: &str = "SDN_BENCH_PEAK_CHILD";
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Status {
-    Open,
-    InProgress,
-    Done,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Todo {
-    id: u64,
-    keyword: String,
-    area: String,
-    priority: String,
-    description: String,
-    file: String,
-    line: u32,
-    issue: Option<String>,
-    blocked: Option<String>,
-    status: Status,
-    valid: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct TodoDb {
-    todos: Vec<Todo>,
-}
 
 /// Deterministic TODO-like records: the shapes of the real tracking database (paths,
 /// prose with commas and quotes, optional issue links, a few statuses).

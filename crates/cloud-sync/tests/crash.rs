@@ -10,9 +10,7 @@
 //! every kill both local databases and the remote head pass SQLite's integrity check,
 //! and at the end every row a worker committed is in both databases.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use cloud_sync::snapshot::{self, Limits};
@@ -21,6 +19,8 @@ use cloud_sync::{
 };
 use rand::Rng;
 use rusqlite::Connection;
+use test_support::knob;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
     std::fs::create_dir_all(device_dir).unwrap();
@@ -32,11 +32,11 @@ fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
 /// Worker: edit, push, pull forever (until killed).
 #[test]
 fn crash_worker() {
-    if std::env::var_os("CLOUD_SYNC_CRASH_WORKER").is_none() {
+    if worker::role("CLOUD_SYNC_CRASH_WORKER").is_none() {
         return;
     }
-    let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
-    let device_dir = PathBuf::from(std::env::var_os("CLOUD_SYNC_DEVICE").unwrap());
+    let remote_root = worker::path_var("CLOUD_SYNC_REMOTE");
+    let device_dir = worker::path_var("CLOUD_SYNC_DEVICE");
     let sync = sync_for(&remote_root, &device_dir);
     println!("@@ready");
     for round in 0u64.. {
@@ -83,41 +83,28 @@ fn check_invariants(remote_root: &Path, devices: &[PathBuf]) {
 
 #[test]
 fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishes() {
-    let kills: usize = std::env::var("CLOUD_SYNC_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let kills: usize = knob::number("CLOUD_SYNC_KILLS", 40);
     let dir = tempfile::tempdir().unwrap();
     let remote_root = dir.path().join("remote");
     let devices = [dir.path().join("a"), dir.path().join("b")];
     let mut rng = rand::rng();
     for kill in 0..kills {
         let device = &devices[kill % 2];
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["crash_worker", "--exact", "--nocapture", "--test-threads=1"])
-            .env("CLOUD_SYNC_CRASH_WORKER", "1")
+        let mut command = worker::command("crash_worker", "CLOUD_SYNC_CRASH_WORKER", "1");
+        command
             .env("CLOUD_SYNC_REMOTE", &remote_root)
-            .env("CLOUD_SYNC_DEVICE", device)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        assert!(
-            lines.any(|line| line.is_ok_and(|line| line.contains("@@ready"))),
-            "worker did not start"
-        );
+            .env("CLOUD_SYNC_DEVICE", device);
+        let mut worker = Worker::spawn(command, "@@", "crash worker");
+        assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
         // Let it finish a random number of rounds (so progress does not depend on how
         // fast this disk flushes), then kill it at a random point of the next one.
         let rounds = rng.random_range(2..5);
         for _ in 0..rounds {
-            assert!(
-                lines.any(|line| line.is_ok_and(|line| line.contains("@@round"))),
-                "worker stopped"
-            );
+            let answer = worker.line(STEP_LIMIT);
+            assert!(answer.starts_with("round"), "worker said {answer:?}");
         }
         std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
+        let status = worker.kill().expect("the worker's exit status");
         assert!(
             !status.success(),
             "the worker died of something else: {status}"
@@ -168,11 +155,11 @@ fn sqlite_sync_for(remote_root: &Path, device_dir: &Path) -> SqliteSync {
 /// is announced once committed.
 #[test]
 fn sqlite_crash_worker() {
-    if std::env::var_os("CLOUD_SYNC_SQLITE_CRASH_WORKER").is_none() {
+    if worker::role("CLOUD_SYNC_SQLITE_CRASH_WORKER").is_none() {
         return;
     }
-    let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
-    let device_dir = PathBuf::from(std::env::var_os("CLOUD_SYNC_DEVICE").unwrap());
+    let remote_root = worker::path_var("CLOUD_SYNC_REMOTE");
+    let device_dir = worker::path_var("CLOUD_SYNC_DEVICE");
     let sync = sqlite_sync_for(&remote_root, &device_dir);
     let db = Connection::open(sync.path()).unwrap();
     println!("@@ready");
@@ -227,10 +214,7 @@ fn check_sqlite_invariants(remote_root: &Path, devices: &[PathBuf], scratch: &Pa
 
 #[test]
 fn sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_committed_row() {
-    let kills: usize = std::env::var("CLOUD_SYNC_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let kills: usize = knob::number("CLOUD_SYNC_KILLS", 40);
     let dir = tempfile::tempdir().unwrap();
     let remote_root = dir.path().join("remote");
     let devices = [dir.path().join("a"), dir.path().join("b")];
@@ -245,57 +229,34 @@ fn sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_commi
     let mut committed = std::collections::BTreeSet::new();
     let mut rng = rand::rng();
     for kill in 0..kills {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "sqlite_crash_worker",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("CLOUD_SYNC_SQLITE_CRASH_WORKER", "1")
+        let mut command =
+            worker::command("sqlite_crash_worker", "CLOUD_SYNC_SQLITE_CRASH_WORKER", "1");
+        command
             .env("CLOUD_SYNC_REMOTE", &remote_root)
-            .env("CLOUD_SYNC_DEVICE", &devices[kill % 2])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut note = |line: &str| {
-            if let Some(id) = line.strip_prefix("@@inserted ") {
+            .env("CLOUD_SYNC_DEVICE", &devices[kill % 2]);
+        let mut worker = Worker::spawn(command, "@@", "SQLite crash worker");
+        let mut note = |answer: &str| {
+            if let Some(id) = answer.strip_prefix("inserted ") {
                 committed.insert(id.to_owned());
             }
         };
-        let mut ready = false;
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if line.contains("@@ready") {
-                ready = true;
-                break;
-            }
-        }
-        assert!(ready, "worker did not start");
+        assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
         let rounds = rng.random_range(1..4);
         let mut finished = 0;
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            note(&line);
-            if line.contains("@@round") {
-                finished += 1;
-                if finished == rounds {
-                    break;
-                }
-            }
+        while finished < rounds {
+            let answer = worker.line(STEP_LIMIT);
+            note(&answer);
+            finished += usize::from(answer.starts_with("round"));
         }
-        assert_eq!(finished, rounds, "worker stopped");
         std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
+        let status = worker.kill().expect("the worker's exit status");
         assert!(
             !status.success(),
             "the worker died of something else: {status}"
         );
-        // What it printed before it died (the pipe keeps it).
-        for line in lines {
-            note(&line.unwrap());
+        // What it said before it died (the pipe keeps it); the reader stops at the end.
+        while let Ok(answer) = worker.try_line(STEP_LIMIT) {
+            note(&answer);
         }
         check_sqlite_invariants(&remote_root, &devices, dir.path());
     }

@@ -9,14 +9,14 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use cloud_sync::files::{Availability, ContentFiles, FileEntry, FileManifest, TransferState};
 use cloud_sync::{Key, Prefix, Remote, sha256_hex};
 use rand::Rng;
+use test_support::knob;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 const PART_SIZE: usize = 4096;
 
@@ -40,14 +40,14 @@ fn is_whole(bytes: &[u8]) -> bool {
 
 #[test]
 fn files_crash_worker() {
-    let Some(mode) = std::env::var_os("CLOUD_SYNC_FILES_WORKER") else {
+    let Some(mode) = worker::role("CLOUD_SYNC_FILES_WORKER") else {
         return;
     };
-    let remote_root = PathBuf::from(std::env::var_os("CLOUD_SYNC_REMOTE").unwrap());
-    let home = PathBuf::from(std::env::var_os("CLOUD_SYNC_HOME").unwrap());
+    let remote_root = worker::path_var("CLOUD_SYNC_REMOTE");
+    let home = worker::path_var("CLOUD_SYNC_HOME");
     let files = files_for(&remote_root, &home);
     println!("@@ready");
-    match mode.to_str().unwrap() {
+    match mode.as_str() {
         "upload" => {
             for round in 0u64.. {
                 for name in ["small/a.txt", "small/b.txt", "small/c.txt", "big/multi.bin"] {
@@ -84,34 +84,25 @@ fn files_crash_worker() {
     }
 }
 
-fn spawn_worker(
-    mode: &str,
-    remote_root: &Path,
-    home: &Path,
-    stdin: bool,
-) -> (Child, impl Iterator<Item = String>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "files_crash_worker",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("CLOUD_SYNC_FILES_WORKER", mode)
+/// Starts a worker in `mode` and waits until it is ready.
+fn spawn_worker(mode: &str, remote_root: &Path, home: &Path) -> Worker {
+    let mut command = worker::command("files_crash_worker", "CLOUD_SYNC_FILES_WORKER", mode);
+    command
         .env("CLOUD_SYNC_REMOTE", remote_root)
-        .env("CLOUD_SYNC_HOME", home)
-        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok);
-    assert!(
-        lines.any(|line| line.contains("@@ready")),
-        "worker did not start"
-    );
-    (child, lines)
+        .env("CLOUD_SYNC_HOME", home);
+    let worker = Worker::spawn(command, "@@", format!("{mode} worker"));
+    assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
+    worker
+}
+
+/// Skips the worker's answers up to the first that contains `what`, and returns it.
+fn answer_containing(worker: &Worker, what: &str) -> String {
+    loop {
+        let answer = worker.line(STEP_LIMIT);
+        if answer.contains(what) {
+            return answer;
+        }
+    }
 }
 
 fn assert_all_synchronized(files: &ContentFiles) {
@@ -126,10 +117,7 @@ fn assert_all_synchronized(files: &ContentFiles) {
 }
 
 fn kills() -> usize {
-    std::env::var("CLOUD_SYNC_FILE_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(25)
+    knob::number("CLOUD_SYNC_FILE_KILLS", 25)
 }
 
 /// Every file object in the cloud holds complete content: a whole-file object decodes
@@ -223,20 +211,18 @@ fn kill_after(
     rng: &mut impl Rng,
     marker: Option<&str>,
 ) {
-    let (mut child, mut lines) = spawn_worker(mode, remote_root, home, false);
+    let mut worker = spawn_worker(mode, remote_root, home);
     for _ in 0..rng.random_range(1..3) {
-        assert!(lines.any(|line| line.contains("@@round")), "worker stopped");
+        answer_containing(&worker, "round");
     }
     if let Some(marker) = marker {
-        assert!(lines.any(|line| line.contains(marker)), "worker stopped");
-        child.kill().unwrap();
-        assert!(!child.wait().unwrap().success());
-        return;
+        answer_containing(&worker, marker);
+    } else {
+        // Kill timing only (not synchronisation): somewhere inside the next transfer.
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..30_000)));
     }
-    // Kill timing only (not synchronisation): somewhere inside the next transfer.
-    std::thread::sleep(Duration::from_micros(rng.random_range(0..30_000)));
-    child.kill().unwrap();
-    assert!(!child.wait().unwrap().success());
+    let status = worker.kill().expect("the worker's exit status");
+    assert!(!status.success(), "the worker ended on its own: {status}");
 }
 
 #[test]
@@ -250,7 +236,7 @@ fn sigkill_during_uploads_and_multipart_uploads_loses_nothing() {
     for kill in 0..kills {
         // Every fourth kill lands right after a part of the multipart file is stored,
         // so the resumed multipart upload is exercised on every run; the rest at random.
-        let marker = (kill % 4 == 3).then_some("@@part big/multi.bin");
+        let marker = (kill % 4 == 3).then_some("part big/multi.bin");
         kill_after("upload", &remote_root, &home, &mut rng, marker);
         let remote = Remote::local_dir(&remote_root, Prefix::new("crash").unwrap()).unwrap();
         cloud_is_complete(&remote);
@@ -366,21 +352,19 @@ fn two_processes_opening_one_cloud_only_file_download_it_once() {
     let expected = sha256_hex(&std::fs::read(seed.local_path("big/shared.bin")).unwrap());
     std::fs::create_dir_all(&home).unwrap();
     std::fs::copy(seed.catalogue_path(), home.join("catalogue.sdn")).unwrap();
-    let mut workers: Vec<_> = (0..2)
-        .map(|_| spawn_worker("open", &remote_root, &home, true))
+    let mut workers: Vec<Worker> = (0..2)
+        .map(|_| spawn_worker("open", &remote_root, &home))
         .collect();
     // Both are ready before either starts.
-    for (child, _) in &mut workers {
-        child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    for worker in &mut workers {
+        worker.send("go");
     }
     let mut downloads = 0;
-    for (mut child, mut lines) in workers {
-        let line = lines
-            .find(|line| line.starts_with("@@opened"))
-            .expect("worker reported");
+    for worker in workers {
+        let line = answer_containing(&worker, "opened");
         assert!(line.ends_with(&format!("sha={expected}")), "{line}");
         downloads += usize::from(line.contains("downloaded=true"));
-        assert!(child.wait().unwrap().success());
+        worker.finish(STEP_LIMIT);
     }
     assert_eq!(downloads, 1, "one download for both processes");
 }

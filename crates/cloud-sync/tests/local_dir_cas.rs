@@ -3,11 +3,11 @@
 //! one counter object with If-Match writes. Exactly one writer wins each generation and
 //! no increment is lost; racing create-only writes have exactly one winner.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use cloud_sync::{Error, Key, Prefix, Remote};
+use test_support::knob;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 const PROCESSES: usize = 4;
 
@@ -22,15 +22,14 @@ fn counter() -> Key {
 /// Worker entry point; a no-op unless this process was spawned as a worker.
 #[test]
 fn worker() {
-    let Ok(action) = std::env::var("CLOUD_SYNC_WORKER") else {
+    let Some(action) = worker::role("CLOUD_SYNC_WORKER") else {
         return;
     };
-    let root = std::env::var("CLOUD_SYNC_ROOT").unwrap();
-    let remote = remote(Path::new(&root));
-    let id = std::env::var("CLOUD_SYNC_ID").unwrap();
+    let remote = remote(&worker::path_var("CLOUD_SYNC_ROOT"));
+    let id = worker::var("CLOUD_SYNC_ID");
     match action.as_str() {
         "cas" => {
-            let wins: u64 = std::env::var("CLOUD_SYNC_WINS").unwrap().parse().unwrap();
+            let wins: u64 = worker::var("CLOUD_SYNC_WINS").parse().unwrap();
             let mut won = 0;
             while won < wins {
                 let current = remote.get(&counter(), 64).unwrap();
@@ -59,42 +58,27 @@ fn worker() {
 }
 
 fn run_workers(action: &str, root: &Path, extra: &[(&str, String)]) -> Vec<Vec<String>> {
-    let children: Vec<_> = (0..PROCESSES)
+    let workers: Vec<Worker> = (0..PROCESSES)
         .map(|id| {
-            let mut command = Command::new(std::env::current_exe().unwrap());
+            let mut command = worker::command("worker", "CLOUD_SYNC_WORKER", action);
             command
-                .args(["worker", "--exact", "--nocapture", "--test-threads=1"])
-                .env("CLOUD_SYNC_WORKER", action)
                 .env("CLOUD_SYNC_ROOT", root)
-                .env("CLOUD_SYNC_ID", id.to_string())
-                .stdout(Stdio::piped());
+                .env("CLOUD_SYNC_ID", id.to_string());
             for (name, value) in extra {
                 command.env(name, value);
             }
-            command.spawn().unwrap()
+            Worker::spawn(command, "@@", format!("{action} worker {id}"))
         })
         .collect();
-    children
+    workers
         .into_iter()
-        .map(|mut child| {
-            let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
-                .lines()
-                .map(Result::unwrap)
-                // libtest may print its own "test worker ... " on the same line first.
-                .filter_map(|line| line.split_once("@@").map(|(_, said)| said.to_owned()))
-                .collect();
-            assert!(child.wait().unwrap().success());
-            lines
-        })
+        .map(|worker| worker.answers_until_exit(STEP_LIMIT * 10))
         .collect()
 }
 
 #[test]
 fn processes_racing_compare_and_swap_lose_no_update_and_win_each_generation_once() {
-    let wins: u64 = std::env::var("CLOUD_SYNC_CAS_WINS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
+    let wins: u64 = knob::number("CLOUD_SYNC_CAS_WINS", 50);
     let dir = tempfile::tempdir().unwrap();
     remote(dir.path()).put_create(&counter(), "0").unwrap();
 

@@ -5,13 +5,13 @@
 mod record_devices;
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use cloud_sync::{Prefix, Remote};
 use rand::Rng;
 use record_devices::{Ledger, SimDevice, assert_nothing_lost, converge};
+use test_support::worker::{self, Worker};
+
+/// How long one device process may run.
+const DEVICE_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 const PROCESSES: usize = 4;
 const STEPS: usize = 12;
@@ -42,13 +42,13 @@ fn remote_from_env() -> Remote {
 /// Worker entry point; a no-op unless this process was spawned as a device.
 #[test]
 fn device_worker() {
-    let Ok(number) = std::env::var("CLOUD_SYNC_DEVICE") else {
+    let Some(number) = worker::role("CLOUD_SYNC_DEVICE") else {
         return;
     };
     let number: usize = number.parse().unwrap();
-    let dir = std::env::var("CLOUD_SYNC_DEVICE_DIR").unwrap();
+    let dir = worker::path_var("CLOUD_SYNC_DEVICE_DIR");
     let remote = remote_from_env();
-    let mut device = SimDevice::open(number, &remote, Path::new(&dir));
+    let mut device = SimDevice::open(number, &remote, &dir);
     let mut ledger = Ledger::default();
     let mut rng = rand::rng();
     for _ in 0..STEPS {
@@ -87,31 +87,19 @@ fn run_devices(remote_spec: &str, remote: &Remote) {
             .collect();
         record_devices::seed(&start, &mut ledger);
     }
-    let children: Vec<_> = dirs
+    let workers: Vec<Worker> = dirs
         .iter()
         .enumerate()
         .map(|(d, dir)| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "device_worker",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env("CLOUD_SYNC_DEVICE", d.to_string())
+            let mut command = worker::command("device_worker", "CLOUD_SYNC_DEVICE", &d.to_string());
+            command
                 .env("CLOUD_SYNC_DEVICE_DIR", dir)
-                .env("CLOUD_SYNC_REMOTE", remote_spec)
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .env("CLOUD_SYNC_REMOTE", remote_spec);
+            Worker::spawn(command, "@@", format!("device {d}"))
         })
         .collect();
-    for mut child in children {
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            let Some((_, said)) = line.split_once("@@") else {
-                continue;
-            };
+    for worker in workers {
+        for said in worker.answers_until_exit(DEVICE_LIMIT) {
             let (kind, value) = said.split_once(' ').unwrap();
             let value = value.to_owned();
             match kind {
@@ -124,7 +112,6 @@ fn run_devices(remote_spec: &str, remote: &Remote) {
                 _ => panic!("unknown report {said}"),
             };
         }
-        assert!(child.wait().unwrap().success(), "a device process failed");
     }
     let devices: Vec<SimDevice> = (0..PROCESSES)
         .map(|d| SimDevice::open(d, remote, &dirs[d]))

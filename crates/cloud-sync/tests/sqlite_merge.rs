@@ -4,9 +4,8 @@
 //! reader process holding a read transaction during a pulled merge, a writer process
 //! committing during pushes).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::BufRead;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use cloud_sync::sqlite_merge::{
@@ -14,6 +13,7 @@ use cloud_sync::sqlite_merge::{
 };
 use cloud_sync::{Device, Error, Prefix, PullOutcome, Remote, SqliteSync, SyncStatus};
 use rusqlite::Connection;
+use test_support::worker::{self, STEP_LIMIT, Worker};
 
 struct Setup {
     shared: tempfile::TempDir,
@@ -527,10 +527,10 @@ const WRITES: i64 = 1500;
 /// Worker entry point; a no-op unless spawned by one of the tests below.
 #[test]
 fn sqlite_worker() {
-    let Ok(role) = std::env::var(ROLE) else {
+    let Some(role) = worker::role(ROLE) else {
         return;
     };
-    let path = std::env::var(DB).unwrap();
+    let path = worker::var(DB);
     let mut stdin = std::io::stdin().lock();
     let mut line = String::new();
     match role.as_str() {
@@ -541,16 +541,16 @@ fn sqlite_worker() {
                 c.query_row("SELECT count(*) FROM items", [], |r| r.get(0))
                     .unwrap()
             };
-            println!("READY {}", count(&c));
+            say(format!("READY {}", count(&c)));
             stdin.read_line(&mut line).unwrap();
-            println!("IN-TRANSACTION {}", count(&c));
+            say(format!("IN-TRANSACTION {}", count(&c)));
             c.execute_batch("COMMIT").unwrap();
-            println!("AFTER {}", count(&c));
+            say(format!("AFTER {}", count(&c)));
         }
         "writer" => {
             let c = Connection::open(&path).unwrap();
             c.busy_timeout(Duration::from_secs(30)).unwrap();
-            println!("READY");
+            say("READY");
             stdin.read_line(&mut line).unwrap();
             for i in 1..=WRITES {
                 // One transaction: the row and the counter move together, so a torn
@@ -562,44 +562,32 @@ fn sqlite_worker() {
                 ))
                 .unwrap();
             }
-            println!("DONE");
+            say("DONE");
         }
         other => panic!("unknown role {other}"),
     }
 }
 
-fn spawn(role: &str, db: &Path) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "sqlite_worker",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(ROLE, role)
-        .env(DB, db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    (child, stdout)
+/// What starts a worker's answer line (libtest may print on the same line first).
+const SAYS: &str = "@@ ";
+
+/// Worker side: one answer line to the parent.
+fn say(message: impl std::fmt::Display) {
+    worker::say(SAYS, message);
 }
 
-/// The next line the worker printed that starts with `prefix`.
-fn expect(stdout: &mut BufReader<std::process::ChildStdout>, prefix: &str) -> String {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "worker ended before {prefix}"
-        );
-        // The harness may print `test sqlite_worker ... ` in front of the first line.
-        if let Some((_, rest)) = line.trim().split_once(prefix) {
-            return rest.trim().to_owned();
-        }
-    }
+fn spawn(role: &str, db: &Path) -> Worker {
+    let mut command = worker::command("sqlite_worker", ROLE, role);
+    command.env(DB, db);
+    Worker::spawn(command, SAYS, format!("sqlite {role} worker"))
+}
+
+/// The worker's next answer, which must start with `word`; returns the rest of it.
+fn expect(worker: &Worker, word: &str) -> String {
+    let answer = worker.line(STEP_LIMIT);
+    let (first, rest) = answer.split_once(' ').unwrap_or((&answer, ""));
+    assert_eq!(first, word, "expected {word}, got {answer:?}");
+    rest.to_owned()
 }
 
 #[test]
@@ -620,23 +608,23 @@ fn a_pulled_merge_is_applied_while_another_process_holds_a_read_transaction() {
         "INSERT INTO items VALUES (21, 'from the desktop', 'open', '')",
     );
 
-    let (mut reader, mut stdout) = spawn("reader", desktop.path());
-    assert_eq!(expect(&mut stdout, "READY"), "11");
+    let mut reader = spawn("reader", desktop.path());
+    assert_eq!(expect(&reader, "READY"), "11");
     let pulled = desktop.pull().unwrap();
     assert_eq!(pulled.outcome, PullOutcome::Merged);
     assert_eq!(pulled.changes.inserted, 1);
-    writeln!(reader.stdin.as_mut().unwrap()).unwrap();
+    reader.send("");
     assert_eq!(
-        expect(&mut stdout, "IN-TRANSACTION"),
+        expect(&reader, "IN-TRANSACTION"),
         "11",
         "the reader's transaction keeps its consistent snapshot"
     );
     assert_eq!(
-        expect(&mut stdout, "AFTER"),
+        expect(&reader, "AFTER"),
         "12",
         "its next read sees the merge"
     );
-    assert!(reader.wait().unwrap().success());
+    reader.finish(STEP_LIMIT);
     let ok: String = Connection::open(desktop.path())
         .unwrap()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -660,13 +648,13 @@ fn a_live_database_written_by_another_process_during_push_syncs_consistent_snaps
         "PRAGMA journal_mode=WAL; CREATE TABLE counter(n INTEGER); INSERT INTO counter VALUES (0);",
     );
     laptop.push().unwrap();
-    let (mut writer, mut stdout) = spawn("writer", laptop.path());
-    expect(&mut stdout, "READY");
-    writeln!(writer.stdin.as_mut().unwrap()).unwrap();
+    let mut writer = spawn("writer", laptop.path());
+    expect(&writer, "READY");
+    writer.send("");
     let mut pushes = 0;
     let mut partial = 0;
     loop {
-        let finished = writer.try_wait().unwrap().is_some();
+        let finished = !writer.running();
         laptop.push().unwrap();
         pushes += 1;
         desktop.pull().unwrap();
@@ -691,7 +679,8 @@ fn a_live_database_written_by_another_process_during_push_syncs_consistent_snaps
             break;
         }
     }
-    assert_eq!(expect(&mut stdout, "DONE"), "");
+    assert_eq!(expect(&writer, "DONE"), "");
+    writer.finish(STEP_LIMIT);
     println!("{pushes} pushes, {partial} of them mid-write");
     assert_eq!(status(&laptop), SyncStatus::UpToDate);
     assert_eq!(status(&desktop), SyncStatus::UpToDate);

@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -22,10 +22,8 @@ use support::*;
 // ---------------------------------------------------------------------------------------
 
 fn spawn_worker(kind: &str, envs: &[(&str, String)]) -> std::io::Result<Child> {
-    let mut command = Command::new(std::env::current_exe()?);
+    let mut command = test_support::worker::command("worker", "RECORD_STORE_TEST_WORKER", kind);
     command
-        .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
-        .env("RECORD_STORE_TEST_WORKER", kind)
         .env_remove("RECORD_STORE_CRASH_AT")
         .stdout(Stdio::null());
     for (key, value) in envs {
@@ -494,16 +492,15 @@ fn store_set_crash_at_every_commit_step_is_all_or_nothing() -> TestResult {
         for _ in 0..5 {
             set_transaction(&set, &a, &b, 1)?;
         }
-        let child = Command::new(std::env::current_exe()?)
-            .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
-            .env("RECORD_STORE_TEST_WORKER", "set-writer")
-            .env("STORE_A", &a)
-            .env("STORE_B", &b)
-            .env("ITERS", "1")
-            .env("RECORD_STORE_CRASH_AT", step)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
+        let child =
+            test_support::worker::command("worker", "RECORD_STORE_TEST_WORKER", "set-writer")
+                .env("STORE_A", &a)
+                .env("STORE_B", &b)
+                .env("ITERS", "1")
+                .env("RECORD_STORE_CRASH_AT", step)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()?;
         assert!(
             killed(child),
             "step {step}: the worker did not crash ({child})"

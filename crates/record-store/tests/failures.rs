@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use record_store::{Error, Record, Store};
 use serde::{Deserialize, Serialize};
 use support::*;
+use test_support::mount::{Mount, is_root};
 
 // ---------------------------------------------------------------------------------------
 // Error paths
@@ -160,32 +161,20 @@ fn unwritable_directory_fails_cleanly() -> TestResult {
     Ok(())
 }
 
-struct Mounted(PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn full_disk_fails_cleanly_and_keeps_old_content() -> TestResult {
-    if !rustix::process::geteuid().is_root() {
+    if !is_root() {
         eprintln!("SKIPPED: full_disk_fails_cleanly_and_keeps_old_content: needs root");
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(dir.path())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !mounted {
-        eprintln!("SKIPPED: full_disk_fails_cleanly_and_keeps_old_content: cannot mount tmpfs");
-        return Ok(());
-    }
-    let _unmount = Mounted(dir.path().to_path_buf());
+    let _mount = match Mount::tmpfs("64k", dir.path()) {
+        Ok(mount) => mount,
+        Err(error) => {
+            eprintln!("SKIPPED: full_disk_fails_cleanly_and_keeps_old_content: {error}");
+            return Ok(());
+        }
+    };
     let (path, store) = counter_store(dir.path())?;
     store.update(|tx| {
         tx.table::<Counter>()?.upsert(Counter { id: 2, value: 1 });

@@ -22,10 +22,9 @@ use support::*;
 // ---------------------------------------------------------------------------------------
 
 fn worker_command(kind: &str) -> std::io::Result<Command> {
-    let mut command = Command::new(std::env::current_exe()?);
+    let mut command =
+        test_support::worker::command("disk_worker", "RECORD_STORE_DISK_WORKER", kind);
     command
-        .args(["--exact", "disk_worker", "--nocapture", "--test-threads=1"])
-        .env("RECORD_STORE_DISK_WORKER", kind)
         .env_remove("RECORD_STORE_CRASH_AT")
         .stdout(Stdio::null());
     Ok(command)
@@ -377,7 +376,7 @@ fn owner_and_mode(path: &Path) -> std::io::Result<(u32, u32, u32)> {
 
 #[test]
 fn side_files_and_commits_keep_the_data_files_owner_and_mode() -> TestResult {
-    if !rustix::process::geteuid().is_root() {
+    if !test_support::mount::is_root() {
         // Without root no file can be given to another user; CI runs as root.
         eprintln!("SKIPPED: side_files_and_commits_keep_the_data_files_owner_and_mode: needs root");
         return Ok(());

@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use record_store::Store;
 use support::{Todo, env_path, env_usize, serve_worker};
@@ -80,18 +80,12 @@ fn reading_a_table_peaks_below_eight_times_the_file() -> Result<(), Box<dyn std:
     let path = dir.path().join("todo.sdn");
     write_todos(&path, RECORDS)?;
     let file_kib = std::fs::metadata(&path)?.len() / 1024;
-    let output = Command::new(std::env::current_exe()?)
-        .args([
-            "--exact",
-            "memory_worker",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("RECORD_STORE_MEMORY_WORKER", "read")
-        .env("MEMORY_STORE", &path)
-        .env("MEMORY_RECORDS", RECORDS.to_string())
-        .stderr(Stdio::inherit())
-        .output()?;
+    let output =
+        test_support::worker::command("memory_worker", "RECORD_STORE_MEMORY_WORKER", "read")
+            .env("MEMORY_STORE", &path)
+            .env("MEMORY_RECORDS", RECORDS.to_string())
+            .stderr(Stdio::inherit())
+            .output()?;
     assert!(output.status.success(), "the worker failed");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let peak_kib: u64 = stdout

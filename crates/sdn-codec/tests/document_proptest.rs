@@ -5,6 +5,8 @@
 //!
 //! Case count: proptest's default (256), or `PROPTEST_CASES`.
 
+mod common;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
 use sdn_codec::{Document, Map, ScalarKind, Table, TextUpdate, Value};
@@ -18,14 +20,9 @@ fn key() -> impl Strategy<Value = String> {
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
-        Just(Value::null()),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        "[a-zA-Z_][a-zA-Z0-9_./-]{0,10}".prop_map(Value::from),
-        "[a-zA-Z0-9 _.,:#\"\\\\/\\[\\]{}|()=é😀\n\t-]{0,14}".prop_map(Value::from),
+        4 => common::non_text_scalar(),
+        1 => "[a-zA-Z_][a-zA-Z0-9_./-]{0,10}".prop_map(Value::from),
+        1 => "[a-zA-Z0-9 _.,:#\"\\\\/\\[\\]{}|()=é😀\n\t-]{0,14}".prop_map(Value::from),
     ]
 }
 

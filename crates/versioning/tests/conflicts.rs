@@ -4,12 +4,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 
 use support::{T0, Todo, key, open_at, todo, with_owner, with_status};
+use test_support::worker::{self, STEP_LIMIT, Worker};
 use versioning::{
     Columns, Decision, Error, Fallback, ManualClock, OffsetClock, Options, Strategy, SystemClock,
     TableOptions, VersionedStore, Winner, WriterId,
@@ -274,59 +273,29 @@ fn clock_skew_in_the_file_is_refused_or_clamped_by_option() {
 // The baseline's A/B scenario, with two real processes
 // ---------------------------------------------------------------------------------------
 
-/// A worker process: reads todo-1, reports `read <version>`, waits for `go` on stdin,
-/// commits, reports the outcome on one line.
-struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+/// Starts an A/B worker process (`ab_worker`): it reads todo-1, answers `read
+/// <version>`, waits for `go` on stdin, commits, and answers the outcome on one line.
+fn spawn_ab_worker(path: &Path, role: &str, strategy: &str, extra: &[(&str, &str)]) -> Worker {
+    let mut command = worker::command("ab_worker", "VERSIONING_AB_ROLE", role);
+    command
+        .env("VERSIONING_AB_PATH", path)
+        .env("VERSIONING_AB_STRATEGY", strategy);
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    Worker::spawn(command, AB_SAYS, format!("A/B worker {role}"))
 }
 
-impl Worker {
-    fn spawn(path: &Path, role: &str, strategy: &str, extra: &[(&str, &str)]) -> Worker {
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command
-            .args(["--exact", "ab_worker", "--nocapture", "--test-threads=1"])
-            .env("VERSIONING_AB_ROLE", role)
-            .env("VERSIONING_AB_PATH", path)
-            .env("VERSIONING_AB_STRATEGY", strategy)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        for (name, value) in extra {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Worker {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    /// The next line the worker reports (test harness noise skipped).
-    fn report(&mut self) -> String {
-        loop {
-            let mut line = String::new();
-            assert!(
-                self.stdout.read_line(&mut line).unwrap() > 0,
-                "worker exited early"
-            );
-            // libtest may print `test ab_worker ... ` on the same line first.
-            if let Some(at) = line.find("AB: ") {
-                return line[at + 4..].trim().to_owned();
-            }
-        }
-    }
-
-    fn go(mut self) -> String {
-        writeln!(self.stdin, "go").unwrap();
-        let report = self.report();
-        assert!(self.child.wait().unwrap().success());
-        report
-    }
+/// Lets the worker commit; returns its outcome once it has exited successfully.
+fn go(mut worker: Worker) -> String {
+    worker.send("go");
+    let outcome = worker.line(STEP_LIMIT);
+    worker.finish(STEP_LIMIT);
+    outcome
 }
+
+/// What starts an A/B worker's answer line (libtest may print on the same line first).
+const AB_SAYS: &str = "AB: ";
 
 fn strategy_named(name: &str) -> Strategy {
     match name {
@@ -356,11 +325,11 @@ fn strategy_named(name: &str) -> Strategy {
 /// Entry point of the A/B worker processes; does nothing in a normal test run.
 #[test]
 fn ab_worker() {
-    let Ok(role) = std::env::var("VERSIONING_AB_ROLE") else {
+    let Some(role) = worker::role("VERSIONING_AB_ROLE") else {
         return;
     };
-    let path = PathBuf::from(std::env::var("VERSIONING_AB_PATH").unwrap());
-    let strategy = strategy_named(&std::env::var("VERSIONING_AB_STRATEGY").unwrap());
+    let path = worker::path_var("VERSIONING_AB_PATH");
+    let strategy = strategy_named(&worker::var("VERSIONING_AB_STRATEGY"));
     let offset_ms: i64 =
         std::env::var("VERSIONING_AB_CLOCK_OFFSET_MS").map_or(0, |v| v.parse().unwrap());
     let field = std::env::var("VERSIONING_AB_FIELD").unwrap_or_else(|_| "status".into());
@@ -372,7 +341,7 @@ fn ab_worker() {
         .strategy(strategy);
     let store = VersionedStore::open(&path, options).unwrap();
     let read = store.get::<Todo>(&key("todo-1")).unwrap().unwrap();
-    println!("AB: read {}", read.meta.version);
+    worker::say(AB_SAYS, format!("read {}", read.meta.version));
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).unwrap();
     let mut ours = read.record.clone();
@@ -443,17 +412,16 @@ fn ab(
     )
     .unwrap();
     setup.insert(todo("todo-1", "open")).unwrap();
-    let a = Worker::spawn(&path, "a", strategy, &[]);
-    let mut b = Worker::spawn(&path, "b", strategy, b_extra);
-    let mut a = a;
-    assert_eq!(a.report(), "read 1");
-    assert_eq!(b.report(), "read 1");
-    let a_report = a.go();
+    let a = spawn_ab_worker(&path, "a", strategy, &[]);
+    let b = spawn_ab_worker(&path, "b", strategy, b_extra);
+    assert_eq!(a.line(STEP_LIMIT), "read 1");
+    assert_eq!(b.line(STEP_LIMIT), "read 1");
+    let a_report = go(a);
     assert_eq!(
         a_report,
         "ok version=2 written=true winner=None conflict=none kept=0"
     );
-    let b_report = b.go();
+    let b_report = go(b);
     let record = setup
         .get_with_tombstone::<Todo>(&key("todo-1"))
         .unwrap()

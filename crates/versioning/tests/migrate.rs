@@ -21,18 +21,6 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The real corpus, when present: `VERSIONING_CORPUS`, else `shared/corpus/sdn/real` in
-/// an ancestor directory of this package.
-fn real_corpus() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("VERSIONING_CORPUS") {
-        return Some(PathBuf::from(dir));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/corpus/sdn/real"))
-        .find(|dir| dir.is_dir())
-}
-
 /// Copies `source` into a temp dir, migrates table `T`, checks what the issue asks, and
 /// changes one record with `change`.
 fn migrate_and_change<T: Record + PartialEq + std::fmt::Debug>(
@@ -137,7 +125,7 @@ fn migrate_keeps_other_tables_and_blank_lines() {
 /// The real databases, in addition to the fixtures, when the corpus is on this machine.
 #[test]
 fn migrate_real_databases_when_present() {
-    let Some(corpus) = real_corpus() else {
+    let Some(corpus) = test_support::corpus::external(env!("CARGO_MANIFEST_DIR")) else {
         println!("real corpus not on this machine; the fixtures above cover migration");
         return;
     };

@@ -5,31 +5,25 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use support::{Todo, todo};
+use test_support::{knob, worker};
 use versioning::{Error, Options, VersionedStore, WriterId};
 
 const KEYS: usize = 3;
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// Entry point of worker processes; does nothing in a normal test run.
 #[test]
 fn stress_worker() {
-    let Ok(worker) = std::env::var("VERSIONING_STRESS_WORKER") else {
+    let Some(worker) = worker::role("VERSIONING_STRESS_WORKER") else {
         return;
     };
-    let path = PathBuf::from(std::env::var("VERSIONING_STRESS_PATH").unwrap());
-    let iters = env_or("VERSIONING_STRESS_ITERS", 30);
+    let path = worker::path_var("VERSIONING_STRESS_PATH");
+    let iters = knob::number("VERSIONING_STRESS_ITERS", 30);
     let store = VersionedStore::open(
         &path,
         Options::new(WriterId::new(format!("w{worker}")).unwrap()),
@@ -78,14 +72,7 @@ fn run(dir: &Path, procs: usize, iters: usize) {
     }
     let children: Vec<_> = (0..procs)
         .map(|w| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "stress_worker",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env("VERSIONING_STRESS_WORKER", w.to_string())
+            worker::command("stress_worker", "VERSIONING_STRESS_WORKER", &w.to_string())
                 .env("VERSIONING_STRESS_PATH", &path)
                 .env("VERSIONING_STRESS_ITERS", iters.to_string())
                 .stdout(Stdio::null())
@@ -146,7 +133,7 @@ fn eight_processes_optimistic_cycles_land_or_conflict_never_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     run(
         dir.path(),
-        env_or("VERSIONING_STRESS_PROCS", 8),
-        env_or("VERSIONING_STRESS_ITERS", 30),
+        knob::number("VERSIONING_STRESS_PROCS", 8),
+        knob::number("VERSIONING_STRESS_ITERS", 30),
     );
 }

@@ -6,6 +6,14 @@ const fn p1(names: &'static [&'static str]) -> Check {
     tests("atomic-io", "replace", names)
 }
 
+const fn p1_failed_writes(names: &'static [&'static str]) -> Check {
+    tests("atomic-io", "failed_writes", names)
+}
+
+const fn p1_power_loss(names: &'static [&'static str]) -> Check {
+    tests("atomic-io", "power_loss", names)
+}
+
 /// Phase 1: atomic-io's checklist.
 pub const PHASE: Phase = Phase {
     number: 1,
@@ -36,7 +44,7 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "failed write keeps old content (writer error; full disk)",
-            check: p1(&[
+            check: p1_failed_writes(&[
                 "failed_write_keeps_old_content_on_writer_error",
                 "full_disk_keeps_old_content_and_leaves_no_temp",
             ]),
@@ -54,7 +62,7 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "power loss with a broken variant caught",
-            check: p1(&[
+            check: p1_power_loss(&[
                 "power_loss_never_loses_an_acknowledged_durable_write",
                 "power_loss_harness_catches_a_skipped_file_flush",
                 "power_loss_harness_catches_a_skipped_dir_flush",

@@ -6,6 +6,10 @@ const fn p2(names: &'static [&'static str]) -> Check {
     tests("file-lock", "lock", names)
 }
 
+const fn p2_threads(names: &'static [&'static str]) -> Check {
+    tests("file-lock", "threads", names)
+}
+
 /// Phase 2: file-lock's checklist.
 pub const PHASE: Phase = Phase {
     number: 2,
@@ -41,7 +45,7 @@ pub const PHASE: Phase = Phase {
         },
         Item {
             text: "two handles in one process",
-            check: p2(&[
+            check: p2_threads(&[
                 "threads_with_separate_handles_queue_and_never_share",
                 "threads_in_one_process_exclude_each_other_and_hand_off",
                 "same_thread_locking_twice_is_an_error_not_a_hang",

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
 use std::time::Duration;
 
 use record_store::Record;
@@ -64,7 +63,8 @@ pub const COUNTERS: u32 = 8;
 
 /// The tracking databases to test against: the fixtures inside this package, always,
 /// and the real corpus's copy as well when the corpus is present (it lives outside the
-/// repository: `RECORD_STORE_CORPUS`, else the shared corpus beside the repository).
+/// repository: `SDN_CORPUS_DIR`, else the shared corpus above it; see
+/// [`test_support::corpus`]).
 /// `fixture` is the name in `tests/fixtures`, `corpus_name` the real file's name.
 pub fn tracking_databases(fixture: &str, corpus_name: &str) -> Vec<PathBuf> {
     let mut found = vec![
@@ -72,14 +72,11 @@ pub fn tracking_databases(fixture: &str, corpus_name: &str) -> Vec<PathBuf> {
             .join("tests/fixtures")
             .join(fixture),
     ];
-    let corpus = std::env::var_os("RECORD_STORE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real")
-        });
-    let real = corpus.join(corpus_name);
-    if real.is_file() {
-        found.push(real);
+    if let Some(corpus) = test_support::corpus::external(env!("CARGO_MANIFEST_DIR")) {
+        let real = corpus.join(corpus_name);
+        if real.is_file() {
+            found.push(real);
+        }
     }
     found
 }
@@ -140,38 +137,14 @@ pub fn stress_seed() -> String {
     text
 }
 
-/// The entry of worker processes (the test binary started again by a test): when the
-/// environment variable `var` names a worker kind, runs `run` with it and exits the
-/// process (status 1 on error); in a normal test run it returns at once.
-pub fn serve_worker(var: &str, run: impl FnOnce(&str) -> Result<(), String>) {
-    let Ok(kind) = std::env::var(var) else {
-        return;
-    };
-    if let Err(message) = run(&kind) {
-        eprintln!("worker {kind} failed: {message}");
-        std::process::exit(1);
-    }
-    std::process::exit(0);
-}
+// Worker processes (this test binary re-run) and scale knobs come from test-support.
+#[allow(unused_imports)] // Each test file uses some of them.
+pub use test_support::worker::{killed, path_var as env_path, serve as serve_worker};
 
 /// The number in environment variable `name`, or `default` when it is unset or not a
 /// number.
 pub fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The path in environment variable `name`, which a worker process must be given.
-pub fn env_path(name: &str) -> PathBuf {
-    PathBuf::from(std::env::var_os(name).unwrap_or_else(|| panic!("worker needs {name}")))
-}
-
-/// Whether a worker process was killed by a signal (a crash or a SIGKILL).
-pub fn killed(status: ExitStatus) -> bool {
-    use std::os::unix::process::ExitStatusExt;
-    status.signal().is_some()
+    test_support::knob::number(name, default)
 }
 
 /// The file-name suffixes of a multi-file commit's side files.

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use proptest::prelude::*;
 use sdn_codec::{ScalarKind, Value};
 
 /// A compact, readable rendering of a value for snapshots: scalars show their kind
@@ -107,4 +108,18 @@ pub fn parse_err(text: &str) -> sdn_codec::Error {
         Ok(v) => panic!("expected an error, got {}", render(&v)),
         Err(e) => e,
     }
+}
+
+/// Generated scalars that are not text: null, booleans, any `i64`, any finite `f64`
+/// (the property tests add the text they care about, weighted 4 to 1 per text arm so each
+/// arm keeps an equal share).
+pub fn non_text_scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::null()),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+    ]
 }

@@ -7,8 +7,8 @@
 //!   in other dialects that must be rejected. They live in this package, so the checks run
 //!   on a fresh clone with nothing beside it.
 //! - **The external corpus** of real files, as an extra when it is present:
-//!   `$SDN_CORPUS_DIR`, or `shared/corpus/sdn/real` beside the repository. When
-//!   `SDN_CORPUS_DIR` is set it must exist.
+//!   `$SDN_CORPUS_DIR`, or `shared/corpus/sdn/real` above the package (see
+//!   [`test_support::corpus`]). When `SDN_CORPUS_DIR` is set it must exist.
 //!
 //! Every check runs over every present set, each with its own [`Facts`].
 #![allow(dead_code)]
@@ -38,29 +38,11 @@ pub fn sources() -> Vec<Source> {
         dir: fixtures,
         facts: &FIXTURES,
     }];
-    match std::env::var_os("SDN_CORPUS_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            assert!(
-                dir.is_dir(),
-                "SDN_CORPUS_DIR={} is not a directory",
-                dir.display()
-            );
-            sources.push(Source {
-                dir,
-                facts: &EXTERNAL,
-            });
-        }
-        None => {
-            let dir =
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sdn/real");
-            if dir.is_dir() {
-                sources.push(Source {
-                    dir,
-                    facts: &EXTERNAL,
-                });
-            }
-        }
+    if let Some(dir) = test_support::corpus::external(env!("CARGO_MANIFEST_DIR")) {
+        sources.push(Source {
+            dir,
+            facts: &EXTERNAL,
+        });
     }
     sources
 }
