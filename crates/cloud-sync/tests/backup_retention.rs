@@ -35,6 +35,19 @@ fn snapshot_exists(remote: &Remote, sha256: &str) -> bool {
         .is_some()
 }
 
+/// What a device that never synced gets from the remote head.
+fn pulled_by_a_new_device(remote: &Remote) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = FileSync::new(
+        remote.clone(),
+        dir.path().join("todo.sdn"),
+        FileKind::Plain,
+        Device::load_or_create(dir.path().join("d.json"), "desktop").unwrap(),
+    );
+    fresh.pull_file(PullMode::FastForwardOnly).unwrap();
+    std::fs::read_to_string(fresh.path()).unwrap()
+}
+
 #[test]
 fn retention_by_count_deletes_old_backups_and_their_snapshots_but_never_the_head() {
     let (_dir, remote, sync) = setup();
@@ -88,19 +101,7 @@ fn retention_by_count_deletes_old_backups_and_their_snapshots_but_never_the_head
             .all(|sha| *sha != report.kept[0].snapshot.sha256)
     );
     assert!(snapshot_exists(&remote, &report.kept[0].snapshot.sha256));
-    let fresh_dir = tempfile::tempdir().unwrap();
-    let fresh = FileSync::new(
-        remote.clone(),
-        fresh_dir.path().join("todo.sdn"),
-        FileKind::Plain,
-        Device::load_or_create(fresh_dir.path().join("d.json"), "desktop").unwrap(),
-    );
-    fresh.pull_file(PullMode::FastForwardOnly).unwrap();
-    assert!(
-        std::fs::read_to_string(fresh.path())
-            .unwrap()
-            .contains("version 4")
-    );
+    assert!(pulled_by_a_new_device(&remote).contains("version 4"));
 }
 
 #[test]
@@ -189,19 +190,7 @@ fn a_push_reusing_a_snapshot_waits_for_a_running_prune_and_stores_it_again() {
         snapshot_exists(&remote, &reused),
         "the head names a snapshot the prune deleted"
     );
-    let fresh_dir = tempfile::tempdir().unwrap();
-    let fresh = FileSync::new(
-        remote.clone(),
-        fresh_dir.path().join("todo.sdn"),
-        FileKind::Plain,
-        Device::load_or_create(fresh_dir.path().join("d.json"), "desktop").unwrap(),
-    );
-    fresh.pull_file(PullMode::FastForwardOnly).unwrap();
-    assert!(
-        std::fs::read_to_string(fresh.path())
-            .unwrap()
-            .contains("version 0")
-    );
+    assert!(pulled_by_a_new_device(&remote).contains("version 0"));
 }
 
 /// A backup based on the current head belongs to a push that may still move the head

@@ -67,9 +67,14 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// The external corpus of real files, beside the repository.
+/// The external corpus of real files: `SDN_CORPUS_DIR` when set (as for every crate's
+/// tests), else `shared/corpus/sdn/real` beside the repository (which may be absent).
 fn default_dir() -> PathBuf {
-    workspace_root().join("../shared/corpus/sdn/real")
+    test_support::corpus::external(env!("CARGO_MANIFEST_DIR")).unwrap_or_else(|| {
+        workspace_root()
+            .join("..")
+            .join(test_support::corpus::BESIDE_REPOSITORY)
+    })
 }
 
 /// Runs the conformance check and prints one line per file; `Ok(true)` when every file
