@@ -271,9 +271,10 @@ pub enum Error {
         operation: Operation,
         /// The full key (prefix included).
         key: String,
-        /// The object store's error.
+        /// The object store's error (an `object_store::Error`; boxed to keep `Error` small,
+        /// and returned by `source()` as itself, so `downcast_ref` finds it).
         #[source]
-        source: Box<object_store::Error>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A file-system call of a local-directory remote failed.
     #[error("{operation} remote object `{key}` failed (local-directory remote file {})", .path.display())]
@@ -409,9 +410,9 @@ pub enum Error {
     AtomicWrite {
         /// The local file.
         path: PathBuf,
-        /// The atomic-io error.
+        /// The `atomic_io::Error` (boxed; `downcast_ref` finds it).
         #[source]
-        source: Box<atomic_io::Error>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Taking a local or local-directory-remote lock failed.
     #[error("{operation} {} failed", .path.display())]
@@ -420,9 +421,9 @@ pub enum Error {
         operation: Operation,
         /// The locked path (its sidecar is `<path>.lock`).
         path: PathBuf,
-        /// The file-lock error.
+        /// The `file_lock::Error` (boxed; `downcast_ref` finds it).
         #[source]
-        source: Box<file_lock::Error>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// SQLite reported an error.
     #[error("{operation} {} failed", .path.display())]
@@ -431,9 +432,9 @@ pub enum Error {
         operation: Operation,
         /// The database file.
         path: PathBuf,
-        /// SQLite's error.
+        /// SQLite's error, a `rusqlite::Error` (boxed; `downcast_ref` finds it).
         #[source]
-        source: Box<rusqlite::Error>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// `PRAGMA integrity_check` found problems in a downloaded database; nothing was
     /// applied.
@@ -525,18 +526,20 @@ pub enum Error {
         path: PathBuf,
         /// The remote head being merged.
         head: String,
-        /// Versioning's error (it names which input is malformed and where).
+        /// Versioning's error, a `versioning::Error` (it names which input is malformed
+        /// and where; boxed, and `downcast_ref` finds it).
         #[source]
-        source: Box<versioning::Error>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A remote could not be configured (missing bucket, bad endpoint, ...).
     #[error("remote configuration is invalid: {reason}")]
     Config {
         /// What is wrong. Never contains a secret.
         reason: ConfigProblem,
-        /// The object store's error, if any.
+        /// The object store's error, if any (an `object_store::Error`, boxed;
+        /// `downcast_ref` finds it).
         #[source]
-        source: Option<Box<object_store::Error>>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
@@ -696,21 +699,19 @@ mod tests {
         for error in &with_source {
             let cause = error.source().expect("the wrapped error is the source");
             let text = error.to_string();
-            // A boxed source (kept boxed so `Error` stays small) is returned as the
-            // `Box` itself: thiserror hands out the field, and `Box<E>` is an error.
+            // A boxed source (kept boxed so `Error` stays small) is the lower error
+            // itself, not its `Box`.
             let expected_type = match error {
-                Error::Remote { .. } | Error::Config { .. } => {
-                    cause.is::<Box<object_store::Error>>()
-                }
+                Error::Remote { .. } | Error::Config { .. } => cause.is::<object_store::Error>(),
                 Error::LocalRemote { .. }
                 | Error::Local { .. }
                 | Error::Codec { .. }
                 | Error::Runtime { .. } => cause.is::<io::Error>(),
                 Error::Decode { .. } => cause.is::<serde_json::Error>(),
-                Error::AtomicWrite { .. } => cause.is::<Box<atomic_io::Error>>(),
-                Error::Lock { .. } => cause.is::<Box<file_lock::Error>>(),
-                Error::Sqlite { .. } => cause.is::<Box<rusqlite::Error>>(),
-                Error::Merge { .. } => cause.is::<Box<versioning::Error>>(),
+                Error::AtomicWrite { .. } => cause.is::<atomic_io::Error>(),
+                Error::Lock { .. } => cause.is::<file_lock::Error>(),
+                Error::Sqlite { .. } => cause.is::<rusqlite::Error>(),
+                Error::Merge { .. } => cause.is::<versioning::Error>(),
                 other => panic!("unexpected variant {other:?}"),
             };
             assert!(

@@ -18,9 +18,10 @@ pub enum FilesError {
     Catalogue {
         /// The catalogue (or cache) file.
         path: PathBuf,
-        /// The record-store error.
+        /// The `record_store::Error` (boxed to keep `FilesError` small; `downcast_ref`
+        /// finds it).
         #[source]
-        source: Box<record_store::Error>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A local file operation failed.
     #[error("{operation} {} failed", .path.display())]
