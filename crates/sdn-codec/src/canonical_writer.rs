@@ -35,8 +35,11 @@
 //! ```
 
 use crate::error::{Error, ErrorKind};
+use crate::syntax::{
+    INDENT_STEP, ITEM_MARKER, KEY_VALUE, SEPARATOR, is_valid_plain_key, push_quoted, push_string,
+    push_table_header,
+};
 pub use crate::syntax::{format_float, is_plain_string_safe};
-use crate::syntax::{is_valid_plain_key, push_quoted, push_string};
 use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
 
 /// Longest inline form (in characters) for which an array of scalars is written inline.
@@ -171,7 +174,7 @@ fn inline(value: &Value, out: &mut String, spelling: Spelling) -> Result<(), Err
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push_str(SEPARATOR);
                 }
                 inline(item, out, spelling)?;
             }
@@ -181,10 +184,10 @@ fn inline(value: &Value, out: &mut String, spelling: Spelling) -> Result<(), Err
             out.push('{');
             for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push_str(SEPARATOR);
                 }
                 out.push_str(&format_key(k));
-                out.push_str(": ");
+                out.push_str(KEY_VALUE);
                 inline(v, out, spelling)?;
             }
             out.push('}');
@@ -224,7 +227,9 @@ pub fn format_table_header(name: &str, table: &Table) -> Result<String, Error> {
             .filter_map(|c| c.name.as_deref())
             .map(format_key)
             .collect();
-        Ok(format!("{key} |{}|", names.join(", ")))
+        let mut header = String::new();
+        push_table_header(&mut header, &key, names.iter().map(String::as_str));
+        Ok(header)
     } else if all_typed {
         let types: Vec<&str> = table
             .columns
@@ -232,7 +237,10 @@ pub fn format_table_header(name: &str, table: &Table) -> Result<String, Error> {
             .filter_map(|c| c.ty)
             .map(ColumnType::name)
             .collect();
-        Ok(format!("{key}: table{{{}}}", types.join(", ")))
+        Ok(format!(
+            "{key}{KEY_VALUE}table{{{}}}",
+            types.join(SEPARATOR)
+        ))
     } else {
         Err(Error::new(
             ErrorKind::Unwritable,
@@ -271,7 +279,7 @@ pub(crate) fn format_row_spelled(
     let mut out = String::new();
     for (i, (cell, column)) in row.iter().zip(&table.columns).enumerate() {
         if i > 0 {
-            out.push_str(", ");
+            out.push_str(SEPARATOR);
         }
         if let Some(ty) = column.ty {
             let ok = matches!(
@@ -332,20 +340,24 @@ impl Writer {
         match value {
             Value::Scalar(s) => {
                 let text = self.scalar(s)?;
-                self.line(indent, &format!("{k}: {text}"));
+                self.line(indent, &format!("{k}{KEY_VALUE}{text}"));
             }
-            Value::Array(items) if items.is_empty() => self.line(indent, &format!("{k}: []")),
+            Value::Array(items) if items.is_empty() => {
+                self.line(indent, &format!("{k}{KEY_VALUE}[]"));
+            }
             Value::Array(items) => match self.inline_array(items)? {
-                Some(text) => self.line(indent, &format!("{k}: {text}")),
+                Some(text) => self.line(indent, &format!("{k}{KEY_VALUE}{text}")),
                 None => {
                     self.line(indent, &format!("{k}:"));
-                    self.items(items, indent + 4)?;
+                    self.items(items, indent + INDENT_STEP)?;
                 }
             },
-            Value::Dict(map) if map.is_empty() => self.line(indent, &format!("{k}: {{}}")),
+            Value::Dict(map) if map.is_empty() => {
+                self.line(indent, &format!("{k}{KEY_VALUE}{{}}"));
+            }
             Value::Dict(map) => {
                 self.line(indent, &format!("{k}:"));
-                self.entries(map, indent + 4)?;
+                self.entries(map, indent + INDENT_STEP)?;
             }
             Value::Table(table) => {
                 let header = format_table_header(key, table).map_err(|e| self.fail(e))?;
@@ -357,7 +369,7 @@ impl Writer {
                             format!("row {}: {}", i + 1, e.message()),
                         ))
                     })?;
-                    self.line(indent + 4, &text);
+                    self.line(indent + INDENT_STEP, &text);
                 }
             }
         }
@@ -391,13 +403,14 @@ impl Writer {
                     // Write the entries at the column of the key after `- `, then put the
                     // marker into the first line's indentation.
                     let start = self.out.len();
-                    self.entries(m, indent + 2)?;
+                    let marker = ITEM_MARKER.len();
+                    self.entries(m, indent + marker)?;
                     self.out
-                        .replace_range(start + indent..start + indent + 2, "- ");
+                        .replace_range(start + indent..start + indent + marker, ITEM_MARKER);
                 }
                 Value::Array(a) if holds_table(item) => {
-                    self.line(indent, "-");
-                    self.items(a, indent + 4)?;
+                    self.line(indent, ITEM_MARKER.trim_end());
+                    self.items(a, indent + INDENT_STEP)?;
                 }
                 Value::Table(_) => {
                     return Err(self.fail(Error::new(
@@ -406,7 +419,7 @@ impl Writer {
                     )));
                 }
                 _ => {
-                    let mut text = String::from("- ");
+                    let mut text = String::from(ITEM_MARKER);
                     inline(item, &mut text, self.spelling).map_err(|e| self.fail(e))?;
                     self.line(indent, &text);
                 }

@@ -40,7 +40,7 @@ use crate::canonical_writer::{
 };
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions, parse_with_comments};
-use crate::syntax::{indent_width, leading_blanks};
+use crate::syntax::{INDENT_STEP, indent_width, leading_blanks};
 use crate::value::{Map, Value, maps_identical};
 
 /// What [`format_with`] keeps. The default keeps comments, blank lines and spellings.
@@ -291,7 +291,7 @@ impl<'a> Formatter<'a> {
         let mut previous_opened = false;
         for (span, (key, value)) in spans.iter().zip(map.iter()) {
             let level_indent = level.unwrap_or_else(|| self.source_indent(span.lines.start));
-            let inner = previous_opened.then_some(indent + 4);
+            let inner = previous_opened.then_some(indent + INDENT_STEP);
             self.gap(previous_end..span.lines.start, indent, inner, level_indent)?;
             self.entry(span, key, value, indent)?;
             previous_end = span.lines.end;
@@ -319,21 +319,26 @@ impl<'a> Formatter<'a> {
                     let text = format_row_spelled(table, row, self.spelling)?;
                     if row_span.start == first {
                         // A row on the header line: its comment went with the header.
-                        self.emit(indent + 4, &text);
+                        self.emit(indent + INDENT_STEP, &text);
                         continue;
                     }
                     let level = self.source_indent(row_span.start);
-                    self.gap(previous_end..row_span.start, indent + 4, None, level)?;
-                    self.hoist(row_span.start + 1..row_span.end, indent + 4);
+                    self.gap(
+                        previous_end..row_span.start,
+                        indent + INDENT_STEP,
+                        None,
+                        level,
+                    )?;
+                    self.hoist(row_span.start + 1..row_span.end, indent + INDENT_STEP);
                     let text = self.with_comment(text, row_span.start);
-                    self.emit(indent + 4, &text);
+                    self.emit(indent + INDENT_STEP, &text);
                     previous_end = row_span.end;
                 }
             }
             Value::Dict(map) if !span.children.is_empty() => {
                 let text = self.with_comment(format!("{k}:"), first);
                 self.emit_opener(indent, &text);
-                self.block(&span.children, map, indent + 4, first + 1, None)?;
+                self.block(&span.children, map, indent + INDENT_STEP, first + 1, None)?;
             }
             Value::Array(items) if !span.items.is_empty() => {
                 let text = self.with_comment(format!("{k}:"), first);
@@ -341,8 +346,13 @@ impl<'a> Formatter<'a> {
                 let mut previous_end = first + 1;
                 for (item_span, item) in span.items.iter().zip(items) {
                     let level = self.source_indent(item_span.start);
-                    self.gap(previous_end..item_span.start, indent + 4, None, level)?;
-                    self.item(item_span, item, indent + 4)?;
+                    self.gap(
+                        previous_end..item_span.start,
+                        indent + INDENT_STEP,
+                        None,
+                        level,
+                    )?;
+                    self.item(item_span, item, indent + INDENT_STEP)?;
                     previous_end = item_span.end;
                 }
             }

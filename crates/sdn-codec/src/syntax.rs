@@ -1,8 +1,10 @@
 //! The lexical rules of SDN that every reader and writer in this crate consults: which
 //! characters make a plain key or a plain string, where a comment starts, how blanks
-//! and indentation count, and how a float is spelled. Each rule exists only here, so a
-//! change to the format is one edit; the parser, the canonical writer, the serde routes
-//! and the format-preserving document all call these functions.
+//! and indentation count, how a float is spelled, and the canonical layout (what goes
+//! between a key and its value, between cells, how deep a level is indented, how a
+//! table header is written). Each rule exists only here, so a change to the format is
+//! one edit; the parser, the canonical writer, the serde routes, `format` and the
+//! format-preserving document all use these functions and constants.
 //!
 //! This module depends on no other module of the crate but [`byte_search`](crate::byte_search).
 
@@ -267,6 +269,40 @@ pub(crate) fn push_string(out: &mut String, s: &str) {
     } else {
         push_quoted(out, s);
     }
+}
+
+/// Canonical layout: between a key and its value (`key: value`).
+pub(crate) const KEY_VALUE: &str = ": ";
+
+/// Canonical layout: between the cells of a row, the names of a table header and the
+/// items of an inline array or dict.
+pub(crate) const SEPARATOR: &str = ", ";
+
+/// Canonical layout: the indentation one nesting level adds.
+pub(crate) const INDENT: &str = "    ";
+
+/// Canonical layout: [`INDENT`]'s width in columns.
+pub(crate) const INDENT_STEP: usize = INDENT.len();
+
+/// Canonical layout: the marker before an item of an array block (`- item`).
+pub(crate) const ITEM_MARKER: &str = "- ";
+
+/// Canonical layout: a named table's header, `key |a, b|`, from a key and column names
+/// already written as keys (without indentation or line end).
+pub(crate) fn push_table_header<'a>(
+    out: &mut String,
+    key: &str,
+    columns: impl IntoIterator<Item = &'a str>,
+) {
+    out.push_str(key);
+    out.push_str(" |");
+    for (i, column) in columns.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(SEPARATOR);
+        }
+        out.push_str(column);
+    }
+    out.push('|');
 }
 
 /// Appends an integer in decimal (the one spelling writers use), without the

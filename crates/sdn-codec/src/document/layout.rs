@@ -17,7 +17,7 @@ pub(super) struct Lines {
     len: usize,
 }
 
-use crate::syntax::line_ranges;
+use crate::syntax::{INDENT_STEP, line_ranges};
 
 impl Lines {
     pub(super) fn new(text: &str) -> Lines {
@@ -250,17 +250,17 @@ pub(super) fn line_ending(text: &str) -> &'static str {
     }
 }
 
-/// Re-indents canonical text (4 spaces per level, `\n` line ends) for insertion at
+/// Re-indents canonical text ([`INDENT`](crate::syntax::INDENT) per level, `\n` line ends) for insertion at
 /// `base`, with `unit` per level and the given line end.
 pub(super) fn reindent(canonical: &str, base: &str, unit: &str, eol: &str) -> String {
     let mut out = String::with_capacity(canonical.len() + 16);
     for line in canonical.lines() {
         let spaces = line.len() - line.trim_start_matches(' ').len();
         out.push_str(base);
-        for _ in 0..spaces / 4 {
+        for _ in 0..spaces / INDENT_STEP {
             out.push_str(unit);
         }
-        out.extend(std::iter::repeat_n(' ', spaces % 4));
+        out.extend(std::iter::repeat_n(' ', spaces % INDENT_STEP));
         out.push_str(&line[spaces..]);
         out.push_str(eol);
     }

@@ -437,7 +437,8 @@ impl Document {
     }
 
     /// One level of indentation as this file writes it: the step from the first entry
-    /// with a nested block to that block's first line; 4 spaces when there is none.
+    /// with a nested block to that block's first line; the canonical indent when there is
+    /// none.
     fn indent_unit(&self) -> String {
         fn find(doc: &Document, spans: &[EntrySpan]) -> Option<String> {
             for span in spans {
@@ -470,7 +471,7 @@ impl Document {
             }
             None
         }
-        find(self, &self.entries).unwrap_or_else(|| "    ".to_owned())
+        find(self, &self.entries).unwrap_or_else(|| crate::syntax::INDENT.to_owned())
     }
 
     /// Inserts `text` (whole lines, each ending with the file's line end) before line

@@ -18,7 +18,7 @@ use super::mapping::{float_value, sdn_int, take_key};
 use super::to_value::{KeySerializer, ValueSerializer};
 use crate::canonical_writer::{format_float, format_key, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
-use crate::syntax::{push_int, push_string};
+use crate::syntax::{INDENT, KEY_VALUE, SEPARATOR, push_int, push_string, push_table_header};
 use crate::value::Map;
 
 macro_rules! entry_ints {
@@ -231,7 +231,7 @@ impl EntrySerializer<'_> {
         write: impl FnOnce(&mut String) -> Result<(), Error>,
     ) -> Result<(), Error> {
         self.out.push_str(&format_key(self.key));
-        self.out.push_str(": ");
+        self.out.push_str(KEY_VALUE);
         write(self.out)?;
         self.out.push('\n');
         Ok(())
@@ -329,21 +329,24 @@ impl ser::SerializeSeq for TableWriter<'_> {
     type Error = Error;
 
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.out.push_str("    ");
+        self.out.push_str(INDENT);
         let first = self.rows == 0;
         value.serialize(RowSerializer { table: self, first })?;
         self.out.push('\n');
         self.rows += 1;
         if first {
-            let mut header = format_key(self.key);
-            header.push_str(" |");
-            for (i, (column, _)) in self.columns.iter().enumerate() {
-                if i > 0 {
-                    header.push_str(", ");
-                }
-                header.push_str(&format_key(column));
-            }
-            header.push_str("|\n");
+            let columns: Vec<String> = self
+                .columns
+                .iter()
+                .map(|(column, _)| format_key(column))
+                .collect();
+            let mut header = String::new();
+            push_table_header(
+                &mut header,
+                &format_key(self.key),
+                columns.iter().map(String::as_str),
+            );
+            header.push('\n');
             self.out.insert_str(self.start, &header);
         }
         Ok(())
@@ -444,7 +447,7 @@ impl RowFields<'_, '_> {
             }
         }
         if self.next > 0 {
-            table.out.push_str(", ");
+            table.out.push_str(SEPARATOR);
         }
         self.next += 1;
         value.serialize(CellSerializer {
