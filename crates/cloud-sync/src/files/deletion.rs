@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::catalogue::FileEntry;
 use super::local::LocalFact;
 use super::objects::{Layout, manifest_key, part_key, read_manifest, whole_key};
-use super::{ContentFiles, FilesError, TransferState};
+use super::{ContentFiles, FileOperation, FilesError, TransferState};
 use crate::error::Error;
 use crate::json;
 use crate::key::Key;
@@ -268,7 +268,7 @@ impl ContentFiles {
         match fs::remove_file(&local) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(FilesError::local("removing", &local)(e)),
+            Err(e) => Err(FilesError::local(FileOperation::Removing, &local)(e)),
         }
     }
 }

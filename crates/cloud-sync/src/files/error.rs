@@ -26,8 +26,8 @@ pub enum FilesError {
     /// A local file operation failed.
     #[error("{operation} {} failed", .path.display())]
     Local {
-        /// What was being done (`reading`, `hashing`, `removing`, ...).
-        operation: &'static str,
+        /// What was being done.
+        operation: FileOperation,
         /// The local path.
         path: PathBuf,
         /// The I/O error.
@@ -97,13 +97,126 @@ pub enum FilesError {
         reason: &'static str,
     },
     /// A file manifest in the cloud is malformed or inconsistent.
-    #[error("file manifest `{key}` is invalid: {reason}")]
+    #[error("file manifest `{key}` is invalid: {problem}")]
     InvalidManifest {
         /// Its key.
         key: String,
         /// What is wrong.
-        reason: String,
+        problem: ManifestProblem,
+        /// The JSON decoder's error, when the manifest is not valid JSON of its shape.
+        #[source]
+        source: Option<serde_json::Error>,
     },
+}
+
+/// The local step of [`FilesError::Local`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileOperation {
+    /// Opening a file.
+    Opening,
+    /// Reading a file.
+    Reading,
+    /// Reading a file's metadata.
+    ReadingMetadata,
+    /// Reading a file's modification time.
+    ReadingMtime,
+    /// Reading what kind of entry a directory entry is.
+    ReadingType,
+    /// Hashing a file's content.
+    Hashing,
+    /// Writing a file.
+    Writing,
+    /// Creating a directory or file.
+    Creating,
+    /// Removing a file.
+    Removing,
+    /// Listing a directory.
+    Listing,
+}
+
+impl std::fmt::Display for FileOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileOperation::Opening => "opening",
+            FileOperation::Reading => "reading",
+            FileOperation::ReadingMetadata => "reading the metadata of",
+            FileOperation::ReadingMtime => "reading the mtime of",
+            FileOperation::ReadingType => "reading the type of",
+            FileOperation::Hashing => "hashing",
+            FileOperation::Writing => "writing",
+            FileOperation::Creating => "creating",
+            FileOperation::Removing => "removing",
+            FileOperation::Listing => "listing",
+        })
+    }
+}
+
+/// What is wrong with a file manifest ([`FilesError::InvalidManifest`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ManifestProblem {
+    /// It is not JSON of a manifest's shape (the decoder's error is the source).
+    Undecodable,
+    /// A format version this build does not know.
+    UnknownFormat {
+        /// The version found.
+        format: u32,
+    },
+    /// It describes other content than the address it is stored under.
+    OtherContent {
+        /// The sha256 it names.
+        sha256: String,
+    },
+    /// The file it describes is larger than the limit.
+    TooLarge {
+        /// The size it gives.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Its parts do not add up to the file's size.
+    PartsDoNotAddUp {
+        /// The sum of the parts' sizes.
+        parts: u64,
+        /// The file's size.
+        size: u64,
+    },
+    /// A part with a malformed address or over the stored-size limit.
+    BadPart {
+        /// The part's sha256 as written.
+        sha256: String,
+    },
+    /// Its size is not the one the catalogue records.
+    SizeDiffersFromCatalogue {
+        /// The manifest's size.
+        manifest: u64,
+        /// The catalogue's size.
+        catalogue: u64,
+    },
+}
+
+impl std::fmt::Display for ManifestProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ManifestProblem::Undecodable => f.write_str("it is not a file manifest"),
+            ManifestProblem::UnknownFormat { format } => write!(f, "unknown format {format}"),
+            ManifestProblem::OtherContent { sha256 } => write!(f, "it names content {sha256}"),
+            ManifestProblem::TooLarge { size, limit } => {
+                write!(f, "size {size} is over the limit {limit}")
+            }
+            ManifestProblem::PartsDoNotAddUp { parts, size } => {
+                write!(f, "parts add up to {parts} bytes, not {size}")
+            }
+            ManifestProblem::BadPart { sha256 } => {
+                write!(f, "part {sha256} is malformed or too large")
+            }
+            ManifestProblem::SizeDiffersFromCatalogue {
+                manifest,
+                catalogue,
+            } => write!(f, "{manifest} bytes, the catalogue says {catalogue}"),
+        }
+    }
 }
 
 impl From<crate::Error> for FilesError {
@@ -114,7 +227,7 @@ impl From<crate::Error> for FilesError {
 
 impl FilesError {
     pub(crate) fn local(
-        operation: &'static str,
+        operation: FileOperation,
         path: impl Into<PathBuf>,
     ) -> impl FnOnce(io::Error) -> FilesError {
         let path = path.into();
@@ -133,5 +246,51 @@ impl FilesError {
             path,
             source: Box::new(source),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn the_cause_is_returned_as_source_and_not_printed() {
+        let decode_error = serde_json::from_slice::<u32>(b"{").unwrap_err();
+        let errors = [
+            FilesError::Local {
+                operation: FileOperation::ReadingMetadata,
+                path: PathBuf::from("/data/roms/a.bin"),
+                source: io::Error::new(io::ErrorKind::PermissionDenied, "no access here"),
+            },
+            FilesError::InvalidManifest {
+                key: "p/files/objects/ab.json".into(),
+                problem: ManifestProblem::Undecodable,
+                source: Some(decode_error),
+            },
+        ];
+        for error in &errors {
+            let cause = error.source().expect("the lower error is the source");
+            assert!(cause.is::<io::Error>() || cause.is::<serde_json::Error>());
+            let text = error.to_string();
+            assert!(
+                !text.contains(&cause.to_string()),
+                "{text} repeats its cause"
+            );
+        }
+        assert_eq!(
+            errors[0].to_string(),
+            "reading the metadata of /data/roms/a.bin failed"
+        );
+        assert_eq!(
+            errors[1].to_string(),
+            "file manifest `p/files/objects/ab.json` is invalid: it is not a file manifest"
+        );
+        let problem = ManifestProblem::SizeDiffersFromCatalogue {
+            manifest: 5,
+            catalogue: 7,
+        };
+        assert_eq!(problem.to_string(), "5 bytes, the catalogue says 7");
     }
 }

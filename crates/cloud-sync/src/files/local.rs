@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::digest::sha256_hex_reader;
 
 use super::catalogue::LocalHash;
-use super::{ContentFiles, FilesError};
+use super::{ContentFiles, FileOperation, FilesError};
 
 /// A file whose mtime is this close to the time it was hashed may still change within
 /// the same mtime tick ("racily clean"): its hash is used but not cached.
@@ -75,11 +75,11 @@ impl ContentFiles {
                     facts.push((path, LocalFact::Missing));
                     continue;
                 }
-                Err(e) => return Err(FilesError::local("reading the metadata of", &local)(e)),
+                Err(e) => return Err(FilesError::local(FileOperation::ReadingMetadata, &local)(e)),
             };
             let mtime = mtime_ns(
                 meta.modified()
-                    .map_err(FilesError::local("reading the mtime of", &local))?,
+                    .map_err(FilesError::local(FileOperation::ReadingMtime, &local))?,
             );
             let size = meta.len();
             if let Some(hit) = cached
@@ -129,11 +129,11 @@ impl ContentFiles {
     /// old enough to be trusted later.
     pub(crate) fn remember_written(&self, path: &str, sha256: &str) -> Result<(), FilesError> {
         let local = self.local_path(path);
-        let meta =
-            fs::metadata(&local).map_err(FilesError::local("reading the metadata of", &local))?;
+        let meta = fs::metadata(&local)
+            .map_err(FilesError::local(FileOperation::ReadingMetadata, &local))?;
         let mtime = mtime_ns(
             meta.modified()
-                .map_err(FilesError::local("reading the mtime of", &local))?,
+                .map_err(FilesError::local(FileOperation::ReadingMtime, &local))?,
         );
         if mtime_ns(SystemTime::now()).saturating_sub(mtime) > RACY_WINDOW_NS {
             self.remember_hashes(vec![LocalHash {
@@ -148,13 +148,13 @@ impl ContentFiles {
 }
 
 pub(crate) fn hash_file(path: &Path) -> Result<String, FilesError> {
-    let file = File::open(path).map_err(FilesError::local("opening", path))?;
+    let file = File::open(path).map_err(FilesError::local(FileOperation::Opening, path))?;
     let size = file
         .metadata()
-        .map_err(FilesError::local("reading the metadata of", path))?
+        .map_err(FilesError::local(FileOperation::ReadingMetadata, path))?
         .len();
     // A buffer no larger than the file: many small files cost no 1 MiB allocation each.
     let capacity = usize::try_from(size.clamp(8 << 10, 1 << 20)).unwrap_or(1 << 20);
     sha256_hex_reader(std::io::BufReader::with_capacity(capacity, file))
-        .map_err(FilesError::local("hashing", path))
+        .map_err(FilesError::local(FileOperation::Hashing, path))
 }

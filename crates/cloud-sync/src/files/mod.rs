@@ -151,7 +151,7 @@ use crate::remote::Remote;
 pub use availability::{Availability, FileStatus, Usage};
 pub use catalogue::{FileEntry, TransferState, folder_of, validate_path};
 pub use deletion::DeletionReport;
-pub use error::FilesError;
+pub use error::{FileOperation, FilesError, ManifestProblem};
 pub use local::LocalFact;
 pub use objects::{FileManifest, PartRef, UploadCounts};
 pub use transfer::{DownloadReport, EvictReport, Opened};
@@ -205,7 +205,7 @@ impl ContentFiles {
         let root = root.into();
         let state_dir = root.join(STATE_DIR);
         for dir in [state_dir.join("leases"), state_dir.join("downloads")] {
-            fs::create_dir_all(&dir).map_err(FilesError::local("creating", &dir))?;
+            fs::create_dir_all(&dir).map_err(FilesError::local(FileOperation::Creating, &dir))?;
         }
         let catalogue =
             Store::open(catalogue.as_ref()).map_err(FilesError::catalogue(catalogue.as_ref()))?;

@@ -19,7 +19,7 @@ use crate::key::Key;
 use crate::remote::Remote;
 use crate::snapshot::Limits;
 
-use super::FilesError;
+use super::{FilesError, ManifestProblem};
 
 pub(crate) const MANIFEST_FORMAT: u32 = 1;
 
@@ -231,40 +231,48 @@ pub(crate) fn read_manifest(
         Err(Error::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let invalid = |reason: String| FilesError::InvalidManifest {
+    let invalid = |problem: ManifestProblem| FilesError::InvalidManifest {
         key: remote.full_key(&key),
-        reason,
+        problem,
+        source: None,
     };
     let manifest: FileManifest =
-        serde_json::from_slice(&fetched.bytes).map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_slice(&fetched.bytes).map_err(|e| FilesError::InvalidManifest {
+            key: remote.full_key(&key),
+            problem: ManifestProblem::Undecodable,
+            source: Some(e),
+        })?;
     if manifest.format != MANIFEST_FORMAT {
-        return Err(invalid(format!("unknown format {}", manifest.format)));
+        return Err(invalid(ManifestProblem::UnknownFormat {
+            format: manifest.format,
+        }));
     }
     if manifest.sha256 != sha256 {
-        return Err(invalid(format!("it names content {}", manifest.sha256)));
+        return Err(invalid(ManifestProblem::OtherContent {
+            sha256: manifest.sha256,
+        }));
     }
     if manifest.size > limits.max_content {
-        return Err(invalid(format!(
-            "size {} is over the limit {}",
-            manifest.size, limits.max_content
-        )));
+        return Err(invalid(ManifestProblem::TooLarge {
+            size: manifest.size,
+            limit: limits.max_content,
+        }));
     }
     let total: u64 = manifest.parts.iter().map(|part| part.size).sum();
     if total != manifest.size {
-        return Err(invalid(format!(
-            "parts add up to {total} bytes, not {}",
-            manifest.size
-        )));
+        return Err(invalid(ManifestProblem::PartsDoNotAddUp {
+            parts: total,
+            size: manifest.size,
+        }));
     }
     if let Some(bad) = manifest
         .parts
         .iter()
         .find(|part| !is_sha256_hex(&part.sha256) || part.stored_size > limits.max_stored)
     {
-        return Err(invalid(format!(
-            "part {} is malformed or too large",
-            bad.sha256
-        )));
+        return Err(invalid(ManifestProblem::BadPart {
+            sha256: bad.sha256.clone(),
+        }));
     }
     Ok(Some(manifest))
 }

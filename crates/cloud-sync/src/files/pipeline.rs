@@ -20,7 +20,6 @@ use crate::error::Error;
 use crate::key::Key;
 use crate::remote::Remote;
 
-use super::FilesError;
 use super::objects::{
     CloudCopy, FileManifest, MANIFEST_FORMAT, PartRef, UploadCounts, find_in_cloud, manifest_key,
     whole_key,
@@ -28,6 +27,7 @@ use super::objects::{
 use super::parallel::{Slot, Slots};
 use super::part_io::{Stored, fetch_part, store_part};
 use super::whole::store_whole;
+use super::{FileOperation, FilesError};
 
 /// What a transfer needs: the remote, the part size and the bound on transfers.
 pub(crate) struct Transfers<'a> {
@@ -63,10 +63,11 @@ impl Transfers<'_> {
         on_part: &mut dyn FnMut(u64),
     ) -> Result<(CloudCopy, UploadCounts), FilesError> {
         let mut counts = UploadCounts::default();
-        let mut file = File::open(local).map_err(FilesError::local("opening", local))?;
+        let mut file =
+            File::open(local).map_err(FilesError::local(FileOperation::Opening, local))?;
         let expected_size = file
             .metadata()
-            .map_err(FilesError::local("reading the metadata of", local))?
+            .map_err(FilesError::local(FileOperation::ReadingMetadata, local))?
             .len();
         let small = expected_size <= self.part_size as u64;
         if lookup == Lookup::AskTheCloud
@@ -88,7 +89,7 @@ impl Transfers<'_> {
             (&mut file)
                 .take(self.part_size as u64 + 1)
                 .read_to_end(&mut content)
-                .map_err(FilesError::local("reading", local))?;
+                .map_err(FilesError::local(FileOperation::Reading, local))?;
             let actual = sha256_hex(&content);
             if actual != sha256 {
                 // Changed since it was hashed: nothing is stored under a wrong address.
@@ -115,12 +116,7 @@ impl Transfers<'_> {
             size,
             parts,
         };
-        let bytes = Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(|e| {
-            FilesError::InvalidManifest {
-                key: self.remote.full_key(&key),
-                reason: e.to_string(),
-            }
-        })?);
+        let bytes = Bytes::from(crate::json::encode(&manifest));
         let _slot = self.slots.acquire();
         match self.remote.put_create(&key, bytes) {
             Ok(_) | Err(Error::AlreadyExists { .. }) => {}
@@ -177,7 +173,7 @@ impl Transfers<'_> {
                             }
                         }
                         Err(e) => {
-                            failure = Some(FilesError::local("reading", local)(e));
+                            failure = Some(FilesError::local(FileOperation::Reading, local)(e));
                             break;
                         }
                     }
@@ -237,7 +233,7 @@ impl Transfers<'_> {
         let write = |writer: &mut dyn Write, bytes: &[u8]| {
             writer
                 .write_all(bytes)
-                .map_err(FilesError::local("writing", local))
+                .map_err(FilesError::local(FileOperation::Writing, local))
         };
         if let [part] = manifest.parts.as_slice()
             && part.sha256 == manifest.sha256

@@ -12,7 +12,7 @@ use super::objects::{FileManifest, Layout, any_size, files_in_cloud, read_manife
 use super::parallel::{self, Slots, Tracker};
 use super::pipeline::Transfers;
 use super::whole::fetch_whole;
-use super::{ContentFiles, FilesError, Progress};
+use super::{ContentFiles, FileOperation, FilesError, ManifestProblem, Progress};
 use crate::error::Error;
 
 /// What [`ContentFiles::open`] returned.
@@ -82,7 +82,8 @@ impl ContentFiles {
             });
         }
         if let Some(parent) = local.parent() {
-            fs::create_dir_all(parent).map_err(FilesError::local("creating", parent))?;
+            fs::create_dir_all(parent)
+                .map_err(FilesError::local(FileOperation::Creating, parent))?;
         }
         let transfers = Transfers {
             remote: &self.remote,
@@ -143,7 +144,11 @@ impl ContentFiles {
         match read_manifest(&self.remote, &entry.sha256, &any_size())? {
             Some(manifest) if manifest.size != entry.size => Err(FilesError::InvalidManifest {
                 key: path.to_owned(),
-                reason: format!("{} bytes, the catalogue says {}", manifest.size, entry.size),
+                problem: ManifestProblem::SizeDiffersFromCatalogue {
+                    manifest: manifest.size,
+                    catalogue: entry.size,
+                },
+                source: None,
             }),
             Some(manifest) => self.fetch_into(transfers, &manifest, path, on_part),
             // Not listed, and not where a file of its size usually is: the other layout
@@ -167,7 +172,7 @@ impl ContentFiles {
         self.write_atomically(path, &mut |writer, local| {
             writer
                 .write_all(content)
-                .map_err(FilesError::local("writing", local))
+                .map_err(FilesError::local(FileOperation::Writing, local))
         })?;
         on_part(content.len() as u64);
         Ok(())
@@ -286,9 +291,9 @@ impl ContentFiles {
             });
         }
         let size = fs::metadata(&local)
-            .map_err(FilesError::local("reading the metadata of", &local))?
+            .map_err(FilesError::local(FileOperation::ReadingMetadata, &local))?
             .len();
-        fs::remove_file(&local).map_err(FilesError::local("removing", &local))?;
+        fs::remove_file(&local).map_err(FilesError::local(FileOperation::Removing, &local))?;
         Ok(size)
     }
 }

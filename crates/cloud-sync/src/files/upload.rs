@@ -9,7 +9,7 @@ use super::local::LocalFact;
 use super::objects::{CloudCopy, Layout, UploadCounts, files_in_cloud, find_in_cloud};
 use super::parallel::{self, Slots, Tracker};
 use super::pipeline::{Lookup, Transfers};
-use super::{ContentFiles, FilesError, Progress, STATE_DIR, TransferState};
+use super::{ContentFiles, FileOperation, FilesError, Progress, STATE_DIR, TransferState};
 
 /// What [`ContentFiles::register`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -392,10 +392,10 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), FilesEr
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(FilesError::local("listing", dir)(e)),
+        Err(e) => return Err(FilesError::local(FileOperation::Listing, dir)(e)),
     };
     for item in entries {
-        let item = item.map_err(FilesError::local("listing", dir))?;
+        let item = item.map_err(FilesError::local(FileOperation::Listing, dir))?;
         let name = item.file_name();
         let Some(name) = name.to_str() else { continue };
         if name.starts_with('.') || name == STATE_DIR {
@@ -408,7 +408,7 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), FilesEr
         };
         let kind = item
             .file_type()
-            .map_err(FilesError::local("reading the type of", item.path()))?;
+            .map_err(FilesError::local(FileOperation::ReadingType, item.path()))?;
         if kind.is_dir() {
             walk(&item.path(), &path, found)?;
         } else if kind.is_file() && validate_path(&path).is_ok() {
