@@ -56,6 +56,8 @@ pub(crate) struct PruneLease<'a> {
     remote: &'a Remote,
     key: Key,
     acquired: Instant,
+    /// The version we wrote: release deletes the lease only while it is still ours.
+    version: ObjectVersion,
 }
 
 impl<'a> PruneLease<'a> {
@@ -68,38 +70,39 @@ impl<'a> PruneLease<'a> {
             acquired: Utc::now(),
         });
         let acquired = Instant::now();
-        match remote.put_create(&key, body.clone()) {
-            Ok(_) => {}
-            Err(Error::AlreadyExists { .. }) => {
-                let Some(existing) = remote.head(&key)? else {
-                    // Released between our two requests: one more try, then report.
-                    remote.put_create(&key, body)?;
-                    return Ok(PruneLease {
-                        remote,
-                        key,
-                        acquired,
-                    });
-                };
-                if !is_stale(&existing, Utc::now()) {
+        let version = match remote.put_create(&key, body.clone()) {
+            Ok(version) => version,
+            Err(Error::AlreadyExists { .. }) => match remote.head(&key)? {
+                // Released between our two requests: one more try.
+                None => remote.put_create(&key, body).map_err(|e| match e {
+                    Error::AlreadyExists { key } => Error::PruneInProgress { key, since: None },
+                    other => other,
+                })?,
+                Some(existing) if !is_stale(&existing, Utc::now()) => {
                     return Err(Error::PruneInProgress {
                         key: remote.full_key(&key),
                         since: existing.last_modified,
                     });
                 }
                 // Conditional: of two prunes taking over the same dead lease, one wins.
-                remote
-                    .put_if_match(&key, body, &existing.version)
-                    .map_err(|e| match e {
-                        Error::Precondition { key } => Error::PruneInProgress { key, since: None },
-                        other => other,
-                    })?;
-            }
+                Some(existing) => {
+                    remote
+                        .put_if_match(&key, body, &existing.version)
+                        .map_err(|e| match e {
+                            Error::Precondition { key } => {
+                                Error::PruneInProgress { key, since: None }
+                            }
+                            other => other,
+                        })?
+                }
+            },
             Err(e) => return Err(e),
-        }
+        };
         Ok(PruneLease {
             remote,
             key,
             acquired,
+            version,
         })
     }
 
@@ -109,9 +112,15 @@ impl<'a> PruneLease<'a> {
         self.acquired.elapsed() < LEASE / 2
     }
 
-    /// Deletes the lease object.
+    /// Deletes the lease object, unless another prune took it over (ours outlived
+    /// [`LEASE`]): its lease is not ours to end.
     pub(crate) fn release(self) -> Result<(), Error> {
-        self.remote.delete(&self.key)
+        match self.remote.head(&self.key)? {
+            Some(current) if same_version(&current.version, &self.version) => {
+                self.remote.delete(&self.key)
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -179,6 +188,17 @@ pub(crate) fn secure_reused(
     }
 }
 
+/// Whether two versions of the lease object are the same write: by ETag, else by
+/// version id; unknown on both counts is taken as the same (the lease is ours unless
+/// shown otherwise, as before takeovers existed).
+fn same_version(a: &ObjectVersion, b: &ObjectVersion) -> bool {
+    match (&a.etag, &b.etag, &a.version, &b.version) {
+        (Some(x), Some(y), _, _) => x == y,
+        (_, _, Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
 fn is_stale(lease: &ObjectInfo, now: DateTime<Utc>) -> bool {
     lease.last_modified.is_some_and(|written| {
         now.signed_duration_since(written)
@@ -189,4 +209,36 @@ fn is_stale(lease: &ObjectInfo, now: DateTime<Utc>) -> bool {
 
 fn lease_key() -> Result<Key, Error> {
     Key::new(PRUNE_LEASE_KEY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Prefix;
+
+    #[test]
+    fn a_lease_another_prune_took_over_is_not_released_by_the_first() {
+        let remote = Remote::in_memory(Prefix::new("p").unwrap()).unwrap();
+        let key = lease_key().unwrap();
+
+        let lease = PruneLease::acquire(&remote, "first").unwrap();
+        assert!(matches!(
+            PruneLease::acquire(&remote, "second"),
+            Err(Error::PruneInProgress { .. })
+        ));
+        lease.release().unwrap();
+        assert!(remote.head(&key).unwrap().is_none(), "released");
+
+        let outlived = PruneLease::acquire(&remote, "slow").unwrap();
+        // What a takeover of a stale lease does: a conditional overwrite by another.
+        let current = remote.head(&key).unwrap().unwrap();
+        remote
+            .put_if_match(&key, json::encode(&"taker"), &current.version)
+            .unwrap();
+        outlived.release().unwrap();
+        assert!(
+            remote.head(&key).unwrap().is_some(),
+            "the taker's lease must survive the first prune's release"
+        );
+    }
 }
