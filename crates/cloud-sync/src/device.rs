@@ -15,7 +15,7 @@ use crate::json;
 use crate::key::Key;
 use crate::local_fs;
 use crate::manifest::is_head_id;
-use crate::remote::Remote;
+use crate::remote::{AsyncRemote, Remote};
 use crate::snapshot::Limits;
 
 /// This device, as stored locally.
@@ -84,13 +84,20 @@ impl Device {
 
     /// Publishes (overwrites) this device's record with `last_seen` = now.
     pub fn publish(&self, remote: &Remote) -> Result<DeviceRecord, Error> {
+        remote.block(self.publish_async(remote.as_async()))
+    }
+
+    /// [`Device::publish`] for async callers.
+    pub async fn publish_async(&self, remote: &AsyncRemote) -> Result<DeviceRecord, Error> {
         let record = DeviceRecord {
             id: self.id.clone(),
             name: self.name.clone(),
             created: self.created,
             last_seen: Utc::now(),
         };
-        remote.put_overwrite(&self.record_key()?, json::encode(&record))?;
+        remote
+            .put_overwrite(&self.record_key()?, json::encode(&record).into())
+            .await?;
         Ok(record)
     }
 }

@@ -713,23 +713,41 @@ impl FileSync {
         resolution: Resolution,
         message: &str,
     ) -> Result<(), Error> {
-        log::append(
-            &self.remote,
-            &LogEntry {
-                kind,
-                time: Utc::now(),
-                device: self.device.id.clone(),
-                cloud_version: head.map(str::to_owned),
-                local_checksum: local_sha256.map(str::to_owned),
-                conflict_detected,
-                resolution,
-                message: message.to_owned(),
-            },
-        )
+        let entry = self.log_entry(
+            kind,
+            head,
+            local_sha256,
+            conflict_detected,
+            resolution,
+            message,
+        );
+        log::append(&self.remote, &entry)
     }
 
-    /// The log entry and device record after a successful operation; their failures are
-    /// warnings (the operation itself is complete and recorded locally).
+    fn log_entry(
+        &self,
+        kind: SyncKind,
+        head: Option<&str>,
+        local_sha256: Option<&str>,
+        conflict_detected: bool,
+        resolution: Resolution,
+        message: &str,
+    ) -> LogEntry {
+        LogEntry {
+            kind,
+            time: Utc::now(),
+            device: self.device.id.clone(),
+            cloud_version: head.map(str::to_owned),
+            local_checksum: local_sha256.map(str::to_owned),
+            conflict_detected,
+            resolution,
+            message: message.to_owned(),
+        }
+    }
+
+    /// The log entry and device record after a successful operation, written at once
+    /// (they are independent); their failures are warnings (the operation itself is
+    /// complete and recorded locally).
     pub(crate) fn bookkeeping(
         &self,
         kind: SyncKind,
@@ -739,18 +757,30 @@ impl FileSync {
         resolution: Resolution,
         message: &str,
     ) -> Vec<String> {
-        let mut warnings = Vec::new();
-        if let Err(e) = self.append_log(
+        let entry = self.log_entry(
             kind,
             Some(head),
             Some(local_sha256),
             conflict_detected,
             resolution,
             message,
-        ) {
+        );
+        let remote = self.remote.as_async();
+        let both = self.remote.block(async {
+            Ok(tokio::join!(
+                log::append_async(remote, &entry),
+                self.device.publish_async(remote)
+            ))
+        });
+        let (logged, published) = match both {
+            Ok(both) => both,
+            Err(e) => return vec![format!("sync-log entry and device record not written: {e}")],
+        };
+        let mut warnings = Vec::new();
+        if let Err(e) = logged {
             warnings.push(format!("sync-log entry not written: {e}"));
         }
-        if let Err(e) = self.device.publish(&self.remote) {
+        if let Err(e) = published {
             warnings.push(format!("device record not updated: {e}"));
         }
         warnings

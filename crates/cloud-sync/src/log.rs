@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::json;
 use crate::key::Key;
-use crate::remote::Remote;
+use crate::remote::{AsyncRemote, Remote};
 use crate::snapshot::Limits;
 
 /// What was done.
@@ -76,7 +76,14 @@ impl LogEntry {
 
 /// Writes `entry` as a new object.
 pub fn append(remote: &Remote, entry: &LogEntry) -> Result<(), Error> {
-    remote.put_create(&entry.key()?, json::encode(entry))?;
+    remote.block(append_async(remote.as_async(), entry))
+}
+
+/// [`append`] for async callers.
+pub async fn append_async(remote: &AsyncRemote, entry: &LogEntry) -> Result<(), Error> {
+    remote
+        .put_create(&entry.key()?, json::encode(entry).into())
+        .await?;
     Ok(())
 }
 

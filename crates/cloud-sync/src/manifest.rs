@@ -190,7 +190,9 @@ pub fn read(remote: &Remote, limits: &Limits) -> Result<Option<RemoteHead>, Erro
 }
 
 /// Publishes `manifest` as the new head, based on `base` (the head that was read; `None`
-/// for the first push), and verifies by reading it back that it is the head now.
+/// for the first push), and verifies by reading it back that it is the head now: a HEAD
+/// whose entity tag must be the one the store gave our write, or, where the store gives
+/// no tag, a GET whose bytes must be ours.
 ///
 /// Returns the head as read back. [`Error::LostRace`] when the write was refused or the
 /// read-back found another manifest: nothing of ours is the head, the caller pulls,
@@ -207,13 +209,39 @@ pub fn publish(
         None => remote.put_create(&key, bytes.clone()),
         Some(base) => remote.put_if_match(&key, bytes.clone(), &base.version),
     };
-    match written {
-        Ok(_) => {}
+    let written = match written {
+        Ok(version) => version,
         Err(Error::AlreadyExists { .. } | Error::Precondition { .. }) => {
             return Err(lost_race(remote, manifest, limits));
         }
         Err(e) => return Err(e),
+    };
+    // The cheap read-back: the entity tag the store gave our write is the one it holds
+    // now. A HEAD carries no body, so it also escapes servers that send a body in a
+    // second small packet and stall on the client's delayed acknowledgement (s3s-fs).
+    if let Some(ours) = &written.etag {
+        return match remote.head(&key)? {
+            Some(now) if now.version.etag.as_ref() == Some(ours) => Ok(RemoteHead {
+                manifest: manifest.clone(),
+                version: now.version,
+                bytes,
+            }),
+            // Another tag, or none to compare: the full read below decides.
+            Some(now) if now.version.etag.is_none() => read_back(remote, manifest, bytes, limits),
+            _ => Err(lost_race(remote, manifest, limits)),
+        };
     }
+    read_back(remote, manifest, bytes, limits)
+}
+
+/// The full read-back: the manifest's bytes now are ours.
+fn read_back(
+    remote: &Remote,
+    manifest: &Manifest,
+    bytes: Bytes,
+    limits: &Limits,
+) -> Result<RemoteHead, Error> {
+    let key = manifest_key();
     match read(remote, limits)? {
         Some(head) if head.bytes == bytes => Ok(head),
         Some(head) => Err(Error::LostRace {
