@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::key::{Key, Prefix};
 
 /// The blocking remote API: the same operations as [`AsyncRemote`], each waiting for its
-/// result. Owns a single-threaded tokio runtime (shared by clones).
+/// result. Owns a small tokio runtime (shared by clones).
 ///
 /// Calling it from inside an async runtime returns [`Error::InsideAsyncRuntime`] instead
 /// of blocking that runtime's thread; async code uses [`Remote::as_async`].
@@ -30,10 +30,17 @@ impl fmt::Debug for Remote {
     }
 }
 
+/// Worker threads of a remote's runtime. They drive the HTTP connections while callers
+/// block: with a single-threaded runtime, every connection only moved while some caller
+/// held the runtime, so parallel transfers from several threads queued behind one.
+const RUNTIME_THREADS: usize = 2;
+
 impl Remote {
     /// Wraps an async remote with a runtime of its own.
     pub fn new(remote: AsyncRemote) -> Result<Remote, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(RUNTIME_THREADS)
+            .thread_name("cloud-sync-remote")
             .enable_all()
             .build()
             .map_err(|source| Error::Runtime { source })?;
