@@ -4,6 +4,8 @@
 //! next to `rclone copy` (same server, same number of transfers) when rclone is
 //! installed. Writes `files.json` into `$BENCH_RESULTS_DIR` for `cargo xtask bench files`.
 //!
+//! Temporary directories (local files and the server's data) follow `TMPDIR`, which
+//! `cargo xtask bench` points under `target/`.
 //! `FILES_BENCH_LARGE_MB` sets the large file's size (200 by default); `S3S_FS` the
 //! server binary (else `s3s-fs` on `PATH`, else in `~/.cargo/bin`); `RCLONE` the rclone binary (else `rclone` on
 //! `PATH`; the rclone rows are left out without it, and under `cargo test`).

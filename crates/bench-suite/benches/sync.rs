@@ -12,6 +12,8 @@
 //!
 //! Figures are printed and stored in `sync.json` under `BENCH_RESULTS_DIR` for
 //! `cargo xtask bench sync`. `SYNC_BENCH_SIZES_MB` overrides the sizes (`1,50`).
+//! Temporary directories (local files and the server's data) follow `TMPDIR`, which
+//! `cargo xtask bench` points under `target/`.
 
 use std::fmt;
 use std::path::Path;
