@@ -27,6 +27,8 @@ use serde_json::json;
 const SMALL_FILES: usize = 1000;
 const SMALL_SIZE: usize = 4096;
 const PARALLEL: usize = 4;
+/// Upload rounds of the small files (the large file's take one: 200 MB three ways).
+const SMALL_ROUNDS: usize = 3;
 
 /// Bytes that compress about as well as typical binary assets: a random half and a
 /// repeated half in every 4 KiB block.
@@ -54,32 +56,39 @@ fn seconds<T>(work: impl FnOnce() -> T) -> (f64, T) {
     (start.elapsed().as_secs_f64(), value)
 }
 
-/// Raw PUT then GET of every blob, `PARALLEL` at a time, through one client.
-fn raw(remote: &Remote, blobs: &[(String, Vec<u8>)]) -> (f64, f64) {
-    let each = |work: &(dyn Fn(&Key, &[u8]) + Sync)| {
-        let next = AtomicUsize::new(0);
-        seconds(|| {
-            std::thread::scope(|scope| {
-                for _ in 0..PARALLEL.min(blobs.len()) {
-                    scope.spawn(|| {
-                        while let Some((name, bytes)) =
-                            blobs.get(next.fetch_add(1, Ordering::Relaxed))
-                        {
-                            work(&Key::new(format!("raw/{name}")).unwrap(), bytes);
-                        }
-                    });
-                }
-            })
+/// Runs `work` on every blob, `PARALLEL` at a time, through one client; seconds.
+fn each_blob(blobs: &[(String, Vec<u8>)], work: &(dyn Fn(&Key, &[u8]) + Sync)) -> f64 {
+    let next = AtomicUsize::new(0);
+    seconds(|| {
+        std::thread::scope(|scope| {
+            for _ in 0..PARALLEL.min(blobs.len()) {
+                scope.spawn(|| {
+                    while let Some((name, bytes)) = blobs.get(next.fetch_add(1, Ordering::Relaxed))
+                    {
+                        work(&Key::new(format!("raw/{name}")).unwrap(), bytes);
+                    }
+                });
+            }
         })
-        .0
-    };
-    let put = each(&|key, bytes| {
+    })
+    .0
+}
+
+fn raw_put(remote: &Remote, blobs: &[(String, Vec<u8>)]) -> f64 {
+    each_blob(blobs, &|key, bytes| {
         remote.put_overwrite(key, bytes.to_vec()).unwrap();
-    });
-    let get = each(&|key, bytes| {
+    })
+}
+
+fn raw_get(remote: &Remote, blobs: &[(String, Vec<u8>)]) -> f64 {
+    each_blob(blobs, &|key, bytes| {
         assert_eq!(remote.get(key, u64::MAX).unwrap().bytes.len(), bytes.len());
-    });
-    (put, get)
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// The rclone binary, if it runs.
@@ -128,85 +137,124 @@ fn rclone_copy(binary: &Path, endpoint: &str, config: &Path, from: &str, to: &st
     elapsed
 }
 
-/// rclone's upload and download of `blobs`, written out as files first.
-fn measure_rclone(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> Option<(f64, f64)> {
-    let Some(binary) = rclone() else {
-        println!("{name}: rclone is not installed (apt-get install rclone): its row is skipped");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("rclone.conf");
-    std::fs::write(&config, "").unwrap();
-    let source = dir.path().join("source");
-    for (path, bytes) in blobs {
-        let local = source.join(path);
-        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
-        std::fs::write(local, bytes).unwrap();
-    }
-    let remote = format!("bench:{}/{name}-rclone", s3s::BUCKET);
-    let upload = rclone_copy(
-        &binary,
-        endpoint,
-        &config,
-        source.to_str().unwrap(),
-        &remote,
-    );
-    let target = dir.path().join("target");
-    let download = rclone_copy(
-        &binary,
-        endpoint,
-        &config,
-        &remote,
-        target.to_str().unwrap(),
-    );
-    for (path, bytes) in blobs {
-        let got = std::fs::metadata(target.join(path)).expect("rclone downloaded every file");
-        assert_eq!(got.len(), bytes.len() as u64);
-    }
-    Some((upload, download))
+/// rclone with its configuration and the blobs written out as files.
+struct Rclone {
+    binary: PathBuf,
+    endpoint: String,
+    dir: tempfile::TempDir,
 }
 
-fn measure(server: &S3Server, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_json::Value {
+impl Rclone {
+    fn new(endpoint: &str, name: &str, blobs: &[(String, Vec<u8>)]) -> Option<Rclone> {
+        let Some(binary) = rclone() else {
+            println!(
+                "{name}: rclone is not installed (apt-get install rclone): its row is skipped"
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rclone.conf"), "").unwrap();
+        for (path, bytes) in blobs {
+            let local = dir.path().join("source").join(path);
+            std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+            std::fs::write(local, bytes).unwrap();
+        }
+        Some(Rclone {
+            binary,
+            endpoint: endpoint.to_owned(),
+            dir,
+        })
+    }
+
+    fn copy(&self, from: &str, to: &str) -> f64 {
+        let config = self.dir.path().join("rclone.conf");
+        rclone_copy(&self.binary, &self.endpoint, &config, from, to)
+    }
+
+    fn upload(&self, remote: &str) -> f64 {
+        self.copy(self.dir.path().join("source").to_str().unwrap(), remote)
+    }
+
+    fn download(&self, remote: &str, blobs: &[(String, Vec<u8>)]) -> f64 {
+        let target = self.dir.path().join("target");
+        let elapsed = self.copy(remote, target.to_str().unwrap());
+        for (path, bytes) in blobs {
+            let got = std::fs::metadata(target.join(path)).expect("rclone downloaded every file");
+            assert_eq!(got.len(), bytes.len() as u64);
+        }
+        elapsed
+    }
+}
+
+/// Uploads (ours, raw PUT, rclone) take turns for `rounds` rounds, each into fresh keys
+/// and a fresh catalogue, so a burst of background I/O hits all three alike; medians.
+/// Downloads run once each, from the last round's copies.
+fn measure(
+    server: &S3Server,
+    name: &str,
+    blobs: &[(String, Vec<u8>)],
+    rounds: usize,
+) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    let (raw_put, raw_get) = raw(&server.remote(&format!("{name}-raw")), blobs);
-    let open = |device: &str| {
+    let open = |device: &str, prefix: &str| {
         let home = dir.path().join(device);
         std::fs::create_dir_all(&home).unwrap();
         let device = Device::load_or_create(home.join("device.json"), device).unwrap();
         ContentFiles::new(
             home.join("content"),
-            dir.path().join(format!("{name}.sdn")),
-            server.remote(name),
+            // One catalogue per round, shared by its uploading and downloading device,
+            // as if synced between them.
+            dir.path().join(format!("{prefix}.sdn")),
+            server.remote(prefix),
             device,
         )
         .unwrap()
         .with_parallel(PARALLEL)
     };
-    let up = open("up");
-    for (path, bytes) in blobs {
-        let local = up.local_path(&format!("bench/{path}"));
-        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
-        std::fs::write(local, bytes).unwrap();
-    }
-    let (upload, report) = seconds(|| up.upload(&|_| {}).unwrap());
-    assert!(report.failed.is_empty());
-    let down = open("down");
-    let (download, report) = seconds(|| down.download_all(&|_| true, &|_| {}).unwrap());
-    assert_eq!(report.downloaded.len(), blobs.len());
-    let bytes: u64 = blobs.iter().map(|(_, b)| b.len() as u64).sum();
-    let stored = report_stored(&up);
-    println!(
-        "{name}: upload {upload:.2} s (raw PUT {raw_put:.2} s, {:.2}x), download {download:.2} s (raw GET {raw_get:.2} s, {:.2}x), {bytes} bytes stored as {stored} ({:.2}x smaller)",
-        upload / raw_put,
-        download / raw_get,
-        bytes as f64 / stored as f64
-    );
     // `cargo test` runs this bench once as a smoke test of our own path; rclone, an
     // outside tool, is measured only by `cargo bench` (which passes `--bench`).
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let rclone = benchmarking
-        .then(|| measure_rclone(&server.endpoint, name, blobs))
+        .then(|| Rclone::new(&server.endpoint, name, blobs))
         .flatten();
+    let (mut uploads, mut raw_puts, mut rclone_ups) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
+    for round in 0..rounds {
+        let prefix = format!("{name}-{round}");
+        let up = open(&format!("up-{round}"), &prefix);
+        for (path, bytes) in blobs {
+            let local = up.local_path(&format!("bench/{path}"));
+            std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+            std::fs::write(local, bytes).unwrap();
+        }
+        let (upload, report) = seconds(|| up.upload(&|_| {}).unwrap());
+        assert!(report.failed.is_empty());
+        uploads.push(upload);
+        let raw = server.remote(&format!("{prefix}-raw"));
+        raw_puts.push(raw_put(&raw, blobs));
+        if let Some(rclone) = &rclone {
+            rclone_ups.push(rclone.upload(&format!("bench:{}/{prefix}-rclone", s3s::BUCKET)));
+        }
+        last = Some((prefix, up, raw));
+    }
+    let (prefix, up, raw) = last.expect("at least one round");
+    let (upload, raw_put) = (median(uploads), median(raw_puts));
+    let down = open("down", &prefix);
+    let (download, report) = seconds(|| down.download_all(&|_| true, &|_| {}).unwrap());
+    assert_eq!(report.downloaded.len(), blobs.len());
+    let raw_get = raw_get(&raw, blobs);
+    let bytes: u64 = blobs.iter().map(|(_, b)| b.len() as u64).sum();
+    let stored = report_stored(&up);
+    println!(
+        "{name}: upload {upload:.2} s (raw PUT {raw_put:.2} s, {:.2}x; medians of {rounds}), download {download:.2} s (raw GET {raw_get:.2} s, {:.2}x), {bytes} bytes stored as {stored} ({:.2}x smaller)",
+        upload / raw_put,
+        download / raw_get,
+        bytes as f64 / stored as f64
+    );
+    let rclone = rclone.map(|rclone| {
+        let rclone_down = rclone.download(&format!("bench:{}/{prefix}-rclone", s3s::BUCKET), blobs);
+        (median(rclone_ups), rclone_down)
+    });
     if let Some((rclone_up, rclone_down)) = rclone {
         println!(
             "{name}: rclone copy upload {rclone_up:.2} s (ours {:.2}x of it), download {rclone_down:.2} s (ours {:.2}x of it)",
@@ -215,7 +263,7 @@ fn measure(server: &S3Server, name: &str, blobs: &[(String, Vec<u8>)]) -> serde_
         );
     }
     json!({
-        "files": blobs.len(), "bytes": bytes, "stored_bytes": stored,
+        "files": blobs.len(), "bytes": bytes, "stored_bytes": stored, "upload_rounds": rounds,
         "upload_s": upload, "raw_put_s": raw_put, "download_s": download, "raw_get_s": raw_get,
         "rclone_upload_s": rclone.map(|(up, _)| up), "rclone_download_s": rclone.map(|(_, down)| down),
     })
@@ -239,9 +287,12 @@ fn main() {
     let small: Vec<(String, Vec<u8>)> = (0..SMALL_FILES)
         .map(|i| (format!("small/{i:04}.bin"), content(i as u64, SMALL_SIZE)))
         .collect();
-    let small = measure(&server, "small", &small);
+    // Under `cargo test` (a smoke test) one round is enough.
+    let benchmarking = std::env::args().any(|arg| arg == "--bench");
+    let rounds = if benchmarking { SMALL_ROUNDS } else { 1 };
+    let small = measure(&server, "small", &small, rounds);
     let large = vec![("large.bin".to_string(), content(7, large_mb << 20))];
-    let large = measure(&server, "large", &large);
+    let large = measure(&server, "large", &large, 1);
     let results = json!({"server": "s3s-fs on 127.0.0.1", "parallel": PARALLEL, "small": small, "large": large});
     if let Some(dir) = std::env::var_os("BENCH_RESULTS_DIR") {
         std::fs::create_dir_all(&dir).unwrap();

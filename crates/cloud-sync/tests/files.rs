@@ -236,15 +236,53 @@ fn an_upload_whose_lease_is_held_is_left_to_its_owner() {
     let fixture = Fixture::new();
     let files = fixture.device(&backend, "laptop");
     write(&files, "x.bin", b"x");
+    write(&files, "y.bin", b"y");
     files.register().unwrap();
-    let lease_dir = files.root().join(".cloud-sync-files/leases");
-    let lease = file_lock_for(&lease_dir, "x.bin");
-    let held = lease.try_exclusive().unwrap();
+    let state = files.root().join(".cloud-sync-files");
+    // Another uploader (a thread here, as good as a process for the locks): among the
+    // uploaders, it holds the lease of x.bin.
+    let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    let owner = std::thread::spawn({
+        let state = state.clone();
+        move || {
+            let uploaders = record_store::file_lock::FileLock::new(state.join("uploaders"));
+            let _uploading = uploaders.shared().unwrap();
+            let _lease = file_lock_for(&state.join("leases"), "x.bin")
+                .try_exclusive()
+                .unwrap();
+            held.0.send(()).unwrap();
+            release.1.recv().unwrap();
+        }
+    });
+    held.1.recv().unwrap();
     let report = files.upload(&|_| {}).unwrap();
     assert_eq!(report.busy, vec!["x.bin".to_string()]);
-    drop(held);
+    assert_eq!(report.uploaded, vec!["y.bin".to_string()], "{report:?}");
+    release.0.send(()).unwrap();
+    owner.join().unwrap();
     let report = files.upload(&|_| {}).unwrap();
     assert_eq!(report.uploaded, vec!["x.bin".to_string()], "{report:?}");
+}
+
+#[test]
+fn a_lone_uploader_takes_no_lease_per_file() {
+    let backend = Backend::LocalDir(tempfile::tempdir().unwrap());
+    let fixture = Fixture::new();
+    let files = fixture.device(&backend, "laptop");
+    for i in 0..20 {
+        write(
+            &files,
+            &format!("f{i}.bin"),
+            format!("content {i}").as_bytes(),
+        );
+    }
+    let report = files.upload(&|_| {}).unwrap();
+    assert_eq!(report.uploaded.len(), 20, "{report:?}");
+    // Alone, the uploader took no lease per file: one lock for all of them.
+    let leases = std::fs::read_dir(files.root().join(".cloud-sync-files/leases"))
+        .unwrap()
+        .count();
+    assert_eq!(leases, 0, "lease files created by a lone uploader");
 }
 
 fn file_lock_for(dir: &Path, path: &str) -> record_store::file_lock::FileLock {

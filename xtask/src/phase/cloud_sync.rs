@@ -265,6 +265,7 @@ pub const PHASE: Phase = Phase {
                     "uploads_are_create_only_and_never_resent",
                     "an_interrupted_multipart_upload_resumes_without_resending_parts",
                     "an_upload_whose_lease_is_held_is_left_to_its_owner",
+                    "a_lone_uploader_takes_no_lease_per_file",
                 ],
             ),
         },

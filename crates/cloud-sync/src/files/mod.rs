@@ -30,9 +30,11 @@
 //!   for its parts and memory stays within about `2 × parallel × part size`.
 //! - **Crash-safe states.** The [`TransferState`] is committed through record-store
 //!   transactions, one pair per batch of files in [`ContentFiles::upload`] (the batch
-//!   marked `UploadInProgress`, then its outcomes). An upload holds a lease per file (a
-//!   file-lock lock, which dies with its process): a later run finding
-//!   `UploadInProgress` with a free lease resumes it. Deletions in progress are resumed
+//!   marked `UploadInProgress`, then its outcomes). Uploaders hold file-lock locks,
+//!   which die with their process: one that uploads alone holds the `uploaders` lock
+//!   exclusively, and uploaders side by side hold it shared plus a lease per file. A
+//!   later run finding `UploadInProgress` with no live uploader (or, beside others, a
+//!   free lease) resumes it. Deletions in progress are resumed
 //!   the same way (they are idempotent).
 //! - **Downloads are verified and atomic.** A whole-file object is checked against its
 //!   address; the parts of a larger file are fetched in parallel and streamed in order

@@ -50,7 +50,20 @@ struct Leased<'a> {
     /// local file, the catalogued one.
     sha256: String,
     local: Option<u64>,
-    _lease: file_lock::LockGuard,
+    /// `None` when this process uploads alone.
+    _lease: Option<file_lock::LockGuard>,
+}
+
+/// How this process uploads a batch, held until the batch's outcomes are committed.
+///
+/// An upload "in progress" is abandoned when no live process is sending it. Every
+/// uploader holds the `uploaders` lock: alone (exclusive), it may treat every file in
+/// progress as abandoned and needs no lease per file; beside others (shared), it takes
+/// a lease per file, so a file another process is sending is left to it. One lock file
+/// instead of one per file: creating a file is the slowest step of a small upload.
+struct Uploading {
+    alone: bool,
+    _guard: file_lock::LockGuard,
 }
 
 impl ContentFiles {
@@ -185,9 +198,10 @@ impl ContentFiles {
         tracker: &Tracker<'_>,
         report: &mut UploadReport,
     ) -> Result<(), FilesError> {
+        let uploading = self.uploading()?;
         let mut leased = Vec::with_capacity(batch.len());
         for entry in batch {
-            match self.lease(&entry.path) {
+            match self.lease(&uploading, &entry.path) {
                 Ok(Some(lease)) => {
                     let (sha256, local) = match facts.get(&entry.path) {
                         Some(LocalFact::Present { sha256, size }) => (sha256.clone(), Some(*size)),
@@ -269,6 +283,7 @@ impl ContentFiles {
         // The leases are given back only after the outcomes are committed.
         self.record_outcomes(&results)?;
         drop(leased);
+        drop(uploading);
         Ok(())
     }
 
@@ -279,7 +294,8 @@ impl ContentFiles {
         path: &str,
         on_part: &mut dyn FnMut(u64),
     ) -> Result<Option<UploadCounts>, FilesError> {
-        let Some(_lease) = self.lease(path)? else {
+        let uploading = self.uploading()?;
+        let Some(_lease) = self.lease(&uploading, path)? else {
             return Ok(None);
         };
         let entry = self
@@ -316,10 +332,37 @@ impl ContentFiles {
         outcome.map(|(_, counts)| Some(counts))
     }
 
-    /// Takes the upload lease of `path`; `None` when another live process holds it.
-    fn lease(&self, path: &str) -> Result<Option<file_lock::LockGuard>, FilesError> {
+    /// Joins the uploaders: alone if no other process uploads now, else beside them
+    /// (waiting, at most, for a lone uploader to finish its batch).
+    fn uploading(&self) -> Result<Uploading, FilesError> {
+        let lock = file_lock::FileLock::new(self.state_dir.join("uploaders"));
+        let error = |source| FilesError::Lock {
+            path: self.state_dir.join("uploaders"),
+            source,
+        };
+        let (alone, guard) = match lock.try_exclusive() {
+            Ok(guard) => (true, guard),
+            Err(file_lock::Error::WouldBlock { .. }) => (false, lock.shared().map_err(error)?),
+            Err(source) => return Err(error(source)),
+        };
+        Ok(Uploading {
+            alone,
+            _guard: guard,
+        })
+    }
+
+    /// Takes the upload lease of `path` (`Some(None)`: alone, none is needed); `None`
+    /// when another live process holds it.
+    fn lease(
+        &self,
+        uploading: &Uploading,
+        path: &str,
+    ) -> Result<Option<Option<file_lock::LockGuard>>, FilesError> {
+        if uploading.alone {
+            return Ok(Some(None));
+        }
         match self.lock_for("leases", path).try_exclusive() {
-            Ok(guard) => Ok(Some(guard)),
+            Ok(guard) => Ok(Some(Some(guard))),
             // Held elsewhere; a thread holding it itself (the lease is taken in the
             // caller's thread, not a worker's) is just as busy.
             Err(
