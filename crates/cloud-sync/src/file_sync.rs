@@ -278,7 +278,7 @@ impl FileSync {
         if let Err(e) = manifest::publish(&self.remote, &manifest, remote, &self.limits) {
             if e.is_lost_race() {
                 // Best effort: the lost race is the error to report.
-                let _ = self.append_log(
+                let entry = self.log_entry(
                     SyncKind::Push,
                     None,
                     Some(local_sha256),
@@ -286,6 +286,7 @@ impl FileSync {
                     Resolution::Unresolved,
                     &e.to_string(),
                 );
+                let _ = log::append(&self.remote, &entry);
             }
             return Err(e);
         }
@@ -702,26 +703,6 @@ impl FileSync {
             )?;
         }
         Ok(id)
-    }
-
-    pub(crate) fn append_log(
-        &self,
-        kind: SyncKind,
-        head: Option<&str>,
-        local_sha256: Option<&str>,
-        conflict_detected: bool,
-        resolution: Resolution,
-        message: &str,
-    ) -> Result<(), Error> {
-        let entry = self.log_entry(
-            kind,
-            head,
-            local_sha256,
-            conflict_detected,
-            resolution,
-            message,
-        );
-        log::append(&self.remote, &entry)
     }
 
     fn log_entry(
