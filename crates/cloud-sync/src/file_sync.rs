@@ -309,8 +309,8 @@ impl FileSync {
 
     /// After the head moved: saves the local sync state (on another thread) while the
     /// sync-log entry and the device record are written (the three are independent, so
-    /// they overlap). Only the calling thread drives the remote's runtime: a
-    /// current-thread runtime driven from two threads at once lost wake-ups under load.
+    /// they overlap). The remote requests all go out from the calling thread; the other
+    /// thread only writes the local file.
     pub(crate) fn record_and_log(
         &self,
         manifest: &Manifest,
