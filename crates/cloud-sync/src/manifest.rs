@@ -218,17 +218,6 @@ pub fn publish(
     // The bytes, not the entity tag: a server that does not enforce If-Match may also
     // write an object and its metadata apart, so two racing writes can leave one's tag
     // on the other's bytes (seen on s3s-fs).
-    read_back(remote, manifest, bytes, limits)
-}
-
-/// The full read-back: the manifest's bytes now are ours.
-fn read_back(
-    remote: &Remote,
-    manifest: &Manifest,
-    bytes: Bytes,
-    limits: &Limits,
-) -> Result<RemoteHead, Error> {
-    let key = manifest_key();
     match read(remote, limits)? {
         Some(head) if head.bytes == bytes => Ok(head),
         Some(head) => Err(Error::LostRace {

@@ -50,8 +50,13 @@ struct Leased<'a> {
     /// local file, the catalogued one.
     sha256: String,
     local: Option<u64>,
-    /// `None` when this process uploads alone.
-    _lease: Option<file_lock::LockGuard>,
+    _lease: Lease,
+}
+
+/// The right to send one file: beside other uploaders, the file's own lease; alone,
+/// nothing more than the `uploaders` lock.
+struct Lease {
+    _guard: Option<file_lock::LockGuard>,
 }
 
 /// How this process uploads a batch, held until the batch's outcomes are committed.
@@ -335,9 +340,10 @@ impl ContentFiles {
     /// Joins the uploaders: alone if no other process uploads now, else beside them
     /// (waiting, at most, for a lone uploader to finish its batch).
     fn uploading(&self) -> Result<Uploading, FilesError> {
-        let lock = file_lock::FileLock::new(self.state_dir.join("uploaders"));
+        let path = self.state_dir.join("uploaders");
+        let lock = file_lock::FileLock::new(&path);
         let error = |source| FilesError::Lock {
-            path: self.state_dir.join("uploaders"),
+            path: path.clone(),
             source,
         };
         let (alone, guard) = match lock.try_exclusive() {
@@ -351,18 +357,15 @@ impl ContentFiles {
         })
     }
 
-    /// Takes the upload lease of `path` (`Some(None)`: alone, none is needed); `None`
-    /// when another live process holds it.
-    fn lease(
-        &self,
-        uploading: &Uploading,
-        path: &str,
-    ) -> Result<Option<Option<file_lock::LockGuard>>, FilesError> {
+    /// The right to send `path`; `None` when another live process holds its lease.
+    fn lease(&self, uploading: &Uploading, path: &str) -> Result<Option<Lease>, FilesError> {
         if uploading.alone {
-            return Ok(Some(None));
+            return Ok(Some(Lease { _guard: None }));
         }
         match self.lock_for("leases", path).try_exclusive() {
-            Ok(guard) => Ok(Some(Some(guard))),
+            Ok(guard) => Ok(Some(Lease {
+                _guard: Some(guard),
+            })),
             // Held elsewhere; a thread holding it itself (the lease is taken in the
             // caller's thread, not a worker's) is just as busy.
             Err(
