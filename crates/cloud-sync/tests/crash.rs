@@ -81,6 +81,33 @@ fn check_invariants(remote_root: &Path, devices: &[PathBuf]) {
     }
 }
 
+/// Lets a started worker finish `rounds` rounds (so progress does not depend on how fast
+/// this disk flushes), then kills it at a random point of the next one. Every line it
+/// said goes to `note`, also those still in the pipe when it died.
+fn kill_after_rounds(
+    worker: &mut Worker,
+    rounds: usize,
+    rng: &mut impl Rng,
+    mut note: impl FnMut(&str),
+) {
+    assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
+    let mut finished = 0;
+    while finished < rounds {
+        let answer = worker.line(STEP_LIMIT);
+        note(&answer);
+        finished += usize::from(answer.starts_with("round"));
+    }
+    std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
+    let status = worker.kill().expect("the worker's exit status");
+    assert!(
+        !status.success(),
+        "the worker died of something else: {status}"
+    );
+    while let Ok(answer) = worker.try_line(STEP_LIMIT) {
+        note(&answer);
+    }
+}
+
 #[test]
 fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishes() {
     let kills: usize = knob::number("CLOUD_SYNC_KILLS", 40);
@@ -95,20 +122,10 @@ fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishe
             .env("CLOUD_SYNC_REMOTE", &remote_root)
             .env("CLOUD_SYNC_DEVICE", device);
         let mut worker = Worker::spawn(command, "@@", "crash worker");
-        assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
-        // Let it finish a random number of rounds (so progress does not depend on how
-        // fast this disk flushes), then kill it at a random point of the next one.
         let rounds = rng.random_range(2..5);
-        for _ in 0..rounds {
-            let answer = worker.line(STEP_LIMIT);
+        kill_after_rounds(&mut worker, rounds, &mut rng, |answer| {
             assert!(answer.starts_with("round"), "worker said {answer:?}");
-        }
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-        let status = worker.kill().expect("the worker's exit status");
-        assert!(
-            !status.success(),
-            "the worker died of something else: {status}"
-        );
+        });
         check_invariants(&remote_root, &devices);
     }
 
@@ -235,29 +252,12 @@ fn sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_commi
             .env("CLOUD_SYNC_REMOTE", &remote_root)
             .env("CLOUD_SYNC_DEVICE", &devices[kill % 2]);
         let mut worker = Worker::spawn(command, "@@", "SQLite crash worker");
-        let mut note = |answer: &str| {
+        let rounds = rng.random_range(1..4);
+        kill_after_rounds(&mut worker, rounds, &mut rng, |answer| {
             if let Some(id) = answer.strip_prefix("inserted ") {
                 committed.insert(id.to_owned());
             }
-        };
-        assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
-        let rounds = rng.random_range(1..4);
-        let mut finished = 0;
-        while finished < rounds {
-            let answer = worker.line(STEP_LIMIT);
-            note(&answer);
-            finished += usize::from(answer.starts_with("round"));
-        }
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-        let status = worker.kill().expect("the worker's exit status");
-        assert!(
-            !status.success(),
-            "the worker died of something else: {status}"
-        );
-        // What it said before it died (the pipe keeps it); the reader stops at the end.
-        while let Ok(answer) = worker.try_line(STEP_LIMIT) {
-            note(&answer);
-        }
+        });
         check_sqlite_invariants(&remote_root, &devices, dir.path());
     }
 
