@@ -221,14 +221,13 @@ pub fn format_table_header(name: &str, table: &Table) -> Result<String, Error> {
         .iter()
         .all(|c| c.name.is_none() && c.ty.is_some());
     if all_named {
-        let names: Vec<String> = table
+        let names = table
             .columns
             .iter()
             .filter_map(|c| c.name.as_deref())
-            .map(format_key)
-            .collect();
+            .map(format_key);
         let mut header = String::new();
-        push_table_header(&mut header, &key, names.iter().map(String::as_str));
+        push_table_header(&mut header, &key, names);
         Ok(header)
     } else if all_typed {
         let types: Vec<&str> = table

@@ -157,52 +157,6 @@ pub enum ErrorKind {
     Custom,
 }
 
-impl ErrorKind {
-    /// The kind's fixed message, what an error of this kind says when its maker has
-    /// nothing to add.
-    pub fn description(&self) -> &'static str {
-        match self {
-            ErrorKind::InvalidUtf8 => "invalid UTF-8",
-            ErrorKind::UnterminatedQuote => "unterminated quoted string (opened here)",
-            ErrorKind::UnterminatedBracket { .. } => "unterminated bracket (opened here)",
-            ErrorKind::UnexpectedCloseBracket { .. } => "unexpected closing bracket",
-            ErrorKind::IntegerOutOfRange => "integer outside the signed 64-bit range",
-            ErrorKind::NonFiniteFloat => "float that is not finite",
-            ErrorKind::InvalidEscape => "invalid `\\u{...}` escape",
-            ErrorKind::DuplicateKey { .. } => "duplicate key",
-            ErrorKind::WrongCellCount { .. } => "wrong number of cells in a table row",
-            ErrorKind::BadDedent => "dedent to a column no open block starts at",
-            ErrorKind::IndentedTopLevel => "indented top-level line",
-            ErrorKind::SectionHeader => "INI/TOML section header, which SDN does not have",
-            ErrorKind::SdlBlock => "SDL-style block, which SDN does not have",
-            ErrorKind::BlockScalar => "YAML block scalar, which SDN does not have",
-            ErrorKind::NotAnEntry => "line that is not an entry `key: value`",
-            ErrorKind::MixedBlock => "dict entry inside a list block",
-            ErrorKind::UnexpectedIndent => "line indented deeper than its block",
-            ErrorKind::InvalidKey => "invalid key",
-            ErrorKind::BadTableHeader => "malformed table header",
-            ErrorKind::UnknownColumnType { .. } => "unknown column type",
-            ErrorKind::TypeMismatch { .. } => "value of the wrong type",
-            ErrorKind::TrailingCharacters => "unexpected text after a value",
-            ErrorKind::Syntax => "syntax error",
-            ErrorKind::LimitExceeded { .. } => "limit exceeded",
-            ErrorKind::Unwritable => "value that SDN cannot express",
-            ErrorKind::NotFound => "no such entry",
-            ErrorKind::WrongKind { .. } => "value of the wrong kind for the edit",
-            ErrorKind::AmbiguousRow => "more than one row matches",
-            ErrorKind::InvalidPath => "invalid path",
-            ErrorKind::Io(_) => "reading the file failed",
-            ErrorKind::Custom => "error",
-        }
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.description())
-    }
-}
-
 struct Inner {
     kind: ErrorKind,
     /// A fixed phrase is borrowed (no allocation); only text that names something from
@@ -294,7 +248,7 @@ impl std::error::Error for Error {
 
 impl Error {
     /// An error with no position. A fixed `message` (a `&'static str`) is kept without
-    /// copying it; [`Error::from_kind`] takes the kind's own message.
+    /// copying it.
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Error(Box::new(Inner {
             kind,
@@ -322,13 +276,6 @@ impl Error {
         e
     }
 
-    /// An error with no position whose message is the kind's
-    /// [`description`](ErrorKind::description).
-    pub fn from_kind(kind: ErrorKind) -> Self {
-        let message = kind.description();
-        Error::new(kind, message)
-    }
-
     /// An error carrying only a message (kind [`ErrorKind::Custom`]).
     pub fn custom(message: impl fmt::Display) -> Self {
         Error::new(ErrorKind::Custom, message.to_string())
@@ -353,7 +300,7 @@ impl Error {
     /// assert_eq!(err.to_string(), "reading the file failed for /no/such/file.sdn");
     /// ```
     pub fn from_io(err: std::io::Error, path: impl Into<PathBuf>) -> Self {
-        Error::with_io(err, ErrorKind::Io(std::io::ErrorKind::Other).description()).with_path(path)
+        Error::with_io(err, "reading the file failed").with_path(path)
     }
 
     /// An I/O error of writing SDN to a writer (no path); `err` becomes the source.

@@ -40,7 +40,7 @@ use crate::canonical_writer::{
 };
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions, parse_with_comments};
-use crate::syntax::{INDENT_STEP, indent_width, leading_blanks};
+use crate::syntax::{INDENT_STEP, ITEM_MARKER, indent_width, leading_blanks};
 use crate::value::{Map, Value, maps_identical};
 
 /// What [`format_with`] keeps. The default keeps comments, blank lines and spellings.
@@ -388,7 +388,7 @@ impl<'a> Formatter<'a> {
         self.hoist(lines.start + 1..lines.end, indent);
         match format_inline_spelled(item, self.spelling) {
             Ok(text) => {
-                let text = self.with_comment(format!("- {text}"), lines.start);
+                let text = self.with_comment(format!("{ITEM_MARKER}{text}"), lines.start);
                 self.emit(indent, &text);
             }
             Err(_) => {

@@ -23,11 +23,17 @@ pub(crate) fn leading_blanks(line: &str) -> &str {
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }
 
-/// The width of a run of blanks as the parser counts indentation: a tab is 4 columns,
-/// a space 1.
+/// The columns a tab counts for in indentation (a space counts for one).
+pub(crate) const TAB_WIDTH: usize = 4;
+
+/// The width of a run of blanks as the parser counts indentation: a tab is
+/// [`TAB_WIDTH`] columns, a space 1.
 #[inline]
 pub(crate) fn indent_width(blanks: &str) -> usize {
-    blanks.bytes().map(|b| if b == b'\t' { 4 } else { 1 }).sum()
+    blanks
+        .bytes()
+        .map(|b| if b == b'\t' { TAB_WIDTH } else { 1 })
+        .sum()
 }
 
 /// The offset of the first byte at or after `pos` of `text` that is not a space or tab.
@@ -289,10 +295,10 @@ pub(crate) const ITEM_MARKER: &str = "- ";
 
 /// Canonical layout: a named table's header, `key |a, b|`, from a key and column names
 /// already written as keys (without indentation or line end).
-pub(crate) fn push_table_header<'a>(
+pub(crate) fn push_table_header<S: AsRef<str>>(
     out: &mut String,
     key: &str,
-    columns: impl IntoIterator<Item = &'a str>,
+    columns: impl IntoIterator<Item = S>,
 ) {
     out.push_str(key);
     out.push_str(" |");
@@ -300,7 +306,7 @@ pub(crate) fn push_table_header<'a>(
         if i > 0 {
             out.push_str(SEPARATOR);
         }
-        out.push_str(column);
+        out.push_str(column.as_ref());
     }
     out.push('|');
 }

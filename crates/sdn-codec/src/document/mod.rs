@@ -110,7 +110,7 @@ use std::str::FromStr;
 use crate::canonical_writer::{format_inline, map_to_canonical_string};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions, parse_spanned};
-use crate::syntax::{indent_width, leading_blanks};
+use crate::syntax::{TAB_WIDTH, indent_width, leading_blanks};
 use crate::value::{Map, Table, Value};
 
 use crate::byte_search::{common_prefix, common_suffix};
@@ -458,8 +458,8 @@ impl Document {
                     let inner = doc.indentation(child);
                     let step = indent_width(inner).saturating_sub(indent_width(parent));
                     if step > 0 {
-                        return Some(if inner.ends_with('\t') && step.is_multiple_of(4) {
-                            "\t".repeat(step / 4)
+                        return Some(if inner.ends_with('\t') && step.is_multiple_of(TAB_WIDTH) {
+                            "\t".repeat(step / TAB_WIDTH)
                         } else {
                             " ".repeat(step)
                         });

@@ -9,7 +9,7 @@ use super::{Document, Splice, not_found, parent_dict, root_value_mut, table_at};
 use crate::canonical_writer::{format_inline, format_key, format_row, quote_string};
 use crate::error::{Error, ErrorKind};
 use crate::parse::{EntrySpan, ParseOptions};
-use crate::syntax::leading_blanks;
+use crate::syntax::{SEPARATOR, leading_blanks};
 use crate::value::{Column, ColumnType, Map, ScalarKind, Table, Value};
 
 /// Row and column edits of the table at one path of a [`Document`]
@@ -571,7 +571,7 @@ impl Document {
         let Some(index) = template else {
             let separator = scanner
                 .named_header(&self.lines, span.lines.start)?
-                .map_or_else(|| ", ".to_owned(), |h| h.separator);
+                .map_or_else(|| SEPARATOR.to_owned(), |h| h.separator);
             return Ok(RowStyle {
                 indent: default_indent,
                 separator,
@@ -587,7 +587,7 @@ impl Document {
         };
         let separator = match (cells.first(), cells.get(1)) {
             (Some(a), Some(b)) => body[a.end..b.start].to_owned(),
-            _ => ", ".to_owned(),
+            _ => SEPARATOR.to_owned(),
         };
         let quoted = cells
             .iter()

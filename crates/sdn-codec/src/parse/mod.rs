@@ -16,6 +16,7 @@ mod spans;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Limit};
+use crate::syntax::TAB_WIDTH;
 use crate::value::{Column, Map, ScalarKind, Value};
 
 pub use crate::syntax::{is_comment_start, is_valid_plain_key};
@@ -496,7 +497,7 @@ impl<'a> Parser<'a> {
         while p < end {
             match bytes[p] {
                 b' ' => indent += 1,
-                b'\t' => indent += 4,
+                b'\t' => indent += TAB_WIDTH,
                 _ => break,
             }
             p += 1;

@@ -216,7 +216,7 @@ impl Parser<'_> {
                 return Err(self.error(
                     pos,
                     ErrorKind::UnterminatedQuote,
-                    ErrorKind::UnterminatedQuote.description(),
+                    "unterminated quoted string (opened here)",
                 ));
             };
             match b {

@@ -335,16 +335,11 @@ impl ser::SerializeSeq for TableWriter<'_> {
         self.out.push('\n');
         self.rows += 1;
         if first {
-            let columns: Vec<String> = self
-                .columns
-                .iter()
-                .map(|(column, _)| format_key(column))
-                .collect();
             let mut header = String::new();
             push_table_header(
                 &mut header,
                 &format_key(self.key),
-                columns.iter().map(String::as_str),
+                self.columns.iter().map(|(column, _)| format_key(column)),
             );
             header.push('\n');
             self.out.insert_str(self.start, &header);
