@@ -241,8 +241,8 @@ pub(crate) fn decode_row<T: Record>(
 }
 
 /// The error for row `row` (0-based) that did not read as `T`: the row's line in `text`
-/// and, when the codec names the cell (`at `column`: ...`), that column and where its
-/// cell starts. The codec's error is the source.
+/// and, when the codec's value path names the cell, that column and where its cell
+/// starts. The codec's error is the source.
 fn row_error<T: Record>(
     path: &Path,
     text: &str,
@@ -250,22 +250,15 @@ fn row_error<T: Record>(
     row: usize,
     err: sdn_codec::Error,
 ) -> Error {
-    let field = err
-        .message()
-        .strip_prefix("at `")
-        .and_then(|rest| rest.split_once("`: "))
-        .map(|(field, _)| field)
-        .filter(|field| columns.iter().any(|c| c == field))
-        .map(Box::<str>::from);
+    let index = err
+        .value_path()
+        .and_then(|field| columns.iter().position(|c| c == field));
+    let field = index.map(|index| Box::<str>::from(columns[index].as_str()));
     let line = position::row_line(text, T::TABLE, row);
-    let column = match (&field, line) {
-        (Some(field), Some(line)) => columns
-            .iter()
-            .position(|c| **c == **field)
-            .and_then(|index| position::cell_column(position::line_text(text, line)?, index)),
-        _ => None,
-    }
-    .unwrap_or(0);
+    let column = index
+        .zip(line)
+        .and_then(|(index, line)| position::cell_column(position::line_text(text, line)?, index))
+        .unwrap_or(0);
     Error::Record {
         path: path.to_path_buf(),
         table: T::TABLE.to_owned(),

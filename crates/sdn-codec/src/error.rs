@@ -171,6 +171,9 @@ struct Inner {
     /// True when characters of the line were left out after `line_text`.
     excerpt_cut: bool,
     path: Option<PathBuf>,
+    /// Where in the value a data error lies (`todos[3].line`); the message starts with
+    /// it as ``at `todos[3].line`: ``.
+    value_path: Option<Box<str>>,
     /// The I/O error behind an [`ErrorKind::Io`] error.
     io: Option<std::io::Error>,
 }
@@ -259,6 +262,7 @@ impl Error {
             excerpt_skipped: 0,
             excerpt_cut: false,
             path: None,
+            value_path: None,
             io: None,
         }))
     }
@@ -414,6 +418,29 @@ impl Error {
     /// The file the input came from, if the caller attached it.
     pub fn path(&self) -> Option<&Path> {
         self.0.path.as_deref()
+    }
+
+    /// Where in the value a deserialisation error lies: map keys joined by `.`, sequence
+    /// and row indexes in brackets (`todos[3].line`). The message begins with the same
+    /// path; this spares callers from reading it out of the text.
+    ///
+    /// ```
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Todo { id: u32, done: bool }
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Doc { todos: Vec<Todo> }
+    /// let err = sdn_codec::from_str::<Doc>("todos |id, done|\n    1, maybe\n").unwrap_err();
+    /// assert_eq!(err.value_path(), Some("todos[0].done"));
+    /// assert!(err.message().starts_with("at `todos[0].done`: "));
+    /// ```
+    pub fn value_path(&self) -> Option<&str> {
+        self.0.value_path.as_deref()
+    }
+
+    /// This error, located at `value_path` in the value (the message keeps its text).
+    pub(crate) fn with_value_path(mut self, value_path: String) -> Self {
+        self.0.value_path = Some(value_path.into());
+        self
     }
 }
 

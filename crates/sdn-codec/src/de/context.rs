@@ -9,11 +9,15 @@ use crate::error::{Error, ErrorKind};
 /// merging with a path already there: `at `todos[3].line`: ...`.
 pub(crate) fn in_context(err: Error, segment: &dyn fmt::Display) -> Error {
     let message = err.message();
-    let (path, rest) = match message
-        .strip_prefix("at `")
-        .and_then(|m| m.split_once("`: "))
-    {
-        Some((path, rest)) => (path, rest),
+    let (path, rest) = match err.value_path() {
+        Some(path) => {
+            let rest = message
+                .strip_prefix("at `")
+                .and_then(|m| m.strip_prefix(path))
+                .and_then(|m| m.strip_prefix("`: "))
+                .unwrap_or(message);
+            (path, rest)
+        }
         None => ("", message),
     };
     let segment = segment.to_string();
@@ -24,7 +28,8 @@ pub(crate) fn in_context(err: Error, segment: &dyn fmt::Display) -> Error {
     } else {
         format!("{segment}.{path}")
     };
-    let mut out = Error::new(err.kind().clone(), format!("at `{joined}`: {rest}"));
+    let mut out =
+        Error::new(err.kind().clone(), format!("at `{joined}`: {rest}")).with_value_path(joined);
     if err.line() > 0 {
         out = out.with_position_if_missing(err.line(), err.column());
     }
