@@ -107,6 +107,9 @@ pub(crate) struct Seen {
     pub(crate) status: SyncStatus,
 }
 
+/// Prepares a stored snapshot again, for when a prune deleted it meanwhile.
+pub(crate) type Reprepare<'a> = &'a dyn Fn() -> Result<snapshot::PreparedSnapshot, Error>;
+
 /// Syncs one local file with one remote.
 #[derive(Debug)]
 pub struct FileSync {
@@ -265,16 +268,12 @@ impl FileSync {
 
         let (prepared, present) = snapshot::prepare_and_probe(&self.remote, content, local_sha256)?;
         let uploaded = snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
-        let manifest = self.next_head(remote, uploaded.reference, BackupReason::Push)?;
-        if uploaded.reused {
-            prune_lease::secure_reused(
-                &self.remote,
-                &manifest.head,
-                &manifest.snapshot,
-                &self.limits,
-                || Ok(prepared.clone()),
-            )?;
-        }
+        let manifest = self.next_head(
+            remote,
+            uploaded.reference,
+            BackupReason::Push,
+            uploaded.reused.then_some(&|| Ok(prepared.clone())),
+        )?;
         if let Err(e) = manifest::publish(&self.remote, &manifest, remote, &self.limits) {
             if e.is_lost_race() {
                 // Best effort: the lost race is the error to report.
@@ -444,18 +443,12 @@ impl FileSync {
             });
         }
         let downloaded = snapshot::download(&self.remote, &entry.snapshot, &self.limits)?;
+        // The restored snapshot is a stored one: a running prune may be deleting it.
         let manifest = self.next_head(
             remote.as_ref(),
             entry.snapshot.clone(),
             BackupReason::Restore,
-        )?;
-        // The restored snapshot is a stored one: a running prune may be deleting it.
-        prune_lease::secure_reused(
-            &self.remote,
-            &manifest.head,
-            &manifest.snapshot,
-            &self.limits,
-            || snapshot::prepare(&downloaded),
+            Some(&|| snapshot::prepare(&downloaded)),
         )?;
         manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits)?;
         let local_after = self.apply(&downloaded)?;
@@ -636,12 +629,14 @@ impl FileSync {
 
     /// The manifest that will follow `remote`, with its backup entry already written:
     /// the entry goes first, so if the head is lost to a racing device (even one on a
-    /// server that ignores If-Match) this version stays listed and restorable.
+    /// server that ignores If-Match) this version stays listed and restorable. `reused`
+    /// is given for a snapshot that was stored already (see [`FileSync::write_backup`]).
     pub(crate) fn next_head(
         &self,
         remote: Option<&RemoteHead>,
         snapshot: SnapshotRef,
         reason: BackupReason,
+        reused: Option<Reprepare<'_>>,
     ) -> Result<Manifest, Error> {
         let manifest = Manifest::next(
             remote.map(|head| &head.manifest),
@@ -654,16 +649,21 @@ impl FileSync {
             manifest.parent.clone(),
             &manifest.snapshot,
             reason,
+            reused,
         )?;
         Ok(manifest)
     }
 
+    /// Writes the backup entry of `head`. For a snapshot that was stored already
+    /// (`reused`, which prepares it again if needed), it then makes sure a running prune
+    /// has not deleted it, before anything names it as a head.
     fn write_backup(
         &self,
         head: &str,
         parent: Option<String>,
         snapshot: &SnapshotRef,
         reason: BackupReason,
+        reused: Option<Reprepare<'_>>,
     ) -> Result<(), Error> {
         backup::write_entry(
             &self.remote,
@@ -675,7 +675,13 @@ impl FileSync {
                 created: Utc::now(),
                 reason,
             },
-        )
+        )?;
+        match reused {
+            Some(prepare) => {
+                prune_lease::secure_reused(&self.remote, head, snapshot, &self.limits, prepare)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Uploads local content as a backup before it is overwritten; returns the entry's id.
@@ -692,16 +698,8 @@ impl FileSync {
             base.map(|base| base.head.clone()),
             &uploaded.reference,
             BackupReason::LocalBeforeOverwrite,
+            uploaded.reused.then_some(&|| Ok(prepared.clone())),
         )?;
-        if uploaded.reused {
-            prune_lease::secure_reused(
-                &self.remote,
-                &id,
-                &uploaded.reference,
-                &self.limits,
-                || Ok(prepared.clone()),
-            )?;
-        }
         Ok(id)
     }
 
