@@ -21,6 +21,8 @@ use test_support::worker::{self, STEP_LIMIT};
 mod support;
 use support::*;
 
+/// How the "power" worker saves: through atomic-io, or through one of the two classic
+/// flawed protocols the power-loss harness must catch. The flawed ones live here, in the
 /// test, so atomic-io itself carries no switch that turns a flush off.
 #[derive(Clone, Copy)]
 enum PowerWriter {

@@ -582,14 +582,6 @@ fn spawn(role: &str, db: &Path) -> Worker {
     Worker::spawn(command, SAYS, format!("sqlite {role} worker"))
 }
 
-/// The worker's next answer, which must start with `word`; returns the rest of it.
-fn expect(worker: &Worker, word: &str) -> String {
-    let answer = worker.line(STEP_LIMIT);
-    let (first, rest) = answer.split_once(' ').unwrap_or((&answer, ""));
-    assert_eq!(first, word, "expected {word}, got {answer:?}");
-    rest.to_owned()
-}
-
 #[test]
 fn a_pulled_merge_is_applied_while_another_process_holds_a_read_transaction() {
     if std::env::var(ROLE).is_ok() {
@@ -609,18 +601,18 @@ fn a_pulled_merge_is_applied_while_another_process_holds_a_read_transaction() {
     );
 
     let mut reader = spawn("reader", desktop.path());
-    assert_eq!(expect(&reader, "READY"), "11");
+    assert_eq!(reader.expect("READY", STEP_LIMIT), "11");
     let pulled = desktop.pull().unwrap();
     assert_eq!(pulled.outcome, PullOutcome::Merged);
     assert_eq!(pulled.changes.inserted, 1);
     reader.send("");
     assert_eq!(
-        expect(&reader, "IN-TRANSACTION"),
+        reader.expect("IN-TRANSACTION", STEP_LIMIT),
         "11",
         "the reader's transaction keeps its consistent snapshot"
     );
     assert_eq!(
-        expect(&reader, "AFTER"),
+        reader.expect("AFTER", STEP_LIMIT),
         "12",
         "its next read sees the merge"
     );
@@ -649,7 +641,7 @@ fn a_live_database_written_by_another_process_during_push_syncs_consistent_snaps
     );
     laptop.push().unwrap();
     let mut writer = spawn("writer", laptop.path());
-    expect(&writer, "READY");
+    writer.expect("READY", STEP_LIMIT);
     writer.send("");
     let mut pushes = 0;
     let mut partial = 0;
@@ -679,7 +671,7 @@ fn a_live_database_written_by_another_process_during_push_syncs_consistent_snaps
             break;
         }
     }
-    assert_eq!(expect(&writer, "DONE"), "");
+    assert_eq!(writer.expect("DONE", STEP_LIMIT), "");
     writer.finish(STEP_LIMIT);
     println!("{pushes} pushes, {partial} of them mid-write");
     assert_eq!(status(&laptop), SyncStatus::UpToDate);

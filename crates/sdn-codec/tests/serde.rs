@@ -2,6 +2,7 @@
 //! output, and property tests. The tracking databases of the corpus read into typed
 //! records, and the two deserializing paths agreeing, are in `serde_paths.rs`.
 
+mod common;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -643,13 +644,8 @@ fn snapshot_nested_config() {
 // ---------------------------------------------------------------------------------------
 // Property tests
 
-/// Cases per property (`SDN_PROPTEST_CASES`, default 128).
-fn proptest_cases() -> u32 {
-    test_support::knob::number("SDN_PROPTEST_CASES", 128)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(proptest_cases()))]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases()))]
 
     #[test]
     fn any_todo_list_round_trips(todos in prop::collection::vec(strategy::todo(), 0..8)) {

@@ -4,6 +4,7 @@
 //! to a `Value`, then deserialize) on the corpus, on tricky documents and on generated
 //! tables and todo files.
 
+mod common;
 mod corpus_source;
 
 use std::collections::BTreeMap;
@@ -13,11 +14,6 @@ use sdn_codec::Value;
 use serde::Deserialize;
 use test_support::strategy;
 use test_support::tracking::{Feature, Status, TaskDb, TodoDb};
-
-/// Cases per property (`SDN_PROPTEST_CASES`, default 128).
-fn proptest_cases() -> u32 {
-    test_support::knob::number("SDN_PROPTEST_CASES", 128)
-}
 
 // ---------------------------------------------------------------------------------------
 // Corpus
@@ -245,7 +241,7 @@ fn table_text_strategy() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(proptest_cases() * 2))]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases() * 2))]
 
     #[test]
     fn direct_and_general_paths_agree_on_generated_tables(text in table_text_strategy()) {

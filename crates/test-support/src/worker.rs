@@ -160,6 +160,35 @@ impl Worker {
         }
     }
 
+    /// The next answer, which must start with the word `word`; returns the rest of it
+    /// (after one space).
+    ///
+    /// # Panics
+    ///
+    /// When the answer starts otherwise, none comes within `within`, or the worker exits.
+    pub fn expect(&self, word: &str, within: Duration) -> String {
+        let answer = self.line(within);
+        let (first, rest) = answer.split_once(' ').unwrap_or((&answer, ""));
+        assert_eq!(
+            first, word,
+            "{}: expected {word}, got {answer:?}",
+            self.name
+        );
+        rest.to_owned()
+    }
+
+    /// Asserts the worker says nothing for `period` (for example, it still waits for a
+    /// lock); `what` says what is expected of it.
+    ///
+    /// # Panics
+    ///
+    /// When it answers within `period`.
+    pub fn expect_silence(&self, period: Duration, what: &str) {
+        if let Ok(answer) = self.try_line(period) {
+            panic!("{what}, but {} said {answer:?}", self.name);
+        }
+    }
+
     /// Writes one command line to the worker's stdin.
     ///
     /// # Panics

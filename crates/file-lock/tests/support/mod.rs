@@ -145,30 +145,14 @@ pub fn spawn_worker(action: &str, path: &Path, mode: Mode, extra_env: &[(&str, S
     Worker::spawn(command, SAYS, format!("{action}/{mode} worker"))
 }
 
-/// The lock workers' protocol: answers start with a word, commands are any line.
+/// The lock workers' protocol (answers start with a word, read with
+/// [`Worker::expect`]); commands are any line.
 pub trait Protocol {
-    /// The next answer, which must start with `word`; returns the rest of it.
-    fn expect(&self, word: &str, within: Duration) -> String;
-    /// Asserts the worker says nothing for `period` (e.g. it is still waiting for a lock).
-    fn expect_silence(&self, period: Duration, what: &str);
     /// Lets a worker that awaits its parent go on.
     fn tell(&mut self);
 }
 
 impl Protocol for Worker {
-    fn expect(&self, word: &str, within: Duration) -> String {
-        let line = self.line(within);
-        let (first, rest) = line.split_once(' ').unwrap_or((&line, ""));
-        assert_eq!(first, word, "expected {word}, got {line:?}");
-        rest.to_owned()
-    }
-
-    fn expect_silence(&self, period: Duration, what: &str) {
-        if let Ok(line) = self.try_line(period) {
-            panic!("{what}, but the worker said {line:?}");
-        }
-    }
-
     fn tell(&mut self) {
         self.send("go");
     }

@@ -123,3 +123,8 @@ pub fn non_text_scalar() -> impl Strategy<Value = Value> {
             .prop_map(Value::from),
     ]
 }
+
+/// Cases per property (`SDN_PROPTEST_CASES`, default 128).
+pub fn proptest_cases() -> u32 {
+    test_support::knob::number("SDN_PROPTEST_CASES", 128)
+}
