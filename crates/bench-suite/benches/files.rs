@@ -194,6 +194,7 @@ fn measure(
     name: &str,
     blobs: &[(String, Vec<u8>)],
     rounds: usize,
+    with_rclone: bool,
 ) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let open = |device: &str, prefix: &str| {
@@ -211,10 +212,7 @@ fn measure(
         .unwrap()
         .with_parallel(PARALLEL)
     };
-    // `cargo test` runs this bench once as a smoke test of our own path; rclone, an
-    // outside tool, is measured only by `cargo bench` (which passes `--bench`).
-    let benchmarking = std::env::args().any(|arg| arg == "--bench");
-    let rclone = benchmarking
+    let rclone = with_rclone
         .then(|| Rclone::new(&server.endpoint, name, blobs))
         .flatten();
     let (mut uploads, mut raw_puts, mut rclone_ups) = (Vec::new(), Vec::new(), Vec::new());
@@ -279,20 +277,18 @@ fn report_stored(files: &ContentFiles) -> u64 {
 }
 
 fn main() {
-    let large_mb: usize = std::env::var("FILES_BENCH_LARGE_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let large_mb: usize = test_support::knob::number("FILES_BENCH_LARGE_MB", 200);
     let server = S3Server::start("bench files").expect("the files bench needs s3s-fs");
     let small: Vec<(String, Vec<u8>)> = (0..SMALL_FILES)
         .map(|i| (format!("small/{i:04}.bin"), content(i as u64, SMALL_SIZE)))
         .collect();
-    // Under `cargo test` (a smoke test) one round is enough.
+    // `cargo test` runs this bench once as a smoke test of our own path: one round, and
+    // rclone, an outside tool, only under `cargo bench` (which passes `--bench`).
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let rounds = if benchmarking { SMALL_ROUNDS } else { 1 };
-    let small = measure(&server, "small", &small, rounds);
+    let small = measure(&server, "small", &small, rounds, benchmarking);
     let large = vec![("large.bin".to_string(), content(7, large_mb << 20))];
-    let large = measure(&server, "large", &large, 1);
+    let large = measure(&server, "large", &large, 1, benchmarking);
     let results = json!({"server": "s3s-fs on 127.0.0.1", "parallel": PARALLEL, "small": small, "large": large});
     if let Some(dir) = std::env::var_os("BENCH_RESULTS_DIR") {
         std::fs::create_dir_all(&dir).unwrap();

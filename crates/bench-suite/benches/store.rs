@@ -66,13 +66,6 @@ fn bench_dir() -> PathBuf {
 /// The four designs, in the order of the reports.
 const DESIGNS: [&str; 4] = ["record_store", "baseline", "sqlite", "rustbreak"];
 
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// Nearest-rank percentile of sorted durations, in ms.
 fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {

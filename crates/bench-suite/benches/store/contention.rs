@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::designs::{Rustbreak, open_sqlite, write_rustbreak, write_sdn, write_sqlite};
 use super::records::{Todo, Tracked};
-use super::{DESIGNS, env_number, percentile_ms};
+use super::{DESIGNS, percentile_ms};
+use test_support::knob;
 
 pub const WORKER_ENV: &str = "BENCH_STORE_WORKER";
 
@@ -174,7 +175,7 @@ fn contention_final(design: &str, path: &Path) -> Result<u64, String> {
 }
 
 pub fn contention(dir: &Path) -> serde_json::Value {
-    let seconds: f64 = env_number("BENCH_STORE_CONTENTION_SECONDS", 2.0);
+    let seconds: f64 = knob::number("BENCH_STORE_CONTENTION_SECONDS", 2.0);
     println!(
         "\ncontention: {seconds} s per point, one-record read-modify-write of todo_db ({} records)",
         Todo::COUNT

@@ -12,7 +12,8 @@ use super::designs::{
     Rustbreak, baseline_update, open_sqlite, rustbreak_update, setup, sqlite_update, store_update,
 };
 use super::records::{Todo, Tracked};
-use super::{DESIGNS, env_number, percentile_ms};
+use super::{DESIGNS, percentile_ms};
+use test_support::knob;
 
 /// The interleaved update also times record-store's I/O alone: atomic-io's durable
 /// replace (two flushes, as ARCHITECTURE.md requires) of the database's bytes, with no
@@ -35,7 +36,7 @@ fn mean_ms(samples: &[Duration]) -> f64 {
 /// The one-record update of the 150-record todo database, the four designs taking turns
 /// round by round (the first design rotates too).
 pub fn interleaved_update(dir: &Path) -> serde_json::Value {
-    let rounds: usize = env_number("BENCH_STORE_UPDATE_ROUNDS", 100);
+    let rounds: usize = knob::number("BENCH_STORE_UPDATE_ROUNDS", 100);
     let dir = dir.join("interleaved");
     fs::create_dir_all(&dir).expect("create the interleaved directory");
     let files = setup::<Todo>(&dir);

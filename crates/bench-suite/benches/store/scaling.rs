@@ -25,8 +25,9 @@ use bench_suite::memory;
 use record_store::{Record, Store};
 
 use super::designs::{store_update, write_sdn};
+use super::percentile_ms;
 use super::records::{Todo, Tracked};
-use super::{env_number, percentile_ms};
+use test_support::knob;
 
 /// Environment variable that turns this binary into a scaling worker: `op|records|dir`.
 pub const WORKER_ENV: &str = "BENCH_STORE_SCALE_WORKER";
@@ -42,7 +43,7 @@ fn status_kib(field: &str) -> u64 {
 /// Rounds of the warm interleaved update for a database of `records` records: fewer for
 /// big files, whose every round rewrites megabytes twice.
 fn rounds_for(records: usize) -> usize {
-    let base: usize = env_number("BENCH_STORE_UPDATE_ROUNDS", 100);
+    let base: usize = knob::number("BENCH_STORE_UPDATE_ROUNDS", 100);
     let shrink = (150.0 / records.max(150) as f64).powf(0.4);
     ((base as f64 * shrink).round() as usize).clamp(5.min(base), base)
 }
