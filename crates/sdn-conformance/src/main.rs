@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use check::check_dir;
+use check::{FileResult, check_dir};
 use clap::Parser;
 use expectations::{EXPECTATIONS, Expect};
 
@@ -40,10 +40,11 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = run(cli.dir.clone()).and_then(|ok| {
+    let outcome = run(cli.dir).and_then(|(ok, real)| {
         if let Some(file) = &cli.markdown {
-            let report = markdown_report(cli.dir)?;
-            std::fs::write(file, report).map_err(|e| format!("write {}: {e}", file.display()))?;
+            let real = real.ok_or("--markdown needs the real corpus, which is not here")?;
+            std::fs::write(file, markdown_report(&real))
+                .map_err(|e| format!("write {}: {e}", file.display()))?;
             println!("conformance: wrote {}", file.display());
         }
         Ok(ok)
@@ -77,35 +78,38 @@ fn default_dir() -> PathBuf {
     })
 }
 
-/// Runs the conformance check and prints one line per file; `Ok(true)` when every file
-/// matched its expectation.
+/// Runs the conformance check and prints one line per file: whether every file matched
+/// its expectation, and the results against the real corpus's expectations when it was
+/// checked.
 ///
 /// With a directory, checks that directory against the real corpus's expectations. Without
 /// one, checks sdn-codec's in-repository fixtures (always there), then the external corpus
 /// beside the repository when it is present.
-fn run(dir: Option<PathBuf>) -> Result<bool, String> {
+fn run(dir: Option<PathBuf>) -> Result<(bool, Option<Vec<FileResult>>), String> {
     if let Some(dir) = dir {
-        return run_corpus(&dir, EXPECTATIONS);
+        let (ok, results) = run_corpus(&dir, EXPECTATIONS)?;
+        return Ok((ok, Some(results)));
     }
     let fixtures = workspace_root().join(fixtures::DIR);
-    let fixtures_ok = run_corpus(&fixtures, fixtures::EXPECTATIONS)?;
+    let (fixtures_ok, _) = run_corpus(&fixtures, fixtures::EXPECTATIONS)?;
     let real = default_dir();
     if !real.is_dir() {
         println!(
             "conformance: no external corpus at {} (an extra when present); the fixtures were checked",
             real.display()
         );
-        return Ok(fixtures_ok);
+        return Ok((fixtures_ok, None));
     }
-    let real_ok = run_corpus(&real, EXPECTATIONS)?;
-    Ok(fixtures_ok && real_ok)
+    let (real_ok, results) = run_corpus(&real, EXPECTATIONS)?;
+    Ok((fixtures_ok && real_ok, Some(results)))
 }
 
-/// Checks every file of `dir` against `expectations`, printing one line per file.
+/// Checks every file of `dir` against `expectations`, printing one line per file;
+/// whether all matched, and the results.
 fn run_corpus(
     dir: &Path,
     expectations: &[(&'static str, Expect, &'static str)],
-) -> Result<bool, String> {
+) -> Result<(bool, Vec<FileResult>), String> {
     if !dir.is_dir() {
         return Err(format!("corpus not found at {}", dir.display()));
     }
@@ -129,16 +133,12 @@ fn run_corpus(
         results.len(),
         results.len() - accepted
     );
-    Ok(mismatches == 0)
+    Ok((mismatches == 0, results))
 }
 
-/// The per-file result table as Markdown (for `docs/sdn-conformance.md`).
-fn markdown_report(dir: Option<PathBuf>) -> Result<String, String> {
-    let dir = dir.unwrap_or_else(default_dir);
-    if !dir.is_dir() {
-        return Err(format!("corpus not found at {}", dir.display()));
-    }
-    let results = check_dir(&dir, EXPECTATIONS)?;
+/// The per-file result table of the real corpus as Markdown (for
+/// `docs/sdn-conformance.md`).
+fn markdown_report(results: &[FileResult]) -> String {
     let accepted = results.iter().filter(|r| r.outcome.is_ok()).count();
     let mismatches = results.iter().filter(|r| !r.ok()).count();
     let mut out = String::new();
@@ -156,7 +156,7 @@ fn markdown_report(dir: Option<PathBuf>) -> Result<String, String> {
     );
     let _ = writeln!(out, "| file | expected | result | details | why |");
     let _ = writeln!(out, "|---|---|---|---|---|");
-    for r in &results {
+    for r in results {
         let expected = match r.expected {
             Some(Expect::Accept) => "accept",
             Some(Expect::Reject) => "reject",
@@ -176,5 +176,5 @@ fn markdown_report(dir: Option<PathBuf>) -> Result<String, String> {
             cell(r.reason)
         );
     }
-    Ok(out)
+    out
 }
