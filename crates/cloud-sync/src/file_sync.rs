@@ -746,10 +746,11 @@ impl FileSync {
         );
         let remote = self.remote.as_async();
         let both = self.remote.block(async {
-            Ok(tokio::join!(
+            Ok(futures_util::future::join(
                 log::append_async(remote, &entry),
-                self.device.publish_async(remote)
-            ))
+                self.device.publish_async(remote),
+            )
+            .await)
         });
         let (logged, published) = match both {
             Ok(both) => both,
