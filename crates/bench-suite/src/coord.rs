@@ -47,8 +47,9 @@ impl Spawner {
         command
     }
 
-    /// Starts a worker whose report is read from its stdout when it ends ([`wait_output`]).
-    fn spawn_reporting(&self, kind: &str, options: &[(&str, String)]) -> Result<Child, String> {
+    /// Starts a worker whose report is read from its stdout when it ends (for example
+    /// with `Child::wait_with_output`).
+    pub fn spawn_reporting(&self, kind: &str, options: &[(&str, String)]) -> Result<Child, String> {
         self.worker(kind, options)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -10,10 +10,11 @@
 //! of the file each design rewrites.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Instant;
 
 use bench_suite::clock::monotonic_ns;
+use bench_suite::coord::Spawner;
 use bench_suite::workers::{TodoDb, TodoDesign};
 
 use crate::table::{print_table, yes_no};
@@ -147,7 +148,6 @@ fn spawn_editor(
     seed: u64,
     start_ns: u64,
 ) -> Result<Child, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
     let path = path.display().to_string();
     let args = [
         ("design", design.name().to_string()),
@@ -157,16 +157,7 @@ fn spawn_editor(
         ("seed", seed.to_string()),
         ("start-ns", start_ns.to_string()),
     ];
-    Command::new(exe)
-        .args(["worker", "todo-edit"])
-        .args(
-            args.iter()
-                .flat_map(|(key, value)| [format!("--{key}"), value.clone()]),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn todo-edit worker: {e}"))
+    Spawner::this_program(&["worker"])?.spawn_reporting("todo-edit", &args)
 }
 
 /// Seeds `dir/todo_db-<design>.sdn`, runs `workers` processes of `edits` edits each, and
