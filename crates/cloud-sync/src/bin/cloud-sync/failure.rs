@@ -49,6 +49,10 @@ pub fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+// The PruneInProgress hint below names the lease's length; a change of it must change
+// the hint too.
+const _: () = assert!(cloud_sync::backup::LEASE.as_secs() == 5 * 60);
+
 impl From<cloud_sync::Error> for Failure {
     fn from(error: cloud_sync::Error) -> Failure {
         use cloud_sync::Error as E;
