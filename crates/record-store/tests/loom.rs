@@ -10,23 +10,7 @@
 mod sync_prims {
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
-
-    /// A mutex with parking_lot's poison-free `lock`.
-    #[derive(Debug, Default)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
-
-    impl<T> Mutex<T> {
-        pub(crate) fn new(value: T) -> Self {
-            Mutex(loom::sync::Mutex::new(value))
-        }
-
-        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-            // Only a panicking model thread poisons it, which already fails the model.
-            self.0
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        }
-    }
+    pub(crate) use test_support::loom_sync::Mutex;
 }
 
 #[path = "../src/cache.rs"]

@@ -7,6 +7,8 @@
 //! - [`mount`]: filesystems mounted for one test (root only), unmounted when dropped.
 //! - [`corpus`]: where the external corpus of real SDN files is, when it is present.
 //! - [`knob`]: scale settings read from the environment.
+//! - `loom_sync` (`--cfg loom` only): loom's primitives with parking_lot's interface and
+//!   a virtual clock, for the loom models that compile a library's source against them.
 //! - `tracking` (feature `serde`): the serde record types of the tracking databases
 //!   (todo, feature, task), with the real column sets.
 //! - `strategy` (feature `proptest`): proptest generators of format-tricky text and of
@@ -59,6 +61,8 @@
 
 pub mod corpus;
 pub mod knob;
+#[cfg(loom)]
+pub mod loom_sync;
 pub mod mount;
 #[cfg(feature = "proptest")]
 pub mod strategy;

@@ -9,27 +9,7 @@
 
 /// loom's mutex under the name `src/hlc.rs` imports from `crate::shim`.
 mod shim {
-    /// A mutex with parking_lot's poison-free `lock`.
-    #[derive(Debug, Default)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
-
-    impl<T> Mutex<T> {
-        pub(crate) fn new(value: T) -> Self {
-            Mutex(loom::sync::Mutex::new(value))
-        }
-
-        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-            // Only a panicking model thread poisons it, which already fails the model.
-            self.0
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        }
-    }
-}
-
-/// The library's error types, which `src/hlc.rs` imports from `crate::error`.
-mod error {
-    pub(crate) use versioning::{ClockSkew, Error};
+    pub(crate) use test_support::loom_sync::Mutex;
 }
 
 #[path = "../src/hlc.rs"]
