@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::conflict::Conflict;
+use crate::hlc::{ClockSkew, InvalidWriterId};
 
 /// Which text of a three-way [`merge`](crate::merge::merge) an error is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,20 +149,6 @@ impl fmt::Display for RecordProblem {
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A stamp from another replica that lies too far in the future.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "stamp {stamp} lies {ahead_ms} ms ahead of the local clock (at most {max_ahead_ms} ms allowed)"
-)]
-pub struct ClockSkew {
-    /// The stamp, as written.
-    pub stamp: String,
-    /// How far ahead of the local wall clock it lies.
-    pub ahead_ms: u64,
-    /// The bound it broke.
-    pub max_ahead_ms: u64,
-}
-
 /// What can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -286,6 +273,12 @@ pub enum Error {
         #[source]
         source: sdn_codec::Error,
     },
+}
+
+impl From<InvalidWriterId> for Error {
+    fn from(invalid: InvalidWriterId) -> Self {
+        Error::InvalidWriterId { id: invalid.id }
+    }
 }
 
 impl Error {

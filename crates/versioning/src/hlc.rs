@@ -9,7 +9,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error::{ClockSkew, Error};
 use crate::shim::Mutex;
 
 /// The largest logical counter a stamp renders (five digits); past it the clock moves
@@ -87,6 +86,29 @@ impl<C: Clock> Clock for OffsetClock<C> {
     }
 }
 
+/// A stamp from another replica that lies too far in the future.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "stamp {stamp} lies {ahead_ms} ms ahead of the local clock (at most {max_ahead_ms} ms allowed)"
+)]
+pub struct ClockSkew {
+    /// The stamp, as written.
+    pub stamp: String,
+    /// How far ahead of the local wall clock it lies.
+    pub ahead_ms: u64,
+    /// The bound it broke.
+    pub max_ahead_ms: u64,
+}
+
+/// A writer id with characters a stamp cannot hold (converts into
+/// [`Error::InvalidWriterId`](crate::Error::InvalidWriterId)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid writer id {id:?}: use 1 to 64 characters of A-Z a-z 0-9 . _ -")]
+pub struct InvalidWriterId {
+    /// The id given.
+    pub id: String,
+}
+
 /// Who wrote a change: a device or process identity, 1 to 64 characters of
 /// `A-Z a-z 0-9 . _ -`, so a stamp stays one readable, unquoted word.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,7 +116,7 @@ pub struct WriterId(Arc<str>);
 
 impl WriterId {
     /// Checks and wraps `id`.
-    pub fn new(id: impl AsRef<str>) -> Result<Self, Error> {
+    pub fn new(id: impl AsRef<str>) -> Result<Self, InvalidWriterId> {
         let id = id.as_ref();
         let valid = !id.is_empty()
             && id.len() <= 64
@@ -104,7 +126,7 @@ impl WriterId {
         if valid {
             Ok(WriterId(id.into()))
         } else {
-            Err(Error::InvalidWriterId { id: id.to_owned() })
+            Err(InvalidWriterId { id: id.to_owned() })
         }
     }
 
@@ -175,7 +197,7 @@ impl fmt::Display for Stamp {
 /// [`HlcOptions::max_ahead_ms`] allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SkewPolicy {
-    /// Refuse: the operation fails with [`Error::ClockSkew`].
+    /// Refuse: the operation fails with [`Error::ClockSkew`](crate::Error::ClockSkew).
     #[default]
     Error,
     /// Accept the data, but move the local clock only up to the bound, and record a

@@ -119,11 +119,10 @@ mod store;
 pub mod strategy;
 
 pub use conflict::{CONFLICTS_TABLE, Conflict, KeptConflict, Side};
-pub use error::{
-    ClockSkew, Error, MergeInput, RecordProblem, Result, UnmergeableReason, UnstampedReason,
-};
+pub use error::{Error, MergeInput, RecordProblem, Result, UnmergeableReason, UnstampedReason};
 pub use hlc::{
-    Clock, Hlc, HlcOptions, ManualClock, OffsetClock, SkewPolicy, Stamp, SystemClock, WriterId,
+    Clock, ClockSkew, Hlc, HlcOptions, InvalidWriterId, ManualClock, OffsetClock, SkewPolicy,
+    Stamp, SystemClock, WriterId,
 };
 pub use meta::{Columns, Meta};
 pub use migrate::Migration;

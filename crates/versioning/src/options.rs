@@ -94,6 +94,6 @@ impl Options {
 impl WriterId {
     /// `<device>-<pid>`: a device id made unique per process.
     pub fn for_process(device: &str) -> Result<WriterId, crate::Error> {
-        WriterId::new(format!("{device}-{}", std::process::id()))
+        Ok(WriterId::new(format!("{device}-{}", std::process::id()))?)
     }
 }
