@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use baseline::phase3::{BaselineRecord, Database};
-use record_store::{Record, Store};
-use serde::{Deserialize, Serialize};
+use record_store::Store;
 
 use crate::clock::{monotonic_ns, sleep_until_ns};
 use crate::counter;
@@ -325,43 +324,14 @@ impl Held {
     }
 }
 
-/// A row of the baseline's TODO database (`doc/todo/todo_db.sdn`, table `todos`), usable
-/// by both designs: serde for record-store, positional cells for the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Todo {
-    /// The key.
-    pub id: u32,
-    /// `TODO`, `FIXME`, ...
-    pub keyword: String,
-    /// The subsystem.
-    pub area: String,
-    /// `P0` to `P3`.
-    pub priority: String,
-    /// Free text (often with commas, hence quoted).
-    pub description: String,
-    /// The source file the TODO is in.
-    pub file: String,
-    /// The line in that file; the demo's edits add 1 to it.
-    pub line: Option<u32>,
-    /// An issue reference, often empty.
-    #[serde(default)]
-    pub issue: String,
-    /// What blocks it, often empty.
-    #[serde(default)]
-    pub blocked: String,
-    /// `open`, `done`, ...
-    pub status: String,
-    /// Whether the TODO still matches the source.
-    pub valid: bool,
-}
-
-impl Record for Todo {
-    const TABLE: &'static str = "todos";
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
+/// The tracking databases' record types, defined once in record-store's `tracking`
+/// example: a row of the baseline's TODO database (`doc/todo/todo_db.sdn`, table `todos`)
+/// is usable by both designs, serde for record-store and positional cells for the
+/// baseline (below).
+#[path = "../../record-store/examples/tracking/records.rs"]
+#[allow(missing_docs, dead_code)]
+mod records;
+pub use records::Todo;
 
 impl BaselineRecord for Todo {
     const TABLE: &'static str = "todos";

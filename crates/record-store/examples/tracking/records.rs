@@ -1,6 +1,6 @@
 //! Record types for the three tracking databases of the baseline design (todo, feature,
-//! task). Shared by the `tracking` example and the integration tests, so the column sets
-//! are written down once.
+//! task). Shared by the `tracking` example, the integration tests and the workspace's
+//! benchmark workers, so the column sets are written down once.
 
 use record_store::Record;
 use serde::{Deserialize, Serialize};
@@ -8,18 +8,29 @@ use serde::{Deserialize, Serialize};
 /// `doc/todo/todo_db.sdn`, table `todos`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Todo {
+    /// The key.
     pub id: u32,
+    /// `TODO`, `FIXME`, ...
     pub keyword: String,
+    /// The subsystem.
     pub area: String,
+    /// `P0` to `P3`.
     pub priority: String,
+    /// Free text (often with commas, hence quoted).
     pub description: String,
+    /// The source file the TODO is in.
     pub file: String,
+    /// The line in that file.
     pub line: Option<u32>,
+    /// An issue reference, often empty.
     #[serde(default)]
     pub issue: String,
+    /// What blocks it, often empty.
     #[serde(default)]
     pub blocked: String,
+    /// `open`, `done`, ...
     pub status: String,
+    /// Whether the TODO still matches the source.
     pub valid: bool,
 }
 
