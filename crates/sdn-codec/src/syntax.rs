@@ -87,6 +87,30 @@ pub(crate) fn comment_starts_at(bytes: &[u8], pos: usize) -> bool {
     bytes.get(pos) == Some(&b'#') && (pos == 0 || matches!(bytes[pos - 1], b' ' | b'\t' | b'\n'))
 }
 
+/// What separates the cells of a table row (and the items of an inline list or dict).
+pub(crate) const CELL_SEPARATOR: u8 = b',';
+
+/// True for a byte that opens an inline list or dict (`[`, `{`): a value or cell that
+/// starts with one is not a plain scalar.
+#[inline]
+pub(crate) fn opens_inline(byte: u8) -> bool {
+    matches!(byte, b'[' | b'{')
+}
+
+/// The end of a plain (unquoted) table cell starting at byte `pos`: the next
+/// [`CELL_SEPARATOR`], line end or comment. The rule the parser and the text
+/// deserializer share.
+pub(crate) fn plain_cell_end(bytes: &[u8], pos: usize) -> usize {
+    let mut i = pos;
+    loop {
+        i = crate::byte_search::skip_to_any(bytes, i, [CELL_SEPARATOR, b'\n', b'\r', b'#']);
+        if bytes.get(i) != Some(&b'#') || comment_starts_at(bytes, i) {
+            return i;
+        }
+        i += 1;
+    }
+}
+
 /// True at the end of a line's content at byte `pos` of `text`: the end of the text, a
 /// line end, or a comment ([`comment_starts_at`]).
 #[inline]

@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use super::Parser;
 use crate::byte_search::skip_to_any;
 use crate::error::{Error, ErrorKind, shorten};
-use crate::syntax::{is_key_char, trim_blank_end, unescape_letter};
+use crate::syntax::{
+    CELL_SEPARATOR, is_key_char, opens_inline, plain_cell_end, trim_blank_end, unescape_letter,
+};
 use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Value};
 
 /// A typed-table row written as a tuple: its cells and the offset of its `(`.
@@ -300,7 +302,7 @@ impl Parser<'_> {
                     end,
                 ))
             }
-            Some(b'[' | b'{') => self.parse_inline(pos),
+            Some(b) if opens_inline(b) => self.parse_inline(pos),
             _ => {
                 let end = self.scan_plain(pos, ctx)?;
                 let text = trim_blank_end(&self.src[pos..end]);
@@ -540,9 +542,11 @@ impl Parser<'_> {
         let mut p = self.skip_blank(pos);
         loop {
             let (cell, end) = match self.byte(p) {
-                Some(b'"' | b'[' | b'{') => self.parse_value_at(p, Context::Inline)?,
+                Some(b) if b == b'"' || opens_inline(b) => {
+                    self.parse_value_at(p, Context::Inline)?
+                }
                 _ => {
-                    let end = self.scan_cell_end(p);
+                    let end = plain_cell_end(self.src.as_bytes(), p);
                     let text = trim_blank_end(&self.src[p..end]);
                     (self.plain_scalar(text, p)?, end)
                 }
@@ -550,7 +554,7 @@ impl Parser<'_> {
             cells.push(cell);
             let q = self.skip_blank(end);
             match self.byte(q) {
-                Some(b',') => p = self.skip_blank(q + 1),
+                Some(CELL_SEPARATOR) => p = self.skip_blank(q + 1),
                 _ if self.at_line_end_or_comment(q) => return Ok((cells, q)),
                 _ => {
                     return Err(self.error(
@@ -563,19 +567,6 @@ impl Parser<'_> {
                     ));
                 }
             }
-        }
-    }
-
-    /// End of a plain cell: the next `,`, line end or comment.
-    fn scan_cell_end(&self, pos: usize) -> usize {
-        let bytes = self.src.as_bytes();
-        let mut i = pos;
-        loop {
-            i = skip_to_any(bytes, i, [b',', b'\n', b'\r', b'#']);
-            if bytes.get(i) != Some(&b'#') || self.is_comment_at(i) {
-                return i;
-            }
-            i += 1;
         }
     }
 

@@ -8,7 +8,10 @@ use crate::byte_search::skip_to_any;
 use crate::de::scalar::Typed;
 use crate::error::{Error, ErrorKind};
 use crate::parse::{decode_quoted, parse_scalar_text};
-use crate::syntax::{at_line_end_or_comment, comment_starts_at, is_key_char, skip_blanks};
+use crate::syntax::{
+    CELL_SEPARATOR, at_line_end_or_comment, comment_starts_at, is_key_char, opens_inline,
+    plain_cell_end, skip_blanks,
+};
 use crate::value::ScalarKind;
 
 /// The error used to unwind when the direct path gives up; never shown to callers.
@@ -243,7 +246,8 @@ pub(super) fn statement_scalar(line: &str, start: usize) -> Option<Scalar<'_>> {
         return None;
     }
     let rest = &line[start..];
-    if rest.starts_with(['[', '{', '|', '>']) || rest.starts_with("table{") {
+    let starts_block = |b: u8| opens_inline(b) || matches!(b, b'|' | b'>');
+    if rest.bytes().next().is_some_and(starts_block) || rest.starts_with("table{") {
         return None;
     }
     if rest.starts_with('"') {
@@ -319,22 +323,14 @@ pub(super) fn split_row<'a>(
     loop {
         // Where the cell ends, past the blanks after it.
         let q = match bytes.get(p) {
-            Some(b'[' | b'{') => return None,
+            Some(&b) if opens_inline(b) => return None,
             Some(b'"') => {
                 let (scalar, end) = quoted_at(line, p)?;
                 cells.push(scalar);
                 skip_blanks(line, end)
             }
             _ => {
-                let mut end = p;
-                loop {
-                    // A CR before the LF is trimmed below with the other blanks.
-                    end = skip_to_any(bytes, end, [b',', b'#', b'\n']);
-                    match bytes.get(end) {
-                        Some(b'#') if !comment_starts_at(bytes, end) => end += 1,
-                        _ => break,
-                    }
-                }
+                let end = plain_cell_end(bytes, p);
                 cells.push(Scalar {
                     text: trim_end(&line[p..end]),
                     quoted: false,
@@ -346,7 +342,7 @@ pub(super) fn split_row<'a>(
             }
         };
         match bytes.get(q) {
-            Some(b',') => {
+            Some(&CELL_SEPARATOR) => {
                 // Usually `, ` and then the next cell.
                 p = q + 1;
                 if bytes.get(p) == Some(&b' ') {
