@@ -197,6 +197,43 @@ fn malformed_input_is_a_typed_error_naming_the_input() {
     assert!(err.to_string().contains("share the key 1"), "{err}");
 }
 
+/// `BASE` with `rows` more rows.
+fn large_base(rows: usize) -> String {
+    let mut text = BASE.to_owned();
+    for id in 4..rows + 4 {
+        text.push_str(&format!(
+            "    {id}, open, ann, a longer note so that rows take some room, 1, \"2025-12-01T14:40:00.000Z+00000@seed\",\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn large_inputs_merge_and_report_the_malformed_input_like_small_ones() {
+    let base = large_base(3_000);
+    assert!(
+        3 * base.len() > 256 * 1024,
+        "large enough to parse in parallel"
+    );
+    let ours = edit(&base, "5", &[("status", "done")]);
+    let theirs = edit(&base, "2900", &[("owner", "bob")]);
+    let result = merged(&base, &ours, &theirs);
+    assert_eq!(result.text, edit(&ours, "2900", &[("owner", "bob")]));
+    assert!(result.conflicts.is_empty());
+
+    let broken = format!("{base}    \"unterminated\n");
+    let err = merge(&base, &ours, &broken, &MergeOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("theirs"), "{err}");
+    let err = merge(&broken, &ours, &theirs, &MergeOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("base"), "{err}");
+    let theirs_broken = format!("{theirs}    \"oops\n");
+    let err = merge(&broken, &ours, &theirs_broken, &MergeOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("theirs"),
+        "theirs is read first: {err}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Property tests on replicas edited through the versioned store
 // ---------------------------------------------------------------------------------------

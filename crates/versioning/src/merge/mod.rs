@@ -42,9 +42,11 @@
 //! [`crate::VersionedStore::commit_if`] with [`crate::Fallback::Keep`] compare two single
 //! commits and keep both exact stamps; merges carry those rows over unchanged.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use sdn_codec::parse::Spanned;
 use sdn_codec::{Document, Map, Table, Value};
 
 use crate::conflict::{CONFLICTS_TABLE, KeptConflict, value_text};
@@ -108,20 +110,57 @@ fn merge_with(
     if theirs == base || theirs == ours {
         return Ok(unchanged(ours));
     }
-    let parse = |input: MergeInput, text: &str| {
-        sdn_codec::parse(text).map_err(|source| Error::MalformedInput { input, source })
-    };
-    let theirs_value = parse(MergeInput::Theirs, theirs)?;
     if ours == base {
+        // Theirs is read only to report it if it is malformed.
+        let _theirs: Value = parse(MergeInput::Theirs, theirs)?;
         return Ok(unchanged(theirs));
     }
-    let base_value = parse(MergeInput::Base, base)?;
-    let spanned = sdn_codec::parse_spanned(ours, &Default::default()).map_err(|source| {
-        Error::MalformedInput {
-            input: MergeInput::Ours,
-            source,
-        }
-    })?;
+    let inputs = Inputs::parse(base, ours, theirs)?;
+    merge_parsed(ours, &inputs, options, allow_splice)
+}
+
+/// Parses one input of a merge.
+fn parse(input: MergeInput, text: &str) -> Result<Value> {
+    sdn_codec::parse(text).map_err(|source| Error::MalformedInput { input, source })
+}
+
+/// The three inputs of a merge, parsed (ours with the spans the line splice needs).
+struct Inputs {
+    base: Value,
+    theirs: Value,
+    ours: Spanned,
+}
+
+impl Inputs {
+    fn parse(base: &str, ours: &str, theirs: &str) -> Result<Inputs> {
+        let parse_ours = || {
+            sdn_codec::parse_spanned(ours, &Default::default()).map_err(|source| {
+                Error::MalformedInput {
+                    input: MergeInput::Ours,
+                    source,
+                }
+            })
+        };
+        // In the order errors are reported: theirs, base, ours. (Parsing them on
+        // three threads was tried: on a 2-core machine it was slower, not faster.)
+        let theirs = parse(MergeInput::Theirs, theirs)?;
+        let base = parse(MergeInput::Base, base)?;
+        Ok(Inputs {
+            theirs,
+            base,
+            ours: parse_ours()?,
+        })
+    }
+}
+
+/// [`merge`] of inputs that differ, once they are parsed.
+fn merge_parsed(
+    ours: &str,
+    inputs: &Inputs,
+    options: &MergeOptions,
+    allow_splice: bool,
+) -> Result<Merged> {
+    let (base_value, theirs_value, spanned) = (&inputs.base, &inputs.theirs, &inputs.ours);
     let empty = Map::new();
     let base_root = base_value.as_dict().unwrap_or(&empty);
     let theirs_root = theirs_value.as_dict().unwrap_or(&empty);
@@ -279,10 +318,10 @@ struct TableMerge<'a> {
     theirs: &'a Table,
 }
 
-/// A table's rows by key.
-struct Keyed {
-    order: Vec<String>,
-    at: HashMap<String, usize>,
+/// A table's rows by key (borrowed from the table: most keys are never copied).
+struct Keyed<'t> {
+    order: Vec<Cow<'t, str>>,
+    at: HashMap<Cow<'t, str>, usize>,
 }
 
 impl TableMerge<'_> {
@@ -298,7 +337,7 @@ impl TableMerge<'_> {
         }
     }
 
-    fn keyed(&self, input: MergeInput, table: &Table, column: &str) -> Result<Keyed> {
+    fn keyed<'t>(&self, input: MergeInput, table: &'t Table, column: &str) -> Result<Keyed<'t>> {
         let error = |reason| Error::Unmergeable {
             input,
             table: self.name.to_owned(),
@@ -314,14 +353,10 @@ impl TableMerge<'_> {
             at: HashMap::with_capacity(table.rows.len()),
         };
         for (row, cells) in table.rows.iter().enumerate() {
-            let key = cells
-                .get(index)
-                .and_then(Value::text)
-                .map(|text| text.into_owned())
-                .unwrap_or_default();
+            let key = cells.get(index).and_then(Value::text).unwrap_or_default();
             if let Some(first) = keyed.at.insert(key.clone(), row) {
                 return Err(error(UnmergeableReason::DuplicateKey {
-                    key,
+                    key: key.into_owned(),
                     first_row: first + 1,
                     second_row: row + 1,
                 }));
@@ -376,7 +411,7 @@ impl TableMerge<'_> {
                 continue;
             }
             let Some(&row) = ours.at.get(key) else {
-                theirs_new.push((key.clone(), t));
+                theirs_new.push((key.to_string(), t));
                 continue;
             };
             let Some(o) = self.ours.row_map(row) else {
@@ -413,7 +448,8 @@ impl TableMerge<'_> {
         let in_base = |key: &str| base.as_ref().is_some_and(|b| b.at.contains_key(key));
         let mut appended: Vec<(String, Map)> = theirs_new;
         if !appended.is_empty() {
-            let ours_new: Vec<&String> = ours.order.iter().filter(|key| !in_base(key)).collect();
+            let ours_new: Vec<&Cow<'_, str>> =
+                ours.order.iter().filter(|key| !in_base(key)).collect();
             if !ours_new.is_empty() {
                 for key in ours_new {
                     let row = ours.at[key];
@@ -425,7 +461,7 @@ impl TableMerge<'_> {
                             cells.insert(name, value.clone());
                         }
                     }
-                    appended.push((key.clone(), cells));
+                    appended.push((key.to_string(), cells));
                     removals.push(row);
                 }
                 appended.sort_by(|(a, _), (b, _)| key_order(a, b));
