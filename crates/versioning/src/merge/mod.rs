@@ -214,7 +214,7 @@ fn merge_parsed(
     conflicts.sort();
     conflicts.dedup();
     let spliced = match allow_splice && entries.is_empty() {
-        true => splice::render(ours, &spanned, &plans, conflicts_table.as_ref()),
+        true => splice::render(ours, spanned, &plans, conflicts_table.as_ref()),
         false => None,
     };
     let text = match spliced {
