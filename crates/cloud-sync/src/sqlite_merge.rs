@@ -81,6 +81,31 @@
 //!
 //! Indexes and triggers of a table present on both sides are not merged: each side
 //! keeps its own until it takes a whole database.
+//!
+//! ```
+//! use cloud_sync::sqlite_merge::{self, SqliteMergeOptions};
+//!
+//! let bytes = |sql: &str| -> rusqlite::Result<Vec<u8>> {
+//!     let c = rusqlite::Connection::open_in_memory()?;
+//!     c.execute_batch(sql)?;
+//!     Ok(c.serialize(rusqlite::MAIN_DB)?.to_vec())
+//! };
+//! let base = "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');";
+//! // The remote added `price` and set it; locally `tag` was added and `v` changed.
+//! let theirs = bytes(&format!("{base} ALTER TABLE t ADD COLUMN price REAL; UPDATE t SET price = 2.5;"))?;
+//! let dir = tempfile::tempdir()?;
+//! let live = dir.path().join("live.db");
+//! let c = rusqlite::Connection::open(&live)?;
+//! c.execute_batch(&format!("{base} ALTER TABLE t ADD COLUMN tag TEXT DEFAULT 'none'; UPDATE t SET v = 'A';"))?;
+//!
+//! sqlite_merge::merge_into_file(
+//!     &live, &bytes(base)?, &theirs, "head-1", chrono::Utc::now(), SqliteMergeOptions::default(),
+//! )?;
+//! let row: (i64, String, String, f64) =
+//!     c.query_row("SELECT * FROM t", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+//! assert_eq!(row, (1, "A".to_owned(), "none".to_owned(), 2.5)); // id, v, tag, price
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod conflicts;
 mod definition;
