@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use crate::check::SyncStatus;
 
+mod schema_divergence;
+
+pub use schema_divergence::{SchemaDivergence, SchemaSide};
+
 /// The step that failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -196,31 +200,6 @@ impl fmt::Display for ManifestProblem {
             }
             ManifestProblem::NotADeviceId { id } => write!(f, "{id:?} is not a device id"),
         }
-    }
-}
-
-/// Why a table's schema keeps a row-level SQLite merge from going on
-/// ([`Error::SqliteSchemaDiverged`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SchemaDivergence {
-    /// Its `CREATE TABLE` statement differs between local and remote.
-    CreateStatementDiffers,
-    /// It was dropped locally but is still on the remote.
-    DroppedLocally,
-    /// It was dropped on the remote but is still local.
-    DroppedRemotely,
-}
-
-impl fmt::Display for SchemaDivergence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SchemaDivergence::CreateStatementDiffers => {
-                "its CREATE TABLE statement differs between local and remote"
-            }
-            SchemaDivergence::DroppedLocally => "it was dropped locally but is still on the remote",
-            SchemaDivergence::DroppedRemotely => "it was dropped on the remote but is still local",
-        })
     }
 }
 
@@ -445,11 +424,12 @@ pub enum Error {
         /// The first lines SQLite reported (SQLite's own text, one entry a line).
         report: Vec<String>,
     },
-    /// The row-level merge of SQLite databases cannot reconcile a schema change (a table
-    /// whose `CREATE` statement differs between local and remote, or that one side
-    /// dropped). Nothing local was changed; `--prefer local` or `--prefer cloud` at the
-    /// whole-database level settles it.
-    #[error("cannot merge table `{table}` of {}: {reason}", .path.display())]
+    /// The row-level merge of SQLite databases cannot reconcile a schema change (see
+    /// [`SchemaDivergence`]; added columns and dropped tables are merged). Nothing local
+    /// was changed. Making the table's definition the same on both devices (the same
+    /// change applied here, or undone on the other device and pushed) lets the next pull
+    /// merge; restoring a backup takes one side whole.
+    #[error("cannot merge table `{table}` of {}: {reason}; make the table's definition the same on both devices (apply the same change here, or undo it on the other device and push), then pull again", .path.display())]
     SqliteSchemaDiverged {
         /// The local database.
         path: PathBuf,
@@ -758,12 +738,15 @@ mod tests {
         let diverged = Error::SqliteSchemaDiverged {
             path: path.clone(),
             table: "t".into(),
-            reason: SchemaDivergence::DroppedLocally,
+            reason: SchemaDivergence::ColumnDropped {
+                column: "price".into(),
+                side: SchemaSide::Remote,
+            },
         };
         assert!(
-            diverged
-                .to_string()
-                .ends_with(": it was dropped locally but is still on the remote"),
+            diverged.to_string().contains(
+                "column `price` was dropped or renamed on the remote; make the table's definition the same"
+            ),
             "{diverged}"
         );
         let damaged = Error::SqliteIntegrity {

@@ -41,8 +41,9 @@
 //! - **SQLite databases merge row by row** ([`SqliteSync`], [`sqlite_merge`]): a
 //!   three-way diff by primary key against the last synced head, applied to the live
 //!   database in one SQLite transaction (readers see the old or the merged rows; local
-//!   writers wait and commit on top); every conflict is settled by the chosen strategy or
-//!   kept open, and always recorded in the database's `cloud_sync_conflicts` table.
+//!   writers wait and commit on top); every conflict is settled by the strategy chosen
+//!   for the database or for its table, or kept open, and always recorded in the
+//!   database's `cloud_sync_conflicts` table. Columns added on either side are united.
 //!   [`RecordSync::push`] pulls and merges first and, when another device wins the head
 //!   meanwhile, pulls, merges and retries with bounded backoff.
 //! - **A hung request does not hang a sync.** [`Remote::with_request_timeout`] bounds
@@ -72,10 +73,13 @@
 //!
 //! # Limitations
 //!
-//! - **SQLite merges need equal schemas.** [`SqliteSync`] merges row by row by primary
-//!   key; a table whose definition changed (or that was dropped) on one side while the
-//!   other side changed rows is refused with [`Error::SqliteSchemaDiverged`]. A
-//!   [`FileSync`] (any file) still refuses with [`Error::NotFastForward`] when both sides
+//! - **SQLite merges unite only added columns.** [`SqliteSync`] merges row by row by
+//!   primary key; columns added on either side are united, a table dropped on one side
+//!   is dropped (or kept with a conflict when the other side changed it), and a table
+//!   one side left alone takes the other side's definition; a table whose definition
+//!   changed otherwise (a column dropped, renamed or re-declared, a key changed) while
+//!   the other side changed it too is refused with [`Error::SqliteSchemaDiverged`].
+//!   Indexes and triggers of tables on both sides are not merged. A [`FileSync`] (any file) still refuses with [`Error::NotFastForward`] when both sides
 //!   changed ([`PullMode::OverwriteLocal`] overwrites after a backup).
 //! - **A diverged pull holds the store's writer lock while it downloads and merges**:
 //!   local writers wait that long (see [`RecordSync`]'s module notes).
@@ -218,7 +222,7 @@ pub use device::Device;
 pub use digest::sha256_hex;
 pub use error::{
     ConfigProblem, Error, IntegrityMismatch, ManifestProblem, Operation, SchemaDivergence,
-    SyncAction,
+    SchemaSide, SyncAction,
 };
 pub use file_sync::{CheckReport, FileKind, FileSync, PullMode, PullReport, PushReport};
 pub use key::{Key, Prefix};

@@ -157,14 +157,39 @@ pub(crate) fn tables(connection: &Connection) -> rusqlite::Result<BTreeMap<Strin
 
 /// Every row of `table`.
 pub(crate) fn read_rows(connection: &Connection, table: &TableSchema) -> rusqlite::Result<Rows> {
-    let columns: Vec<String> = table.columns.iter().map(|c| quote(c)).collect();
+    let fill = vec![None; table.columns.len()];
+    read_rows_as(connection, &table.name, table, &fill)
+}
+
+/// Every row of the table `source`, read in the shape of `target`: each of `target`'s
+/// columns is read by name, or is `fill`'s value for it when that is `Some` (a column
+/// the source lacks, read as its default).
+pub(crate) fn read_rows_as(
+    connection: &Connection,
+    source: &str,
+    target: &TableSchema,
+    fill: &[Option<Value>],
+) -> rusqlite::Result<Rows> {
+    let mut values = Vec::new();
+    let columns: Vec<String> = target
+        .columns
+        .iter()
+        .zip(fill)
+        .map(|(column, fill)| match fill {
+            None => quote(column),
+            Some(value) => {
+                values.push(value);
+                format!("?{}", values.len())
+            }
+        })
+        .collect();
     let mut statement = connection.prepare(&format!(
         "SELECT {} FROM {}",
         columns.join(", "),
-        quote(&table.name)
+        quote(source)
     ))?;
-    let width = table.columns.len();
-    let mut query = statement.query([])?;
+    let width = target.columns.len();
+    let mut query = statement.query(rusqlite::params_from_iter(values))?;
     let mut rows = Vec::new();
     while let Some(row) = query.next()? {
         let cells: Row = (0..width)
@@ -172,13 +197,13 @@ pub(crate) fn read_rows(connection: &Connection, table: &TableSchema) -> rusqlit
             .collect::<Result<_, _>>()?;
         rows.push(cells);
     }
-    if table.key.is_empty() {
+    if target.key.is_empty() {
         rows.sort();
         return Ok(Rows::Unkeyed(rows));
     }
     Ok(Rows::Keyed(
         rows.into_iter()
-            .map(|row| (table.key_of(&row), row))
+            .map(|row| (target.key_of(&row), row))
             .collect(),
     ))
 }

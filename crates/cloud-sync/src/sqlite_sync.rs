@@ -57,11 +57,10 @@ impl PullBeforePush for SqlitePullReport {
 }
 
 impl SqlitePullReport {
-    /// The conflicts left open (local value kept, cloud value in the conflicts table).
+    /// The conflicts left open (local value kept, cloud value in the conflicts table; or a
+    /// table kept that one side dropped).
     pub fn open_conflicts(&self) -> impl Iterator<Item = &RowConflict> {
-        self.conflicts
-            .iter()
-            .filter(|c| c.outcome == sqlite_merge::ConflictOutcome::Kept)
+        self.conflicts.iter().filter(|c| c.outcome.is_open())
     }
 }
 
@@ -88,7 +87,8 @@ impl SqlitePushReport {
 /// one transaction ([`sqlite_merge`] has the rules); a pull onto an unchanged database
 /// applies the remote rows the same way (so a local commit that lands meanwhile is
 /// merged, not overwritten), falling back to a whole-file apply through the backup API
-/// when the schema changed. The base of the merge (the last synced head's content) is
+/// when a table's merged definition would not be the head's exact one (so devices end
+/// with one definition, not variants of it pushed back and forth). The base of the merge (the last synced head's content) is
 /// cached in `<file>.cloud-sync.base` and downloaded again when missing or wrong.
 ///
 /// ```
@@ -143,7 +143,8 @@ impl SqliteSync {
         }
     }
 
-    /// How conflicts are settled by [`pull`](Self::pull) and [`push`](Self::push).
+    /// How conflicts are settled by [`pull`](Self::pull) and [`push`](Self::push), for
+    /// the whole database and per table ([`SqliteMergeOptions::with_table_strategy`]).
     pub fn with_options(mut self, options: SqliteMergeOptions) -> SqliteSync {
         self.options = options;
         self
@@ -183,7 +184,7 @@ impl SqliteSync {
 
     /// Brings the remote head into the local database with the configured options.
     pub fn pull(&self) -> Result<SqlitePullReport, Error> {
-        self.pull_with(self.options)
+        self.pull_with(self.options.clone())
     }
 
     /// Brings the remote head into the local database: row by row in one transaction
@@ -192,14 +193,14 @@ impl SqliteSync {
     pub fn pull_with(&self, options: SqliteMergeOptions) -> Result<SqlitePullReport, Error> {
         let _guard = self.files.lock_local()?;
         let seen = self.files.see()?;
-        self.pull_seen(options, &seen).map(|(report, _)| report)
+        self.pull_seen(&options, &seen).map(|(report, _)| report)
     }
 
     /// The pull, under the lock the caller holds, from what it has read. Also says
     /// whether local content or the sync state changed (`false`: `seen` still holds).
     fn pull_seen(
         &self,
-        options: SqliteMergeOptions,
+        options: &SqliteMergeOptions,
         seen: &Seen,
     ) -> Result<(SqlitePullReport, bool), Error> {
         let status = seen.status;
@@ -232,7 +233,7 @@ impl SqliteSync {
     /// the push uploads is the one it hashed, and it becomes the cached base.
     pub fn push(&self) -> Result<SqlitePushReport, Error> {
         let (pulls, push) = pull_then_push(&self.files, &self.base, &self.retry, |seen| {
-            self.pull_seen(self.options, seen)
+            self.pull_seen(&self.options, seen)
         })?;
         Ok(SqlitePushReport { pulls, push })
     }
@@ -275,7 +276,7 @@ impl SqliteSync {
         local: &[u8],
         base: Option<&SyncState>,
         remote: &RemoteHead,
-        options: SqliteMergeOptions,
+        options: &SqliteMergeOptions,
     ) -> Result<SqlitePullReport, Error> {
         let theirs = self.download_head(remote)?;
         let mut warnings = Vec::new();
@@ -300,14 +301,14 @@ impl SqliteSync {
         let cloud_written = DateTime::parse_from_rfc3339(&remote.manifest.stamp)
             .map(|stamp| stamp.with_timezone(&Utc))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let merged = sqlite_merge::merge_checked_into_file(
+        let target = sqlite_merge::MergeTarget {
             path,
-            &base_bytes,
-            &theirs_db,
-            &remote.manifest.head,
+            head: &remote.manifest.head,
             cloud_written,
-            options,
-        );
+            follow_theirs_schema: status == SyncStatus::Behind,
+        };
+        let merged =
+            sqlite_merge::merge_checked_into_file(&target, &base_bytes, &theirs_db, options);
         let applied = match merged {
             Err(Error::SqliteSchemaDiverged { .. }) if status == SyncStatus::Behind => {
                 return self.take_remote(status, remote, Some(theirs));
@@ -321,7 +322,7 @@ impl SqliteSync {
         let open = applied
             .conflicts
             .iter()
-            .filter(|c| c.outcome == sqlite_merge::ConflictOutcome::Kept)
+            .filter(|c| c.outcome.is_open())
             .count();
         let message = format!(
             "{} remote rows: {} inserted, {} updated, {} deleted; {} conflict(s), {open} left open",

@@ -151,3 +151,110 @@ fn two_devices_merge_sqlite_rows_through_the_binary_and_prune_backups() {
     cli_support::run_json(&fresh, &["pull"]);
     assert_eq!(titles(&fresh), titles(&laptop));
 }
+
+fn title(dir: &Path, table: &str) -> String {
+    Connection::open(dir.join("catalogue.db"))
+        .unwrap()
+        .query_row(
+            &format!("SELECT title FROM {table} WHERE id = 1"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn per_table_choices_come_from_init_and_pull_and_added_columns_merge() {
+    let root = tempfile::tempdir().unwrap();
+    let laptop = device(root.path(), "laptop");
+    let desktop = root.path().join("desktop");
+    std::fs::create_dir_all(&desktop).unwrap();
+    let init = cli_support::run_json(
+        &desktop,
+        &[
+            "init",
+            "--store",
+            "catalogue.db",
+            "--dir",
+            "../remote",
+            "--prefix",
+            "catalogue",
+            "--device",
+            "desktop",
+            "--table",
+            "prices=cloud",
+        ],
+    );
+    assert_eq!(init["tables"], serde_json::json!({"prices": "cloud"}));
+    sql(
+        &laptop,
+        "CREATE TABLE items(id INTEGER PRIMARY KEY, title TEXT);
+         CREATE TABLE prices(id INTEGER PRIMARY KEY, title TEXT);
+         INSERT INTO items VALUES (1, 'base');
+         INSERT INTO prices VALUES (1, 'base');",
+    );
+    cli_support::run_json(&laptop, &["push"]);
+    cli_support::run_json(&desktop, &["pull"]);
+
+    // Both tables changed the same way on both sides, and a column added on the laptop.
+    sql(
+        &laptop,
+        "UPDATE items SET title = 'cloud' WHERE id = 1; UPDATE prices SET title = 'cloud' WHERE id = 1;
+         ALTER TABLE items ADD COLUMN price REAL; INSERT INTO items VALUES (2, 'new', 2.5);",
+    );
+    cli_support::run_json(&laptop, &["push"]);
+    sql(
+        &desktop,
+        "UPDATE items SET title = 'local' WHERE id = 1; UPDATE prices SET title = 'local' WHERE id = 1;",
+    );
+    let pulled = cli_support::run_json(&desktop, &["pull", "--table", "items=local"]);
+    assert_eq!(
+        pulled["tables"],
+        serde_json::json!({"items": "local", "prices": "cloud"})
+    );
+    assert_eq!(pulled["outcome"], "merged");
+    let mut outcomes: Vec<(String, String)> = pulled["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["table"].as_str().unwrap().to_owned(),
+                c["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            ("items".to_owned(), "took_local".to_owned()),
+            ("prices".to_owned(), "took_cloud".to_owned())
+        ]
+    );
+    assert!(pulled["local_backup"].is_string(), "{pulled}");
+    assert_eq!(
+        (title(&desktop, "items"), title(&desktop, "prices")),
+        ("local".to_owned(), "cloud".to_owned())
+    );
+    let price: f64 = Connection::open(desktop.join("catalogue.db"))
+        .unwrap()
+        .query_row("SELECT price FROM items WHERE id = 2", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(price, 2.5);
+
+    // A push merges with the configured choices too.
+    cli_support::run_json(&desktop, &["push"]);
+    cli_support::run_json(&laptop, &["pull"]);
+    sql(&laptop, "UPDATE prices SET title = 'cloud 2' WHERE id = 1");
+    cli_support::run_json(&laptop, &["push"]);
+    sql(&desktop, "UPDATE prices SET title = 'local 2' WHERE id = 1");
+    let pushed = cli_support::run_json(&desktop, &["push"]);
+    assert_eq!(pushed["conflicts"][0]["outcome"], "took_cloud", "{pushed}");
+    assert_eq!(title(&desktop, "prices"), "cloud 2");
+
+    // A malformed choice is a usage error.
+    let bad = cli_support::run(&desktop, &["pull", "--table", "prices=newest"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("last-write-wins"));
+}

@@ -11,139 +11,13 @@ use std::time::{Duration, SystemTime};
 use cloud_sync::sqlite_merge::{
     ConflictOutcome, FieldFallback, RowStrategy, SqliteMergeOptions, UnkeyedTables,
 };
-use cloud_sync::{Device, Error, Prefix, PullOutcome, Remote, SqliteSync, SyncStatus};
+use cloud_sync::{Error, PullOutcome, SchemaDivergence, SchemaSide, SqliteSync, SyncStatus};
 use rusqlite::Connection;
 use test_support::worker::{self, STEP_LIMIT, Worker};
 
-struct Setup {
-    shared: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
+mod sqlite_support;
 
-impl Setup {
-    fn new() -> Setup {
-        Setup {
-            shared: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn device(&self, name: &str) -> SqliteSync {
-        let remote =
-            Remote::local_dir(self.shared.path(), Prefix::new("catalogue").unwrap()).unwrap();
-        let device =
-            Device::load_or_create(self.dir.path().join(format!("{name}.json")), name).unwrap();
-        SqliteSync::new(remote, self.dir.path().join(format!("{name}.db")), device)
-    }
-
-    /// Laptop and desktop sharing ten items (and a keyless log of two lines).
-    fn pair(&self, options: SqliteMergeOptions) -> (SqliteSync, SqliteSync) {
-        let laptop = self.device("laptop").with_options(options);
-        let desktop = self.device("desktop").with_options(options);
-        sql(
-            &laptop,
-            "CREATE TABLE items(id INTEGER PRIMARY KEY, title TEXT, status TEXT, note TEXT);
-             CREATE TABLE log(line TEXT);
-             INSERT INTO log VALUES ('first'), ('second');",
-        );
-        for i in 1..=10 {
-            Connection::open(laptop.path())
-                .unwrap()
-                .execute(
-                    "INSERT INTO items VALUES (?1, ?2, 'open', '')",
-                    (i, format!("item {i}")),
-                )
-                .unwrap();
-        }
-        laptop.push().unwrap();
-        desktop.pull().unwrap();
-        assert_eq!(status(&desktop), SyncStatus::UpToDate);
-        (laptop, desktop)
-    }
-}
-
-fn sql(sync: &SqliteSync, statements: &str) {
-    Connection::open(sync.path())
-        .unwrap()
-        .execute_batch(statements)
-        .unwrap();
-}
-
-fn status(sync: &SqliteSync) -> SyncStatus {
-    sync.check().unwrap().status
-}
-
-fn items(path: &Path) -> Vec<(i64, String, String, String)> {
-    Connection::open(path)
-        .unwrap()
-        .prepare("SELECT id, title, status, note FROM items ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-fn item(path: &Path, id: i64) -> (String, String, String) {
-    let all = items(path);
-    let (_, title, status, note) = all.into_iter().find(|row| row.0 == id).unwrap();
-    (title, status, note)
-}
-
-fn lines(path: &Path, table: &str) -> Vec<String> {
-    Connection::open(path)
-        .unwrap()
-        .prepare(&format!("SELECT line FROM \"{table}\" ORDER BY line"))
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-/// (table, key, column, local, cloud, outcome) of every recorded conflict.
-type Recorded = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
-fn recorded_conflicts(path: &Path) -> Vec<Recorded> {
-    Connection::open(path)
-        .unwrap()
-        .prepare(
-            "SELECT table_name, row_key, column_name, local_value, cloud_value, outcome \
-             FROM cloud_sync_conflicts ORDER BY table_name, row_key, column_name",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-/// Makes the database look last written at `time` (for last-write-wins, without
-/// depending on how fast the test runs).
-fn set_written(path: &Path, time: SystemTime) {
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(time)
-        .unwrap();
-}
+use sqlite_support::*;
 
 #[test]
 fn two_devices_editing_different_rows_and_columns_keep_every_edit() {
@@ -355,6 +229,136 @@ fn same_row_conflicts_are_settled_by_each_strategy() {
     );
 }
 
+/// Row 1 of `table`: (title, status, note).
+fn row_of(path: &Path, table: &str) -> (String, String, String) {
+    Connection::open(path)
+        .unwrap()
+        .query_row(
+            &format!("SELECT title, status, note FROM {table} WHERE id = 1"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
+/// Three tables of the same shape and a keyless log, changed the same way on both
+/// sides, each table under its own setting.
+#[test]
+fn tables_changed_the_same_way_follow_their_own_strategies() {
+    let setup = Setup::new();
+    let options = SqliteMergeOptions::default()
+        .with_table_strategy("prices", RowStrategy::PreferCloud)
+        .with_table_strategy("notes", RowStrategy::Merge(FieldFallback::PreferCloud))
+        .with_table_unkeyed("log", UnkeyedTables::UseCloud);
+    let (laptop, desktop) = setup.pair(options);
+    sql(
+        &laptop,
+        "CREATE TABLE prices AS SELECT * FROM items; CREATE TABLE notes AS SELECT * FROM items;",
+    );
+    // CREATE TABLE AS keeps no primary key: give the copies one.
+    for table in ["prices", "notes"] {
+        sql(
+            &laptop,
+            &format!(
+                "ALTER TABLE {table} RENAME TO old_{table};
+                 CREATE TABLE {table}(id INTEGER PRIMARY KEY, title TEXT, status TEXT, note TEXT);
+                 INSERT INTO {table} SELECT * FROM old_{table}; DROP TABLE old_{table};"
+            ),
+        );
+    }
+    laptop.push().unwrap();
+    desktop.pull().unwrap();
+    for table in ["items", "prices", "notes"] {
+        sql(
+            &laptop,
+            &format!("UPDATE {table} SET title = 'cloud title', note = 'cloud note' WHERE id = 1"),
+        );
+        sql(
+            &desktop,
+            &format!(
+                "UPDATE {table} SET title = 'local title', status = 'local status' WHERE id = 1"
+            ),
+        );
+    }
+    sql(&laptop, "INSERT INTO log VALUES ('cloud line')");
+    sql(&desktop, "INSERT INTO log VALUES ('local line')");
+    laptop.push().unwrap();
+    let pulled = desktop.pull().unwrap();
+
+    // items: the database-wide field merge, the title left open with the local value.
+    assert_eq!(
+        row_of(desktop.path(), "items"),
+        (
+            "local title".into(),
+            "local status".into(),
+            "cloud note".into()
+        )
+    );
+    // prices: the whole cloud row.
+    assert_eq!(
+        row_of(desktop.path(), "prices"),
+        ("cloud title".into(), "open".into(), "cloud note".into())
+    );
+    // notes: field merge, the title changed two ways taken from the cloud.
+    assert_eq!(
+        row_of(desktop.path(), "notes"),
+        (
+            "cloud title".into(),
+            "local status".into(),
+            "cloud note".into()
+        )
+    );
+    // log: the cloud rows.
+    assert_eq!(
+        lines(desktop.path(), "log"),
+        ["cloud line", "first", "second"]
+    );
+    let mut outcomes: Vec<(String, Option<String>, ConflictOutcome)> = pulled
+        .conflicts
+        .iter()
+        .map(|c| (c.table.clone(), c.column.clone(), c.outcome.clone()))
+        .collect();
+    outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        outcomes,
+        [
+            ("items".into(), Some("title".into()), ConflictOutcome::Kept),
+            ("log".into(), None, ConflictOutcome::TookCloud),
+            (
+                "notes".into(),
+                Some("title".into()),
+                ConflictOutcome::TookCloud
+            ),
+            ("prices".into(), None, ConflictOutcome::TookCloud),
+        ]
+    );
+    assert!(
+        pulled.local_backup.is_some(),
+        "a table whose setting takes cloud values: local content is backed up first"
+    );
+
+    // Only local-preferring overrides over the keep-both default: nothing to back up.
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(
+        SqliteMergeOptions::default()
+            .with_table_strategy("items", RowStrategy::PreferLocal)
+            .with_table_unkeyed("log", UnkeyedTables::UseLocal),
+    );
+    sql(
+        &laptop,
+        "UPDATE items SET title = 'cloud title' WHERE id = 1",
+    );
+    sql(
+        &desktop,
+        "UPDATE items SET title = 'local title' WHERE id = 1",
+    );
+    laptop.push().unwrap();
+    let pulled = desktop.pull().unwrap();
+    assert_eq!(row_of(desktop.path(), "items").0, "local title");
+    assert_eq!(pulled.conflicts[0].outcome, ConflictOutcome::TookLocal);
+    assert!(pulled.local_backup.is_none());
+}
+
 /// A pull whose process dies after the merge commits and before the sync state is
 /// saved merges the same head again at the next pull: here the state file is put back
 /// as it was before the pull, which is what such a crash leaves. The conflict it found
@@ -476,7 +480,7 @@ fn tables_without_a_primary_key_follow_each_choice() {
 }
 
 #[test]
-fn a_table_new_on_the_remote_is_created_and_a_schema_change_is_refused_when_diverged() {
+fn a_table_new_on_the_remote_is_created_an_added_column_merged_and_a_dropped_one_refused() {
     let setup = Setup::new();
     let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
     sql(
@@ -500,15 +504,46 @@ fn a_table_new_on_the_remote_is_created_and_a_schema_change_is_refused_when_dive
     laptop.pull().unwrap();
     assert_eq!(item(laptop.path(), 9).2, "local");
 
-    sql(&laptop, "ALTER TABLE items ADD COLUMN price REAL");
+    // A column added on one side while the other changed rows: merged.
+    sql(
+        &laptop,
+        "ALTER TABLE items ADD COLUMN price REAL; UPDATE items SET price = 9.5 WHERE id = 9",
+    );
     laptop.push().unwrap();
     sql(&desktop, "UPDATE items SET note = 'again' WHERE id = 9");
+    let pulled = desktop.pull().unwrap();
+    assert_eq!(pulled.outcome, PullOutcome::Merged);
+    let price = |path: &Path, id: i64| -> Option<f64> {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT price FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(item(desktop.path(), 9).2, "again");
+    assert_eq!(price(desktop.path(), 9), Some(9.5));
+    assert_eq!(price(desktop.path(), 8), None);
+    desktop.push().unwrap();
+    laptop.pull().unwrap();
+    assert_eq!(items(laptop.path()), items(desktop.path()));
+
+    // A column dropped on one side while the other changed rows: refused.
+    sql(&laptop, "ALTER TABLE items DROP COLUMN price");
+    laptop.push().unwrap();
+    sql(&desktop, "UPDATE items SET note = 'third' WHERE id = 9");
     let err = desktop.pull().unwrap_err();
     assert!(
-        matches!(err, Error::SqliteSchemaDiverged { ref table, .. } if table == "items"),
+        matches!(
+            err,
+            Error::SqliteSchemaDiverged {
+                ref table,
+                reason: SchemaDivergence::ColumnDropped { ref column, side: SchemaSide::Remote },
+                ..
+            } if table == "items" && column == "price"
+        ),
         "{err}"
     );
-    assert_eq!(item(desktop.path(), 9).2, "again", "nothing changed");
+    assert_eq!(item(desktop.path(), 9).2, "third", "nothing changed");
+    assert_eq!(price(desktop.path(), 9), Some(9.5), "nothing changed");
     // With no local change, a schema change is a whole-file fast-forward.
     let fresh = setup.device("tablet");
     fresh.pull().unwrap();

@@ -205,12 +205,27 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "SQLite: a table without a primary key under each choice (use cloud, use local, keep both as a conflict copy); schema changes created or refused",
+            text: "SQLite: a table without a primary key under each choice (use cloud, use local, keep both as a conflict copy); per-table strategies settle the same change differently per table; a table new on the remote is created",
             check: p5(
                 "sqlite_merge",
                 &[
                     "tables_without_a_primary_key_follow_each_choice",
-                    "a_table_new_on_the_remote_is_created_and_a_schema_change_is_refused_when_diverged",
+                    "tables_changed_the_same_way_follow_their_own_strategies",
+                    "a_table_new_on_the_remote_is_created_an_added_column_merged_and_a_dropped_one_refused",
+                ],
+            ),
+        },
+        Item {
+            text: "SQLite schema changes: columns added on one or both sides united (base, local, remote order) with rows merged; a table dropped on one side dropped, or kept with a recorded conflict when the other side changed it; a table one side left alone takes the other's definition; ambiguous changes refused with nothing written",
+            check: p5(
+                "sqlite_schema",
+                &[
+                    "columns_added_on_both_sides_are_united_and_their_rows_merged",
+                    "a_column_added_on_the_remote_is_added_here_with_its_declaration_and_default",
+                    "a_table_dropped_on_one_side_is_dropped_unless_the_other_side_changed_it",
+                    "a_table_one_side_left_alone_takes_the_other_sides_definition_whole",
+                    "schema_changes_without_one_answer_are_refused_and_change_nothing",
+                    "a_refusal_says_what_to_do_next",
                 ],
             ),
         },
@@ -231,10 +246,13 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "cloud-sync CLI on a SQLite database: push, pull (row merge, --prefer error/cloud), diff per table, status; backups --prune",
+            text: "cloud-sync CLI on a SQLite database: push, pull (row merge, --prefer error/cloud), diff per table, status; backups --prune; per-table choices from init --table (every push and pull) and pull --table",
             check: p5(
                 "cli_sqlite",
-                &["two_devices_merge_sqlite_rows_through_the_binary_and_prune_backups"],
+                &[
+                    "two_devices_merge_sqlite_rows_through_the_binary_and_prune_backups",
+                    "per_table_choices_come_from_init_and_pull_and_added_columns_merge",
+                ],
             ),
         },
         Item {

@@ -28,15 +28,26 @@ pub enum ConflictOutcome {
     /// (Table without a primary key) the local rows stayed, the cloud rows were copied
     /// into this table.
     CopiedCloud(String),
+    /// (Table dropped on one side and changed on the other) the table stays, with the
+    /// changed side's definition and rows; the drop was not applied. Open: drop the
+    /// table again once its rows are dealt with.
+    KeptTable,
 }
 
 impl ConflictOutcome {
+    /// Whether the conflict is left for a person to settle ([`Kept`](Self::Kept) or
+    /// [`KeptTable`](Self::KeptTable)).
+    pub fn is_open(&self) -> bool {
+        matches!(self, ConflictOutcome::Kept | ConflictOutcome::KeptTable)
+    }
+
     fn word(&self) -> &'static str {
         match self {
             ConflictOutcome::Kept => "kept",
             ConflictOutcome::TookLocal => "took_local",
             ConflictOutcome::TookCloud => "took_cloud",
             ConflictOutcome::CopiedCloud(_) => "copied_cloud",
+            ConflictOutcome::KeptTable => "kept_table",
         }
     }
 }
@@ -46,15 +57,16 @@ impl ConflictOutcome {
 pub struct RowConflict {
     /// The table.
     pub table: String,
-    /// The row's primary key as text (`None`: a table without a primary key).
+    /// The row's primary key as text (`None`: a whole table, without a primary key or
+    /// dropped on one side).
     pub key: Option<String>,
     /// The column both sides changed (`None`: the whole row or table).
     pub column: Option<String>,
     /// The base value (`None`: absent, e.g. inserted on both sides).
     pub base: Option<String>,
-    /// The local value (`None`: deleted locally).
+    /// The local value (`None`: deleted locally, or the table dropped locally).
     pub local: Option<String>,
-    /// The cloud value (`None`: deleted on the remote).
+    /// The cloud value (`None`: deleted on the remote, or the table dropped there).
     pub cloud: Option<String>,
     /// What was done.
     pub outcome: ConflictOutcome,

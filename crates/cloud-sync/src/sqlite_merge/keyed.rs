@@ -71,7 +71,7 @@ impl TableMerger<'_> {
         if ours == base {
             return Ok(theirs.clone());
         }
-        let whole = match self.context.options.strategy {
+        let whole = match self.context.options.strategy_for(&schema.name) {
             RowStrategy::Merge(fallback) => match (ours, theirs) {
                 (Some(ours), Some(theirs)) => {
                     return self

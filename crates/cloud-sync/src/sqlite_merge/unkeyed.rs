@@ -34,7 +34,7 @@ impl TableMerger<'_> {
             cloud: summary(&theirs),
             outcome: ConflictOutcome::TookLocal,
         };
-        match self.context.options.unkeyed {
+        match self.context.options.unkeyed_for(&schema.name) {
             UnkeyedTables::UseCloud => {
                 self.replace_rows(schema, &statements, ours.len(), &theirs)?;
                 conflict.outcome = ConflictOutcome::TookCloud;

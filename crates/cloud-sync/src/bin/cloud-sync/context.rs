@@ -1,6 +1,7 @@
 //! The configuration file and what every command needs: the remote, this device and
 //! the store's sync.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use cloud_sync::backup::Retention;
@@ -8,6 +9,8 @@ use cloud_sync::{Device, FileKind, FileSync, Prefix, RecordSync, Remote, SqliteS
 use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, code};
+use crate::pull_args::{FieldArg, PreferArg};
+use crate::table_choice::{self, TableChoice};
 
 /// What `init` writes. Holds no secret: S3 credentials come from the AWS_* environment
 /// variables at each run.
@@ -28,6 +31,10 @@ pub struct Config {
     /// Which backups `cloud-sync backups --prune` keeps unless told otherwise.
     #[serde(default, skip_serializing_if = "Retention::keeps_everything")]
     pub retention: Retention,
+    /// (SQLite) tables with their own merge choice, used by every push and pull (a
+    /// pull's `--table` wins for that pull); the other tables follow `--prefer`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, TableChoice>,
 }
 
 /// What kind of file the configured store is.
@@ -196,9 +203,17 @@ impl Context {
         self.config.store_kind() == StoreKind::Sqlite
     }
 
-    /// The row-level sync of the configured SQLite database.
+    /// The row-level sync of the configured SQLite database, with the configured
+    /// per-table choices (the rest merges as `pull --prefer merge` does).
     pub fn sqlite_sync(&self) -> SqliteSync {
+        let options = table_choice::merge_options(
+            PreferArg::Merge,
+            FieldArg::Keep,
+            None,
+            &self.config.tables,
+        );
         SqliteSync::new(self.remote.clone(), self.store_path(), self.device.clone())
+            .with_options(options)
     }
 
     /// The whole-file sync underneath either kind (check, backups, restore, log).

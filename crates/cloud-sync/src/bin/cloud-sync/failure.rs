@@ -90,7 +90,7 @@ impl From<cloud_sync::Error> for Failure {
             ),
             E::SqliteSchemaDiverged { .. } => (
                 code::MERGE,
-                "make both schemas equal (apply the same ALTER/CREATE on this device), or settle the whole database with `cloud-sync pull --prefer cloud` after backing up",
+                "make the table's definition the same on both devices (apply the same change here, or undo it on the other device and push), then pull again; or go back to one whole version with `cloud-sync backups` and `cloud-sync restore <id>`",
             ),
             E::Remote { .. }
             | E::LocalRemote { .. }

@@ -9,6 +9,7 @@ use crate::backups::RetentionArgs;
 use crate::context::{Config, RemoteConfig, StoreKind};
 use crate::failure::{Failure, code};
 use crate::output::Output;
+use crate::table_choice::TableChoice;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,6 +45,11 @@ pub struct Args {
     /// This device's name, shown in logs and backups.
     #[arg(long)]
     device: String,
+    /// (SQLite) a table's own merge choice, used by every push and pull:
+    /// NAME=merge|local|cloud|last-write-wins|error, or merge:FIELD (see `pull --help`).
+    /// Repeatable.
+    #[arg(long = "table", value_name = "NAME=STRATEGY", value_parser = crate::table_choice::parse_table)]
+    tables: Vec<(String, TableChoice)>,
     /// Replace an existing configuration (the device identity is kept).
     #[arg(long)]
     force: bool,
@@ -55,6 +61,14 @@ pub fn run(config_path: &Path, args: &Args, out: &Output) -> Result<(), Failure>
             code::CONFIG,
             format!("{} already exists", config_path.display()),
             "pass --force to replace it (the device identity is kept)",
+        ));
+    }
+    let kind = args.kind.unwrap_or_else(|| StoreKind::of_path(&args.store));
+    if !args.tables.is_empty() && kind != StoreKind::Sqlite {
+        return Err(Failure::new(
+            code::USAGE,
+            "--table is for SQLite databases",
+            "SDN stores merge record by record; leave --table out",
         ));
     }
     let remote = match (&args.dir, &args.s3_bucket) {
@@ -98,10 +112,11 @@ pub fn run(config_path: &Path, args: &Args, out: &Output) -> Result<(), Failure>
         device_file,
         kind: args.kind,
         retention: args.retention.retention(),
+        tables: args.tables.iter().cloned().collect(),
     };
     config.write(config_path)?;
     out.emit(
-        json!({"config": config_path, "store": config.store, "kind": config.store_kind(), "retention": config.retention, "remote": config.remote.describe(), "prefix": config.prefix, "device": device}),
+        json!({"config": config_path, "store": config.store, "kind": config.store_kind(), "retention": config.retention, "tables": config.tables, "remote": config.remote.describe(), "prefix": config.prefix, "device": device}),
         || {
             format!(
                 "wrote {}\n  store:  {}\n  remote: {} (prefix `{}`)\n  device: {} ({})\nnext: `cloud-sync push` on the device that has the data, `cloud-sync pull` on the others",

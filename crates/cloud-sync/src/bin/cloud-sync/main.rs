@@ -21,6 +21,7 @@ mod status;
 mod sync_records;
 mod sync_report;
 mod sync_sqlite;
+mod table_choice;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -20,6 +20,12 @@ pub struct PullArgs {
     /// --prefer merge, else the side --prefer names].
     #[arg(long, value_enum)]
     pub no_key: Option<NoKeyArg>,
+    /// (SQLite) one table's own choice, over --prefer, --field-conflicts, --no-key and
+    /// the configured `tables`: NAME=merge|local|cloud|last-write-wins|error, with
+    /// merge:FIELD (FIELD a --field-conflicts value) for that table's field fallback.
+    /// Repeatable.
+    #[arg(long = "table", value_name = "NAME=STRATEGY", value_parser = crate::table_choice::parse_table)]
+    pub tables: Vec<(String, crate::table_choice::TableChoice)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -33,7 +39,7 @@ pub enum PreferArg {
     Error,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FieldArg {
     Keep,
     Local,

@@ -26,6 +26,13 @@ pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
 }
 
 pub fn pull(context: &Context, args: &PullArgs, out: &Output) -> Result<(), Failure> {
+    if !args.tables.is_empty() {
+        return Err(Failure::new(
+            code::USAGE,
+            "--table is for SQLite databases",
+            "SDN stores merge record by record: use --prefer merge, local or cloud",
+        ));
+    }
     let prefer = match args.prefer {
         PreferArg::Local => Prefer::Local,
         PreferArg::Cloud => Prefer::Cloud,
