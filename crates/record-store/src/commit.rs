@@ -94,10 +94,10 @@ where
 
     // 4. Render.
     let mut rendered: Vec<Option<Document>> = Vec::with_capacity(txs.len());
-    for (tx, (edits, changes)) in txs.iter_mut().zip(&collected) {
-        rendered.push(match edits.is_empty() {
+    for (tx, collected) in txs.iter_mut().zip(&collected) {
+        rendered.push(match collected.edits.is_empty() && !tx.is_replaced() {
             true => None,
-            false => Some(tx.render(edits, changes)?),
+            false => Some(tx.render(&collected.edits, &collected.typed)?),
         });
     }
 
@@ -114,7 +114,31 @@ where
     }
     drop(guards);
     drop(replaced);
-    Ok((value, collected.into_iter().map(|(_, c)| c).collect()))
+    Ok((
+        value,
+        collected
+            .into_iter()
+            .map(|c| c.shown.unwrap_or(c.typed))
+            .collect(),
+    ))
+}
+
+/// What the "collect" step found in one transaction.
+struct Collected {
+    /// The row edits of the tables the transaction changed.
+    edits: Vec<TableEdit>,
+    /// The same changes (their inserted rows are what the editor appends).
+    typed: ChangeSet,
+    /// For a transaction whose text was replaced, what the hooks see and the commit
+    /// returns instead of `typed`: the rows that differ from the file as read.
+    shown: Option<ChangeSet>,
+}
+
+impl Collected {
+    /// The change set the hooks see.
+    fn changes(&self) -> &ChangeSet {
+        self.shown.as_ref().unwrap_or(&self.typed)
+    }
 }
 
 /// The cache ticket and key an owned version (see [`begin_file`]) was taken under, to
@@ -145,14 +169,23 @@ fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
 
 /// The "collect" step for one file: its edits and change set, after the store's
 /// pre-commit hooks saw (and perhaps amended) it.
-fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<(Vec<TableEdit>, ChangeSet)> {
-    let mut collected = tx.collect()?;
+fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<Collected> {
+    let collect = |tx: &Transaction| -> Result<Collected> {
+        let (edits, typed) = tx.collect()?;
+        let shown = tx.shown_changes(&edits, &typed)?;
+        Ok(Collected {
+            edits,
+            typed,
+            shown,
+        })
+    };
+    let mut collected = collect(tx)?;
     for hook in store.pre_commit_hooks() {
-        if collected.1.is_empty() {
+        if collected.changes().is_empty() {
             break;
         }
-        hook(tx, &collected.1)?;
-        collected = tx.collect()?;
+        hook(tx, collected.changes())?;
+        collected = collect(tx)?;
     }
     Ok(collected)
 }
