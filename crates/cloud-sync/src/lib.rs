@@ -35,9 +35,12 @@
 //! - **SDN stores merge record by record and lose nothing.** [`RecordSync::pull`]
 //!   fast-forwards when local content is unchanged since the last sync, and otherwise
 //!   runs versioning's three-way merge against the last synced head (cached locally and
-//!   verified by hash, downloaded again when missing or wrong), under the store's own
-//!   writer lock, so no local commit is lost and readers see the old or the merged file.
-//!   Fields changed two ways stay in versioning's conflicts table and are reported.
+//!   verified by hash, downloaded again when missing or wrong). The result is committed
+//!   through record-store's commit pipeline, byte for byte: under the store's own writer
+//!   lock, so no local commit is lost, readers see the old or the merged file, and the
+//!   store's pre-commit hooks (and [`RecordPullReport::changes`]) see the pull as a
+//!   change set. Fields changed two ways stay in versioning's conflicts table and are
+//!   reported.
 //! - **SQLite databases merge row by row** ([`SqliteSync`], [`sqlite_merge`]): a
 //!   three-way diff by primary key against the last synced head, applied to the live
 //!   database in one SQLite transaction (readers see the old or the merged rows; local
@@ -77,8 +80,10 @@
 //!   other side changed rows is refused with [`Error::SqliteSchemaDiverged`]. A
 //!   [`FileSync`] (any file) still refuses with [`Error::NotFastForward`] when both sides
 //!   changed ([`PullMode::OverwriteLocal`] overwrites after a backup).
-//! - **A diverged pull holds the store's writer lock while it downloads and merges**:
-//!   local writers wait that long (see [`RecordSync`]'s module notes).
+//! - **A record-level pull never overwrites a local store record-store cannot read**
+//!   (malformed SDN): it fails with [`Error::Store`]; a whole-file pull or restore
+//!   ([`FileSync`]) replaces it. A table whose rows a pull changes must have unique
+//!   keys in its key column (as the merge needs; see [`RecordSync`]).
 //! - **Without a known common ancestor** (a device that never synced, a base older than
 //!   the remembered history, a push overwritten on a non-enforcing server) the merge
 //!   runs against an empty store: records are united and differing fields kept as
