@@ -143,6 +143,18 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "an SDN pull or restore is a record-store commit: the store's hooks and the report see its change set, the file is the merged text byte for byte, a veto changes nothing, and local commits made while pulls merge are never lost",
+            check: p5(
+                "record_pull_commit",
+                &[
+                    "a_pull_is_a_commit_its_hooks_see_and_the_file_is_the_merge_byte_for_byte",
+                    "a_hook_that_vetoes_a_pull_leaves_local_content_and_the_sync_state_as_they_were",
+                    "local_commits_made_while_pulls_merge_are_never_lost",
+                    "a_restore_is_committed_through_the_store_too",
+                ],
+            ),
+        },
+        Item {
             text: "the merge base is the last synced head, cached crash-safely and verified, never a lost push's own backup",
             check: p5(
                 "record_sync",
