@@ -270,3 +270,60 @@ fn a_restore_is_committed_through_the_store_too() {
     assert_eq!(store.read().unwrap().bytes(), FIRST.as_bytes());
     assert_eq!(a.check().unwrap().status, SyncStatus::UpToDate);
 }
+
+/// A wall clock running a minute behind this machine's.
+#[derive(Debug)]
+struct MinuteBehind;
+
+impl versioning::hlc::Clock for MinuteBehind {
+    fn now_ms(&self) -> u64 {
+        versioning::hlc::SystemClock.now_ms() - 60_000
+    }
+}
+
+#[test]
+fn versionings_stamping_hook_sees_a_pull_and_moves_its_clock_past_the_pulled_stamps() {
+    use versioning::{Options, VersionedStore, WriterId};
+    let dir = tempfile::tempdir().unwrap();
+    let remote = Remote::in_memory(Prefix::new("todo").unwrap()).unwrap();
+    let (path_a, path_b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
+    let versioned_a =
+        VersionedStore::open(&path_a, Options::new(WriterId::new("a").unwrap())).unwrap();
+    versioned_a
+        .insert(Todo {
+            id: "1".into(),
+            title: "from a".into(),
+        })
+        .unwrap();
+    let stamp_a = versioned_a
+        .get::<Todo>(&"1".to_string())
+        .unwrap()
+        .unwrap()
+        .meta
+        .stamp
+        .unwrap();
+    RecordSync::new(remote.clone(), &path_a, device(dir.path(), "a"))
+        .push()
+        .unwrap();
+
+    // b's clock is a minute behind a's: only what it learns from the pull orders its
+    // next stamp after a's.
+    let versioned_b = VersionedStore::open(
+        &path_b,
+        Options::new(WriterId::new("b").unwrap()).clock(MinuteBehind),
+    )
+    .unwrap();
+    let b = RecordSync::for_store(remote, versioned_b.store().clone(), device(dir.path(), "b"));
+    let pulled = b.pull(Prefer::Merge).unwrap();
+    assert_eq!(keys(&pulled.changes), ["inserted:todos:1"]);
+    assert_eq!(
+        std::fs::read(&path_b).unwrap(),
+        std::fs::read(&path_a).unwrap()
+    );
+    // The hook observed the pulled stamp: b's clock already orders after it.
+    let stamp_b = versioned_b.hlc().now();
+    assert!(
+        stamp_b > stamp_a,
+        "b's stamp {stamp_b:?} does not order after the pulled {stamp_a:?}"
+    );
+}

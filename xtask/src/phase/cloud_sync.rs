@@ -143,7 +143,7 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "an SDN pull or restore is a record-store commit: the store's hooks and the report see its change set, the file is the merged text byte for byte, a veto changes nothing, and local commits made while pulls merge are never lost",
+            text: "an SDN pull or restore is a record-store commit: the store's hooks (versioning's stamping hook among them) and the report see its change set, the file is the merged text byte for byte, a veto changes nothing, and local commits made while pulls merge are never lost",
             check: p5(
                 "record_pull_commit",
                 &[
@@ -151,6 +151,7 @@ pub const PHASE: Phase = Phase {
                     "a_hook_that_vetoes_a_pull_leaves_local_content_and_the_sync_state_as_they_were",
                     "local_commits_made_while_pulls_merge_are_never_lost",
                     "a_restore_is_committed_through_the_store_too",
+                    "versionings_stamping_hook_sees_a_pull_and_moves_its_clock_past_the_pulled_stamps",
                 ],
             ),
         },
