@@ -532,10 +532,10 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Committing a pull to the local SDN record store failed: the store could not be
-    /// read (a malformed store is never overwritten; `cloud-sync restore` or a whole-file
-    /// pull replaces it), a pre-commit hook of the store vetoed the pull, or writing the
-    /// commit failed. Local content and the sync state are unchanged unless the source
-    /// says the commit was written.
+    /// read (a malformed store is never overwritten: fix it, or move it aside and pull),
+    /// a pre-commit hook of the store vetoed the pull, or writing the commit failed.
+    /// Local content and the sync state are unchanged unless the source says the commit
+    /// was written.
     #[error("committing the pull of remote head `{head}` to {} failed", .path.display())]
     Store {
         /// The local store.

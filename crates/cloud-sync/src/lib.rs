@@ -81,9 +81,9 @@
 //!   [`FileSync`] (any file) still refuses with [`Error::NotFastForward`] when both sides
 //!   changed ([`PullMode::OverwriteLocal`] overwrites after a backup).
 //! - **A record-level pull never overwrites a local store record-store cannot read**
-//!   (malformed SDN): it fails with [`Error::Store`]; a whole-file pull or restore
-//!   ([`FileSync`]) replaces it. A table whose rows a pull changes must have unique
-//!   keys in its key column (as the merge needs; see [`RecordSync`]).
+//!   (malformed SDN): it fails with [`Error::Store`]. Fix the file, move it aside and
+//!   pull (a missing store takes the head), or replace it whole with [`FileSync`]'s
+//!   pull or restore.
 //! - **Without a known common ancestor** (a device that never synced, a base older than
 //!   the remembered history, a push overwritten on a non-enforcing server) the merge
 //!   runs against an empty store: records are united and differing fields kept as

@@ -340,13 +340,19 @@ impl RecordSync {
     /// the check and the local apply is kept, not overwritten: the remote head is then
     /// the restored version, local content is left as it is
     /// ([`PullReport::applied`](crate::PullReport::applied) is `false`), and the next
-    /// sync merges the two.
+    /// sync merges the two. A local store record-store cannot read fails with
+    /// [`Error::Store`] before anything changes ([`FileSync::restore`] replaces it
+    /// whole).
     pub fn restore(&self, head: &str) -> Result<PullReport, Error> {
         let _guard = self.lock_sync()?;
+        let store = self.store(head)?;
+        // A store the commit could not read fails here, before the remote head moves.
+        store
+            .read()
+            .map_err(|error| self.commit_error(Pulling::Store(error), head))?;
         let keys = self.row_keys();
         self.files.restore_with(head, &mut |content, checked| {
             let text = self.text(content, "the restored backup")?;
-            let store = self.store(head)?;
             let committed = store.commit(|tx| -> Result<bool, Pulling> {
                 if self.files.local_content()?.as_deref() != checked {
                     return Ok(false);

@@ -327,3 +327,45 @@ fn versionings_stamping_hook_sees_a_pull_and_moves_its_clock_past_the_pulled_sta
         "b's stamp {stamp_b:?} does not order after the pulled {stamp_a:?}"
     );
 }
+
+#[test]
+fn a_store_that_does_not_parse_is_never_overwritten_or_written_by_a_pull_or_a_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = Remote::in_memory(Prefix::new("todo").unwrap()).unwrap();
+    let (path_a, path_b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
+    let a = RecordSync::new(remote.clone(), &path_a, device(dir.path(), "a"));
+    std::fs::write(&path_a, FIRST).unwrap();
+    let first = a.push().unwrap().push.head;
+    let b = RecordSync::new(remote.clone(), &path_b, device(dir.path(), "b"));
+    b.pull(Prefer::Merge).unwrap();
+
+    // A head that does not parse is not committed to a store.
+    let broken = "todos |id, title\n  oops";
+    std::fs::write(&path_a, broken).unwrap();
+    let broken_head = a.push().unwrap().push.head;
+    let err = b.pull(Prefer::Merge).unwrap_err();
+    assert!(matches!(err, cloud_sync::Error::Store { .. }), "{err}");
+    assert_eq!(std::fs::read_to_string(&path_b).unwrap(), FIRST);
+    assert_eq!(b.check().unwrap().status, SyncStatus::Behind);
+
+    // Taken whole, it is an unreadable store synced with the head: a restore is allowed
+    // by the status, and refused before the remote head moves.
+    b.files()
+        .pull_file(cloud_sync::PullMode::FastForwardOnly)
+        .unwrap();
+    let err = b.restore(&first).unwrap_err();
+    assert!(matches!(err, cloud_sync::Error::Store { .. }), "{err}");
+    assert_eq!(std::fs::read_to_string(&path_b).unwrap(), broken);
+    assert_eq!(b.check().unwrap().remote.unwrap().head, broken_head);
+
+    // Local changes that do not parse are never overwritten, not even by --prefer cloud.
+    std::fs::write(&path_a, FIRST).unwrap();
+    a.push().unwrap();
+    std::fs::write(&path_b, "todos |id, title\n  worse").unwrap();
+    let err = b.pull(Prefer::Cloud).unwrap_err();
+    assert!(matches!(err, cloud_sync::Error::Store { .. }), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&path_b).unwrap(),
+        "todos |id, title\n  worse"
+    );
+}

@@ -143,7 +143,7 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "an SDN pull or restore is a record-store commit: the store's hooks (versioning's stamping hook among them) and the report see its change set, the file is the merged text byte for byte, a veto changes nothing, and local commits made while pulls merge are never lost",
+            text: "an SDN pull or restore is a record-store commit: the store's hooks (versioning's stamping hook among them) and the report see its change set, the file is the merged text byte for byte, a veto changes nothing, a store or head that does not parse is never committed, and local commits made while pulls merge are never lost",
             check: p5(
                 "record_pull_commit",
                 &[
@@ -152,6 +152,7 @@ pub const PHASE: Phase = Phase {
                     "local_commits_made_while_pulls_merge_are_never_lost",
                     "a_restore_is_committed_through_the_store_too",
                     "versionings_stamping_hook_sees_a_pull_and_moves_its_clock_past_the_pulled_stamps",
+                    "a_store_that_does_not_parse_is_never_overwritten_or_written_by_a_pull_or_a_restore",
                 ],
             ),
         },

@@ -86,7 +86,7 @@ impl From<cloud_sync::Error> for Failure {
             ),
             E::Store { .. } => (
                 code::MERGE,
-                "the local store did not parse or one of its hooks refused the pull: fix the store (`sdn check` names the line) or go back to a pushed version with `cloud-sync restore <id>`, then pull again",
+                "the local store did not parse or one of its hooks refused the pull: fix the store (`sdn check` names the line), or move it aside and pull again to take the remote head",
             ),
             E::SqliteRowConflict { .. } => (
                 code::MERGE,
