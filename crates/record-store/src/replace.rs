@@ -26,6 +26,7 @@
 //! have is inserted, a row of the file the new text lacks is removed, and nothing is
 //! "updated". Its rows' keys are the key column's cells (or empty), which may repeat.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -115,31 +116,45 @@ fn tables(root: &Value) -> BTreeMap<&str, &Table> {
         .collect()
 }
 
-/// A table's rows as maps, in file order, with each key's position.
-struct Keyed {
-    rows: Vec<(String, Map)>,
-    at: HashMap<String, usize>,
+/// A table's rows by key, in file order, with each key's position. Rows are only
+/// turned into maps when they go into the change set.
+struct Keyed<'a> {
+    table: Option<&'a Table>,
+    keys: Vec<Cow<'a, str>>,
+    at: HashMap<Cow<'a, str>, usize>,
+}
+
+impl Keyed<'_> {
+    fn row_map(&self, row: usize) -> Map {
+        self.table
+            .and_then(|table| table.row_map(row))
+            .unwrap_or_default()
+    }
 }
 
 /// The rows of `table` by the key in `column`; `None` when that column does not
 /// identify them (it is missing, or a key is there twice).
-fn keyed(table: Option<&Table>, column: &str) -> Option<Keyed> {
+fn keyed<'a>(table: Option<&'a Table>, column: &str) -> Option<Keyed<'a>> {
     let mut keyed = Keyed {
-        rows: Vec::new(),
+        table,
+        keys: Vec::new(),
         at: HashMap::new(),
     };
     let Some(table) = table.filter(|table| !table.rows.is_empty()) else {
         return Some(keyed);
     };
     let index = table.column_keys().iter().position(|name| name == column)?;
-    for row in 0..table.rows.len() {
-        let key = key_text(&table.rows[row], index);
+    keyed.keys.reserve(table.rows.len());
+    keyed.at.reserve(table.rows.len());
+    for (row, cells) in table.rows.iter().enumerate() {
+        let key = cells
+            .get(index)
+            .and_then(Value::text)
+            .unwrap_or(Cow::Borrowed(""));
         if keyed.at.insert(key.clone(), row).is_some() {
             return None;
         }
-        keyed
-            .rows
-            .push((key, table.row_map(row).unwrap_or_default()));
+        keyed.keys.push(key);
     }
     Some(keyed)
 }
@@ -221,38 +236,48 @@ fn whole_text(row: &Map, columns: &BTreeSet<String>) -> String {
 }
 
 /// Inserted rows in the new text's order; updated and removed rows in key order.
-fn table_changes(old: &Keyed, new: &Keyed) -> TableChanges {
+fn table_changes(old: &Keyed<'_>, new: &Keyed<'_>) -> TableChanges {
+    // With the same columns, rows compare cell by cell, without maps.
+    let same_columns = match (old.table, new.table) {
+        (Some(old), Some(new)) => old.columns == new.columns,
+        _ => false,
+    };
+    let unchanged = |before: usize, after: usize| match (old.table, new.table) {
+        (Some(old_table), Some(new_table)) if same_columns => {
+            old_table.rows[before] == new_table.rows[after]
+        }
+        _ => same_row(&old.row_map(before), &new.row_map(after)),
+    };
     let mut changes = TableChanges::default();
     let mut updated = BTreeMap::new();
-    for (key, row) in &new.rows {
+    for (row, key) in new.keys.iter().enumerate() {
         match old.at.get(key) {
             None => changes.inserted.push(InsertedRow {
-                key: key.clone(),
-                row: row.clone(),
+                key: key.clone().into_owned(),
+                row: new.row_map(row),
             }),
-            Some(&at) => {
-                let before = &old.rows[at].1;
-                if !same_row(before, row) {
-                    updated.insert(
-                        key.clone(),
-                        UpdatedRow {
-                            key: key.clone(),
-                            old: before.clone(),
-                            new: row.clone(),
-                        },
-                    );
-                }
+            Some(&before) if !unchanged(before, row) => {
+                updated.insert(
+                    key,
+                    UpdatedRow {
+                        key: key.clone().into_owned(),
+                        old: old.row_map(before),
+                        new: new.row_map(row),
+                    },
+                );
             }
+            Some(_) => {}
         }
     }
     changes.updated = updated.into_values().collect();
     let mut removed: Vec<RemovedRow> = old
-        .rows
+        .keys
         .iter()
-        .filter(|(key, _)| !new.at.contains_key(key))
-        .map(|(key, row)| RemovedRow {
-            key: key.clone(),
-            old: row.clone(),
+        .enumerate()
+        .filter(|(_, key)| !new.at.contains_key(*key))
+        .map(|(row, key)| RemovedRow {
+            key: key.clone().into_owned(),
+            old: old.row_map(row),
         })
         .collect();
     removed.sort_by(|a, b| a.key.cmp(&b.key));
