@@ -5,10 +5,13 @@
 //! 1. **begin**: take the writer locks (sorted path order), then read each file
 //!    ([`begin_file`]), taking over the cached version when nothing else holds it;
 //! 2. **run** the caller's closure on the transactions (an error or panic writes nothing);
-//! 3. **collect** each file's change set and row edits from the tables it touched, and
-//!    show the change set to the store's pre-commit hooks, which may veto the commit or
-//!    amend the transaction (then it is collected again);
-//! 4. **render** the new text of each changed file with the format-preserving editor;
+//! 3. **collect** each file's change set and row edits from the tables it touched (for a
+//!    transaction whose text was replaced, `Transaction::replace_text`, the change set
+//!    is the row diff between the file as read and what will be written), and show the
+//!    change set to the store's pre-commit hooks, which may veto the commit or amend the
+//!    transaction (then it is collected again);
+//! 4. **render** the new text of each changed file with the format-preserving editor (a
+//!    replaced text is written as given, with any table edits on top);
 //! 5. **write** durably: one changed file is replaced atomically, several go through the
 //!    commit journal;
 //! 6. **publish** each committed version to the process's snapshot cache (an unchanged

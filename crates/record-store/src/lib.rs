@@ -47,7 +47,9 @@
 //! 3. **Collect** the [`ChangeSet`]: per table, inserted rows, updated rows with old and
 //!    new, removed rows, from the keys the transaction touched only. The store's
 //!    pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the commit or
-//!    amend the transaction; an empty change set ends the commit, writing nothing.
+//!    amend the transaction; an empty change set ends the commit, writing nothing (a
+//!    replaced text, [`Transaction::replace_text`], is written if it differs from the
+//!    file, even where no row changed).
 //! 4. **Render** the new text: only changed cells of changed rows are rewritten, each
 //!    edit checked by parsing what it changed.
 //! 5. **Write** durably: one file replaced atomically (atomic-io), several through the
