@@ -112,6 +112,15 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "SIGKILLs during SDN store pushes and merges committed through the store: both stores read whole after every kill, the head verifies and parses, and every committed record reaches both devices",
+            check: p5(
+                "record_crash",
+                &[
+                    "sigkill_during_record_pushes_and_merges_keeps_stores_whole_and_loses_no_committed_record",
+                ],
+            ),
+        },
+        Item {
             text: "record-level merge: any interleaving of pushes and pulls from 2-8 devices converges to identical bytes, every edit kept (record or conflicts table), zero lost pushes",
             check: p5(
                 "record_sync",
