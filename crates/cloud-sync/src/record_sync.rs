@@ -132,7 +132,10 @@ impl RecordPushReport {
 /// Sync operations on one store are serialised among themselves by a lock on the sync
 /// state (`<file>.cloud-sync.json.lock`), which orders their sync-state and base-cache
 /// writes; record-store writers never take it. A push holds it from its pull to the end
-/// of the push.
+/// of the push. The whole-file operations of [`RecordSync::files`] (`push_file`,
+/// `pull_file`, `restore`) take the store's writer lock instead and bypass the pipeline;
+/// for a record store use this type's [`pull`](RecordSync::pull),
+/// [`push`](RecordSync::push) and [`restore`](RecordSync::restore).
 ///
 /// # The base
 ///
