@@ -511,6 +511,22 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Committing a pull to the local SDN record store failed: the store could not be
+    /// read (a malformed store is never overwritten: fix it, or move it aside and pull),
+    /// a pre-commit hook of the store vetoed the pull, or writing the commit failed.
+    /// Local content and the sync state are unchanged unless the source says the commit
+    /// was written.
+    #[error("committing the pull of remote head `{head}` to {} failed", .path.display())]
+    Store {
+        /// The local store.
+        path: PathBuf,
+        /// The remote head being pulled.
+        head: String,
+        /// record-store's error, a `record_store::Error` (boxed, and `downcast_ref` finds
+        /// it).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A remote could not be configured (missing bucket, bad endpoint, ...).
     #[error("remote configuration is invalid: {reason}")]
     Config {
@@ -585,7 +601,8 @@ impl Error {
             | Error::SqliteIntegrity { path, .. }
             | Error::SqliteSchemaDiverged { path, .. }
             | Error::SqliteRowConflict { path, .. }
-            | Error::Merge { path, .. } => Some(path),
+            | Error::Merge { path, .. }
+            | Error::Store { path, .. } => Some(path),
             _ => None,
         }
     }
@@ -675,6 +692,11 @@ mod tests {
                 reason: ConfigProblem::Bucket { bucket: "b".into() },
                 source: Some(store_error()),
             },
+            Error::Store {
+                path: path.clone(),
+                head: "abc".into(),
+                source: Box::new(record_store::Error::aborted("vetoed")),
+            },
         ];
         for error in &with_source {
             let cause = error.source().expect("the wrapped error is the source");
@@ -692,6 +714,7 @@ mod tests {
                 Error::Lock { .. } => cause.is::<file_lock::Error>(),
                 Error::Sqlite { .. } => cause.is::<rusqlite::Error>(),
                 Error::Merge { .. } => cause.is::<versioning::Error>(),
+                Error::Store { .. } => cause.is::<record_store::Error>(),
                 other => panic!("unexpected variant {other:?}"),
             };
             assert!(

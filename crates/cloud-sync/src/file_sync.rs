@@ -107,6 +107,10 @@ pub(crate) struct Seen {
     pub(crate) status: SyncStatus,
 }
 
+/// Makes local content a restored snapshot (see [`FileSync::restore_with`]).
+pub(crate) type ApplyRestored<'a> =
+    dyn FnMut(&[u8], Option<&[u8]>) -> Result<Option<String>, Error> + 'a;
+
 /// Prepares a stored snapshot again, for when a prune deleted it meanwhile.
 pub(crate) type Reprepare<'a> = &'a dyn Fn() -> Result<snapshot::PreparedSnapshot, Error>;
 
@@ -428,11 +432,25 @@ impl FileSync {
     /// applies it locally. Refused when local content has changes not on the remote.
     pub fn restore(&self, head: &str) -> Result<PullReport, Error> {
         let _guard = self.lock_local()?;
+        self.restore_with(head, &mut |content, _| self.apply(content).map(Some))
+    }
+
+    /// The restore, under the lock the caller holds. `apply` makes local content the
+    /// restored `content`, given the local content the restore checked (`None`: no local
+    /// file), and returns local content's sha256 afterwards; or `None` when it left
+    /// local content as it was (changed since the check: the next sync merges the
+    /// restored head into it), and then no state is saved.
+    pub(crate) fn restore_with(
+        &self,
+        head: &str,
+        apply: &mut ApplyRestored<'_>,
+    ) -> Result<PullReport, Error> {
         let entry =
             backup::find(&self.remote, head, &self.limits)?.ok_or_else(|| Error::NotFound {
                 key: format!("{}/backups/*-{head}.json", self.remote.prefix()),
             })?;
-        let local_sha256 = self.local_content()?.map(|content| sha256_hex(&content));
+        let local = self.local_content()?;
+        let local_sha256 = local.as_deref().map(sha256_hex);
         let remote = manifest::read(&self.remote, &self.limits)?;
         let (base, _) = self.base(local_sha256.as_deref(), remote.as_ref())?;
         let status = relate(base.as_ref(), local_sha256.as_deref(), remote.as_ref());
@@ -451,20 +469,28 @@ impl FileSync {
             Some(&|| snapshot::prepare(&downloaded)),
         )?;
         manifest::publish(&self.remote, &manifest, remote.as_ref(), &self.limits)?;
-        let local_after = self.apply(&downloaded)?;
-        self.save_state(&manifest, &local_after)?;
+        let applied = apply(&downloaded, local.as_deref())?;
+        if let Some(local_after) = &applied {
+            self.save_state(&manifest, local_after)?;
+        }
+        let local_after = applied.clone().or(local_sha256).unwrap_or_default();
         let warnings = self.bookkeeping(
             SyncKind::Restore,
             &manifest.head,
             &local_after,
             false,
             Resolution::NoConflict,
-            &format!("restored backup {head}"),
+            &match applied {
+                Some(_) => format!("restored backup {head}"),
+                None => format!(
+                    "restored backup {head} on the remote; local changes made meanwhile were kept (the next sync merges)"
+                ),
+            },
         );
         Ok(PullReport {
             status_before: status,
             head: manifest.head,
-            applied: true,
+            applied: applied.is_some(),
             local_backup: None,
             warnings,
         })

@@ -35,9 +35,12 @@
 //! - **SDN stores merge record by record and lose nothing.** [`RecordSync::pull`]
 //!   fast-forwards when local content is unchanged since the last sync, and otherwise
 //!   runs versioning's three-way merge against the last synced head (cached locally and
-//!   verified by hash, downloaded again when missing or wrong), under the store's own
-//!   writer lock, so no local commit is lost and readers see the old or the merged file.
-//!   Fields changed two ways stay in versioning's conflicts table and are reported.
+//!   verified by hash, downloaded again when missing or wrong). The result is committed
+//!   through record-store's commit pipeline, byte for byte: under the store's own writer
+//!   lock, so no local commit is lost, readers see the old or the merged file, and the
+//!   store's pre-commit hooks (and [`RecordPullReport::changes`]) see the pull as a
+//!   change set. Fields changed two ways stay in versioning's conflicts table and are
+//!   reported.
 //! - **SQLite databases merge row by row** ([`SqliteSync`], [`sqlite_merge`]): a
 //!   three-way diff by primary key against the last synced head, applied to the live
 //!   database in one SQLite transaction (readers see the old or the merged rows; local
@@ -81,12 +84,18 @@
 //!   the other side changed it too is refused with [`Error::SqliteSchemaDiverged`].
 //!   Indexes and triggers of tables on both sides are not merged. A [`FileSync`] (any file) still refuses with [`Error::NotFastForward`] when both sides
 //!   changed ([`PullMode::OverwriteLocal`] overwrites after a backup).
-//! - **A diverged pull holds the store's writer lock while it downloads and merges**:
-//!   local writers wait that long (see [`RecordSync`]'s module notes).
+//! - **A record-level pull never overwrites a local store record-store cannot read**
+//!   (malformed SDN): it fails with [`Error::Store`]. Fix the file, move it aside and
+//!   pull (a missing store takes the head), or replace it whole with [`FileSync`]'s
+//!   pull or restore.
 //! - **Without a known common ancestor** (a device that never synced, a base older than
 //!   the remembered history, a push overwritten on a non-enforcing server) the merge
 //!   runs against an empty store: records are united and differing fields kept as
 //!   conflicts, but a record deleted on one side comes back.
+//! - **A pull that changes an SDN store parses it in full**, old and new content, to
+//!   derive the change set its commit shows the store's hooks (about 30 ms per MB on
+//!   the development VM, on top of the download and any merge; a fast-forward used to
+//!   be a plain file replace).
 //! - **Whole snapshots in memory**: a push or pull holds the content and its compressed
 //!   form in memory (bounded by [`snapshot::Limits`], 1 GiB by default); no multipart
 //!   upload or resumable transfer yet.

@@ -2,6 +2,8 @@
 //! [`SqliteSync`](crate::SqliteSync): pull (merging) first, then push, and when another
 //! device wins the head in between, pull, merge and try again with bounded backoff.
 
+use file_lock::LockGuard;
+
 use crate::base_cache::BaseCache;
 use crate::check::SyncStatus;
 use crate::error::Error;
@@ -17,25 +19,27 @@ pub(crate) trait PullBeforePush {
     fn head(&self) -> Option<&str>;
 }
 
-/// Pulls with `pull_seen`, then pushes local content with `files`, retrying lost races
-/// with `retry`; returns every pull (one per attempt) and the push.
+/// Pulls with `pull`, then pushes local content with `files`, retrying lost races with
+/// `retry`; returns every pull (one per attempt) and the push.
 ///
-/// Each attempt holds the local lock from the pull to the end of the push, and local
-/// content is read, hashed and the manifest fetched once: `pull_seen` gets what was read
-/// and says whether it changed local content or the sync state (`true`: local content is
-/// read again, against the head already read, before the push). A push with nothing to
-/// publish is one request. The pushed content becomes the cached base.
+/// Each attempt holds the lock `lock` takes (the one that serialises this kind's sync
+/// operations on the file) from the pull to the end of the push, and local content is
+/// read, hashed and the manifest fetched once: `pull` returns what it read (local
+/// content, the head) and whether it changed local content or the sync state (`true`:
+/// local content is read again, against the head already read, before the push). A
+/// push with nothing to publish is one request. The pushed content becomes the cached
+/// base.
 pub(crate) fn pull_then_push<P: PullBeforePush>(
     files: &FileSync,
     base: &BaseCache,
     retry: &RetryPolicy,
-    mut pull_seen: impl FnMut(&Seen) -> Result<(P, bool), Error>,
+    lock: impl Fn() -> Result<LockGuard, Error>,
+    mut pull: impl FnMut() -> Result<(P, Seen, bool), Error>,
 ) -> Result<(Vec<P>, PushReport), Error> {
     let mut pulls = Vec::new();
     let push = retry_lost_races(retry, |_| {
-        let _guard = files.lock_local()?;
-        let seen = files.see()?;
-        let (pulled, changed) = pull_seen(&seen)?;
+        let _guard = lock()?;
+        let (pulled, seen, changed) = pull()?;
         let up_to_date = pulled.status_before() == SyncStatus::UpToDate;
         let head = pulled.head().map(str::to_owned);
         pulls.push(pulled);

@@ -3,6 +3,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use file_lock::LockGuard;
+use record_store::{ChangeSet, RowKeys, Store};
 use versioning::KeptConflict;
 use versioning::merge::{self, MergeOptions};
 
@@ -11,7 +13,7 @@ use crate::check::SyncStatus;
 use crate::device::Device;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Operation};
-use crate::file_sync::{CheckReport, FileKind, FileSync, PushReport, Seen};
+use crate::file_sync::{CheckReport, FileKind, FileSync, PullReport, PushReport, Seen};
 use crate::local_fs;
 use crate::log::{Resolution, SyncKind};
 use crate::manifest::{Manifest, RemoteHead};
@@ -53,6 +55,7 @@ pub enum PullOutcome {
 
 /// The result of [`RecordSync::pull`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RecordPullReport {
     /// How local and remote related before.
     pub status_before: SyncStatus,
@@ -66,6 +69,11 @@ pub struct RecordPullReport {
     pub local_backup: Option<String>,
     /// Failures of the bookkeeping (log entry, device record, base cache).
     pub warnings: Vec<String>,
+    /// What the pull changed in the local store, as record-store's commit pipeline
+    /// collected it (and the store's pre-commit hooks saw it): rows inserted, updated
+    /// and removed per table, matched by the merge's key columns. Empty when local
+    /// content did not change.
+    pub changes: ChangeSet,
 }
 
 impl PullBeforePush for RecordPullReport {
@@ -98,14 +106,36 @@ impl RecordPushReport {
 ///
 /// # How a pull is applied
 ///
-/// record-store offers no "replace the whole text" operation inside a transaction (and
-/// its `Transaction::apply` of a change set needs each table's record type, which a sync
-/// of any store does not know), so a pull takes the store's own writer lock (the `<file>.lock` sidecar every record-store
-/// writer takes), reads local content, downloads and merges, and replaces the file with
-/// atomic-io while still holding that lock. No local writer can commit between the read
-/// and the replace, so nothing local is lost, and readers see the complete old or the
-/// complete merged file, never a half-applied pull. The price: local writers wait while
-/// a diverged pull downloads and merges.
+/// A pull that changes local content (a fast-forward, a merge, [`Prefer::Cloud`])
+/// commits it through record-store's commit pipeline, like any local write:
+/// [`Store::commit`] with [`Transaction::replace_text`](record_store::Transaction::replace_text).
+/// So the file is replaced under the store's own writer lock, atomically and durably,
+/// with exactly the text the merge produced (or the head's content), byte for byte,
+/// which is what makes devices converge; the process's snapshot cache is published with
+/// the new version; and the store's pre-commit hooks see the pull as a change set (rows
+/// inserted, updated and removed per table, matched by the merge's key columns), which
+/// [`RecordPullReport::changes`] also returns. A hook may veto a pull (nothing local
+/// changes, [`Error::Store`]) or amend it: the amendment is written on top of the merge
+/// and, differing from the head, is pushed next like any local change. Give the handle
+/// your program uses, with its hooks, to [`RecordSync::for_store`]; [`RecordSync::new`]
+/// opens a plain handle (no hooks) for each pull.
+///
+/// Local writers are not held up by the network: the pull reads local content, downloads
+/// and merges without the store's lock, and only its commit takes the lock. Inside the
+/// commit it checks that local content is still what it merged; if a local writer
+/// committed meanwhile, it decides and merges again there, from the new local content
+/// and the head it already downloaded. Either way no local commit is lost, and readers
+/// see the complete old or the complete new file (a crash in between leaves one of
+/// them). A store record-store cannot read is never overwritten by a pull (a whole-file
+/// [`FileSync::pull_file`] or [`FileSync::restore`] replaces it).
+///
+/// Sync operations on one store are serialised among themselves by a lock on the sync
+/// state (`<file>.cloud-sync.json.lock`), which orders their sync-state and base-cache
+/// writes; record-store writers never take it. A push holds it from its pull to the end
+/// of the push. The whole-file operations of [`RecordSync::files`] (`push_file`,
+/// `pull_file`, `restore`) take the store's writer lock instead and bypass the pipeline;
+/// for a record store use this type's [`pull`](RecordSync::pull),
+/// [`push`](RecordSync::push) and [`restore`](RecordSync::restore).
 ///
 /// # The base
 ///
@@ -116,18 +146,83 @@ impl RecordPushReport {
 /// head is downloaded again (found through the backup entries). A base is only used when
 /// the remote's history names it (a backup of our own push that lost the race is not a
 /// common ancestor); without one the merge runs against an empty store, uniting the
-/// records. A crash at any point leaves a base that is right or fetched again.
+/// records. A crash at any point leaves a base that is right or fetched again: a merge
+/// caches the head as the base before its commit and records the new state after it.
 #[derive(Debug)]
 pub struct RecordSync {
     files: FileSync,
     base: BaseCache,
     merge_options: MergeOptions,
     retry: RetryPolicy,
+    /// The handle pulls commit through; `None`: a plain handle opened per pull.
+    store: Option<Store>,
+}
+
+/// What a pull decided from what it saw, before anything local changed.
+struct Plan {
+    report: RecordPullReport,
+    /// What local content becomes, when the pull changes it: the merge or the head's
+    /// content.
+    text: Option<String>,
+    /// The head's content, once downloaded (reused when the pull is decided again).
+    theirs: Option<Vec<u8>>,
+    /// What is recorded once local content is what the pull makes it.
+    then: Then,
+}
+
+/// The bookkeeping of a pull, after its commit.
+enum Then {
+    /// Nothing changed; nothing to record.
+    Nothing,
+    /// Local content already is the head's: record the head as synced (if it is not),
+    /// and cache local content as the base when the cache lacks it.
+    Adopt {
+        remote: Box<RemoteHead>,
+        base: Option<SyncState>,
+        local_sha256: String,
+        cache: Option<Vec<u8>>,
+    },
+    /// Local changes kept over the head: record the head as their base.
+    KeptLocal {
+        manifest: Box<Manifest>,
+        local_sha256: String,
+    },
+    /// The head merged into local content: record the head as its base.
+    Merged {
+        manifest: Box<Manifest>,
+        merged_sha256: String,
+        conflicts: usize,
+    },
+    /// Local content became the head's: record it and cache it as the base.
+    TookRemote {
+        manifest: Box<Manifest>,
+        resolution: Resolution,
+    },
+}
+
+/// The error of a pull's commit closure: the sync's own, or the store's.
+enum Pulling {
+    Sync(Error),
+    Store(record_store::Error),
+}
+
+impl From<Error> for Pulling {
+    fn from(error: Error) -> Self {
+        Pulling::Sync(error)
+    }
+}
+
+impl From<record_store::Error> for Pulling {
+    fn from(error: record_store::Error) -> Self {
+        Pulling::Store(error)
+    }
 }
 
 impl RecordSync {
     /// Syncs the store at `path` through `remote` as `device`. The sync state lives in
-    /// `<file>.cloud-sync.json`, the cached base in `<file>.cloud-sync.base`.
+    /// `<file>.cloud-sync.json`, the cached base in `<file>.cloud-sync.base`. Pulls
+    /// commit through a plain record-store handle opened for each pull (no pre-commit
+    /// hooks; see [`RecordSync::for_store`]).
     pub fn new(remote: Remote, path: impl Into<PathBuf>, device: Device) -> RecordSync {
         let files = FileSync::new(remote, path, FileKind::Plain, device);
         let base = BaseCache::next_to(files.path());
@@ -136,10 +231,52 @@ impl RecordSync {
             base,
             merge_options: MergeOptions::default(),
             retry: RetryPolicy::default(),
+            store: None,
         }
     }
 
-    /// Per-table column names and key columns for the merge (as for the store).
+    /// Syncs the file of `store` as [`RecordSync::new`] does, committing pulls through
+    /// this handle: its pre-commit hooks ([`Store::with_pre_commit`]) see every pull's
+    /// change set and may veto or amend it, and its settings (lock timeout, durability)
+    /// apply.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use cloud_sync::{Device, Prefer, Prefix, RecordSync, Remote};
+    /// use record_store::Store;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let remote = Remote::in_memory(Prefix::new("todo")?)?;
+    /// let device = |name: &str| Device::load_or_create(dir.path().join(format!("{name}.json")), name);
+    /// let (path_a, path_b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
+    /// std::fs::write(&path_a, "todos |id, title|\n    1, write docs\n")?;
+    /// RecordSync::new(remote.clone(), &path_a, device("a")?).push()?;
+    ///
+    /// // Device b's program watches every commit to its store, pulls included.
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let watch = Arc::clone(&seen);
+    /// let store = Store::open(&path_b)?.with_pre_commit(move |_, changes| {
+    ///     for (table, rows) in changes.tables() {
+    ///         for row in &rows.inserted {
+    ///             watch.lock().unwrap().push(format!("{table} {}", row.key));
+    ///         }
+    ///     }
+    ///     Ok(())
+    /// });
+    /// let pulled = RecordSync::for_store(remote, store, device("b")?).pull(Prefer::Merge)?;
+    /// assert_eq!(*seen.lock().unwrap(), ["todos 1"]);
+    /// assert_eq!(pulled.changes.table("todos").unwrap().inserted[0].key, "1");
+    /// assert_eq!(std::fs::read_to_string(&path_b)?, "todos |id, title|\n    1, write docs\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_store(remote: Remote, store: Store, device: Device) -> RecordSync {
+        let mut sync = RecordSync::new(remote, store.path(), device);
+        sync.store = Some(store);
+        sync
+    }
+
+    /// Per-table column names and key columns for the merge (as for the store). The key
+    /// columns also match the rows of a pull's change set.
     pub fn with_merge_options(mut self, options: MergeOptions) -> RecordSync {
         self.merge_options = options;
         self
@@ -172,65 +309,11 @@ impl RecordSync {
     }
 
     /// Brings the remote head into local content: fast-forward when local content is
-    /// unchanged since the last sync, otherwise as `prefer` says. Holds the store's
-    /// writer lock throughout (see [`RecordSync`]).
+    /// unchanged since the last sync, otherwise as `prefer` says. A change to local
+    /// content is committed through the store's commit pipeline (see [`RecordSync`]).
     pub fn pull(&self, prefer: Prefer) -> Result<RecordPullReport, Error> {
-        let _guard = self.files.lock_local()?;
-        let seen = self.files.see()?;
-        self.pull_seen(prefer, &seen).map(|(report, _)| report)
-    }
-
-    /// The pull, under the lock the caller holds, from what it has read. Also says
-    /// whether local content or the sync state changed (`false`: `seen` still holds).
-    fn pull_seen(&self, prefer: Prefer, seen: &Seen) -> Result<(RecordPullReport, bool), Error> {
-        let status = seen.status;
-        let Some(remote) = &seen.remote else {
-            return Ok((report(status, None, PullOutcome::Unchanged), false));
-        };
-        let head = Some(remote.manifest.head.clone());
-        let pulled = match (status, &seen.content, &seen.local_sha256) {
-            (SyncStatus::UpToDate, Some(local), Some(local_sha256)) => {
-                self.files.adopt(seen.base.as_ref(), remote, local_sha256)?;
-                let mut done = report(status, head, PullOutcome::Unchanged);
-                if *local_sha256 == remote.manifest.snapshot.sha256
-                    && !self.base.has_len(local.len())
-                {
-                    self.base.put(local, &mut done.warnings);
-                }
-                done
-            }
-            (SyncStatus::Diverged, Some(local), Some(local_sha256)) => match prefer {
-                Prefer::Merge => self.merge_into_local(local, seen.base.as_ref(), remote)?,
-                Prefer::Local => {
-                    // Recording the head as the base turns "diverged" into "ahead": the
-                    // next push publishes local content; the head stays a backup.
-                    self.record_base_with_local_changes(&remote.manifest)?;
-                    let mut done = report(status, head, PullOutcome::KeptLocal);
-                    done.warnings = self.files.bookkeeping(
-                        SyncKind::Pull,
-                        &remote.manifest.head,
-                        local_sha256,
-                        true,
-                        Resolution::UsedLocal,
-                        "kept local changes over the remote head",
-                    );
-                    done
-                }
-                Prefer::Cloud => {
-                    let backup_id = self.files.back_up_local(local, seen.base.as_ref())?;
-                    let mut done = self.take_remote(status, remote, Resolution::UsedCloud)?;
-                    done.outcome = PullOutcome::UsedCloud;
-                    done.local_backup = Some(backup_id);
-                    done
-                }
-            },
-            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _, _) => {
-                return Ok((report(status, head, PullOutcome::Unchanged), false));
-            }
-            // Behind, or nothing local: taking the head loses nothing.
-            _ => self.take_remote(status, remote, Resolution::NoConflict)?,
-        };
-        Ok((pulled, true))
+        let _guard = self.lock_sync()?;
+        self.pull_locked(prefer).map(|(report, _, _)| report)
     }
 
     /// Publishes local content: pulls (merging as needed) and pushes, and when another
@@ -238,61 +321,211 @@ impl RecordSync {
     /// backoff ([`RetryPolicy`]). Fails with [`Error::LostRace`] only when every attempt
     /// lost.
     ///
-    /// Each attempt holds the store's writer lock from the pull to the end of the push,
-    /// so what is pushed is exactly what was merged, and local content is read, hashed
-    /// and the manifest fetched once: a push with nothing to publish is one request.
+    /// Each attempt holds the sync lock from the pull to the end of the push, and local
+    /// content is read, hashed and the manifest fetched once: a push with nothing to
+    /// publish is one request. What is pushed is what the pull committed, or a later
+    /// local commit on top of it.
     pub fn push(&self) -> Result<RecordPushReport, Error> {
-        let (pulls, push) = pull_then_push(&self.files, &self.base, &self.retry, |seen| {
-            self.pull_seen(Prefer::Merge, seen)
-        })?;
+        let (pulls, push) = pull_then_push(
+            &self.files,
+            &self.base,
+            &self.retry,
+            || self.lock_sync(),
+            || self.pull_locked(Prefer::Merge),
+        )?;
         Ok(RecordPushReport { pulls, push })
     }
 
-    fn take_remote(
+    /// [`FileSync::restore`] for a record store: makes the backup of head `head` the new
+    /// remote head and commits its content to the local store through the store's
+    /// commit pipeline, as a pull does (its hooks see the change set). Refused when
+    /// local content has changes not on the remote. A local commit that lands between
+    /// the check and the local apply is kept, not overwritten: the remote head is then
+    /// the restored version, local content is left as it is
+    /// ([`PullReport::applied`](crate::PullReport::applied) is `false`), and the next
+    /// sync merges the two. A local store record-store cannot read fails with
+    /// [`Error::Store`] before anything changes ([`FileSync::restore`] replaces it
+    /// whole).
+    pub fn restore(&self, head: &str) -> Result<PullReport, Error> {
+        let _guard = self.lock_sync()?;
+        let store = self.store(head)?;
+        // A store the commit could not read fails here, before the remote head moves.
+        store
+            .read()
+            .map_err(|error| self.commit_error(Pulling::Store(error), head))?;
+        let keys = self.row_keys();
+        self.files.restore_with(head, &mut |content, checked| {
+            let text = self.text(content, "the restored backup")?;
+            let committed = store.commit(|tx| -> Result<bool, Pulling> {
+                if self.files.local_content()?.as_deref() != checked {
+                    return Ok(false);
+                }
+                tx.replace_text(text.as_str(), &keys)?;
+                Ok(true)
+            });
+            match committed {
+                Ok(committed) => Ok(committed.value.then(|| sha256_hex(content))),
+                Err(error) => Err(self.commit_error(error, head)),
+            }
+        })
+    }
+
+    /// The error of a commit made for remote head `head`.
+    fn commit_error(&self, error: Pulling, head: &str) -> Error {
+        match error {
+            Pulling::Sync(error) => error,
+            Pulling::Store(source) => Error::Store {
+                path: self.path().to_owned(),
+                head: head.to_owned(),
+                source: Box::new(source),
+            },
+        }
+    }
+
+    /// The lock that serialises this store's sync operations (see [`RecordSync`]).
+    fn lock_sync(&self) -> Result<LockGuard, Error> {
+        local_fs::lock(self.files.state_path(), Operation::LockLocal)
+    }
+
+    /// The pull, under the sync lock: reads local content and the head, decides, and
+    /// commits what changes. Returns what it read last and whether local content or the
+    /// sync state changed (`false`: what it read still holds).
+    fn pull_locked(&self, prefer: Prefer) -> Result<(RecordPullReport, Seen, bool), Error> {
+        let seen = self.files.see()?;
+        let mut plan = self.plan(prefer, &seen, None)?;
+        if plan.text.is_none() {
+            let changed = !matches!(plan.then, Then::Nothing);
+            let report = self.record(plan)?;
+            return Ok((report, seen, changed));
+        }
+        let head = plan.report.head.clone().unwrap_or_default();
+        let store = self.store(&head)?;
+        let keys = self.row_keys();
+        let committed = store.commit(|tx| -> Result<_, Pulling> {
+            // Under the store's writer lock the file is the version the transaction read.
+            let mut reseen = None;
+            if self.files.local_content()? != seen.content {
+                // A local writer committed since the pull read local content: decide
+                // again from what is there now, against the head already read.
+                let now = self.files.see_with(seen.remote.clone())?;
+                plan = self.plan(prefer, &now, plan.theirs.take())?;
+                reseen = Some(now);
+            }
+            if let (Then::Merged { .. }, Some(theirs)) = (&plan.then, &plan.theirs) {
+                // Base first: a crash after it leaves the old state, whose hash no longer
+                // matches the cached base, so the right base is fetched again.
+                self.base.put(theirs, &mut plan.report.warnings);
+            }
+            if let Some(text) = &plan.text {
+                tx.replace_text(text.as_str(), &keys)?;
+            }
+            Ok(reseen)
+        });
+        let reseen = committed
+            .map_err(|error| self.commit_error(error, &head))
+            .map(|committed| {
+                plan.report.changes = committed.changes;
+                committed.value
+            })?;
+        let changed = !matches!(plan.then, Then::Nothing);
+        let report = self.record(plan)?;
+        Ok((report, reseen.unwrap_or(seen), changed))
+    }
+
+    /// Decides the pull from what was read: downloads and merges as needed, backs local
+    /// content up before [`Prefer::Cloud`] replaces it, and changes nothing local.
+    /// `theirs` is the head's content when it was downloaded already.
+    fn plan(&self, prefer: Prefer, seen: &Seen, theirs: Option<Vec<u8>>) -> Result<Plan, Error> {
+        let status = seen.status;
+        let nothing = |head, outcome| Plan {
+            report: report(status, head, outcome),
+            text: None,
+            theirs: None,
+            then: Then::Nothing,
+        };
+        let Some(remote) = &seen.remote else {
+            return Ok(nothing(None, PullOutcome::Unchanged));
+        };
+        let head = Some(remote.manifest.head.clone());
+        let manifest = || Box::new(remote.manifest.clone());
+        match (status, &seen.content, &seen.local_sha256) {
+            (SyncStatus::UpToDate, Some(local), Some(local_sha256)) => {
+                let cache = (*local_sha256 == remote.manifest.snapshot.sha256
+                    && !self.base.has_len(local.len()))
+                .then(|| local.clone());
+                Ok(Plan {
+                    then: Then::Adopt {
+                        remote: Box::new(remote.clone()),
+                        base: seen.base.clone(),
+                        local_sha256: local_sha256.clone(),
+                        cache,
+                    },
+                    ..nothing(head, PullOutcome::Unchanged)
+                })
+            }
+            (SyncStatus::Diverged, Some(local), Some(local_sha256)) => match prefer {
+                Prefer::Merge => self.plan_merge(local, seen.base.as_ref(), remote, theirs),
+                Prefer::Local => Ok(Plan {
+                    then: Then::KeptLocal {
+                        manifest: manifest(),
+                        local_sha256: local_sha256.clone(),
+                    },
+                    ..nothing(head, PullOutcome::KeptLocal)
+                }),
+                Prefer::Cloud => {
+                    let backup_id = self.files.back_up_local(local, seen.base.as_ref())?;
+                    let mut plan =
+                        self.plan_take_remote(status, remote, Resolution::UsedCloud, theirs)?;
+                    plan.report.outcome = PullOutcome::UsedCloud;
+                    plan.report.local_backup = Some(backup_id);
+                    Ok(plan)
+                }
+            },
+            (SyncStatus::Ahead | SyncStatus::NoRemoteHead | SyncStatus::UpToDate, _, _) => {
+                Ok(nothing(head, PullOutcome::Unchanged))
+            }
+            // Behind, or nothing local: taking the head loses nothing.
+            _ => self.plan_take_remote(status, remote, Resolution::NoConflict, theirs),
+        }
+    }
+
+    fn plan_take_remote(
         &self,
         status: SyncStatus,
         remote: &RemoteHead,
         resolution: Resolution,
-    ) -> Result<RecordPullReport, Error> {
-        let downloaded = self.download_head(remote)?;
-        let mut done = report(
-            status,
-            Some(remote.manifest.head.clone()),
-            PullOutcome::FastForward,
-        );
-        let local_after = self
-            .files
-            .apply_verified(&downloaded, &remote.manifest.snapshot.sha256)?;
-        // The cache is written after the durable replace (whose flush then does not wait
-        // for it) and while the state, log entry and device record are written.
-        let (cached, recorded) = std::thread::scope(|scope| {
-            let cached = scope.spawn(|| {
-                let mut warnings = Vec::new();
-                self.base.put(&downloaded, &mut warnings);
-                warnings
-            });
-            let recorded = self.files.record_and_log(
-                &remote.manifest,
-                &local_after,
-                SyncKind::Pull,
+        theirs: Option<Vec<u8>>,
+    ) -> Result<Plan, Error> {
+        let theirs = match theirs {
+            Some(theirs) => theirs,
+            None => self.download_head(remote)?,
+        };
+        Ok(Plan {
+            report: report(
+                status,
+                Some(remote.manifest.head.clone()),
+                PullOutcome::FastForward,
+            ),
+            text: Some(self.text(&theirs, "the remote head")?),
+            theirs: Some(theirs),
+            then: Then::TookRemote {
+                manifest: Box::new(remote.manifest.clone()),
                 resolution,
-                "pulled",
-            );
-            (cached.join(), recorded)
-        });
-        done.warnings.extend(recorded?);
-        done.warnings
-            .extend(cached.unwrap_or_else(|_| vec!["base cache: its thread panicked".into()]));
-        Ok(done)
+            },
+        })
     }
 
-    fn merge_into_local(
+    fn plan_merge(
         &self,
         local: &[u8],
         base: Option<&SyncState>,
         remote: &RemoteHead,
-    ) -> Result<RecordPullReport, Error> {
-        let theirs = self.download_head(remote)?;
+        theirs: Option<Vec<u8>>,
+    ) -> Result<Plan, Error> {
+        let theirs = match theirs {
+            Some(theirs) => theirs,
+            None => self.download_head(remote)?,
+        };
         let mut warnings = Vec::new();
         let base_text = match base {
             // Only a head the remote's history names is a common ancestor. A base rebuilt
@@ -308,22 +541,10 @@ impl RecordSync {
             // nothing is lost, but a record deleted on one side comes back.
             _ => Vec::new(),
         };
-        let text = |bytes: &[u8], what: &str| {
-            std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
-                Error::local(
-                    Operation::ReadLocal,
-                    self.path(),
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("{what} is not UTF-8 text"),
-                    ),
-                )
-            })
-        };
         let merged = merge::merge(
-            &text(&base_text, "the base")?,
-            &text(local, "local content")?,
-            &text(&theirs, "the remote head")?,
+            &self.text(&base_text, "the base")?,
+            &self.text(local, "local content")?,
+            &self.text(&theirs, "the remote head")?,
             &self.merge_options,
         )
         .map_err(|source| Error::Merge {
@@ -331,32 +552,115 @@ impl RecordSync {
             head: remote.manifest.head.clone(),
             source: Box::new(source),
         })?;
-        // Base first: a crash after it leaves the old state, whose hash no longer matches
-        // the cached base, so the right base is fetched again.
-        self.base.put(&theirs, &mut warnings);
-        local_fs::replace(self.path(), merged.text.as_bytes())?;
-        let merged_sha256 = sha256_hex(merged.text.as_bytes());
-        self.record_base_with_local_changes(&remote.manifest)?;
-        let message = format!(
-            "merged remote head into local records; {} field conflict(s) kept",
-            merged.conflicts.len()
-        );
-        warnings.extend(self.files.bookkeeping(
-            SyncKind::Merge,
-            &remote.manifest.head,
-            &merged_sha256,
-            !merged.conflicts.is_empty(),
-            Resolution::Merged,
-            &message,
-        ));
-        Ok(RecordPullReport {
-            status_before: SyncStatus::Diverged,
-            head: Some(remote.manifest.head.clone()),
-            outcome: PullOutcome::Merged,
-            conflicts: merged.conflicts,
-            local_backup: None,
-            warnings,
+        let conflicts = merged.conflicts.len();
+        Ok(Plan {
+            report: RecordPullReport {
+                status_before: SyncStatus::Diverged,
+                head: Some(remote.manifest.head.clone()),
+                outcome: PullOutcome::Merged,
+                conflicts: merged.conflicts,
+                local_backup: None,
+                warnings,
+                changes: ChangeSet::default(),
+            },
+            then: Then::Merged {
+                manifest: Box::new(remote.manifest.clone()),
+                merged_sha256: sha256_hex(merged.text.as_bytes()),
+                conflicts,
+            },
+            text: Some(merged.text),
+            theirs: Some(theirs),
         })
+    }
+
+    /// Records what the pull did, once local content is what it made it: the sync
+    /// state, the base cache, the log entry and the device record. The state is saved
+    /// after the commit: a crash before it leaves the old state, and the next sync sees
+    /// local content as changed and merges again (which changes nothing).
+    fn record(&self, plan: Plan) -> Result<RecordPullReport, Error> {
+        let Plan {
+            mut report,
+            theirs,
+            then,
+            ..
+        } = plan;
+        match then {
+            Then::Nothing => {}
+            Then::Adopt {
+                remote,
+                base,
+                local_sha256,
+                cache,
+            } => {
+                self.files.adopt(base.as_ref(), &remote, &local_sha256)?;
+                if let Some(local) = cache {
+                    self.base.put(&local, &mut report.warnings);
+                }
+            }
+            Then::KeptLocal {
+                manifest,
+                local_sha256,
+            } => {
+                // Recording the head as the base turns "diverged" into "ahead": the next
+                // push publishes local content; the head stays a backup.
+                self.record_base_with_local_changes(&manifest)?;
+                report.warnings.extend(self.files.bookkeeping(
+                    SyncKind::Pull,
+                    &manifest.head,
+                    &local_sha256,
+                    true,
+                    Resolution::UsedLocal,
+                    "kept local changes over the remote head",
+                ));
+            }
+            Then::Merged {
+                manifest,
+                merged_sha256,
+                conflicts,
+            } => {
+                self.record_base_with_local_changes(&manifest)?;
+                let message = format!(
+                    "merged remote head into local records; {conflicts} field conflict(s) kept"
+                );
+                report.warnings.extend(self.files.bookkeeping(
+                    SyncKind::Merge,
+                    &manifest.head,
+                    &merged_sha256,
+                    conflicts > 0,
+                    Resolution::Merged,
+                    &message,
+                ));
+            }
+            Then::TookRemote {
+                manifest,
+                resolution,
+            } => {
+                let theirs = theirs.unwrap_or_default();
+                // The cache is written after the durable commit (whose flush then does
+                // not wait for it) and while the state, log entry and device record are
+                // written. Local content is the head's: its hash is the head's.
+                let (cached, recorded) = std::thread::scope(|scope| {
+                    let cached = scope.spawn(|| {
+                        let mut warnings = Vec::new();
+                        self.base.put(&theirs, &mut warnings);
+                        warnings
+                    });
+                    let recorded = self.files.record_and_log(
+                        &manifest,
+                        &manifest.snapshot.sha256,
+                        SyncKind::Pull,
+                        resolution,
+                        "pulled",
+                    );
+                    (cached.join(), recorded)
+                });
+                report.warnings.extend(recorded?);
+                report.warnings.extend(
+                    cached.unwrap_or_else(|_| vec!["base cache: its thread panicked".into()]),
+                );
+            }
+        }
+        Ok(report)
     }
 
     /// Records `head` as the base of local content that still has changes of its own
@@ -364,6 +668,43 @@ impl RecordSync {
     /// content reads as "ahead" (pushed next) unless it equals the head.
     fn record_base_with_local_changes(&self, head: &Manifest) -> Result<(), Error> {
         self.files.save_state(head, &head.snapshot.sha256)
+    }
+
+    /// The handle a pull of head `head` commits through.
+    fn store(&self, head: &str) -> Result<Store, Error> {
+        match &self.store {
+            Some(store) => Ok(store.clone()),
+            None => Store::open(self.path()).map_err(|source| Error::Store {
+                path: self.path().to_owned(),
+                head: head.to_owned(),
+                source: Box::new(source),
+            }),
+        }
+    }
+
+    /// The key column of each table, as the merge matches rows.
+    fn row_keys(&self) -> RowKeys {
+        self.merge_options
+            .tables
+            .iter()
+            .filter_map(|(table, options)| Some((table, options.key_column.as_ref()?)))
+            .fold(RowKeys::new(), |keys, (table, column)| {
+                keys.column(table.clone(), column.clone())
+            })
+    }
+
+    /// `bytes` as text; `what` names them in the error.
+    fn text(&self, bytes: &[u8], what: &str) -> Result<String, Error> {
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+            Error::local(
+                Operation::ReadLocal,
+                self.path(),
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{what} is not UTF-8 text"),
+                ),
+            )
+        })
     }
 
     /// The head's content, verified.
@@ -384,5 +725,6 @@ fn report(status: SyncStatus, head: Option<String>, outcome: PullOutcome) -> Rec
         conflicts: Vec::new(),
         local_backup: None,
         warnings: Vec::new(),
+        changes: ChangeSet::default(),
     }
 }

@@ -232,9 +232,17 @@ impl SqliteSync {
     /// and snapshots the database once, or twice when the pull changed it: the snapshot
     /// the push uploads is the one it hashed, and it becomes the cached base.
     pub fn push(&self) -> Result<SqlitePushReport, Error> {
-        let (pulls, push) = pull_then_push(&self.files, &self.base, &self.retry, |seen| {
-            self.pull_seen(&self.options, seen)
-        })?;
+        let (pulls, push) = pull_then_push(
+            &self.files,
+            &self.base,
+            &self.retry,
+            || self.files.lock_local(),
+            || {
+                let seen = self.files.see()?;
+                let (pulled, changed) = self.pull_seen(&self.options, &seen)?;
+                Ok((pulled, seen, changed))
+            },
+        )?;
         Ok(SqlitePushReport { pulls, push })
     }
 

@@ -10,9 +10,14 @@
 //! goes into a transaction through [`Transaction::apply`](crate::Transaction::apply),
 //! so remote changes take the same path as local ones.
 //!
+//! A whole text that replaced the transaction's content
+//! ([`Transaction::replace_text`](crate::Transaction::replace_text), how a sync applies a
+//! merge) is seen the same way: its change set is derived by matching rows by key.
+//!
 //! Rows are given as each record type encodes them (column name → cell, as
 //! [`sdn_codec::to_value`] makes them): columns of the file the record type does not
-//! know are not part of a change set, and are kept in the file whatever it says.
+//! know are not part of a change set, and are kept in the file whatever it says. The
+//! rows of a replaced text's change set are the rows as the text has them, every column.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,10 +5,13 @@
 //! 1. **begin**: take the writer locks (sorted path order), then read each file
 //!    ([`begin_file`]), taking over the cached version when nothing else holds it;
 //! 2. **run** the caller's closure on the transactions (an error or panic writes nothing);
-//! 3. **collect** each file's change set and row edits from the tables it touched, and
-//!    show the change set to the store's pre-commit hooks, which may veto the commit or
-//!    amend the transaction (then it is collected again);
-//! 4. **render** the new text of each changed file with the format-preserving editor;
+//! 3. **collect** each file's change set and row edits from the tables it touched (for a
+//!    transaction whose text was replaced, `Transaction::replace_text`, the change set
+//!    is the row diff between the file as read and what will be written), and show the
+//!    change set to the store's pre-commit hooks, which may veto the commit or amend the
+//!    transaction (then it is collected again);
+//! 4. **render** the new text of each changed file with the format-preserving editor (a
+//!    replaced text is written as given, with any table edits on top);
 //! 5. **write** durably: one changed file is replaced atomically, several go through the
 //!    commit journal;
 //! 6. **publish** each committed version to the process's snapshot cache (an unchanged
@@ -94,10 +97,10 @@ where
 
     // 4. Render.
     let mut rendered: Vec<Option<Document>> = Vec::with_capacity(txs.len());
-    for (tx, (edits, changes)) in txs.iter_mut().zip(&collected) {
-        rendered.push(match edits.is_empty() {
+    for (tx, collected) in txs.iter_mut().zip(&collected) {
+        rendered.push(match collected.edits.is_empty() && !tx.is_replaced() {
             true => None,
-            false => Some(tx.render(edits, changes)?),
+            false => Some(tx.render(&collected.edits, &collected.typed)?),
         });
     }
 
@@ -114,7 +117,31 @@ where
     }
     drop(guards);
     drop(replaced);
-    Ok((value, collected.into_iter().map(|(_, c)| c).collect()))
+    Ok((
+        value,
+        collected
+            .into_iter()
+            .map(|c| c.shown.unwrap_or(c.typed))
+            .collect(),
+    ))
+}
+
+/// What the "collect" step found in one transaction.
+struct Collected {
+    /// The row edits of the tables the transaction changed.
+    edits: Vec<TableEdit>,
+    /// The same changes (their inserted rows are what the editor appends).
+    typed: ChangeSet,
+    /// For a transaction whose text was replaced, what the hooks see and the commit
+    /// returns instead of `typed`: the rows that differ from the file as read.
+    shown: Option<ChangeSet>,
+}
+
+impl Collected {
+    /// The change set the hooks see.
+    fn changes(&self) -> &ChangeSet {
+        self.shown.as_ref().unwrap_or(&self.typed)
+    }
 }
 
 /// The cache ticket and key an owned version (see [`begin_file`]) was taken under, to
@@ -145,14 +172,23 @@ fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
 
 /// The "collect" step for one file: its edits and change set, after the store's
 /// pre-commit hooks saw (and perhaps amended) it.
-fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<(Vec<TableEdit>, ChangeSet)> {
-    let mut collected = tx.collect()?;
+fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<Collected> {
+    let collect = |tx: &Transaction| -> Result<Collected> {
+        let (edits, typed) = tx.collect()?;
+        let shown = tx.shown_changes(&edits, &typed)?;
+        Ok(Collected {
+            edits,
+            typed,
+            shown,
+        })
+    };
+    let mut collected = collect(tx)?;
     for hook in store.pre_commit_hooks() {
-        if collected.1.is_empty() {
+        if collected.changes().is_empty() {
             break;
         }
-        hook(tx, &collected.1)?;
-        collected = tx.collect()?;
+        hook(tx, collected.changes())?;
+        collected = collect(tx)?;
     }
     Ok(collected)
 }

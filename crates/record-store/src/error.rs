@@ -253,6 +253,25 @@ pub enum Error {
         /// The table.
         table: String,
     },
+    /// A text given to [`Transaction::replace_text`](crate::Transaction::replace_text)
+    /// cannot replace the file: it is not valid SDN. Nothing was changed.
+    #[error(
+        "{}: the replacement text is not valid SDN at line {line}, column {column} (the file was not changed)",
+        .path.display()
+    )]
+    Replacement {
+        /// The data file.
+        path: PathBuf,
+        /// 1-based line of the problem in the replacement text.
+        line: usize,
+        /// 1-based column of the problem in the replacement text.
+        column: usize,
+        /// What the parser saw (the source's message, without its position).
+        message: String,
+        /// The parser's error.
+        #[source]
+        source: sdn_codec::Error,
+    },
     /// The writer lock could not be taken.
     #[error("cannot lock {}", .path.display())]
     Lock {
@@ -369,6 +388,7 @@ impl Error {
             | Error::Vanished { path }
             | Error::ChangedInPlace { path, .. }
             | Error::TableNotOpen { path, .. }
+            | Error::Replacement { path, .. }
             | Error::Lock { path, .. }
             | Error::Commit { path, .. }
             | Error::Journal { path, .. }
@@ -401,6 +421,17 @@ impl Error {
     pub(crate) fn malformed(path: impl Into<PathBuf>, source: sdn_codec::Error) -> Self {
         Error::Malformed {
             path: path.into(),
+            line: source.line(),
+            column: source.column(),
+            message: source.message().to_owned(),
+            source,
+        }
+    }
+
+    /// An [`Error::Replacement`] for a replacement text that does not parse.
+    pub(crate) fn replacement_malformed(path: &Path, source: sdn_codec::Error) -> Self {
+        Error::Replacement {
+            path: path.to_path_buf(),
             line: source.line(),
             column: source.column(),
             message: source.message().to_owned(),

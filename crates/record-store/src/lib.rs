@@ -47,7 +47,9 @@
 //! 3. **Collect** the [`ChangeSet`]: per table, inserted rows, updated rows with old and
 //!    new, removed rows, from the keys the transaction touched only. The store's
 //!    pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the commit or
-//!    amend the transaction; an empty change set ends the commit, writing nothing.
+//!    amend the transaction; an empty change set ends the commit, writing nothing (a
+//!    replaced text, [`Transaction::replace_text`], is written if it differs from the
+//!    file, even where no row changed).
 //! 4. **Render** the new text: only changed cells of changed rows are rewritten, each
 //!    edit checked by parsing what it changed.
 //! 5. **Write** durably: one file replaced atomically (atomic-io), several through the
@@ -59,6 +61,10 @@
 //! the file: a one-record update of a large table walks no other record, and inserting
 //! k records is linear in k. The change set is also how changes from elsewhere come in:
 //! [`Transaction::apply`] applies one (another replica's, say) through the same steps.
+//! Content made elsewhere that must land byte for byte (a whole-store merge every
+//! replica must turn into the same file) goes in whole with
+//! [`Transaction::replace_text`]: the commit writes exactly that text, and the change set
+//! the hooks see and the commit returns is derived by matching rows by key ([`replace`]).
 //!
 //! # Files on disk
 //!
@@ -121,7 +127,8 @@
 //!   size, more for a transaction inserting every row). Meant for files of kilobytes to
 //!   tens of megabytes.
 //! - A change set gives rows as the record type encodes them: columns of the file the
-//!   type does not know are kept in the file but are not part of the change set.
+//!   type does not know are kept in the file but are not part of the change set. (A
+//!   replaced text's change set gives rows as the file has them, every column.)
 //! - A single [`Store::read`] is consistent for its own file; for a consistent view
 //!   *across* the files of a set use [`StoreSet::read`] (lock-free and retrying; under
 //!   heavy write traffic it falls back to shared locks rather than starve).
@@ -195,6 +202,7 @@ mod locks;
 mod paths;
 mod position;
 mod record;
+pub mod replace;
 mod set;
 mod snapshot;
 mod store;
@@ -211,6 +219,7 @@ pub use error::{Error, Operation, Result, TableNameProblem, UnmatchedReason};
 pub use atomic_io::{self, Durability};
 pub use file_lock;
 pub use record::Record;
+pub use replace::RowKeys;
 pub use sdn_codec::{self, Value};
 pub use set::{SetTransaction, StoreSet};
 pub use snapshot::{Records, Snapshot};

@@ -14,6 +14,7 @@ use crate::direct;
 use crate::edit::{self, TableEdit};
 use crate::error::{Error, Result};
 use crate::record::Record;
+use crate::replace::{self, RowKeys};
 use crate::snapshot::{Parts, Snapshot};
 use crate::table::{AnyTable, Table};
 
@@ -23,6 +24,17 @@ pub struct Transaction {
     path: PathBuf,
     source: Source,
     tables: BTreeMap<&'static str, Box<dyn AnyTable>>,
+    /// Set by [`Transaction::replace_text`]: `source` is then the replacement.
+    replaced: Option<Box<Replaced>>,
+}
+
+/// A replacement of the transaction's text (see [`Transaction::replace_text`]).
+struct Replaced {
+    /// The file as the transaction read it.
+    before: Source,
+    keys: RowKeys,
+    /// The changes from `before` to the replacement, before any table edit.
+    diff: ChangeSet,
 }
 
 /// The file as read at the start of the transaction.
@@ -59,6 +71,7 @@ impl Transaction {
             path: path.to_path_buf(),
             source: Source::Text { text, root },
             tables: BTreeMap::new(),
+            replaced: None,
         }
     }
 
@@ -69,6 +82,7 @@ impl Transaction {
             path: path.to_path_buf(),
             source: Source::Snapshot(snapshot),
             tables: BTreeMap::new(),
+            replaced: None,
         }
     }
 
@@ -82,6 +96,7 @@ impl Transaction {
                 typed: parts.typed,
             })),
             tables: BTreeMap::new(),
+            replaced: None,
         }
     }
 
@@ -89,7 +104,13 @@ impl Transaction {
     /// offered back (exact whatever the transaction did, see [`Transaction::seed`]);
     /// `None` for other transactions (nothing was taken) or once rendering took the
     /// document.
-    pub(crate) fn into_unchanged_snapshot(self) -> Option<Snapshot> {
+    pub(crate) fn into_unchanged_snapshot(mut self) -> Option<Snapshot> {
+        if let Some(replaced) = self.replaced.take() {
+            // Nothing was written: the file is still what the transaction read, and the
+            // tables opened since the replacement hold the replacement's rows.
+            self.source = replaced.before;
+            self.tables.clear();
+        }
         let Source::Owned(owned) = self.source else {
             return None;
         };
@@ -121,17 +142,11 @@ impl Transaction {
         &self.path
     }
 
-    /// The whole document as read at the start of the transaction (untyped). Fails
-    /// only as [`Snapshot::document`] does.
+    /// The whole document as read at the start of the transaction (untyped), or as
+    /// [`replace_text`](Transaction::replace_text) replaced it. Fails only as
+    /// [`Snapshot::document`] does.
     pub fn document(&self) -> Result<&Value> {
-        match &self.source {
-            Source::Text { root, .. } => Ok(root),
-            Source::Snapshot(snapshot) => snapshot.document(),
-            Source::Owned(owned) => Ok(owned
-                .document
-                .as_ref()
-                .map_or(empty_document(), Document::value)),
-        }
+        self.source.value()
     }
 
     /// The table of record type `T`, decoded on first use.
@@ -208,7 +223,119 @@ impl Transaction {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn changes(&self) -> Result<ChangeSet> {
-        self.collect().map(|(_, changes)| changes)
+        let (edits, changes) = self.collect()?;
+        Ok(self.shown_changes(&edits, &changes)?.unwrap_or(changes))
+    }
+
+    /// Makes `text` the transaction's whole content: a commit writes exactly `text`,
+    /// byte for byte (comments, layout, row order and columns as given), through the
+    /// same pipeline as any change. For content made elsewhere that must land as it
+    /// is, such as a whole-store merge that every replica must turn into the same
+    /// bytes (see the [`replace`](crate::replace) module for why a change set cannot).
+    ///
+    /// The change set ([`changes`](Transaction::changes), the pre-commit hooks,
+    /// [`Committed::changes`](crate::Committed::changes)) is derived by matching each
+    /// table's rows by key between the file as read and `text` ([`RowKeys`] says which
+    /// column is the key; rows of a table it does not identify are compared whole, see
+    /// [`replace`](crate::replace)); its rows hold every column of the file. Tables opened after
+    /// the replacement read its rows, and their changes (a hook's amendments, say) are
+    /// rendered on top of `text` and are part of the change set. Tables opened before
+    /// are dropped with their changes: the replacement is the whole content. A text
+    /// that differs from the file only outside table rows (a comment) is written with
+    /// an empty change set; a text equal to the file as read changes nothing. Calling
+    /// this again replaces the previous replacement.
+    ///
+    /// Fails with [`Error::Replacement`] when `text` is not valid SDN; the transaction
+    /// is then unchanged.
+    ///
+    /// ```
+    /// use record_store::{RowKeys, Store};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("todo.sdn");
+    /// std::fs::write(&path, "# mine\ntodos |id, status, owner|\n    1, open, ann\n    2, open, bob\n")?;
+    /// // Made elsewhere: record 1 done, record 2 gone, record 3 new, a comment changed.
+    /// let merged = "# merged\ntodos |id, status, owner|\n    1, done, ann\n    3, new, cy\n";
+    ///
+    /// let store = Store::open(&path)?;
+    /// let committed = store.commit(|tx| tx.replace_text(merged, &RowKeys::new()))?;
+    /// assert_eq!(std::fs::read_to_string(&path)?, merged);
+    /// let todos = committed.changes.table("todos").unwrap();
+    /// assert_eq!(todos.updated[0].key, "1");
+    /// assert_eq!(todos.updated[0].changed_columns().collect::<Vec<_>>(), ["status"]);
+    /// assert_eq!(todos.removed[0].key, "2");
+    /// assert_eq!(todos.inserted[0].key, "3");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn replace_text(&mut self, text: impl Into<String>, keys: &RowKeys) -> Result<()> {
+        let text = text.into();
+        let before = self.replaced.as_ref().map_or(&self.source, |r| &r.before);
+        if before.text()?.as_bytes() == text.as_bytes() {
+            if let Some(replaced) = self.replaced.take() {
+                self.source = replaced.before;
+            }
+            self.tables.clear();
+            return Ok(());
+        }
+        let document =
+            Document::parse(&text).map_err(|err| Error::replacement_malformed(&self.path, err))?;
+        let diff = replace::diff(&self.path, before.value()?, document.value(), keys);
+        let replacement = Source::Owned(Box::new(Owned {
+            document: Some(document),
+            source: None,
+            typed: Default::default(),
+        }));
+        let previous = std::mem::replace(&mut self.source, replacement);
+        let before = match self.replaced.take() {
+            Some(replaced) => replaced.before,
+            None => previous,
+        };
+        self.tables.clear();
+        self.replaced = Some(Box::new(Replaced {
+            before,
+            keys: keys.clone(),
+            diff,
+        }));
+        Ok(())
+    }
+
+    /// Whether [`replace_text`](Transaction::replace_text) replaced the content: the
+    /// commit then writes even when no table changed.
+    pub(crate) fn is_replaced(&self) -> bool {
+        self.replaced.is_some()
+    }
+
+    /// For a replaced transaction, the change set the hooks see and the commit returns
+    /// instead of the `changes` [`collect`](Transaction::collect) returned with `edits`:
+    /// the rows that differ between the file as read and what will be written (the
+    /// replacement with `edits` applied). `None` for other transactions.
+    pub(crate) fn shown_changes(
+        &self,
+        edits: &[TableEdit],
+        changes: &ChangeSet,
+    ) -> Result<Option<ChangeSet>> {
+        let Some(replaced) = &self.replaced else {
+            return Ok(None);
+        };
+        if edits.is_empty() {
+            return Ok(Some(replaced.diff.clone()));
+        }
+        let Source::Owned(owned) = &self.source else {
+            return Err(Error::aborted(
+                "a replaced transaction without its text (internal)",
+            ));
+        };
+        let Some(document) = &owned.document else {
+            return Err(Error::aborted(
+                "the transaction was already rendered (internal)",
+            ));
+        };
+        let written = edit::apply(&self.path, document.clone(), edits, changes)?;
+        Ok(Some(replace::diff(
+            &self.path,
+            replaced.before.value()?,
+            written.value(),
+            &replaced.keys,
+        )))
     }
 
     /// Applies `changes` (another transaction's, perhaps another replica's) to this
@@ -236,7 +363,9 @@ impl Transaction {
     }
 
     /// The row edits this transaction makes (one per changed table) and the same
-    /// changes as a [`ChangeSet`]: the pipeline's "collect" step.
+    /// changes as a [`ChangeSet`]: the pipeline's "collect" step. For a replaced
+    /// transaction these are the edits on top of the replacement; what the hooks see is
+    /// [`shown_changes`](Transaction::shown_changes).
     pub(crate) fn collect(&self) -> Result<(Vec<TableEdit>, ChangeSet)> {
         let mut edits = Vec::new();
         let mut changes = ChangeSet::new(&self.path);
@@ -285,6 +414,7 @@ impl Transaction {
         }
         Retired {
             _source: self.source,
+            _replaced: self.replaced,
         }
     }
 }
@@ -293,6 +423,35 @@ impl Transaction {
 /// version's memory: work worth doing after the writer lock is released.
 pub(crate) struct Retired {
     _source: Source,
+    _replaced: Option<Box<Replaced>>,
+}
+
+impl Source {
+    /// The value of the file this source holds.
+    fn value(&self) -> Result<&Value> {
+        match self {
+            Source::Text { root, .. } => Ok(root),
+            Source::Snapshot(snapshot) => snapshot.document(),
+            Source::Owned(owned) => Ok(owned
+                .document
+                .as_ref()
+                .map_or(empty_document(), Document::value)),
+        }
+    }
+
+    /// The text of the file this source holds.
+    fn text(&self) -> Result<std::borrow::Cow<'_, str>> {
+        match self {
+            Source::Text { text, .. } => Ok(text.as_str().into()),
+            Source::Snapshot(snapshot) => match snapshot.edit_document() {
+                Some(document) => Ok(document.as_str().into()),
+                None => std::str::from_utf8(snapshot.bytes())
+                    .map(Into::into)
+                    .map_err(|_| Error::aborted("a snapshot that is not UTF-8 (internal)")),
+            },
+            Source::Owned(owned) => Ok(owned.document.as_ref().map_or("", Document::as_str).into()),
+        }
+    }
 }
 
 /// The value of an empty file, for an owned transaction whose document was taken.

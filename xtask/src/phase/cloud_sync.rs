@@ -112,6 +112,15 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "SIGKILLs during SDN store pushes and merges committed through the store: both stores read whole after every kill, the head verifies and parses, and every committed record reaches both devices",
+            check: p5(
+                "record_crash",
+                &[
+                    "sigkill_during_record_pushes_and_merges_keeps_stores_whole_and_loses_no_committed_record",
+                ],
+            ),
+        },
+        Item {
             text: "record-level merge: any interleaving of pushes and pulls from 2-8 devices converges to identical bytes, every edit kept (record or conflicts table), zero lost pushes",
             check: p5(
                 "record_sync",
@@ -139,6 +148,20 @@ pub const PHASE: Phase = Phase {
                 &[
                     "a_fault_on_any_request_of_a_merging_push_is_finished_by_the_next_push",
                     "a_request_hanging_past_the_timeout_fails_and_the_next_push_finishes_the_job",
+                ],
+            ),
+        },
+        Item {
+            text: "an SDN pull or restore is a record-store commit: the store's hooks (versioning's stamping hook among them) and the report see its change set, the file is the merged text byte for byte, a veto changes nothing, a store or head that does not parse is never committed, and local commits made while pulls merge are never lost",
+            check: p5(
+                "record_pull_commit",
+                &[
+                    "a_pull_is_a_commit_its_hooks_see_and_the_file_is_the_merge_byte_for_byte",
+                    "a_hook_that_vetoes_a_pull_leaves_local_content_and_the_sync_state_as_they_were",
+                    "local_commits_made_while_pulls_merge_are_never_lost",
+                    "a_restore_is_committed_through_the_store_too",
+                    "versionings_stamping_hook_sees_a_pull_and_moves_its_clock_past_the_pulled_stamps",
+                    "a_store_that_does_not_parse_is_never_overwritten_or_written_by_a_pull_or_a_restore",
                 ],
             ),
         },

@@ -42,6 +42,18 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "a whole text made elsewhere (a merge) commits through the pipeline byte for byte, comments and unknown columns included; its change set is derived by key and shown to the hooks; a veto or error changes nothing, not even the cache; a SIGKILL mid-write leaves the old or the new text",
+            check: p3(
+                "replace_text",
+                &[
+                    "the_file_becomes_the_text_byte_for_byte_and_the_change_set_says_what_changed",
+                    "a_hook_that_amends_a_replacement_is_rendered_on_top_and_seen_in_the_change_set",
+                    "a_veto_an_error_or_a_bad_text_changes_nothing_not_even_the_cache",
+                    "a_process_killed_while_it_replaces_leaves_the_old_or_the_new_text",
+                ],
+            ),
+        },
+        Item {
             text: "unknown columns and tables survive a save",
             check: p3(
                 "load_and_save",

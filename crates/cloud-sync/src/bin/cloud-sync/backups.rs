@@ -136,8 +136,17 @@ fn prune(context: &Context, args: &ListArgs, out: &Output) -> Result<(), Failure
 }
 
 pub fn restore(context: &Context, args: &RestoreArgs, out: &Output) -> Result<(), Failure> {
-    let sync = context.file_sync();
-    let report = progress::run("restoring", context.json, || sync.restore(&args.id))?;
+    // An SDN store is restored through its commit pipeline, as a pull is.
+    let report = match context.is_sqlite() {
+        true => {
+            let sync = context.file_sync();
+            progress::run("restoring", context.json, || sync.restore(&args.id))?
+        }
+        false => {
+            let sync = context.record_sync();
+            progress::run("restoring", context.json, || sync.restore(&args.id))?
+        }
+    };
     out.emit(
         json!({"restored": args.id, "head": report.head, "warnings": report.warnings}),
         || {

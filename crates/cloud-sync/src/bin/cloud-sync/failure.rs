@@ -84,6 +84,10 @@ impl From<cloud_sync::Error> for Failure {
                 code::MERGE,
                 "fix the store so it parses (`sdn check` names the line), then pull again",
             ),
+            E::Store { .. } => (
+                code::MERGE,
+                "the local store did not parse or one of its hooks refused the pull: fix the store (`sdn check` names the line), or move it aside and pull again to take the remote head",
+            ),
             E::SqliteRowConflict { .. } => (
                 code::MERGE,
                 "pull again with --prefer merge (conflicts are kept in the cloud_sync_conflicts table), --prefer local or --prefer cloud",
