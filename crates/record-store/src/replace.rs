@@ -27,7 +27,7 @@
 //! "updated". Its rows' keys are the key column's cells (or empty), which may repeat.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use sdn_codec::{Map, Table, Value};
@@ -105,6 +105,71 @@ pub(crate) fn diff(path: &Path, old: &Value, new: &Value, keys: &RowKeys) -> Cha
         }
     }
     changes
+}
+
+/// [`diff`] for a replacement that differs from the file in one row only: row `row` of
+/// the table at key path `table` in `new` (the replacement) held `old_cells` in the file,
+/// and every other value is equal (what `Document::update_text` reports as
+/// `TextUpdate::Row`). The other rows need no comparison, so this costs one pass over the
+/// table's keys at most, where [`diff`] compares every row of every table.
+pub(crate) fn row_diff(
+    path: &Path,
+    new: &Value,
+    table: &[String],
+    row: usize,
+    old_cells: Vec<Value>,
+    keys: &RowKeys,
+) -> ChangeSet {
+    let mut changes = ChangeSet::new(path);
+    // Only root tables hold rows (see `tables`): a table nested in a dict changes none.
+    let [name] = table else {
+        return changes;
+    };
+    let Some(after) = new.get(name).and_then(Value::as_table) else {
+        return changes;
+    };
+    let Some(new_cells) = after.rows.get(row).filter(|cells| **cells != old_cells) else {
+        return changes;
+    };
+    let column = keys.key_column(name, after);
+    let single = |cells: Vec<Value>| Table {
+        columns: after.columns.clone(),
+        rows: vec![cells],
+    };
+    let (before, now) = (single(old_cells), single(new_cells.clone()));
+    let table = match (keyed(Some(&before), &column), keyed(Some(&now), &column)) {
+        // The same key on both sides: an update when the key column identifies the
+        // table's rows (the other rows' keys are the same in both versions, so one
+        // version tells), else the rows compare whole.
+        (Some(old_rows), Some(new_rows))
+            if old_rows.keys != new_rows.keys || unique_keys(after, &column) =>
+        {
+            // With different keys both ways of comparing give the same: the new row
+            // inserted, the old one removed.
+            table_changes(&old_rows, &new_rows)
+        }
+        _ => whole_row_changes(Some(&before), Some(&now), &column),
+    };
+    if !table.is_empty() {
+        changes.insert_table(name, table);
+    }
+    changes
+}
+
+/// Whether the cells of `column` identify the rows of `table` (as [`keyed`] decides).
+fn unique_keys(table: &Table, column: &str) -> bool {
+    let Some(index) = table.column_keys().iter().position(|name| name == column) else {
+        return false;
+    };
+    let mut seen = HashSet::with_capacity(table.rows.len());
+    table.rows.iter().all(|cells| {
+        seen.insert(
+            cells
+                .get(index)
+                .and_then(Value::text)
+                .unwrap_or(Cow::Borrowed("")),
+        )
+    })
 }
 
 /// The root entries of `root` that are tables, by name.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sdn_codec::{Document, Value};
+use sdn_codec::{Document, TextUpdate, Value};
 
 use crate::changes::ChangeSet;
 use crate::decoded::{self, Decoded, TypedCache};
@@ -31,10 +31,33 @@ pub struct Transaction {
 /// A replacement of the transaction's text (see [`Transaction::replace_text`]).
 struct Replaced {
     /// The file as the transaction read it.
-    before: Source,
+    before: Before,
     keys: RowKeys,
     /// The changes from `before` to the replacement, before any table edit.
     diff: ChangeSet,
+}
+
+/// The file as a replaced transaction read it (see [`Replaced`]).
+enum Before {
+    /// Kept whole; `source` is the replacement, parsed on its own.
+    Kept(Source),
+    /// The replacement differed from it in one row line, so the owned document was
+    /// edited in place (see [`Transaction::replace_in_place`]) rather than a second
+    /// version of a large file parsed, compared row by row and freed. What it takes to
+    /// undo that edit: the file's text, and what the owned source held with it.
+    Edited {
+        text: String,
+        source: Option<crate::identity::FileIdentity>,
+        typed: TypedCache,
+    },
+}
+
+/// What [`Transaction::replace_in_place`] did.
+enum InPlace {
+    /// The replacement is made.
+    Done,
+    /// Nothing; the replacement text, parsed, when it parsed it.
+    Not(Option<Box<Document>>),
 }
 
 /// The file as read at the start of the transaction.
@@ -105,11 +128,10 @@ impl Transaction {
     /// `None` for other transactions (nothing was taken) or once rendering took the
     /// document.
     pub(crate) fn into_unchanged_snapshot(mut self) -> Option<Snapshot> {
-        if let Some(replaced) = self.replaced.take() {
-            // Nothing was written: the file is still what the transaction read, and the
-            // tables opened since the replacement hold the replacement's rows.
-            self.source = replaced.before;
-            self.tables.clear();
+        // Nothing was written: the file is still what the transaction read, and the
+        // tables opened since the replacement hold the replacement's rows.
+        if self.replaced.is_some() && self.restore().is_err() {
+            return None;
         }
         let Source::Owned(owned) = self.source else {
             return None;
@@ -268,16 +290,39 @@ impl Transaction {
     /// ```
     pub fn replace_text(&mut self, text: impl Into<String>, keys: &RowKeys) -> Result<()> {
         let text = text.into();
-        let before = self.replaced.as_ref().map_or(&self.source, |r| &r.before);
-        if before.text()?.as_bytes() == text.as_bytes() {
-            if let Some(replaced) = self.replaced.take() {
-                self.source = replaced.before;
-            }
-            self.tables.clear();
-            return Ok(());
+        let before_text = match self.replaced.as_deref().map(|r| &r.before) {
+            Some(Before::Edited { text, .. }) => text.as_str().into(),
+            Some(Before::Kept(source)) => source.text()?,
+            None => self.source.text()?,
+        };
+        if before_text.as_bytes() == text.as_bytes() {
+            return self.restore();
         }
-        let document =
-            Document::parse(&text).map_err(|err| Error::replacement_malformed(&self.path, err))?;
+        let parsed = match self.replaced {
+            Some(_) => None,
+            None => match self.replace_in_place(&text, keys)? {
+                InPlace::Done => return Ok(()),
+                InPlace::Not(parsed) => parsed,
+            },
+        };
+        let document = match parsed {
+            Some(document) => *document,
+            None => Document::parse(&text)
+                .map_err(|err| Error::replacement_malformed(&self.path, err))?,
+        };
+        // A previous replacement made in place edited the document this one is compared
+        // with: undo it (`text` is valid, so the transaction changes as it should).
+        if let Some(Replaced {
+            before: Before::Edited { .. },
+            ..
+        }) = self.replaced.as_deref()
+        {
+            self.restore()?;
+        }
+        let before = match self.replaced.as_deref().map(|r| &r.before) {
+            Some(Before::Kept(source)) => source,
+            _ => &self.source,
+        };
         let diff = replace::diff(&self.path, before.value()?, document.value(), keys);
         let replacement = Source::Owned(Box::new(Owned {
             document: Some(document),
@@ -285,9 +330,10 @@ impl Transaction {
             typed: Default::default(),
         }));
         let previous = std::mem::replace(&mut self.source, replacement);
+        // The file as read stays what it was; `previous` is then an earlier replacement.
         let before = match self.replaced.take() {
             Some(replaced) => replaced.before,
-            None => previous,
+            None => Before::Kept(previous),
         };
         self.tables.clear();
         self.replaced = Some(Box::new(Replaced {
@@ -295,6 +341,95 @@ impl Transaction {
             keys: keys.clone(),
             diff,
         }));
+        Ok(())
+    }
+
+    /// [`replace_text`](Transaction::replace_text) for the common case of a pull: the
+    /// transaction owns the document as read, and `text` differs from it in one row
+    /// line. The document is then brought to `text` by reading that line again
+    /// ([`Document::update_text`], which gives exactly what parsing `text` whole gives),
+    /// and the change set is that row's ([`replace::row_diff`]): work proportional to
+    /// the change, not to the file, and no second version of the file to free.
+    fn replace_in_place(&mut self, text: &str, keys: &RowKeys) -> Result<InPlace> {
+        let Source::Owned(owned) = &mut self.source else {
+            return Ok(InPlace::Not(None));
+        };
+        let Some(document) = owned.document.as_mut() else {
+            return Ok(InPlace::Not(None));
+        };
+        if !one_line_differs(document.as_str(), text) {
+            return Ok(InPlace::Not(None));
+        }
+        let malformed = |err| Error::replacement_malformed(&self.path, err);
+        let old_text = document.as_str().to_owned();
+        // On error the document is unchanged (update_text's contract).
+        let TextUpdate::Row { table, row } = document.update_text(text).map_err(malformed)? else {
+            // Not a row line (a comment, say): `text` was parsed whole. The general
+            // path compares it with the file, parsed again.
+            let file =
+                Document::parse(&old_text).map_err(|err| Error::malformed(&self.path, err))?;
+            return Ok(InPlace::Not(Some(Box::new(std::mem::replace(
+                document, file,
+            )))));
+        };
+        // The row as the file has it: the reverse update reads the old line again.
+        // Then forward again; each step is a line, not the file.
+        document.update_text(&old_text).map_err(malformed)?;
+        let old_cells = document
+            .value()
+            .get_path(&table)
+            .and_then(Value::as_table)
+            .and_then(|t| t.rows.get(row))
+            .cloned();
+        document.update_text(text).map_err(malformed)?;
+        let Some(old_cells) = old_cells else {
+            return Err(Error::aborted(
+                "an updated row that is not there (internal)",
+            ));
+        };
+        let diff = replace::row_diff(&self.path, document.value(), &table, row, old_cells, keys);
+        self.tables.clear();
+        self.replaced = Some(Box::new(Replaced {
+            before: Before::Edited {
+                text: old_text,
+                source: owned.source.take(),
+                typed: std::mem::take(&mut owned.typed),
+            },
+            keys: keys.clone(),
+            diff,
+        }));
+        Ok(InPlace::Done)
+    }
+
+    /// Makes the transaction's content the file as read again, undoing any replacement
+    /// (tables opened since are dropped with their changes).
+    fn restore(&mut self) -> Result<()> {
+        self.tables.clear();
+        let Some(replaced) = self.replaced.take() else {
+            return Ok(());
+        };
+        match replaced.before {
+            Before::Kept(source) => self.source = source,
+            Before::Edited {
+                text,
+                source,
+                typed,
+            } => {
+                let Source::Owned(owned) = &mut self.source else {
+                    return Err(Error::aborted("a replacement without its text (internal)"));
+                };
+                let Some(document) = owned.document.as_mut() else {
+                    return Err(Error::aborted(
+                        "the transaction was already rendered (internal)",
+                    ));
+                };
+                document
+                    .update_text(&text)
+                    .map_err(|err| Error::malformed(&self.path, err))?;
+                owned.source = source;
+                owned.typed = typed;
+            }
+        }
         Ok(())
     }
 
@@ -330,9 +465,17 @@ impl Transaction {
             ));
         };
         let written = edit::apply(&self.path, document.clone(), edits, changes)?;
+        let parsed;
+        let before = match &replaced.before {
+            Before::Kept(source) => source.value()?,
+            Before::Edited { text, .. } => {
+                parsed = Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?;
+                parsed.value()
+            }
+        };
         Ok(Some(replace::diff(
             &self.path,
-            replaced.before.value()?,
+            before,
             written.value(),
             &replaced.keys,
         )))
@@ -458,4 +601,41 @@ impl Source {
 fn empty_document() -> &'static Value {
     static EMPTY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     EMPTY.get_or_init(|| Value::Dict(Default::default()))
+}
+
+/// Whether `old` and `new` differ within one line only (after their common prefix and
+/// before their common suffix, neither has a line break): the only case
+/// [`Document::update_text`] can bring a document up to date without parsing `new`
+/// whole. A few memory compares, to skip trying otherwise.
+fn one_line_differs(old: &str, new: &str) -> bool {
+    let (old, new) = (old.as_bytes(), new.as_bytes());
+    let prefix = common_len(old, new, false);
+    let suffix = common_len(&old[prefix..], &new[prefix..], true);
+    let no_break = |bytes: &[u8]| !bytes.iter().any(|b| matches!(b, b'\n' | b'\r'));
+    no_break(&old[prefix..old.len() - suffix]) && no_break(&new[prefix..new.len() - suffix])
+}
+
+/// How many bytes `a` and `b` share at their start (`rev`: at their end). Compared a
+/// block at a time (a memory compare) first: a byte loop over megabytes would cost more
+/// than the rest of a one-row replacement.
+fn common_len(a: &[u8], b: &[u8], rev: bool) -> usize {
+    const BLOCK: usize = 1 << 12;
+    let len = a.len().min(b.len());
+    let at = |bytes: &'_ [u8], n: usize| -> std::ops::Range<usize> {
+        match rev {
+            true => bytes.len() - n - BLOCK..bytes.len() - n,
+            false => n..n + BLOCK,
+        }
+    };
+    let mut done = 0;
+    while done + BLOCK <= len && a[at(a, done)] == b[at(b, done)] {
+        done += BLOCK;
+    }
+    let byte = |bytes: &[u8], n: usize| match rev {
+        true => bytes[bytes.len() - 1 - n],
+        false => bytes[n],
+    };
+    done + (done..len)
+        .take_while(|&n| byte(a, n) == byte(b, n))
+        .count()
 }
