@@ -289,8 +289,11 @@ impl Bench {
     }
 }
 
+/// A local edit, made as a program's commit makes it: the file replaced whole. (Written
+/// in place, it would make the next pull's commit wait for it to settle, up to
+/// record-store's settle time of 1 s, as for any writer that may still be writing.)
 fn write(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap();
+    atomic_io::write(path, text).unwrap();
 }
 
 /// Requests of a push with nothing to publish, counted by kind.

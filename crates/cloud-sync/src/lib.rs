@@ -92,10 +92,12 @@
 //!   the remembered history, a push overwritten on a non-enforcing server) the merge
 //!   runs against an empty store: records are united and differing fields kept as
 //!   conflicts, but a record deleted on one side comes back.
-//! - **A pull that changes an SDN store parses it in full**, old and new content, to
-//!   derive the change set its commit shows the store's hooks (about 30 ms per MB on
-//!   the development VM, on top of the download and any merge; a fast-forward used to
-//!   be a plain file replace).
+//! - **A pull that changes an SDN store in more than one line parses it in full**, old
+//!   and new content, to derive the change set its commit shows the store's hooks
+//!   (about 30 ms per MB on the development VM, on top of the download and any merge).
+//!   A pull that changes one record's line, with the store's version cached by the
+//!   [`RecordSync`]'s handle (from its previous pull or commit), edits that version in
+//!   place instead: measured at 0.86x a raw GET of the same 50 MB.
 //! - **Whole snapshots in memory**: a push or pull holds the content and its compressed
 //!   form in memory (bounded by [`snapshot::Limits`], 1 GiB by default); no multipart
 //!   upload or resumable transfer yet.

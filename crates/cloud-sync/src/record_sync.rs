@@ -2,6 +2,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use file_lock::LockGuard;
 use record_store::{ChangeSet, RowKeys, Store};
@@ -118,7 +119,10 @@ impl RecordPushReport {
 /// changes, [`Error::Store`]) or amend it: the amendment is written on top of the merge
 /// and, differing from the head, is pushed next like any local change. Give the handle
 /// your program uses, with its hooks, to [`RecordSync::for_store`]; [`RecordSync::new`]
-/// opens a plain handle (no hooks) for each pull.
+/// opens a plain handle (no hooks) on its first pull and keeps it, so the process's
+/// cached version of the store (kept as long as a handle of it is) is there for the next
+/// pull: a pull that changes one record then edits that version in place instead of
+/// parsing the whole file twice (see `Transaction::replace_text`).
 ///
 /// Local writers are not held up by the network: the pull reads local content, downloads
 /// and merges without the store's lock, and only its commit takes the lock. Inside the
@@ -154,8 +158,9 @@ pub struct RecordSync {
     base: BaseCache,
     merge_options: MergeOptions,
     retry: RetryPolicy,
-    /// The handle pulls commit through; `None`: a plain handle opened per pull.
-    store: Option<Store>,
+    /// The handle pulls commit through: the one given, else a plain one opened by the
+    /// first pull and kept (dropping it would drop the cached version of the store).
+    store: OnceLock<Store>,
 }
 
 /// What a pull decided from what it saw, before anything local changed.
@@ -221,8 +226,8 @@ impl From<record_store::Error> for Pulling {
 impl RecordSync {
     /// Syncs the store at `path` through `remote` as `device`. The sync state lives in
     /// `<file>.cloud-sync.json`, the cached base in `<file>.cloud-sync.base`. Pulls
-    /// commit through a plain record-store handle opened for each pull (no pre-commit
-    /// hooks; see [`RecordSync::for_store`]).
+    /// commit through a plain record-store handle (no pre-commit hooks; see
+    /// [`RecordSync::for_store`]) opened by the first pull and kept.
     pub fn new(remote: Remote, path: impl Into<PathBuf>, device: Device) -> RecordSync {
         let files = FileSync::new(remote, path, FileKind::Plain, device);
         let base = BaseCache::next_to(files.path());
@@ -231,7 +236,7 @@ impl RecordSync {
             base,
             merge_options: MergeOptions::default(),
             retry: RetryPolicy::default(),
-            store: None,
+            store: OnceLock::new(),
         }
     }
 
@@ -271,7 +276,7 @@ impl RecordSync {
     /// ```
     pub fn for_store(remote: Remote, store: Store, device: Device) -> RecordSync {
         let mut sync = RecordSync::new(remote, store.path(), device);
-        sync.store = Some(store);
+        sync.store = OnceLock::from(store);
         sync
     }
 
@@ -672,14 +677,15 @@ impl RecordSync {
 
     /// The handle a pull of head `head` commits through.
     fn store(&self, head: &str) -> Result<Store, Error> {
-        match &self.store {
-            Some(store) => Ok(store.clone()),
-            None => Store::open(self.path()).map_err(|source| Error::Store {
-                path: self.path().to_owned(),
-                head: head.to_owned(),
-                source: Box::new(source),
-            }),
+        if let Some(store) = self.store.get() {
+            return Ok(store.clone());
         }
+        let store = Store::open(self.path()).map_err(|source| Error::Store {
+            path: self.path().to_owned(),
+            head: head.to_owned(),
+            source: Box::new(source),
+        })?;
+        Ok(self.store.get_or_init(|| store).clone())
     }
 
     /// The key column of each table, as the merge matches rows.
