@@ -25,6 +25,16 @@
 //! one) is compared row by row as a whole: a row of the new text that the file did not
 //! have is inserted, a row of the file the new text lacks is removed, and nothing is
 //! "updated". Its rows' keys are the key column's cells (or empty), which may repeat.
+//!
+//! # Cost
+//!
+//! In general the text is parsed whole and every table compared row by row with the
+//! file as read, which is then freed: for a large store, several times what writing it
+//! costs. When the transaction owns the version it read (the one the process cached,
+//! nothing else holding it) and the text differs from it within one row line, as a pull
+//! of one changed record does, the transaction instead edits that version in place,
+//! reading the line again, and derives the change set from that row alone
+//! (`row_diff`); the result is the same (see `tests/replace_in_place.rs`).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
