@@ -639,3 +639,58 @@ fn common_len(a: &[u8], b: &[u8], rev: bool) -> usize {
         .take_while(|&n| byte(a, n) == byte(b, n))
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{common_len, one_line_differs};
+
+    /// The blocks of `common_len` agree with a byte loop, across block boundaries.
+    #[test]
+    fn common_len_counts_what_a_byte_loop_counts() {
+        let naive = |a: &[u8], b: &[u8], rev: bool| match rev {
+            false => a.iter().zip(b).take_while(|(x, y)| x == y).count(),
+            true => a
+                .iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count(),
+        };
+        let base: Vec<u8> = (0..3 * 4096 + 77).map(|i| b'a' + (i % 23) as u8).collect();
+        for at in [0, 1, 4095, 4096, 4097, 8191, 8192, 9000, base.len() - 1] {
+            let mut changed = base.clone();
+            changed[at] = b'#';
+            let shorter = &base[..base.len() - 5];
+            for (a, b) in [
+                (&base[..], &changed[..]),
+                (&changed[..], shorter),
+                (&base[..], shorter),
+            ] {
+                for rev in [false, true] {
+                    assert_eq!(
+                        common_len(a, b, rev),
+                        naive(a, b, rev),
+                        "at {at}, rev {rev}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_line_differs_only_within_a_line() {
+        let old = format!(
+            "{}t |id|\n  1\n  2\n{}",
+            "# x\n".repeat(2000),
+            "# y\n".repeat(2000)
+        );
+        assert!(one_line_differs(&old, &old.replace("  2\n", "  3\n")));
+        assert!(one_line_differs(&old, &old.replace("  2\n", "  22\n")));
+        assert!(!one_line_differs(&old, &old.replace("  2\n", "  2\n  3\n")));
+        assert!(!one_line_differs(
+            &old,
+            &old.replace("  1\n  2\n", "  0\n  2\n  9\n")
+        ));
+        assert!(!one_line_differs(&old, &old.replace("  2\n", "  2\r\n")));
+    }
+}
