@@ -183,6 +183,7 @@ pub struct ReadmeDoctests;
 mod cache;
 pub mod changes;
 mod commit;
+mod compact;
 mod decoded;
 mod direct;
 mod edit;
