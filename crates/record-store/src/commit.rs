@@ -15,16 +15,15 @@
 //!    file's version is put back), release the locks, and only then free the replaced
 //!    versions.
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use file_lock::LockGuard;
-use sdn_codec::{Document, TextUpdate, Value};
+use sdn_codec::TextUpdate;
 
 use crate::cache::Ticket;
 use crate::changes::ChangeSet;
 use crate::decoded;
-use crate::edit::TableEdit;
+use crate::edit::{Rendered, TableEdit};
 use crate::error::{Error, Result};
 use crate::file_read::{CacheKey, FileRead, current_identity, read_settled};
 use crate::journal;
@@ -93,7 +92,7 @@ where
     }
 
     // 4. Render.
-    let mut rendered: Vec<Option<Document>> = Vec::with_capacity(txs.len());
+    let mut rendered: Vec<Option<Rendered>> = Vec::with_capacity(txs.len());
     for (tx, (edits, changes)) in txs.iter_mut().zip(&collected) {
         rendered.push(match edits.is_empty() {
             true => None,
@@ -158,8 +157,8 @@ fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<(Vec<TableEdit
 }
 
 /// The "write" step: replaces every changed file, all together.
-fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
-    let changed: Vec<(&Store, &Document)> = stores
+fn write(stores: &[Store], rendered: &[Option<Rendered>]) -> Result<()> {
+    let changed: Vec<(&Store, &Rendered)> = stores
         .iter()
         .zip(rendered)
         .filter_map(|(store, doc)| Some((store, doc.as_ref()?)))
@@ -192,7 +191,7 @@ fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
 /// `doc`'s text first (see [`crate::identity`]), so a foreign writer that replaced the
 /// file after our rename is still noticed. Best effort: when the file cannot be looked
 /// at, nothing is cached and the next use parses the file.
-fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced {
+fn publish_committed(store: &Store, tx: Transaction, doc: Rendered) -> Replaced {
     let cache = store.cache();
     let stale = cache.take();
     let ticket = cache.ticket();
@@ -208,7 +207,7 @@ fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced 
         identity: Some(identity),
         trusted: false,
     };
-    let snapshot = Snapshot::from_document(store.path(), doc, Some(identity));
+    let snapshot = doc.into_snapshot(store.path(), Some(identity));
     cache.publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
     Replaced {
         _stale: stale,
@@ -245,9 +244,10 @@ fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>>
 /// decoded tables without copying them.
 ///
 /// A cached snapshot that nothing else holds (no reader kept it) is taken out of the
-/// cache and brought up to date with the file ([`Document::update_text`]: nothing to do
+/// cache and brought up to date with the file (`Document::update_text`: nothing to do
 /// when it matches, only the changed row line read again when another writer changed one
-/// row); else the file is parsed and not cached. The commit publishes the new version
+/// row); else the transaction starts from the file's text, checked to parse but not
+/// parsed into a value (see `Transaction::new`), and not cached. The commit publishes the new version
 /// anyway, and a transaction that commits nothing puts back the version it read
 /// (see `Taken`). Readers of this process that look meanwhile read the file themselves,
 /// which is what a cache miss costs. A cached snapshot a reader holds is shared, not
@@ -259,7 +259,8 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let known = cache.current().and_then(|(key, _)| key.identity);
     let Some(read) = read_settled(path, known, store.settle_time())? else {
         store.check_not_vanished()?;
-        let empty = Transaction::new(path, String::new(), Value::Dict(Default::default()));
+        // The empty text is the empty document.
+        let empty = Transaction::new(path, String::new(), None);
         return Ok((empty, None));
     };
     store.note_seen();
@@ -284,43 +285,43 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let FileRead {
         bytes, identity, ..
     } = read;
-    let parts = match owned {
-        Some(Parts {
-            mut document,
-            mut typed,
-            ..
-        }) => {
-            // The common case, the file as this process left it, needs neither the UTF-8
-            // check nor the document's own comparison: equal bytes are the document's
-            // text, which is valid UTF-8.
-            let update = match bytes == document.as_str().as_bytes() {
-                true => TextUpdate::Unchanged,
-                false => document
-                    .update_text(&text_of(path, bytes)?)
-                    .map_err(|err| Error::malformed(path, err))?,
-            };
-            match update {
-                TextUpdate::Unchanged => {}
-                TextUpdate::Row { table, row } => {
-                    // Record tables are root entries; a nested table is none of them.
-                    if let [name] = table.as_slice() {
-                        decoded::refresh_row(&mut typed, document.value(), name, row);
-                    }
-                }
-                _ => typed.clear(),
-            }
-            Parts {
-                document,
-                source: Some(identity),
-                typed,
+    let Some(owned) = owned else {
+        // Nothing to take over: the transaction starts from the text alone (see
+        // `Transaction::new`), checked to parse now so a malformed file fails before
+        // the closure runs.
+        let text = text_of(path, bytes)?;
+        crate::direct::check_parses(path, &text)?;
+        let tx = Transaction::new(path, text, Some(identity));
+        return Ok((tx, Some(Taken { ticket, key })));
+    };
+    let Parts {
+        mut document,
+        mut typed,
+        ..
+    } = owned;
+    // The common case, the file as this process left it, needs neither the UTF-8 check
+    // nor the document's own comparison: equal bytes are the document's text, which is
+    // valid UTF-8.
+    let update = match bytes == document.as_str().as_bytes() {
+        true => TextUpdate::Unchanged,
+        false => document
+            .update_text(&text_of(path, bytes)?)
+            .map_err(|err| Error::malformed(path, err))?,
+    };
+    match update {
+        TextUpdate::Unchanged => {}
+        TextUpdate::Row { table, row } => {
+            // Record tables are root entries; a nested table is none of them.
+            if let [name] = table.as_slice() {
+                decoded::refresh_row(&mut typed, document.value(), name, row);
             }
         }
-        None => Parts {
-            document: Document::parse(&text_of(path, bytes)?)
-                .map_err(|err| Error::malformed(path, err))?,
-            source: Some(identity),
-            typed: HashMap::new(),
-        },
+        _ => typed.clear(),
+    }
+    let parts = Parts {
+        document,
+        source: Some(identity),
+        typed,
     };
     Ok((Transaction::owned(path, parts), Some(Taken { ticket, key })))
 }

@@ -8,10 +8,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use sdn_codec::document::RowEditor;
 use sdn_codec::{Document, Map, Value};
 
 use crate::changes::{ChangeSet, InsertedRow};
 use crate::error::{Error, Result};
+use crate::identity::FileIdentity;
+use crate::snapshot::Snapshot;
 
 /// The changes to one table, by row position in the file as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +40,74 @@ impl TableEdit {
             removed_rows: Vec::new(),
         }
     }
+}
+
+/// A transaction's new file text.
+pub(crate) enum Rendered {
+    /// Edited through a format-preserving document, which also holds its value.
+    Document(Document),
+    /// Row lines edited in the text alone ([`update_row_lines`]); it parses.
+    Text(String),
+}
+
+impl Rendered {
+    /// The new file text.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Rendered::Document(document) => document.as_str(),
+            Rendered::Text(text) => text,
+        }
+    }
+
+    /// The snapshot of the file once this text is committed to it (`source`: its
+    /// identity then).
+    pub(crate) fn into_snapshot(self, path: &Path, source: Option<FileIdentity>) -> Snapshot {
+        match self {
+            Rendered::Document(document) => Snapshot::from_document(path, document, source),
+            Rendered::Text(text) => Snapshot::of_checked_text(path, text, source),
+        }
+    }
+}
+
+/// Whether `edits` (with the rows `changes` inserts) only update cells of existing rows
+/// in existing columns: what [`update_row_lines`] may do without a document.
+pub(crate) fn updates_rows_only(edits: &[TableEdit], changes: &ChangeSet) -> bool {
+    edits.iter().all(|edit| {
+        edit.create_columns.is_none()
+            && edit.new_columns.is_empty()
+            && edit.removed_rows.is_empty()
+            && changes
+                .table(edit.table)
+                .is_none_or(|changes| changes.inserted.is_empty())
+    })
+}
+
+/// Applies `edits`, which only update rows (see [`updates_rows_only`]), to `text` (known
+/// to parse) line by line with sdn-codec's [`RowEditor`], which holds the text's layout
+/// but no value per cell: `Ok(text)`, the new text. `Err(text)` when a row is laid out
+/// otherwise (see [`RowEditor::update_row_with`]): the text with the rows updated so
+/// far, which [`apply`] brings to the same result (updating a row to the cells it has
+/// changes nothing). An error when the text does not parse after all.
+pub(crate) fn update_row_lines(
+    path: &Path,
+    text: String,
+    edits: &[TableEdit],
+) -> Result<std::result::Result<String, String>> {
+    let mut rows = RowEditor::parse(text).map_err(|err| Error::malformed(path, err))?;
+    for edit in edits {
+        for (row, cells) in &edit.updated_rows {
+            let updated = rows.update_row_with(edit.table, *row, |map| {
+                for (name, value) in cells.iter() {
+                    map.insert(name, value.clone());
+                }
+            });
+            if !matches!(updated, Ok(true)) {
+                // The document reports what went wrong, in context.
+                return Ok(Err(rows.into_string()));
+            }
+        }
+    }
+    Ok(Ok(rows.into_string()))
 }
 
 fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Error {

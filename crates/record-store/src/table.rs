@@ -289,7 +289,10 @@ impl<T: Record> Table<T> {
     /// never handed out mutably has the same position and cells as in the file it
     /// decoded them from, and decoding is deterministic; every row it did hand out is
     /// decoded again from `root`.
-    fn into_committed(self, root: &Value) -> Option<Decoded<T>> {
+    ///
+    /// Without `root` (a snapshot of text alone), only a table this transaction did not
+    /// change is given: it is what it decoded.
+    fn into_committed(self, root: Option<&Value>) -> Option<Decoded<T>> {
         let Table {
             path: _,
             mut records,
@@ -298,8 +301,18 @@ impl<T: Record> Table<T> {
             row_count,
             columns,
             inserted,
+            removed,
             ..
         } = self;
+        let Some(root) = root else {
+            let unchanged = touched.is_empty() && removed.is_empty() && inserted.is_empty();
+            return unchanged.then_some(Decoded {
+                records,
+                original,
+                row_count,
+                columns,
+            });
+        };
         let table = root.get(T::TABLE)?.as_table()?;
         let same_columns = columns.as_ref().is_some_and(|names| {
             names.len() == table.columns.len()
@@ -461,10 +474,10 @@ impl<T: Record> AnyTable for Table<T> {
     }
 
     fn seed(self: Box<Self>, snapshot: &Snapshot) {
-        // A committed snapshot holds its document, so its value is at hand.
-        if let Ok(document) = snapshot.document()
-            && let Some(decoded) = self.into_committed(document)
-        {
+        // A snapshot with a document has its value at hand; one of text alone would
+        // parse it (several times the text's size) just for this: not asked for.
+        let root = snapshot.edit_document().map(sdn_codec::Document::value);
+        if let Some(decoded) = self.into_committed(root) {
             snapshot.seed_decoded(decoded);
         }
     }

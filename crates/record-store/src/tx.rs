@@ -4,14 +4,14 @@
 use std::any::{Any, TypeId};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sdn_codec::{Document, Value};
 
 use crate::changes::ChangeSet;
 use crate::decoded::{self, Decoded, TypedCache};
 use crate::direct;
-use crate::edit::{self, TableEdit};
+use crate::edit::{self, Rendered, TableEdit};
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::snapshot::{Parts, Snapshot};
@@ -27,8 +27,15 @@ pub struct Transaction {
 
 /// The file as read at the start of the transaction.
 enum Source {
-    /// Text and its value; parsed as a [`Document`] only if something changes.
-    Text { text: String, root: Value },
+    /// Text known to parse, and its value, parsed only when asked for: tables are
+    /// decoded straight from the text, and a commit that only updates rows edits the
+    /// text's row lines, so a large file is never held as a value per cell. `source`:
+    /// the file's identity when read (`None`: there was no file).
+    Text {
+        text: String,
+        root: OnceLock<Value>,
+        source: Option<crate::identity::FileIdentity>,
+    },
     /// A snapshot of the file, as cached (its decoded tables are reused).
     Snapshot(Snapshot),
     /// A snapshot of the file that nothing else held, taken apart: its document is
@@ -54,10 +61,20 @@ impl std::fmt::Debug for Transaction {
 }
 
 impl Transaction {
-    pub(crate) fn new(path: &Path, text: String, root: Value) -> Self {
+    /// A transaction on `text`, which must be known to parse (see
+    /// [`direct::check_parses`]), read from the file with identity `source`.
+    pub(crate) fn new(
+        path: &Path,
+        text: String,
+        source: Option<crate::identity::FileIdentity>,
+    ) -> Self {
         Transaction {
             path: path.to_path_buf(),
-            source: Source::Text { text, root },
+            source: Source::Text {
+                text,
+                root: OnceLock::new(),
+                source,
+            },
             tables: BTreeMap::new(),
         }
     }
@@ -90,26 +107,34 @@ impl Transaction {
     /// `None` for other transactions (nothing was taken) or once rendering took the
     /// document.
     pub(crate) fn into_unchanged_snapshot(self) -> Option<Snapshot> {
-        let Source::Owned(owned) = self.source else {
-            return None;
+        let snapshot = match self.source {
+            Source::Owned(owned) => {
+                let Owned {
+                    document: Some(document),
+                    source,
+                    typed,
+                    ..
+                } = *owned
+                else {
+                    return None;
+                };
+                Snapshot::from_parts(
+                    &self.path,
+                    Parts {
+                        document,
+                        source,
+                        typed,
+                    },
+                )
+            }
+            // Text that rendering did not take: the file as read.
+            Source::Text {
+                text,
+                source: source @ Some(_),
+                ..
+            } => Snapshot::of_checked_text(&self.path, text, source),
+            _ => return None,
         };
-        let Owned {
-            document: Some(document),
-            source,
-            typed,
-            ..
-        } = *owned
-        else {
-            return None;
-        };
-        let snapshot = Snapshot::from_parts(
-            &self.path,
-            Parts {
-                document,
-                source,
-                typed,
-            },
-        );
         for table in self.tables.into_values() {
             table.seed(&snapshot);
         }
@@ -125,7 +150,7 @@ impl Transaction {
     /// only as [`Snapshot::document`] does.
     pub fn document(&self) -> Result<&Value> {
         match &self.source {
-            Source::Text { root, .. } => Ok(root),
+            Source::Text { text, root, .. } => parsed_root(&self.path, text, root),
             Source::Snapshot(snapshot) => snapshot.document(),
             Source::Owned(owned) => Ok(owned
                 .document
@@ -143,8 +168,10 @@ impl Transaction {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
-                    Source::Text { text, root } => {
-                        direct::decode_text::<T>(&self.path, text, || Ok(root))?
+                    Source::Text { text, root, .. } => {
+                        let text: &str = text;
+                        let path = &self.path;
+                        direct::decode_text::<T>(path, text, || parsed_root(path, text, root))?
                     }
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {
@@ -252,7 +279,7 @@ impl Transaction {
     /// The document with `edits` (and the rows `changes` inserts) applied: its text is the new file text, its value what
     /// the parser reads from it. An owned transaction's document is edited in place
     /// (taken, not copied), so this is called at most once, with edits.
-    pub(crate) fn render(&mut self, edits: &[TableEdit], changes: &ChangeSet) -> Result<Document> {
+    pub(crate) fn render(&mut self, edits: &[TableEdit], changes: &ChangeSet) -> Result<Rendered> {
         let doc = match &mut self.source {
             Source::Owned(owned) => match owned.document.take() {
                 Some(document) => document,
@@ -269,11 +296,24 @@ impl Transaction {
                     Document::parse(&text).map_err(|err| Error::malformed(&self.path, err))?
                 }
             },
+            Source::Text { text, .. } if edit::updates_rows_only(edits, changes) => {
+                // The decoded tables are not offered to the committed snapshot (that
+                // would need the committed value): dropped first, they and the text's
+                // layout are never held together.
+                self.tables.clear();
+                let text = std::mem::take(text);
+                match edit::update_row_lines(&self.path, text, edits)? {
+                    Ok(text) => return Ok(Rendered::Text(text)),
+                    Err(text) => {
+                        Document::parse(&text).map_err(|err| Error::malformed(&self.path, err))?
+                    }
+                }
+            }
             Source::Text { text, .. } => {
                 Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
             }
         };
-        edit::apply(&self.path, doc, edits, changes)
+        edit::apply(&self.path, doc, edits, changes).map(Rendered::Document)
     }
 
     /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot
@@ -293,6 +333,16 @@ impl Transaction {
 /// version's memory: work worth doing after the writer lock is released.
 pub(crate) struct Retired {
     _source: Source,
+}
+
+/// The value of `text` (known to parse), parsed into `root` on first use; the parser's
+/// error should it disagree with the check ([`Error::Malformed`]).
+fn parsed_root<'a>(path: &Path, text: &str, root: &'a OnceLock<Value>) -> Result<&'a Value> {
+    if let Some(root) = root.get() {
+        return Ok(root);
+    }
+    let parsed = sdn_codec::parse(text).map_err(|err| Error::malformed(path, err))?;
+    Ok(root.get_or_init(|| parsed))
 }
 
 /// The value of an empty file, for an owned transaction whose document was taken.

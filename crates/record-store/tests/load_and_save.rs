@@ -504,3 +504,53 @@ fn comment_of(rest: &str) -> String {
     rest.find(" #")
         .map_or_else(String::new, |at| rest[at..].to_owned())
 }
+
+/// A transaction with no version of the file at hand updates rows by editing their
+/// lines in the text alone, without a value per cell (a row it cannot edit so, such as
+/// one on its table's header line, goes through the document). Either way it writes
+/// what a transaction editing the document writes.
+#[test]
+fn a_cold_update_writes_what_an_update_through_the_document_writes() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let texts = [
+        "# c\nnoted |id, value|   # header\n    1, 10\n\n    # between\n    2, 020  # padded\n    3, 30\n",
+        "noted |id, value| 1, 10\n    2, 20\n",
+        "\u{feff}noted |id, value|\r\n  1, 10\r\n  2, 20",
+        "noted |id, value, other|\n\t1, 10, \"x\"\n\t2, 20, \"y, z\"\n",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        for (key, value) in [(1u32, 11), (2, 20), (2, 7)] {
+            let cold = dir.path().join(format!("cold_{i}_{key}_{value}.sdn"));
+            let warm = dir.path().join(format!("warm_{i}_{key}_{value}.sdn"));
+            fs::write(&cold, text)?;
+            fs::write(&warm, text)?;
+            let change = |tx: &mut record_store::Transaction| {
+                let record = tx
+                    .table::<Noted>()?
+                    .get_mut(&key)
+                    .ok_or(Error::aborted("no such key"))?;
+                record.value = value;
+                Ok::<_, Error>(())
+            };
+            Store::open(&cold)?.update(change)?;
+            // A transaction that changes nothing caches the version it read; the next
+            // one edits a document of it.
+            let warm_store = Store::open(&warm)?;
+            warm_store.update(|tx| tx.table::<Noted>().map(drop))?;
+            warm_store.update(change)?;
+            let written = fs::read_to_string(&cold)?;
+            assert_eq!(
+                written,
+                fs::read_to_string(&warm)?,
+                "{text:?}, {key} = {value}"
+            );
+            let read = fresh_decode(dir.path(), &written)?;
+            assert_eq!(
+                read.iter().find(|record| record.id == key).map(|r| r.value),
+                Some(value)
+            );
+            assert_eq!(written.lines().count(), text.lines().count());
+        }
+    }
+    Ok(())
+}

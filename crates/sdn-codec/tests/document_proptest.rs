@@ -9,6 +9,7 @@ mod common;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use sdn_codec::document::RowEditor;
 use sdn_codec::{Document, Map, ScalarKind, Table, TextUpdate, Value};
 
 fn key() -> impl Strategy<Value = String> {
@@ -250,6 +251,51 @@ proptest! {
             prop_assert_eq!(fresh.value(), doc.value());
         }
         prop_assert_eq!(doc.as_str().split('\n').count(), text.split('\n').count());
+    }
+
+    /// A row editor, which holds no value per cell, makes exactly the text a document
+    /// makes of the same row updates, or fails as the document does, or leaves the
+    /// update alone (`Ok(false)`), to be made by a document (as record-store does).
+    #[test]
+    fn a_row_editor_updates_rows_as_a_document_does(
+        map in document(),
+        style in style(),
+        edits in vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), scalar()), 1..12),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let mut doc = Document::parse(&text).unwrap();
+        let mut rows = RowEditor::parse(text.clone()).unwrap();
+        let tables = tables_with_rows(&doc);
+        for (n, (row, col, new)) in edits.into_iter().enumerate() {
+            let Some(key) = tables.get(n % tables.len().max(1)) else { break };
+            let table = doc.table([key.as_str()]).unwrap().clone();
+            let row = row.index(table.rows.len());
+            let name = table.column_keys()[col.index(table.columns.len())].clone();
+            let before = rows.as_str().to_owned();
+            let by_rows = rows.update_row_with(key, row, |cells| {
+                cells.insert(name.as_str(), new.clone());
+            });
+            let by_doc = doc.table_mut([key.as_str()]).unwrap().update_row_with(row, |cells| {
+                cells.insert(name.as_str(), new.clone());
+            });
+            match by_rows {
+                Ok(true) => {
+                    prop_assert!(by_doc.is_ok());
+                    prop_assert_eq!(rows.as_str(), doc.as_str());
+                    let cells = rows.row(key, row);
+                    prop_assert_eq!(cells.as_deref(), Some(&doc.table([key.as_str()]).unwrap().rows[row][..]));
+                }
+                Ok(false) => {
+                    prop_assert_eq!(rows.as_str(), before.as_str());
+                    rows = RowEditor::parse(doc.as_str().to_owned()).unwrap();
+                }
+                Err(_) => {
+                    prop_assert!(by_doc.is_err());
+                    prop_assert_eq!(rows.as_str(), doc.as_str());
+                }
+            }
+        }
     }
 
     /// Bringing a document up to date with a changed text (one line replaced by another

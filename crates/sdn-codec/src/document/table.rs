@@ -306,7 +306,7 @@ fn column_key(table: &Table, i: usize) -> String {
 
 /// Cells in column order from a map keyed by column; `fill` gives missing columns the
 /// empty string instead of failing.
-fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>, Error> {
+pub(super) fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>, Error> {
     let mut cells = Vec::with_capacity(table.columns.len());
     for i in 0..table.columns.len() {
         let key = column_key(table, i);
@@ -332,7 +332,7 @@ fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>,
 
 /// Checks a row against the columns (count, types); integers in `f64` columns become
 /// floats, as the parser reads them.
-fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Value>, Error> {
+pub(super) fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Value>, Error> {
     for (cell, column) in cells.iter_mut().zip(&table.columns) {
         if column.ty == Some(ColumnType::F64)
             && let Some(ScalarKind::Int(i)) = cell.scalar_kind()
@@ -714,7 +714,7 @@ fn changed_cell_splices(
 
 /// `line` (one row line, alone) with the cells that differ between `old` and `new`
 /// rewritten; `None` when the line does not scan as `old.len()` cells on its own.
-fn rewrite_row_line(
+pub(super) fn rewrite_row_line(
     line: &str,
     old: &[Value],
     new: &[Value],
