@@ -57,6 +57,28 @@ pub(crate) fn commit<R, E>(
 where
     E: From<Error>,
 {
+    commit_with(stores, Inserted::Listed, change)
+}
+
+/// Whether a commit's change sets list the inserted rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// They do (the caller or a pre-commit hook sees them).
+    Listed,
+    /// Only where a pre-commit hook sees them: the caller drops the change sets, and the
+    /// rows are encoded one at a time when the text is rendered.
+    Unlisted,
+}
+
+/// [`commit`], with change sets that list the inserted rows or not (see [`Inserted`]).
+pub(crate) fn commit_with<R, E>(
+    stores: &[Store],
+    inserted: Inserted,
+    change: impl FnOnce(&mut Vec<Transaction>) -> Result<R, E>,
+) -> Result<(R, Vec<ChangeSet>), E>
+where
+    E: From<Error>,
+{
     // 1. Begin.
     let guards = lock_writers(stores)?;
     let (mut txs, taken): (Vec<Transaction>, Vec<Option<Taken>>) = stores
@@ -82,7 +104,7 @@ where
     // 3. Collect the change sets; the hooks may veto or amend.
     let mut collected = Vec::with_capacity(txs.len());
     for (store, tx) in stores.iter().zip(&mut txs) {
-        match collect_checked(store, tx) {
+        match collect_checked(store, tx, inserted) {
             Ok(edits_and_changes) => collected.push(edits_and_changes),
             Err(err) => {
                 put_back_all(stores, txs, taken);
@@ -144,7 +166,14 @@ fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
 
 /// The "collect" step for one file: its edits and change set, after the store's
 /// pre-commit hooks saw (and perhaps amended) it.
-fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<(Vec<TableEdit>, ChangeSet)> {
+fn collect_checked(
+    store: &Store,
+    tx: &mut Transaction,
+    inserted: Inserted,
+) -> Result<(Vec<TableEdit>, ChangeSet)> {
+    if inserted == Inserted::Unlisted && store.pre_commit_hooks().is_empty() {
+        return tx.collect_with(false);
+    }
     let mut collected = tx.collect()?;
     for hook in store.pre_commit_hooks() {
         if collected.1.is_empty() {

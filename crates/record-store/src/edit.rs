@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use sdn_codec::document::RowEditor;
+use sdn_codec::write::TableWriter;
 use sdn_codec::{Document, Map, Value};
 
 use crate::changes::{ChangeSet, InsertedRow};
@@ -28,6 +29,10 @@ pub(crate) struct TableEdit {
     pub(crate) updated_rows: Vec<(usize, Map)>,
     /// Rows to remove.
     pub(crate) removed_rows: Vec<usize>,
+    /// How many rows the transaction's table inserts that its change set does not hold
+    /// (collected without them, see `Transaction::collect_with`): they are encoded again
+    /// when the text is rendered, one at a time.
+    pub(crate) pending_inserts: usize,
 }
 
 impl TableEdit {
@@ -38,6 +43,7 @@ impl TableEdit {
             new_columns: Vec::new(),
             updated_rows: Vec::new(),
             removed_rows: Vec::new(),
+            pending_inserts: 0,
         }
     }
 }
@@ -76,6 +82,7 @@ pub(crate) fn updates_rows_only(edits: &[TableEdit], changes: &ChangeSet) -> boo
         edit.create_columns.is_none()
             && edit.new_columns.is_empty()
             && edit.removed_rows.is_empty()
+            && edit.pending_inserts == 0
             && changes
                 .table(edit.table)
                 .is_none_or(|changes| changes.inserted.is_empty())
@@ -108,6 +115,61 @@ pub(crate) fn update_row_lines(
         }
     }
     Ok(Ok(rows.into_string()))
+}
+
+/// Whether `edits` only create tables, whose rows are all pending (see
+/// [`TableEdit::pending_inserts`]): what [`write_new_tables`] writes into an empty file.
+pub(crate) fn creates_tables_only(edits: &[TableEdit]) -> bool {
+    edits.iter().all(|edit| {
+        edit.create_columns.is_some()
+            && edit.pending_inserts > 0
+            && edit.new_columns.is_empty()
+            && edit.updated_rows.is_empty()
+            && edit.removed_rows.is_empty()
+    })
+}
+
+/// The text of an empty file after `edits`, which only create tables (see
+/// [`creates_tables_only`]), written row by row with sdn-codec's [`TableWriter`] (each
+/// line checked to read back as written): what [`apply`] writes, without the tables
+/// ever being values. `rows` gives a table's rows, each encoded in turn. `None` when a
+/// header or row would not read back as written: [`apply`] then reports it, in context.
+pub(crate) fn write_new_tables(
+    path: &Path,
+    edits: &[TableEdit],
+    rows: impl Fn(&str, &mut dyn FnMut(&Map) -> Result<()>) -> Result<()>,
+) -> Result<Option<String>> {
+    let mut text = String::new();
+    for edit in edits {
+        let Some(columns) = &edit.create_columns else {
+            return Ok(None);
+        };
+        let Ok(mut table) = TableWriter::new(text, edit.table, columns) else {
+            return Ok(None);
+        };
+        let mut refused = false;
+        let mut cells = Vec::with_capacity(columns.len());
+        rows(edit.table, &mut |row| {
+            if refused {
+                return Ok(());
+            }
+            cells.clear();
+            cells.extend(
+                columns
+                    .iter()
+                    .map(|column| row.get(column).cloned().unwrap_or_else(|| Value::from(""))),
+            );
+            refused = table.push_row(&cells).is_err();
+            Ok(())
+        })?;
+        if refused {
+            return Ok(None);
+        }
+        text = table.finish();
+    }
+    // Written line by line, each line checked: the whole text must parse too.
+    crate::direct::check_parses(path, &text)?;
+    Ok(Some(text))
 }
 
 fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Error {

@@ -48,14 +48,19 @@
 //!    commit needs a document.
 //! 2. **Run** the closure on typed [`Table`]s. An error or panic writes nothing.
 //! 3. **Collect** the [`ChangeSet`]: per table, inserted rows, updated rows with old and
-//!    new, removed rows, from the keys the transaction touched only. The store's
-//!    pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the commit or
-//!    amend the transaction; an empty change set ends the commit, writing nothing.
+//!    new, removed rows, from the keys the transaction touched only (a
+//!    [`Store::update`] without pre-commit hooks, whose change set nobody sees, does not
+//!    list the inserted rows: they are encoded again one at a time when rendered). The
+//!    store's pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the
+//!    commit or amend the transaction; an empty change set ends the commit, writing
+//!    nothing.
 //! 4. **Render** the new text: only changed cells of changed rows are rewritten, each
 //!    edit checked by parsing what it changed. A transaction started from the text
 //!    that only updates rows written on lines of their own edits those lines with
-//!    sdn-codec's `RowEditor` (the text's layout, no value per cell); everything else
-//!    goes through the format-preserving `Document`, with the same result.
+//!    sdn-codec's `RowEditor` (the text's layout, no value per cell), and tables a
+//!    transaction creates in a new file are written row by row (sdn-codec's
+//!    `TableWriter`); everything else goes through the format-preserving `Document`,
+//!    with the same result.
 //! 5. **Write** durably: one file replaced atomically (atomic-io), several through the
 //!    commit journal ([`journal`]).
 //! 6. **Publish** the committed version to the process's snapshot cache, so the next
@@ -127,8 +132,11 @@
 //!   rows costs the same: it edits the rows' lines in the text. Other transactions
 //!   keep sdn-codec's format-preserving document, with a parsed value per cell (about
 //!   ten times the file's size; a cached version taken over by the next transaction
-//!   keeps it too, so that one-row updates stay one-line edits), and a transaction
-//!   inserting every row of a new file peaks at about thirty times. Meant for files of
+//!   keeps it too, so that one-row updates stay one-line edits). A [`Store::update`]
+//!   inserting every row of a new file writes the table row by row, never holding it
+//!   as cells (about five and a half times the file's size at the peak: the records
+//!   and the text); a [`Store::commit`], whose change set lists every inserted row,
+//!   or a store with pre-commit hooks, about thirty times. Meant for files of
 //!   kilobytes to tens of megabytes.
 //! - A change set gives rows as the record type encodes them: columns of the file the
 //!   type does not know are kept in the file but are not part of the change set.

@@ -181,6 +181,13 @@ impl<T: Record> Table<T> {
     /// Only the keys this transaction touched (handed out mutably, upserted, removed)
     /// and the keys it inserted are looked at.
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        self.changes_with(true)
+    }
+
+    /// [`Table::changes`]; without `inserted_rows`, the change set lists no inserted
+    /// row and the edit counts them instead ([`TableEdit::pending_inserts`]), to be
+    /// encoded again one at a time ([`Table::for_each_inserted`]).
+    fn changes_with(&self, inserted_rows: bool) -> Result<Option<(TableEdit, TableChanges)>> {
         let mut edit = TableEdit::new(T::TABLE);
         let mut changes = TableChanges::default();
         let mut changed_rows: BTreeMap<usize, Map> = BTreeMap::new();
@@ -240,13 +247,17 @@ impl<T: Record> Table<T> {
                     new_column_names.push(name.to_owned());
                 }
             }
-            // The change set's row is also what the editor appends: no second copy.
-            changes.inserted.push(InsertedRow {
-                key: key.to_string(),
-                row: encoded,
-            });
+            if inserted_rows {
+                // The change set's row is also what the editor appends: no second copy.
+                changes.inserted.push(InsertedRow {
+                    key: key.to_string(),
+                    row: encoded,
+                });
+            } else {
+                edit.pending_inserts += 1;
+            }
         }
-        if changes.is_empty() {
+        if changes.is_empty() && edit.pending_inserts == 0 {
             return Ok(None);
         }
         if self.columns.is_none() {
@@ -431,6 +442,19 @@ impl<T: Record> Table<T> {
         Ok(record)
     }
 
+    /// Calls `each` with every inserted row, as [`Table::changes`] lists them.
+    fn for_each_inserted(&self, each: &mut dyn FnMut(InsertedRow) -> Result<()>) -> Result<()> {
+        for key in &self.inserted {
+            if let Some(record) = self.records.get(key) {
+                each(InsertedRow {
+                    key: key.to_string(),
+                    row: encode(&self.path, record)?,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     fn check_key(&self, key: &T::Key, record: &T) -> Result<()> {
         let actual = record.key();
         if &actual == key {
@@ -448,6 +472,16 @@ impl<T: Record> Table<T> {
 /// A typed table held by a transaction, with its type erased.
 pub(crate) trait AnyTable: Send {
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>>;
+    /// [`changes`](AnyTable::changes) without the inserted rows' cells in the change set
+    /// (counted in [`TableEdit::pending_inserts`], given by
+    /// [`for_each_inserted`](AnyTable::for_each_inserted)).
+    fn changes_without_inserted_rows(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        self.changes()
+    }
+    /// Calls `each` with every row [`changes`](AnyTable::changes) lists as inserted.
+    fn for_each_inserted(&self, _each: &mut dyn FnMut(InsertedRow) -> Result<()>) -> Result<()> {
+        Ok(())
+    }
     fn apply(&mut self, changes: &TableChanges) -> Result<()>;
     fn type_name(&self) -> &'static str;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -459,6 +493,14 @@ pub(crate) trait AnyTable: Send {
 impl<T: Record> AnyTable for Table<T> {
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>> {
         Table::changes(self)
+    }
+
+    fn changes_without_inserted_rows(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        Table::changes_with(self, false)
+    }
+
+    fn for_each_inserted(&self, each: &mut dyn FnMut(InsertedRow) -> Result<()>) -> Result<()> {
+        Table::for_each_inserted(self, each)
     }
 
     fn apply(&mut self, changes: &TableChanges) -> Result<()> {

@@ -265,10 +265,21 @@ impl Transaction {
     /// The row edits this transaction makes (one per changed table) and the same
     /// changes as a [`ChangeSet`]: the pipeline's "collect" step.
     pub(crate) fn collect(&self) -> Result<(Vec<TableEdit>, ChangeSet)> {
+        self.collect_with(true)
+    }
+
+    /// [`collect`](Transaction::collect); without `inserted_rows`, the change set lists
+    /// no inserted row (for a commit whose change set nobody sees): rendering encodes
+    /// them one at a time, so they are never all held as cells.
+    pub(crate) fn collect_with(&self, inserted_rows: bool) -> Result<(Vec<TableEdit>, ChangeSet)> {
         let mut edits = Vec::new();
         let mut changes = ChangeSet::new(&self.path);
         for table in self.tables.values() {
-            if let Some((edit, table_changes)) = table.changes()? {
+            let collected = match inserted_rows {
+                true => table.changes()?,
+                false => table.changes_without_inserted_rows()?,
+            };
+            if let Some((edit, table_changes)) = collected {
                 changes.insert_table(edit.table, table_changes);
                 edits.push(edit);
             }
@@ -309,11 +320,48 @@ impl Transaction {
                     }
                 }
             }
+            Source::Text { text, .. } if text.is_empty() && edit::creates_tables_only(edits) => {
+                let tables = &self.tables;
+                let rows =
+                    |name: &str, each: &mut dyn FnMut(&sdn_codec::Map) -> Result<()>| match tables
+                        .get(name)
+                    {
+                        Some(table) => table.for_each_inserted(&mut |row| each(&row.row)),
+                        None => Ok(()),
+                    };
+                if let Some(text) = edit::write_new_tables(&self.path, edits, rows)? {
+                    return Ok(Rendered::Text(text));
+                }
+                Document::parse("").map_err(|err| Error::malformed(&self.path, err))?
+            }
             Source::Text { text, .. } => {
                 Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
             }
         };
+        if edits.iter().any(|edit| edit.pending_inserts > 0) {
+            let changes = self.with_inserted_rows(changes)?;
+            return edit::apply(&self.path, doc, edits, &changes).map(Rendered::Document);
+        }
         edit::apply(&self.path, doc, edits, changes).map(Rendered::Document)
+    }
+
+    /// `changes` with the inserted rows [`collect_with`](Transaction::collect_with) left
+    /// out, for an edit that needs them all at once.
+    fn with_inserted_rows(&self, changes: &ChangeSet) -> Result<ChangeSet> {
+        let mut filled = changes.clone();
+        for (name, table) in &self.tables {
+            let mut inserted = Vec::new();
+            table.for_each_inserted(&mut |row| {
+                inserted.push(row);
+                Ok(())
+            })?;
+            if !inserted.is_empty() {
+                let mut table_changes = changes.table(name).cloned().unwrap_or_default();
+                table_changes.inserted = inserted;
+                filled.insert_table(*name, table_changes);
+            }
+        }
+        Ok(filled)
     }
 
     /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot

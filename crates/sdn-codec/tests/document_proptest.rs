@@ -10,6 +10,7 @@ mod common;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use sdn_codec::document::RowEditor;
+use sdn_codec::write::TableWriter;
 use sdn_codec::{Document, Map, ScalarKind, Table, TextUpdate, Value};
 
 fn key() -> impl Strategy<Value = String> {
@@ -295,6 +296,25 @@ proptest! {
                     prop_assert_eq!(rows.as_str(), doc.as_str());
                 }
             }
+        }
+    }
+
+    /// A named table written row by row is the text the canonical writer writes of it.
+    #[test]
+    fn a_table_written_row_by_row_is_the_canonical_text(map in document()) {
+        for (key, value) in map.iter() {
+            let Value::Table(table) = value else { continue };
+            let Some(columns) = table.columns.iter().map(|c| c.name.clone()).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            let mut one = Map::new();
+            one.insert(key, value.clone());
+            let canonical = sdn_codec::map_to_canonical_string(&one).unwrap();
+            let mut writer = TableWriter::new(String::new(), key, &columns).unwrap();
+            for row in &table.rows {
+                writer.push_row(row).unwrap();
+            }
+            prop_assert_eq!(writer.finish(), canonical);
         }
     }
 
