@@ -114,16 +114,18 @@ where
     }
 
     // 4. Render.
+    // A file committed alone may have new tables written straight into its replacement.
     let mut rendered: Vec<Option<Rendered>> = Vec::with_capacity(txs.len());
-    for (tx, (edits, changes)) in txs.iter_mut().zip(&collected) {
+    for ((store, tx), (edits, changes)) in stores.iter().zip(txs.iter_mut()).zip(&collected) {
+        let stream = (stores.len() == 1).then(|| store.durability());
         rendered.push(match edits.is_empty() {
             true => None,
-            false => Some(tx.render(edits, changes)?),
+            false => Some(tx.render(edits, changes, stream)?),
         });
     }
 
     // 5. Write durably.
-    write(stores, &rendered)?;
+    write(stores, &mut rendered)?;
 
     // 6. Publish, unlock, then free what the commit replaced.
     let mut replaced = Vec::new();
@@ -186,28 +188,52 @@ fn collect_checked(
 }
 
 /// The "write" step: replaces every changed file, all together.
-fn write(stores: &[Store], rendered: &[Option<Rendered>]) -> Result<()> {
-    let changed: Vec<(&Store, &Rendered)> = stores
+fn write(stores: &[Store], rendered: &mut [Option<Rendered>]) -> Result<()> {
+    let mut changed: Vec<(&Store, &mut Rendered)> = stores
         .iter()
         .zip(rendered)
-        .filter_map(|(store, doc)| Some((store, doc.as_ref()?)))
+        .filter_map(|(store, doc)| Some((store, doc.as_mut()?)))
         .collect();
-    match changed.as_slice() {
+    match changed.as_mut_slice() {
         [] => Ok(()),
-        [(store, doc)] => atomic_io::Options::new()
-            .durability(store.durability())
-            .write(store.path(), doc.as_str().as_bytes())
-            .map(drop)
-            .map_err(|source| Error::Commit {
+        [(store, doc)] => {
+            let write = |text: &str| {
+                atomic_io::Options::new()
+                    .durability(store.durability())
+                    .write(store.path(), text.as_bytes())
+            };
+            let written = match std::mem::replace(*doc, Rendered::Written) {
+                Rendered::Streamed(writer) => writer.commit(),
+                Rendered::Document(document) => {
+                    let written = write(document.as_str());
+                    **doc = Rendered::Document(document);
+                    written
+                }
+                Rendered::Text(text) => {
+                    let written = write(&text);
+                    **doc = Rendered::Text(text);
+                    written
+                }
+                Rendered::Written => {
+                    return Err(Error::aborted("a file written twice (internal)"));
+                }
+            };
+            written.map(drop).map_err(|source| Error::Commit {
                 path: store.path().to_path_buf(),
                 source,
-            }),
-        _ => journal::commit(
-            &changed
-                .iter()
-                .map(|(store, doc)| (store.path(), doc.as_str().as_bytes()))
-                .collect::<Vec<_>>(),
-        ),
+            })
+        }
+        _ => {
+            // Only a file committed alone is rendered straight into its replacement.
+            let mut files = Vec::with_capacity(changed.len());
+            for (store, doc) in &changed {
+                let text = doc
+                    .text()
+                    .ok_or_else(|| Error::aborted("a streamed file in a set commit (internal)"))?;
+                files.push((store.path(), text.as_bytes()));
+            }
+            journal::commit(&files)
+        }
     }
 }
 
@@ -236,7 +262,14 @@ fn publish_committed(store: &Store, tx: Transaction, doc: Rendered) -> Replaced 
         identity: Some(identity),
         trusted: false,
     };
-    let snapshot = doc.into_snapshot(store.path(), Some(identity));
+    let Some(snapshot) = doc.into_snapshot(store.path(), Some(identity)) else {
+        // Written as it was rendered, never held whole: the next use reads the file.
+        return Replaced {
+            _stale: stale,
+            _retired: None,
+            _unseeded: Some(tx),
+        };
+    };
     cache.publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
     Replaced {
         _stale: stale,

@@ -68,6 +68,19 @@ impl<K: Ord, V> CompactMap<K, V> {
     }
 }
 
+/// The smallest map [`rebuild`] is worth calling on.
+pub(crate) const REBUILD_FROM: usize = CHUNK;
+
+/// Rebuilds `map` with full nodes (from two sorted iterators, the way
+/// [`CompactMap`] merges, freeing the old nodes as it goes).
+pub(crate) fn rebuild<K: Ord, V>(map: &mut BTreeMap<K, V>) {
+    let Some(mut rebuilt) = map.pop_first().map(|first| BTreeMap::from([first])) else {
+        return;
+    };
+    rebuilt.append(map);
+    *map = rebuilt;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +97,15 @@ mod tests {
             }
             let expected: BTreeMap<usize, usize> = keys.iter().map(|&k| (k, k * 2)).collect();
             assert_eq!(built.finish(), expected);
+            let mut grown: BTreeMap<usize, usize> = BTreeMap::new();
+            for &key in &keys {
+                grown.insert(key, key * 2);
+                if key % 97 == 0 {
+                    rebuild(&mut grown);
+                }
+            }
+            rebuild(&mut grown);
+            assert!(grown.iter().eq(expected.iter()));
         }
     }
 }

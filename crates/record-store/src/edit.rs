@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use atomic_io::Durability;
 use sdn_codec::document::RowEditor;
 use sdn_codec::write::TableWriter;
 use sdn_codec::{Document, Map, Value};
@@ -54,23 +55,34 @@ pub(crate) enum Rendered {
     Document(Document),
     /// Row lines edited in the text alone ([`update_row_lines`]); it parses.
     Text(String),
+    /// New tables of an empty file written row by row straight into the file's
+    /// replacement, which the write step commits: the text is never held whole.
+    Streamed(atomic_io::Writer),
+    /// What `Streamed` is once committed.
+    Written,
 }
 
 impl Rendered {
-    /// The new file text.
-    pub(crate) fn as_str(&self) -> &str {
+    /// The new file text, when it is held.
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
-            Rendered::Document(document) => document.as_str(),
-            Rendered::Text(text) => text,
+            Rendered::Document(document) => Some(document.as_str()),
+            Rendered::Text(text) => Some(text),
+            Rendered::Streamed(_) | Rendered::Written => None,
         }
     }
 
     /// The snapshot of the file once this text is committed to it (`source`: its
-    /// identity then).
-    pub(crate) fn into_snapshot(self, path: &Path, source: Option<FileIdentity>) -> Snapshot {
+    /// identity then); `None` for text that was never held.
+    pub(crate) fn into_snapshot(
+        self,
+        path: &Path,
+        source: Option<FileIdentity>,
+    ) -> Option<Snapshot> {
         match self {
-            Rendered::Document(document) => Snapshot::from_document(path, document, source),
-            Rendered::Text(text) => Snapshot::of_checked_text(path, text, source),
+            Rendered::Document(document) => Some(Snapshot::from_document(path, document, source)),
+            Rendered::Text(text) => Some(Snapshot::of_checked_text(path, text, source)),
+            Rendered::Streamed(_) | Rendered::Written => None,
         }
     }
 }
@@ -129,28 +141,54 @@ pub(crate) fn creates_tables_only(edits: &[TableEdit]) -> bool {
     })
 }
 
-/// The text of an empty file after `edits`, which only create tables (see
-/// [`creates_tables_only`]), written row by row with sdn-codec's [`TableWriter`] (each
-/// line checked to read back as written): what [`apply`] writes, without the tables
-/// ever being values. `rows` gives a table's rows, each encoded in turn. `None` when a
-/// header or row would not read back as written: [`apply`] then reports it, in context.
+/// The file replacement holding the text of an empty file after `edits`, which only
+/// create tables (see [`creates_tables_only`]), written row by row with sdn-codec's
+/// [`TableWriter`] (each line checked to read back as written): what [`apply`] writes,
+/// without the tables ever being values nor the text being held whole. `rows` gives a
+/// table's rows, each encoded in turn; `durability` is the commit's. The write step
+/// commits the replacement ([`Rendered::Streamed`]). `None` when a header or row would
+/// not read back as written (the replacement is dropped, the file untouched): [`apply`]
+/// then reports it, in context.
 pub(crate) fn write_new_tables(
     path: &Path,
     edits: &[TableEdit],
     rows: impl Fn(&str, &mut dyn FnMut(&Map) -> Result<()>) -> Result<()>,
-) -> Result<Option<String>> {
-    let mut text = String::new();
+    durability: Durability,
+) -> Result<Option<Rendered>> {
+    let mut writer = atomic_io::Options::new()
+        .durability(durability)
+        .open(path)
+        .map_err(|source| Error::Commit {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    // A failed write poisons the writer: its commit then fails with the error.
+    let written = write_tables(edits, &rows, &mut writer)?;
+    Ok(written.then_some(Rendered::Streamed(writer)))
+}
+
+/// Bytes of a table's text passed on to the output at a time.
+const PIECE: usize = 64 * 1024;
+
+/// Writes the tables `edits` create (see [`write_new_tables`]) to `out`; `false` when a
+/// header or row would not read back as written. Errors of `out` stop the writing and
+/// are the caller's to find (a poisoned atomic-io writer refuses its commit).
+fn write_tables(
+    edits: &[TableEdit],
+    rows: &impl Fn(&str, &mut dyn FnMut(&Map) -> Result<()>) -> Result<()>,
+    out: &mut dyn std::io::Write,
+) -> Result<bool> {
     for edit in edits {
         let Some(columns) = &edit.create_columns else {
-            return Ok(None);
+            return Ok(false);
         };
-        let Ok(mut table) = TableWriter::new(text, edit.table, columns) else {
-            return Ok(None);
+        let Ok(mut table) = TableWriter::new(String::new(), edit.table, columns) else {
+            return Ok(false);
         };
-        let mut refused = false;
+        let (mut refused, mut failed) = (false, false);
         let mut cells = Vec::with_capacity(columns.len());
         rows(edit.table, &mut |row| {
-            if refused {
+            if refused || failed {
                 return Ok(());
             }
             cells.clear();
@@ -160,16 +198,19 @@ pub(crate) fn write_new_tables(
                     .map(|column| row.get(column).cloned().unwrap_or_else(|| Value::from(""))),
             );
             refused = table.push_row(&cells).is_err();
+            if table.len() >= PIECE {
+                failed = out.write_all(table.take_text().as_bytes()).is_err();
+            }
             Ok(())
         })?;
         if refused {
-            return Ok(None);
+            return Ok(false);
         }
-        text = table.finish();
+        if !failed {
+            let _ = out.write_all(table.finish().as_bytes());
+        }
     }
-    // Written line by line, each line checked: the whole text must parse too.
-    crate::direct::check_parses(path, &text)?;
-    Ok(Some(text))
+    Ok(true)
 }
 
 fn edit_error(path: &Path, table: &str, what: &str, err: sdn_codec::Error) -> Error {
@@ -252,4 +293,37 @@ fn most_common(cells: &[Value]) -> Value {
         .into_values()
         .max_by_key(|(count, _)| *count)
         .map_or_else(|| Value::from(""), |(_, value)| value.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_tables_are_written_until_a_row_would_not_read_back() {
+        let mut edit = TableEdit::new("t");
+        edit.create_columns = Some(vec!["a".into(), "b".into()]);
+        edit.pending_inserts = 2;
+        let row = |a: Value| {
+            let mut row = Map::new();
+            row.insert("a", a);
+            row
+        };
+        let good = |_: &str, each: &mut dyn FnMut(&Map) -> Result<()>| {
+            each(&row(Value::from(1)))?;
+            each(&row(Value::from("x, y")))
+        };
+        let mut out = Vec::new();
+        assert!(write_tables(std::slice::from_ref(&edit), &good, &mut out).unwrap());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "t |a, b|\n    1, \"\"\n    \"x, y\", \"\"\n"
+        );
+        // A table is no cell: the writing stops, and the caller goes through a document.
+        let bad = |_: &str, each: &mut dyn FnMut(&Map) -> Result<()>| {
+            each(&row(Value::from(1)))?;
+            each(&row(Value::Table(sdn_codec::Table::with_columns(["c"]))))
+        };
+        assert!(!write_tables(&[edit], &bad, &mut Vec::new()).unwrap());
+    }
 }

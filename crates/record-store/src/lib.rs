@@ -58,13 +58,14 @@
 //!    edit checked by parsing what it changed. A transaction started from the text
 //!    that only updates rows written on lines of their own edits those lines with
 //!    sdn-codec's `RowEditor` (the text's layout, no value per cell), and tables a
-//!    transaction creates in a new file are written row by row (sdn-codec's
-//!    `TableWriter`); everything else goes through the format-preserving `Document`,
-//!    with the same result.
+//!    [`Store::update`] creates in a new file are written row by row (sdn-codec's
+//!    `TableWriter`) straight into the file's replacement; everything else goes through
+//!    the format-preserving `Document`, with the same result.
 //! 5. **Write** durably: one file replaced atomically (atomic-io), several through the
 //!    commit journal ([`journal`]).
 //! 6. **Publish** the committed version to the process's snapshot cache, so the next
-//!    transaction or read need not parse it, then release the locks.
+//!    transaction or read need not parse it (a file written straight into its
+//!    replacement was never held: the next use reads it), then release the locks.
 //!
 //! A commit's work is therefore proportional to what changed, plus reading and writing
 //! the file: a one-record update of a large table walks no other record, and inserting
@@ -133,11 +134,11 @@
 //!   keep sdn-codec's format-preserving document, with a parsed value per cell (about
 //!   ten times the file's size; a cached version taken over by the next transaction
 //!   keeps it too, so that one-row updates stay one-line edits). A [`Store::update`]
-//!   inserting every row of a new file writes the table row by row, never holding it
-//!   as cells (about five and a half times the file's size at the peak: the records
-//!   and the text); a [`Store::commit`], whose change set lists every inserted row,
-//!   or a store with pre-commit hooks, about thirty times. Meant for files of
-//!   kilobytes to tens of megabytes.
+//!   inserting every row of a new file writes the table row by row straight into the
+//!   file, never holding it as cells nor as text (the records are the peak: under
+//!   four times the file's size); a [`Store::commit`], whose change set lists every
+//!   inserted row, a store with pre-commit hooks or a [`StoreSet`], about thirty
+//!   times. Meant for files of kilobytes to tens of megabytes.
 //! - A change set gives rows as the record type encodes them: columns of the file the
 //!   type does not know are kept in the file but are not part of the change set.
 //! - A single [`Store::read`] is consistent for its own file; for a consistent view

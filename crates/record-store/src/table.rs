@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use sdn_codec::{Map, Value};
 
 use crate::changes::{InsertedRow, RemovedRow, TableChanges, UpdatedRow};
+use crate::compact;
 use crate::decoded::{Decoded, decode_row, encode};
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
@@ -39,6 +40,8 @@ pub struct Table<T: Record> {
     inserted: Vec<T::Key>,
     /// The keys of `inserted`, to look up without a scan.
     inserted_keys: BTreeSet<T::Key>,
+    /// Records added since `records` was last rebuilt compact (see [`Table::grew`]).
+    grown: usize,
 }
 
 impl<T: Record> std::fmt::Debug for Table<T> {
@@ -63,6 +66,7 @@ impl<T: Record> Table<T> {
             removed: BTreeSet::new(),
             inserted: Vec::new(),
             inserted_keys: BTreeSet::new(),
+            grown: 0,
         }
     }
 
@@ -93,6 +97,7 @@ impl<T: Record> Table<T> {
             btree_map::Entry::Vacant(slot) => {
                 slot.insert(record);
                 self.note_inserted(key);
+                self.grew();
                 Ok(())
             }
         }
@@ -105,6 +110,7 @@ impl<T: Record> Table<T> {
         let previous = self.records.insert(key.clone(), record);
         if previous.is_none() {
             self.note_inserted(key);
+            self.grew();
         }
         previous
     }
@@ -167,6 +173,18 @@ impl<T: Record> Table<T> {
     /// The largest key, handy for allocating the next id.
     pub fn last_key(&self) -> Option<&T::Key> {
         self.records.keys().next_back()
+    }
+
+    /// Notes a record added. Records mostly come in key order, which leaves a map's
+    /// nodes about half full: once a quarter of the records came since the map was last
+    /// rebuilt, it is rebuilt compact (see [`compact::rebuild`]), so a table grown by
+    /// many inserts costs little more than its records (each record moves a few times).
+    fn grew(&mut self) {
+        self.grown += 1;
+        if self.records.len() >= compact::REBUILD_FROM && self.grown * 4 >= self.records.len() {
+            compact::rebuild(&mut self.records);
+            self.grown = 0;
+        }
     }
 
     fn note_inserted(&mut self, key: T::Key) {

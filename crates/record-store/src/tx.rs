@@ -287,10 +287,22 @@ impl Transaction {
         Ok((edits, changes))
     }
 
-    /// The document with `edits` (and the rows `changes` inserts) applied: its text is the new file text, its value what
-    /// the parser reads from it. An owned transaction's document is edited in place
-    /// (taken, not copied), so this is called at most once, with edits.
-    pub(crate) fn render(&mut self, edits: &[TableEdit], changes: &ChangeSet) -> Result<Rendered> {
+    /// The new file text: the document with `edits` (and the rows `changes` inserts)
+    /// applied, its value what the parser reads from it, or the text alone when the
+    /// edits could be made without a document (see [`Rendered`]). An owned
+    /// transaction's document is edited in place (taken, not copied), so this is
+    /// called at most once, with edits. With `stream` (the durability of a commit of
+    /// this file alone), new tables of an empty file are written straight into the
+    /// file's replacement ([`Rendered::Streamed`]), never held whole.
+    pub(crate) fn render(
+        &mut self,
+        edits: &[TableEdit],
+        changes: &ChangeSet,
+        stream: Option<atomic_io::Durability>,
+    ) -> Result<Rendered> {
+        if let Some(rendered) = self.render_without_document(edits, changes, stream)? {
+            return Ok(rendered);
+        }
         let doc = match &mut self.source {
             Source::Owned(owned) => match owned.document.take() {
                 Some(document) => document,
@@ -307,33 +319,6 @@ impl Transaction {
                     Document::parse(&text).map_err(|err| Error::malformed(&self.path, err))?
                 }
             },
-            Source::Text { text, .. } if edit::updates_rows_only(edits, changes) => {
-                // The decoded tables are not offered to the committed snapshot (that
-                // would need the committed value): dropped first, they and the text's
-                // layout are never held together.
-                self.tables.clear();
-                let text = std::mem::take(text);
-                match edit::update_row_lines(&self.path, text, edits)? {
-                    Ok(text) => return Ok(Rendered::Text(text)),
-                    Err(text) => {
-                        Document::parse(&text).map_err(|err| Error::malformed(&self.path, err))?
-                    }
-                }
-            }
-            Source::Text { text, .. } if text.is_empty() && edit::creates_tables_only(edits) => {
-                let tables = &self.tables;
-                let rows =
-                    |name: &str, each: &mut dyn FnMut(&sdn_codec::Map) -> Result<()>| match tables
-                        .get(name)
-                    {
-                        Some(table) => table.for_each_inserted(&mut |row| each(&row.row)),
-                        None => Ok(()),
-                    };
-                if let Some(text) = edit::write_new_tables(&self.path, edits, rows)? {
-                    return Ok(Rendered::Text(text));
-                }
-                Document::parse("").map_err(|err| Error::malformed(&self.path, err))?
-            }
             Source::Text { text, .. } => {
                 Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
             }
@@ -343,6 +328,51 @@ impl Transaction {
             return edit::apply(&self.path, doc, edits, &changes).map(Rendered::Document);
         }
         edit::apply(&self.path, doc, edits, changes).map(Rendered::Document)
+    }
+
+    /// The new file text made without a document, for a transaction that started from
+    /// the text (so has none at hand) when its edits need none: row updates (the rows'
+    /// lines edited, see [`edit::update_row_lines`]) and, with `stream`, new tables of an
+    /// empty file (see [`edit::write_new_tables`]). `None`: render through a document (a
+    /// row the text route could not update is left to it, and the text keeps the rows
+    /// updated so far, which the document then leaves as they are).
+    fn render_without_document(
+        &mut self,
+        edits: &[TableEdit],
+        changes: &ChangeSet,
+        stream: Option<atomic_io::Durability>,
+    ) -> Result<Option<Rendered>> {
+        let Source::Text { text, .. } = &mut self.source else {
+            return Ok(None);
+        };
+        if edit::updates_rows_only(edits, changes) {
+            // The decoded tables are not offered to the committed snapshot (that would
+            // need the committed value): dropped first, they and the text's layout are
+            // never held together.
+            self.tables.clear();
+            return match edit::update_row_lines(&self.path, std::mem::take(text), edits)? {
+                Ok(updated) => Ok(Some(Rendered::Text(updated))),
+                Err(partly) => {
+                    *text = partly;
+                    Ok(None)
+                }
+            };
+        }
+        if let Some(durability) = stream
+            && text.is_empty()
+            && edit::creates_tables_only(edits)
+        {
+            let tables = &self.tables;
+            let rows =
+                |name: &str, each: &mut dyn FnMut(&sdn_codec::Map) -> Result<()>| match tables
+                    .get(name)
+                {
+                    Some(table) => table.for_each_inserted(&mut |row| each(&row.row)),
+                    None => Ok(()),
+                };
+            return edit::write_new_tables(&self.path, edits, rows, durability);
+        }
+        Ok(None)
     }
 
     /// `changes` with the inserted rows [`collect_with`](Transaction::collect_with) left

@@ -641,3 +641,47 @@ fn a_new_file_written_row_by_row_is_what_the_document_writes() -> TestResult {
     assert!(first_row.trim_start().starts_with("1000,"), "{written}");
     Ok(())
 }
+
+/// A record that cannot be written (a float SDN has no text for) fails an update
+/// inserting into a new file as it fails a commit through the document, and no file is
+/// left behind.
+#[test]
+fn a_new_file_with_an_unwritable_row_is_not_written() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("new.sdn");
+    let failed = Store::open(&path)?.update(|tx| {
+        let table = tx.table::<Awkward>()?;
+        for id in 0..3 {
+            table.insert(Awkward {
+                id,
+                text: "x".into(),
+                maybe: Some(if id == 1 { f64::NAN } else { 1.5 }),
+                flag: true,
+            })?;
+        }
+        Ok::<_, Error>(())
+    });
+    let through_document = Store::open(dir.path().join("other.sdn"))?.commit(|tx| {
+        tx.table::<Awkward>()?.insert(Awkward {
+            id: 1,
+            text: "x".into(),
+            maybe: Some(f64::NAN),
+            flag: true,
+        })
+    });
+    assert!(failed.is_err() && through_document.is_err(), "{failed:?}");
+    assert_eq!(
+        failed.map_err(|e| e.to_string()).unwrap_err(),
+        through_document
+            .map_err(|e| e.to_string())
+            .unwrap_err()
+            .replace("other.sdn", "new.sdn")
+    );
+    let left: Vec<_> = fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
+    assert!(
+        left.iter()
+            .all(|entry| entry.file_name().to_string_lossy().ends_with(".lock")),
+        "{left:?}"
+    );
+    Ok(())
+}

@@ -564,7 +564,23 @@ impl TableWriter {
         Ok(())
     }
 
-    /// The text written.
+    /// The text written since the writer started or this was last called, taken out of
+    /// the writer (to pass a large table on in pieces).
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// How many bytes of text the writer holds.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether the writer holds no text (all of it was taken).
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// The text written (since [`take_text`](TableWriter::take_text) was last called).
     pub fn finish(self) -> String {
         self.out
     }
