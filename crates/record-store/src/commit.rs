@@ -296,9 +296,12 @@ fn put_back(store: &Store, tx: Transaction, taken: Option<Taken>) {
 }
 
 /// The parts of a cached snapshot that nothing else holds (no reader kept it), or the
-/// snapshot back when something does or it kept no document to edit.
-fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>> {
-    Arc::try_unwrap(cached)?.into_parts().map_err(Arc::new)
+/// snapshot back when something does or it kept no document to edit (one of text alone
+/// gets a document of its text when `current`: it shows the file as it is).
+fn take_over(cached: Arc<Snapshot>, current: bool) -> std::result::Result<Parts, Arc<Snapshot>> {
+    Arc::try_unwrap(cached)?
+        .into_parts(current)
+        .map_err(Arc::new)
 }
 
 /// The "begin" step for one file, under its writer lock: reads the file for a
@@ -329,7 +332,10 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let key = read.key();
     let mut owned = None;
     if let Some((taken_ticket, cached_key, cached)) = cache.take() {
-        match take_over(cached) {
+        // A version of text alone (read, or written without a document) is worth a
+        // document only when it is the file's: the next transactions edit that.
+        let current = cached.edit_document().is_none() && read.shows(&cached_key, &cached);
+        match take_over(cached, current) {
             Ok(parts) => owned = Some(parts),
             Err(shared) => {
                 cache.publish(taken_ticket, cached_key, Arc::clone(&shared));
