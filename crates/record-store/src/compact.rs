@@ -33,11 +33,19 @@ impl<K: Ord, V> CompactMap<K, V> {
         }
     }
 
-    /// The value of `key`, wherever it is.
+    /// The value of `key`, wherever it is. A level is searched only when `key` lies in
+    /// its key range: entries mostly come in key order, so a new key lies in none.
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        self.pending
-            .get(key)
-            .or_else(|| self.levels.iter().find_map(|level| level.get(key)))
+        let within = |level: &BTreeMap<K, V>| {
+            level.last_key_value().is_some_and(|(last, _)| key <= last)
+                && level.first_key_value().is_some_and(|(first, _)| key >= first)
+        };
+        self.pending.get(key).or_else(|| {
+            self.levels
+                .iter()
+                .filter(|level| within(level))
+                .find_map(|level| level.get(key))
+        })
     }
 
     /// Adds an entry whose key is not in the map yet (see [`CompactMap::get`]); an entry
