@@ -38,7 +38,9 @@ impl<K: Ord, V> CompactMap<K, V> {
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
         let within = |level: &BTreeMap<K, V>| {
             level.last_key_value().is_some_and(|(last, _)| key <= last)
-                && level.first_key_value().is_some_and(|(first, _)| key >= first)
+                && level
+                    .first_key_value()
+                    .is_some_and(|(first, _)| key >= first)
         };
         self.pending.get(key).or_else(|| {
             self.levels
