@@ -275,10 +275,9 @@ pub(crate) fn apply(
             rows.remove_row(row)
                 .map_err(|err| edit_error(path, table, "remove a row", err))?;
         }
-        for InsertedRow { row, .. } in appended {
-            rows.push_row_map(row)
-                .map_err(|err| edit_error(path, table, "append a row", err))?;
-        }
+        // All at once: the text is read again once, not once per row.
+        rows.push_rows_map(appended.iter().map(|InsertedRow { row, .. }| row))
+            .map_err(|err| edit_error(path, table, "append a row", err))?;
     }
     Ok(doc)
 }

@@ -318,6 +318,43 @@ proptest! {
         }
     }
 
+    /// Appending rows all at once writes what appending them one by one writes, or fails
+    /// as that does (then appending nothing).
+    #[test]
+    fn appending_rows_at_once_is_appending_them_one_by_one(
+        map in document(),
+        style in style(),
+        new in vec(vec(scalar(), 0..6), 1..5),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let doc = Document::parse(&text).unwrap();
+        let tables: Vec<String> = doc
+            .root()
+            .iter()
+            .filter(|(_, v)| v.as_table().is_some())
+            .map(|(k, _)| k.to_owned())
+            .collect();
+        for key in &tables {
+            let names = doc.table([key.as_str()]).unwrap().column_keys();
+            let rows: Vec<Map> = new
+                .iter()
+                .map(|cells| names.iter().map(String::as_str).zip(cells.iter().cloned()).collect())
+                .collect();
+            let mut one_by_one = doc.clone();
+            let sequential = rows
+                .iter()
+                .try_for_each(|row| one_by_one.table_mut([key.as_str()]).unwrap().push_row_map(row));
+            let mut at_once = doc.clone();
+            let batched = at_once.table_mut([key.as_str()]).unwrap().push_rows_map(&rows);
+            prop_assert_eq!(sequential.is_ok(), batched.is_ok(), "{:?} {:?}", sequential, batched);
+            match batched {
+                Ok(()) => prop_assert_eq!(at_once.as_str(), one_by_one.as_str()),
+                Err(_) => prop_assert_eq!(at_once.as_str(), doc.as_str()),
+            }
+        }
+    }
+
     /// Bringing a document up to date with a changed text (one line replaced by another
     /// row's text, by the same row with a cell changed, or by anything at all) gives
     /// exactly the document a full parse of the new text gives, or the same error.
