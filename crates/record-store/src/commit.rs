@@ -18,16 +18,15 @@
 //!    file's version is put back), release the locks, and only then free the replaced
 //!    versions.
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use file_lock::LockGuard;
-use sdn_codec::{Document, TextUpdate, Value};
+use sdn_codec::TextUpdate;
 
 use crate::cache::Ticket;
 use crate::changes::ChangeSet;
 use crate::decoded;
-use crate::edit::TableEdit;
+use crate::edit::{Rendered, TableEdit};
 use crate::error::{Error, Result};
 use crate::file_read::{CacheKey, FileRead, current_identity, read_settled};
 use crate::journal;
@@ -61,6 +60,28 @@ pub(crate) fn commit<R, E>(
 where
     E: From<Error>,
 {
+    commit_with(stores, Inserted::Listed, change)
+}
+
+/// Whether a commit's change sets list the inserted rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// They do (the caller or a pre-commit hook sees them).
+    Listed,
+    /// Only where a pre-commit hook sees them: the caller drops the change sets, and the
+    /// rows are encoded one at a time when the text is rendered.
+    Unlisted,
+}
+
+/// [`commit`], with change sets that list the inserted rows or not (see [`Inserted`]).
+pub(crate) fn commit_with<R, E>(
+    stores: &[Store],
+    inserted: Inserted,
+    change: impl FnOnce(&mut Vec<Transaction>) -> Result<R, E>,
+) -> Result<(R, Vec<ChangeSet>), E>
+where
+    E: From<Error>,
+{
     // 1. Begin.
     let guards = lock_writers(stores)?;
     let (mut txs, taken): (Vec<Transaction>, Vec<Option<Taken>>) = stores
@@ -86,7 +107,7 @@ where
     // 3. Collect the change sets; the hooks may veto or amend.
     let mut collected = Vec::with_capacity(txs.len());
     for (store, tx) in stores.iter().zip(&mut txs) {
-        match collect_checked(store, tx) {
+        match collect_checked(store, tx, inserted) {
             Ok(edits_and_changes) => collected.push(edits_and_changes),
             Err(err) => {
                 put_back_all(stores, txs, taken);
@@ -96,16 +117,18 @@ where
     }
 
     // 4. Render.
-    let mut rendered: Vec<Option<Document>> = Vec::with_capacity(txs.len());
-    for (tx, collected) in txs.iter_mut().zip(&collected) {
+    // A file committed alone may have new tables written straight into its replacement.
+    let mut rendered: Vec<Option<Rendered>> = Vec::with_capacity(txs.len());
+    for ((store, tx), collected) in stores.iter().zip(txs.iter_mut()).zip(&collected) {
+        let stream = (stores.len() == 1).then(|| store.durability());
         rendered.push(match collected.edits.is_empty() && !tx.is_replaced() {
             true => None,
-            false => Some(tx.render(&collected.edits, &collected.typed)?),
+            false => Some(tx.render(&collected.edits, &collected.typed, stream)?),
         });
     }
 
     // 5. Write durably.
-    write(stores, &rendered)?;
+    write(stores, &mut rendered)?;
 
     // 6. Publish, unlock, then free what the commit replaced.
     let mut replaced = Vec::new();
@@ -172,9 +195,13 @@ fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
 
 /// The "collect" step for one file: its edits and change set, after the store's
 /// pre-commit hooks saw (and perhaps amended) it.
-fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<Collected> {
+fn collect_checked(store: &Store, tx: &mut Transaction, inserted: Inserted) -> Result<Collected> {
+    // Inserted rows are listed only where somebody sees them (the caller, a hook, or
+    // the diff of a replaced text).
+    let listed =
+        inserted == Inserted::Listed || !store.pre_commit_hooks().is_empty() || tx.is_replaced();
     let collect = |tx: &Transaction| -> Result<Collected> {
-        let (edits, typed) = tx.collect()?;
+        let (edits, typed) = tx.collect_with(listed)?;
         let shown = tx.shown_changes(&edits, &typed)?;
         Ok(Collected {
             edits,
@@ -194,28 +221,52 @@ fn collect_checked(store: &Store, tx: &mut Transaction) -> Result<Collected> {
 }
 
 /// The "write" step: replaces every changed file, all together.
-fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
-    let changed: Vec<(&Store, &Document)> = stores
+fn write(stores: &[Store], rendered: &mut [Option<Rendered>]) -> Result<()> {
+    let mut changed: Vec<(&Store, &mut Rendered)> = stores
         .iter()
         .zip(rendered)
-        .filter_map(|(store, doc)| Some((store, doc.as_ref()?)))
+        .filter_map(|(store, doc)| Some((store, doc.as_mut()?)))
         .collect();
-    match changed.as_slice() {
+    match changed.as_mut_slice() {
         [] => Ok(()),
-        [(store, doc)] => atomic_io::Options::new()
-            .durability(store.durability())
-            .write(store.path(), doc.as_str().as_bytes())
-            .map(drop)
-            .map_err(|source| Error::Commit {
+        [(store, doc)] => {
+            let write = |text: &str| {
+                atomic_io::Options::new()
+                    .durability(store.durability())
+                    .write(store.path(), text.as_bytes())
+            };
+            let written = match std::mem::replace(*doc, Rendered::Written) {
+                Rendered::Streamed(writer) => writer.commit(),
+                Rendered::Document(document) => {
+                    let written = write(document.as_str());
+                    **doc = Rendered::Document(document);
+                    written
+                }
+                Rendered::Text(text) => {
+                    let written = write(&text);
+                    **doc = Rendered::Text(text);
+                    written
+                }
+                Rendered::Written => {
+                    return Err(Error::aborted("a file written twice (internal)"));
+                }
+            };
+            written.map(drop).map_err(|source| Error::Commit {
                 path: store.path().to_path_buf(),
                 source,
-            }),
-        _ => journal::commit(
-            &changed
-                .iter()
-                .map(|(store, doc)| (store.path(), doc.as_str().as_bytes()))
-                .collect::<Vec<_>>(),
-        ),
+            })
+        }
+        _ => {
+            // Only a file committed alone is rendered straight into its replacement.
+            let mut files = Vec::with_capacity(changed.len());
+            for (store, doc) in &changed {
+                let text = doc
+                    .text()
+                    .ok_or_else(|| Error::aborted("a streamed file in a set commit (internal)"))?;
+                files.push((store.path(), text.as_bytes()));
+            }
+            journal::commit(&files)
+        }
     }
 }
 
@@ -228,7 +279,7 @@ fn write(stores: &[Store], rendered: &[Option<Document>]) -> Result<()> {
 /// `doc`'s text first (see [`crate::identity`]), so a foreign writer that replaced the
 /// file after our rename is still noticed. Best effort: when the file cannot be looked
 /// at, nothing is cached and the next use parses the file.
-fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced {
+fn publish_committed(store: &Store, tx: Transaction, doc: Rendered) -> Replaced {
     let cache = store.cache();
     let stale = cache.take();
     let ticket = cache.ticket();
@@ -244,7 +295,14 @@ fn publish_committed(store: &Store, tx: Transaction, doc: Document) -> Replaced 
         identity: Some(identity),
         trusted: false,
     };
-    let snapshot = Snapshot::from_document(store.path(), doc, Some(identity));
+    let Some(snapshot) = doc.into_snapshot(store.path(), Some(identity)) else {
+        // Written as it was rendered, never held whole: the next use reads the file.
+        return Replaced {
+            _stale: stale,
+            _retired: None,
+            _unseeded: Some(tx),
+        };
+    };
     cache.publish(ticket, key, Arc::new(Snapshot::clone(&snapshot)));
     Replaced {
         _stale: stale,
@@ -271,9 +329,12 @@ fn put_back(store: &Store, tx: Transaction, taken: Option<Taken>) {
 }
 
 /// The parts of a cached snapshot that nothing else holds (no reader kept it), or the
-/// snapshot back when something does or it kept no document to edit.
-fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>> {
-    Arc::try_unwrap(cached)?.into_parts().map_err(Arc::new)
+/// snapshot back when something does or it kept no document to edit (one of text alone
+/// gets a document of its text when `current`: it shows the file as it is).
+fn take_over(cached: Arc<Snapshot>, current: bool) -> std::result::Result<Parts, Arc<Snapshot>> {
+    Arc::try_unwrap(cached)?
+        .into_parts(current)
+        .map_err(Arc::new)
 }
 
 /// The "begin" step for one file, under its writer lock: reads the file for a
@@ -281,9 +342,10 @@ fn take_over(cached: Arc<Snapshot>) -> std::result::Result<Parts, Arc<Snapshot>>
 /// decoded tables without copying them.
 ///
 /// A cached snapshot that nothing else holds (no reader kept it) is taken out of the
-/// cache and brought up to date with the file ([`Document::update_text`]: nothing to do
+/// cache and brought up to date with the file (`Document::update_text`: nothing to do
 /// when it matches, only the changed row line read again when another writer changed one
-/// row); else the file is parsed and not cached. The commit publishes the new version
+/// row); else the transaction starts from the file's text, checked to parse but not
+/// parsed into a value (see `Transaction::new`), and not cached. The commit publishes the new version
 /// anyway, and a transaction that commits nothing puts back the version it read
 /// (see `Taken`). Readers of this process that look meanwhile read the file themselves,
 /// which is what a cache miss costs. A cached snapshot a reader holds is shared, not
@@ -295,14 +357,18 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let known = cache.current().and_then(|(key, _)| key.identity);
     let Some(read) = read_settled(path, known, store.settle_time())? else {
         store.check_not_vanished()?;
-        let empty = Transaction::new(path, String::new(), Value::Dict(Default::default()));
+        // The empty text is the empty document.
+        let empty = Transaction::new(path, String::new(), None);
         return Ok((empty, None));
     };
     store.note_seen();
     let key = read.key();
     let mut owned = None;
     if let Some((taken_ticket, cached_key, cached)) = cache.take() {
-        match take_over(cached) {
+        // A version of text alone (read, or written without a document) is worth a
+        // document only when it is the file's: the next transactions edit that.
+        let current = cached.edit_document().is_none() && read.shows(&cached_key, &cached);
+        match take_over(cached, current) {
             Ok(parts) => owned = Some(parts),
             Err(shared) => {
                 cache.publish(taken_ticket, cached_key, Arc::clone(&shared));
@@ -320,43 +386,43 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let FileRead {
         bytes, identity, ..
     } = read;
-    let parts = match owned {
-        Some(Parts {
-            mut document,
-            mut typed,
-            ..
-        }) => {
-            // The common case, the file as this process left it, needs neither the UTF-8
-            // check nor the document's own comparison: equal bytes are the document's
-            // text, which is valid UTF-8.
-            let update = match bytes == document.as_str().as_bytes() {
-                true => TextUpdate::Unchanged,
-                false => document
-                    .update_text(&text_of(path, bytes)?)
-                    .map_err(|err| Error::malformed(path, err))?,
-            };
-            match update {
-                TextUpdate::Unchanged => {}
-                TextUpdate::Row { table, row } => {
-                    // Record tables are root entries; a nested table is none of them.
-                    if let [name] = table.as_slice() {
-                        decoded::refresh_row(&mut typed, document.value(), name, row);
-                    }
-                }
-                _ => typed.clear(),
-            }
-            Parts {
-                document,
-                source: Some(identity),
-                typed,
+    let Some(owned) = owned else {
+        // Nothing to take over: the transaction starts from the text alone (see
+        // `Transaction::new`), checked to parse now so a malformed file fails before
+        // the closure runs.
+        let text = text_of(path, bytes)?;
+        crate::direct::check_parses(path, &text)?;
+        let tx = Transaction::new(path, text, Some(identity));
+        return Ok((tx, Some(Taken { ticket, key })));
+    };
+    let Parts {
+        mut document,
+        mut typed,
+        ..
+    } = owned;
+    // The common case, the file as this process left it, needs neither the UTF-8 check
+    // nor the document's own comparison: equal bytes are the document's text, which is
+    // valid UTF-8.
+    let update = match bytes == document.as_str().as_bytes() {
+        true => TextUpdate::Unchanged,
+        false => document
+            .update_text(&text_of(path, bytes)?)
+            .map_err(|err| Error::malformed(path, err))?,
+    };
+    match update {
+        TextUpdate::Unchanged => {}
+        TextUpdate::Row { table, row } => {
+            // Record tables are root entries; a nested table is none of them.
+            if let [name] = table.as_slice() {
+                decoded::refresh_row(&mut typed, document.value(), name, row);
             }
         }
-        None => Parts {
-            document: Document::parse(&text_of(path, bytes)?)
-                .map_err(|err| Error::malformed(path, err))?,
-            source: Some(identity),
-            typed: HashMap::new(),
-        },
+        _ => typed.clear(),
+    }
+    let parts = Parts {
+        document,
+        source: Some(identity),
+        typed,
     };
     Ok((Transaction::owned(path, parts), Some(Taken { ticket, key })))
 }

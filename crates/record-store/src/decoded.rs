@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use sdn_codec::{Map, Value};
 
+use crate::compact::CompactMap;
 use crate::error::{Error, Result, TableNameProblem};
 use crate::position;
 use crate::record::Record;
@@ -33,6 +34,24 @@ impl<T: Record> Decoded<T> {
             columns: None,
         }
     }
+}
+
+/// A table's rows being decoded one by one, into compact maps (see [`crate::compact`]).
+pub(crate) struct Building<T: Record> {
+    records: CompactMap<T::Key, T>,
+    original: CompactMap<T::Key, usize>,
+    /// How many rows were read.
+    pub(crate) row_count: usize,
+}
+
+impl<T: Record> Building<T> {
+    pub(crate) fn new() -> Self {
+        Building {
+            records: CompactMap::new(),
+            original: CompactMap::new(),
+            row_count: 0,
+        }
+    }
 
     /// Adds `record`, read from row `row`. When its key was already read, adds nothing
     /// and returns the first row with that key, and the key.
@@ -45,9 +64,19 @@ impl<T: Record> Decoded<T> {
         if let Some(&first) = self.original.get(&key) {
             return Err((first, key));
         }
-        self.original.insert(key.clone(), row);
-        self.records.insert(key, record);
+        self.original.insert_new(key.clone(), row);
+        self.records.insert_new(key, record);
         Ok(())
+    }
+
+    /// The decoded table, with the column names `columns`.
+    pub(crate) fn finish(self, columns: Option<Vec<String>>) -> Decoded<T> {
+        Decoded {
+            records: self.records.finish(),
+            original: self.original.finish(),
+            row_count: self.row_count,
+            columns,
+        }
     }
 }
 
@@ -179,9 +208,8 @@ pub(crate) fn encode<T: Record>(path: &Path, record: &T) -> Result<Map> {
 /// Errors name the line (and column) of the row, from `text`.
 pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result<Decoded<T>> {
     check_name::<T>()?;
-    let mut decoded = Decoded::empty();
     let Some(entry) = root.get(T::TABLE) else {
-        return Ok(decoded);
+        return Ok(Decoded::empty());
     };
     let Some(table) = entry.as_table() else {
         return Err(Error::NotATable {
@@ -191,6 +219,7 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result
             line: position::entry_line(text, T::TABLE),
         });
     };
+    let mut decoded = Building::new();
     decoded.row_count = table.rows.len();
     let columns = table.column_keys();
     for row in 0..table.rows.len() {
@@ -203,8 +232,7 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str, root: &Value) -> Result
             return Err(duplicate_key::<T>(path, text, &key, first, row));
         }
     }
-    decoded.columns = Some(columns);
-    Ok(decoded)
+    Ok(decoded.finish(Some(columns)))
 }
 
 /// The error for `key` found on rows `first` and `second` (0-based) of table `T::TABLE`

@@ -16,7 +16,7 @@ use std::path::Path;
 use sdn_codec::Value;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::decoded::{self, Decoded, check_name};
+use crate::decoded::{self, Building, Decoded, check_name};
 use crate::error::{Error, Result};
 use crate::position;
 use crate::record::Record;
@@ -57,10 +57,8 @@ pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decode
             path, text, &key, first, second,
         )));
     }
-    Some(Ok(Decoded {
-        columns: Some(header_columns(text, T::TABLE)?),
-        ..rows.decoded
-    }))
+    let columns = header_columns(text, T::TABLE)?;
+    Some(Ok(rows.decoded.finish(Some(columns))))
 }
 
 /// The column names of root table `table`, read from its header line alone.
@@ -99,7 +97,7 @@ struct OneTable<T: Record> {
 
 /// The rows of a table read as records as they stream by (its columns left unset).
 struct Rows<T: Record> {
-    decoded: Decoded<T>,
+    decoded: Building<T>,
     /// The first key found twice: its first and second row.
     duplicate: Option<(usize, usize, T::Key)>,
 }
@@ -174,7 +172,7 @@ impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<Rows<T>, A::Error> {
         let mut rows = Rows {
-            decoded: Decoded::empty(),
+            decoded: Building::new(),
             duplicate: None,
         };
         while let Some(record) = cells.next_element::<T>()? {

@@ -42,20 +42,31 @@
 //!    that no reader holds is taken over and edited in place (no copy of the document or
 //!    of the decoded tables); when another process committed since this process last
 //!    looked, it is brought up to date with sdn-codec's `Document::update_text`, which
-//!    reads again only the changed row line when one row is all that changed.
+//!    reads again only the changed row line when one row is all that changed. With no
+//!    such version, the transaction starts from the text alone (checked to parse):
+//!    tables are decoded straight from it, and no value per cell is built unless the
+//!    commit needs a document.
 //! 2. **Run** the closure on typed [`Table`]s. An error or panic writes nothing.
 //! 3. **Collect** the [`ChangeSet`]: per table, inserted rows, updated rows with old and
-//!    new, removed rows, from the keys the transaction touched only. The store's
-//!    pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the commit or
-//!    amend the transaction; an empty change set ends the commit, writing nothing (a
-//!    replaced text, [`Transaction::replace_text`], is written if it differs from the
-//!    file, even where no row changed).
+//!    new, removed rows, from the keys the transaction touched only (a
+//!    [`Store::update`] without pre-commit hooks, whose change set nobody sees, does not
+//!    list the inserted rows: they are encoded again one at a time when rendered). The
+//!    store's pre-commit hooks ([`Store::with_pre_commit`]) see it and may veto the
+//!    commit or amend the transaction; an empty change set ends the commit, writing
+//!    nothing (a replaced text, [`Transaction::replace_text`], is written if it differs
+//!    from the file, even where no row changed).
 //! 4. **Render** the new text: only changed cells of changed rows are rewritten, each
-//!    edit checked by parsing what it changed.
+//!    edit checked by parsing what it changed. A transaction started from the text
+//!    that only updates rows written on lines of their own edits those lines with
+//!    sdn-codec's `RowEditor` (the text's layout, no value per cell), and tables a
+//!    [`Store::update`] creates in a new file are written row by row (sdn-codec's
+//!    `TableWriter`) straight into the file's replacement; everything else goes through
+//!    the format-preserving `Document`, with the same result.
 //! 5. **Write** durably: one file replaced atomically (atomic-io), several through the
 //!    commit journal ([`journal`]).
 //! 6. **Publish** the committed version to the process's snapshot cache, so the next
-//!    transaction or read need not parse it, then release the locks.
+//!    transaction or read need not parse it (a file written straight into its
+//!    replacement was never held: the next use reads it), then release the locks.
 //!
 //! A commit's work is therefore proportional to what changed, plus reading and writing
 //! the file: a one-record update of a large table walks no other record, and inserting
@@ -121,11 +132,18 @@
 //!
 //! - Records map to table rows: fields must be scalars or `Option`s of scalars.
 //! - Tables are kept in memory whole. A read keeps the text and the decoded records
-//!   (about five times the file's size at the peak; the untyped value of
-//!   [`Snapshot::document`] is parsed only when asked for); a transaction also keeps the
-//!   format-preserving document with a parsed value per cell (about ten times the file's
-//!   size, more for a transaction inserting every row). Meant for files of kilobytes to
-//!   tens of megabytes.
+//!   (under four times the file's size at the peak for a typical table of 150,000
+//!   records; the untyped value of [`Snapshot::document`] is parsed only when asked
+//!   for). A transaction that starts from the file (nothing cached) and only updates
+//!   rows costs the same: it edits the rows' lines in the text. Other transactions
+//!   keep sdn-codec's format-preserving document, with a parsed value per cell (about
+//!   ten times the file's size; a cached version taken over by the next transaction
+//!   keeps it too, so that one-row updates stay one-line edits). A [`Store::update`]
+//!   inserting every row of a new file writes the table row by row straight into the
+//!   file, never holding it as cells nor as text (the records are the peak: under
+//!   four times the file's size); a [`Store::commit`], whose change set lists every
+//!   inserted row, a store with pre-commit hooks or a [`StoreSet`], about thirty
+//!   times. Meant for files of kilobytes to tens of megabytes.
 //! - A change set gives rows as the record type encodes them: columns of the file the
 //!   type does not know are kept in the file but are not part of the change set. (A
 //!   replaced text's change set gives rows as the file has them, every column.)
@@ -190,6 +208,7 @@ pub struct ReadmeDoctests;
 mod cache;
 pub mod changes;
 mod commit;
+mod compact;
 mod decoded;
 mod direct;
 mod edit;

@@ -97,22 +97,30 @@ impl Snapshot {
     }
 
     /// This snapshot taken apart, when nothing else holds it and it kept its
-    /// format-preserving document; otherwise the snapshot, unchanged.
-    pub(crate) fn into_parts(self) -> std::result::Result<Parts, Snapshot> {
-        if self.edit_document().is_none() {
+    /// format-preserving document, or with `parse_text` a document of its text (its
+    /// decoded tables are taken either way); otherwise the snapshot, unchanged.
+    pub(crate) fn into_parts(self, parse_text: bool) -> std::result::Result<Parts, Snapshot> {
+        if self.edit_document().is_none() && !parse_text {
             return Err(self);
         }
         let inner = Arc::try_unwrap(self.inner).map_err(|inner| Snapshot { inner })?;
-        match inner.content {
-            Content::Document(document) => Ok(Parts {
-                document,
-                source: inner.source,
-                typed: inner.typed.into_inner(),
-            }),
-            content @ Content::Plain { .. } => Err(Snapshot {
-                inner: Arc::new(SnapshotInner { content, ..inner }),
-            }),
-        }
+        let document = match inner.content {
+            Content::Document(document) => document,
+            Content::Plain { text, root } => match Document::parse(&text) {
+                Ok(document) => document,
+                Err(_) => {
+                    let content = Content::Plain { text, root };
+                    return Err(Snapshot {
+                        inner: Arc::new(SnapshotInner { content, ..inner }),
+                    });
+                }
+            },
+        };
+        Ok(Parts {
+            document,
+            source: inner.source,
+            typed: inner.typed.into_inner(),
+        })
     }
 
     /// The snapshot `parts` were taken from, whole again.

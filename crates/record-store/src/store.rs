@@ -289,7 +289,16 @@ impl Store {
     where
         E: From<Error>,
     {
-        self.commit(change).map(|committed| committed.value)
+        // The change set is dropped: its inserted rows need not be listed (a commit
+        // inserting every row of a large table would hold them all as cells).
+        let stores = std::slice::from_ref(self);
+        commit::commit_with(stores, commit::Inserted::Unlisted, |txs| {
+            match txs.as_mut_slice() {
+                [tx] => change(tx),
+                _ => Err(Error::aborted("one transaction per store (internal)").into()),
+            }
+        })
+        .map(|(value, _)| value)
     }
 
     /// [`update`](Store::update), also returning what the commit changed: the

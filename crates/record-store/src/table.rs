@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use sdn_codec::{Map, Value};
 
 use crate::changes::{InsertedRow, RemovedRow, TableChanges, UpdatedRow};
+use crate::compact;
 use crate::decoded::{Decoded, decode_row, encode};
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
@@ -39,6 +40,8 @@ pub struct Table<T: Record> {
     inserted: Vec<T::Key>,
     /// The keys of `inserted`, to look up without a scan.
     inserted_keys: BTreeSet<T::Key>,
+    /// Records added since `records` was last rebuilt compact (see [`Table::grew`]).
+    grown: usize,
 }
 
 impl<T: Record> std::fmt::Debug for Table<T> {
@@ -63,6 +66,7 @@ impl<T: Record> Table<T> {
             removed: BTreeSet::new(),
             inserted: Vec::new(),
             inserted_keys: BTreeSet::new(),
+            grown: 0,
         }
     }
 
@@ -93,6 +97,7 @@ impl<T: Record> Table<T> {
             btree_map::Entry::Vacant(slot) => {
                 slot.insert(record);
                 self.note_inserted(key);
+                self.grew();
                 Ok(())
             }
         }
@@ -105,6 +110,7 @@ impl<T: Record> Table<T> {
         let previous = self.records.insert(key.clone(), record);
         if previous.is_none() {
             self.note_inserted(key);
+            self.grew();
         }
         previous
     }
@@ -169,6 +175,18 @@ impl<T: Record> Table<T> {
         self.records.keys().next_back()
     }
 
+    /// Notes a record added. Records mostly come in key order, which leaves a map's
+    /// nodes about half full: once a quarter of the records came since the map was last
+    /// rebuilt, it is rebuilt compact (see [`compact::rebuild`]), so a table grown by
+    /// many inserts costs little more than its records (each record moves a few times).
+    fn grew(&mut self) {
+        self.grown += 1;
+        if self.records.len() >= compact::REBUILD_FROM && self.grown * 4 >= self.records.len() {
+            compact::rebuild(&mut self.records);
+            self.grown = 0;
+        }
+    }
+
     fn note_inserted(&mut self, key: T::Key) {
         if !self.original.contains_key(&key) && self.inserted_keys.insert(key.clone()) {
             self.inserted.push(key);
@@ -181,6 +199,13 @@ impl<T: Record> Table<T> {
     /// Only the keys this transaction touched (handed out mutably, upserted, removed)
     /// and the keys it inserted are looked at.
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        self.changes_with(true)
+    }
+
+    /// [`Table::changes`]; without `inserted_rows`, the change set lists no inserted
+    /// row and the edit counts them instead ([`TableEdit::pending_inserts`]), to be
+    /// encoded again one at a time ([`Table::for_each_inserted`]).
+    fn changes_with(&self, inserted_rows: bool) -> Result<Option<(TableEdit, TableChanges)>> {
         let mut edit = TableEdit::new(T::TABLE);
         let mut changes = TableChanges::default();
         let mut changed_rows: BTreeMap<usize, Map> = BTreeMap::new();
@@ -240,13 +265,17 @@ impl<T: Record> Table<T> {
                     new_column_names.push(name.to_owned());
                 }
             }
-            // The change set's row is also what the editor appends: no second copy.
-            changes.inserted.push(InsertedRow {
-                key: key.to_string(),
-                row: encoded,
-            });
+            if inserted_rows {
+                // The change set's row is also what the editor appends: no second copy.
+                changes.inserted.push(InsertedRow {
+                    key: key.to_string(),
+                    row: encoded,
+                });
+            } else {
+                edit.pending_inserts += 1;
+            }
         }
-        if changes.is_empty() {
+        if changes.is_empty() && edit.pending_inserts == 0 {
             return Ok(None);
         }
         if self.columns.is_none() {
@@ -289,7 +318,10 @@ impl<T: Record> Table<T> {
     /// never handed out mutably has the same position and cells as in the file it
     /// decoded them from, and decoding is deterministic; every row it did hand out is
     /// decoded again from `root`.
-    fn into_committed(self, root: &Value) -> Option<Decoded<T>> {
+    ///
+    /// Without `root` (a snapshot of text alone), only a table this transaction did not
+    /// change is given: it is what it decoded.
+    fn into_committed(self, root: Option<&Value>) -> Option<Decoded<T>> {
         let Table {
             path: _,
             mut records,
@@ -298,8 +330,18 @@ impl<T: Record> Table<T> {
             row_count,
             columns,
             inserted,
+            removed,
             ..
         } = self;
+        let Some(root) = root else {
+            let unchanged = touched.is_empty() && removed.is_empty() && inserted.is_empty();
+            return unchanged.then_some(Decoded {
+                records,
+                original,
+                row_count,
+                columns,
+            });
+        };
         let table = root.get(T::TABLE)?.as_table()?;
         let same_columns = columns.as_ref().is_some_and(|names| {
             names.len() == table.columns.len()
@@ -418,6 +460,19 @@ impl<T: Record> Table<T> {
         Ok(record)
     }
 
+    /// Calls `each` with every inserted row, as [`Table::changes`] lists them.
+    fn for_each_inserted(&self, each: &mut dyn FnMut(InsertedRow) -> Result<()>) -> Result<()> {
+        for key in &self.inserted {
+            if let Some(record) = self.records.get(key) {
+                each(InsertedRow {
+                    key: key.to_string(),
+                    row: encode(&self.path, record)?,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     fn check_key(&self, key: &T::Key, record: &T) -> Result<()> {
         let actual = record.key();
         if &actual == key {
@@ -435,6 +490,16 @@ impl<T: Record> Table<T> {
 /// A typed table held by a transaction, with its type erased.
 pub(crate) trait AnyTable: Send {
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>>;
+    /// [`changes`](AnyTable::changes) without the inserted rows' cells in the change set
+    /// (counted in [`TableEdit::pending_inserts`], given by
+    /// [`for_each_inserted`](AnyTable::for_each_inserted)).
+    fn changes_without_inserted_rows(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        self.changes()
+    }
+    /// Calls `each` with every row [`changes`](AnyTable::changes) lists as inserted.
+    fn for_each_inserted(&self, _each: &mut dyn FnMut(InsertedRow) -> Result<()>) -> Result<()> {
+        Ok(())
+    }
     fn apply(&mut self, changes: &TableChanges) -> Result<()>;
     fn type_name(&self) -> &'static str;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -446,6 +511,14 @@ pub(crate) trait AnyTable: Send {
 impl<T: Record> AnyTable for Table<T> {
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>> {
         Table::changes(self)
+    }
+
+    fn changes_without_inserted_rows(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+        Table::changes_with(self, false)
+    }
+
+    fn for_each_inserted(&self, each: &mut dyn FnMut(InsertedRow) -> Result<()>) -> Result<()> {
+        Table::for_each_inserted(self, each)
     }
 
     fn apply(&mut self, changes: &TableChanges) -> Result<()> {
@@ -461,10 +534,10 @@ impl<T: Record> AnyTable for Table<T> {
     }
 
     fn seed(self: Box<Self>, snapshot: &Snapshot) {
-        // A committed snapshot holds its document, so its value is at hand.
-        if let Ok(document) = snapshot.document()
-            && let Some(decoded) = self.into_committed(document)
-        {
+        // A snapshot with a document has its value at hand; one of text alone would
+        // parse it (several times the text's size) just for this: not asked for.
+        let root = snapshot.edit_document().map(sdn_codec::Document::value);
+        if let Some(decoded) = self.into_committed(root) {
             snapshot.seed_decoded(decoded);
         }
     }

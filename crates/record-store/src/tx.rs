@@ -4,14 +4,14 @@
 use std::any::{Any, TypeId};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sdn_codec::{Document, TextUpdate, Value};
 
 use crate::changes::ChangeSet;
 use crate::decoded::{self, Decoded, TypedCache};
 use crate::direct;
-use crate::edit::{self, TableEdit};
+use crate::edit::{self, Rendered, TableEdit};
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::replace::{self, RowKeys};
@@ -62,8 +62,15 @@ enum InPlace {
 
 /// The file as read at the start of the transaction.
 enum Source {
-    /// Text and its value; parsed as a [`Document`] only if something changes.
-    Text { text: String, root: Value },
+    /// Text known to parse, and its value, parsed only when asked for: tables are
+    /// decoded straight from the text, and a commit that only updates rows edits the
+    /// text's row lines, so a large file is never held as a value per cell. `source`:
+    /// the file's identity when read (`None`: there was no file).
+    Text {
+        text: String,
+        root: OnceLock<Value>,
+        source: Option<crate::identity::FileIdentity>,
+    },
     /// A snapshot of the file, as cached (its decoded tables are reused).
     Snapshot(Snapshot),
     /// A snapshot of the file that nothing else held, taken apart: its document is
@@ -89,10 +96,20 @@ impl std::fmt::Debug for Transaction {
 }
 
 impl Transaction {
-    pub(crate) fn new(path: &Path, text: String, root: Value) -> Self {
+    /// A transaction on `text`, which must be known to parse (see
+    /// [`direct::check_parses`]), read from the file with identity `source`.
+    pub(crate) fn new(
+        path: &Path,
+        text: String,
+        source: Option<crate::identity::FileIdentity>,
+    ) -> Self {
         Transaction {
             path: path.to_path_buf(),
-            source: Source::Text { text, root },
+            source: Source::Text {
+                text,
+                root: OnceLock::new(),
+                source,
+            },
             tables: BTreeMap::new(),
             replaced: None,
         }
@@ -133,26 +150,34 @@ impl Transaction {
         if self.replaced.is_some() && self.restore().is_err() {
             return None;
         }
-        let Source::Owned(owned) = self.source else {
-            return None;
+        let snapshot = match self.source {
+            Source::Owned(owned) => {
+                let Owned {
+                    document: Some(document),
+                    source,
+                    typed,
+                    ..
+                } = *owned
+                else {
+                    return None;
+                };
+                Snapshot::from_parts(
+                    &self.path,
+                    Parts {
+                        document,
+                        source,
+                        typed,
+                    },
+                )
+            }
+            // Text that rendering did not take: the file as read.
+            Source::Text {
+                text,
+                source: source @ Some(_),
+                ..
+            } => Snapshot::of_checked_text(&self.path, text, source),
+            _ => return None,
         };
-        let Owned {
-            document: Some(document),
-            source,
-            typed,
-            ..
-        } = *owned
-        else {
-            return None;
-        };
-        let snapshot = Snapshot::from_parts(
-            &self.path,
-            Parts {
-                document,
-                source,
-                typed,
-            },
-        );
         for table in self.tables.into_values() {
             table.seed(&snapshot);
         }
@@ -168,7 +193,7 @@ impl Transaction {
     /// [`replace_text`](Transaction::replace_text) replaced it. Fails only as
     /// [`Snapshot::document`] does.
     pub fn document(&self) -> Result<&Value> {
-        self.source.value()
+        self.source.value(&self.path)
     }
 
     /// The table of record type `T`, decoded on first use.
@@ -180,8 +205,10 @@ impl Transaction {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
                 let decoded = match &mut self.source {
-                    Source::Text { text, root } => {
-                        direct::decode_text::<T>(&self.path, text, || Ok(root))?
+                    Source::Text { text, root, .. } => {
+                        let text: &str = text;
+                        let path = &self.path;
+                        direct::decode_text::<T>(path, text, || parsed_root(path, text, root))?
                     }
                     Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
                     Source::Owned(owned) => {
@@ -323,7 +350,7 @@ impl Transaction {
             Some(Before::Kept(source)) => source,
             _ => &self.source,
         };
-        let diff = replace::diff(&self.path, before.value()?, document.value(), keys);
+        let diff = replace::diff(&self.path, before.value(&self.path)?, document.value(), keys);
         let replacement = Source::Owned(Box::new(Owned {
             document: Some(document),
             source: None,
@@ -467,7 +494,7 @@ impl Transaction {
         let written = edit::apply(&self.path, document.clone(), edits, changes)?;
         let parsed;
         let before = match &replaced.before {
-            Before::Kept(source) => source.value()?,
+            Before::Kept(source) => source.value(&self.path)?,
             Before::Edited { text, .. } => {
                 parsed = Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?;
                 parsed.value()
@@ -510,10 +537,21 @@ impl Transaction {
     /// transaction these are the edits on top of the replacement; what the hooks see is
     /// [`shown_changes`](Transaction::shown_changes).
     pub(crate) fn collect(&self) -> Result<(Vec<TableEdit>, ChangeSet)> {
+        self.collect_with(true)
+    }
+
+    /// [`collect`](Transaction::collect); without `inserted_rows`, the change set lists
+    /// no inserted row (for a commit whose change set nobody sees): rendering encodes
+    /// them one at a time, so they are never all held as cells.
+    pub(crate) fn collect_with(&self, inserted_rows: bool) -> Result<(Vec<TableEdit>, ChangeSet)> {
         let mut edits = Vec::new();
         let mut changes = ChangeSet::new(&self.path);
         for table in self.tables.values() {
-            if let Some((edit, table_changes)) = table.changes()? {
+            let collected = match inserted_rows {
+                true => table.changes()?,
+                false => table.changes_without_inserted_rows()?,
+            };
+            if let Some((edit, table_changes)) = collected {
                 changes.insert_table(edit.table, table_changes);
                 edits.push(edit);
             }
@@ -521,10 +559,22 @@ impl Transaction {
         Ok((edits, changes))
     }
 
-    /// The document with `edits` (and the rows `changes` inserts) applied: its text is the new file text, its value what
-    /// the parser reads from it. An owned transaction's document is edited in place
-    /// (taken, not copied), so this is called at most once, with edits.
-    pub(crate) fn render(&mut self, edits: &[TableEdit], changes: &ChangeSet) -> Result<Document> {
+    /// The new file text: the document with `edits` (and the rows `changes` inserts)
+    /// applied, its value what the parser reads from it, or the text alone when the
+    /// edits could be made without a document (see [`Rendered`]). An owned
+    /// transaction's document is edited in place (taken, not copied), so this is
+    /// called at most once, with edits. With `stream` (the durability of a commit of
+    /// this file alone), new tables of an empty file are written straight into the
+    /// file's replacement ([`Rendered::Streamed`]), never held whole.
+    pub(crate) fn render(
+        &mut self,
+        edits: &[TableEdit],
+        changes: &ChangeSet,
+        stream: Option<atomic_io::Durability>,
+    ) -> Result<Rendered> {
+        if let Some(rendered) = self.render_without_document(edits, changes, stream)? {
+            return Ok(rendered);
+        }
         let doc = match &mut self.source {
             Source::Owned(owned) => match owned.document.take() {
                 Some(document) => document,
@@ -545,7 +595,75 @@ impl Transaction {
                 Document::parse(text).map_err(|err| Error::malformed(&self.path, err))?
             }
         };
-        edit::apply(&self.path, doc, edits, changes)
+        if edits.iter().any(|edit| edit.pending_inserts > 0) {
+            let changes = self.with_inserted_rows(changes)?;
+            return edit::apply(&self.path, doc, edits, &changes).map(Rendered::Document);
+        }
+        edit::apply(&self.path, doc, edits, changes).map(Rendered::Document)
+    }
+
+    /// The new file text made without a document, for a transaction that started from
+    /// the text (so has none at hand) when its edits need none: row updates (the rows'
+    /// lines edited, see [`edit::update_row_lines`]) and, with `stream`, new tables of an
+    /// empty file (see [`edit::write_new_tables`]). `None`: render through a document (a
+    /// row the text route could not update is left to it, and the text keeps the rows
+    /// updated so far, which the document then leaves as they are).
+    fn render_without_document(
+        &mut self,
+        edits: &[TableEdit],
+        changes: &ChangeSet,
+        stream: Option<atomic_io::Durability>,
+    ) -> Result<Option<Rendered>> {
+        let Source::Text { text, .. } = &mut self.source else {
+            return Ok(None);
+        };
+        if edit::updates_rows_only(edits, changes) {
+            // The decoded tables are not offered to the committed snapshot (that would
+            // need the committed value): dropped first, they and the text's layout are
+            // never held together.
+            self.tables.clear();
+            return match edit::update_row_lines(&self.path, std::mem::take(text), edits)? {
+                Ok(updated) => Ok(Some(Rendered::Text(updated))),
+                Err(partly) => {
+                    *text = partly;
+                    Ok(None)
+                }
+            };
+        }
+        if let Some(durability) = stream
+            && text.is_empty()
+            && edit::creates_tables_only(edits)
+        {
+            let tables = &self.tables;
+            let rows =
+                |name: &str, each: &mut dyn FnMut(&sdn_codec::Map) -> Result<()>| match tables
+                    .get(name)
+                {
+                    Some(table) => table.for_each_inserted(&mut |row| each(&row.row)),
+                    None => Ok(()),
+                };
+            return edit::write_new_tables(&self.path, edits, rows, durability);
+        }
+        Ok(None)
+    }
+
+    /// `changes` with the inserted rows [`collect_with`](Transaction::collect_with) left
+    /// out, for an edit that needs them all at once.
+    fn with_inserted_rows(&self, changes: &ChangeSet) -> Result<ChangeSet> {
+        let mut filled = changes.clone();
+        for (name, table) in &self.tables {
+            let mut inserted = Vec::new();
+            table.for_each_inserted(&mut |row| {
+                inserted.push(row);
+                Ok(())
+            })?;
+            if !inserted.is_empty() {
+                let mut table_changes = changes.table(name).cloned().unwrap_or_default();
+                table_changes.inserted = inserted;
+                filled.insert_table(*name, table_changes);
+            }
+        }
+        Ok(filled)
     }
 
     /// Offers this transaction's tables, as just committed, to `snapshot` (the snapshot
@@ -570,10 +688,10 @@ pub(crate) struct Retired {
 }
 
 impl Source {
-    /// The value of the file this source holds.
-    fn value(&self) -> Result<&Value> {
+    /// The value of the file this source holds (`path`: the file, for errors).
+    fn value(&self, path: &Path) -> Result<&Value> {
         match self {
-            Source::Text { root, .. } => Ok(root),
+            Source::Text { text, root, .. } => parsed_root(path, text, root),
             Source::Snapshot(snapshot) => snapshot.document(),
             Source::Owned(owned) => Ok(owned
                 .document
@@ -595,6 +713,16 @@ impl Source {
             Source::Owned(owned) => Ok(owned.document.as_ref().map_or("", Document::as_str).into()),
         }
     }
+}
+
+/// The value of `text` (known to parse), parsed into `root` on first use; the parser's
+/// error should it disagree with the check ([`Error::Malformed`]).
+fn parsed_root<'a>(path: &Path, text: &str, root: &'a OnceLock<Value>) -> Result<&'a Value> {
+    if let Some(root) = root.get() {
+        return Ok(root);
+    }
+    let parsed = sdn_codec::parse(text).map_err(|err| Error::malformed(path, err))?;
+    Ok(root.get_or_init(|| parsed))
 }
 
 /// The value of an empty file, for an owned transaction whose document was taken.

@@ -504,3 +504,184 @@ fn comment_of(rest: &str) -> String {
     rest.find(" #")
         .map_or_else(String::new, |at| rest[at..].to_owned())
 }
+
+/// A transaction with no version of the file at hand updates rows by editing their
+/// lines in the text alone, without a value per cell (a row it cannot edit so, such as
+/// one on its table's header line, goes through the document). Either way it writes
+/// what a transaction editing the document writes.
+#[test]
+fn a_cold_update_writes_what_an_update_through_the_document_writes() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let texts = [
+        "# c\nnoted |id, value|   # header\n    1, 10\n\n    # between\n    2, 020  # padded\n    3, 30\n",
+        "noted |id, value| 1, 10\n    2, 20\n",
+        "\u{feff}noted |id, value|\r\n  1, 10\r\n  2, 20",
+        "noted |id, value, other|\n\t1, 10, \"x\"\n\t2, 20, \"y, z\"\n",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        for (key, value) in [(1u32, 11), (2, 20), (2, 7)] {
+            let cold = dir.path().join(format!("cold_{i}_{key}_{value}.sdn"));
+            let warm = dir.path().join(format!("warm_{i}_{key}_{value}.sdn"));
+            fs::write(&cold, text)?;
+            fs::write(&warm, text)?;
+            let change = |tx: &mut record_store::Transaction| {
+                let record = tx
+                    .table::<Noted>()?
+                    .get_mut(&key)
+                    .ok_or(Error::aborted("no such key"))?;
+                record.value = value;
+                Ok::<_, Error>(())
+            };
+            Store::open(&cold)?.update(change)?;
+            // A transaction that changes nothing caches the version it read; the next
+            // one edits a document of it.
+            let warm_store = Store::open(&warm)?;
+            warm_store.update(|tx| tx.table::<Noted>().map(drop))?;
+            warm_store.update(change)?;
+            let written = fs::read_to_string(&cold)?;
+            assert_eq!(
+                written,
+                fs::read_to_string(&warm)?,
+                "{text:?}, {key} = {value}"
+            );
+            let read = fresh_decode(dir.path(), &written)?;
+            assert_eq!(
+                read.iter().find(|record| record.id == key).map(|r| r.value),
+                Some(value)
+            );
+            assert_eq!(written.lines().count(), text.lines().count());
+        }
+    }
+    Ok(())
+}
+
+/// A record with cells of every awkward kind, for files written row by row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Awkward {
+    id: u32,
+    text: String,
+    maybe: Option<f64>,
+    flag: bool,
+}
+
+impl Record for Awkward {
+    const TABLE: &'static str = "awkward tables";
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+/// An update inserting into a new file writes its tables row by row (its change set,
+/// which nobody sees, does not hold the rows); a commit, whose change set lists them,
+/// writes through the document. The files are the same, and read back as inserted.
+#[test]
+fn a_new_file_written_row_by_row_is_what_the_document_writes() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let texts = [
+        "plain",
+        "with, comma",
+        " padded ",
+        "\"quoted\"",
+        "007",
+        "",
+        "# not a comment",
+        "tab\tand\nnewline",
+        "ünïcödé",
+        "true",
+        "null",
+    ];
+    let records: Vec<Awkward> = (0..40u32)
+        .map(|i| Awkward {
+            id: 1000 - i * 7,
+            text: texts[i as usize % texts.len()].to_owned(),
+            maybe: (i % 3 != 0).then_some(f64::from(i) / 4.0),
+            flag: i % 2 == 0,
+        })
+        .collect();
+    let noted: Vec<Noted> = (1..4)
+        .map(|id| Noted {
+            id,
+            value: u64::from(id) * 10,
+            note: String::new(),
+        })
+        .collect();
+    let insert_all = |tx: &mut record_store::Transaction| {
+        for record in &records {
+            tx.table::<Awkward>()?.insert(record.clone())?;
+        }
+        for record in &noted {
+            tx.table::<Noted>()?.insert(record.clone())?;
+        }
+        Ok::<_, Error>(())
+    };
+    let by_rows = dir.path().join("by_rows.sdn");
+    let by_document = dir.path().join("by_document.sdn");
+    Store::open(&by_rows)?.update(insert_all)?;
+    let committed = Store::open(&by_document)?.commit(insert_all)?;
+    assert_eq!(
+        committed
+            .changes
+            .table(Awkward::TABLE)
+            .map(|t| t.inserted.len()),
+        Some(records.len())
+    );
+    let written = fs::read_to_string(&by_rows)?;
+    assert_eq!(written, fs::read_to_string(&by_document)?);
+    let read = Store::open(&by_rows)?.read()?;
+    let mut expected = records.clone();
+    expected.sort_by_key(|record| record.id);
+    assert_eq!(
+        read.table::<Awkward>()?.iter().cloned().collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(read.table::<Noted>()?.len(), noted.len());
+    // Rows are in the order they were inserted, not in key order.
+    let first_row = written.lines().nth(1).ok_or("no rows")?;
+    assert!(first_row.trim_start().starts_with("1000,"), "{written}");
+    Ok(())
+}
+
+/// A record that cannot be written (a float SDN has no text for) fails an update
+/// inserting into a new file as it fails a commit through the document, and no file is
+/// left behind.
+#[test]
+fn a_new_file_with_an_unwritable_row_is_not_written() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("new.sdn");
+    let failed = Store::open(&path)?.update(|tx| {
+        let table = tx.table::<Awkward>()?;
+        for id in 0..3 {
+            table.insert(Awkward {
+                id,
+                text: "x".into(),
+                maybe: Some(if id == 1 { f64::NAN } else { 1.5 }),
+                flag: true,
+            })?;
+        }
+        Ok::<_, Error>(())
+    });
+    let through_document = Store::open(dir.path().join("other.sdn"))?.commit(|tx| {
+        tx.table::<Awkward>()?.insert(Awkward {
+            id: 1,
+            text: "x".into(),
+            maybe: Some(f64::NAN),
+            flag: true,
+        })
+    });
+    assert!(failed.is_err() && through_document.is_err(), "{failed:?}");
+    assert_eq!(
+        failed.map_err(|e| e.to_string()).unwrap_err(),
+        through_document
+            .map_err(|e| e.to_string())
+            .unwrap_err()
+            .replace("other.sdn", "new.sdn")
+    );
+    let left: Vec<_> = fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
+    assert!(
+        left.iter()
+            .all(|entry| entry.file_name().to_string_lossy().ends_with(".lock")),
+        "{left:?}"
+    );
+    Ok(())
+}

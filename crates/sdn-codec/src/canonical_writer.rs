@@ -36,8 +36,8 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::syntax::{
-    INDENT_STEP, ITEM_MARKER, KEY_VALUE, SEPARATOR, is_valid_plain_key, push_quoted, push_string,
-    push_table_header,
+    INDENT, INDENT_STEP, ITEM_MARKER, KEY_VALUE, SEPARATOR, is_valid_plain_key, push_quoted,
+    push_string, push_table_header,
 };
 pub use crate::syntax::{format_float, is_plain_string_safe};
 use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
@@ -475,5 +475,113 @@ impl Table {
         (0..self.rows.len())
             .filter_map(|i| self.row_map(i))
             .collect()
+    }
+}
+
+/// Writes a root table entry one row at a time, as [`map_to_canonical_string`] writes
+/// it, checking each line as it goes: the table never exists as a value, and a table of
+/// many rows costs its text.
+///
+/// The header must read back as exactly the table `name` with these columns, and each
+/// row line as exactly its cells ([`Value::is_identical`]), read as the table body reads
+/// a row line; otherwise the writer fails with [`ErrorKind::Unwritable`] (nothing is
+/// written of that row).
+///
+/// ```
+/// use sdn_codec::Value;
+/// use sdn_codec::write::TableWriter;
+///
+/// let mut table = TableWriter::new(String::new(), "todos", &["id", "title"])?;
+/// table.push_row(&[Value::from(1), Value::from("Write, docs")])?;
+/// table.push_row(&[Value::from(2), Value::from("Ship")])?;
+/// let text = table.finish();
+/// assert_eq!(text, "todos |id, title|\n    1, \"Write, docs\"\n    2, Ship\n");
+///
+/// let mut doc = sdn_codec::Map::new();
+/// let mut value = sdn_codec::Table::with_columns(["id", "title"]);
+/// value.rows.push(vec![1.into(), "Write, docs".into()]);
+/// value.rows.push(vec![2.into(), "Ship".into()]);
+/// doc.insert("todos", Value::Table(value));
+/// assert_eq!(sdn_codec::map_to_canonical_string(&doc)?, text);
+/// # Ok::<(), sdn_codec::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TableWriter {
+    out: String,
+    /// The columns (no rows).
+    table: Table,
+    options: crate::parse::ParseOptions,
+}
+
+impl TableWriter {
+    /// Appends the header of table `name` with the named `columns` to `out`, which must
+    /// be empty or end with a line end.
+    pub fn new<S: AsRef<str>>(mut out: String, name: &str, columns: &[S]) -> Result<Self, Error> {
+        let table = Table::with_columns(columns.iter().map(|c| c.as_ref().to_owned()));
+        let header = format_table_header(name, &table)?;
+        let reads_back = crate::parse::parse(&header).ok().is_some_and(|root| {
+            root.as_dict().is_some_and(|entries| {
+                entries.len() == 1
+                    && entries
+                        .get(name)
+                        .and_then(Value::as_table)
+                        .is_some_and(|read| read.columns == table.columns && read.rows.is_empty())
+            })
+        });
+        if !reads_back || !(out.is_empty() || out.ends_with('\n')) {
+            return Err(Error::new(
+                ErrorKind::Unwritable,
+                format!("the header of table `{name}` would not read back as written"),
+            ));
+        }
+        out.push_str(&header);
+        out.push('\n');
+        Ok(TableWriter {
+            out,
+            table,
+            options: crate::parse::ParseOptions::default(),
+        })
+    }
+
+    /// Appends a row (one cell per column, in column order).
+    pub fn push_row(&mut self, cells: &[Value]) -> Result<(), Error> {
+        let start = self.out.len();
+        self.out.push_str(INDENT);
+        self.out.push_str(&format_row(&self.table, cells)?);
+        let line = &self.out[start..];
+        let reads_back = matches!(
+            crate::parse::parse_row_line(line, &self.table.columns, &self.options),
+            Ok(Some(read)) if crate::value::all_identical(&read, cells)
+        );
+        if !reads_back {
+            self.out.truncate(start);
+            return Err(Error::new(
+                ErrorKind::Unwritable,
+                "the row would not read back as written",
+            ));
+        }
+        self.out.push('\n');
+        Ok(())
+    }
+
+    /// The text written since the writer started or this was last called, taken out of
+    /// the writer (to pass a large table on in pieces).
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// How many bytes of text the writer holds.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether the writer holds no text (all of it was taken).
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// The text written (since [`take_text`](TableWriter::take_text) was last called).
+    pub fn finish(self) -> String {
+        self.out
     }
 }

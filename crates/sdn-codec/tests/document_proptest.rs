@@ -9,6 +9,8 @@ mod common;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use sdn_codec::document::RowEditor;
+use sdn_codec::write::TableWriter;
 use sdn_codec::{Document, Map, ScalarKind, Table, TextUpdate, Value};
 
 fn key() -> impl Strategy<Value = String> {
@@ -250,6 +252,107 @@ proptest! {
             prop_assert_eq!(fresh.value(), doc.value());
         }
         prop_assert_eq!(doc.as_str().split('\n').count(), text.split('\n').count());
+    }
+
+    /// A row editor, which holds no value per cell, makes exactly the text a document
+    /// makes of the same row updates, or fails as the document does, or leaves the
+    /// update alone (`Ok(false)`), to be made by a document (as record-store does).
+    #[test]
+    fn a_row_editor_updates_rows_as_a_document_does(
+        map in document(),
+        style in style(),
+        edits in vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), scalar()), 1..12),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let mut doc = Document::parse(&text).unwrap();
+        let mut rows = RowEditor::parse(text.clone()).unwrap();
+        let tables = tables_with_rows(&doc);
+        for (n, (row, col, new)) in edits.into_iter().enumerate() {
+            let Some(key) = tables.get(n % tables.len().max(1)) else { break };
+            let table = doc.table([key.as_str()]).unwrap().clone();
+            let row = row.index(table.rows.len());
+            let name = table.column_keys()[col.index(table.columns.len())].clone();
+            let before = rows.as_str().to_owned();
+            let by_rows = rows.update_row_with(key, row, |cells| {
+                cells.insert(name.as_str(), new.clone());
+            });
+            let by_doc = doc.table_mut([key.as_str()]).unwrap().update_row_with(row, |cells| {
+                cells.insert(name.as_str(), new.clone());
+            });
+            match by_rows {
+                Ok(true) => {
+                    prop_assert!(by_doc.is_ok());
+                    prop_assert_eq!(rows.as_str(), doc.as_str());
+                    let cells = rows.row(key, row);
+                    prop_assert_eq!(cells.as_deref(), Some(&doc.table([key.as_str()]).unwrap().rows[row][..]));
+                }
+                Ok(false) => {
+                    prop_assert_eq!(rows.as_str(), before.as_str());
+                    rows = RowEditor::parse(doc.as_str().to_owned()).unwrap();
+                }
+                Err(_) => {
+                    prop_assert!(by_doc.is_err());
+                    prop_assert_eq!(rows.as_str(), doc.as_str());
+                }
+            }
+        }
+    }
+
+    /// A named table written row by row is the text the canonical writer writes of it.
+    #[test]
+    fn a_table_written_row_by_row_is_the_canonical_text(map in document()) {
+        for (key, value) in map.iter() {
+            let Value::Table(table) = value else { continue };
+            let Some(columns) = table.columns.iter().map(|c| c.name.clone()).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            let mut one = Map::new();
+            one.insert(key, value.clone());
+            let canonical = sdn_codec::map_to_canonical_string(&one).unwrap();
+            let mut writer = TableWriter::new(String::new(), key, &columns).unwrap();
+            for row in &table.rows {
+                writer.push_row(row).unwrap();
+            }
+            prop_assert_eq!(writer.finish(), canonical);
+        }
+    }
+
+    /// Appending rows all at once writes what appending them one by one writes, or fails
+    /// as that does (then appending nothing).
+    #[test]
+    fn appending_rows_at_once_is_appending_them_one_by_one(
+        map in document(),
+        style in style(),
+        new in vec(vec(scalar(), 0..6), 1..5),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let doc = Document::parse(&text).unwrap();
+        let tables: Vec<String> = doc
+            .root()
+            .iter()
+            .filter(|(_, v)| v.as_table().is_some())
+            .map(|(k, _)| k.to_owned())
+            .collect();
+        for key in &tables {
+            let names = doc.table([key.as_str()]).unwrap().column_keys();
+            let rows: Vec<Map> = new
+                .iter()
+                .map(|cells| names.iter().map(String::as_str).zip(cells.iter().cloned()).collect())
+                .collect();
+            let mut one_by_one = doc.clone();
+            let sequential = rows
+                .iter()
+                .try_for_each(|row| one_by_one.table_mut([key.as_str()]).unwrap().push_row_map(row));
+            let mut at_once = doc.clone();
+            let batched = at_once.table_mut([key.as_str()]).unwrap().push_rows_map(&rows);
+            prop_assert_eq!(sequential.is_ok(), batched.is_ok(), "{:?} {:?}", sequential, batched);
+            match batched {
+                Ok(()) => prop_assert_eq!(at_once.as_str(), one_by_one.as_str()),
+                Err(_) => prop_assert_eq!(at_once.as_str(), doc.as_str()),
+            }
+        }
     }
 
     /// Bringing a document up to date with a changed text (one line replaced by another

@@ -39,6 +39,8 @@ pub struct TableMut<'d> {
 enum RowEdit {
     Update(usize, Vec<Value>),
     Insert(usize, Vec<Value>),
+    /// Rows appended in order, as [`TableMut::push_row`] one after the other would.
+    Append(Vec<Vec<Value>>),
     Remove(usize),
     AddColumn(String, Value),
 }
@@ -151,6 +153,35 @@ impl<'d> TableMut<'d> {
     pub fn push_row(&mut self, cells: Vec<Value>) -> Result<(), Error> {
         let len = self.len();
         self.insert_row(len, cells)
+    }
+
+    /// Appends rows given as maps, as [`TableMut::push_row_map`] one after the other
+    /// would (the same text, or the same error and nothing appended), reading the text
+    /// again once rather than once per row.
+    ///
+    /// ```
+    /// use sdn_codec::{Map, Value};
+    /// let mut doc = sdn_codec::Document::parse("t |id, name|\n    1, \"a\"\n")?;
+    /// let rows: Vec<Map> = (2..4)
+    ///     .map(|id| [("id", Value::from(id)), ("name", Value::from("b"))].into_iter().collect())
+    ///     .collect();
+    /// doc.table_mut("t")?.push_rows_map(&rows)?;
+    /// assert_eq!(doc.as_str(), "t |id, name|\n    1, \"a\"\n    2, \"b\"\n    3, \"b\"\n");
+    /// # Ok::<(), sdn_codec::Error>(())
+    /// ```
+    pub fn push_rows_map<'m>(
+        &mut self,
+        rows: impl IntoIterator<Item = &'m Map>,
+    ) -> Result<(), Error> {
+        let table = self.table();
+        let rows = rows
+            .into_iter()
+            .map(|row| cells_from_map(table, row.clone(), true))
+            .collect::<Result<Vec<_>, _>>()?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.edit(RowEdit::Append(rows))
     }
 
     /// Appends a row given as a map from column name to cell; columns missing from the
@@ -306,7 +337,7 @@ fn column_key(table: &Table, i: usize) -> String {
 
 /// Cells in column order from a map keyed by column; `fill` gives missing columns the
 /// empty string instead of failing.
-fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>, Error> {
+pub(super) fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>, Error> {
     let mut cells = Vec::with_capacity(table.columns.len());
     for i in 0..table.columns.len() {
         let key = column_key(table, i);
@@ -332,7 +363,7 @@ fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<Vec<Value>,
 
 /// Checks a row against the columns (count, types); integers in `f64` columns become
 /// floats, as the parser reads them.
-fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Value>, Error> {
+pub(super) fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Value>, Error> {
     for (cell, column) in cells.iter_mut().zip(&table.columns) {
         if column.ty == Some(ColumnType::F64)
             && let Some(ScalarKind::Int(i)) = cell.scalar_kind()
@@ -362,6 +393,14 @@ fn apply_to_table(table: &mut Table, edit: RowEdit) -> Result<RowEdit, Error> {
             let cells = check_row(table, cells)?;
             table.rows.insert(index, cells.clone());
             RowEdit::Insert(index, cells)
+        }
+        RowEdit::Append(rows) => {
+            let rows = rows
+                .into_iter()
+                .map(|cells| check_row(table, cells))
+                .collect::<Result<Vec<_>, _>>()?;
+            table.rows.extend(rows.iter().cloned());
+            RowEdit::Append(rows)
         }
         RowEdit::Remove(index) => {
             if index >= table.rows.len() {
@@ -648,6 +687,26 @@ impl Document {
                 let at = span.rows.get(*index).map_or(span.lines.end, |r| r.start);
                 vec![self.insert_lines(at, line)]
             }
+            RowEdit::Append(rows) => {
+                // Each row styled as a push after the one before would be: like the last
+                // row, its strings quoted where that row's are.
+                let mut style =
+                    self.row_style(&mut scanner, span, old, old.rows.len().checked_sub(1))?;
+                let mut lines = String::new();
+                for cells in rows {
+                    lines.push_str(&style.indent);
+                    for (i, (cell, quoted)) in cells.iter().zip(&mut style.quoted).enumerate() {
+                        if i > 0 {
+                            lines.push_str(&style.separator);
+                        }
+                        let text = cell_text(cell, *quoted)?;
+                        *quoted = text.starts_with('"') && cell.as_str().is_some();
+                        lines.push_str(&text);
+                    }
+                    lines.push_str(self.eol());
+                }
+                vec![self.insert_lines(span.lines.end, lines)]
+            }
             RowEdit::Remove(index) => {
                 if *index == 0 && header_row {
                     return Ok(None);
@@ -714,7 +773,7 @@ fn changed_cell_splices(
 
 /// `line` (one row line, alone) with the cells that differ between `old` and `new`
 /// rewritten; `None` when the line does not scan as `old.len()` cells on its own.
-fn rewrite_row_line(
+pub(super) fn rewrite_row_line(
     line: &str,
     old: &[Value],
     new: &[Value],

@@ -304,7 +304,9 @@ impl Parser<'_> {
                 })?;
             }
         }
-        table.rows.push(cells);
+        if self.keep_rows {
+            table.rows.push(cells);
+        }
         Ok(())
     }
 

@@ -207,6 +207,17 @@ pub(crate) fn parse_with_comments(
     Ok((Spanned { value, entries }, comments))
 }
 
+/// Parses like [`parse_spanned`], but every table's rows are checked and dropped: the
+/// tables of the value have their columns and no rows, the spans are complete. What a
+/// [`crate::document::RowEditor`] holds instead of a value per cell.
+pub(crate) fn parse_layout(text: &str, options: &ParseOptions) -> Result<Spanned, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut parser = Parser::new(text, options, true)?;
+    parser.keep_rows = false;
+    let (value, entries) = parser.parse_root()?;
+    Ok(Spanned { value, entries })
+}
+
 /// Reads `line` (one line without its line end) exactly as a table body reads one of
 /// its row lines: `Ok(None)` when the body would skip it (blank, or a comment only);
 /// else its cells, checked and converted against `columns` like every row. [`crate::Document`] uses it to check a one-line row edit
@@ -405,6 +416,9 @@ pub(crate) struct Parser<'a> {
     record: bool,
     /// With `record`: the byte offset of every comment's `#` (unsorted, maybe repeated).
     comments: std::cell::RefCell<Vec<usize>>,
+    /// Whether table rows are kept: a layout parse ([`parse_layout`]) checks them and
+    /// drops them.
+    keep_rows: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -427,6 +441,7 @@ impl<'a> Parser<'a> {
             cells: 0,
             record,
             comments: std::cell::RefCell::new(Vec::new()),
+            keep_rows: true,
         };
         if let Some(max) = options.limits.max_size
             && src.len() > max
