@@ -350,7 +350,12 @@ impl Transaction {
             Some(Before::Kept(source)) => source,
             _ => &self.source,
         };
-        let diff = replace::diff(&self.path, before.value(&self.path)?, document.value(), keys);
+        let diff = replace::diff(
+            &self.path,
+            before.value(&self.path)?,
+            document.value(),
+            keys,
+        );
         let replacement = Source::Owned(Box::new(Owned {
             document: Some(document),
             source: None,
