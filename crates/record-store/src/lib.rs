@@ -227,6 +227,7 @@ mod snapshot;
 mod store;
 mod sync_prims;
 mod table;
+mod text_compare;
 mod tx;
 
 pub use changes::{ChangeSet, TableChanges};

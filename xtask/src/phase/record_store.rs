@@ -54,6 +54,18 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
+            text: "a replacement that changes one row line edits the cached version in place and gives exactly what the general path gives (property test); a veto, an error or a second replacement sees the file as read",
+            check: p3(
+                "replace_in_place",
+                &[
+                    "a_replacement_in_place_gives_what_the_general_path_gives",
+                    "a_vetoed_or_failed_replacement_in_place_leaves_the_file_and_the_cache_as_read",
+                    "a_second_replacement_is_compared_with_the_file_as_read",
+                    "a_hook_amending_a_replacement_in_place_sees_the_change_from_the_file",
+                ],
+            ),
+        },
+        Item {
             text: "unknown columns and tables survive a save",
             check: p3(
                 "load_and_save",
