@@ -50,3 +50,18 @@ pub(crate) fn recover_pending(stores: &[Store]) -> Result<()> {
     }
     Ok(())
 }
+
+impl Store {
+    /// Takes the writer lock, first finishing any interrupted multi-file commit.
+    pub(crate) fn lock(&self) -> Result<LockGuard> {
+        let wait = self.lock_wait();
+        lock_all(std::slice::from_ref(self), || {
+            self.file_lock()
+                .lock(Mode::Exclusive, wait)
+                .map_err(|source| Error::Lock {
+                    path: self.path().to_path_buf(),
+                    source,
+                })
+        })
+    }
+}

@@ -7,11 +7,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use file_lock::{FileLock, LockGuard, Mode, Wait};
+use file_lock::{FileLock, Wait};
 
 use crate::cache::SnapshotCache;
 use crate::changes::ChangeSet;
-use crate::commit::{self, Committed};
 use crate::error::{Error, Result};
 use crate::file_read::{CacheKey, current_identity, pinned_identity, read_file};
 use crate::journal;
@@ -238,113 +237,6 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `change` as one transaction under the exclusive writer lock and commits
-    /// what it changed, atomically and durably.
-    ///
-    /// The lock is held from reading the file to committing it, so no other writer
-    /// (thread or process) can slip an update in between: no lost updates. If `change`
-    /// returns an error, nothing is written and the error is returned; if it panics,
-    /// nothing is written, the lock is released and the panic continues. A transaction
-    /// that changes nothing writes nothing. Only changed rows are rewritten; everything
-    /// else in the file stays byte-identical.
-    ///
-    /// A file that cannot be parsed is never overwritten: the transaction fails with
-    /// [`Error::Malformed`] before `change` runs.
-    ///
-    /// ```
-    /// use record_store::{Error, Record, Store};
-    /// # #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-    /// # struct Counter { id: u32, value: u64 }
-    /// # impl Record for Counter {
-    /// #     const TABLE: &'static str = "counters";
-    /// #     type Key = u32;
-    /// #     fn key(&self) -> u32 { self.id }
-    /// # }
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("counters.sdn");
-    /// std::fs::write(&path, "counters |id, value|\n    1, 41\n")?;
-    /// let store = Store::open(&path)?;
-    ///
-    /// // Read, modify and write as one locked transaction: no lost update.
-    /// let value = store.update(|tx| {
-    ///     let counter = tx.table::<Counter>()?.get_mut(&1).ok_or(Error::aborted("no counter"))?;
-    ///     counter.value += 1;
-    ///     Ok::<_, Error>(counter.value)
-    /// })?;
-    /// assert_eq!(value, 42);
-    ///
-    /// // An error from the closure writes nothing.
-    /// let failed: Result<(), Error> = store.update(|tx| {
-    ///     tx.table::<Counter>()?.upsert(Counter { id: 1, value: 0 });
-    ///     Err(Error::aborted("changed my mind"))
-    /// });
-    /// assert!(failed.is_err());
-    /// assert_eq!(std::fs::read_to_string(&path)?, "counters |id, value|\n    1, 42\n");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn update<R, E>(
-        &self,
-        change: impl FnOnce(&mut Transaction) -> Result<R, E>,
-    ) -> Result<R, E>
-    where
-        E: From<Error>,
-    {
-        // The change set is dropped: its inserted rows need not be listed (a commit
-        // inserting every row of a large table would hold them all as cells).
-        let stores = std::slice::from_ref(self);
-        commit::commit_with(stores, commit::Inserted::Unlisted, |txs| {
-            match txs.as_mut_slice() {
-                [tx] => change(tx),
-                _ => Err(Error::aborted("one transaction per store (internal)").into()),
-            }
-        })
-        .map(|(value, _)| value)
-    }
-
-    /// [`update`](Store::update), also returning what the commit changed: the
-    /// transaction's [`ChangeSet`] as the pre-commit hooks left it (empty when nothing
-    /// was written).
-    ///
-    /// ```
-    /// use record_store::{Record, Store};
-    /// # #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-    /// # struct Todo { id: u32, status: String }
-    /// # impl Record for Todo {
-    /// #     const TABLE: &'static str = "todos";
-    /// #     type Key = u32;
-    /// #     fn key(&self) -> u32 { self.id }
-    /// # }
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("todo.sdn");
-    /// std::fs::write(&path, "todos |id, status|\n    1, open\n")?;
-    /// let store = Store::open(&path)?;
-    /// let committed = store.commit(|tx| {
-    ///     tx.table::<Todo>()?.get_mut(&1).unwrap().status = "done".into();
-    ///     tx.table::<Todo>()?.insert(Todo { id: 2, status: "open".into() })
-    /// })?;
-    /// let todos = committed.changes.table("todos").unwrap();
-    /// assert_eq!(todos.updated[0].old.get("status").unwrap().as_str(), Some("open"));
-    /// assert_eq!(todos.updated[0].new.get("status").unwrap().as_str(), Some("done"));
-    /// assert_eq!(todos.inserted[0].key, "2");
-    /// assert!(todos.removed.is_empty());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn commit<R, E>(
-        &self,
-        change: impl FnOnce(&mut Transaction) -> Result<R, E>,
-    ) -> Result<Committed<R>, E>
-    where
-        E: From<Error>,
-    {
-        let stores = std::slice::from_ref(self);
-        let (value, mut changes) = commit::commit(stores, |txs| match txs.as_mut_slice() {
-            [tx] => change(tx),
-            _ => Err(Error::aborted("one transaction per store (internal)").into()),
-        })?;
-        let changes = changes.pop().unwrap_or_else(|| ChangeSet::new(self.path()));
-        Ok(Committed { value, changes })
-    }
-
     /// This handle with `hook` run before every commit it makes (after the closure of
     /// [`update`](Store::update) or [`StoreSet::update`](crate::StoreSet::update), under
     /// the writer lock, before anything is written), when the transaction changes
@@ -429,22 +321,12 @@ impl Store {
         &self.inner.lock
     }
 
-    /// Takes the writer lock, first finishing any interrupted multi-file commit.
-    pub(crate) fn lock(&self) -> Result<LockGuard> {
-        let inner = &*self.inner;
-        let wait = match inner.lock_timeout {
+    /// How long a transaction waits for the writer lock.
+    pub(crate) fn lock_wait(&self) -> Wait {
+        match self.inner.lock_timeout {
             Some(timeout) => Wait::Until(Instant::now() + timeout),
             None => Wait::Forever,
-        };
-        crate::locks::lock_all(std::slice::from_ref(self), || {
-            inner
-                .lock
-                .lock(Mode::Exclusive, wait)
-                .map_err(|source| Error::Lock {
-                    path: inner.path.clone(),
-                    source,
-                })
-        })
+        }
     }
 }
 
