@@ -9,8 +9,8 @@ use cloud_sync::{Device, FileKind, FileSync, Prefix, RecordSync, Remote, SqliteS
 use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, code};
-use crate::pull_args::{FieldArg, PreferArg};
 use crate::table_choice::{self, TableChoice};
+use crate::table_choice::{FieldArg, PreferArg};
 
 /// What `init` writes. Holds no secret: S3 credentials come from the AWS_* environment
 /// variables at each run.

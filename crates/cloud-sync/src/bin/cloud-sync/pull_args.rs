@@ -1,5 +1,7 @@
 //! The flags of `pull`, shared by SDN stores and SQLite databases.
 
+use crate::table_choice::{FieldArg, NoKeyArg, PreferArg, TableChoice, parse_table};
+
 #[derive(Debug, clap::Args)]
 pub struct PullArgs {
     /// When local and remote both changed: merge record by record (fields changed two
@@ -24,33 +26,6 @@ pub struct PullArgs {
     /// the configured `tables`: NAME=merge|local|cloud|last-write-wins|error, with
     /// merge:FIELD (FIELD a --field-conflicts value) for that table's field fallback.
     /// Repeatable.
-    #[arg(long = "table", value_name = "NAME=STRATEGY", value_parser = crate::table_choice::parse_table)]
-    pub tables: Vec<(String, crate::table_choice::TableChoice)>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum PreferArg {
-    Local,
-    Cloud,
-    Merge,
-    /// SQLite only.
-    LastWriteWins,
-    /// SQLite only.
-    Error,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FieldArg {
-    Keep,
-    Local,
-    Cloud,
-    LastWriteWins,
-    Error,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum NoKeyArg {
-    KeepBoth,
-    Local,
-    Cloud,
+    #[arg(long = "table", value_name = "NAME=STRATEGY", value_parser = parse_table)]
+    pub tables: Vec<(String, TableChoice)>,
 }

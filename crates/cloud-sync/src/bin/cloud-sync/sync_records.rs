@@ -8,8 +8,9 @@ use crate::context::Context;
 use crate::failure::{Failure, code};
 use crate::output::Output;
 use crate::progress;
-use crate::pull_args::{PreferArg, PullArgs};
+use crate::pull_args::PullArgs;
 use crate::sync_report::{emit_push, status_word, warnings_text};
+use crate::table_choice::PreferArg;
 
 pub fn push(context: &Context, out: &Output) -> Result<(), Failure> {
     let sync = context.record_sync();

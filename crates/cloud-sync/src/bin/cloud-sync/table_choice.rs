@@ -10,8 +10,6 @@ use clap::ValueEnum;
 use cloud_sync::sqlite_merge::{FieldFallback, RowStrategy, SqliteMergeOptions, UnkeyedTables};
 use serde::{Deserialize, Serialize};
 
-use crate::pull_args::{FieldArg, NoKeyArg, PreferArg};
-
 /// What `--prefer` (and, after `merge:`, `--field-conflicts`) would say for the whole
 /// database, said for one table: `cloud`, `merge`, `merge:local`, ...
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,4 +194,34 @@ mod tests {
         assert!(parse_table("cloud").is_err());
         assert!(parse_table("=cloud").is_err());
     }
+}
+
+/// The words of `--prefer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreferArg {
+    Local,
+    Cloud,
+    Merge,
+    /// SQLite only.
+    LastWriteWins,
+    /// SQLite only.
+    Error,
+}
+
+/// The words of `--field-conflicts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FieldArg {
+    Keep,
+    Local,
+    Cloud,
+    LastWriteWins,
+    Error,
+}
+
+/// The words of `--no-key`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum NoKeyArg {
+    KeepBoth,
+    Local,
+    Cloud,
 }
