@@ -20,7 +20,7 @@ use cloud_sync::{
 use rand::Rng;
 use rusqlite::Connection;
 use test_support::knob;
-use test_support::worker::{self, STEP_LIMIT, Worker};
+use test_support::worker::{self, Worker};
 
 fn sync_for(remote_root: &Path, device_dir: &Path) -> FileSync {
     std::fs::create_dir_all(device_dir).unwrap();
@@ -81,33 +81,6 @@ fn check_invariants(remote_root: &Path, devices: &[PathBuf]) {
     }
 }
 
-/// Lets a started worker finish `rounds` rounds (so progress does not depend on how fast
-/// this disk flushes), then kills it at a random point of the next one. Every line it
-/// said goes to `note`, also those still in the pipe when it died.
-fn kill_after_rounds(
-    worker: &mut Worker,
-    rounds: usize,
-    rng: &mut impl Rng,
-    mut note: impl FnMut(&str),
-) {
-    assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
-    let mut finished = 0;
-    while finished < rounds {
-        let answer = worker.line(STEP_LIMIT);
-        note(&answer);
-        finished += usize::from(answer.starts_with("round"));
-    }
-    std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-    let status = worker.kill().expect("the worker's exit status");
-    assert!(
-        worker::killed(status),
-        "the worker died of something else: {status}"
-    );
-    while let Ok(answer) = worker.try_line(STEP_LIMIT) {
-        note(&answer);
-    }
-}
-
 #[test]
 fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishes() {
     let kills: usize = knob::number("CLOUD_SYNC_KILLS", 40);
@@ -123,7 +96,7 @@ fn sigkill_during_push_and_pull_leaves_complete_states_and_the_next_sync_finishe
             .env("CLOUD_SYNC_DEVICE", device);
         let mut worker = Worker::spawn(command, "@@", "crash worker");
         let rounds = rng.random_range(2..5);
-        kill_after_rounds(&mut worker, rounds, &mut rng, |answer| {
+        worker.kill_after_rounds(rounds, random_pause(&mut rng), |answer| {
             assert!(answer.starts_with("round"), "worker said {answer:?}");
         });
         check_invariants(&remote_root, &devices);
@@ -253,7 +226,7 @@ fn sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_commi
             .env("CLOUD_SYNC_DEVICE", &devices[kill % 2]);
         let mut worker = Worker::spawn(command, "@@", "SQLite crash worker");
         let rounds = rng.random_range(1..4);
-        kill_after_rounds(&mut worker, rounds, &mut rng, |answer| {
+        worker.kill_after_rounds(rounds, random_pause(&mut rng), |answer| {
             if let Some(id) = answer.strip_prefix("inserted ") {
                 committed.insert(id.to_owned());
             }
@@ -287,4 +260,9 @@ fn sigkill_during_sqlite_push_and_merge_keeps_databases_whole_and_loses_no_commi
         assert!(lost.is_empty(), "committed rows lost: {lost:?}");
     }
     assert_eq!(item_ids(syncs[0].path()), item_ids(syncs[1].path()));
+}
+
+/// Where in the next round a worker is killed: up to 20 ms into it.
+fn random_pause(rng: &mut impl Rng) -> Duration {
+    Duration::from_micros(rng.random_range(0..20_000))
 }

@@ -17,7 +17,7 @@ use rand::Rng;
 use record_store::{Record, Store};
 use serde::{Deserialize, Serialize};
 use test_support::knob;
-use test_support::worker::{self, STEP_LIMIT, Worker};
+use test_support::worker::{self, Worker};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Item {
@@ -72,32 +72,6 @@ fn record_crash_worker() {
     }
 }
 
-/// Lets a started worker finish `rounds` rounds, then kills it at a random point of the
-/// next one; every line it said goes to `note`.
-fn kill_after_rounds(
-    worker: &mut Worker,
-    rounds: usize,
-    rng: &mut impl Rng,
-    mut note: impl FnMut(&str),
-) {
-    assert_eq!(worker.line(STEP_LIMIT), "ready", "worker did not start");
-    let mut finished = 0;
-    while finished < rounds {
-        let answer = worker.line(STEP_LIMIT);
-        note(&answer);
-        finished += usize::from(answer.starts_with("round"));
-    }
-    std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-    let status = worker.kill().expect("the worker's exit status");
-    assert!(
-        worker::killed(status),
-        "the worker died of something else: {status}"
-    );
-    while let Ok(answer) = worker.try_line(STEP_LIMIT) {
-        note(&answer);
-    }
-}
-
 fn item_ids(store: &Path) -> BTreeSet<String> {
     let snapshot = Store::open(store).unwrap().read().unwrap();
     let items = snapshot.table::<Item>().unwrap();
@@ -147,7 +121,7 @@ fn sigkill_during_record_pushes_and_merges_keeps_stores_whole_and_loses_no_commi
             .env("CLOUD_SYNC_DEVICE", &devices[kill % 2]);
         let mut worker = Worker::spawn(command, "@@", "record crash worker");
         let rounds = rng.random_range(1..4);
-        kill_after_rounds(&mut worker, rounds, &mut rng, |answer| {
+        worker.kill_after_rounds(rounds, random_pause(&mut rng), |answer| {
             if let Some(id) = answer.strip_prefix("inserted ") {
                 committed.insert(id.to_owned());
             }
@@ -184,4 +158,9 @@ fn sigkill_during_record_pushes_and_merges_keeps_stores_whole_and_loses_no_commi
         std::fs::read(syncs[0].path()).unwrap(),
         std::fs::read(syncs[1].path()).unwrap()
     );
+}
+
+/// Where in the next round a worker is killed: up to 20 ms into it.
+fn random_pause(rng: &mut impl Rng) -> Duration {
+    Duration::from_micros(rng.random_range(0..20_000))
 }

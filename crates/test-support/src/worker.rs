@@ -211,6 +211,36 @@ impl Worker {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Lets a started worker (its first line `ready`) finish `rounds` rounds (lines
+    /// starting with `round`, so progress does not depend on how fast the disk
+    /// flushes), waits `pause` more, and kills it: a SIGKILL at a point of the next round
+    /// that `pause` chooses. Every line it said goes to `note`, also those still in the
+    /// pipe when it died. Panics if it does not start, stops answering, or dies of
+    /// something other than the kill.
+    pub fn kill_after_rounds(
+        &mut self,
+        rounds: usize,
+        pause: Duration,
+        mut note: impl FnMut(&str),
+    ) {
+        assert_eq!(self.line(STEP_LIMIT), "ready", "worker did not start");
+        let mut finished = 0;
+        while finished < rounds {
+            let answer = self.line(STEP_LIMIT);
+            note(&answer);
+            finished += usize::from(answer.starts_with("round"));
+        }
+        std::thread::sleep(pause);
+        let status = self.kill().expect("the worker's exit status");
+        assert!(
+            killed(status),
+            "the worker died of something else: {status}"
+        );
+        while let Ok(answer) = self.try_line(STEP_LIMIT) {
+            note(&answer);
+        }
+    }
+
     /// SIGKILLs the worker (it gets no chance to clean anything up) and reaps it;
     /// returns how it ended (killed, or how it had already exited).
     pub fn kill(&mut self) -> Option<ExitStatus> {
