@@ -8,8 +8,11 @@
 //! document, the CLI): [`parse_scalar_text`], [`parse_value_text`], [`split_cells`],
 //! [`parse_table_header`], [`is_valid_plain_key`], [`is_comment_start`],
 //! [`decode_quoted`]. Their positions in errors are relative to the text passed in.
+//! [`one_line_rows`] finds which lines are whole rows of which table without parsing
+//! values, for code that compares versions of a file line by line.
 
 mod block;
+mod row_lines;
 mod scan;
 mod spans;
 
@@ -20,6 +23,7 @@ use crate::syntax::TAB_WIDTH;
 use crate::value::{Column, Map, ScalarKind, Value};
 
 pub use crate::syntax::{is_comment_start, is_valid_plain_key};
+pub use row_lines::{TableRowLines, one_line_rows};
 pub use spans::{EntrySpan, Spanned, TableHeader};
 
 /// Bounds for untrusted input (SPEC §10). Exceeding one is an
