@@ -220,6 +220,48 @@ mod tests {
         }
     }
 
+    /// A text of `blocks`: each a table (its row lines drawn from the list) or another
+    /// kind of entry, with distinct names.
+    fn text_of(blocks: &[(u8, Vec<&str>)]) -> String {
+        let mut text = String::new();
+        for (at, (kind, rows)) in blocks.iter().enumerate() {
+            match kind {
+                0..=2 => {
+                    text.push_str(&format!("t{at} |a, b|\n"));
+                    rows.iter().for_each(|row| text.push_str(row));
+                }
+                3 => text.push_str(&format!("d{at}:\n    e: 1\n    f: \"two\nlines\"\n")),
+                4 => text.push_str(&format!("# note {at}\n\nk{at}: v\n")),
+                _ => text.push_str(&format!("k{at}: \"s # x\"\n")),
+            }
+        }
+        text
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// On any text the parser accepts and the scan follows, the scan lists exactly
+        /// the parser's one-line rows.
+        #[test]
+        fn agrees_with_the_parser(blocks in proptest::collection::vec(
+            (0..6u8, proptest::collection::vec(proptest::sample::select(vec![
+                "    1, x\n", "    2, \"p, q\"\n", "    3, \"open\nmore\"\n", "    4, \"a\n\nb\", c\n",
+                "  5, y\n", "    # c\n", "\n", "# top\n", "    6, a#b # c\n",
+                "    7, \"x\\\"\", z\n", "    8, \"#\", \"\\\\\"\n", "    9, [1]\n", "    \"10\", w\n",
+                "    11,\n", "    12, \"q\"x\n",
+            ]), 0..6)),
+            0..5,
+        )) {
+            let text = text_of(&blocks);
+            if one_line_rows(&text).is_some()
+                && crate::parse::parse_spanned(&text, &Default::default()).is_ok()
+            {
+                check_against_parser(&text);
+            }
+        }
+    }
+
     #[test]
     fn rows_comments_and_multi_line_cells() {
         check_against_parser(

@@ -105,6 +105,11 @@ fn plan_lines(
         edits.entry(rows[row].start).or_default().replace = Some(String::new());
     }
     if !plan.appended.is_empty() {
+        if plan.updates.iter().any(|(row, _)| *row == last) {
+            // New rows are spelled after the last row as it is once updated: leave it
+            // to the document editor.
+            return None;
+        }
         let mut doc = row_document(&plan.name, header, line_of(last)?, &table.rows[last])?;
         let mut tiny = doc.table_mut(plan.name.as_str()).ok()?;
         for (_, cells) in &plan.appended {
