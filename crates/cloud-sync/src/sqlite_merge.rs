@@ -79,8 +79,11 @@
 //!   `UNIQUE`, a non-constant default). Applying the same change on both devices (or
 //!   undoing it) makes the definitions merge again.
 //!
-//! Indexes and triggers of a table present on both sides are not merged: each side
-//! keeps its own until it takes a whole database.
+//! - **Indexes, triggers and views** are merged by name on their `CREATE` statements,
+//!   after the tables: created, changed or dropped on one side only, that side's
+//!   (an object of a table the merge dropped goes with it); the same on both, kept;
+//!   changed both ways differently, refused with
+//!   [`SchemaDivergence::ObjectChangedTwoWays`](crate::SchemaDivergence::ObjectChangedTwoWays).
 //!
 //! ```
 //! use cloud_sync::sqlite_merge::{self, SqliteMergeOptions};
@@ -110,6 +113,7 @@
 mod conflicts;
 mod definition;
 mod keyed;
+mod objects;
 mod options;
 mod schema;
 mod statements;
@@ -314,6 +318,7 @@ fn merge_into(
             (None, None) => {}
         }
     }
+    merge.merge_objects(base, theirs)?;
     let applied = merge.finish()?;
     tx.commit().map_err(&error)?;
     Ok(applied)

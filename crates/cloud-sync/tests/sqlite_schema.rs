@@ -565,3 +565,138 @@ fn a_table_one_side_left_alone_takes_the_other_sides_definition_whole() {
     assert_eq!(status(&laptop), SyncStatus::UpToDate);
     assert_eq!(status(&desktop), SyncStatus::UpToDate);
 }
+
+/// Indexes, triggers and views as `(name, sql)`, by name.
+fn schema_objects(path: &Path) -> Vec<(String, String)> {
+    Connection::open(path)
+        .unwrap()
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger', 'view') \
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn names(objects: &[(String, String)]) -> Vec<&str> {
+    objects.iter().map(|(name, _)| name.as_str()).collect()
+}
+
+#[test]
+fn indexes_triggers_and_views_changed_on_one_side_are_merged() {
+    let setup = Setup::new();
+    let (laptop, desktop) = setup.pair(SqliteMergeOptions::default());
+    sql(
+        &laptop,
+        "CREATE INDEX by_status ON items(status);
+         CREATE VIEW open_items AS SELECT id, title FROM items WHERE status = 'open';",
+    );
+    laptop.push().unwrap();
+    sql(
+        &desktop,
+        "CREATE TRIGGER noted AFTER UPDATE OF status ON items BEGIN
+             UPDATE items SET note = 'status changed' WHERE id = NEW.id;
+         END;
+         UPDATE items SET title = 'renamed' WHERE id = 2;",
+    );
+    let pulled = desktop.pull().unwrap();
+    assert_eq!(pulled.outcome, PullOutcome::Merged);
+    assert_eq!(
+        names(&schema_objects(desktop.path())),
+        ["by_status", "noted", "open_items"]
+    );
+    // The remote's view works on the merged table, the local trigger still fires.
+    sql(&desktop, "UPDATE items SET status = 'done' WHERE id = 1;");
+    assert_eq!(item(desktop.path(), 1).2, "status changed");
+    let open: i64 = Connection::open(desktop.path())
+        .unwrap()
+        .query_row("SELECT count(*) FROM open_items", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(open, 9);
+
+    // The local trigger travels back; an object dropped on one side is dropped.
+    desktop.push().unwrap();
+    laptop.pull().unwrap();
+    assert_eq!(
+        schema_objects(laptop.path()),
+        schema_objects(desktop.path())
+    );
+    sql(&laptop, "DROP VIEW open_items;");
+    laptop.push().unwrap();
+    desktop.pull().unwrap();
+    assert_eq!(
+        names(&schema_objects(desktop.path())),
+        ["by_status", "noted"]
+    );
+    assert_eq!(everything(desktop.path()), everything(laptop.path()));
+    assert_eq!(status(&desktop), SyncStatus::UpToDate);
+}
+
+#[test]
+fn an_object_changed_two_ways_is_refused_and_changes_nothing() {
+    let base = format!("{BASE} CREATE INDEX by_name ON t(name);");
+    let theirs = bytes(&format!("{BASE} CREATE INDEX by_name ON t(name, price);"));
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.db");
+    Connection::open(&live)
+        .unwrap()
+        .execute_batch(&format!("{BASE} CREATE UNIQUE INDEX by_name ON t(name);"))
+        .unwrap();
+    let before = (schema_objects(&live), everything(&live));
+    let err = sqlite_merge::merge_into_file(
+        &live,
+        &bytes(&base),
+        &theirs,
+        "head-1",
+        chrono::Utc::now(),
+        SqliteMergeOptions::default(),
+    )
+    .unwrap_err();
+    match &err {
+        Error::SqliteSchemaDiverged { table, reason, .. } => {
+            assert_eq!(table, "t");
+            assert_eq!(
+                reason,
+                &SchemaDivergence::ObjectChangedTwoWays {
+                    object: "by_name".into()
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("`by_name`"), "{err}");
+    assert_eq!((schema_objects(&live), everything(&live)), before);
+
+    // Unchanged locally: the remote's version replaces it. An index the remote added to
+    // a table dropped here (and otherwise untouched there) goes with the table.
+    let live = dir.path().join("dropped-here.db");
+    Connection::open(&live)
+        .unwrap()
+        .execute_batch(&base)
+        .unwrap();
+    let base = format!("{base} CREATE TABLE gone(x); INSERT INTO gone VALUES (1);");
+    let theirs = bytes(&format!(
+        "{BASE} CREATE INDEX by_name ON t(name, price);
+         CREATE TABLE gone(x); INSERT INTO gone VALUES (1); CREATE INDEX by_x ON gone(x);"
+    ));
+    sqlite_merge::merge_into_file(
+        &live,
+        &bytes(&base),
+        &theirs,
+        "head-2",
+        chrono::Utc::now(),
+        SqliteMergeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        schema_objects(&live),
+        [(
+            "by_name".to_owned(),
+            "CREATE INDEX by_name ON t(name, price)".to_owned()
+        )]
+    );
+    assert_eq!(table_names(&live), ["t"]);
+}

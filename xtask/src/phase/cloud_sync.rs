@@ -239,7 +239,7 @@ pub const PHASE: Phase = Phase {
             ),
         },
         Item {
-            text: "SQLite schema changes: columns added on one or both sides united (base, local, remote order) with rows merged; a table dropped on one side dropped, or kept with a recorded conflict when the other side changed it; a table one side left alone takes the other's definition; ambiguous changes refused with nothing written",
+            text: "SQLite schema changes: columns added on one or both sides united (base, local, remote order) with rows merged; a table dropped on one side dropped, or kept with a recorded conflict when the other side changed it; a table one side left alone takes the other's definition; indexes, triggers and views created, changed or dropped on one side follow that side; ambiguous changes refused with nothing written",
             check: p5(
                 "sqlite_schema",
                 &[
@@ -249,6 +249,8 @@ pub const PHASE: Phase = Phase {
                     "a_table_one_side_left_alone_takes_the_other_sides_definition_whole",
                     "schema_changes_without_one_answer_are_refused_and_change_nothing",
                     "a_refusal_says_what_to_do_next",
+                    "indexes_triggers_and_views_changed_on_one_side_are_merged",
+                    "an_object_changed_two_ways_is_refused_and_changes_nothing",
                 ],
             ),
         },

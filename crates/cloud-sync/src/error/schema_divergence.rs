@@ -61,6 +61,12 @@ pub enum SchemaDivergence {
     /// The definition could not be read column by column (a virtual table, or a
     /// statement this merge does not take apart).
     Unreadable,
+    /// An index, trigger or view was created, changed or dropped differently on the two
+    /// sides.
+    ObjectChangedTwoWays {
+        /// The index, trigger or view.
+        object: String,
+    },
 }
 
 /// Which side of a merge made a schema change ([`SchemaDivergence`]).
@@ -110,6 +116,10 @@ impl fmt::Display for SchemaDivergence {
             SchemaDivergence::ColumnNotAddable { column } => write!(
                 f,
                 "column `{column}`, added on the remote, cannot be added here with ALTER TABLE ADD COLUMN"
+            ),
+            SchemaDivergence::ObjectChangedTwoWays { object } => write!(
+                f,
+                "`{object}` (an index, trigger or view) was created, changed or dropped differently on the two sides"
             ),
             SchemaDivergence::Unreadable => {
                 f.write_str("its definition differs between local and remote and cannot be compared column by column")
