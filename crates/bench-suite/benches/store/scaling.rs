@@ -137,7 +137,11 @@ pub fn worker(spec: &str) {
 fn warm_up(dir: &Path) {
     let dir = dir.join("warm-up");
     fs::create_dir_all(&dir).expect("create the warm-up directory");
-    let path = dir.join(format!("todo_{}_{}.sdn", std::process::id(), WARM_UP_RECORDS));
+    let path = dir.join(format!(
+        "todo_{}_{}.sdn",
+        std::process::id(),
+        WARM_UP_RECORDS
+    ));
     let _ = fs::remove_file(&path);
     Store::open(&path)
         .expect("open")
@@ -150,9 +154,16 @@ fn warm_up(dir: &Path) {
         })
         .expect("insert");
     let snapshot = Store::open(&path).expect("open").read().expect("read");
-    assert_eq!(snapshot.table::<Todo>().expect("decode").len(), WARM_UP_RECORDS);
-    store_update::<Todo>(&Store::open(&path).expect("open"), &(WARM_UP_RECORDS as u32 / 2));
+    assert_eq!(
+        snapshot.table::<Todo>().expect("decode").len(),
+        WARM_UP_RECORDS
+    );
+    store_update::<Todo>(
+        &Store::open(&path).expect("open"),
+        &(WARM_UP_RECORDS as u32 / 2),
+    );
     fs::remove_file(&path).expect("remove the warm-up file");
+    let _ = fs::remove_file(path.with_extension("sdn.lock"));
 }
 
 /// Records of the warm-up store: enough to run every code path, too few to matter.
