@@ -29,7 +29,8 @@ pub struct TableRowLines<'t> {
 /// holds something this scan does not follow line by line:
 ///
 /// - outside the rows of the tables it lists, a line whose content (before a comment)
-///   has a `"`, `[` or `{` (a value that may continue on later lines). Only tables
+///   has a `"`, `[` or `{` (a value that may continue on later lines), unless it is an
+///   entry `key: "text"` whose quoted string closes on that line. Only tables
 ///   written `name |a, b|` with plain names and their rows below are listed: a row on
 ///   the header line, a typed table or a nested table is read as other lines are;
 /// - in table rows, a cell opening an inline list or dict, rows indented differently
@@ -128,9 +129,45 @@ fn plain_table_header(line: &str) -> Option<&str> {
     (plain_names && ends).then_some(line)
 }
 
-/// Whether a line outside table rows holds, before any comment, a byte that may open a
-/// value continuing on later lines.
+/// Whether a line outside table rows may open a value that continues on later lines: a
+/// `key: "quoted"` entry whose string closes on the line does not; otherwise any `"`,
+/// `[` or `{` before a comment may.
 fn has_open_value(line: &str) -> bool {
+    !is_one_line_entry(line) && has_opening_byte(line)
+}
+
+/// Whether `line` is an entry with a plain key whose value is plain or a quoted string
+/// closed on this line (or absent): nothing of it continues on the next line.
+fn is_one_line_entry(line: &str) -> bool {
+    let body = line.trim_start_matches([' ', '\t']);
+    let key_end = body.find(|c: char| !is_key_char(c)).unwrap_or(body.len());
+    if key_end == 0 || body.starts_with('-') {
+        return false;
+    }
+    let bytes = body.as_bytes();
+    let after_key = skip_blanks(body, key_end);
+    let value = match bytes.get(after_key) {
+        Some(b':') if matches!(bytes.get(after_key + 1), None | Some(b' ' | b'\t' | b'\n')) => {
+            skip_blanks(body, after_key + 1)
+        }
+        Some(b'=') => skip_blanks(body, after_key + 1),
+        _ => return false,
+    };
+    match bytes.get(value) {
+        Some(b'"') => match closing_quote(body, value + 1) {
+            Some(Some(after)) => {
+                let tail = skip_blanks(body, after);
+                matches!(bytes.get(tail), None | Some(b'\n')) || comment_starts_at(bytes, tail)
+            }
+            _ => false,
+        },
+        Some(&b) => !opens_inline(b),
+        None => true,
+    }
+}
+
+/// Whether `line` holds, before any comment, a `"`, `[` or `{`.
+fn has_opening_byte(line: &str) -> bool {
     let bytes = line.as_bytes();
     let mut i = 0;
     loop {
@@ -231,6 +268,9 @@ mod tests {
                     rows.iter().for_each(|row| text.push_str(row));
                 }
                 3 => text.push_str(&format!("d{at}:\n    e: 1\n    f: \"two\nlines\"\n")),
+                6 => text.push_str(&format!(
+                    "d{at}:\n    e = \"x\\\" # y\"  # z\n    f: [1, \"]\"]\n"
+                )),
                 4 => text.push_str(&format!("# note {at}\n\nk{at}: v\n")),
                 _ => text.push_str(&format!("k{at}: \"s # x\"\n")),
             }
@@ -245,7 +285,7 @@ mod tests {
         /// the parser's one-line rows.
         #[test]
         fn agrees_with_the_parser(blocks in proptest::collection::vec(
-            (0..6u8, proptest::collection::vec(proptest::sample::select(vec![
+            (0..7u8, proptest::collection::vec(proptest::sample::select(vec![
                 "    1, x\n", "    2, \"p, q\"\n", "    3, \"open\nmore\"\n", "    4, \"a\n\nb\", c\n",
                 "  5, y\n", "    # c\n", "\n", "# top\n", "    6, a#b # c\n",
                 "    7, \"x\\\"\", z\n", "    8, \"#\", \"\\\\\"\n", "    9, [1]\n", "    \"10\", w\n",
@@ -277,12 +317,20 @@ mod tests {
             "t |a|\n    [1]\n",
             "t |a|\n    1\n      2\n",
             "x: \"open\nt |a|\n",
-            "t: table{i64}\n    1\n",
+            "x: \"closed\" trailing\nt |a|\n",
+            "x: [1,\n 2]\nt |a|\n",
+            "- \"item\"\n",
+            "\"quoted key\": 1\n",
             "t |\"a\"|\n    1\n",
         ] {
             assert_eq!(one_line_rows(text), None, "{text:?}");
         }
+        // Entries whose quoted value closes on its line are followed.
+        let text = "meta:\n  schema: \"v3\"  # c\n  note = \"a \\\" b\"\nt |a|\n    1\n";
+        check_against_parser(text);
+        assert_eq!(one_line_rows(text).unwrap()[0].rows, [4]);
         // Not listed, but not refused: nothing in them can continue on another line.
         assert_eq!(one_line_rows("t |a| 1\n    2\n"), Some(Vec::new()));
+        assert_eq!(one_line_rows("t: table{i64}\n    1\n"), Some(Vec::new()));
     }
 }
