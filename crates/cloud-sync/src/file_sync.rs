@@ -210,7 +210,8 @@ impl FileSync {
     pub fn push_file(&self) -> Result<PushReport, Error> {
         let _guard = self.lock_local()?;
         let seen = self.see()?;
-        self.publish_seen(&seen).map(|(report, _)| report)
+        self.publish_seen(&seen, &mut || {})
+            .map(|(report, _)| report)
     }
 
     /// Reads local content and the remote head (one request) and relates them. The
@@ -237,10 +238,14 @@ impl FileSync {
 
     /// The push itself, under the local lock the caller holds, from what the caller has
     /// already read: local content, its hash, the remote head and how they relate. Also
-    /// returns the snapshot it prepared (`None` when nothing was published).
+    /// returns the snapshot it prepared (`None` when nothing was published). Calls
+    /// `compressed` once the snapshot is compressed and about to be uploaded (never when
+    /// nothing is published or the push fails before), when the cores the compression
+    /// kept busy are free for the caller's own work on another thread.
     pub(crate) fn publish_seen(
         &self,
         seen: &Seen,
+        compressed: &mut dyn FnMut(),
     ) -> Result<(PushReport, Option<snapshot::PreparedSnapshot>), Error> {
         let (Some(content), Some(local_sha256)) = (&seen.content, &seen.local_sha256) else {
             return Err(Error::local(
@@ -273,6 +278,7 @@ impl FileSync {
         }
 
         let (prepared, present) = snapshot::prepare_and_probe(&self.remote, content, local_sha256)?;
+        compressed();
         let uploaded = snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
         let manifest = self.next_head(
             remote,
