@@ -26,6 +26,8 @@ use crate::snapshot::{self, Limits, SnapshotRef};
 use crate::sqlite;
 use crate::state::{self, LoadedState, SyncState};
 
+mod bookkeeping;
+
 /// What kind of file is synced: it decides how a consistent snapshot is taken and how a
 /// download is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,7 +210,8 @@ impl FileSync {
     pub fn push_file(&self) -> Result<PushReport, Error> {
         let _guard = self.lock_local()?;
         let seen = self.see()?;
-        self.publish_seen(&seen).map(|(report, _)| report)
+        self.publish_seen(&seen, &mut || {})
+            .map(|(report, _)| report)
     }
 
     /// Reads local content and the remote head (one request) and relates them. The
@@ -235,10 +238,14 @@ impl FileSync {
 
     /// The push itself, under the local lock the caller holds, from what the caller has
     /// already read: local content, its hash, the remote head and how they relate. Also
-    /// returns the snapshot it prepared (`None` when nothing was published).
+    /// returns the snapshot it prepared (`None` when nothing was published). Calls
+    /// `compressed` once the snapshot is compressed and about to be uploaded (never when
+    /// nothing is published or the push fails before), when the cores the compression
+    /// kept busy are free for the caller's own work on another thread.
     pub(crate) fn publish_seen(
         &self,
         seen: &Seen,
+        compressed: &mut dyn FnMut(),
     ) -> Result<(PushReport, Option<snapshot::PreparedSnapshot>), Error> {
         let (Some(content), Some(local_sha256)) = (&seen.content, &seen.local_sha256) else {
             return Err(Error::local(
@@ -271,6 +278,7 @@ impl FileSync {
         }
 
         let (prepared, present) = snapshot::prepare_and_probe(&self.remote, content, local_sha256)?;
+        compressed();
         let uploaded = snapshot::upload_probed(&self.remote, &prepared, present, &self.limits)?;
         let manifest = self.next_head(
             remote,
@@ -308,39 +316,6 @@ impl FileSync {
             warnings,
         };
         Ok((report, Some(prepared)))
-    }
-
-    /// After the head moved: saves the local sync state (on another thread) while the
-    /// sync-log entry and the device record are written (the three are independent, so
-    /// they overlap). The remote requests all go out from the calling thread; the other
-    /// thread only writes the local file.
-    pub(crate) fn record_and_log(
-        &self,
-        manifest: &Manifest,
-        local_sha256: &str,
-        kind: SyncKind,
-        resolution: Resolution,
-        message: &str,
-    ) -> Result<Vec<String>, Error> {
-        std::thread::scope(|scope| {
-            let saved = scope.spawn(|| self.save_state(manifest, local_sha256));
-            let warnings = self.bookkeeping(
-                kind,
-                &manifest.head,
-                local_sha256,
-                resolution != Resolution::NoConflict,
-                resolution,
-                message,
-            );
-            let saved = saved.join().unwrap_or_else(|_| {
-                Err(Error::local(
-                    Operation::WriteLocal,
-                    &self.state_path,
-                    io::Error::other("the thread saving the sync state panicked"),
-                ))
-            });
-            saved.map(|()| warnings)
-        })
     }
 
     /// Makes local content the remote head's: download, verify (size, sha256, and for
@@ -727,69 +702,6 @@ impl FileSync {
             uploaded.reused.then_some(&|| Ok(prepared.clone())),
         )?;
         Ok(id)
-    }
-
-    fn log_entry(
-        &self,
-        kind: SyncKind,
-        head: Option<&str>,
-        local_sha256: Option<&str>,
-        conflict_detected: bool,
-        resolution: Resolution,
-        message: &str,
-    ) -> LogEntry {
-        LogEntry {
-            kind,
-            time: Utc::now(),
-            device: self.device.id.clone(),
-            cloud_version: head.map(str::to_owned),
-            local_checksum: local_sha256.map(str::to_owned),
-            conflict_detected,
-            resolution,
-            message: message.to_owned(),
-        }
-    }
-
-    /// The log entry and device record after a successful operation, written at once
-    /// (they are independent); their failures are warnings (the operation itself is
-    /// complete and recorded locally).
-    pub(crate) fn bookkeeping(
-        &self,
-        kind: SyncKind,
-        head: &str,
-        local_sha256: &str,
-        conflict_detected: bool,
-        resolution: Resolution,
-        message: &str,
-    ) -> Vec<String> {
-        let entry = self.log_entry(
-            kind,
-            Some(head),
-            Some(local_sha256),
-            conflict_detected,
-            resolution,
-            message,
-        );
-        let remote = self.remote.as_async();
-        let both = self.remote.block(async {
-            Ok(futures_util::future::join(
-                log::append_async(remote, &entry),
-                self.device.publish_async(remote),
-            )
-            .await)
-        });
-        let (logged, published) = match both {
-            Ok(both) => both,
-            Err(e) => return vec![format!("sync-log entry and device record not written: {e}")],
-        };
-        let mut warnings = Vec::new();
-        if let Err(e) = logged {
-            warnings.push(format!("sync-log entry not written: {e}"));
-        }
-        if let Err(e) = published {
-            warnings.push(format!("device record not updated: {e}"));
-        }
-        warnings
     }
 }
 

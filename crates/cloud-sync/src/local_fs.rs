@@ -14,19 +14,6 @@ pub(crate) fn replace(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), Error>
     })
 }
 
-/// Replaces `path` with `bytes` atomically but without flushing: for caches that are
-/// verified by hash before use, where a power loss may cost the cache but nothing else.
-pub(crate) fn replace_cache(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), Error> {
-    atomic_io::Options::new()
-        .durability(atomic_io::Durability::AtomicOnly)
-        .write(path, bytes)
-        .map(drop)
-        .map_err(|source| Error::AtomicWrite {
-            path: path.to_owned(),
-            source: Box::new(source),
-        })
-}
-
 /// Takes the exclusive lock on `path`'s sidecar (`<path>.lock`), waiting as long as it
 /// takes.
 pub(crate) fn lock(path: &Path, operation: Operation) -> Result<LockGuard, Error> {

@@ -2,11 +2,14 @@
 //! [`SqliteSync`](crate::SqliteSync): pull (merging) first, then push, and when another
 //! device wins the head in between, pull, merge and try again with bounded backoff.
 
+use std::io;
+use std::sync::mpsc;
+
 use file_lock::LockGuard;
 
 use crate::base_cache::BaseCache;
 use crate::check::SyncStatus;
-use crate::error::Error;
+use crate::error::{Error, Operation};
 use crate::file_sync::{FileSync, PushReport, Seen};
 use crate::manifest;
 use crate::retry::{RetryPolicy, retry_lost_races};
@@ -28,7 +31,7 @@ pub(crate) trait PullBeforePush {
 /// content, the head) and whether it changed local content or the sync state (`true`:
 /// local content is read again, against the head already read, before the push). A
 /// push with nothing to publish is one request. The pushed content becomes the cached
-/// base.
+/// base (written during the push: see [`publish_staging_base`]).
 pub(crate) fn pull_then_push<P: PullBeforePush>(
     files: &FileSync,
     base: &BaseCache,
@@ -52,16 +55,59 @@ pub(crate) fn pull_then_push<P: PullBeforePush>(
         } else {
             seen
         };
-        let (mut push, _) = files
-            .publish_seen(&seen)
-            .map_err(|e| head_moved_is_a_lost_race(files, e))?;
-        if let (true, Some(content)) = (push.published, &seen.content) {
-            // Under the same lock: the pushed content is the new base.
-            base.put(content, &mut push.warnings);
-        }
-        Ok(push)
+        publish_staging_base(files, base, &seen).map_err(|e| head_moved_is_a_lost_race(files, e))
     })?;
     Ok((pulls, push))
+}
+
+/// [`FileSync::publish_seen`], making the pushed content the cached base once the head
+/// has moved.
+///
+/// Writing the base (a copy of the whole content) need not wait for the head to move: it
+/// goes to a temporary file on another thread while this one uploads the snapshot and
+/// publishes the head, and the temporary file is renamed into place once the push has
+/// succeeded (under the caller's lock); a push that fails leaves the cache as it was. The
+/// write starts once the snapshot is compressed, which keeps every core busy until then.
+fn publish_staging_base(
+    files: &FileSync,
+    base: &BaseCache,
+    seen: &Seen,
+) -> Result<PushReport, Error> {
+    let (pushed, staged) = std::thread::scope(|scope| {
+        let (compressed, start) = mpsc::sync_channel::<()>(1);
+        let staging = seen
+            .content
+            .as_deref()
+            .filter(|_| publishes(seen.status))
+            .map(|content| scope.spawn(move || start.recv().ok().map(|()| base.stage(content))));
+        let pushed = files.publish_seen(seen, &mut || {
+            // Full only if called twice, which it is not; either way the writer starts.
+            let _ = compressed.try_send(());
+        });
+        // A push that failed before its upload never signalled: the writer gives up.
+        drop(compressed);
+        let staged = staging.and_then(|staging| {
+            staging.join().unwrap_or_else(|_| {
+                Some(Err(Error::local(
+                    Operation::WriteLocal,
+                    base.path(),
+                    io::Error::other("the thread writing the base cache panicked"),
+                )))
+            })
+        });
+        (pushed, staged)
+    });
+    let (mut push, _) = pushed?;
+    if let (true, Some(staged)) = (push.published, staged) {
+        base.commit(staged, &mut push.warnings);
+    }
+    Ok(push)
+}
+
+/// Whether [`FileSync::publish_seen`] publishes from `status` (or fails trying), rather
+/// than finding nothing to publish.
+fn publishes(status: SyncStatus) -> bool {
+    matches!(status, SyncStatus::Ahead | SyncStatus::NoRemoteHead)
 }
 
 /// The push report when the pull found local and remote up to date: nothing to publish,
