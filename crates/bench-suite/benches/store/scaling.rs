@@ -69,24 +69,8 @@ pub fn worker(spec: &str) {
     let started = Instant::now();
     let mut extra = serde_json::json!({});
     match op {
-        "insert" => {
-            let _ = fs::remove_file(&path);
-            let store = Store::open(&path).expect("open");
-            store
-                .update(|tx| {
-                    let todos = tx.table::<Todo>()?;
-                    for i in 0..records {
-                        todos.insert(Todo::sample(i))?;
-                    }
-                    Ok::<_, record_store::Error>(())
-                })
-                .expect("insert");
-        }
-        "load" => {
-            let snapshot = Store::open(&path).expect("open").read().expect("read");
-            let todos = snapshot.table::<Todo>().expect("decode");
-            assert_eq!(todos.len(), records);
-        }
+        "insert" => insert(&path, records),
+        "load" => load(&path, records),
         "cold_update" => store_update::<Todo>(&Store::open(&path).expect("open"), &key),
         "update" => {
             let store = Store::open(&path).expect("open");
@@ -142,28 +126,35 @@ fn warm_up(dir: &Path) {
         std::process::id(),
         WARM_UP_RECORDS
     ));
-    let _ = fs::remove_file(&path);
-    Store::open(&path)
-        .expect("open")
-        .update(|tx| {
-            let todos = tx.table::<Todo>()?;
-            for i in 0..WARM_UP_RECORDS {
-                todos.insert(Todo::sample(i))?;
-            }
-            Ok::<_, record_store::Error>(())
-        })
-        .expect("insert");
-    let snapshot = Store::open(&path).expect("open").read().expect("read");
-    assert_eq!(
-        snapshot.table::<Todo>().expect("decode").len(),
-        WARM_UP_RECORDS
-    );
+    insert(&path, WARM_UP_RECORDS);
+    load(&path, WARM_UP_RECORDS);
     store_update::<Todo>(
         &Store::open(&path).expect("open"),
         &(WARM_UP_RECORDS as u32 / 2),
     );
     fs::remove_file(&path).expect("remove the warm-up file");
     let _ = fs::remove_file(path.with_extension("sdn.lock"));
+}
+
+/// One transaction inserting `records` records into a new file at `path`.
+fn insert(path: &Path, records: usize) {
+    let _ = fs::remove_file(path);
+    Store::open(path)
+        .expect("open")
+        .update(|tx| {
+            let todos = tx.table::<Todo>()?;
+            for i in 0..records {
+                todos.insert(Todo::sample(i))?;
+            }
+            Ok::<_, record_store::Error>(())
+        })
+        .expect("insert");
+}
+
+/// Opens the store at `path`, reads it and decodes its `records` records.
+fn load(path: &Path, records: usize) {
+    let snapshot = Store::open(path).expect("open").read().expect("read");
+    assert_eq!(snapshot.table::<Todo>().expect("decode").len(), records);
 }
 
 /// Records of the warm-up store: enough to run every code path, too few to matter.
