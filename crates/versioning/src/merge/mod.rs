@@ -141,17 +141,29 @@ fn merge_with(
         let _theirs: Value = parse(MergeInput::Theirs, theirs)?;
         return Ok(unchanged(theirs));
     }
-    let reduced = shortcuts
-        .reduce
-        .then(|| reduce::reduced_inputs(base, ours, theirs))
-        .flatten();
-    if let Some(inputs) = reduced
-        && let Ok(merged) = merge_parsed(ours, &inputs, options, shortcuts.splice)
+    // Ours is parsed once: the shortcut needs it, and gives it back when not taken.
+    let mut parsed_ours = None;
+    if shortcuts.reduce
+        && let Ok(spanned) = parse_ours(ours)
     {
-        return Ok(merged);
+        match reduce::reduced_inputs(base, ours, theirs, spanned) {
+            Ok(inputs) => match merge_parsed(ours, &inputs, options, shortcuts.splice) {
+                Ok(merged) => return Ok(merged),
+                Err(_) => parsed_ours = Some(inputs.ours),
+            },
+            Err(spanned) => parsed_ours = Some(spanned),
+        }
     }
-    let inputs = Inputs::parse(base, ours, theirs)?;
+    let inputs = Inputs::parse(base, ours, theirs, parsed_ours)?;
     merge_parsed(ours, &inputs, options, shortcuts.splice)
+}
+
+/// Parses ours with the spans the line splice needs.
+fn parse_ours(ours: &str) -> Result<Spanned> {
+    sdn_codec::parse_spanned(ours, &Default::default()).map_err(|source| Error::MalformedInput {
+        input: MergeInput::Ours,
+        source,
+    })
 }
 
 /// Parses one input of a merge.
@@ -170,23 +182,20 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn parse(base: &str, ours: &str, theirs: &str) -> Result<Inputs> {
-        let parse_ours = || {
-            sdn_codec::parse_spanned(ours, &Default::default()).map_err(|source| {
-                Error::MalformedInput {
-                    input: MergeInput::Ours,
-                    source,
-                }
-            })
-        };
+    /// The three inputs parsed whole (ours only when `parsed_ours` is `None`).
+    fn parse(base: &str, ours: &str, theirs: &str, parsed_ours: Option<Spanned>) -> Result<Inputs> {
         // In the order errors are reported: theirs, base, ours. (Parsing them on
         // three threads was tried: on a 2-core machine it was slower, not faster.)
         let theirs = parse(MergeInput::Theirs, theirs)?;
         let base = parse(MergeInput::Base, base)?;
+        let ours = match parsed_ours {
+            Some(spanned) => spanned,
+            None => parse_ours(ours)?,
+        };
         Ok(Inputs {
             theirs,
             base,
-            ours: parse_ours()?,
+            ours,
             common: HashMap::new(),
         })
     }

@@ -23,18 +23,65 @@ use sdn_codec::parse::{Spanned, TableRowLines, one_line_rows};
 use super::Inputs;
 use crate::conflict::CONFLICTS_TABLE;
 
-/// The inputs with the rows all three share left out of base and theirs; `None` when
-/// nothing can be left out or the texts need the whole merge (see the module docs).
-pub(super) fn reduced_inputs(base: &str, ours: &str, theirs: &str) -> Option<Inputs> {
-    let spanned = sdn_codec::parse_spanned(ours, &Default::default()).ok()?;
+/// The inputs with the rows all three share left out of base and theirs, given ours
+/// parsed (`spanned`); `spanned` back when nothing can be left out or the texts need the
+/// whole merge (see the module docs), so the whole merge does not parse ours again.
+pub(super) fn reduced_inputs(
+    base: &str,
+    ours: &str,
+    theirs: &str,
+    spanned: Spanned,
+) -> Result<Inputs, Spanned> {
+    let Some(shared) = shared_rows(base, ours, theirs, &spanned) else {
+        return Err(spanned);
+    };
+    let kept = |text: &str, left_out: &[bool]| -> String {
+        let mut kept = String::new();
+        for (line, _) in text
+            .split_inclusive('\n')
+            .zip(left_out)
+            .filter(|(_, out)| !**out)
+        {
+            kept.push_str(line);
+        }
+        kept
+    };
+    let parsed = (
+        sdn_codec::parse(&kept(theirs, &shared.left_out_theirs)),
+        sdn_codec::parse(&kept(base, &shared.left_out_base)),
+    );
+    let (Ok(theirs), Ok(base)) = parsed else {
+        return Err(spanned);
+    };
+    Ok(Inputs {
+        theirs,
+        base,
+        ours: spanned,
+        common: shared.common,
+    })
+}
+
+/// The row lines all three inputs share: which lines of base and theirs to leave out,
+/// and which of ours' rows they are, per table.
+struct Shared {
+    left_out_base: Vec<bool>,
+    left_out_theirs: Vec<bool>,
+    common: HashMap<String, HashSet<usize>>,
+}
+
+/// [`Shared`] of the three texts (ours parsed as `spanned`); `None` when nothing can be
+/// left out or a line matches twice.
+fn shared_rows(base: &str, ours: &str, theirs: &str, spanned: &Spanned) -> Option<Shared> {
     let (base_tables, theirs_tables) = (one_line_rows(base)?, one_line_rows(theirs)?);
     let ours_lines: Vec<&str> = ours.split_inclusive('\n').collect();
     let base_lines: Vec<&str> = base.split_inclusive('\n').collect();
     let theirs_lines: Vec<&str> = theirs.split_inclusive('\n').collect();
-    let mut left_out_base = vec![false; base_lines.len()];
-    let mut left_out_theirs = vec![false; theirs_lines.len()];
-    let mut common: HashMap<String, HashSet<usize>> = HashMap::new();
-    for table in OursTable::all(&spanned, &ours_lines) {
+    let mut shared = Shared {
+        left_out_base: vec![false; base_lines.len()],
+        left_out_theirs: vec![false; theirs_lines.len()],
+        common: HashMap::new(),
+    };
+    for table in OursTable::all(spanned, &ours_lines) {
         let (Some(in_base), Some(in_theirs)) =
             (table.find(&base_tables), table.find(&theirs_tables))
         else {
@@ -45,31 +92,16 @@ pub(super) fn reduced_inputs(base: &str, ours: &str, theirs: &str) -> Option<Inp
         let mut rows = HashSet::new();
         for (row, pair) in base_match.iter().zip(&theirs_match).enumerate() {
             if let (Some(b), Some(t)) = pair {
-                left_out_base[*b] = true;
-                left_out_theirs[*t] = true;
+                shared.left_out_base[*b] = true;
+                shared.left_out_theirs[*t] = true;
                 rows.insert(row);
             }
         }
         if !rows.is_empty() {
-            common.insert(table.name.to_owned(), rows);
+            shared.common.insert(table.name.to_owned(), rows);
         }
     }
-    if common.is_empty() {
-        return None;
-    }
-    let kept = |lines: &[&str], left_out: &[bool]| -> String {
-        let mut text = String::new();
-        for (line, _) in lines.iter().zip(left_out).filter(|(_, out)| !**out) {
-            text.push_str(line);
-        }
-        text
-    };
-    Some(Inputs {
-        theirs: sdn_codec::parse(&kept(&theirs_lines, &left_out_theirs)).ok()?,
-        base: sdn_codec::parse(&kept(&base_lines, &left_out_base)).ok()?,
-        ours: spanned,
-        common,
-    })
+    (!shared.common.is_empty()).then_some(shared)
 }
 
 /// A table of ours whose rows are one line each.

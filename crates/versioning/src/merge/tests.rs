@@ -138,7 +138,9 @@ fn a_large_merge_leaves_unchanged_rows_out() {
     let mut theirs = rows.clone();
     theirs[150].2 = "\"changed\"".into();
     let (base, ours, theirs) = (text(&rows, ""), text(&ours, ""), text(&theirs, ""));
-    let inputs = reduce::reduced_inputs(&base, &ours, &theirs).expect("rows left out");
+    let spanned = parse_ours(&ours).unwrap();
+    let inputs = reduce::reduced_inputs(&base, &ours, &theirs, spanned)
+        .unwrap_or_else(|_| panic!("rows left out"));
     assert_eq!(inputs.common["todos"].len(), 198);
     let kept = |value: &Value| {
         value
