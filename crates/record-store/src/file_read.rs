@@ -60,12 +60,11 @@ impl FileRead {
 
 /// The file's current bytes and identity; `None` when it does not exist.
 pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
-    let Some((mut file, identity)) = pinned_identity(path)? else {
+    let Some((file, identity)) = pinned_identity(path)? else {
         return Ok(None);
     };
-    let mut bytes = Vec::with_capacity(identity.len() as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|err| Error::io(Operation::Read, path, err))?;
+    let bytes =
+        read_up_to(&file, identity.len()).map_err(|err| Error::io(Operation::Read, path, err))?;
     let changing = identity_of(&file, path)? != identity;
     Ok(Some(FileRead {
         bytes,
@@ -75,6 +74,27 @@ pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
         read_at: crate::fault::now(),
         changing,
     }))
+}
+
+/// Up to `len` bytes from the start of `file`, read into a buffer of that size: one
+/// `read` call for an unchanged file. A file that grew or shrank since its size was
+/// taken shows a new identity afterwards (see [`read_file`]), so reading past `len`
+/// would be wasted; `read_to_end` would also ask the size and position again and read
+/// once more to find the end.
+fn read_up_to(mut file: &File, len: u64) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::FileTooLarge))?;
+    let mut bytes = vec![0; len];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
 }
 
 /// [`read_file`], waiting while another program writes the file in place (see

@@ -106,6 +106,13 @@ pub(crate) fn has_pending(target: &Path) -> bool {
     atomic_io::journal::has_pending(target)
 }
 
+/// Whether a pending multi-file commit may still change `target` (its intent exists):
+/// what a writer replacing `target` alone must finish first (see
+/// [`atomic_io::journal::has_intent`]). One `stat` instead of [`has_pending`]'s three.
+pub(crate) fn has_intent(target: &Path) -> bool {
+    atomic_io::journal::has_intent(target)
+}
+
 /// Finishes or discards any pending multi-file commit that touches `target`. Call with
 /// no lock of any member held by this thread: it takes the locks itself.
 pub(crate) fn recover(target: &Path) -> Result<Recovery> {

@@ -28,12 +28,18 @@ pub(crate) fn lock_stores(stores: &[Store], mode: Mode) -> Result<Vec<LockGuard>
 /// pending on any of them: when one is, the locks are released, the commit is finished
 /// (recovery takes the locks itself) and they are taken again.
 pub(crate) fn lock_all<G>(stores: &[Store], take: impl Fn() -> Result<G>) -> Result<G> {
+    lock_finished(stores, journal::has_pending, take)
+}
+
+/// [`lock_all`], with `pending` telling whether a store's file has a commit to finish.
+fn lock_finished<G>(
+    stores: &[Store],
+    pending: fn(&std::path::Path) -> bool,
+    take: impl Fn() -> Result<G>,
+) -> Result<G> {
     loop {
         let guards = take()?;
-        if stores
-            .iter()
-            .all(|store| !journal::has_pending(store.path()))
-        {
+        if stores.iter().all(|store| !pending(store.path())) {
             return Ok(guards);
         }
         drop(guards);
@@ -52,10 +58,13 @@ pub(crate) fn recover_pending(stores: &[Store]) -> Result<()> {
 }
 
 impl Store {
-    /// Takes the writer lock, first finishing any interrupted multi-file commit.
+    /// Takes the writer lock, first finishing any interrupted multi-file commit that may
+    /// still change the file. For a commit of this file alone, the commit's intent is
+    /// what matters (see [`journal::has_intent`]): other side files are leftovers that
+    /// the next set commit or open removes.
     pub(crate) fn lock(&self) -> Result<LockGuard> {
         let wait = self.lock_wait();
-        lock_all(std::slice::from_ref(self), || {
+        lock_finished(std::slice::from_ref(self), journal::has_intent, || {
             self.file_lock()
                 .lock(Mode::Exclusive, wait)
                 .map_err(|source| Error::Lock {

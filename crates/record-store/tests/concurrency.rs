@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -485,26 +485,8 @@ fn store_set_reads_never_see_half_applied_commits() -> TestResult {
 fn store_set_crash_at_every_commit_step_is_all_or_nothing() -> TestResult {
     for (index, step) in record_store::fault::STEPS.iter().enumerate() {
         let dir = tempfile::tempdir()?;
-        let (a, b) = (dir.path().join("a.sdn"), dir.path().join("b.sdn"));
-        fs::write(&a, stress_seed())?;
-        fs::write(&b, stress_seed())?;
-        let set = StoreSet::open([&a, &b])?;
-        for _ in 0..5 {
-            set_transaction(&set, &a, &b, 1)?;
-        }
-        let child =
-            test_support::worker::command("worker", "RECORD_STORE_TEST_WORKER", "set-writer")
-                .env("STORE_A", &a)
-                .env("STORE_B", &b)
-                .env("ITERS", "1")
-                .env("RECORD_STORE_CRASH_AT", step)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()?;
-        assert!(
-            killed(child),
-            "step {step}: the worker did not crash ({child})"
-        );
+        let (a, b) = seed_set(dir.path())?;
+        crash_set_commit_at(&a, &b, step)?;
         // Recover through one member only (alternating), then through the whole set.
         let first = if index % 2 == 0 { &a } else { &b };
         Store::open(first)?;
@@ -525,6 +507,81 @@ fn store_set_crash_at_every_commit_step_is_all_or_nothing() -> TestResult {
         );
         assert_lock_free(&a)?;
         assert_lock_free(&b)?;
+    }
+    Ok(())
+}
+
+/// Two stress files in `dir` with five set commits behind them; returns their paths.
+fn seed_set(dir: &Path) -> Result<(PathBuf, PathBuf), Box<dyn std::error::Error>> {
+    let (a, b) = (dir.join("a.sdn"), dir.join("b.sdn"));
+    fs::write(&a, stress_seed())?;
+    fs::write(&b, stress_seed())?;
+    let set = StoreSet::open([&a, &b])?;
+    for _ in 0..5 {
+        set_transaction(&set, &a, &b, 1)?;
+    }
+    Ok((a, b))
+}
+
+/// Kills a worker process at `step` of a sixth set commit of `a` and `b`.
+fn crash_set_commit_at(a: &Path, b: &Path, step: &str) -> TestResult {
+    let child = test_support::worker::command("worker", "RECORD_STORE_TEST_WORKER", "set-writer")
+        .env("STORE_A", a)
+        .env("STORE_B", b)
+        .env("ITERS", "1")
+        .env("RECORD_STORE_CRASH_AT", step)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    assert!(
+        killed(child),
+        "step {step}: the worker did not crash ({child})"
+    );
+    Ok(())
+}
+
+/// A store opened before a set commit crashed (so its open did not recover anything)
+/// updates its file alone: the crashed commit is finished or undone first wherever it
+/// could still change that file, so both files still agree, and the update lands.
+#[test]
+fn an_update_of_one_member_after_a_crashed_set_commit_sees_it_all_or_nothing() -> TestResult {
+    for (index, step) in record_store::fault::STEPS.iter().enumerate() {
+        let dir = tempfile::tempdir()?;
+        let (a, b) = seed_set(dir.path())?;
+        let opened_before = Store::open(&a)?;
+        crash_set_commit_at(&a, &b, step)?;
+        opened_before.update(|tx| {
+            if let Some(counter) = tx.table::<Counter>()?.get_mut(&2) {
+                counter.value += 1;
+            }
+            if let Some(meta) = tx.table::<Meta>()?.get_mut(&"meta".to_string()) {
+                meta.total += 1;
+            }
+            Ok::<_, Error>(())
+        })?;
+        let commit_point = record_store::fault::STEPS
+            .iter()
+            .position(|s| *s == "journal-written")
+            .ok_or("no journal-written step")?;
+        // The update adds one to `a`'s total on top of the set commits that survived
+        // (`meta_totals` also checks that every total is the sum of its counters).
+        let expected = if index >= commit_point {
+            (7, 6)
+        } else {
+            (6, 5)
+        };
+        assert_eq!(
+            meta_totals(&a, &b)?,
+            expected,
+            "step {step}: not all-or-nothing"
+        );
+        // Leftovers that could not change `a` any more go with the next open of the set.
+        StoreSet::open([&a, &b])?;
+        assert!(
+            side_files(dir.path())?.is_empty(),
+            "step {step}: leftovers {:?}",
+            side_files(dir.path())?
+        );
     }
     Ok(())
 }

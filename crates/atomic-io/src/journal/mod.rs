@@ -254,3 +254,26 @@ pub fn has_pending(target: &Path) -> bool {
         .iter()
         .any(|suffix| side_path(target, suffix).exists())
 }
+
+/// Whether an unfinished commit may still change `target`: its intent exists. One
+/// `stat`, lock-free.
+///
+/// This is the question for a writer about to replace `target` on its own, under its
+/// lock: intents are written before anything else of a commit and removed only once
+/// every target is renamed, so without an intent no recovery will touch `target`. The
+/// other side files [`has_pending`] also looks for are then leftovers that recovery
+/// only removes (a staged file without an intent, a journal whose intents are gone).
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let target = dir.path().join("data.txt");
+/// std::fs::write(&target, "old")?;
+/// assert!(!atomic_io::journal::has_intent(&target));
+/// // What a crash during a commit leaves: the intent naming its journal.
+/// std::fs::write(dir.path().join("data.txt.rs-intent"), "...")?;
+/// assert!(atomic_io::journal::has_intent(&target));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn has_intent(target: &Path) -> bool {
+    side_path(target, INTENT_SUFFIX).exists()
+}
