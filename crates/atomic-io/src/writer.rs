@@ -8,6 +8,11 @@ use crate::{Committed, Durability, Error, Operation, commit};
 
 /// Bytes collected before they go to the temporary file in one `write`.
 const BUFFER_CAPACITY: usize = 64 * 1024;
+/// A write at least this long, with nothing buffered before it, goes to the file as it
+/// is: one system call is already cheap for it, and copying it into the buffer would
+/// only add the buffer to the caller's memory (a caller writing in pieces of this size
+/// keeps one piece in memory, not a piece and the buffer).
+const DIRECT_WRITE: usize = BUFFER_CAPACITY / 4;
 
 /// A replacement in progress, from [`Options::open`](crate::Options::open).
 ///
@@ -120,7 +125,7 @@ impl Write for Writer {
             self.poison(&e);
             return Err(e);
         }
-        if buf.len() >= BUFFER_CAPACITY {
+        if buf.len() >= BUFFER_CAPACITY || (self.buffer.is_empty() && buf.len() >= DIRECT_WRITE) {
             return self.pending.file.write(buf).inspect_err(|e| self.poison(e));
         }
         if self.buffer.capacity() == 0 {
@@ -135,5 +140,35 @@ impl Write for Writer {
     fn flush(&mut self) -> io::Result<()> {
         self.check_poisoned()?;
         self.drain_buffer().inspect_err(|e| self.poison(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::{BUFFER_CAPACITY, DIRECT_WRITE};
+
+    #[test]
+    fn pieces_of_every_size_arrive_in_order_and_big_ones_skip_the_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        let mut writer = crate::Options::new().open(&path).unwrap();
+        let piece = |byte: u8, len: usize| vec![byte; len];
+        // Nothing buffered and a piece of `DIRECT_WRITE` bytes: it goes to the file as it is.
+        writer.write_all(&piece(b'a', DIRECT_WRITE)).unwrap();
+        assert_eq!(writer.buffer.capacity(), 0);
+        // A small piece is buffered; the big one after it must follow it, not overtake it.
+        writer.write_all(&piece(b'b', 10)).unwrap();
+        writer.write_all(&piece(b'c', DIRECT_WRITE)).unwrap();
+        writer.write_all(&piece(b'd', BUFFER_CAPACITY + 1)).unwrap();
+        writer.write_all(&piece(b'e', 3)).unwrap();
+        writer.commit().unwrap();
+        let mut expected = piece(b'a', DIRECT_WRITE);
+        expected.extend(piece(b'b', 10));
+        expected.extend(piece(b'c', DIRECT_WRITE));
+        expected.extend(piece(b'd', BUFFER_CAPACITY + 1));
+        expected.extend(piece(b'e', 3));
+        assert!(std::fs::read(&path).unwrap() == expected);
     }
 }

@@ -167,8 +167,10 @@ pub(crate) fn write_new_tables(
     Ok(written.then_some(Rendered::Streamed(writer)))
 }
 
-/// Bytes of a table's text passed on to the output at a time.
-const PIECE: usize = 64 * 1024;
+/// Bytes of a table's text passed on to the output at a time: large enough that each
+/// piece is one cheap `write` (atomic-io writes a piece this size straight to the file,
+/// without copying it into a buffer of its own), small next to any file worth streaming.
+const PIECE: usize = 16 * 1024;
 
 /// Writes the tables `edits` create (see [`write_new_tables`]) to `out`; `false` when a
 /// header or row would not read back as written. Errors of `out` stop the writing and
@@ -182,7 +184,10 @@ fn write_tables(
         let Some(columns) = &edit.create_columns else {
             return Ok(false);
         };
-        let Ok(mut table) = TableWriter::new(String::new(), edit.table, columns) else {
+        // Room for a piece and the row that crosses its end: the buffer is reused, not
+        // grown by doubling (which held up to twice a piece, and the copy, at once).
+        let buffer = String::with_capacity(PIECE + PIECE / 8);
+        let Ok(mut table) = TableWriter::new(buffer, edit.table, columns) else {
             return Ok(false);
         };
         let (mut refused, mut failed) = (false, false);
@@ -199,7 +204,7 @@ fn write_tables(
             );
             refused = table.push_row(&cells).is_err();
             if table.len() >= PIECE {
-                failed = out.write_all(table.take_text().as_bytes()).is_err();
+                failed = table.write_to(out).is_err();
             }
             Ok(())
         })?;

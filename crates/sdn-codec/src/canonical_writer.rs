@@ -570,6 +570,29 @@ impl TableWriter {
         std::mem::take(&mut self.out)
     }
 
+    /// Writes the text held so far to `out` and empties the writer, which keeps its
+    /// buffer for the rows that follow: a large table passes through in pieces, held
+    /// in one piece's worth of memory ([`take_text`](TableWriter::take_text) hands the
+    /// buffer out, so the writer grows a new one).
+    ///
+    /// ```
+    /// use sdn_codec::{Value, write::TableWriter};
+    /// let mut table = TableWriter::new(String::with_capacity(4096), "t", &["id"])?;
+    /// let mut file = Vec::new();
+    /// table.push_row(&[Value::from(1)])?;
+    /// table.write_to(&mut file)?;
+    /// assert!(table.is_empty());
+    /// table.push_row(&[Value::from(2)])?;
+    /// table.write_to(&mut file)?;
+    /// assert_eq!(String::from_utf8(file)?, "t |id|\n    1\n    2\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_to<W: std::io::Write + ?Sized>(&mut self, out: &mut W) -> std::io::Result<()> {
+        out.write_all(self.out.as_bytes())?;
+        self.out.clear();
+        Ok(())
+    }
+
     /// How many bytes of text the writer holds.
     pub fn len(&self) -> usize {
         self.out.len()
