@@ -21,6 +21,14 @@ pub enum SyncStatus {
     NoRemoteHead,
 }
 
+impl SyncStatus {
+    /// Whether a push from this status publishes local content as the new head (or fails
+    /// trying), rather than finding nothing to publish or refusing to overwrite.
+    pub(crate) fn push_publishes(self) -> bool {
+        matches!(self, SyncStatus::Ahead | SyncStatus::NoRemoteHead)
+    }
+}
+
 impl fmt::Display for SyncStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -268,7 +268,7 @@ impl FileSync {
                 };
                 return Ok((report, None));
             }
-            (SyncStatus::Ahead | SyncStatus::NoRemoteHead, _) => {}
+            _ if status.push_publishes() => {}
             _ => {
                 return Err(Error::NotFastForward {
                     action: SyncAction::Push,

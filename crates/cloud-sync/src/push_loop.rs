@@ -78,7 +78,7 @@ fn publish_staging_base(
         let staging = seen
             .content
             .as_deref()
-            .filter(|_| publishes(seen.status))
+            .filter(|_| seen.status.push_publishes())
             .map(|content| scope.spawn(move || start.recv().ok().map(|()| base.stage(content))));
         let pushed = files.publish_seen(seen, &mut || {
             // Full only if called twice, which it is not; either way the writer starts.
@@ -102,12 +102,6 @@ fn publish_staging_base(
         base.commit(staged, &mut push.warnings);
     }
     Ok(push)
-}
-
-/// Whether [`FileSync::publish_seen`] publishes from `status` (or fails trying), rather
-/// than finding nothing to publish.
-fn publishes(status: SyncStatus) -> bool {
-    matches!(status, SyncStatus::Ahead | SyncStatus::NoRemoteHead)
 }
 
 /// The push report when the pull found local and remote up to date: nothing to publish,

@@ -81,13 +81,17 @@ impl TableMerger<'_> {
         };
         let base = by_name(objects(base).map_err(&error)?);
         let ours = by_name(objects(self.tx).map_err(&error)?);
+        // Theirs stays a list too: their objects are created in the order they were.
         let theirs_list = objects(theirs).map_err(&error)?;
-        let theirs = by_name(theirs_list.clone());
+        let theirs: BTreeMap<&String, &SchemaObject> = theirs_list
+            .iter()
+            .map(|(name, object)| (name, object))
+            .collect();
         let mut drop = Vec::new();
-        let mut create = Vec::new();
-        let names: BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+        let mut create = BTreeSet::new();
+        let names: BTreeSet<&String> = ours.keys().chain(theirs.keys().copied()).collect();
         for name in names {
-            let (b, o, t) = (base.get(name), ours.get(name), theirs.get(name));
+            let (b, o, t) = (base.get(name), ours.get(name), theirs.get(name).copied());
             if o == t || t == b {
                 self.applied.differs_from_theirs |= o != t;
                 continue;
@@ -112,7 +116,7 @@ impl TableMerger<'_> {
             if let Some(t) = t
                 && table_exists(self.tx, &t.table, &t.kind).map_err(&error)?
             {
-                create.push(name);
+                create.insert(name);
             }
         }
         for (name, object) in drop {
@@ -125,7 +129,7 @@ impl TableMerger<'_> {
         }
         // In the order the remote created them: a view may use another.
         for (name, object) in &theirs_list {
-            if create.contains(&name) {
+            if create.contains(name) {
                 self.tx.execute_batch(&object.sql).map_err(&error)?;
             }
         }
