@@ -64,7 +64,7 @@ pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
         return Ok(None);
     };
     let bytes =
-        read_up_to(&file, identity.len()).map_err(|err| Error::io(Operation::Read, path, err))?;
+        read_all(&file, identity.len()).map_err(|err| Error::io(Operation::Read, path, err))?;
     let changing = identity_of(&file, path)? != identity;
     Ok(Some(FileRead {
         bytes,
@@ -76,14 +76,24 @@ pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
     }))
 }
 
-/// Up to `len` bytes from the start of `file`, read into a buffer of that size: one
-/// `read` call for an unchanged file. A file that grew or shrank since its size was
-/// taken shows a new identity afterwards (see [`read_file`]), so reading past `len`
-/// would be wasted; `read_to_end` would also ask the size and position again and read
-/// once more to find the end.
-fn read_up_to(mut file: &File, len: u64) -> io::Result<Vec<u8>> {
-    let len = usize::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::FileTooLarge))?;
-    let mut bytes = vec![0; len];
+/// Files up to this size are read into a zeroed buffer of their size with one `read`;
+/// larger ones with `read_to_end`, which does not zero its buffer (zeroing megabytes
+/// costs more than the three system calls it saves: asking the size and position
+/// again, and one more read to find the end).
+const ONE_READ_UP_TO: u64 = 256 * 1024;
+
+/// The bytes of `file`, whose size was `len` when its identity was taken. Read up to
+/// `len` bytes only when that is small (see [`ONE_READ_UP_TO`]): a file that grew or
+/// shrank meanwhile shows a new identity afterwards (see [`read_file`]), so reading past
+/// `len` would be wasted.
+fn read_all(mut file: &File, len: u64) -> io::Result<Vec<u8>> {
+    if len > ONE_READ_UP_TO {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    // At most `ONE_READ_UP_TO`, which fits any `usize`.
+    let mut bytes = vec![0; len as usize];
     let mut filled = 0;
     while filled < bytes.len() {
         match file.read(&mut bytes[filled..]) {
