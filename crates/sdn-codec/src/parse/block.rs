@@ -5,7 +5,7 @@ use std::ops::Range;
 use super::scan::{Context, EntryHead, Sep};
 use super::{EntrySpan, LineView, Parser};
 use crate::error::{Error, ErrorKind, shorten};
-use crate::value::{ColumnType, Map, Scalar, ScalarKind, Table, Value};
+use crate::value::{Column, ColumnType, Map, Scalar, ScalarKind, Table, Value};
 
 /// What a block's value parse produced besides the value: spans for editors.
 #[derive(Default)]
@@ -280,19 +280,34 @@ impl Parser<'_> {
         mut cells: Vec<Value>,
         pos: usize,
     ) -> Result<(), Error> {
-        if cells.len() != table.columns.len() {
+        self.check_row(&table.columns, &mut cells, pos)?;
+        if self.keep_rows {
+            table.rows.push(cells);
+        }
+        Ok(())
+    }
+
+    /// Checks a row's `cells` against `columns` (count, limits) and converts them to
+    /// the columns' types, as a row of that table reads.
+    pub(super) fn check_row(
+        &mut self,
+        columns: &[Column],
+        cells: &mut [Value],
+        pos: usize,
+    ) -> Result<(), Error> {
+        if cells.len() != columns.len() {
             return Err(self.error(
                 pos,
-                ErrorKind::WrongCellCount { expected: table.columns.len(), found: cells.len() },
+                ErrorKind::WrongCellCount { expected: columns.len(), found: cells.len() },
                 format!(
                     "row has {} cells but the table has {} columns; quote cells that contain commas",
                     cells.len(),
-                    table.columns.len()
+                    columns.len()
                 ),
             ));
         }
         self.count_cells(cells.len(), pos)?;
-        for (i, (cell, column)) in cells.iter_mut().zip(&table.columns).enumerate() {
+        for (i, (cell, column)) in cells.iter_mut().zip(columns).enumerate() {
             if let Some(ty) = column.ty {
                 let taken = std::mem::take(cell);
                 *cell = convert_cell(taken, ty).map_err(|found| {
@@ -303,9 +318,6 @@ impl Parser<'_> {
                     )
                 })?;
             }
-        }
-        if self.keep_rows {
-            table.rows.push(cells);
         }
         Ok(())
     }

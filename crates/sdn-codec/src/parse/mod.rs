@@ -239,14 +239,10 @@ pub(crate) fn parse_row_line(
         return Ok(None);
     };
     parser.consume(view);
-    let (cells, end) = parser.parse_row_cells(view.start, columns.len())?;
+    let (mut cells, end) = parser.parse_row_cells(view.start, columns.len())?;
     parser.finish_line(end)?;
-    let mut table = crate::value::Table {
-        columns: columns.to_vec(),
-        rows: Vec::with_capacity(1),
-    };
-    parser.push_row(&mut table, cells, view.start)?;
-    Ok(table.rows.pop())
+    parser.check_row(columns, &mut cells, view.start)?;
+    Ok(Some(cells))
 }
 
 /// Parses UTF-8 bytes (a leading byte-order mark is skipped). Bytes that are not UTF-8

@@ -31,8 +31,11 @@ pub struct Map {
     index: Option<Box<HashMap<String, usize>>>,
 }
 
-/// The most entries a [`Map`] looks up by scanning its keys.
-pub(super) const SMALL_MAP: usize = 8;
+/// The most entries a [`Map`] looks up by scanning its keys. A record's row is such a
+/// map (one entry per column), built and read a few times per change: an index would
+/// copy every column name into a hash map first, which costs more than scanning a
+/// couple of dozen short keys.
+pub(super) const SMALL_MAP: usize = 24;
 
 impl Map {
     /// An empty map.
