@@ -104,10 +104,11 @@ impl Store {
     where
         E: From<Error>,
     {
-        // The change set is dropped: its inserted rows need not be listed (a commit
-        // inserting every row of a large table would hold them all as cells).
+        // The change set is dropped: its rows need not be listed (a commit inserting
+        // every row of a large table would hold them all as cells, and an update would
+        // copy each changed row's old cells).
         let stores = std::slice::from_ref(self);
-        commit_with(stores, Inserted::Unlisted, |txs| match txs.as_mut_slice() {
+        commit_with(stores, Listing::Unlisted, |txs| match txs.as_mut_slice() {
             [tx] => change(tx),
             _ => Err(Error::aborted("one transaction per store (internal)").into()),
         })
@@ -169,23 +170,24 @@ pub(crate) fn commit<R, E>(
 where
     E: From<Error>,
 {
-    commit_with(stores, Inserted::Listed, change)
+    commit_with(stores, Listing::Listed, change)
 }
 
-/// Whether a commit's change sets list the inserted rows.
+/// Whether a commit's change sets list the rows it inserts and updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Inserted {
+pub(crate) enum Listing {
     /// They do (the caller or a pre-commit hook sees them).
     Listed,
-    /// Only where a pre-commit hook sees them: the caller drops the change sets, and the
-    /// rows are encoded one at a time when the text is rendered.
+    /// Only where a pre-commit hook sees them: the caller drops the change sets. The
+    /// inserted rows are encoded one at a time when the text is rendered, and the
+    /// edits alone carry the updated rows' new cells.
     Unlisted,
 }
 
-/// [`commit`], with change sets that list the inserted rows or not (see [`Inserted`]).
+/// [`commit`], with change sets that list the rows or not (see [`Listing`]).
 pub(crate) fn commit_with<R, E>(
     stores: &[Store],
-    inserted: Inserted,
+    listing: Listing,
     change: impl FnOnce(&mut Vec<Transaction>) -> Result<R, E>,
 ) -> Result<(R, Vec<ChangeSet>), E>
 where
@@ -216,7 +218,7 @@ where
     // 3. Collect the change sets; the hooks may veto or amend.
     let mut collected = Vec::with_capacity(txs.len());
     for (store, tx) in stores.iter().zip(&mut txs) {
-        match collect_checked(store, tx, inserted) {
+        match collect_checked(store, tx, listing) {
             Ok(edits_and_changes) => collected.push(edits_and_changes),
             Err(err) => {
                 put_back_all(stores, txs, taken);
@@ -304,11 +306,11 @@ fn lock_writers(stores: &[Store]) -> Result<Vec<LockGuard>> {
 
 /// The "collect" step for one file: its edits and change set, after the store's
 /// pre-commit hooks saw (and perhaps amended) it.
-fn collect_checked(store: &Store, tx: &mut Transaction, inserted: Inserted) -> Result<Collected> {
-    // Inserted rows are listed only where somebody sees them (the caller, a hook, or
-    // the diff of a replaced text).
+fn collect_checked(store: &Store, tx: &mut Transaction, listing: Listing) -> Result<Collected> {
+    // Rows are listed only where somebody sees them (the caller, a hook, or the diff of
+    // a replaced text).
     let listed =
-        inserted == Inserted::Listed || !store.pre_commit_hooks().is_empty() || tx.is_replaced();
+        listing == Listing::Listed || !store.pre_commit_hooks().is_empty() || tx.is_replaced();
     let collect = |tx: &Transaction| -> Result<Collected> {
         let (edits, typed) = tx.collect_with(listed)?;
         let shown = tx.shown_changes(&edits, &typed)?;

@@ -202,10 +202,11 @@ impl<T: Record> Table<T> {
         self.changes_with(true)
     }
 
-    /// [`Table::changes`]; without `inserted_rows`, the change set lists no inserted
-    /// row and the edit counts them instead ([`TableEdit::pending_inserts`]), to be
-    /// encoded again one at a time ([`Table::for_each_inserted`]).
-    fn changes_with(&self, inserted_rows: bool) -> Result<Option<(TableEdit, TableChanges)>> {
+    /// [`Table::changes`]; without `listed`, the change set lists no inserted or updated
+    /// row: the edit counts the inserted ones instead ([`TableEdit::pending_inserts`]),
+    /// to be encoded again one at a time ([`Table::for_each_inserted`]), and holds the
+    /// updated ones' new cells.
+    fn changes_with(&self, listed: bool) -> Result<Option<(TableEdit, TableChanges)>> {
         let mut edit = TableEdit::new(T::TABLE);
         let mut changes = TableChanges::default();
         let mut changed_rows: BTreeMap<usize, Map> = BTreeMap::new();
@@ -248,11 +249,13 @@ impl<T: Record> Table<T> {
                 }
             }
             changed_rows.insert(row, cells);
-            changes.updated.push(UpdatedRow {
-                key: key.to_string(),
-                old: before.clone(),
-                new: encoded,
-            });
+            if listed {
+                changes.updated.push(UpdatedRow {
+                    key: key.to_string(),
+                    old: before.clone(),
+                    new: encoded,
+                });
+            }
         }
         for key in &self.inserted {
             let Some(record) = self.records.get(key) else {
@@ -265,7 +268,7 @@ impl<T: Record> Table<T> {
                     new_column_names.push(name.to_owned());
                 }
             }
-            if inserted_rows {
+            if listed {
                 // The change set's row is also what the editor appends: no second copy.
                 changes.inserted.push(InsertedRow {
                     key: key.to_string(),
@@ -275,7 +278,7 @@ impl<T: Record> Table<T> {
                 edit.pending_inserts += 1;
             }
         }
-        if changes.is_empty() && edit.pending_inserts == 0 {
+        if changes.is_empty() && edit.pending_inserts == 0 && changed_rows.is_empty() {
             return Ok(None);
         }
         if self.columns.is_none() {
@@ -490,10 +493,10 @@ impl<T: Record> Table<T> {
 /// A typed table held by a transaction, with its type erased.
 pub(crate) trait AnyTable: Send {
     fn changes(&self) -> Result<Option<(TableEdit, TableChanges)>>;
-    /// [`changes`](AnyTable::changes) without the inserted rows' cells in the change set
-    /// (counted in [`TableEdit::pending_inserts`], given by
+    /// [`changes`](AnyTable::changes) without the inserted and updated rows in the change
+    /// set (the inserted ones counted in [`TableEdit::pending_inserts`], given by
     /// [`for_each_inserted`](AnyTable::for_each_inserted)).
-    fn changes_without_inserted_rows(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+    fn changes_unlisted(&self) -> Result<Option<(TableEdit, TableChanges)>> {
         self.changes()
     }
     /// Calls `each` with every row [`changes`](AnyTable::changes) lists as inserted.
@@ -513,7 +516,7 @@ impl<T: Record> AnyTable for Table<T> {
         Table::changes(self)
     }
 
-    fn changes_without_inserted_rows(&self) -> Result<Option<(TableEdit, TableChanges)>> {
+    fn changes_unlisted(&self) -> Result<Option<(TableEdit, TableChanges)>> {
         Table::changes_with(self, false)
     }
 

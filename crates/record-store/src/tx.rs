@@ -546,16 +546,17 @@ impl Transaction {
         self.collect_with(true)
     }
 
-    /// [`collect`](Transaction::collect); without `inserted_rows`, the change set lists
-    /// no inserted row (for a commit whose change set nobody sees): rendering encodes
-    /// them one at a time, so they are never all held as cells.
-    pub(crate) fn collect_with(&self, inserted_rows: bool) -> Result<(Vec<TableEdit>, ChangeSet)> {
+    /// [`collect`](Transaction::collect); without `listed`, the change set lists no
+    /// inserted or updated row (for a commit whose change set nobody sees): rendering
+    /// encodes the inserted rows one at a time, so they are never all held as cells, and
+    /// the edits alone carry the updated rows' new cells.
+    pub(crate) fn collect_with(&self, listed: bool) -> Result<(Vec<TableEdit>, ChangeSet)> {
         let mut edits = Vec::new();
         let mut changes = ChangeSet::new(&self.path);
         for table in self.tables.values() {
-            let collected = match inserted_rows {
+            let collected = match listed {
                 true => table.changes()?,
-                false => table.changes_without_inserted_rows()?,
+                false => table.changes_unlisted()?,
             };
             if let Some((edit, table_changes)) = collected {
                 changes.insert_table(edit.table, table_changes);
