@@ -119,12 +119,13 @@ pub const PHASE: Phase = Phase {
             },
         },
         Item {
-            text: "several files commit together or not at all, at every crash point",
+            text: "several files commit together or not at all, at every crash point, also for a store that updates one of them alone afterwards",
             check: p3(
                 "concurrency",
                 &[
                     "sigkill_of_store_set_writers_never_half_applies",
                     "store_set_crash_at_every_commit_step_is_all_or_nothing",
+                    "an_update_of_one_member_after_a_crashed_set_commit_sees_it_all_or_nothing",
                     "store_set_reads_never_see_half_applied_commits",
                 ],
             ),
