@@ -267,16 +267,9 @@ pub(crate) fn apply(
             }
         }
         for (row, cells) in &edit.updated_rows {
-            let updated = match row_with_cells(rows.table(), *row, cells) {
-                Some(new_row) => rows.update_row(*row, new_row),
-                // The document reports what is wrong, in context.
-                None => rows.update_row_with(*row, |map| {
-                    for (name, value) in cells.iter() {
-                        map.insert(name, value.clone());
-                    }
-                }),
-            };
-            updated.map_err(|err| edit_error(path, table, "update a row", err))?;
+            let cells = cells.iter().map(|(name, value)| (name, value.clone()));
+            rows.set_cells(*row, cells)
+                .map_err(|err| edit_error(path, table, "update a row", err))?;
         }
         let mut removed = edit.removed_rows.clone();
         removed.sort_unstable_by(|a, b| b.cmp(a));
@@ -289,27 +282,6 @@ pub(crate) fn apply(
             .map_err(|err| edit_error(path, table, "append a row", err))?;
     }
     Ok(doc)
-}
-
-/// Row `index` of `table` with `cells` (column name → new cell) set and its other
-/// cells as they are: what `TableMut::update_row_with` would make of it, without
-/// going through a map of the whole row. `None` when the row or a column is missing.
-fn row_with_cells(table: &sdn_codec::Table, index: usize, cells: &Map) -> Option<Vec<Value>> {
-    let mut row = table.rows.get(index)?.clone();
-    for (name, value) in cells.iter() {
-        let column = table.column_index(name).or_else(|| {
-            // An unnamed column is keyed by its position, as in a row map.
-            let position = name.parse::<usize>().ok()?;
-            table
-                .columns
-                .get(position)?
-                .name
-                .is_none()
-                .then_some(position)
-        })?;
-        *row.get_mut(column)? = value.clone();
-    }
-    Some(row)
 }
 
 fn most_common(cells: &[Value]) -> Value {

@@ -106,6 +106,7 @@ mod layout;
 mod navigate;
 mod path;
 mod row_editor;
+mod row_line;
 mod table;
 
 use std::fmt;
@@ -121,7 +122,7 @@ use crate::value::{Map, Table, Value};
 use crate::byte_search::{common_prefix, common_suffix};
 use expected::RootEdit;
 use layout::{EntryValue, Lines, Scanner, line_ending, reindent};
-use navigate::{empty_map, not_found, parent_dict, remove_in, root_value_mut, set_in, table_at};
+use navigate::{empty_map, not_found, parent_dict, remove_in, set_in, table_at};
 pub use path::KeyPath;
 pub use row_editor::RowEditor;
 pub use table::TableMut;

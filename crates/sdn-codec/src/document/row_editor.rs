@@ -4,7 +4,8 @@
 use std::ops::Range;
 
 use super::layout::Lines;
-use super::table::{cells_from_map, check_row, rewrite_row_line};
+use super::row_line::rewrite_row_line;
+use super::table::{cells_from_map, check_row};
 use crate::error::Error;
 use crate::parse::{EntrySpan, ParseOptions, parse_layout, parse_row_line};
 use crate::syntax::leading_blanks;
