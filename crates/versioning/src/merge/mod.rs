@@ -51,7 +51,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sdn_codec::parse::Spanned;
 use sdn_codec::{Document, Map, Table, Value};
@@ -176,9 +176,9 @@ struct Inputs {
     base: Value,
     theirs: Value,
     ours: Spanned,
-    /// Per table, ours' rows left out of base and theirs because all three hold them
-    /// unchanged (see [`reduce`]); empty when the whole texts were parsed.
-    common: HashMap<String, HashSet<usize>>,
+    /// Per table, a flag per row of ours: left out of base and theirs because all three
+    /// hold it unchanged (see [`reduce`]); empty when the whole texts were parsed.
+    common: HashMap<String, Vec<bool>>,
 }
 
 impl Inputs {
@@ -229,7 +229,7 @@ fn merge_parsed(
             (Some(theirs_table), Some(ours_table)) => plans.extend(
                 TableMerge {
                     name,
-                    common: inputs.common.get(name),
+                    common: inputs.common.get(name).map(Vec::as_slice),
                     options: options.table(name),
                     base: base_entry.and_then(Value::as_table),
                     ours: ours_table,
@@ -361,8 +361,8 @@ fn merge_entry(
 /// One table present in `ours` and `theirs`.
 struct TableMerge<'a> {
     name: &'a str,
-    /// Ours' rows left out of base and theirs as unchanged on all sides.
-    common: Option<&'a HashSet<usize>>,
+    /// Ours' rows left out of base and theirs as unchanged on all sides (a flag per row).
+    common: Option<&'a [bool]>,
     options: TableOptions,
     base: Option<&'a Table>,
     ours: &'a Table,
@@ -435,7 +435,11 @@ impl TableMerge<'_> {
                 .iter()
                 .chain(base.iter().flat_map(|b| &b.order));
             for key in kept {
-                if let Some(row) = ours.at.get(key).filter(|row| common.contains(row)) {
+                if let Some(row) = ours
+                    .at
+                    .get(key)
+                    .filter(|&&row| common.get(row) == Some(&true))
+                {
                     return Err(Error::Unmergeable {
                         input: MergeInput::Base,
                         table: self.name.to_owned(),
@@ -518,8 +522,11 @@ impl TableMerge<'_> {
         // Rows ours added since the base, in ours' order: when both sides added rows,
         // all added rows are appended again in key order, with their updated cells.
         let left_out = |key: &str| {
-            self.common
-                .is_some_and(|common| ours.at.get(key).is_some_and(|row| common.contains(row)))
+            self.common.is_some_and(|common| {
+                ours.at
+                    .get(key)
+                    .is_some_and(|&row| common.get(row) == Some(&true))
+            })
         };
         let in_base =
             |key: &str| base.as_ref().is_some_and(|b| b.at.contains_key(key)) || left_out(key);

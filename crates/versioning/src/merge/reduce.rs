@@ -15,7 +15,7 @@
 //! a left-out one, any error) makes the caller merge the whole texts instead, which
 //! gives the merge or the error exactly as before.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use sdn_codec::Value;
 use sdn_codec::parse::{Spanned, TableRowLines, one_line_rows};
@@ -35,20 +35,16 @@ pub(super) fn reduced_inputs(
     let Some(shared) = shared_rows(base, ours, theirs, &spanned) else {
         return Err(spanned);
     };
-    let kept = |text: &str, left_out: &[bool]| -> String {
+    let kept = |lines: &[&str], left_out: &[bool]| -> String {
         let mut kept = String::new();
-        for (line, _) in text
-            .split_inclusive('\n')
-            .zip(left_out)
-            .filter(|(_, out)| !**out)
-        {
+        for (line, _) in lines.iter().zip(left_out).filter(|(_, out)| !**out) {
             kept.push_str(line);
         }
         kept
     };
     let parsed = (
-        sdn_codec::parse(&kept(theirs, &shared.left_out_theirs)),
-        sdn_codec::parse(&kept(base, &shared.left_out_base)),
+        sdn_codec::parse(&kept(&shared.theirs_lines, &shared.left_out_theirs)),
+        sdn_codec::parse(&kept(&shared.base_lines, &shared.left_out_base)),
     );
     let (Ok(theirs), Ok(base)) = parsed else {
         return Err(spanned);
@@ -62,16 +58,23 @@ pub(super) fn reduced_inputs(
 }
 
 /// The row lines all three inputs share: which lines of base and theirs to leave out,
-/// and which of ours' rows they are, per table.
-struct Shared {
+/// and which of ours' rows they are, per table (a flag per row of ours' table).
+struct Shared<'t> {
+    base_lines: Vec<&'t str>,
+    theirs_lines: Vec<&'t str>,
     left_out_base: Vec<bool>,
     left_out_theirs: Vec<bool>,
-    common: HashMap<String, HashSet<usize>>,
+    common: HashMap<String, Vec<bool>>,
 }
 
 /// [`Shared`] of the three texts (ours parsed as `spanned`); `None` when nothing can be
 /// left out or a line matches twice.
-fn shared_rows(base: &str, ours: &str, theirs: &str, spanned: &Spanned) -> Option<Shared> {
+fn shared_rows<'t>(
+    base: &'t str,
+    ours: &str,
+    theirs: &'t str,
+    spanned: &Spanned,
+) -> Option<Shared<'t>> {
     let (base_tables, theirs_tables) = (one_line_rows(base)?, one_line_rows(theirs)?);
     let ours_lines: Vec<&str> = ours.split_inclusive('\n').collect();
     let base_lines: Vec<&str> = base.split_inclusive('\n').collect();
@@ -79,6 +82,8 @@ fn shared_rows(base: &str, ours: &str, theirs: &str, spanned: &Spanned) -> Optio
     let mut shared = Shared {
         left_out_base: vec![false; base_lines.len()],
         left_out_theirs: vec![false; theirs_lines.len()],
+        base_lines,
+        theirs_lines,
         common: HashMap::new(),
     };
     for table in OursTable::all(spanned, &ours_lines) {
@@ -87,17 +92,17 @@ fn shared_rows(base: &str, ours: &str, theirs: &str, spanned: &Spanned) -> Optio
         else {
             continue;
         };
-        let base_match = table.match_lines(in_base, &base_lines)?;
-        let theirs_match = table.match_lines(in_theirs, &theirs_lines)?;
-        let mut rows = HashSet::new();
+        let base_match = table.match_lines(in_base, &shared.base_lines)?;
+        let theirs_match = table.match_lines(in_theirs, &shared.theirs_lines)?;
+        let mut rows = vec![false; table.rows.len()];
         for (row, pair) in base_match.iter().zip(&theirs_match).enumerate() {
             if let (Some(b), Some(t)) = pair {
                 shared.left_out_base[*b] = true;
                 shared.left_out_theirs[*t] = true;
-                rows.insert(row);
+                rows[row] = true;
             }
         }
-        if !rows.is_empty() {
+        if rows.contains(&true) {
             shared.common.insert(table.name.to_owned(), rows);
         }
     }

@@ -141,7 +141,10 @@ fn a_large_merge_leaves_unchanged_rows_out() {
     let spanned = parse_ours(&ours).unwrap();
     let inputs = reduce::reduced_inputs(&base, &ours, &theirs, spanned)
         .unwrap_or_else(|_| panic!("rows left out"));
-    assert_eq!(inputs.common["todos"].len(), 198);
+    let left_out = &inputs.common["todos"];
+    assert_eq!(left_out.len(), 200);
+    assert_eq!(left_out.iter().filter(|&&out| out).count(), 198);
+    assert!(!left_out[10] && !left_out[150]);
     let kept = |value: &Value| {
         value
             .get("todos")
