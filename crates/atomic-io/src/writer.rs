@@ -128,8 +128,14 @@ impl Write for Writer {
         if buf.len() >= BUFFER_CAPACITY || (self.buffer.is_empty() && buf.len() >= DIRECT_WRITE) {
             return self.pending.file.write(buf).inspect_err(|e| self.poison(e));
         }
-        if self.buffer.capacity() == 0 {
-            self.buffer.reserve(BUFFER_CAPACITY);
+        let needed = self.buffer.len() + buf.len();
+        if needed > self.buffer.capacity() {
+            // Doubling up to the capacity, not the capacity at once: the short last piece
+            // of a file written in big pieces costs its own size, not 64 KiB.
+            let grown = needed
+                .max(2 * self.buffer.capacity())
+                .min(BUFFER_CAPACITY);
+            self.buffer.reserve_exact(grown - self.buffer.len());
         }
         self.buffer.extend_from_slice(buf);
         Ok(buf.len())
@@ -160,15 +166,23 @@ mod tests {
         assert_eq!(writer.buffer.capacity(), 0);
         // A small piece is buffered; the big one after it must follow it, not overtake it.
         writer.write_all(&piece(b'b', 10)).unwrap();
+        // A short piece costs about its own size, not the whole buffer.
+        assert!(writer.buffer.capacity() < 1024, "{}", writer.buffer.capacity());
         writer.write_all(&piece(b'c', DIRECT_WRITE)).unwrap();
         writer.write_all(&piece(b'd', BUFFER_CAPACITY + 1)).unwrap();
         writer.write_all(&piece(b'e', 3)).unwrap();
+        // Many short pieces grow the buffer up to its capacity, never past it.
+        for _ in 0..1000 {
+            writer.write_all(&piece(b'f', 100)).unwrap();
+            assert!(writer.buffer.capacity() <= BUFFER_CAPACITY);
+        }
         writer.commit().unwrap();
         let mut expected = piece(b'a', DIRECT_WRITE);
         expected.extend(piece(b'b', 10));
         expected.extend(piece(b'c', DIRECT_WRITE));
         expected.extend(piece(b'd', BUFFER_CAPACITY + 1));
         expected.extend(piece(b'e', 3));
+        expected.extend(piece(b'f', 100_000));
         assert!(std::fs::read(&path).unwrap() == expected);
     }
 }
