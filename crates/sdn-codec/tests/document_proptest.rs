@@ -254,6 +254,51 @@ proptest! {
         prop_assert_eq!(doc.as_str().split('\n').count(), text.split('\n').count());
     }
 
+    /// Removing several rows in one edit makes exactly the text and value that removing
+    /// them one at a time (the last first) makes, in every style (a last line without a
+    /// line end, comments and blank lines between rows, CRLF); the text reads back as
+    /// the value.
+    #[test]
+    fn removing_rows_at_once_is_removing_them_one_by_one(
+        map in document(),
+        style in style(),
+        picks in vec(any::<prop::sample::Index>(), 0..6),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let doc = Document::parse(&text).unwrap();
+        for key in tables_with_rows(&doc) {
+            let rows = doc.table([key.as_str()]).unwrap().rows.len();
+            let indices: Vec<usize> = picks.iter().map(|pick| pick.index(rows)).collect();
+            let mut at_once = doc.clone();
+            let removed = at_once.table_mut([key.as_str()]).unwrap().remove_rows(indices.iter().copied());
+            let mut one_by_one = doc.clone();
+            let mut distinct = indices.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let mut removed_one_by_one = Vec::new();
+            let mut failed = None;
+            for &index in distinct.iter().rev() {
+                match one_by_one.table_mut([key.as_str()]).unwrap().remove_row(index) {
+                    Ok(cells) => removed_one_by_one.insert(0, cells),
+                    Err(err) => failed = Some(err),
+                }
+            }
+            match (removed, failed) {
+                (Ok(removed), None) => {
+                    prop_assert_eq!(removed, removed_one_by_one);
+                    prop_assert_eq!(at_once.as_str(), one_by_one.as_str());
+                    prop_assert_eq!(at_once.value(), one_by_one.value());
+                    prop_assert_eq!(&sdn_codec::parse(at_once.as_str()).unwrap(), at_once.value());
+                }
+                // An edit refused either way leaves the document as it was.
+                (Err(_), Some(_)) => prop_assert_eq!(at_once.as_str(), text.as_str()),
+                (Err(err), None) => prop_assert!(false, "only at once failed: {err}"),
+                (Ok(_), Some(err)) => prop_assert!(false, "only one by one failed: {err}"),
+            }
+        }
+    }
+
     /// A row editor, which holds no value per cell, makes exactly the text a document
     /// makes of the same row updates, or fails as the document does, or leaves the
     /// update alone (`Ok(false)`), to be made by a document (as record-store does).
@@ -294,6 +339,65 @@ proptest! {
                 Err(_) => {
                     prop_assert!(by_doc.is_err());
                     prop_assert_eq!(rows.as_str(), doc.as_str());
+                }
+            }
+        }
+    }
+
+    /// A row editor removes rows exactly as a document does, or leaves the removal
+    /// alone (`Ok(false)`, nothing changed), to be made by a document; after it, its
+    /// rows and further edits are the document's. Removals of tables one after another,
+    /// then a row update, in every style.
+    #[test]
+    fn a_row_editor_removes_rows_as_a_document_does(
+        map in document(),
+        style in style(),
+        picks in vec(vec(any::<prop::sample::Index>(), 0..4), 1..4),
+        update in (any::<prop::sample::Index>(), scalar()),
+    ) {
+        let value = Value::Dict(map);
+        let text = restyle(&sdn_codec::to_canonical_string(&value).unwrap(), &style);
+        let mut doc = Document::parse(&text).unwrap();
+        let mut rows = RowEditor::parse(text.clone()).unwrap();
+        let tables = tables_with_rows(&doc);
+        for (n, picks) in picks.iter().enumerate() {
+            let Some(key) = tables.get(n % tables.len().max(1)) else { break };
+            let count = doc.table([key.as_str()]).unwrap().rows.len();
+            if count == 0 {
+                continue;
+            }
+            let indices: Vec<usize> = picks.iter().map(|pick| pick.index(count)).collect();
+            let before = rows.as_str().to_owned();
+            let by_rows = rows.remove_rows(key, indices.iter().copied()).unwrap();
+            let by_doc = doc.table_mut([key.as_str()]).unwrap().remove_rows(indices.iter().copied());
+            if by_rows {
+                prop_assert!(by_doc.is_ok());
+                prop_assert_eq!(rows.as_str(), doc.as_str());
+            } else {
+                prop_assert_eq!(rows.as_str(), before.as_str());
+                rows = RowEditor::parse(doc.as_str().to_owned()).unwrap();
+            }
+        }
+        // The editor's layout after removals is the text's: an update lands where a
+        // document puts it.
+        let (row, new) = update;
+        if let Some(key) = tables.iter().find(|key| doc.table([key.as_str()]).is_ok_and(|t| !t.rows.is_empty())) {
+            let table = doc.table([key.as_str()]).unwrap().clone();
+            let row = row.index(table.rows.len());
+            let name = table.column_keys()[0].clone();
+            let by_rows = rows.update_row_with(key, row, |cells| {
+                cells.insert(name.as_str(), new.clone());
+            });
+            let by_doc = doc.table_mut([key.as_str()]).unwrap().update_row_with(row, |cells| {
+                cells.insert(name.as_str(), new.clone());
+            });
+            if let Ok(true) = by_rows {
+                prop_assert!(by_doc.is_ok());
+                prop_assert_eq!(rows.as_str(), doc.as_str());
+            }
+            for (index, cells) in table.rows.iter().enumerate().take(3) {
+                if index != row && let Some(read) = rows.row(key, index) {
+                    prop_assert_eq!(&read, cells);
                 }
             }
         }

@@ -518,24 +518,10 @@ impl Document {
         Splice { range, text }
     }
 
-    /// Removes whole lines; removing the last lines of a text without a final newline
-    /// also removes the line end before them, so the text still ends without one.
+    /// Removes whole lines (see [`removed_lines`]).
     fn remove_lines(&self, lines: &Range<usize>) -> Splice {
-        let body = self.body();
-        let range = self.lines.span(lines);
-        if range.end == body.len() && !body.ends_with('\n') && range.start > 0 {
-            let eol_len = if body[..range.start].ends_with("\r\n") {
-                2
-            } else {
-                1
-            };
-            return Splice {
-                range: range.start - eol_len..range.end,
-                text: String::new(),
-            };
-        }
         Splice {
-            range,
+            range: removed_lines(&self.lines, self.body(), lines),
             text: String::new(),
         }
     }
@@ -651,22 +637,28 @@ impl Document {
     /// Applies `splices`, re-parses, and keeps the result only if it reads back as
     /// `expected`.
     fn apply(&mut self, mut splices: Vec<Splice>, expected: RootEdit) -> Result<(), Error> {
-        // Back to front, so earlier offsets stay valid; at one offset, a removal before
-        // an insertion so the insertion is not removed with it.
-        splices.sort_by_key(|s| std::cmp::Reverse((s.range.start, s.range.end)));
-        let mut text = self.text.clone();
-        let mut limit = self.body().len();
+        // Front to back, the text built once (replacing in place would move the rest of
+        // the text once per splice); at one offset, an insertion before a removal, so the
+        // insertion is not removed with it.
+        splices.sort_by_key(|s| (s.range.start, s.range.end));
+        let body = self.body();
+        let added: usize = splices.iter().map(|s| s.text.len()).sum();
+        let mut text = String::with_capacity(self.text.len() + added);
+        text.push_str(&self.text[..self.bom]);
+        let mut copied = 0;
         for splice in &splices {
-            if splice.range.end > limit || splice.range.start > splice.range.end {
+            let range = &splice.range;
+            if range.start < copied || range.start > range.end || range.end > body.len() {
                 return Err(Error::new(
                     ErrorKind::Unwritable,
                     "overlapping edits (internal)",
                 ));
             }
-            let range = self.bom + splice.range.start..self.bom + splice.range.end;
-            text.replace_range(range, &splice.text);
-            limit = splice.range.start;
+            text.push_str(&body[copied..range.start]);
+            text.push_str(&splice.text);
+            copied = range.end;
         }
+        text.push_str(&body[copied..]);
         // A body starting with U+FEFF (a key beginning with it that an edit made the
         // first line) would lose that character to byte-order-mark stripping: a
         // byte-order mark in front keeps it data.
@@ -737,4 +729,20 @@ impl AsRef<str> for Document {
     fn as_ref(&self) -> &str {
         &self.text
     }
+}
+
+/// The bytes of `body` (laid out as `lines`) that removing `lines` removes: whole lines;
+/// removing the last lines of a text without a final newline also removes the line end
+/// before them, so the text still ends without one.
+fn removed_lines(lines: &Lines, body: &str, removed: &Range<usize>) -> Range<usize> {
+    let range = lines.span(removed);
+    if range.end == body.len() && !body.ends_with('\n') && range.start > 0 {
+        let eol_len = if body[..range.start].ends_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        return range.start - eol_len..range.end;
+    }
+    range
 }

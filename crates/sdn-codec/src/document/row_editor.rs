@@ -166,6 +166,88 @@ impl RowEditor {
         Ok(true)
     }
 
+    /// Removes rows `indices` of root table `table` (in any order; an index given twice
+    /// removes its row once) like [`TableMut::remove_rows`](super::TableMut::remove_rows),
+    /// in one edit: their lines go, the rest of the text stays as it is, and the text's
+    /// layout is read again (no value per cell).
+    ///
+    /// `Ok(true)`: done (or nothing to do). `Ok(false)`: nothing changed, because a row
+    /// is not a line of its own (on the header line, over several lines), is not there,
+    /// or the text would not read as the table without those rows: make the edit with a
+    /// [`Document`](super::Document).
+    ///
+    /// ```
+    /// let text = "t |id|\n    1\n    # two\n    2\n    3";
+    /// let mut rows = sdn_codec::document::RowEditor::parse(text.to_owned())?;
+    /// assert!(rows.remove_rows("t", [2, 0])?);
+    /// assert_eq!(rows.as_str(), "t |id|\n    # two\n    2");
+    /// assert_eq!(rows.row("t", 0), Some(vec![2.into()]));
+    /// // The same edit through a document gives the same text.
+    /// let mut doc = sdn_codec::Document::parse(text)?;
+    /// doc.table_mut("t")?.remove_rows([2, 0])?;
+    /// assert_eq!(doc.as_str(), rows.as_str());
+    /// # Ok::<(), sdn_codec::Error>(())
+    /// ```
+    pub fn remove_rows(
+        &mut self,
+        table: &str,
+        indices: impl IntoIterator<Item = usize>,
+    ) -> Result<bool, Error> {
+        let mut indices: Vec<usize> = indices.into_iter().collect();
+        indices.sort_unstable();
+        indices.dedup();
+        if indices.is_empty() {
+            return Ok(true);
+        }
+        let (Some(span), Some(_)) = (self.only_span(table), self.table_columns(table)) else {
+            return Ok(false);
+        };
+        let rows_before = span.rows.len();
+        // Runs of consecutive rows, as line ranges: a last line without a line end takes
+        // the line end before it, which the row before must not remove as well.
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        for &index in &indices {
+            let Some(row) = span.rows.get(index) else {
+                return Ok(false);
+            };
+            if row.len() != 1 || row.start == span.lines.start {
+                return Ok(false);
+            }
+            match runs.last_mut() {
+                Some(run) if run.end == row.start => run.end = row.end,
+                _ => runs.push(row.clone()),
+            }
+        }
+        let body = &self.text[self.bom..];
+        let mut text = String::with_capacity(self.text.len());
+        text.push_str(&self.text[..self.bom]);
+        let mut copied = 0;
+        for run in &runs {
+            let removed = super::removed_lines(&self.lines, body, run);
+            text.push_str(&body[copied..removed.start]);
+            copied = removed.end;
+        }
+        text.push_str(&body[copied..]);
+        let Ok(spanned) = parse_layout(&text, &self.options) else {
+            return Ok(false);
+        };
+        let others_kept = spanned.entries.len() == self.entries.len()
+            && spanned.entries.iter().zip(&self.entries).all(|(new, old)| {
+                new.key == old.key && (new.key == table || new.rows.len() == old.rows.len())
+            });
+        let rows_after = spanned.entries.iter().find(|span| span.key == table);
+        if !others_kept
+            || rows_after.is_none_or(|span| span.rows.len() != rows_before - indices.len())
+            || spanned.value != self.root
+        {
+            return Ok(false);
+        }
+        self.lines = Lines::new(&text[self.bom..]);
+        self.text = text;
+        self.entries = spanned.entries;
+        Ok(true)
+    }
+
     /// The span of root entry `table`, when it is the only entry with that key.
     fn only_span(&self, table: &str) -> Option<&EntrySpan> {
         let mut spans = self.entries.iter().filter(|span| span.key == table);

@@ -35,7 +35,8 @@ pub(super) enum RowEdit {
     Insert(usize, Vec<Value>),
     /// Rows appended in order, as [`TableMut::push_row`] one after the other would.
     Append(Vec<Vec<Value>>),
-    Remove(usize),
+    /// Rows removed together; their indices ascending, each once.
+    Remove(Vec<usize>),
     AddColumn(String, Value),
 }
 
@@ -207,13 +208,40 @@ impl<'d> TableMut<'d> {
 
     /// Removes row `index` and returns its cells.
     pub fn remove_row(&mut self, index: usize) -> Result<Vec<Value>, Error> {
+        let removed = self.remove_rows([index])?;
+        Ok(removed.into_iter().next().unwrap_or_default())
+    }
+
+    /// Removes the rows at `indices` (of the table as it is now, in any order; an index
+    /// given twice removes its row once) in one edit, and returns their cells in the
+    /// order of the rows. Removing many rows this way reads the text again once, where
+    /// [`remove_row`](TableMut::remove_row) for each would read it again for each.
+    ///
+    /// ```
+    /// let mut doc = sdn_codec::Document::parse("t |id|\n    1\n    2\n    # two\n    3\n    4\n")?;
+    /// let removed = doc.table_mut("t")?.remove_rows([3, 0, 1])?;
+    /// assert_eq!(removed, [vec![1.into()], vec![2.into()], vec![4.into()]]);
+    /// assert_eq!(doc.as_str(), "t |id|\n    # two\n    3\n");
+    /// # Ok::<(), sdn_codec::Error>(())
+    /// ```
+    pub fn remove_rows(
+        &mut self,
+        indices: impl IntoIterator<Item = usize>,
+    ) -> Result<Vec<Vec<Value>>, Error> {
+        let mut indices: Vec<usize> = indices.into_iter().collect();
+        indices.sort_unstable();
+        indices.dedup();
         let table = self.table();
-        let cells = table
-            .rows
-            .get(index)
-            .ok_or_else(|| row_not_found(index, table))?
-            .clone();
-        self.edit(RowEdit::Remove(index))?;
+        let cells = indices
+            .iter()
+            .map(|&index| {
+                let row = table.rows.get(index);
+                row.cloned().ok_or_else(|| row_not_found(index, table))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !indices.is_empty() {
+            self.edit(RowEdit::Remove(indices))?;
+        }
         Ok(cells)
     }
 
@@ -415,12 +443,18 @@ fn apply_to_table(table: &mut Table, edit: RowEdit) -> Result<RowEdit, Error> {
             table.rows.extend(rows.iter().cloned());
             RowEdit::Append(rows)
         }
-        RowEdit::Remove(index) => {
-            if index >= table.rows.len() {
+        RowEdit::Remove(indices) => {
+            if let Some(&index) = indices.iter().find(|&&index| index >= table.rows.len()) {
                 return Err(row_not_found(index, table));
             }
-            table.rows.remove(index);
-            RowEdit::Remove(index)
+            let mut removed = indices.iter().copied().peekable();
+            let mut index = 0;
+            table.rows.retain(|_| {
+                let keep = removed.next_if_eq(&index).is_none();
+                index += 1;
+                keep
+            });
+            RowEdit::Remove(indices)
         }
         RowEdit::AddColumn(name, default) => {
             if table.is_typed() {
