@@ -42,14 +42,22 @@ pub(crate) struct Building<T: Record> {
     original: CompactMap<T::Key, usize>,
     /// How many rows were read.
     pub(crate) row_count: usize,
+    /// Whether the records are kept, or only their keys and rows (see [`crate::lazy`]).
+    keep_records: bool,
 }
 
 impl<T: Record> Building<T> {
     pub(crate) fn new() -> Self {
+        Building::keeping_records(true)
+    }
+
+    /// A table being read that keeps its records, or (`false`) only their keys and rows.
+    pub(crate) fn keeping_records(keep_records: bool) -> Self {
         Building {
             records: CompactMap::new(),
             original: CompactMap::new(),
             row_count: 0,
+            keep_records,
         }
     }
 
@@ -64,8 +72,12 @@ impl<T: Record> Building<T> {
         if let Some(&first) = self.original.get(&key) {
             return Err((first, key));
         }
-        self.original.insert_new(key.clone(), row);
-        self.records.insert_new(key, record);
+        if self.keep_records {
+            self.original.insert_new(key.clone(), row);
+            self.records.insert_new(key, record);
+        } else {
+            self.original.insert_new(key, row);
+        }
         Ok(())
     }
 

@@ -48,7 +48,18 @@ pub(crate) fn decode_text<'a, T: Record>(
 /// be (the entry is not a table, a row does not read as `T`, the header spans lines...):
 /// the caller then decodes from the parsed value, which also places the error.
 pub(crate) fn decode<T: Record>(path: &Path, text: &str) -> Option<Result<Decoded<T>>> {
-    let found = sdn_codec::from_str::<OneTable<T>>(text).ok()?;
+    read_table::<T, true>(path, text)
+}
+
+/// [`decode`] keeping only the keys and their rows: its records are empty (see
+/// [`crate::lazy`]).
+pub(crate) fn keys<T: Record>(path: &Path, text: &str) -> Option<Result<Decoded<T>>> {
+    read_table::<T, false>(path, text)
+}
+
+/// [`decode`], keeping the records or not (`KEEP`).
+fn read_table<T: Record, const KEEP: bool>(path: &Path, text: &str) -> Option<Result<Decoded<T>>> {
+    let found = sdn_codec::from_str::<OneTable<T, KEEP>>(text).ok()?;
     let Some(rows) = found.rows else {
         return Some(Ok(Decoded::empty()));
     };
@@ -90,8 +101,9 @@ impl<'de> Visitor<'de> for AnyDocument {
     }
 }
 
-/// A document of which only root table `T::TABLE` is kept, as records.
-struct OneTable<T: Record> {
+/// A document of which only root table `T::TABLE` is kept, as records (or, without
+/// `KEEP`, their keys).
+struct OneTable<T: Record, const KEEP: bool> {
     rows: Option<Rows<T>>,
 }
 
@@ -102,26 +114,26 @@ struct Rows<T: Record> {
     duplicate: Option<(usize, usize, T::Key)>,
 }
 
-impl<'de, T: Record> de::Deserialize<'de> for OneTable<T> {
+impl<'de, T: Record, const KEEP: bool> de::Deserialize<'de> for OneTable<T, KEEP> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(OneTableVisitor(PhantomData))
+        deserializer.deserialize_map(OneTableVisitor::<T, KEEP>(PhantomData))
     }
 }
 
-struct OneTableVisitor<T>(PhantomData<T>);
+struct OneTableVisitor<T, const KEEP: bool>(PhantomData<T>);
 
-impl<'de, T: Record> Visitor<'de> for OneTableVisitor<T> {
-    type Value = OneTable<T>;
+impl<'de, T: Record, const KEEP: bool> Visitor<'de> for OneTableVisitor<T, KEEP> {
+    type Value = OneTable<T, KEEP>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an SDN document")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<OneTable<T>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<OneTable<T, KEEP>, A::Error> {
         let mut rows = None;
         while let Some(ours) = entries.next_key_seed(KeyIs(T::TABLE))? {
             if ours {
-                rows = Some(entries.next_value_seed(RowsSeed(PhantomData))?);
+                rows = Some(entries.next_value_seed(RowsSeed::<T, KEEP>(PhantomData))?);
             } else {
                 entries.next_value::<IgnoredAny>()?;
             }
@@ -153,9 +165,9 @@ impl<'de> Visitor<'de> for KeyIs {
     }
 }
 
-struct RowsSeed<T>(PhantomData<T>);
+struct RowsSeed<T, const KEEP: bool>(PhantomData<T>);
 
-impl<'de, T: Record> DeserializeSeed<'de> for RowsSeed<T> {
+impl<'de, T: Record, const KEEP: bool> DeserializeSeed<'de> for RowsSeed<T, KEEP> {
     type Value = Rows<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Rows<T>, D::Error> {
@@ -163,7 +175,7 @@ impl<'de, T: Record> DeserializeSeed<'de> for RowsSeed<T> {
     }
 }
 
-impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
+impl<'de, T: Record, const KEEP: bool> Visitor<'de> for RowsSeed<T, KEEP> {
     type Value = Rows<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -172,7 +184,7 @@ impl<'de, T: Record> Visitor<'de> for RowsSeed<T> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<Rows<T>, A::Error> {
         let mut rows = Rows {
-            decoded: Building::new(),
+            decoded: Building::keeping_records(KEEP),
             duplicate: None,
         };
         while let Some(record) = cells.next_element::<T>()? {

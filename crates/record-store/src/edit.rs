@@ -53,7 +53,7 @@ impl TableEdit {
 pub(crate) enum Rendered {
     /// Edited through a format-preserving document, which also holds its value.
     Document(Document),
-    /// Row lines edited in the text alone ([`update_row_lines`]); it parses.
+    /// Row lines edited in the text alone ([`edit_row_lines`]); it parses.
     Text(String),
     /// New tables of an empty file written row by row straight into the file's
     /// replacement, which the write step commits: the text is never held whole.
@@ -88,26 +88,35 @@ impl Rendered {
 }
 
 /// Whether `edits` (with the rows `changes` inserts) only update cells of existing rows
-/// in existing columns: what [`update_row_lines`] may do without a document.
-pub(crate) fn updates_rows_only(edits: &[TableEdit], changes: &ChangeSet) -> bool {
+/// in existing columns and remove rows of one table at most: what [`edit_row_lines`]
+/// may do without a document.
+pub(crate) fn edits_rows_only(edits: &[TableEdit], changes: &ChangeSet) -> bool {
     edits.iter().all(|edit| {
         edit.create_columns.is_none()
             && edit.new_columns.is_empty()
-            && edit.removed_rows.is_empty()
             && edit.pending_inserts == 0
             && changes
                 .table(edit.table)
                 .is_none_or(|changes| changes.inserted.is_empty())
-    })
+    }) && edits
+        .iter()
+        .filter(|edit| !edit.removed_rows.is_empty())
+        .count()
+        <= 1
 }
 
-/// Applies `edits`, which only update rows (see [`updates_rows_only`]), to `text` (known
-/// to parse) line by line with sdn-codec's [`RowEditor`], which holds the text's layout
-/// but no value per cell: `Ok(text)`, the new text. `Err(text)` when a row is laid out
-/// otherwise (see [`RowEditor::update_row_with`]): the text with the rows updated so
-/// far, which [`apply`] brings to the same result (updating a row to the cells it has
-/// changes nothing). An error when the text does not parse after all.
-pub(crate) fn update_row_lines(
+/// Applies `edits`, which only update rows and remove rows of one table (see
+/// [`edits_rows_only`]), to `text` (known to parse) line by line with sdn-codec's
+/// [`RowEditor`], which holds the text's layout but no value per cell: `Ok(text)`, the
+/// new text. `Err(text)` when a row is laid out otherwise (see
+/// [`RowEditor::update_row_with`] and [`RowEditor::remove_rows`]): the text with the
+/// rows updated so far and none removed, which [`apply`] brings to the same result
+/// (updating a row to the cells it has changes nothing). An error when the text does
+/// not parse after all.
+///
+/// Updates go first, by the rows' places in the file as read; the removal, last, moves
+/// the rows after it.
+pub(crate) fn edit_row_lines(
     path: &Path,
     text: String,
     edits: &[TableEdit],
@@ -124,6 +133,12 @@ pub(crate) fn update_row_lines(
                 // The document reports what went wrong, in context.
                 return Ok(Err(rows.into_string()));
             }
+        }
+    }
+    for edit in edits.iter().filter(|edit| !edit.removed_rows.is_empty()) {
+        let removed = rows.remove_rows(edit.table, edit.removed_rows.iter().copied());
+        if !matches!(removed, Ok(true)) {
+            return Ok(Err(rows.into_string()));
         }
     }
     Ok(Ok(rows.into_string()))
@@ -271,12 +286,9 @@ pub(crate) fn apply(
             rows.set_cells(*row, cells)
                 .map_err(|err| edit_error(path, table, "update a row", err))?;
         }
-        let mut removed = edit.removed_rows.clone();
-        removed.sort_unstable_by(|a, b| b.cmp(a));
-        for row in removed {
-            rows.remove_row(row)
-                .map_err(|err| edit_error(path, table, "remove a row", err))?;
-        }
+        // All at once: the text is read again once, not once per row.
+        rows.remove_rows(edit.removed_rows.iter().copied())
+            .map_err(|err| edit_error(path, table, "remove a row", err))?;
         // All at once: the text is read again once, not once per row.
         rows.push_rows_map(appended.iter().map(|InsertedRow { row, .. }| row))
             .map_err(|err| edit_error(path, table, "append a row", err))?;
@@ -299,6 +311,36 @@ fn most_common(cells: &[Value]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_updates_and_removals_of_one_table_need_no_document() {
+        let text = "# t\nt |id, v|\n    1, a\n    2, b\n    # c\n    3, c\nu |k|\n    x\n";
+        let mut edit = TableEdit::new("t");
+        edit.updated_rows
+            .push((2, [("v", Value::from("C"))].into_iter().collect()));
+        edit.removed_rows = vec![1, 0];
+        let edits = [edit];
+        assert!(edits_rows_only(&edits, &ChangeSet::new(Path::new("t.sdn"))));
+        let edited = edit_row_lines(Path::new("t.sdn"), text.to_owned(), &edits).unwrap();
+        assert_eq!(
+            edited,
+            Ok("# t\nt |id, v|\n    # c\n    3, C\nu |k|\n    x\n".to_owned())
+        );
+        // Removals in two tables go through a document.
+        let mut other = TableEdit::new("u");
+        other.removed_rows = vec![0];
+        let two = [edits[0].clone(), other];
+        assert!(!edits_rows_only(&two, &ChangeSet::new(Path::new("t.sdn"))));
+        // A row the editor cannot remove alone (on the header line): nothing removed,
+        // the updates kept, for the document to finish.
+        let inline = "t |id, v| 1, a\n    2, b\n";
+        let mut edit = TableEdit::new("t");
+        edit.updated_rows
+            .push((1, [("v", Value::from("B"))].into_iter().collect()));
+        edit.removed_rows = vec![0];
+        let edited = edit_row_lines(Path::new("t.sdn"), inline.to_owned(), &[edit]).unwrap();
+        assert_eq!(edited, Err("t |id, v| 1, a\n    2, B\n".to_owned()));
+    }
 
     #[test]
     fn new_tables_are_written_until_a_row_would_not_read_back() {

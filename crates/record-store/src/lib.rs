@@ -45,7 +45,9 @@
 //!    reads again only the changed row line when one row is all that changed. With no
 //!    such version, the transaction starts from the text alone (checked to parse):
 //!    tables are decoded straight from it, and no value per cell is built unless the
-//!    commit needs a document.
+//!    commit needs a document. A large table (from 32 KiB of text) whose rows are
+//!    each one line keeps only its keys at first: a record is decoded from its row's
+//!    line when the transaction asks for it, and every record at once when it iterates.
 //! 2. **Run** the closure on typed [`Table`]s. An error or panic writes nothing.
 //! 3. **Collect** the [`ChangeSet`]: per table, inserted rows, updated rows with old and
 //!    new, removed rows, from the keys the transaction touched only (a
@@ -57,8 +59,9 @@
 //!    from the file, even where no row changed).
 //! 4. **Render** the new text: only changed cells of changed rows are rewritten, each
 //!    edit checked by parsing what it changed. A transaction started from the text
-//!    that only updates rows written on lines of their own edits those lines with
-//!    sdn-codec's `RowEditor` (the text's layout, no value per cell), and tables a
+//!    that only updates rows written on lines of their own (and removes such rows of
+//!    one table) edits those lines with sdn-codec's `RowEditor` (the text's layout, no
+//!    value per cell), and tables a
 //!    [`Store::update`] creates in a new file are written row by row (sdn-codec's
 //!    `TableWriter`) straight into the file's replacement; everything else goes through
 //!    the format-preserving `Document`, with the same result.
@@ -135,7 +138,10 @@
 //!   (under four times the file's size at the peak for a typical table of 150,000
 //!   records; the untyped value of [`Snapshot::document`] is parsed only when asked
 //!   for). A transaction that starts from the file (nothing cached) and only updates
-//!   rows costs the same: it edits the rows' lines in the text. Other transactions
+//!   rows (or removes rows of one table) costs less: it holds the text, the keys and the
+//!   records it asks for (under twice the file's size for one record of a large table
+//!   of one-line rows), and edits or removes the rows' lines in the text. Other
+//!   transactions
 //!   keep sdn-codec's format-preserving document, with a parsed value per cell (about
 //!   ten times the file's size; a cached version taken over by the next transaction
 //!   keeps it too, so that one-row updates stay one-line edits). A [`Store::update`]
@@ -217,11 +223,13 @@ pub mod fault;
 mod file_read;
 pub mod identity;
 pub mod journal;
+mod lazy;
 mod locks;
 mod paths;
 mod position;
 mod record;
 pub mod replace;
+mod rows;
 mod set;
 mod snapshot;
 mod store;

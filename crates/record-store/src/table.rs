@@ -2,7 +2,6 @@
 //! into row edits (decoding the rows is [`crate::decoded`]'s work).
 
 use std::any::Any;
-use std::collections::btree_map;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,9 @@ use crate::compact;
 use crate::decoded::{Decoded, decode_row, encode};
 use crate::edit::TableEdit;
 use crate::error::{Error, Result};
+use crate::lazy::RowLines;
 use crate::record::Record;
+use crate::rows::Rows;
 use crate::snapshot::Snapshot;
 
 /// One table inside a transaction: read it, change it; the changes are written when the
@@ -23,7 +24,7 @@ use crate::snapshot::Snapshot;
 /// columns the record type does not know keep their cells.
 pub struct Table<T: Record> {
     path: PathBuf,
-    records: BTreeMap<T::Key, T>,
+    records: Rows<T>,
     /// Each key's row position in the file as read.
     original: BTreeMap<T::Key, usize>,
     /// What each record of the file that this transaction could have changed encoded to
@@ -36,10 +37,12 @@ pub struct Table<T: Record> {
     /// proportional to what changed, not to the table.
     removed: BTreeSet<T::Key>,
     /// Keys that were not in the file, in order of first insertion (new rows are appended
-    /// in this order).
+    /// in this order); a key removed since is skipped where it is read.
     inserted: Vec<T::Key>,
-    /// The keys of `inserted`, to look up without a scan.
-    inserted_keys: BTreeSet<T::Key>,
+    /// Keys of `inserted` that were removed since: the only keys `inserted` already lists
+    /// when they are inserted again (a set of every inserted key would cost a large
+    /// insert a tenth of the file's size, for the rare insert–remove–insert).
+    dropped_inserts: BTreeSet<T::Key>,
     /// Records added since `records` was last rebuilt compact (see [`Table::grew`]).
     grown: usize,
 }
@@ -58,15 +61,25 @@ impl<T: Record> Table<T> {
     pub(crate) fn new(path: &Path, decoded: Decoded<T>) -> Self {
         Table {
             path: path.to_path_buf(),
-            records: decoded.records,
+            records: Rows::Decoded(decoded.records),
             original: decoded.original,
             touched: BTreeMap::new(),
             row_count: decoded.row_count,
             columns: decoded.columns,
             removed: BTreeSet::new(),
             inserted: Vec::new(),
-            inserted_keys: BTreeSet::new(),
+            dropped_inserts: BTreeSet::new(),
             grown: 0,
+        }
+    }
+
+    /// A table whose records are decoded from `lines` when asked for (see
+    /// [`crate::lazy`]); `keys` has the keys and rows of the file, and no records.
+    pub(crate) fn lazy(path: &Path, keys: Decoded<T>, lines: RowLines) -> Self {
+        let records = Rows::lazy(path, &keys.original, lines);
+        Table {
+            records,
+            ..Table::new(path, keys)
         }
     }
 
@@ -89,13 +102,12 @@ impl<T: Record> Table<T> {
     /// Adds `record`; fails with [`Error::KeyExists`] when its key is taken.
     pub fn insert(&mut self, record: T) -> Result<()> {
         let key = record.key();
-        match self.records.entry(key.clone()) {
-            btree_map::Entry::Occupied(_) => Err(Error::KeyExists {
+        match self.records.insert_new(key.clone(), record) {
+            Err(_) => Err(Error::KeyExists {
                 table: T::TABLE,
                 key: key.to_string(),
             }),
-            btree_map::Entry::Vacant(slot) => {
-                slot.insert(record);
+            Ok(()) => {
                 self.note_inserted(key);
                 self.grew();
                 Ok(())
@@ -119,8 +131,11 @@ impl<T: Record> Table<T> {
     pub fn remove(&mut self, key: &T::Key) -> Option<T> {
         self.touch(key);
         let removed = self.records.remove(key);
-        if removed.is_some() && self.original.contains_key(key) {
-            self.removed.insert(key.clone());
+        if removed.is_some() {
+            match self.original.contains_key(key) {
+                true => self.removed.insert(key.clone()),
+                false => self.dropped_inserts.insert(key.clone()),
+            };
         }
         removed
     }
@@ -167,7 +182,7 @@ impl<T: Record> Table<T> {
 
     /// Whether there are no records.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.len() == 0
     }
 
     /// The largest key, handy for allocating the next id.
@@ -182,13 +197,15 @@ impl<T: Record> Table<T> {
     fn grew(&mut self) {
         self.grown += 1;
         if self.records.len() >= compact::REBUILD_FROM && self.grown * 4 >= self.records.len() {
-            compact::rebuild(&mut self.records);
+            self.records.rebuild_compact();
             self.grown = 0;
         }
     }
 
+    /// Notes `key`, just added with no record under it before, as inserted unless the
+    /// file or `inserted` already has it.
     fn note_inserted(&mut self, key: T::Key) {
-        if !self.original.contains_key(&key) && self.inserted_keys.insert(key.clone()) {
+        if !self.original.contains_key(&key) && !self.dropped_inserts.remove(&key) {
             self.inserted.push(key);
         }
     }
@@ -287,6 +304,7 @@ impl<T: Record> Table<T> {
             // Existing rows get their own record's value for a new column, so adding the
             // column does not change what any row reads as.
             let mut by_row: BTreeMap<usize, Map> = BTreeMap::new();
+            self.records.decode_rest();
             for (key, &row) in &self.original {
                 let encoded = match (self.touched.get(key), self.records.get(key)) {
                     (Some(before), _) => before.clone(),
@@ -308,8 +326,23 @@ impl<T: Record> Table<T> {
                 edit.new_columns.push((name, cells));
             }
         }
+        self.check_decoded()?;
         edit.updated_rows = changed_rows.into_iter().collect();
         Ok(Some((edit, changes)))
+    }
+
+    /// Fails when a record could not be decoded again from the file's text (see
+    /// [`crate::lazy`]): what the transaction saw is then not the file.
+    fn check_decoded(&self) -> Result<()> {
+        match self.records.failed() {
+            false => Ok(()),
+            true => Err(Error::record(
+                &self.path,
+                T::TABLE,
+                "a record read differently when it was decoded again (is its Deserialize \
+                 deterministic?)",
+            )),
+        }
     }
 
     /// What [`decode`] returns for `root`, the value of the file this transaction just
@@ -327,7 +360,7 @@ impl<T: Record> Table<T> {
     fn into_committed(self, root: Option<&Value>) -> Option<Decoded<T>> {
         let Table {
             path: _,
-            mut records,
+            records,
             original,
             touched,
             row_count,
@@ -336,6 +369,7 @@ impl<T: Record> Table<T> {
             removed,
             ..
         } = self;
+        let mut records = records.into_decoded()?;
         let Some(root) = root else {
             let unchanged = touched.is_empty() && removed.is_empty() && inserted.is_empty();
             return unchanged.then_some(Decoded {
@@ -504,6 +538,11 @@ pub(crate) trait AnyTable: Send {
         Ok(())
     }
     fn apply(&mut self, changes: &TableChanges) -> Result<()>;
+    /// Whether the table decodes records when asked for, from (a share of) the text the
+    /// transaction read (see [`crate::lazy`]).
+    fn is_lazy(&self) -> bool {
+        false
+    }
     fn type_name(&self) -> &'static str;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     /// Offers this table, as committed to a file whose snapshot is `snapshot`, to that
@@ -526,6 +565,10 @@ impl<T: Record> AnyTable for Table<T> {
 
     fn apply(&mut self, changes: &TableChanges) -> Result<()> {
         Table::apply(self, changes)
+    }
+
+    fn is_lazy(&self) -> bool {
+        self.records.is_lazy()
     }
 
     fn type_name(&self) -> &'static str {

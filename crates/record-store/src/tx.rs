@@ -68,7 +68,9 @@ enum Source {
     /// text's row lines, so a large file is never held as a value per cell. `source`:
     /// the file's identity when read (`None`: there was no file).
     Text {
-        text: String,
+        /// Shared with the tables that decode their records when asked for (see
+        /// [`crate::lazy`]).
+        text: Arc<String>,
         root: OnceLock<Value>,
         source: Option<crate::identity::FileIdentity>,
     },
@@ -107,7 +109,7 @@ impl Transaction {
         Transaction {
             path: path.to_path_buf(),
             source: Source::Text {
-                text,
+                text: Arc::new(text),
                 root: OnceLock::new(),
                 source,
             },
@@ -176,7 +178,11 @@ impl Transaction {
                 text,
                 source: source @ Some(_),
                 ..
-            } => Snapshot::of_checked_text(&self.path, text, source),
+            } => {
+                // Tables decoding from the text hold a share of it; nothing to seed.
+                self.tables.retain(|_, table| !table.is_lazy());
+                Snapshot::of_checked_text(&self.path, unshared(text), source)
+            }
             _ => return None,
         };
         for table in self.tables.into_values() {
@@ -205,32 +211,42 @@ impl Transaction {
         let entry = match self.tables.entry(T::TABLE) {
             std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
-                let decoded = match &mut self.source {
+                let path = &self.path;
+                let table = match &mut self.source {
                     Source::Text { text, root, .. } => {
-                        let text: &str = text;
-                        let path = &self.path;
-                        direct::decode_text::<T>(path, text, || parsed_root(path, text, root))?
-                    }
-                    Source::Snapshot(snapshot) => Decoded::clone(&*snapshot.decoded::<T>()?),
-                    Source::Owned(owned) => {
-                        match owned.typed.remove(&TypeId::of::<T>()).and_then(|cached| {
-                            let cached: Arc<dyn Any + Send + Sync> = cached;
-                            cached.downcast::<Decoded<T>>().ok()
-                        }) {
-                            Some(cached) => Arc::try_unwrap(cached)
-                                .unwrap_or_else(|shared| Decoded::clone(&shared)),
-                            None => match &owned.document {
-                                Some(document) => decoded::decode::<T>(
-                                    &self.path,
-                                    document.as_str(),
-                                    document.value(),
-                                )?,
-                                None => decoded::decode::<T>(&self.path, "", empty_document())?,
-                            },
+                        match crate::lazy::keys_of::<T>(path, text)? {
+                            Some((keys, lines)) => Table::lazy(path, keys, lines),
+                            None => {
+                                let text: &str = text;
+                                let root = || parsed_root(path, text, root);
+                                Table::new(path, direct::decode_text::<T>(path, text, root)?)
+                            }
                         }
                     }
+                    Source::Snapshot(snapshot) => {
+                        Table::new(path, Decoded::clone(&*snapshot.decoded::<T>()?))
+                    }
+                    Source::Owned(owned) => {
+                        let decoded =
+                            match owned.typed.remove(&TypeId::of::<T>()).and_then(|cached| {
+                                let cached: Arc<dyn Any + Send + Sync> = cached;
+                                cached.downcast::<Decoded<T>>().ok()
+                            }) {
+                                Some(cached) => Arc::try_unwrap(cached)
+                                    .unwrap_or_else(|shared| Decoded::clone(&shared)),
+                                None => match &owned.document {
+                                    Some(document) => decoded::decode::<T>(
+                                        path,
+                                        document.as_str(),
+                                        document.value(),
+                                    )?,
+                                    None => decoded::decode::<T>(path, "", empty_document())?,
+                                },
+                            };
+                        Table::new(path, decoded)
+                    }
                 };
-                slot.insert(Box::new(Table::new(&self.path, decoded)))
+                slot.insert(Box::new(table))
             }
         };
         let first = entry.type_name();
@@ -610,8 +626,9 @@ impl Transaction {
     }
 
     /// The new file text made without a document, for a transaction that started from
-    /// the text (so has none at hand) when its edits need none: row updates (the rows'
-    /// lines edited, see [`edit::update_row_lines`]) and, with `stream`, new tables of an
+    /// the text (so has none at hand) when its edits need none: row updates and the
+    /// removal of rows of one table (the rows' lines edited or removed, see
+    /// [`edit::edit_row_lines`]) and, with `stream`, new tables of an
     /// empty file (see [`edit::write_new_tables`]). `None`: render through a document (a
     /// row the text route could not update is left to it, and the text keeps the rows
     /// updated so far, which the document then leaves as they are).
@@ -624,15 +641,18 @@ impl Transaction {
         let Source::Text { text, .. } = &mut self.source else {
             return Ok(None);
         };
-        if edit::updates_rows_only(edits, changes) {
+        if edit::edits_rows_only(edits, changes) {
             // The decoded tables are not offered to the committed snapshot (that would
             // need the committed value): dropped first, they and the text's layout are
             // never held together.
             self.tables.clear();
-            return match edit::update_row_lines(&self.path, std::mem::take(text), edits)? {
+            let text = unshared(std::mem::take(text));
+            return match edit::edit_row_lines(&self.path, text, edits)? {
                 Ok(updated) => Ok(Some(Rendered::Text(updated))),
                 Err(partly) => {
-                    *text = partly;
+                    if let Source::Text { text, .. } = &mut self.source {
+                        *text = Arc::new(partly);
+                    }
                     Ok(None)
                 }
             };
@@ -730,6 +750,12 @@ fn parsed_root<'a>(path: &Path, text: &str, root: &'a OnceLock<Value>) -> Result
     }
     let parsed = sdn_codec::parse(text).map_err(|err| Error::malformed(path, err))?;
     Ok(root.get_or_init(|| parsed))
+}
+
+/// The text `shared` holds: taken when nothing else holds it (the tables that shared it
+/// are dropped first), else copied.
+fn unshared(shared: Arc<String>) -> String {
+    Arc::try_unwrap(shared).unwrap_or_else(|shared| String::clone(&shared))
 }
 
 /// The value of an empty file, for an owned transaction whose document was taken.

@@ -152,6 +152,44 @@ fn removed_by_retain_then_inserted_again_differently_is_an_update() -> TestResul
 }
 
 #[test]
+fn a_new_key_removed_and_inserted_again_is_one_row_where_it_was_first_inserted() -> TestResult {
+    for listed in [true, false] {
+        let (_dir, path) = counters_file()?;
+        let store = Store::open(&path)?;
+        let change = |tx: &mut record_store::Transaction| {
+            let counters = tx.table::<Counter>()?;
+            counters.insert(Counter { id: 7, value: 70 })?;
+            counters.insert(Counter { id: 5, value: 50 })?;
+            counters.insert(Counter { id: 6, value: 60 })?;
+            counters.remove(&7);
+            counters.remove(&6);
+            counters.insert(Counter { id: 7, value: 71 })?;
+            counters.remove(&7);
+            counters.upsert(Counter { id: 7, value: 72 });
+            counters.remove(&5);
+            Ok::<_, Error>(())
+        };
+        let expected = format!("{COUNTERS}    7, 72\n");
+        if listed {
+            let committed = store.commit(change)?;
+            let counters = committed.changes.table("counters").unwrap();
+            assert_eq!(
+                counters.inserted,
+                [InsertedRow {
+                    key: "7".into(),
+                    row: counter_row(7, 72)
+                }]
+            );
+            assert!(counters.updated.is_empty() && counters.removed.is_empty());
+        } else {
+            store.update(change)?;
+        }
+        assert_eq!(fs::read_to_string(&path)?, expected, "listed: {listed}");
+    }
+    Ok(())
+}
+
+#[test]
 fn a_hook_sees_the_change_set_and_may_veto_it() -> TestResult {
     let (_dir, path) = counters_file()?;
     let calls = Arc::new(AtomicUsize::new(0));
