@@ -115,12 +115,23 @@ pub struct ScalingRow {
     pub load_ms: f64,
     /// One-record update by a process that had not read the file, ms.
     pub cold_update_ms: f64,
+    /// One transaction removing 1% of the records (every hundredth) by a process that
+    /// had not read the file, ms (`None` in results older than the measurement).
+    #[serde(default)]
+    pub remove_ms: Option<f64>,
     /// Peak memory of the load above the process's size before it, in file sizes.
     pub load_peak_x: f64,
     /// The same for the cold update.
     pub cold_update_peak_x: f64,
+    /// The same for the removal of 1% (`None` in results older than the measurement).
+    #[serde(default)]
+    pub remove_peak_x: Option<f64>,
     /// The same for the insert.
     pub insert_peak_x: f64,
+    /// The same for the inserted records alone, made and kept in a `Vec` without a store
+    /// (`None` in results older than the measurement).
+    #[serde(default)]
+    pub records_peak_x: Option<f64>,
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 use super::{Check, Item, Phase, tests};
 use crate::util;
 
-/// Phase 3's checks live in five targets: `load_and_save` (real databases, schema
-/// evolution, caches), `concurrency` (threads, processes, SIGKILLs), `failures` (failed
+/// Phase 3's checks live in record-store's test targets: `load_and_save` (real
+/// databases, schema evolution, caches), `replace_text` and `replace_in_place` (whole
+/// texts committed), `concurrency` (threads, processes, SIGKILLs), `failures` (failed
 /// transactions, damaged or unwritable files), `files_on_disk` (stores moved, copied,
-/// linked, shared, vanished) and `names_and_errors` (table names, error reports).
+/// linked, shared, vanished), `names_and_errors` (table names, error reports) and
+/// `memory` (peaks measured in worker processes).
 const fn p3(target: &'static str, names: &'static [&'static str]) -> Check {
     tests("record-store", target, names)
 }
@@ -84,6 +86,23 @@ pub const PHASE: Phase = Phase {
                     "snapshot_cache_reuses_unchanged_file_and_sees_in_place_edits",
                     "tables_reused_after_a_commit_equal_a_fresh_decode_of_the_file",
                     "transactions_after_foreign_writes_see_exactly_the_file",
+                ],
+            ),
+        },
+        Item {
+            text: "a process's first transaction on a large file decodes only the records it asks for, and returns and writes what a transaction on records decoded up front does",
+            check: p3(
+                "load_and_save",
+                &["a_first_transaction_returns_and_writes_what_a_warm_one_does"],
+            ),
+        },
+        Item {
+            text: "memory: reading a table peaks under 8x the file, a first one-record update under 3x (worker processes, VmHWM)",
+            check: p3(
+                "memory",
+                &[
+                    "reading_a_table_peaks_below_eight_times_the_file",
+                    "a_cold_one_record_update_peaks_below_three_times_the_file",
                 ],
             ),
         },

@@ -70,7 +70,7 @@ pub fn section(
         };
         let _ = writeln!(
             md,
-            "| {} | {:.0} KiB | {} ({}) | {} | {:.2}x | {} | {} | {} | {} | {} | {} |",
+            "| {} | {:.0} KiB | {} ({}) | {} | {:.2}x | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.records,
             row.file_bytes / 1024.0,
             duration(row.update_p50_ms * 1e6),
@@ -80,9 +80,14 @@ pub fn section(
             duration(row.insert_ms * 1e6),
             duration(row.load_ms * 1e6),
             duration(row.cold_update_ms * 1e6),
+            row.remove_ms
+                .map_or("?".to_string(), |ms| duration(ms * 1e6)),
             peak(row.load_peak_x),
             peak(row.cold_update_peak_x),
+            row.remove_peak_x.map_or("?".to_string(), peak),
             peak(row.insert_peak_x),
+            row.records_peak_x
+                .map_or("?".to_string(), |x| format!("{x:.1}x")),
         );
     }
     let worst = scaling
@@ -92,6 +97,7 @@ pub fn section(
             row.load_peak_x
                 .max(row.cold_update_peak_x)
                 .max(row.insert_peak_x)
+                .max(row.remove_peak_x.unwrap_or(0.0))
         })
         .fold(0.0, f64::max);
     md.push_str(&TEXT.fill(
@@ -120,6 +126,9 @@ mod tests {
             insert_ms: 3.0,
             load_ms: 1.0,
             cold_update_ms: 2.0,
+            remove_ms: Some(4.0),
+            records_peak_x: Some(0.9),
+            remove_peak_x: Some(1.0),
             load_peak_x: peak,
             cold_update_peak_x: 1.0,
             insert_peak_x: 1.0,

@@ -6,15 +6,20 @@
 //! `/proc/self/status`) belongs to that operation alone:
 //!
 //! - `insert`: one transaction inserting all N records into a new file (time, peak);
+//! - `records`: the N records alone, made as `insert` makes them and kept in a `Vec` of
+//!   exactly their number (peak): what the caller of `insert` holds whatever the store
+//!   does;
 //! - `load`: `Store::open` + `read` + decoding the whole table (time, peak);
 //! - `cold_update`: a one-record durable update by a process that has not read the file
 //!   yet (time, peak);
+//! - `remove`: one transaction removing 1% of the records (every hundredth), by a process
+//!   that has not read the file yet, from a copy of the file (time, peak);
 //! - `update`: warm one-record durable updates interleaved round by round with atomic-io's
 //!   two-flush replace of a file of the same bytes (the floor), p50 of each and their
 //!   ratio.
 //!
 //! Peaks are reported as the process's peak minus its resident size just before the
-//! operation, divided by the file's size; `insert`, `load` and `cold_update` run in
+//! operation, divided by the file's size; `insert`, `load`, `cold_update` and `remove` run in
 //! `BENCH_STORE_PEAK_RUNS` processes (default 3) and report the median peak and time. Before that, each worker runs every operation
 //! once on a ten-record file, so the program code they touch is already resident and
 //! the peak counts the memory the operation holds for the data.
@@ -65,6 +70,11 @@ pub fn worker(spec: &str) {
     let path = dir.join(format!("todo_{records}.sdn"));
     let key = (records / 2) as u32;
     warm_up(dir);
+    // A removal changes the file: each worker removes from a copy of its own.
+    let removing = dir.join(format!("remove_{records}_{}.sdn", std::process::id()));
+    if op == "remove" {
+        fs::copy(&path, &removing).expect("copy the file to remove from");
+    }
     memory::reset_peak();
     let rss_before = status_kib("VmRSS");
     let started = Instant::now();
@@ -73,6 +83,12 @@ pub fn worker(spec: &str) {
         "insert" => insert(&path, records),
         "load" => load(&path, records),
         "cold_update" => store_update::<Todo>(&Store::open(&path).expect("open"), &key),
+        "remove" => remove_every_hundredth(&removing, records),
+        "records" => {
+            let mut made = Vec::with_capacity(records);
+            made.extend((0..records).map(Todo::sample));
+            extra = serde_json::json!({ "records": made.len() });
+        }
         "update" => {
             let store = Store::open(&path).expect("open");
             store_update::<Todo>(&store, &key);
@@ -104,6 +120,10 @@ pub fn worker(spec: &str) {
         other => panic!("unknown scaling operation {other}"),
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    if op == "remove" {
+        fs::remove_file(&removing).expect("remove the copy");
+        let _ = fs::remove_file(removing.with_extension("sdn.lock"));
+    }
     let report = serde_json::json!({
         "op": op,
         "ms": elapsed_ms,
@@ -150,6 +170,21 @@ fn insert(path: &Path, records: usize) {
             Ok::<_, record_store::Error>(())
         })
         .expect("insert");
+}
+
+/// One transaction removing every hundredth of the `records` records of the store at
+/// `path`.
+fn remove_every_hundredth(path: &Path, records: usize) {
+    Store::open(path)
+        .expect("open")
+        .update(|tx| {
+            let todos = tx.table::<Todo>()?;
+            for key in (0..records).step_by(100) {
+                todos.remove(&(key as u32)).expect("a record to remove");
+            }
+            Ok::<_, record_store::Error>(())
+        })
+        .expect("remove");
 }
 
 /// Opens the store at `path`, reads it and decodes its `records` records.
@@ -226,13 +261,14 @@ pub fn scaling(dir: &Path) -> serde_json::Value {
     fs::create_dir_all(&dir).expect("create the scaling directory");
     println!("\nscaling: one process per operation and size");
     println!(
-        "{:>8} {:>10} {:>11} {:>11} {:>7} {:>10} {:>8} {:>8} {:>8}",
+        "{:>8} {:>10} {:>11} {:>11} {:>7} {:>10} {:>10} {:>8} {:>8} {:>8}",
         "records",
         "file KiB",
         "update ms",
         "floor ms",
         "ratio",
         "insert ms",
+        "remove ms",
         "load x",
         "cold x",
         "insert x"
@@ -240,6 +276,7 @@ pub fn scaling(dir: &Path) -> serde_json::Value {
     let mut rows = Vec::new();
     for records in sizes {
         let insert = run_worker_median("insert", records, &dir);
+        let made = run_worker_median("records", records, &dir);
         // The file the other operations use: the insert's, rewritten by the baseline's
         // writer so that every size starts from the same canonical layout.
         let samples: Vec<Todo> = (0..records).map(Todo::sample).collect();
@@ -248,6 +285,7 @@ pub fn scaling(dir: &Path) -> serde_json::Value {
         let load = run_worker_median("load", records, &dir);
         let cold = run_worker_median("cold_update", records, &dir);
         let update = run_worker("update", records, &dir);
+        let remove = run_worker_median("remove", records, &dir);
         let file_bytes = load["file_bytes"].as_f64().unwrap_or(0.0);
         let update_ms = update["extra"]["update_p50_ms"].as_f64().unwrap_or(0.0);
         let floor_ms = update["extra"]["floor_p50_ms"].as_f64().unwrap_or(0.0);
@@ -261,15 +299,19 @@ pub fn scaling(dir: &Path) -> serde_json::Value {
             "insert_ms": insert["ms"],
             "load_ms": load["ms"],
             "cold_update_ms": cold["ms"],
+            "remove_ms": remove["ms"],
             "load_peak_x": peak_ratio(&load, file_bytes),
             "cold_update_peak_x": peak_ratio(&cold, file_bytes),
             "insert_peak_x": peak_ratio(&insert, insert["file_bytes"].as_f64().unwrap_or(file_bytes)),
+            "records_peak_x": peak_ratio(&made, insert["file_bytes"].as_f64().unwrap_or(file_bytes)),
+            "remove_peak_x": peak_ratio(&remove, file_bytes),
         });
         println!(
-            "{records:>8} {:>10.0} {update_ms:>11.3} {floor_ms:>11.3} {:>7.2} {:>10.1} {:>8.1} {:>8.1} {:>8.1}",
+            "{records:>8} {:>10.0} {update_ms:>11.3} {floor_ms:>11.3} {:>7.2} {:>10.1} {:>10.1} {:>8.1} {:>8.1} {:>8.1}",
             file_bytes / 1024.0,
             row["update_over_floor"].as_f64().unwrap_or(0.0),
             row["insert_ms"].as_f64().unwrap_or(0.0),
+            row["remove_ms"].as_f64().unwrap_or(0.0),
             row["load_peak_x"].as_f64().unwrap_or(0.0),
             row["cold_update_peak_x"].as_f64().unwrap_or(0.0),
             row["insert_peak_x"].as_f64().unwrap_or(0.0),
