@@ -42,27 +42,15 @@ impl RowLines {
     /// or the text has a construct [`sdn_codec::parse::one_line_rows`] does not follow.
     fn of(text: &Arc<String>, table: &str) -> Option<RowLines> {
         let tables = sdn_codec::parse::one_line_rows(text)?;
-        let found = tables.iter().find(|lines| {
+        let found = tables.into_iter().find(|lines| {
             sdn_codec::parse(lines.header)
                 .is_ok_and(|header| header.get(table).and_then(|v| v.as_table()).is_some())
         })?;
         let header_start = (found.header.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-        let mut wanted = found.rows.iter().copied().peekable();
-        let mut starts = Vec::with_capacity(found.rows.len());
-        let mut offset = 0;
-        for (index, line) in text.split_inclusive('\n').enumerate() {
-            if wanted.peek().is_none() {
-                break;
-            }
-            if wanted.next_if_eq(&index).is_some() {
-                starts.push(offset);
-            }
-            offset += line.len();
-        }
-        (starts.len() == found.rows.len()).then(|| RowLines {
+        Some(RowLines {
             text: Arc::clone(text),
             header: header_start..header_start + found.header.len(),
-            starts,
+            starts: found.row_starts,
         })
     }
 

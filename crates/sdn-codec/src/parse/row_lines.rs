@@ -23,6 +23,8 @@ pub struct TableRowLines<'t> {
     /// The indices of the lines that each hold one whole row, in order. A row whose
     /// quoted cell continues on later lines is not listed.
     pub rows: Vec<usize>,
+    /// Where each line of `rows` starts in the text, in bytes.
+    pub row_starts: Vec<usize>,
 }
 
 /// The one-line rows of every top-level named table of `text`, or `None` when the text
@@ -48,6 +50,7 @@ pub struct TableRowLines<'t> {
 /// let tables = one_line_rows(text).unwrap();
 /// assert_eq!(tables[0].header, "todos |id, title|\n");
 /// assert_eq!(tables[0].rows, [2, 5]); // row 2 spans lines 3 and 4
+/// assert_eq!(&text[tables[0].row_starts[1]..], "    3, c\n");
 /// assert!(one_line_rows("a: [1,\n    2]\n").is_none());
 /// ```
 pub fn one_line_rows(text: &str) -> Option<Vec<TableRowLines<'_>>> {
@@ -83,6 +86,7 @@ pub fn one_line_rows(text: &str) -> Option<Vec<TableRowLines<'_>>> {
                     header_line: index,
                     header,
                     rows: Vec::new(),
+                    row_starts: Vec::new(),
                 });
                 table = Some((tables.len() - 1, None));
             } else if has_open_value(line) {
@@ -100,7 +104,10 @@ pub fn one_line_rows(text: &str) -> Option<Vec<TableRowLines<'_>>> {
             return None;
         }
         match row_end(text, start + blanks.len(), true) {
-            Some(true) => tables[*at].rows.push(index),
+            Some(true) => {
+                tables[*at].rows.push(index);
+                tables[*at].row_starts.push(start);
+            }
             Some(false) => open_quote = true,
             None => return None,
         }
@@ -254,6 +261,12 @@ mod tests {
                 .collect();
             assert_eq!(table.rows, one_line, "{text}");
             assert_eq!(table.header, lines[table.header_line]);
+            assert_eq!(table.row_starts.len(), table.rows.len());
+            for (&row, &start) in table.rows.iter().zip(&table.row_starts) {
+                assert!(text[start..].starts_with(lines[row]), "{text}");
+                let before: usize = lines[..row].iter().map(|line| line.len()).sum();
+                assert_eq!(start, before, "{text}");
+            }
         }
     }
 
