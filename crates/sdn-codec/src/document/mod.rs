@@ -731,6 +731,20 @@ impl AsRef<str> for Document {
     }
 }
 
+/// The line ranges `rows` (ascending, not overlapping) joined into runs of consecutive
+/// lines, each to remove as one (see [`removed_lines`]): a last line without a line end
+/// takes the line end before it, which the row before must not remove as well.
+fn line_runs(rows: impl IntoIterator<Item = Range<usize>>) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for row in rows {
+        match runs.last_mut() {
+            Some(run) if run.end == row.start => run.end = row.end,
+            _ => runs.push(row),
+        }
+    }
+    runs
+}
+
 /// The bytes of `body` (laid out as `lines`) that removing `lines` removes: whole lines;
 /// removing the last lines of a text without a final newline also removes the line end
 /// before them, so the text still ends without one.

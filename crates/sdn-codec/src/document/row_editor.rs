@@ -203,9 +203,6 @@ impl RowEditor {
             return Ok(false);
         };
         let rows_before = span.rows.len();
-        // Runs of consecutive rows, as line ranges: a last line without a line end takes
-        // the line end before it, which the row before must not remove as well.
-        let mut runs: Vec<Range<usize>> = Vec::new();
         for &index in &indices {
             let Some(row) = span.rows.get(index) else {
                 return Ok(false);
@@ -213,11 +210,8 @@ impl RowEditor {
             if row.len() != 1 || row.start == span.lines.start {
                 return Ok(false);
             }
-            match runs.last_mut() {
-                Some(run) if run.end == row.start => run.end = row.end,
-                _ => runs.push(row.clone()),
-            }
         }
+        let runs = super::line_runs(indices.iter().map(|&index| span.rows[index].clone()));
         let body = &self.text[self.bom..];
         let mut text = String::with_capacity(self.text.len());
         text.push_str(&self.text[..self.bom]);

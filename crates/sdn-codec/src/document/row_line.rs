@@ -292,24 +292,10 @@ impl Document {
                 if indices.first() == Some(&0) && header_row {
                     return Ok(None);
                 }
-                // Consecutive rows go as one run of lines: a last line without a line
-                // end takes the line end before it, which the row before must not
-                // remove as well.
-                let mut splices = Vec::new();
-                let mut run: Option<std::ops::Range<usize>> = None;
-                for &index in indices {
-                    let lines = span.rows[index].clone();
-                    match &mut run {
-                        Some(run) if run.end == lines.start => run.end = lines.end,
-                        _ => {
-                            if let Some(done) = run.replace(lines) {
-                                splices.push(self.remove_lines(&done));
-                            }
-                        }
-                    }
-                }
-                splices.extend(run.map(|run| self.remove_lines(&run)));
-                splices
+                super::line_runs(indices.iter().map(|&index| span.rows[index].clone()))
+                    .iter()
+                    .map(|run| self.remove_lines(run))
+                    .collect()
             }
             RowEdit::AddColumn(name, default) => {
                 let Some(header) = scanner.named_header(&self.lines, span.lines.start)? else {
