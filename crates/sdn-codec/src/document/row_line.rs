@@ -49,12 +49,13 @@ impl Document {
         cell_splice(self.body(), range, text)
     }
 
-    /// Updates row `index` of the table at `keys` to `cells` (checked, and different
-    /// from the row's cells) by rewriting its line alone, when the row is a line of its
-    /// own and every new cell is a scalar (see [`Document::replace_row_line`]).
+    /// Updates row `index` of the table at `keys` to `cells` (different from the row's
+    /// cells) by rewriting its line alone, when the row is a line of its own and every
+    /// new cell is a scalar (see [`Document::replace_row_line`]). The cells need not be
+    /// checked against the columns first: the new line must read back as exactly them.
     ///
     /// `false` (nothing changed): the row is laid out otherwise, or the check failed;
-    /// the general path (splice, then parse the whole text) decides.
+    /// the general path (check the cells, splice, then parse the whole text) decides.
     pub(super) fn update_row_line(
         &mut self,
         keys: &[String],

@@ -84,7 +84,10 @@ impl<'d> TableMut<'d> {
         if index >= table.rows.len() {
             return Err(row_not_found(index, table));
         }
-        let cells = check_row(table, cells)?;
+        // Checked only where the row line is not rewritten alone: a rewritten line must
+        // read back as exactly these cells, which checks them (and the row they equal
+        // was checked when it was read or written).
+        let cells = with_column_types(table, cells);
         if crate::value::all_identical(&table.rows[index], &cells) {
             return Ok(());
         }
@@ -404,7 +407,14 @@ pub(super) fn cells_from_map(table: &Table, mut map: Map, fill: bool) -> Result<
 
 /// Checks a row against the columns (count, types); integers in `f64` columns become
 /// floats, as the parser reads them.
-pub(super) fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Value>, Error> {
+pub(super) fn check_row(table: &Table, cells: Vec<Value>) -> Result<Vec<Value>, Error> {
+    let cells = with_column_types(table, cells);
+    format_row(table, &cells)?;
+    Ok(cells)
+}
+
+/// `cells` with integers in `f64` columns made floats, as the parser reads them.
+fn with_column_types(table: &Table, mut cells: Vec<Value>) -> Vec<Value> {
     for (cell, column) in cells.iter_mut().zip(&table.columns) {
         if column.ty == Some(ColumnType::F64)
             && let Some(ScalarKind::Int(i)) = cell.scalar_kind()
@@ -412,8 +422,7 @@ pub(super) fn check_row(table: &Table, mut cells: Vec<Value>) -> Result<Vec<Valu
             *cell = Value::from(*i as f64);
         }
     }
-    format_row(table, &cells)?;
-    Ok(cells)
+    cells
 }
 
 /// Applies the edit to the table value, checking it; returns it with checked cells.
