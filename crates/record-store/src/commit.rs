@@ -465,8 +465,11 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let path = store.path();
     let cache = store.cache();
     let ticket = cache.ticket();
-    let known = cache.current().and_then(|(key, _)| key.identity);
-    let Some(read) = read_settled(path, known, store.settle_time())? else {
+    // The cached version the file is compared with as it is read (see `read_file`).
+    let peeked = cache.current();
+    let known = peeked.as_ref().and_then(|(key, _)| key.identity);
+    let expected = peeked.as_ref().map(|(_, snapshot)| snapshot.bytes());
+    let Some(mut read) = read_settled(path, known, expected, store.settle_time())? else {
         store.check_not_vanished()?;
         // The empty text is the empty document.
         let empty = Transaction::new(path, String::new(), None);
@@ -474,19 +477,33 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     };
     store.note_seen();
     let key = read.key();
+    let taken = cache.take();
+    let taken_peeked = match (&taken, &peeked) {
+        (Some((_, _, cached)), Some((_, peeked))) => Arc::ptr_eq(cached, peeked),
+        _ => false,
+    };
+    if !taken_peeked {
+        // Another thread changed the cache meanwhile (rare): the bytes are needed after
+        // all, and the peeked version holds them when the file held exactly those.
+        read.bytes = Some(read.take_bytes(expected.unwrap_or_default()));
+    }
+    // Only the cache may hold the version it is taking over (see `take_over`).
+    drop(peeked);
     let mut owned = None;
-    if let Some((taken_ticket, cached_key, cached)) = cache.take() {
+    if let Some((taken_ticket, cached_key, cached)) = taken {
+        let shown = read.shows(&cached_key, &cached, taken_peeked);
         // A version of text alone (read, or written without a document) is worth a
         // document only when it is the file's: the next transactions edit that.
-        let current = cached.edit_document().is_none() && read.shows(&cached_key, &cached);
+        let current = cached.edit_document().is_none() && shown;
         match take_over(cached, current) {
             Ok(parts) => owned = Some(parts),
             Err(shared) => {
                 cache.publish(taken_ticket, cached_key, Arc::clone(&shared));
-                if read.shows(&cached_key, &shared) {
+                if shown {
                     let tx = Transaction::from_snapshot(path, Snapshot::clone(&shared));
                     return Ok((tx, None));
                 }
+                read.bytes = Some(read.take_bytes(shared.bytes()));
             }
         }
     }
@@ -498,6 +515,9 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
         bytes, identity, ..
     } = read;
     let Some(owned) = owned else {
+        // `bytes` is `None` only when the taken version held them, and that is owned.
+        let bytes =
+            bytes.ok_or_else(|| Error::aborted("a file read without its bytes (internal)"))?;
         // Nothing to take over: the transaction starts from the text alone (see
         // `Transaction::new`), checked to parse now so a malformed file fails before
         // the closure runs.
@@ -513,10 +533,12 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     } = owned;
     // The common case, the file as this process left it, needs neither the UTF-8 check
     // nor the document's own comparison: equal bytes are the document's text, which is
-    // valid UTF-8.
-    let update = match bytes == document.as_str().as_bytes() {
-        true => TextUpdate::Unchanged,
-        false => document
+    // valid UTF-8. (`None`: the read found the file equal to the taken version, whose
+    // text the document is.)
+    let update = match bytes {
+        None => TextUpdate::Unchanged,
+        Some(bytes) if bytes == document.as_str().as_bytes() => TextUpdate::Unchanged,
+        Some(bytes) => document
             .update_text(&text_of(path, bytes)?)
             .map_err(|err| Error::malformed(path, err))?,
     };

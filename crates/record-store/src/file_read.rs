@@ -1,8 +1,9 @@
 //! Reading a store's file: its bytes and identity, and waiting out another program that
 //! is writing the file in place.
 
+use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,7 +22,9 @@ pub(crate) struct CacheKey {
 
 /// A file as just read.
 pub(crate) struct FileRead {
-    pub(crate) bytes: Vec<u8>,
+    /// The file's bytes; `None` when they are exactly the bytes the read was told to
+    /// expect (see [`read_file`]), which the caller holds.
+    pub(crate) bytes: Option<Vec<u8>>,
     /// The open file: it keeps the inode from being reused while it is open.
     pub(crate) file: File,
     pub(crate) identity: FileIdentity,
@@ -39,9 +42,20 @@ impl FileRead {
         }
     }
 
-    /// Whether `snapshot`, cached under `key`, is of exactly what was read.
-    pub(crate) fn shows(&self, key: &CacheKey, snapshot: &Snapshot) -> bool {
-        key.identity == Some(self.identity) && snapshot.bytes() == self.bytes.as_slice()
+    /// Whether `snapshot`, cached under `key`, is of exactly what was read. `expected`:
+    /// whether `snapshot` holds the bytes the read was told to expect.
+    pub(crate) fn shows(&self, key: &CacheKey, snapshot: &Snapshot, expected: bool) -> bool {
+        key.identity == Some(self.identity)
+            && match &self.bytes {
+                Some(bytes) => snapshot.bytes() == bytes.as_slice(),
+                None => expected,
+            }
+    }
+
+    /// The bytes read, or a copy of `expected` (the bytes the read was told to expect)
+    /// when the file held exactly those.
+    pub(crate) fn take_bytes(&mut self, expected: &[u8]) -> Vec<u8> {
+        self.bytes.take().unwrap_or_else(|| expected.to_vec())
     }
 
     /// Whether another program is writing the file in place: it changed during the
@@ -59,12 +73,29 @@ impl FileRead {
 }
 
 /// The file's current bytes and identity; `None` when it does not exist.
-pub(crate) fn read_file(path: &Path) -> Result<Option<FileRead>> {
-    let Some((file, identity)) = pinned_identity(path)? else {
+///
+/// `expected`: the bytes the caller believes the file holds (a cached version). When
+/// the file has their length it is compared with them piece by piece first, and its
+/// bytes are kept only when they differ ([`FileRead::bytes`] is `None` otherwise): the
+/// common case, the file as this process left it, then costs neither a buffer of the
+/// file's size nor, for a large file, the page faults of filling one.
+pub(crate) fn read_file(path: &Path, expected: Option<&[u8]>) -> Result<Option<FileRead>> {
+    let Some((mut file, identity)) = pinned_identity(path)? else {
         return Ok(None);
     };
-    let bytes =
-        read_all(&file, identity.len()).map_err(|err| Error::io(Operation::Read, path, err))?;
+    let read_error = |err| Error::io(Operation::Read, path, err);
+    let bytes = match expected {
+        Some(expected) if expected.len() as u64 == identity.len() => {
+            match content_equals(&file, expected).map_err(read_error)? {
+                true => None,
+                false => {
+                    file.rewind().map_err(read_error)?;
+                    Some(read_all(&file, identity.len()).map_err(read_error)?)
+                }
+            }
+        }
+        _ => Some(read_all(&file, identity.len()).map_err(read_error)?),
+    };
     let changing = identity_of(&file, path)? != identity;
     Ok(Some(FileRead {
         bytes,
@@ -107,19 +138,56 @@ fn read_all(mut file: &File, len: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// How many bytes [`content_equals`] reads at a time.
+const COMPARE_PIECE: usize = 64 * 1024;
+
+thread_local! {
+    /// The buffer [`content_equals`] reads into, kept by each thread that compares:
+    /// allocating and zeroing it for every transaction cost more than comparing a small
+    /// file.
+    static PIECE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether the rest of `file` starts with exactly `expected` (the caller knows the file
+/// is as long). Reads a piece at a time, stopping at the first difference.
+fn content_equals(mut file: &File, expected: &[u8]) -> io::Result<bool> {
+    PIECE.with_borrow_mut(|piece| {
+        if piece.is_empty() {
+            piece.resize(COMPARE_PIECE, 0);
+        }
+        let mut compared = 0;
+        while compared < expected.len() {
+            let wanted = (expected.len() - compared).min(piece.len());
+            let read = match file.read(&mut piece[..wanted]) {
+                Ok(0) => return Ok(false),
+                Ok(read) => read,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if piece[..read] != expected[compared..compared + read] {
+                return Ok(false);
+            }
+            compared += read;
+        }
+        Ok(true)
+    })
+}
+
 /// [`read_file`], waiting while another program writes the file in place (see
 /// [`FileRead::written_in_place`]) until it stays unchanged for `settle`; gives up with
 /// [`Error::ChangedInPlace`] after eight times `settle`. `known`: the identity this
-/// process last saw the file with.
+/// process last saw the file with; `expected`: the bytes it last saw (see
+/// [`read_file`]).
 pub(crate) fn read_settled(
     path: &Path,
     known: Option<FileIdentity>,
+    expected: Option<&[u8]>,
     settle: Duration,
 ) -> Result<Option<FileRead>> {
     let started = Instant::now();
     let give_up = settle.saturating_mul(8);
     loop {
-        let Some(read) = read_file(path)? else {
+        let Some(read) = read_file(path, expected)? else {
             return Ok(None);
         };
         if !read.written_in_place(known, settle) {
@@ -164,4 +232,39 @@ fn identity_of(file: &File, path: &Path) -> Result<FileIdentity> {
     file.metadata()
         .map(|meta| FileIdentity::of(&meta))
         .map_err(|err| Error::io(Operation::Stat, path, err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{COMPARE_PIECE, read_file};
+
+    /// A file equal to the expected bytes is not kept; one that differs anywhere (first
+    /// piece, last piece, same length or not) is read whole, from its start.
+    #[test]
+    fn a_file_is_kept_only_when_it_differs_from_what_was_expected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.sdn");
+        let small = b"t |id|\n    1\n".to_vec();
+        let large: Vec<u8> = (0..2 * COMPARE_PIECE + 77)
+            .map(|i| b'a' + (i % 23) as u8)
+            .collect();
+        for expected in [&small, &large] {
+            std::fs::write(&path, expected).unwrap();
+            let read = read_file(&path, Some(expected)).unwrap().unwrap();
+            assert!(read.bytes.is_none(), "equal content was kept");
+            let mut changed_first = expected.clone();
+            changed_first[0] = b'#';
+            let mut changed_last = expected.clone();
+            *changed_last.last_mut().unwrap() = b'#';
+            let mut longer = expected.clone();
+            longer.push(b'\n');
+            for content in [changed_first, changed_last, longer, Vec::new()] {
+                std::fs::write(&path, &content).unwrap();
+                let read = read_file(&path, Some(expected)).unwrap().unwrap();
+                assert!(read.bytes.as_ref() == Some(&content), "a change was missed");
+                let without = read_file(&path, None).unwrap().unwrap();
+                assert!(without.bytes.as_ref() == Some(&content));
+            }
+        }
+    }
 }

@@ -187,7 +187,8 @@ impl Store {
                 return Ok((Snapshot::clone(snapshot), file));
             }
         }
-        let Some(read) = read_file(&inner.path)? else {
+        let expected = cached.as_ref().map(|(_, snapshot)| snapshot.bytes());
+        let Some(mut read) = read_file(&inner.path, expected)? else {
             self.check_not_vanished()?;
             if let Some((key, snapshot)) = &cached
                 && key.identity.is_none()
@@ -206,14 +207,15 @@ impl Store {
         self.note_seen();
         let key = read.key();
         if let Some((cached_key, snapshot)) = &cached
-            && read.shows(cached_key, snapshot)
+            && read.shows(cached_key, snapshot, true)
         {
             if key.trusted && !cached_key.trusted {
                 inner.cache.publish(ticket, key, Arc::clone(snapshot));
             }
             return Ok((Snapshot::clone(snapshot), Some(read.file)));
         }
-        let text = text_of(&inner.path, read.bytes)?;
+        let bytes = read.take_bytes(expected.unwrap_or_default());
+        let text = text_of(&inner.path, bytes)?;
         crate::direct::check_parses(&inner.path, &text)?;
         let snapshot = Snapshot::of_checked_text(&inner.path, text, Some(read.identity));
         inner.cache.publish(ticket, key, Arc::new(snapshot.clone()));
