@@ -211,6 +211,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod append_map;
 mod cache;
 pub mod changes;
 mod commit;

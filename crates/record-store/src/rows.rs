@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::append_map::{self, AppendMap};
 use crate::compact;
 use crate::lazy::RowLines;
 use crate::record::Record;
@@ -14,7 +15,7 @@ use crate::record::Record;
 /// A table's records by key.
 pub(crate) enum Rows<T: Record> {
     /// Every record, decoded.
-    Decoded(BTreeMap<T::Key, T>),
+    Decoded(AppendMap<T::Key, T>),
     /// Every key; records decoded when asked for.
     Lazy(Lazy<T>),
 }
@@ -96,13 +97,7 @@ impl<T: Record> Rows<T> {
     /// Adds `record` under `key`, which must be free; else gives the record back.
     pub(crate) fn insert_new(&mut self, key: T::Key, record: T) -> Result<(), T> {
         match self {
-            Rows::Decoded(records) => match records.entry(key) {
-                btree_map::Entry::Occupied(_) => Err(record),
-                btree_map::Entry::Vacant(slot) => {
-                    slot.insert(record);
-                    Ok(())
-                }
-            },
+            Rows::Decoded(records) => records.insert_new(key, record),
             Rows::Lazy(lazy) => match lazy.slots.entry(key) {
                 btree_map::Entry::Occupied(_) => Err(record),
                 btree_map::Entry::Vacant(slot) => {
@@ -137,7 +132,7 @@ impl<T: Record> Rows<T> {
     /// Every record, in key order (all decoded first).
     pub(crate) fn values(&self) -> Values<'_, T> {
         match self {
-            Rows::Decoded(records) => Values::Decoded(records.values()),
+            Rows::Decoded(records) => Values::Decoded(records.iter()),
             Rows::Lazy(lazy) => {
                 lazy.decode_rest();
                 Values::Lazy(lazy.slots.values())
@@ -166,7 +161,7 @@ impl<T: Record> Rows<T> {
 
     pub(crate) fn keys(&self) -> Keys<'_, T> {
         match self {
-            Rows::Decoded(records) => Keys::Decoded(records.keys()),
+            Rows::Decoded(records) => Keys::Decoded(records.iter()),
             Rows::Lazy(lazy) => Keys::Lazy(lazy.slots.keys()),
         }
     }
@@ -185,10 +180,19 @@ impl<T: Record> Rows<T> {
         }
     }
 
-    /// Rebuilds the map with full nodes (see [`compact::rebuild`]).
+    /// How many records the table's tree holds: all but those a decoded table keeps
+    /// in its vector of records added after its last key (see [`crate::append_map`]).
+    pub(crate) fn tree_len(&self) -> usize {
+        match self {
+            Rows::Decoded(records) => records.tree_len(),
+            Rows::Lazy(lazy) => lazy.slots.len(),
+        }
+    }
+
+    /// Rebuilds the tree with full nodes (see [`compact::rebuild`]).
     pub(crate) fn rebuild_compact(&mut self) {
         match self {
-            Rows::Decoded(records) => compact::rebuild(records),
+            Rows::Decoded(records) => compact::rebuild(records.tree_mut()),
             Rows::Lazy(lazy) => compact::rebuild(&mut lazy.slots),
         }
     }
@@ -210,7 +214,7 @@ impl<T: Record> Rows<T> {
     /// The records, when all are decoded in one map.
     pub(crate) fn into_decoded(self) -> Option<BTreeMap<T::Key, T>> {
         match self {
-            Rows::Decoded(records) => Some(records),
+            Rows::Decoded(records) => Some(records.into_tree()),
             Rows::Lazy(_) => None,
         }
     }
@@ -275,7 +279,7 @@ impl<T: Record> Lazy<T> {
 /// The records of [`Rows::values`], in key order. Exact in length unless the table
 /// [`failed`](Rows::failed) (a record that could not be decoded is skipped).
 pub(crate) enum Values<'a, T: Record> {
-    Decoded(btree_map::Values<'a, T::Key, T>),
+    Decoded(append_map::Iter<'a, T::Key, T>),
     Lazy(btree_map::Values<'a, T::Key, Slot<T>>),
 }
 
@@ -284,7 +288,7 @@ impl<'a, T: Record> Iterator for Values<'a, T> {
 
     fn next(&mut self) -> Option<&'a T> {
         match self {
-            Values::Decoded(values) => values.next(),
+            Values::Decoded(values) => values.next().map(|(_, value)| value),
             Values::Lazy(slots) => slots.find_map(Slot::get),
         }
     }
@@ -300,7 +304,7 @@ impl<'a, T: Record> Iterator for Values<'a, T> {
 impl<T: Record> DoubleEndedIterator for Values<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
-            Values::Decoded(values) => values.next_back(),
+            Values::Decoded(values) => values.next_back().map(|(_, value)| value),
             Values::Lazy(slots) => slots.rev().find_map(Slot::get),
         }
     }
@@ -310,7 +314,7 @@ impl<T: Record> ExactSizeIterator for Values<'_, T> {}
 
 /// The keys of [`Rows::keys`], in order.
 pub(crate) enum Keys<'a, T: Record> {
-    Decoded(btree_map::Keys<'a, T::Key, T>),
+    Decoded(append_map::Iter<'a, T::Key, T>),
     Lazy(btree_map::Keys<'a, T::Key, Slot<T>>),
 }
 
@@ -319,7 +323,7 @@ impl<'a, T: Record> Iterator for Keys<'a, T> {
 
     fn next(&mut self) -> Option<&'a T::Key> {
         match self {
-            Keys::Decoded(keys) => keys.next(),
+            Keys::Decoded(keys) => keys.next().map(|(key, _)| key),
             Keys::Lazy(keys) => keys.next(),
         }
     }
@@ -335,7 +339,7 @@ impl<'a, T: Record> Iterator for Keys<'a, T> {
 impl<T: Record> DoubleEndedIterator for Keys<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
-            Keys::Decoded(keys) => keys.next_back(),
+            Keys::Decoded(keys) => keys.next_back().map(|(key, _)| key),
             Keys::Lazy(keys) => keys.next_back(),
         }
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sdn_codec::{Map, Value};
 
+use crate::append_map::AppendMap;
 use crate::changes::{InsertedRow, RemovedRow, TableChanges, UpdatedRow};
 use crate::compact;
 use crate::decoded::{Decoded, decode_row, encode};
@@ -61,7 +62,7 @@ impl<T: Record> Table<T> {
     pub(crate) fn new(path: &Path, decoded: Decoded<T>) -> Self {
         Table {
             path: path.to_path_buf(),
-            records: Rows::Decoded(decoded.records),
+            records: Rows::Decoded(AppendMap::new(decoded.records)),
             original: decoded.original,
             touched: BTreeMap::new(),
             row_count: decoded.row_count,
@@ -102,6 +103,7 @@ impl<T: Record> Table<T> {
     /// Adds `record`; fails with [`Error::KeyExists`] when its key is taken.
     pub fn insert(&mut self, record: T) -> Result<()> {
         let key = record.key();
+        let tree_before = self.records.tree_len();
         match self.records.insert_new(key.clone(), record) {
             Err(_) => Err(Error::KeyExists {
                 table: T::TABLE,
@@ -109,7 +111,7 @@ impl<T: Record> Table<T> {
             }),
             Ok(()) => {
                 self.note_inserted(key);
-                self.grew();
+                self.grew(tree_before);
                 Ok(())
             }
         }
@@ -119,10 +121,11 @@ impl<T: Record> Table<T> {
     pub fn upsert(&mut self, record: T) -> Option<T> {
         let key = record.key();
         self.touch(&key);
+        let tree_before = self.records.tree_len();
         let previous = self.records.insert(key.clone(), record);
         if previous.is_none() {
             self.note_inserted(key);
-            self.grew();
+            self.grew(tree_before);
         }
         previous
     }
@@ -190,13 +193,20 @@ impl<T: Record> Table<T> {
         self.records.keys().next_back()
     }
 
-    /// Notes a record added. Records mostly come in key order, which leaves a map's
-    /// nodes about half full: once a quarter of the records came since the map was last
-    /// rebuilt, it is rebuilt compact (see [`compact::rebuild`]), so a table grown by
-    /// many inserts costs little more than its records (each record moves a few times).
-    fn grew(&mut self) {
+    /// Notes a record added, when it went into the table's tree (`tree_before`: the
+    /// tree's size before). A decoded table keeps records added after its last key out
+    /// of the tree (see [`crate::append_map`]); records added in key order elsewhere
+    /// (a lazy table, or between keys) leave the tree's nodes about half full: once a
+    /// quarter of the tree came since it was last rebuilt, it is rebuilt compact (see
+    /// [`compact::rebuild`]), so it costs little more than its records.
+    fn grew(&mut self, tree_before: usize) {
+        let tree = self.records.tree_len();
+        // More than one more: the vector's records moved in too, already compact.
+        if tree != tree_before + 1 {
+            return;
+        }
         self.grown += 1;
-        if self.records.len() >= compact::REBUILD_FROM && self.grown * 4 >= self.records.len() {
+        if tree >= compact::REBUILD_FROM && self.grown * 4 >= tree {
             self.records.rebuild_compact();
             self.grown = 0;
         }
