@@ -141,15 +141,15 @@
 //!   rows (or removes rows of one table) costs less: it holds the text, the keys and the
 //!   records it asks for (under twice the file's size for one record of a large table
 //!   of one-line rows), and edits or removes the rows' lines in the text. Other
-//!   transactions
-//!   keep sdn-codec's format-preserving document, with a parsed value per cell (about
-//!   ten times the file's size; a cached version taken over by the next transaction
-//!   keeps it too, so that one-row updates stay one-line edits). A [`Store::update`]
-//!   inserting every row of a new file writes the table row by row straight into the
-//!   file, never holding it as cells nor as text (the records are the peak: under
-//!   four times the file's size); a [`Store::commit`], whose change set lists every
-//!   inserted row, a store with pre-commit hooks or a [`StoreSet`], about thirty
-//!   times. Meant for files of kilobytes to tens of megabytes.
+//!   transactions keep sdn-codec's format-preserving document, with a parsed value per
+//!   cell (about ten times the file's size; a cached version taken over by the next
+//!   transaction keeps it too, so that one-row updates stay one-line edits, and that
+//!   transaction compares the file with it a piece at a time, never holding a second
+//!   copy). A [`Store::update`] inserting every row of a new file writes the table row
+//!   by row straight into the file, never holding it as cells nor as text (the records
+//!   are the peak: under four times the file's size); a [`Store::commit`], whose change
+//!   set lists every inserted row, a store with pre-commit hooks or a [`StoreSet`],
+//!   about thirty times. Meant for files of kilobytes to tens of megabytes.
 //! - A change set gives rows as the record type encodes them: columns of the file the
 //!   type does not know are kept in the file but are not part of the change set. (A
 //!   replaced text's change set gives rows as the file has them, every column.)
