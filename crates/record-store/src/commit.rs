@@ -465,11 +465,18 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     let path = store.path();
     let cache = store.cache();
     let ticket = cache.ticket();
-    // The cached version the file is compared with as it is read (see `read_file`).
-    let peeked = cache.current();
-    let known = peeked.as_ref().and_then(|(key, _)| key.identity);
-    let expected = peeked.as_ref().map(|(_, snapshot)| snapshot.bytes());
-    let Some(mut read) = read_settled(path, known, expected, store.settle_time())? else {
+    // Taken before the read, so the file is compared with exactly this version as it is
+    // read (see `read_file`), and put back if the read fails.
+    let taken = cache.take();
+    let known = taken.as_ref().and_then(|(_, key, _)| key.identity);
+    let expected = taken.as_ref().map(|(_, _, cached)| cached.bytes());
+    let read = read_settled(path, known, expected, store.settle_time());
+    let Ok(Some(mut read)) = read else {
+        // The read failed, or there is no file: the cache keeps what it had.
+        if let Some((taken_ticket, cached_key, cached)) = taken {
+            cache.publish(taken_ticket, cached_key, cached);
+        }
+        read?;
         store.check_not_vanished()?;
         // The empty text is the empty document.
         let empty = Transaction::new(path, String::new(), None);
@@ -477,21 +484,9 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
     };
     store.note_seen();
     let key = read.key();
-    let taken = cache.take();
-    let taken_peeked = match (&taken, &peeked) {
-        (Some((_, _, cached)), Some((_, peeked))) => Arc::ptr_eq(cached, peeked),
-        _ => false,
-    };
-    if !taken_peeked {
-        // Another thread changed the cache meanwhile (rare): the bytes are needed after
-        // all, and the peeked version holds them when the file held exactly those.
-        read.bytes = Some(read.take_bytes(expected.unwrap_or_default()));
-    }
-    // Only the cache may hold the version it is taking over (see `take_over`).
-    drop(peeked);
     let mut owned = None;
     if let Some((taken_ticket, cached_key, cached)) = taken {
-        let shown = read.shows(&cached_key, &cached, taken_peeked);
+        let shown = read.shows(&cached_key, &cached);
         // A version of text alone (read, or written without a document) is worth a
         // document only when it is the file's: the next transactions edit that.
         let current = cached.edit_document().is_none() && shown;
@@ -531,13 +526,11 @@ fn begin_file(store: &Store) -> Result<(Transaction, Option<Taken>)> {
         mut typed,
         ..
     } = owned;
-    // The common case, the file as this process left it, needs neither the UTF-8 check
-    // nor the document's own comparison: equal bytes are the document's text, which is
-    // valid UTF-8. (`None`: the read found the file equal to the taken version, whose
-    // text the document is.)
+    // The common case, the file as this process left it (no bytes: the read found it
+    // equal to the taken version, whose text the document is), needs neither the UTF-8
+    // check nor the document's own comparison. Bytes were kept only when they differ.
     let update = match bytes {
         None => TextUpdate::Unchanged,
-        Some(bytes) if bytes == document.as_str().as_bytes() => TextUpdate::Unchanged,
         Some(bytes) => document
             .update_text(&text_of(path, bytes)?)
             .map_err(|err| Error::malformed(path, err))?,

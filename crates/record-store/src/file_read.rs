@@ -42,14 +42,14 @@ impl FileRead {
         }
     }
 
-    /// Whether `snapshot`, cached under `key`, is of exactly what was read. `expected`:
-    /// whether `snapshot` holds the bytes the read was told to expect.
-    pub(crate) fn shows(&self, key: &CacheKey, snapshot: &Snapshot, expected: bool) -> bool {
+    /// Whether `snapshot`, cached under `key`, is of exactly what was read. `snapshot`
+    /// is the version whose bytes the read was told to expect (see [`read_file`]).
+    pub(crate) fn shows(&self, key: &CacheKey, snapshot: &Snapshot) -> bool {
         key.identity == Some(self.identity)
-            && match &self.bytes {
-                Some(bytes) => snapshot.bytes() == bytes.as_slice(),
-                None => expected,
-            }
+            && self
+                .bytes
+                .as_ref()
+                .is_none_or(|bytes| snapshot.bytes() == bytes.as_slice())
     }
 
     /// The bytes read, or a copy of `expected` (the bytes the read was told to expect)
@@ -155,19 +155,14 @@ fn content_equals(mut file: &File, expected: &[u8]) -> io::Result<bool> {
         if piece.is_empty() {
             piece.resize(COMPARE_PIECE, 0);
         }
-        let mut compared = 0;
-        while compared < expected.len() {
-            let wanted = (expected.len() - compared).min(piece.len());
-            let read = match file.read(&mut piece[..wanted]) {
-                Ok(0) => return Ok(false),
-                Ok(read) => read,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+        for expected in expected.chunks(COMPARE_PIECE) {
+            let piece = &mut piece[..expected.len()];
+            match file.read_exact(piece) {
+                Ok(()) if piece == expected => {}
+                Ok(()) => return Ok(false),
+                Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
                 Err(err) => return Err(err),
-            };
-            if piece[..read] != expected[compared..compared + read] {
-                return Ok(false);
             }
-            compared += read;
         }
         Ok(true)
     })

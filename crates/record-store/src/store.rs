@@ -207,7 +207,7 @@ impl Store {
         self.note_seen();
         let key = read.key();
         if let Some((cached_key, snapshot)) = &cached
-            && read.shows(cached_key, snapshot, true)
+            && read.shows(cached_key, snapshot)
         {
             if key.trusted && !cached_key.trusted {
                 inner.cache.publish(ticket, key, Arc::clone(snapshot));
