@@ -263,17 +263,17 @@ impl<T: Record> Table<T> {
             };
             self.check_key(key, record)?;
             let encoded = encode(&self.path, record)?;
-            if encoded == *before {
-                continue;
-            }
             let mut cells = Map::new();
-            for (name, value) in encoded.iter() {
-                if before.get(name) != Some(value) {
+            for (position, (name, value)) in encoded.iter().enumerate() {
+                if cell_before(before, position, name) != Some(value) {
                     if !known_column(name, &new_column_names) {
                         new_column_names.push(name.to_owned());
                     }
                     cells.insert(name, value.clone());
                 }
+            }
+            if cells.is_empty() && encoded.len() == before.len() {
+                continue;
             }
             changed_rows.insert(row, cells);
             if listed {
@@ -531,6 +531,15 @@ impl<T: Record> Table<T> {
                 new_key: actual.to_string(),
             })
         }
+    }
+}
+
+/// The cell `name` of `before`, a record's row encoded earlier: looked up where the same
+/// record type put it (`position`) before searching by name.
+fn cell_before<'m>(before: &'m Map, position: usize, name: &str) -> Option<&'m Value> {
+    match before.get_index(position) {
+        Some((at, value)) if at == name => Some(value),
+        _ => before.get(name),
     }
 }
 

@@ -661,3 +661,77 @@ proptest! {
         prop_assert_eq!(via_value, db);
     }
 }
+
+/// A record whose hand-written `Serialize` names one field twice.
+struct FieldTwice;
+
+impl Serialize for FieldTwice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut row = serializer.serialize_struct("FieldTwice", 3)?;
+        row.serialize_field("id", &1)?;
+        row.serialize_field("name", "a")?;
+        row.serialize_field("id", &2)?;
+        row.end()
+    }
+}
+
+#[test]
+fn a_key_serialized_twice_is_an_error_for_structs_and_maps() {
+    let err = sdn_codec::to_value(&FieldTwice).expect_err("a field named twice");
+    assert!(
+        matches!(err.kind(), ErrorKind::DuplicateKey { key, .. } if key == "id"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("key `id` is serialized twice"),
+        "{err}"
+    );
+
+    // Keys that are strings made at run time (a map, not a struct) are checked the same.
+    let pairs = vec![("k".to_owned(), 1), ("k".to_owned(), 2)];
+    let err = sdn_codec::to_value(&MapOfPairs(pairs)).expect_err("a map key given twice");
+    assert!(
+        matches!(err.kind(), ErrorKind::DuplicateKey { key, .. } if key == "k"),
+        "{err:?}"
+    );
+}
+
+/// Serializes its pairs as a map, in order, duplicates included.
+struct MapOfPairs(Vec<(String, i64)>);
+
+impl Serialize for MapOfPairs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+#[test]
+fn a_struct_serialized_to_a_value_is_a_dict_like_any_other() {
+    #[derive(Serialize)]
+    struct Row {
+        id: u32,
+        name: String,
+    }
+    let Value::Dict(from_struct) = sdn_codec::to_value(&Row {
+        id: 7,
+        name: "x".into(),
+    })
+    .expect("to_value") else {
+        panic!("a struct serializes to a dict");
+    };
+    // Field names borrowed from the type compare, look up and move out like keys that
+    // were built from owned strings.
+    let mut built = sdn_codec::Map::new();
+    built.insert(String::from("id"), 7);
+    built.insert(String::from("name"), "x");
+    assert_eq!(from_struct, built);
+    assert_eq!(from_struct.get("name").and_then(Value::as_str), Some("x"));
+    let owned: Vec<(String, Value)> = from_struct.clone().into_iter().collect();
+    assert_eq!(owned[0].0, "id");
+    assert_eq!(owned[1], ("name".to_owned(), Value::from("x")));
+    let mut changed = from_struct;
+    changed.insert("id", 8);
+    assert_eq!(changed.get("id").and_then(Value::as_i64), Some(8));
+    assert_eq!(changed.keys().collect::<Vec<_>>(), ["id", "name"]);
+}

@@ -178,9 +178,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// Byte spans of the cells of the row starting at `pos` (each trimmed; an empty cell
-    /// is an empty span where its text would go).
-    pub(super) fn cell_spans(&mut self, pos: usize) -> Result<Vec<Range<usize>>, Error> {
-        let mut spans = Vec::new();
+    /// is an empty span where its text would go); `expected` of them as a rule.
+    pub(super) fn cell_spans(
+        &mut self,
+        pos: usize,
+        expected: usize,
+    ) -> Result<Vec<Range<usize>>, Error> {
+        let mut spans = Vec::with_capacity(expected);
         let mut p = self.parser.skip_blank(pos);
         loop {
             let end = self.value_end(p, true)?;
@@ -309,7 +313,7 @@ mod tests {
         assert_eq!(h.separator, ", ");
         let row = s.first_non_blank(&lines, 2);
         let cells: Vec<&str> = s
-            .cell_spans(row)
+            .cell_spans(row, 3)
             .unwrap()
             .into_iter()
             .map(|r| &text[r])

@@ -169,7 +169,7 @@ impl Document {
         } else {
             scanner.first_non_blank(&self.lines, row.start)
         };
-        let cells = scanner.cell_spans(start)?;
+        let cells = scanner.cell_spans(start, columns)?;
         if cells.len() != columns {
             return Err(Error::new(
                 ErrorKind::Unwritable,
@@ -366,7 +366,7 @@ pub(super) fn rewrite_row_line(
 ) -> Option<String> {
     let mut scanner = Scanner::new(line, options).ok()?;
     let first = scanner.first_non_blank(&Lines::new(line), 0);
-    let spans = scanner.cell_spans(first).ok()?;
+    let spans = scanner.cell_spans(first, old.len()).ok()?;
     if spans.len() != old.len() {
         return None;
     }

@@ -1,6 +1,8 @@
 //! Serializing into a [`Value`]: the general route, used by [`to_value`](super::to_value)
 //! and by [`to_string`](super::to_string) whenever the text route declines.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
@@ -179,27 +181,21 @@ pub struct MapBuilder {
 }
 
 impl MapBuilder {
-    fn insert(&mut self, key: String, value: Value) -> Result<(), Error> {
-        if self.map.contains_key(&key) {
-            return Err(Error::new(
-                ErrorKind::DuplicateKey {
-                    key: key.clone(),
-                    first_line: 0,
-                },
-                format!("key `{key}` is serialized twice"),
-            ));
-        }
-        self.map.insert(key, value);
-        Ok(())
-    }
-
     fn entry<T: Serialize + ?Sized>(
         &mut self,
-        key: impl Into<String>,
+        key: impl Into<Cow<'static, str>>,
         value: &T,
     ) -> Result<(), Error> {
         let value = value.serialize(ValueSerializer)?;
-        self.insert(key.into(), value)
+        self.map.insert_new(key.into(), value).map_err(|(key, _)| {
+            Error::new(
+                ErrorKind::DuplicateKey {
+                    key: key.clone().into_owned(),
+                    first_line: 0,
+                },
+                format!("key `{key}` is serialized twice"),
+            )
+        })
     }
 
     fn finish(self) -> Result<Value, Error> {

@@ -1,5 +1,6 @@
 //! The ordered map every dict and document is made of.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -20,7 +21,7 @@ use super::{NULL, Value};
 /// ```
 #[derive(Clone, Default)]
 pub struct Map {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Key, Value)>,
     /// Key → position, built only once the map has more than [`SMALL_MAP`] entries:
     /// below that a scan of the keys is as fast and costs no memory (most dicts are
     /// small, and a boxed index keeps `Map`, hence every [`Value`], small).
@@ -28,8 +29,13 @@ pub struct Map {
         clippy::box_collection,
         reason = "boxed, the absent index costs 8 bytes in every map rather than 48"
     )]
-    index: Option<Box<HashMap<String, usize>>>,
+    index: Option<Box<HashMap<Key, usize>>>,
 }
+
+/// A key as stored: a struct's field names are `&'static str`, so a serialized record's
+/// row borrows them rather than copying each name into a new string (a row is encoded
+/// on every change of its record).
+type Key = Cow<'static, str>;
 
 /// The most entries a [`Map`] looks up by scanning its keys. A record's row is such a
 /// map (one entry per column), built and read a few times per change: an index would
@@ -87,13 +93,15 @@ impl Map {
 
     /// The entry at `position`.
     pub fn get_index(&self, position: usize) -> Option<(&str, &Value)> {
-        self.entries.get(position).map(|(k, v)| (k.as_str(), v))
+        self.entries.get(position).map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Inserts or replaces. A replaced entry keeps its position; the old value is returned.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        let key = key.into();
-        let value = value.into();
+        self.insert_key(Cow::Owned(key.into()), value.into())
+    }
+
+    fn insert_key(&mut self, key: Key, value: Value) -> Option<Value> {
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
@@ -105,6 +113,20 @@ impl Map {
                 None
             }
         }
+    }
+
+    /// Adds an entry whose key is not there yet, looking for it once; gives the entry
+    /// back when the key is taken.
+    pub(crate) fn insert_new(&mut self, key: Key, value: Value) -> Result<(), (Key, Value)> {
+        if self.contains_key(&key) {
+            return Err((key, value));
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        self.index_if_large();
+        Ok(())
     }
 
     /// Inserts at `position` (clamped to the length), or replaces in place when the key
@@ -120,7 +142,8 @@ impl Map {
             return self.insert(key, value);
         }
         let position = position.min(self.entries.len());
-        self.entries.insert(position, (key, value.into()));
+        self.entries
+            .insert(position, (Cow::Owned(key), value.into()));
         self.reindex_from(position);
         self.index_if_large();
         None
@@ -166,19 +189,22 @@ impl Map {
 
     /// Entries in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + DoubleEndedIterator {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Entries in order, values mutable.
     pub fn iter_mut(
         &mut self,
     ) -> impl ExactSizeIterator<Item = (&str, &mut Value)> + DoubleEndedIterator {
-        self.entries.iter_mut().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter_mut().map(|(k, v)| {
+            let k: &Key = k;
+            (k.as_ref(), v)
+        })
     }
 
     /// Keys in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.entries.iter().map(|(k, _)| k.as_ref())
     }
 
     /// Values in order.
@@ -231,19 +257,20 @@ impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Map {
 
 impl IntoIterator for Map {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter =
+        std::iter::Map<std::vec::IntoIter<(Key, Value)>, fn((Key, Value)) -> (String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.entries.into_iter().map(|(k, v)| (k.into_owned(), v))
     }
 }
 
 impl<'a> IntoIterator for &'a Map {
     type Item = (&'a str, &'a Value);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, Value)>,
-        fn(&'a (String, Value)) -> (&'a str, &'a Value),
+        std::slice::Iter<'a, (Key, Value)>,
+        fn(&'a (Key, Value)) -> (&'a str, &'a Value),
     >;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 }
