@@ -8,6 +8,10 @@ pub struct StoreResults {
     /// The one-record update of the todo database, the designs taking turns.
     #[serde(default)]
     pub update_interleaved: Option<UpdateInterleaved>,
+    /// record-store's update against the two-flush floor and the floor with each piece
+    /// of the store's I/O around it, taking turns (rows named by variant).
+    #[serde(default)]
+    pub update_overhead: Option<UpdateInterleaved>,
     /// Read-modify-write of the todo database by 1, 2, 4, 8 processes.
     #[serde(default)]
     pub contention: Option<StoreContention>,

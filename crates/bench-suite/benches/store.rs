@@ -19,6 +19,10 @@
 //!   them alike), `BENCH_STORE_UPDATE_ROUNDS` rounds (default 100), together with
 //!   record-store's I/O alone (atomic-io's durable replace of the same bytes: the floor
 //!   of any design that makes a commit durable with two flushes);
+//! - the **overhead** of record-store's update over that floor, taken apart
+//!   (`store/overhead.rs`): the floor's replace with each piece of the store's I/O around
+//!   it (lock, read, `stat`), and the store's update, taking turns in one process,
+//!   `BENCH_STORE_OVERHEAD_ROUNDS` rounds (default 400);
 //! - **contention**: 1, 2, 4 and 8 processes doing read-modify-write of one record of the
 //!   todo database for `BENCH_STORE_CONTENTION_SECONDS` each (default 2), counting
 //!   operations, errors and lost updates (`BENCH_STORE_CONTENTION=0` skips it).
@@ -33,7 +37,7 @@
 //!
 //! The modules under `store/`: `records` (the three record types), `designs` (each
 //! design's files, load and update), `groups` (the criterion groups), `interleaved`,
-//! `contention` and `scaling` (the measurements after criterion).
+//! `overhead`, `contention` and `scaling` (the measurements after criterion).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,6 +53,8 @@ mod designs;
 mod groups;
 #[path = "store/interleaved.rs"]
 mod interleaved;
+#[path = "store/overhead.rs"]
+mod overhead;
 #[path = "store/records.rs"]
 mod records;
 #[path = "store/scaling.rs"]
@@ -89,6 +95,7 @@ fn main() {
     let dir = bench_dir();
     let mut results = vec![
         ("update_interleaved", interleaved::interleaved_update(&dir)),
+        ("update_overhead", overhead::update_overhead(&dir)),
         (
             "rustbreak",
             serde_json::json!("rustbreak 2 FileDatabase<Vec<T>, Ron> (in-place rewrite + fsync)"),

@@ -256,6 +256,7 @@ pub fn section(md: &mut String, criterion: &[CriterionResult], store: &StoreResu
     super::store_scaling::section(
         md,
         store.update_interleaved.as_ref(),
+        store.update_overhead.as_ref(),
         store.scaling.as_ref(),
     );
     details_table(md, &results, "cargo xtask bench store");
@@ -511,6 +512,7 @@ mod tests {
         };
         let store = StoreResults {
             update_interleaved: None,
+            update_overhead: None,
             scaling: None,
             contention: Some(StoreContention {
                 records: 150,

@@ -24,6 +24,7 @@ fn verdict(met: bool) -> &'static str {
 pub fn section(
     md: &mut String,
     interleaved: Option<&UpdateInterleaved>,
+    overhead: Option<&UpdateInterleaved>,
     scaling: Option<&StoreScaling>,
 ) {
     if interleaved.is_none() && scaling.is_none() {
@@ -53,6 +54,9 @@ pub fn section(
                 ],
             ));
         }
+    }
+    if let Some(overhead) = overhead {
+        overhead_table(md, overhead);
     }
     let Some(scaling) = scaling else {
         return;
@@ -110,6 +114,67 @@ pub fn section(
     ));
 }
 
+/// How each variant of the overhead measurement reads in the report.
+const OVERHEAD_VARIANTS: [(&str, &str); 5] = [
+    ("two_flush_replace", "two-flush replace alone (the floor)"),
+    (
+        "locked_replace",
+        "the replace under file-lock's exclusive lock (with its holder record)",
+    ),
+    (
+        "read_then_replace",
+        "the replace after reading the whole file",
+    ),
+    (
+        "locked_read_replace_stat",
+        "lock, read, replace, then `stat` the new file: the system calls of a store commit around its replace",
+    ),
+    ("record_store", "record-store's one-record update"),
+];
+
+/// The overhead measurement: each variant against the floor, and what the system calls
+/// alone leave of the goal.
+fn overhead_table(md: &mut String, overhead: &UpdateInterleaved) {
+    let p50 = |variant: &str| {
+        overhead
+            .designs
+            .iter()
+            .find(|row| row.design == variant)
+            .map(|row| row.p50_ms)
+    };
+    let Some(floor) = p50(OVERHEAD_VARIANTS[0].0).filter(|floor| *floor > 0.0) else {
+        return;
+    };
+    md.push_str(&TEXT.fill("overhead", &[("rounds", &overhead.rounds)]));
+    for (variant, label) in OVERHEAD_VARIANTS {
+        if let Some(p50) = p50(variant) {
+            let _ = writeln!(
+                md,
+                "| {label} | {} | {:.3}x |",
+                duration(p50 * 1e6),
+                p50 / floor
+            );
+        }
+    }
+    if let (Some(io), Some(ours)) = (p50("locked_read_replace_stat"), p50("record_store")) {
+        let (io, ours) = (io / floor, ours / floor);
+        md.push_str(&TEXT.fill(
+            "overhead_end",
+            &[
+                ("io", &format!("{io:.3}")),
+                ("goal", &format!("{UPDATE_GOAL:.2}")),
+                ("left", &percent(UPDATE_GOAL - io)),
+                ("cpu", &percent(ours - io)),
+            ],
+        ));
+    }
+}
+
+/// `fraction` (of the floor) as a percentage.
+fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,8 +219,48 @@ mod tests {
         let scaling = StoreScaling {
             rows: vec![row(150, 3.5), row(150_000, 10.5)],
         };
+        let overhead = UpdateInterleaved {
+            records: 150,
+            rounds: 400,
+            designs: [
+                "two_flush_replace",
+                "locked_replace",
+                "read_then_replace",
+                "locked_read_replace_stat",
+                "record_store",
+            ]
+            .iter()
+            .zip([0.5, 0.505, 0.51, 0.525, 0.565])
+            .map(|(design, p50)| UpdateRow {
+                design: design.to_string(),
+                p50_ms: p50,
+                mean_ms: p50,
+                p99_ms: p50,
+            })
+            .collect(),
+        };
         let mut md = String::new();
-        section(&mut md, Some(&interleaved), Some(&scaling));
+        section(&mut md, Some(&interleaved), Some(&overhead), Some(&scaling));
+        assert!(
+            md.contains("| two-flush replace alone (the floor) | 500.0 µs | 1.000x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| record-store's one-record update | 565.0 µs | 1.130x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("the bare replace takes **1.050x** the floor's time"),
+            "{md}"
+        );
+        assert!(
+            md.contains("has 5.0% of the floor left, under the goal of 1.10x"),
+            "{md}"
+        );
+        assert!(
+            md.contains("record-store's update spends 8.0% of the floor beyond them here"),
+            "{md}"
+        );
         assert!(
             md.contains("**1.20x** the floor (goal ≤ 1.10x: **not met**)"),
             "{md}"
@@ -169,7 +274,7 @@ mod tests {
         assert!(md.contains("(worst here: 10.5x: **not met**)"), "{md}");
 
         let mut nothing = String::new();
-        section(&mut nothing, None, None);
+        section(&mut nothing, None, None, None);
         assert!(nothing.is_empty());
     }
 }

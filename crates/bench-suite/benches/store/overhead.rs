@@ -1,0 +1,107 @@
+//! What record-store's one-record update costs beyond the two-flush floor, taken apart:
+//! the floor's replace alone, the replace with each piece of the I/O a store commit adds
+//! around it (the writer lock, reading the file, a `stat` of the new file), and the
+//! store's update itself, all taking turns round by round in one process.
+//!
+//! The pieces are timed on the floor's own file, with the crates the store uses
+//! (file-lock, atomic-io, `std::fs`), so they say what those system calls cost here with
+//! no parsing, editing or caching: the part of the store's overhead that no change to its
+//! CPU work can remove while it keeps its guarantees (a lock with a holder record, the
+//! file read again to see other programs' edits).
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+use std::time::Instant;
+
+use file_lock::FileLock;
+use record_store::Store;
+
+use super::designs::{setup, store_update};
+use super::percentile_ms;
+use super::records::{Todo, Tracked};
+use test_support::knob;
+
+/// The variants, in the order of the report; the first is the floor the others are
+/// compared with.
+const VARIANTS: [&str; 5] = [
+    "two_flush_replace",
+    "locked_replace",
+    "read_then_replace",
+    "locked_read_replace_stat",
+    "record_store",
+];
+
+/// The one-record update of the 150-record todo database and the floor's pieces, taking
+/// turns round by round (the first variant rotates too).
+pub fn update_overhead(dir: &Path) -> serde_json::Value {
+    let rounds: usize = knob::number("BENCH_STORE_OVERHEAD_ROUNDS", 400);
+    let dir = dir.join("overhead");
+    fs::create_dir_all(&dir).expect("create the overhead directory");
+    let files = setup::<Todo>(&dir);
+    let key = Todo::sample(Todo::COUNT / 2).id;
+    let store = Store::open(&files.sdn).expect("open");
+    let floor_target = dir.join("two-flush-replace.sdn");
+    let bytes = fs::read(&files.sdn).expect("read the todo database");
+    atomic_io::write(&floor_target, &bytes).expect("create the replace target");
+    let lock = FileLock::new(&floor_target);
+    let replace = || atomic_io::write(&floor_target, &bytes).expect("durable replace");
+    let read = || {
+        let read = fs::read(&floor_target).expect("read the replace target");
+        assert_eq!(
+            read.len(),
+            bytes.len(),
+            "the target holds the bytes written"
+        );
+    };
+    let mut samples: [Vec<Duration>; VARIANTS.len()] = Default::default();
+    for round in 0..rounds {
+        for turn in 0..VARIANTS.len() {
+            let variant = (round + turn) % VARIANTS.len();
+            let started = Instant::now();
+            match variant {
+                0 => replace(),
+                1 => {
+                    let _guard = lock.exclusive().expect("lock");
+                    replace();
+                }
+                2 => {
+                    read();
+                    replace();
+                }
+                3 => {
+                    let _guard = lock.exclusive().expect("lock");
+                    read();
+                    replace();
+                    fs::metadata(&floor_target).expect("stat the new file");
+                }
+                _ => store_update::<Todo>(&store, &key),
+            }
+            samples[variant].push(started.elapsed());
+        }
+    }
+    println!(
+        "\nrecord-store's update and the floor's pieces ({} records), {rounds} rounds:",
+        Todo::COUNT
+    );
+    let floor = {
+        let mut floor = samples[0].clone();
+        floor.sort_unstable();
+        percentile_ms(&floor, 0.50)
+    };
+    let mut rows = Vec::new();
+    for (variant, samples) in VARIANTS.iter().zip(&mut samples) {
+        samples.sort_unstable();
+        let (p50, p99) = (percentile_ms(samples, 0.50), percentile_ms(samples, 0.99));
+        let mean = samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3
+            / samples.len().max(1) as f64;
+        println!(
+            "{variant:<26} p50 {p50:>8.3} ms  ({:.3}x the floor)  p99 {p99:>8.3} ms",
+            p50 / floor
+        );
+        rows.push(serde_json::json!({
+            "design": variant, "p50_ms": p50, "mean_ms": mean, "p99_ms": p99,
+        }));
+    }
+    serde_json::json!({ "records": Todo::COUNT, "rounds": rounds, "designs": rows })
+}
