@@ -200,45 +200,39 @@ mod tests {
         }
     }
 
-    #[test]
-    fn goals_are_judged_from_the_figures() {
-        let interleaved = UpdateInterleaved {
+    /// A 150-record update measurement of `rounds` rounds with these medians (ms).
+    fn medians(rounds: usize, p50s: &[(&str, f64)]) -> UpdateInterleaved {
+        UpdateInterleaved {
             records: 150,
-            rounds: 100,
-            designs: ["record_store", "two_flush_replace"]
+            rounds,
+            designs: p50s
                 .iter()
-                .zip([0.6, 0.5])
-                .map(|(design, p50)| UpdateRow {
+                .map(|&(design, p50)| UpdateRow {
                     design: design.to_string(),
                     p50_ms: p50,
                     mean_ms: p50,
                     p99_ms: p50,
                 })
                 .collect(),
-        };
+        }
+    }
+
+    #[test]
+    fn goals_are_judged_from_the_figures() {
+        let interleaved = medians(100, &[("record_store", 0.6), ("two_flush_replace", 0.5)]);
         let scaling = StoreScaling {
             rows: vec![row(150, 3.5), row(150_000, 10.5)],
         };
-        let overhead = UpdateInterleaved {
-            records: 150,
-            rounds: 400,
-            designs: [
-                "two_flush_replace",
-                "locked_replace",
-                "read_then_replace",
-                "locked_read_replace_stat",
-                "record_store",
-            ]
-            .iter()
-            .zip([0.5, 0.505, 0.51, 0.525, 0.565])
-            .map(|(design, p50)| UpdateRow {
-                design: design.to_string(),
-                p50_ms: p50,
-                mean_ms: p50,
-                p99_ms: p50,
-            })
-            .collect(),
-        };
+        let overhead = medians(
+            400,
+            &[
+                ("two_flush_replace", 0.5),
+                ("locked_replace", 0.505),
+                ("read_then_replace", 0.51),
+                ("locked_read_replace_stat", 0.525),
+                ("record_store", 0.565),
+            ],
+        );
         let mut md = String::new();
         section(&mut md, Some(&interleaved), Some(&overhead), Some(&scaling));
         assert!(
