@@ -12,8 +12,6 @@
 
 use std::collections::{BTreeMap, btree_map};
 
-use crate::compact::CompactMap;
-
 /// A map in two parts: a tree, then a vector of the entries added after its last key.
 pub(crate) struct AppendMap<K, V> {
     /// Every entry whose key comes before the first key of `tail`.
@@ -107,16 +105,15 @@ impl<K: Ord, V> AppendMap<K, V> {
         }
     }
 
-    /// Moves the entries of `tail` into the tree, built with full nodes.
+    /// Moves the entries of `tail` into the tree, built with full nodes: the standard
+    /// library builds a map from sorted entries in one go (in the vector's own buffer,
+    /// which the sorted `tail` already is), and `append` merges two maps the same way.
     fn fold_tail(&mut self) {
         if self.tail.is_empty() {
             return;
         }
-        let mut folded = CompactMap::new();
-        for (key, value) in std::mem::take(&mut self.tail) {
-            folded.insert_new(key, value);
-        }
-        self.tree.append(&mut folded.finish());
+        let mut folded = BTreeMap::from_iter(std::mem::take(&mut self.tail));
+        self.tree.append(&mut folded);
     }
 
     pub(crate) fn len(&self) -> usize {
