@@ -98,18 +98,12 @@ impl Map {
 
     /// Inserts or replaces. A replaced entry keeps its position; the old value is returned.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.insert_key(Cow::Owned(key.into()), value.into())
-    }
-
-    fn insert_key(&mut self, key: Key, value: Value) -> Option<Value> {
+        let key = key.into();
+        let value = value.into();
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
-                if let Some(index) = &mut self.index {
-                    index.insert(key.clone(), self.entries.len());
-                }
-                self.entries.push((key, value));
-                self.index_if_large();
+                self.push(Cow::Owned(key), value);
                 None
             }
         }
@@ -121,12 +115,17 @@ impl Map {
         if self.contains_key(&key) {
             return Err((key, value));
         }
+        self.push(key, value);
+        Ok(())
+    }
+
+    /// Appends an entry whose key is not in the map.
+    fn push(&mut self, key: Key, value: Value) {
         if let Some(index) = &mut self.index {
             index.insert(key.clone(), self.entries.len());
         }
         self.entries.push((key, value));
         self.index_if_large();
-        Ok(())
     }
 
     /// Inserts at `position` (clamped to the length), or replaces in place when the key
