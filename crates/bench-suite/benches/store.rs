@@ -81,6 +81,20 @@ fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1e3
 }
 
+/// Median, mean and 99th percentile of `samples` (sorted in place), in ms.
+fn summary_ms(samples: &mut [Duration]) -> (f64, f64, f64) {
+    samples.sort_unstable();
+    let mean = match samples.len() {
+        0 => 0.0,
+        n => samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3 / n as f64,
+    };
+    (
+        percentile_ms(samples, 0.50),
+        mean,
+        percentile_ms(samples, 0.99),
+    )
+}
+
 fn main() {
     if let Ok(spec) = std::env::var(scaling::WORKER_ENV) {
         scaling::worker(&spec);

@@ -12,7 +12,7 @@ use super::designs::{
     Rustbreak, baseline_update, open_sqlite, rustbreak_update, setup, sqlite_update, store_update,
 };
 use super::records::{Todo, Tracked};
-use super::{DESIGNS, percentile_ms};
+use super::{DESIGNS, summary_ms};
 use test_support::knob;
 
 /// The interleaved update also times record-store's I/O alone: atomic-io's durable
@@ -25,13 +25,6 @@ const UPDATE_ROWS: [&str; 5] = [
     DESIGNS[3],
     "two_flush_replace",
 ];
-
-fn mean_ms(samples: &[Duration]) -> f64 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3 / samples.len() as f64
-}
 
 /// The one-record update of the 150-record todo database, the four designs taking turns
 /// round by round (the first design rotates too).
@@ -75,12 +68,7 @@ pub fn interleaved_update(dir: &Path) -> serde_json::Value {
     );
     let mut rows = Vec::new();
     for (design, samples) in UPDATE_ROWS.iter().zip(&mut samples) {
-        samples.sort_unstable();
-        let (p50, mean, p99) = (
-            percentile_ms(samples, 0.50),
-            mean_ms(samples),
-            percentile_ms(samples, 0.99),
-        );
+        let (p50, mean, p99) = summary_ms(samples);
         println!("{design:<14} p50 {p50:>8.2} ms  mean {mean:>8.2} ms  p99 {p99:>8.2} ms");
         rows.push(serde_json::json!({
             "design": design, "p50_ms": p50, "mean_ms": mean, "p99_ms": p99,

@@ -11,15 +11,14 @@
 
 use std::fs;
 use std::path::Path;
-use std::time::Duration;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use file_lock::FileLock;
 use record_store::Store;
 
-use super::designs::{setup, store_update};
-use super::percentile_ms;
+use super::designs::{store_update, write_sdn};
 use super::records::{Todo, Tracked};
+use super::summary_ms;
 use test_support::knob;
 
 /// The variants, in the order of the report; the first is the floor the others are
@@ -38,11 +37,13 @@ pub fn update_overhead(dir: &Path) -> serde_json::Value {
     let rounds: usize = knob::number("BENCH_STORE_OVERHEAD_ROUNDS", 400);
     let dir = dir.join("overhead");
     fs::create_dir_all(&dir).expect("create the overhead directory");
-    let files = setup::<Todo>(&dir);
-    let key = Todo::sample(Todo::COUNT / 2).id;
-    let store = Store::open(&files.sdn).expect("open");
+    let path = dir.join("todo_db.sdn");
+    let records: Vec<Todo> = (0..Todo::COUNT).map(Todo::sample).collect();
+    write_sdn(&path, &records);
+    let key = records[Todo::COUNT / 2].id;
+    let store = Store::open(&path).expect("open");
     let floor_target = dir.join("two-flush-replace.sdn");
-    let bytes = fs::read(&files.sdn).expect("read the todo database");
+    let bytes = fs::read(&path).expect("read the todo database");
     atomic_io::write(&floor_target, &bytes).expect("create the replace target");
     let lock = FileLock::new(&floor_target);
     let replace = || atomic_io::write(&floor_target, &bytes).expect("durable replace");
@@ -84,17 +85,12 @@ pub fn update_overhead(dir: &Path) -> serde_json::Value {
         "\nrecord-store's update and the floor's pieces ({} records), {rounds} rounds:",
         Todo::COUNT
     );
-    let floor = {
-        let mut floor = samples[0].clone();
-        floor.sort_unstable();
-        percentile_ms(&floor, 0.50)
-    };
     let mut rows = Vec::new();
+    let mut floor = None;
     for (variant, samples) in VARIANTS.iter().zip(&mut samples) {
-        samples.sort_unstable();
-        let (p50, p99) = (percentile_ms(samples, 0.50), percentile_ms(samples, 0.99));
-        let mean = samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3
-            / samples.len().max(1) as f64;
+        let (p50, mean, p99) = summary_ms(samples);
+        // The first variant is the floor.
+        let floor = *floor.get_or_insert(p50);
         println!(
             "{variant:<26} p50 {p50:>8.3} ms  ({:.3}x the floor)  p99 {p99:>8.3} ms",
             p50 / floor
