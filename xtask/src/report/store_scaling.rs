@@ -115,7 +115,7 @@ pub fn section(
 }
 
 /// How each variant of the overhead measurement reads in the report.
-const OVERHEAD_VARIANTS: [(&str, &str); 5] = [
+const OVERHEAD_VARIANTS: [(&str, &str); 7] = [
     ("two_flush_replace", "two-flush replace alone (the floor)"),
     (
         "locked_replace",
@@ -130,6 +130,14 @@ const OVERHEAD_VARIANTS: [(&str, &str); 5] = [
         "lock, read, replace, then `stat` the new file: the system calls of a store commit around its replace",
     ),
     ("record_store", "record-store's one-record update"),
+    (
+        "replace_without_flushes",
+        "the replace with no flush (atomic only)",
+    ),
+    (
+        "record_store_without_flushes",
+        "record-store's update with no flush (atomic only)",
+    ),
 ];
 
 /// The overhead measurement: each variant against the floor, and what the system calls
@@ -165,6 +173,21 @@ fn overhead_table(md: &mut String, overhead: &UpdateInterleaved) {
                 ("goal", &format!("{UPDATE_GOAL:.2}")),
                 ("left", &percent(UPDATE_GOAL - io)),
                 ("cpu", &percent(ours - io)),
+            ],
+        ));
+    }
+    if let (Some(ours), Some(bare), Some(ours_bare)) = (
+        p50("record_store"),
+        p50("replace_without_flushes"),
+        p50("record_store_without_flushes"),
+    ) {
+        md.push_str(&TEXT.fill(
+            "overhead_unflushed",
+            &[
+                ("own", &duration((ours_bare - bare) * 1e6)),
+                ("own_share", &percent((ours_bare - bare) / floor)),
+                ("flushed", &duration((ours - floor) * 1e6)),
+                ("flushed_share", &percent((ours - floor) / floor)),
             ],
         ));
     }
@@ -231,6 +254,8 @@ mod tests {
                 ("read_then_replace", 0.51),
                 ("locked_read_replace_stat", 0.525),
                 ("record_store", 0.565),
+                ("replace_without_flushes", 0.2),
+                ("record_store_without_flushes", 0.245),
             ],
         );
         let mut md = String::new();
@@ -253,6 +278,22 @@ mod tests {
         );
         assert!(
             md.contains("record-store's update spends 8.0% of the floor beyond them here"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| record-store's update with no flush (atomic only) | 245.0 µs | 0.490x |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "its own work takes 45.0 µs more than the replace's: 9.0% of the durable floor"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("With the flushes, the update takes 65.0 µs (13.0%) more than the floor"),
             "{md}"
         );
         assert!(

@@ -8,6 +8,11 @@
 //! no parsing, editing or caching: the part of the store's overhead that no change to its
 //! CPU work can remove while it keeps its guarantees (a lock with a holder record, the
 //! file read again to see other programs' edits).
+//!
+//! Two more variants take their turns with them: the same replace and the same update
+//! with no flush at all (`Durability::AtomicOnly`, each on a file of its own). Their
+//! difference is the store's own work (its system calls and CPU) with no wait for the
+//! disk in between.
 
 use std::fs;
 use std::path::Path;
@@ -23,12 +28,14 @@ use test_support::knob;
 
 /// The variants, in the order of the report; the first is the floor the others are
 /// compared with.
-const VARIANTS: [&str; 5] = [
+const VARIANTS: [&str; 7] = [
     "two_flush_replace",
     "locked_replace",
     "read_then_replace",
     "locked_read_replace_stat",
     "record_store",
+    "replace_without_flushes",
+    "record_store_without_flushes",
 ];
 
 /// The one-record update of the 150-record todo database and the floor's pieces, taking
@@ -47,6 +54,16 @@ pub fn update_overhead(dir: &Path) -> serde_json::Value {
     atomic_io::write(&floor_target, &bytes).expect("create the replace target");
     let lock = FileLock::new(&floor_target);
     let replace = || atomic_io::write(&floor_target, &bytes).expect("durable replace");
+    let unflushed = atomic_io::Options::new().durability(atomic_io::Durability::AtomicOnly);
+    let unflushed_target = dir.join("replace-without-flushes.sdn");
+    unflushed
+        .write(&unflushed_target, &bytes)
+        .expect("create the unflushed replace target");
+    let unflushed_path = dir.join("todo_db_without_flushes.sdn");
+    fs::copy(&path, &unflushed_path).expect("copy the todo database");
+    let unflushed_store = Store::open(&unflushed_path)
+        .expect("open")
+        .with_durability(atomic_io::Durability::AtomicOnly);
     let read = || {
         let read = fs::read(&floor_target).expect("read the replace target");
         assert_eq!(
@@ -76,7 +93,13 @@ pub fn update_overhead(dir: &Path) -> serde_json::Value {
                     replace();
                     fs::metadata(&floor_target).expect("stat the new file");
                 }
-                _ => store_update::<Todo>(&store, &key),
+                4 => store_update::<Todo>(&store, &key),
+                5 => {
+                    unflushed
+                        .write(&unflushed_target, &bytes)
+                        .expect("replace without flushes");
+                }
+                _ => store_update::<Todo>(&unflushed_store, &key),
             }
             samples[variant].push(started.elapsed());
         }
