@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::Path;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Operation, Result};
@@ -224,7 +226,7 @@ pub(crate) fn pinned_identity(path: &Path) -> Result<Option<(File, FileIdentity)
 
 /// Opens `path` to read it, leaving its access time alone where this process may (on
 /// Linux: `O_NOATIME`, for the file's owner or a process with `CAP_FOWNER`); elsewhere, or
-/// when the kernel refuses, a plain open.
+/// once the kernel has refused it, a plain open.
 ///
 /// A store reads its file in every transaction, to compare it with the version it holds.
 /// Under `relatime`, the default, the first read after each commit would set the new
@@ -233,13 +235,43 @@ pub(crate) fn pinned_identity(path: &Path) -> Result<Option<(File, FileIdentity)
 fn open_to_read(path: &Path) -> io::Result<File> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOATIME;
-        match rustix::fs::open(path, flags, Mode::empty()) {
-            Ok(fd) => return Ok(File::from(fd)),
-            // Only the file's owner may leave its access time alone.
-            Err(rustix::io::Errno::PERM) => {}
-            Err(errno) => return Err(errno.into()),
+        open_preferring(path, &NOATIME_REFUSED, open_noatime)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        File::open(path)
+    }
+}
+
+/// Set once the kernel refused `O_NOATIME` to this process (a file somebody else owns):
+/// later opens go straight to a plain open rather than being refused again on every
+/// transaction. For a process that also owns other stores this gives up a saving, never
+/// correctness.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+static NOATIME_REFUSED: AtomicBool = AtomicBool::new(false);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn open_noatime(path: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOATIME;
+    Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+}
+
+/// Opens `path` with `preferred`, or plainly when `refused` is set or `preferred` fails
+/// with `EPERM` (which then sets `refused`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn open_preferring(
+    path: &Path,
+    refused: &AtomicBool,
+    preferred: impl FnOnce(&Path) -> io::Result<File>,
+) -> io::Result<File> {
+    // Relaxed: the flag only spares a system call; any thread may miss it once.
+    if !refused.load(Ordering::Relaxed) {
+        match preferred(path) {
+            Err(err) if err.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
+                refused.store(true, Ordering::Relaxed);
+            }
+            opened => return opened,
         }
     }
     File::open(path)
@@ -276,6 +308,42 @@ mod tests {
         drop(read);
         let accessed = std::fs::metadata(&path).unwrap().accessed().unwrap();
         assert_eq!(accessed, long_ago, "the read set the access time");
+    }
+
+    /// Once the preferred open is refused with `EPERM`, later opens are plain ones and
+    /// never try it again; other errors of the preferred open are the open's errors.
+    #[test]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn a_refused_open_without_access_time_is_not_tried_again() {
+        use std::cell::Cell;
+        use std::io;
+        use std::sync::atomic::AtomicBool;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.sdn");
+        std::fs::write(&path, "t |id|\n").unwrap();
+        let refused = AtomicBool::new(false);
+        let tries = Cell::new(0);
+        let refuse = |_: &std::path::Path| -> io::Result<std::fs::File> {
+            tries.set(tries.get() + 1);
+            Err(io::Error::from_raw_os_error(
+                rustix::io::Errno::PERM.raw_os_error(),
+            ))
+        };
+        for _ in 0..3 {
+            let file = super::open_preferring(&path, &refused, refuse).unwrap();
+            assert_eq!(std::io::read_to_string(file).unwrap(), "t |id|\n");
+        }
+        assert_eq!(tries.get(), 1, "the refused open was tried again");
+        let fresh = AtomicBool::new(false);
+        let missing = |_: &std::path::Path| -> io::Result<std::fs::File> {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        };
+        let err = super::open_preferring(&path, &fresh, missing).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(
+            !fresh.into_inner(),
+            "an error other than EPERM turned the open off"
+        );
     }
 
     /// A file equal to the expected bytes is not kept; one that differs anywhere (first

@@ -118,10 +118,11 @@
 //! - **Descriptors.** A [`Snapshot`] holds no file descriptor: keep as many as memory
 //!   allows. Each [`Store`] handle keeps one descriptor of its lock file open while idle
 //!   (file-lock's cache), and a transaction holds the data file open until it ends.
-//! - **Access times.** A transaction reads the file to compare it with the version it
-//!   holds, and a read of a changed file reads it. On Linux these reads leave the file's
-//!   access time alone where the kernel allows it (`O_NOATIME`: a process of the file's
-//!   owner, or root), so the access time says when another program last read the file.
+//! - **Access times.** Every transaction reads the file to compare it with the version it
+//!   holds, and [`Store::read`] reads it when it may have changed. On Linux these reads
+//!   leave the file's access time alone where the kernel allows it (`O_NOATIME`: a
+//!   process of the file's owner, or root; a process refused once opens plainly from
+//!   then on), so the access time says when another program last read the file.
 //! - **Other programs writing the file.** A program that replaces the file by rename (as
 //!   most editors do) is seen by the next read. A program that writes **in place**
 //!   without taking the lock is detected where possible: a transaction that finds the
