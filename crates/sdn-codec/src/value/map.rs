@@ -195,10 +195,7 @@ impl Map {
     pub fn iter_mut(
         &mut self,
     ) -> impl ExactSizeIterator<Item = (&str, &mut Value)> + DoubleEndedIterator {
-        self.entries.iter_mut().map(|(k, v)| {
-            let k: &Key = k;
-            (k.as_ref(), v)
-        })
+        self.entries.iter_mut().map(|(k, v)| (&**k, v))
     }
 
     /// Keys in order.
