@@ -21,8 +21,9 @@
 //!   of any design that makes a commit durable with two flushes);
 //! - the **overhead** of record-store's update over that floor, taken apart
 //!   (`store/overhead.rs`): the floor's replace with each piece of the store's I/O around
-//!   it (lock, read, `stat`), and the store's update, taking turns in one process,
-//!   `BENCH_STORE_OVERHEAD_ROUNDS` rounds (default 400);
+//!   it (lock, read, `stat`), the store's update, and the replace and the update with no
+//!   flush, taking turns in one process, `BENCH_STORE_OVERHEAD_ROUNDS` rounds (default
+//!   400);
 //! - **contention**: 1, 2, 4 and 8 processes doing read-modify-write of one record of the
 //!   todo database for `BENCH_STORE_CONTENTION_SECONDS` each (default 2), counting
 //!   operations, errors and lost updates (`BENCH_STORE_CONTENTION=0` skips it).

@@ -18,6 +18,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use atomic_io::Durability;
 use file_lock::FileLock;
 use record_store::Store;
 
@@ -51,19 +52,22 @@ pub fn update_overhead(dir: &Path) -> serde_json::Value {
     let store = Store::open(&path).expect("open");
     let floor_target = dir.join("two-flush-replace.sdn");
     let bytes = fs::read(&path).expect("read the todo database");
-    atomic_io::write(&floor_target, &bytes).expect("create the replace target");
-    let lock = FileLock::new(&floor_target);
     let replace = || atomic_io::write(&floor_target, &bytes).expect("durable replace");
-    let unflushed = atomic_io::Options::new().durability(atomic_io::Durability::AtomicOnly);
+    replace();
+    let lock = FileLock::new(&floor_target);
     let unflushed_target = dir.join("replace-without-flushes.sdn");
-    unflushed
-        .write(&unflushed_target, &bytes)
-        .expect("create the unflushed replace target");
+    let replace_unflushed = || {
+        atomic_io::Options::new()
+            .durability(Durability::AtomicOnly)
+            .write(&unflushed_target, &bytes)
+            .expect("replace without flushes");
+    };
+    replace_unflushed();
     let unflushed_path = dir.join("todo_db_without_flushes.sdn");
     fs::copy(&path, &unflushed_path).expect("copy the todo database");
     let unflushed_store = Store::open(&unflushed_path)
         .expect("open")
-        .with_durability(atomic_io::Durability::AtomicOnly);
+        .with_durability(Durability::AtomicOnly);
     let read = || {
         let read = fs::read(&floor_target).expect("read the replace target");
         assert_eq!(
@@ -94,11 +98,7 @@ pub fn update_overhead(dir: &Path) -> serde_json::Value {
                     fs::metadata(&floor_target).expect("stat the new file");
                 }
                 4 => store_update::<Todo>(&store, &key),
-                5 => {
-                    unflushed
-                        .write(&unflushed_target, &bytes)
-                        .expect("replace without flushes");
-                }
+                5 => replace_unflushed(),
                 _ => store_update::<Todo>(&unflushed_store, &key),
             }
             samples[variant].push(started.elapsed());
